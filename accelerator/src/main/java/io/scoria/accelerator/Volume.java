@@ -1,0 +1,65 @@
+package io.scoria.accelerator;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * A virtual disk: an array of bytes of fixed {@link #size()}, stored as clusters in SCOs and
+ * TLogs (DESIGN.md). Offsets and lengths need not be cluster aligned; a call covers at most
+ * {@link #MAX_IO_BYTES}. Unwritten bytes read as zeros.
+ *
+ * <p>Thread-safety: every method may be called from many threads at once; writes to
+ * overlapping ranges that race are applied in some order, each atomically per cluster.
+ *
+ * <p>Buffers: the caller keeps ownership of {@code src} and {@code dst}; the volume never keeps
+ * a reference after the call returns. {@code dst}'s position advances by the bytes read;
+ * {@code src}'s position is left unchanged.
+ */
+public interface Volume extends AutoCloseable {
+
+    /** Largest byte count accepted by one read or write call. */
+    int MAX_IO_BYTES = 32 << 20;
+
+    String name();
+
+    /** Size in bytes. */
+    long size();
+
+    /** Cluster size in bytes (4 KiB by default). */
+    int clusterSize();
+
+    /** True for templates and read-only snapshot exports: every write is refused. */
+    boolean isReadOnly();
+
+    /** Reads {@code dst.remaining()} bytes at {@code offset}. */
+    void read(long offset, ByteBuffer dst);
+
+    /**
+     * Writes {@code src.remaining()} bytes at {@code offset}. When {@code fua} is set the data
+     * is durable (local flash fsync and fail-over cache) before the call returns.
+     */
+    void write(long offset, ByteBuffer src, boolean fua);
+
+    /** Makes every write that returned before this call durable. */
+    void flush();
+
+    /** Discards the range: it reads as zeros afterwards and stores nothing. */
+    void trim(long offset, long length);
+
+    /** Writes zeros over the range without storing data. */
+    void writeZeroes(long offset, long length, boolean fua);
+
+    /** Takes a zero-copy snapshot. */
+    SnapshotInfo snapshot(String name);
+
+    List<SnapshotInfo> listSnapshots();
+
+    void deleteSnapshot(String name);
+
+    /** Returns the volume to the state of the snapshot; later writes and snapshots are gone. */
+    void rollback(String snapshot);
+
+    /** Flushes and releases files and threads; idempotent. */
+    @Override
+    void close();
+}
