@@ -1,0 +1,30 @@
+package io.scoria.accelerator;
+
+/**
+ * What a new volume looks like.
+ *
+ * @param sizeBytes    volume size, a multiple of {@code clusterSize}
+ * @param clusterSize  4 KiB to 64 KiB, a power of two
+ * @param scoSize      SCO size in bytes, 1 MiB to 64 MiB, a multiple of {@code clusterSize}
+ */
+public record VolumeSpec(long sizeBytes, int clusterSize, int scoSize) {
+    public static final int DEFAULT_CLUSTER_SIZE = 4096;
+    public static final int DEFAULT_SCO_SIZE = 4 << 20;
+
+    public VolumeSpec {
+        if (clusterSize < 4096 || clusterSize > 65536 || Integer.bitCount(clusterSize) != 1) {
+            throw new IllegalArgumentException("clusterSize must be a power of two from 4 KiB to 64 KiB: " + clusterSize);
+        }
+        if (sizeBytes <= 0 || sizeBytes % clusterSize != 0) {
+            throw new IllegalArgumentException("sizeBytes must be a positive multiple of clusterSize " + clusterSize
+                    + ": " + sizeBytes);
+        }
+        if (scoSize < (1 << 20) || scoSize > (64 << 20) || scoSize % clusterSize != 0) {
+            throw new IllegalArgumentException("scoSize must be 1 MiB to 64 MiB and a multiple of clusterSize: " + scoSize);
+        }
+    }
+
+    public static VolumeSpec ofSize(long sizeBytes) {
+        return new VolumeSpec(sizeBytes, DEFAULT_CLUSTER_SIZE, DEFAULT_SCO_SIZE);
+    }
+}
