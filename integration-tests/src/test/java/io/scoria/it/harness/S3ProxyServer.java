@@ -1,0 +1,95 @@
+package io.scoria.it.harness;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * s3proxy ({@code org.gaul:s3proxy} jar-with-dependencies, fetched by Maven into
+ * {@code target/servers}) on a free loopback port with the jclouds filesystem provider, as a
+ * separate JVM. {@link #stop()} and {@link #start()} model a backend outage; {@link #close()}
+ * stops it and deletes its data.
+ */
+public final class S3ProxyServer implements AutoCloseable {
+    public static final String ACCESS_KEY = "scoria-test";
+    public static final String SECRET_KEY = "scoria-test-secret";
+
+    private final Path dir;
+    private final int port;
+    private ManagedProcess process;
+
+    private S3ProxyServer(Path dir, int port) {
+        this.dir = dir;
+        this.port = port;
+    }
+
+    /** Starts a new server with an empty data directory. */
+    public static S3ProxyServer start(String name) throws IOException {
+        Path dir = Files.createTempDirectory("s3proxy-" + name);
+        S3ProxyServer server = new S3ProxyServer(dir, ManagedProcess.freePort());
+        server.start();
+        return server;
+    }
+
+    /** (Re)starts the process on the same port and data directory. */
+    public synchronized void start() throws IOException {
+        if (process != null && process.isAlive()) {
+            return;
+        }
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Path props = dir.resolve("s3proxy.properties");
+        Files.writeString(props, String.join("\n",
+                "s3proxy.endpoint=http://127.0.0.1:" + port,
+                "s3proxy.authorization=aws-v2-or-v4",
+                "s3proxy.identity=" + ACCESS_KEY,
+                "s3proxy.credential=" + SECRET_KEY,
+                "jclouds.provider=filesystem",
+                "jclouds.filesystem.basedir=" + data,
+                ""));
+        String jar = System.getProperty("scoria.s3proxy.jar");
+        if (jar == null || !Files.isRegularFile(Path.of(jar))) {
+            throw new IllegalStateException("s3proxy jar not found at system property scoria.s3proxy.jar=" + jar
+                    + " (run through Maven: mvn verify fetches it)");
+        }
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        process = ManagedProcess.start("s3proxy:" + port,
+                List.of(java.toString(), "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                        "-jar", jar, "--properties", props.toString()),
+                dir, dir.resolve("s3proxy.log"));
+        process.awaitReady(Duration.ofSeconds(60), () -> ManagedProcess.listening(port));
+    }
+
+    /** Stops the process; its data stays for a later {@link #start()}. */
+    public synchronized void stop() {
+        if (process != null) {
+            process.close();
+        }
+    }
+
+    /** Kills the process with SIGKILL. */
+    public synchronized void kill9() {
+        if (process != null) {
+            process.kill9();
+        }
+    }
+
+    public URI endpoint() {
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
+    public int port() {
+        return port;
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        stop();
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package io.scoria.it.s3;
+
+import io.scoria.backend.ObjectStore;
+import io.scoria.backend.ObjectStoreContractTest;
+import io.scoria.backend.s3.S3ObjectStore;
+import io.scoria.backend.s3.S3StoreConfig;
+import io.scoria.it.harness.S3ProxyServer;
+
+/** The ObjectStore contract through the AWS SDK against a real s3proxy process. */
+class S3ProxyContractIT extends ObjectStoreContractTest {
+    private S3ProxyServer server;
+
+    @Override
+    protected ObjectStore openStore() throws Exception {
+        server = S3ProxyServer.start("contract");
+        return new S3ObjectStore(S3StoreConfig.of(server.endpoint(), S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY).withConditionalPut(true));
+    }
+
+    @Override
+    protected void afterStore() throws Exception {
+        if (server != null) {
+            server.close();
+        }
+    }
+}
