@@ -1,0 +1,8 @@
+package io.scoria.distributor.ec;
+
+class VectorReedSolomonTest extends ErasureCodecContractTest {
+    @Override
+    ErasureCodec codec(int data, int total) {
+        return new VectorReedSolomon(data, total);
+    }
+}
