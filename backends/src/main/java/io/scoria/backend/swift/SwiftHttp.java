@@ -76,6 +76,10 @@ final class SwiftHttp implements AutoCloseable {
         this.authenticator = SwiftAuthenticator.of(config, storeName);
     }
 
+    Duration requestTimeout() {
+        return config.requestTimeout();
+    }
+
     /** The storage URL of the current session (authenticates if needed). */
     String storageUrl() {
         return session().storageUrl();
