@@ -98,7 +98,7 @@ public abstract class ObjectStoreContractTest {
     }
 
     @ParameterizedTest(name = "{0} bytes")
-    @ValueSource(ints = {0, 1, 4096, 4 * MIB + 3})
+    @ValueSource(ints = {0, 1, 4096, 4 * MIB + 3, 20 * MIB + 1})
     void roundTripFromFileAndDirectBuffer(int size) throws Exception {
         byte[] data = random(size, 7 + size);
         Path file = tmp.resolve("f" + size);

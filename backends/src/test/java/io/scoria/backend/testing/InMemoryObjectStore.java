@@ -24,12 +24,12 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * atomic and readers never see a mix. Test fixture only: never in a production jar.
  */
 public final class InMemoryObjectStore extends AbstractObjectStore {
-    private static final Capabilities CAPABILITIES = new Capabilities(true, true, Integer.MAX_VALUE - 8, 1024);
 
     private record Blob(byte[] bytes, Instant modified) {
     }
 
     private final String name;
+    private final Capabilities capabilities;
     private final Map<String, NavigableMap<String, Blob>> namespaces = new ConcurrentHashMap<>();
 
     public InMemoryObjectStore() {
@@ -37,7 +37,13 @@ public final class InMemoryObjectStore extends AbstractObjectStore {
     }
 
     public InMemoryObjectStore(String name) {
+        this(name, Integer.MAX_VALUE - 8);
+    }
+
+    /** A store that refuses objects larger than {@code maxObjectSize} bytes. */
+    public InMemoryObjectStore(String name, long maxObjectSize) {
         this.name = name;
+        this.capabilities = new Capabilities(true, true, maxObjectSize, 1024);
     }
 
     @Override
@@ -47,7 +53,7 @@ public final class InMemoryObjectStore extends AbstractObjectStore {
 
     @Override
     public Capabilities capabilities() {
-        return CAPABILITIES;
+        return capabilities;
     }
 
     /** Sum of the sizes of all objects in the namespace (for space accounting tests). */
