@@ -1,0 +1,12 @@
+package io.scoria.accelerator.nbd;
+
+import io.netty.handler.ssl.SslContext;
+import io.scoria.accelerator.VolumeService;
+import io.scoria.accelerator.metrics.NbdMetrics;
+
+import java.util.concurrent.Executor;
+
+/** What every connection of one {@link NbdServer} shares. Immutable. */
+record NbdContext(NbdServerConfig config, VolumeService volumes, SslContext sslContext, Executor workers,
+                  NbdMetrics metrics) {
+}

@@ -1,0 +1,323 @@
+package io.scoria.accelerator.nbd;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.ssl.SslHandler;
+import io.scoria.accelerator.Volume;
+import io.scoria.accelerator.VolumeNotFoundException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static io.scoria.accelerator.nbd.NbdProtocol.*;
+
+/**
+ * Server side of the fixed newstyle handshake and option haggling of one connection. On
+ * {@code NBD_OPT_GO} or {@code NBD_OPT_EXPORT_NAME} it replaces itself with an
+ * {@link NbdTransmissionHandler}. A malformed handshake closes only this connection. Runs on
+ * the connection's event loop; the volume lookup does no data I/O.
+ */
+final class NbdNegotiationHandler extends ByteToMessageDecoder {
+    private static final Logger log = LoggerFactory.getLogger(NbdNegotiationHandler.class);
+
+    private enum State { CLIENT_FLAGS, OPTION_HEADER, OPTION_DATA, SKIP, DONE }
+
+    private final NbdContext context;
+    private State state = State.CLIENT_FLAGS;
+    private boolean noZeroes;
+    private boolean structuredReplies;
+    private boolean tlsActive;
+    private int option;
+    private int optionLength;
+    private long skipRemaining;
+
+    NbdNegotiationHandler(NbdContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        ByteBuf hello = ctx.alloc().buffer(18);
+        hello.writeLong(NBDMAGIC).writeLong(IHAVEOPT).writeShort(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES);
+        ctx.writeAndFlush(hello);
+        super.channelActive(ctx);
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        while (state != State.DONE && ctx.channel().isActive()) {
+            switch (state) {
+                case CLIENT_FLAGS -> {
+                    if (in.readableBytes() < 4) {
+                        return;
+                    }
+                    int flags = in.readInt();
+                    if ((flags & ~(FLAG_C_FIXED_NEWSTYLE | FLAG_C_NO_ZEROES)) != 0) {
+                        fail(ctx, "unknown client flags 0x" + Integer.toHexString(flags));
+                        return;
+                    }
+                    noZeroes = (flags & FLAG_C_NO_ZEROES) != 0;
+                    state = State.OPTION_HEADER;
+                }
+                case OPTION_HEADER -> {
+                    if (in.readableBytes() < 16) {
+                        return;
+                    }
+                    long magic = in.readLong();
+                    option = in.readInt();
+                    long length = in.readUnsignedInt();
+                    if (magic != IHAVEOPT) {
+                        fail(ctx, "bad option magic 0x" + Long.toHexString(magic));
+                        return;
+                    }
+                    if (length > MAX_OPTION_LENGTH) {
+                        if (option == OPT_EXPORT_NAME) {
+                            fail(ctx, "export name of " + length + " bytes");
+                            return;
+                        }
+                        skipRemaining = length;
+                        state = State.SKIP;
+                    } else {
+                        optionLength = (int) length;
+                        state = State.OPTION_DATA;
+                    }
+                }
+                case SKIP -> {
+                    int n = (int) Math.min(skipRemaining, in.readableBytes());
+                    in.skipBytes(n);
+                    skipRemaining -= n;
+                    if (skipRemaining > 0) {
+                        return;
+                    }
+                    context.metrics().protocolError();
+                    reply(ctx, option, REP_ERR_TOO_BIG, "option payload too large");
+                    state = State.OPTION_HEADER;
+                }
+                case OPTION_DATA -> {
+                    if (in.readableBytes() < optionLength) {
+                        return;
+                    }
+                    ByteBuf data = in.readSlice(optionLength);
+                    state = State.OPTION_HEADER;
+                    handleOption(ctx, option, data);
+                }
+                default -> {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void handleOption(ChannelHandlerContext ctx, int opt, ByteBuf data) {
+        boolean tlsPossible = context.sslContext() != null;
+        switch (opt) {
+            case OPT_STARTTLS -> {
+                if (!tlsPossible) {
+                    reply(ctx, opt, REP_ERR_POLICY, "TLS is not configured on this server");
+                } else if (tlsActive || data.isReadable()) {
+                    reply(ctx, opt, REP_ERR_INVALID, tlsActive ? "TLS already active" : "STARTTLS takes no data");
+                } else {
+                    tlsActive = true;
+                    // startTls=true: the ACK below leaves in clear text, everything after is TLS.
+                    ctx.pipeline().addFirst("tls", new SslHandler(context.sslContext().newEngine(ctx.alloc()), true));
+                    reply(ctx, opt, REP_ACK, null);
+                }
+            }
+            case OPT_STRUCTURED_REPLY -> {
+                if (data.isReadable() || structuredReplies) {
+                    reply(ctx, opt, REP_ERR_INVALID, "structured replies: no data, once");
+                } else {
+                    structuredReplies = true;
+                    reply(ctx, opt, REP_ACK, null);
+                }
+            }
+            case OPT_LIST -> {
+                if (data.isReadable()) {
+                    reply(ctx, opt, REP_ERR_INVALID, "LIST takes no data");
+                    return;
+                }
+                InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+                for (var info : context.volumes().list()) {
+                    if (context.config().policy(info.name()).allows(remote.getAddress())) {
+                        byte[] name = info.name().getBytes(StandardCharsets.UTF_8);
+                        ByteBuf b = replyHeader(ctx, opt, REP_SERVER, 4 + name.length);
+                        b.writeInt(name.length).writeBytes(name);
+                        ctx.write(b);
+                    }
+                }
+                reply(ctx, opt, REP_ACK, null);
+            }
+            case OPT_INFO, OPT_GO -> infoOrGo(ctx, opt, data);
+            case OPT_EXPORT_NAME -> exportName(ctx, data);
+            case OPT_ABORT -> {
+                reply(ctx, opt, REP_ACK, null).addListener(ChannelFutureListener.CLOSE);
+                state = State.DONE;
+            }
+            default -> {
+                if (context.config().defaultPolicy().tlsRequired() && !tlsActive) {
+                    reply(ctx, opt, REP_ERR_TLS_REQD, "TLS required");
+                } else {
+                    reply(ctx, opt, REP_ERR_UNSUP, "option " + opt + " is not supported");
+                }
+            }
+        }
+    }
+
+    private void infoOrGo(ChannelHandlerContext ctx, int opt, ByteBuf data) {
+        if (data.readableBytes() < 6) {
+            reply(ctx, opt, REP_ERR_INVALID, "INFO/GO payload shorter than 6 bytes");
+            return;
+        }
+        long nameLength = data.readUnsignedInt();
+        if (nameLength > data.readableBytes() - 2) {
+            reply(ctx, opt, REP_ERR_INVALID, "export name length " + nameLength + " exceeds the option");
+            return;
+        }
+        String name = utf8(data.readSlice((int) nameLength));
+        int requests = data.readUnsignedShort();
+        if (data.readableBytes() != requests * 2 || name == null) {
+            reply(ctx, opt, REP_ERR_INVALID, "malformed INFO/GO payload");
+            return;
+        }
+        boolean wantName = false;
+        for (int i = 0; i < requests; i++) {
+            int type = data.readUnsignedShort();
+            wantName |= type == INFO_NAME;
+        }
+        Volume volume = lookup(ctx, opt, name);
+        if (volume == null) {
+            return;
+        }
+        ExportPolicy policy = context.config().policy(name);
+        if (wantName) {
+            byte[] n = name.getBytes(StandardCharsets.UTF_8);
+            ByteBuf b = replyHeader(ctx, opt, REP_INFO, 2 + n.length);
+            b.writeShort(INFO_NAME).writeBytes(n);
+            ctx.write(b);
+        }
+        ByteBuf export = replyHeader(ctx, opt, REP_INFO, 12);
+        export.writeShort(INFO_EXPORT).writeLong(volume.size()).writeShort(transmissionFlags(volume, policy));
+        ctx.write(export);
+        ByteBuf bs = replyHeader(ctx, opt, REP_INFO, 14);
+        bs.writeShort(INFO_BLOCK_SIZE).writeInt(1).writeInt(4096).writeInt(context.config().maxPayload());
+        ctx.write(bs);
+        reply(ctx, opt, REP_ACK, null);
+        if (opt == OPT_GO) {
+            enterTransmission(ctx, volume, policy);
+        }
+    }
+
+    private void exportName(ChannelHandlerContext ctx, ByteBuf data) {
+        String name = utf8(data);
+        if (name == null) {
+            fail(ctx, "export name is not UTF-8");
+            return;
+        }
+        Volume volume = lookupOrNull(name);
+        ExportPolicy policy = context.config().policy(name);
+        InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+        if (volume == null || !policy.allows(remote.getAddress()) || (policy.tlsRequired() && !tlsActive)) {
+            fail(ctx, "EXPORT_NAME " + name + " refused (unknown, not allowed, or TLS required)");
+            return;
+        }
+        ByteBuf b = ctx.alloc().buffer(134);
+        b.writeLong(volume.size()).writeShort(transmissionFlags(volume, policy));
+        if (!noZeroes) {
+            b.writeZero(124);
+        }
+        ctx.writeAndFlush(b);
+        enterTransmission(ctx, volume, policy);
+    }
+
+    private Volume lookup(ChannelHandlerContext ctx, int opt, String name) {
+        Volume volume = lookupOrNull(name);
+        ExportPolicy policy = context.config().policy(name);
+        InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+        if (volume == null) {
+            reply(ctx, opt, REP_ERR_UNKNOWN, "no export named " + name);
+        } else if (!policy.allows(remote.getAddress())) {
+            reply(ctx, opt, REP_ERR_POLICY, "client " + remote.getAddress().getHostAddress()
+                    + " is not allowed to use " + name);
+            log.warn("NBD client {} refused by the allow-list of export {}", remote, name);
+            return null;
+        } else if (policy.tlsRequired() && !tlsActive) {
+            reply(ctx, opt, REP_ERR_TLS_REQD, "export " + name + " requires TLS");
+            return null;
+        }
+        return volume;
+    }
+
+    private Volume lookupOrNull(String name) {
+        try {
+            return context.volumes().open(name);
+        } catch (VolumeNotFoundException e) {
+            return null;
+        }
+    }
+
+    private int transmissionFlags(Volume volume, ExportPolicy policy) {
+        int flags = TFLAG_HAS_FLAGS | TFLAG_SEND_FLUSH | TFLAG_SEND_FUA | TFLAG_CAN_MULTI_CONN;
+        if (volume.isReadOnly() || policy.readOnly()) {
+            flags |= TFLAG_READ_ONLY;
+        } else {
+            flags |= TFLAG_SEND_TRIM | TFLAG_SEND_WRITE_ZEROES;
+        }
+        return flags;
+    }
+
+    private void enterTransmission(ChannelHandlerContext ctx, Volume volume, ExportPolicy policy) {
+        state = State.DONE;
+        boolean readOnly = volume.isReadOnly() || policy.readOnly();
+        log.debug("NBD client {} attached to {} (readOnly={}, structured={})", ctx.channel().remoteAddress(),
+                volume.name(), readOnly, structuredReplies);
+        ctx.pipeline().replace(this, "nbd-transmission",
+                new NbdTransmissionHandler(context, volume, readOnly, structuredReplies));
+    }
+
+    private static String utf8(ByteBuf b) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(b.nioBuffer()).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    private ByteBuf replyHeader(ChannelHandlerContext ctx, int opt, int type, int length) {
+        ByteBuf b = ctx.alloc().buffer(20 + length);
+        b.writeLong(OPTION_REPLY_MAGIC).writeInt(opt).writeInt(type).writeInt(length);
+        return b;
+    }
+
+    private io.netty.channel.ChannelFuture reply(ChannelHandlerContext ctx, int opt, int type, String message) {
+        byte[] m = message == null ? new byte[0] : message.getBytes(StandardCharsets.UTF_8);
+        if (type < 0) {
+            context.metrics().protocolError();
+        }
+        ByteBuf b = replyHeader(ctx, opt, type, m.length);
+        b.writeBytes(m);
+        return ctx.writeAndFlush(b);
+    }
+
+    private void fail(ChannelHandlerContext ctx, String why) {
+        context.metrics().protocolError();
+        log.info("NBD negotiation with {} failed: {}; closing the connection", ctx.channel().remoteAddress(), why);
+        state = State.DONE;
+        ctx.close();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.info("NBD connection {} failed during negotiation: {}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+}

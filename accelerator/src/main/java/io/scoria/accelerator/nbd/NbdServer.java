@@ -1,0 +1,137 @@
+package io.scoria.accelerator.nbd;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.scoria.accelerator.VolumeService;
+import io.scoria.accelerator.metrics.NbdMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLException;
+import java.net.InetSocketAddress;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An NBD server (fixed newstyle, NetworkBlockDevice/nbd {@code doc/proto.md}) exporting every
+ * volume of a {@link VolumeService} under its name. Listening starts in the constructor;
+ * {@link #close()} stops listening, closes connections and waits for the I/O workers
+ * (idempotent). The service stays owned by the caller. Thread-safe.
+ */
+public final class NbdServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NbdServer.class);
+
+    private final EventLoopGroup bossGroup;
+    private final EventLoopGroup ioGroup;
+    private final ExecutorService workers;
+    private final ChannelGroup channels = new DefaultChannelGroup("nbd", GlobalEventExecutor.INSTANCE);
+    private final Channel serverChannel;
+    private final int port;
+    private boolean closed;
+
+    public NbdServer(NbdServerConfig config, VolumeService volumes, MeterRegistry registry) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(volumes, "volumes");
+        Objects.requireNonNull(registry, "registry");
+        SslContext ssl = config.tlsConfigured() ? sslContext(config) : null;
+        boolean epoll = Epoll.isAvailable();
+        var factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        bossGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("nbd-accept", true), factory);
+        ioGroup = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("nbd-io", true), factory);
+        workers = Executors.newFixedThreadPool(config.workerThreads(), new DefaultThreadFactory("nbd-worker", true));
+        NbdMetrics metrics = new NbdMetrics(registry);
+        NbdContext context = new NbdContext(config, volumes, ssl, workers, metrics);
+        ServerBootstrap b = new ServerBootstrap()
+                .group(bossGroup, ioGroup)
+                .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 128)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        channels.add(ch);
+                        metrics.connectionOpened();
+                        ch.closeFuture().addListener(f -> metrics.connectionClosed());
+                        ch.pipeline().addLast("nbd-negotiation", new NbdNegotiationHandler(context));
+                        ch.pipeline().addLast("nbd-tail", new ChannelInboundHandlerAdapter() {
+                            @Override
+                            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                log.info("NBD connection {} closed: {}", ctx.channel().remoteAddress(), cause.toString());
+                                ctx.close();
+                            }
+                        });
+                    }
+                });
+        try {
+            serverChannel = b.bind(new InetSocketAddress(config.host(), config.port())).syncUninterruptibly().channel();
+        } catch (RuntimeException e) {
+            shutdownGroups();
+            throw new IllegalStateException("cannot listen for NBD on " + config.host() + ":" + config.port() + ": "
+                    + e.getMessage(), e);
+        }
+        port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
+        log.info("NBD server listening on {}:{} ({}, TLS {})", config.host(), port, epoll ? "epoll" : "nio",
+                ssl != null ? "available" : "off");
+    }
+
+    private static SslContext sslContext(NbdServerConfig config) {
+        try {
+            return SslContextBuilder.forServer(config.tlsCertificate().toFile(), config.tlsKey().toFile()).build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot load tlsCertificate " + config.tlsCertificate() + " / tlsKey "
+                    + config.tlsKey() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The bound TCP port (useful with port 0). */
+    public int port() {
+        return port;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        serverChannel.close().syncUninterruptibly();
+        channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(10, TimeUnit.SECONDS)) {
+                log.warn("NBD workers still busy after 10 s; interrupting");
+                workers.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        shutdownGroups();
+    }
+
+    private void shutdownGroups() {
+        bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,372 @@
+package io.scoria.accelerator.nbd;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.scoria.accelerator.ReadOnlyVolumeException;
+import io.scoria.accelerator.Volume;
+import io.scoria.accelerator.metrics.NbdMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.scoria.accelerator.nbd.NbdProtocol.*;
+
+/**
+ * The transmission phase of one connection. The event loop only decodes and validates
+ * requests; volume I/O runs on the worker executor, so requests complete (and are answered)
+ * in any order and a slow read never holds up others. When {@code maxInFlight} requests are
+ * outstanding the handler stops reading from the socket until half of them are answered.
+ *
+ * <p>Buffers: a WRITE payload is a retained slice of the inbound buffer, released after the
+ * volume call; a READ fills a pooled buffer that already holds the reply header, which Netty
+ * releases after sending. No copies besides the volume's own.
+ */
+final class NbdTransmissionHandler extends ByteToMessageDecoder {
+    private static final Logger log = LoggerFactory.getLogger(NbdTransmissionHandler.class);
+    private static final int HEADER = 28;
+
+    private final NbdContext context;
+    private final Volume volume;
+    private final boolean readOnly;
+    private final boolean structured;
+    private final NbdMetrics metrics;
+    private final int maxPayload;
+    private final int maxInFlight;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean disconnecting;
+    private Channel channel;
+
+    // current request header
+    private boolean haveHeader;
+    private int flags;
+    private int type;
+    private long cookie;
+    private long offset;
+    private long length;
+    private long skipRemaining;
+
+    NbdTransmissionHandler(NbdContext context, Volume volume, boolean readOnly, boolean structured) {
+        this.context = context;
+        this.volume = volume;
+        this.readOnly = readOnly;
+        this.structured = structured;
+        this.metrics = context.metrics();
+        this.maxPayload = context.config().maxPayload();
+        this.maxInFlight = context.config().maxInFlight();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        while (!disconnecting) {
+            if (skipRemaining > 0) {
+                int n = (int) Math.min(skipRemaining, in.readableBytes());
+                in.skipBytes(n);
+                skipRemaining -= n;
+                if (skipRemaining > 0) {
+                    return;
+                }
+            }
+            if (!haveHeader) {
+                if (in.readableBytes() < HEADER) {
+                    return;
+                }
+                int magic = in.readInt();
+                if (magic != REQUEST_MAGIC) {
+                    metrics.protocolError();
+                    log.info("NBD client {} sent bad request magic 0x{}; closing", ctx.channel().remoteAddress(),
+                            Integer.toHexString(magic));
+                    in.skipBytes(in.readableBytes());
+                    disconnecting = true;
+                    ctx.close();
+                    return;
+                }
+                flags = in.readUnsignedShort();
+                type = in.readUnsignedShort();
+                cookie = in.readLong();
+                offset = in.readLong();
+                length = in.readUnsignedInt();
+                haveHeader = true;
+            }
+            if (type == CMD_WRITE) {
+                if (length > maxPayload) {
+                    // Stay in sync: discard the payload, then refuse the request.
+                    haveHeader = false;
+                    skipRemaining = length;
+                    error(cookie, type, EINVAL, "write of " + length + " bytes exceeds the maximum " + maxPayload);
+                    continue;
+                }
+                if (in.readableBytes() < length) {
+                    return;
+                }
+            }
+            haveHeader = false;
+            dispatch(ctx, in);
+        }
+    }
+
+    private void dispatch(ChannelHandlerContext ctx, ByteBuf in) {
+        final long c = cookie;
+        final long off = offset;
+        final int len = (int) length; // <= 2^32-1 fits in long; int only used where length <= maxPayload
+        final long lenL = length;
+        final int f = flags;
+        final boolean fua = (f & CMD_FLAG_FUA) != 0;
+        switch (type) {
+            case CMD_READ -> {
+                if (!checkFlags(c, type, f, 0)) {
+                    return;
+                }
+                if (lenL == 0 || lenL > maxPayload) {
+                    error(c, type, lenL == 0 ? EINVAL : EOVERFLOW, "read length " + lenL + " is 0 or above " + maxPayload);
+                    return;
+                }
+                if (!inRange(off, lenL)) {
+                    error(c, type, EINVAL, "read past the end of the export");
+                    return;
+                }
+                submit(() -> doRead(c, off, len), c, type);
+            }
+            case CMD_WRITE -> {
+                ByteBuf payload = in.readRetainedSlice(len);
+                String bad = !validFlags(f, CMD_FLAG_FUA) ? "unknown flags 0x" + Integer.toHexString(f)
+                        : readOnly ? "export is read-only"
+                        : lenL == 0 ? "zero-length write"
+                        : !inRange(off, lenL) ? "write past the end of the export" : null;
+                if (bad != null) {
+                    payload.release();
+                    int err = !validFlags(f, CMD_FLAG_FUA) || lenL == 0 ? EINVAL : readOnly ? EPERM : ENOSPC;
+                    error(c, type, err, bad);
+                    return;
+                }
+                submitReleasing(() -> doWrite(c, off, payload, fua), c, type, payload);
+            }
+            case CMD_FLUSH -> {
+                if (checkFlags(c, type, f, 0)) {
+                    submit(() -> {
+                        long start = System.nanoTime();
+                        volume.flush();
+                        done(c, NbdMetrics.FLUSH, 0, start);
+                    }, c, type);
+                }
+            }
+            case CMD_TRIM, CMD_WRITE_ZEROES -> {
+                boolean zeroes = type == CMD_WRITE_ZEROES;
+                int allowed = zeroes ? CMD_FLAG_FUA | CMD_FLAG_NO_HOLE : CMD_FLAG_FUA;
+                if (!checkFlags(c, type, f, allowed)) {
+                    return;
+                }
+                if (readOnly) {
+                    error(c, type, EPERM, "export is read-only");
+                } else if (lenL == 0) {
+                    error(c, type, EINVAL, "zero-length request");
+                } else if (!inRange(off, lenL)) {
+                    error(c, type, ENOSPC, "request past the end of the export");
+                } else {
+                    submit(() -> {
+                        long start = System.nanoTime();
+                        if (zeroes) {
+                            volume.writeZeroes(off, lenL, fua);
+                        } else {
+                            volume.trim(off, lenL);
+                            if (fua) {
+                                volume.flush();
+                            }
+                        }
+                        done(c, zeroes ? NbdMetrics.WRITE_ZEROES : NbdMetrics.TRIM, lenL, start);
+                    }, c, type);
+                }
+            }
+            case CMD_DISC -> {
+                disconnecting = true;
+                in.skipBytes(in.readableBytes());
+                ctx.channel().config().setAutoRead(false);
+                closeIfIdle();
+            }
+            default -> error(c, type, EINVAL, "unknown command " + type);
+        }
+    }
+
+    private boolean validFlags(int f, int allowed) {
+        return (f & ~allowed) == 0;
+    }
+
+    private boolean checkFlags(long c, int t, int f, int allowed) {
+        if ((f & ~allowed) != 0) {
+            error(c, t, EINVAL, "unsupported flags 0x" + Integer.toHexString(f) + " for command " + t);
+            return false;
+        }
+        return true;
+    }
+
+    private boolean inRange(long off, long len) {
+        long size = volume.size();
+        return off >= 0 && off <= size && len <= size - off;
+    }
+
+    private interface Work {
+        void run() throws Exception;
+    }
+
+    private void submit(Work work, long c, int t) {
+        submitReleasing(work, c, t, null);
+    }
+
+    private void submitReleasing(Work work, long c, int t, ByteBuf toRelease) {
+        if (inFlight.incrementAndGet() >= maxInFlight) {
+            channel.config().setAutoRead(false);
+        }
+        try {
+            context.workers().execute(() -> {
+                try {
+                    work.run();
+                } catch (ReadOnlyVolumeException e) {
+                    failed(c, t, EPERM, e);
+                } catch (IllegalArgumentException e) {
+                    failed(c, t, EINVAL, e);
+                } catch (Throwable e) {
+                    log.error("NBD {} request on {} failed", commandName(t), volume.name(), e);
+                    failed(c, t, EIO, e);
+                } finally {
+                    if (toRelease != null) {
+                        toRelease.release();
+                    }
+                    completed();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            if (toRelease != null) {
+                toRelease.release();
+            }
+            error(c, t, ESHUTDOWN, "server is shutting down");
+            completed();
+        }
+    }
+
+    private void completed() {
+        int now = inFlight.decrementAndGet();
+        if (disconnecting) {
+            closeIfIdle();
+        } else if (now <= maxInFlight / 2 && !channel.config().isAutoRead()) {
+            channel.config().setAutoRead(true);
+        }
+    }
+
+    private void closeIfIdle() {
+        if (inFlight.get() == 0) {
+            channel.eventLoop().execute(() -> channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+                    .addListener(io.netty.channel.ChannelFutureListener.CLOSE));
+        }
+    }
+
+    private void failed(long c, int t, int err, Throwable e) {
+        metrics.record(opIndex(t), 0, System.nanoTime(), false);
+        sendError(c, t, err, String.valueOf(e.getMessage()));
+    }
+
+    private void doRead(long c, long off, int len) {
+        long start = System.nanoTime();
+        int header = structured ? 28 : 16;
+        ByteBuf buf = channel.alloc().directBuffer(header + len);
+        try {
+            if (structured) {
+                buf.writeInt(STRUCTURED_REPLY_MAGIC).writeShort(REPLY_FLAG_DONE).writeShort(REPLY_TYPE_OFFSET_DATA)
+                        .writeLong(c).writeInt(8 + len).writeLong(off);
+            } else {
+                buf.writeInt(SIMPLE_REPLY_MAGIC).writeInt(0).writeLong(c);
+            }
+            volume.read(off, buf.nioBuffer(header, len));
+            buf.writerIndex(header + len);
+        } catch (RuntimeException e) {
+            buf.release();
+            throw e;
+        }
+        channel.writeAndFlush(buf, channel.voidPromise());
+        metrics.record(NbdMetrics.READ, len, start, true);
+    }
+
+    private void doWrite(long c, long off, ByteBuf payload, boolean fua) {
+        long start = System.nanoTime();
+        int len = payload.readableBytes();
+        if (payload.nioBufferCount() == 1) {
+            volume.write(off, payload.nioBuffer(), fua);
+        } else {
+            // A payload split over several inbound buffers: hand the volume one contiguous view.
+            ByteBuf copy = channel.alloc().directBuffer(len);
+            try {
+                copy.writeBytes(payload, payload.readerIndex(), len);
+                volume.write(off, copy.nioBuffer(), fua);
+            } finally {
+                copy.release();
+            }
+        }
+        done(c, NbdMetrics.WRITE, len, start);
+    }
+
+    private void done(long c, int op, long bytes, long start) {
+        ByteBuf b = channel.alloc().buffer(16);
+        b.writeInt(SIMPLE_REPLY_MAGIC).writeInt(0).writeLong(c);
+        channel.writeAndFlush(b, channel.voidPromise());
+        metrics.record(op, bytes, start, true);
+    }
+
+    /** Refuses a request before any I/O (runs on the event loop). */
+    private void error(long c, int t, int err, String message) {
+        metrics.protocolError();
+        log.debug("NBD request {} on {} refused: {}", commandName(t), volume.name(), message);
+        sendError(c, t, err, message);
+    }
+
+    private void sendError(long c, int t, int err, String message) {
+        ByteBuf b;
+        if (structured && t == CMD_READ) {
+            byte[] m = message.getBytes(StandardCharsets.UTF_8);
+            int ml = Math.min(m.length, 1024);
+            b = channel.alloc().buffer(20 + 6 + ml);
+            b.writeInt(STRUCTURED_REPLY_MAGIC).writeShort(REPLY_FLAG_DONE).writeShort(REPLY_TYPE_ERROR)
+                    .writeLong(c).writeInt(6 + ml).writeInt(err).writeShort(ml).writeBytes(m, 0, ml);
+        } else {
+            b = channel.alloc().buffer(16);
+            b.writeInt(SIMPLE_REPLY_MAGIC).writeInt(err).writeLong(c);
+        }
+        channel.writeAndFlush(b, channel.voidPromise());
+    }
+
+    private static int opIndex(int t) {
+        return switch (t) {
+            case CMD_READ -> NbdMetrics.READ;
+            case CMD_WRITE -> NbdMetrics.WRITE;
+            case CMD_TRIM -> NbdMetrics.TRIM;
+            case CMD_WRITE_ZEROES -> NbdMetrics.WRITE_ZEROES;
+            default -> NbdMetrics.FLUSH;
+        };
+    }
+
+    private static String commandName(int t) {
+        return switch (t) {
+            case CMD_READ -> "READ";
+            case CMD_WRITE -> "WRITE";
+            case CMD_FLUSH -> "FLUSH";
+            case CMD_TRIM -> "TRIM";
+            case CMD_WRITE_ZEROES -> "WRITE_ZEROES";
+            case CMD_DISC -> "DISC";
+            default -> "command " + t;
+        };
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.info("NBD connection {} to {} failed: {}", ctx.channel().remoteAddress(), volume.name(), cause.toString());
+        ctx.close();
+    }
+}

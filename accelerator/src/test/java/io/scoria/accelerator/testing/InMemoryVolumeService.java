@@ -1,0 +1,149 @@
+package io.scoria.accelerator.testing;
+
+import io.scoria.accelerator.Volume;
+import io.scoria.accelerator.VolumeConflictException;
+import io.scoria.accelerator.VolumeInfo;
+import io.scoria.accelerator.VolumeNotFoundException;
+import io.scoria.accelerator.VolumeService;
+import io.scoria.accelerator.VolumeSpec;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * A test fixture {@link VolumeService} over {@link InMemoryVolume}s. Clones copy the parent's
+ * snapshot (correct, not thin). Thread-safe (one lock for the catalogue).
+ */
+public final class InMemoryVolumeService implements VolumeService {
+    private final Map<String, Entry> volumes = new TreeMap<>();
+    private boolean closed;
+
+    private static final class Entry {
+        final InMemoryVolume volume;
+        VolumeInfo info;
+
+        Entry(InMemoryVolume volume, VolumeInfo info) {
+            this.volume = volume;
+            this.info = info;
+        }
+    }
+
+    @Override
+    public synchronized VolumeInfo create(String name, VolumeSpec spec) {
+        checkOpen();
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(spec, "spec");
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
+            throw new IllegalArgumentException("name must be 1-63 characters of [A-Za-z0-9._-]: " + name);
+        }
+        if (volumes.containsKey(name)) {
+            throw new VolumeConflictException("volume " + name + " exists");
+        }
+        VolumeInfo info = new VolumeInfo(name, "ns-" + name.toLowerCase(), spec, false, null, null, "OK");
+        volumes.put(name, new Entry(new InMemoryVolume(name, spec.sizeBytes(), spec.clusterSize()), info));
+        return info;
+    }
+
+    @Override
+    public synchronized List<VolumeInfo> list() {
+        List<VolumeInfo> out = new ArrayList<>();
+        volumes.values().forEach(e -> out.add(e.info));
+        return out;
+    }
+
+    @Override
+    public synchronized Optional<VolumeInfo> info(String name) {
+        Entry e = volumes.get(name);
+        return e == null ? Optional.empty() : Optional.of(e.info);
+    }
+
+    private Entry entry(String name) {
+        Entry e = volumes.get(name);
+        if (e == null) {
+            throw new VolumeNotFoundException("no volume " + name);
+        }
+        return e;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("volume service is closed");
+        }
+    }
+
+    @Override
+    public synchronized Volume open(String name) {
+        checkOpen();
+        return entry(name).volume;
+    }
+
+    /** The fixture's own type, for tests that need its hooks. */
+    public synchronized InMemoryVolume openInMemory(String name) {
+        return entry(name).volume;
+    }
+
+    @Override
+    public synchronized void delete(String name) {
+        entry(name);
+        for (Entry e : volumes.values()) {
+            if (name.equals(e.info.parent())) {
+                throw new VolumeConflictException("volume " + name + " has clone " + e.info.name());
+            }
+        }
+        volumes.remove(name).volume.close();
+    }
+
+    @Override
+    public synchronized VolumeInfo makeTemplate(String name) {
+        Entry e = entry(name);
+        if (e.info.template()) {
+            return e.info;
+        }
+        if (e.volume.latestSnapshot() == null) {
+            e.volume.snapshot("template");
+        }
+        e.volume.setReadOnly(true);
+        VolumeInfo i = e.info;
+        e.info = new VolumeInfo(i.name(), i.namespace(), i.spec(), true, i.parent(), i.parentSnapshot(), i.state());
+        return e.info;
+    }
+
+    @Override
+    public synchronized VolumeInfo clone(String parent, String snapshot, String cloneName) {
+        Entry p = entry(parent);
+        String snap = snapshot != null ? snapshot : p.volume.latestSnapshot();
+        if (snap == null) {
+            throw new VolumeConflictException("volume " + parent + " has no snapshot to clone");
+        }
+        var content = p.volume.snapshotClusters(snap);
+        create(cloneName, p.info.spec());
+        Entry c = volumes.get(cloneName);
+        c.volume.replaceClusters(content);
+        VolumeInfo i = c.info;
+        c.info = new VolumeInfo(i.name(), i.namespace(), i.spec(), false, parent, snap, i.state());
+        return c.info;
+    }
+
+    @Override
+    public synchronized VolumeInfo resetToParent(String clone) {
+        Entry c = entry(clone);
+        if (c.info.parent() == null) {
+            throw new VolumeConflictException("volume " + clone + " is not a clone");
+        }
+        Entry p = entry(c.info.parent());
+        c.volume.replaceClusters(p.volume.snapshotClusters(c.info.parentSnapshot()));
+        return c.info;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            volumes.values().forEach(e -> e.volume.close());
+        }
+    }
+}
