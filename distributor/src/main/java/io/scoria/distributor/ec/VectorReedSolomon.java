@@ -2,6 +2,7 @@ package io.scoria.distributor.ec;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.nio.ByteBuffer;
@@ -19,6 +20,8 @@ public final class VectorReedSolomon extends AbstractReedSolomon<byte[]> {
     private static final int LANES = SPECIES.length();
     /** Each table is one vector: the 16 products repeated, so lane-local shuffles work too. */
     private static final int TABLE = LANES;
+    /** Output rows computed together in one pass over the inputs. */
+    private static final int GROUP = 4;
 
     public VectorReedSolomon(int dataFragments, int totalFragments) {
         super(dataFragments, totalFragments);
@@ -69,12 +72,21 @@ public final class VectorReedSolomon extends AbstractReedSolomon<byte[]> {
         for (ByteBuffer b : out) {
             arrays &= b.hasArray();
         }
+        if (arrays && bulk > 0) {
+            byte[][] src = new byte[k][];
+            int[] off = new int[k];
+            for (int j = 0; j < k; j++) {
+                src[j] = in[j].array();
+                off[j] = in[j].arrayOffset() + in[j].position();
+            }
+            for (int r = 0; r < out.length; r += GROUP) {
+                int g = Math.min(GROUP, out.length - r);
+                groupArrays(tables, r, g, src, off, out, bulk);
+            }
+        }
         for (int r = 0; r < out.length; r++) {
-            int rowBase = r * k * 2 * TABLE;
-            if (arrays) {
-                rowArrays(tables, rowBase, in, out[r], bulk);
-            } else {
-                rowBuffers(tables, rowBase, in, out[r], bulk);
+            if (!arrays) {
+                rowBuffers(tables, r * k * 2 * TABLE, in, out[r], bulk);
             }
             if (bulk < length) {
                 int coefBase = out.length * k * 2 * TABLE + r * k;
@@ -85,34 +97,60 @@ public final class VectorReedSolomon extends AbstractReedSolomon<byte[]> {
         }
     }
 
-    private static void rowArrays(byte[] tables, int rowBase, ByteBuffer[] in, ByteBuffer out, int bulk) {
-        int k = in.length;
-        byte[] dst = out.array();
-        int d = out.arrayOffset() + out.position();
-        if (k == 1) {
-            mulArray(tables, rowBase, in[0].array(), in[0].arrayOffset() + in[0].position(), dst, d, bulk);
-            return;
-        }
-        byte[][] src = new byte[k][];
-        int[] off = new int[k];
-        for (int j = 0; j < k; j++) {
-            src[j] = in[j].array();
-            off[j] = in[j].arrayOffset() + in[j].position();
-        }
+    /**
+     * Computes up to {@link #GROUP} output rows in one pass, so each input vector is loaded and
+     * split into nibble shuffles once for all of them, and every output is written once.
+     */
+    private static void groupArrays(byte[] t, int firstRow, int g, byte[][] src, int[] off, ByteBuffer[] out,
+                                    int bulk) {
+        int k = src.length;
+        int rowStride = k * 2 * TABLE;
+        byte[] d0 = out[firstRow].array();
+        int o0 = out[firstRow].arrayOffset() + out[firstRow].position();
+        byte[] d1 = g > 1 ? out[firstRow + 1].array() : null;
+        int o1 = g > 1 ? out[firstRow + 1].arrayOffset() + out[firstRow + 1].position() : 0;
+        byte[] d2 = g > 2 ? out[firstRow + 2].array() : null;
+        int o2 = g > 2 ? out[firstRow + 2].arrayOffset() + out[firstRow + 2].position() : 0;
+        byte[] d3 = g > 3 ? out[firstRow + 3].array() : null;
+        int o3 = g > 3 ? out[firstRow + 3].arrayOffset() + out[firstRow + 3].position() : 0;
+        int base0 = firstRow * rowStride;
         for (int x = 0; x < bulk; x += LANES) {
-            ByteVector acc = product(tables, rowBase, ByteVector.fromArray(SPECIES, src[0], off[0] + x));
-            for (int j = 1; j < k; j++) {
-                acc = acc.lanewise(VectorOperators.XOR,
-                        product(tables, rowBase + j * 2 * TABLE, ByteVector.fromArray(SPECIES, src[j], off[j] + x)));
+            ByteVector a0 = ByteVector.zero(SPECIES);
+            ByteVector a1 = a0;
+            ByteVector a2 = a0;
+            ByteVector a3 = a0;
+            for (int j = 0; j < k; j++) {
+                ByteVector v = ByteVector.fromArray(SPECIES, src[j], off[j] + x);
+                VectorShuffle<Byte> lo = v.and((byte) 0x0f).toShuffle();
+                VectorShuffle<Byte> hi = v.lanewise(VectorOperators.LSHR, 4).toShuffle();
+                int b = base0 + j * 2 * TABLE;
+                a0 = a0.lanewise(VectorOperators.XOR, lookup(t, b, lo, hi));
+                if (g > 1) {
+                    a1 = a1.lanewise(VectorOperators.XOR, lookup(t, b + rowStride, lo, hi));
+                    if (g > 2) {
+                        a2 = a2.lanewise(VectorOperators.XOR, lookup(t, b + 2 * rowStride, lo, hi));
+                        if (g > 3) {
+                            a3 = a3.lanewise(VectorOperators.XOR, lookup(t, b + 3 * rowStride, lo, hi));
+                        }
+                    }
+                }
             }
-            acc.intoArray(dst, d + x);
+            a0.intoArray(d0, o0 + x);
+            if (g > 1) {
+                a1.intoArray(d1, o1 + x);
+                if (g > 2) {
+                    a2.intoArray(d2, o2 + x);
+                    if (g > 3) {
+                        a3.intoArray(d3, o3 + x);
+                    }
+                }
+            }
         }
     }
 
-    private static void mulArray(byte[] tables, int base, byte[] src, int s, byte[] dst, int d, int bulk) {
-        for (int x = 0; x < bulk; x += LANES) {
-            product(tables, base, ByteVector.fromArray(SPECIES, src, s + x)).intoArray(dst, d + x);
-        }
+    private static ByteVector lookup(byte[] t, int base, VectorShuffle<Byte> lo, VectorShuffle<Byte> hi) {
+        return ByteVector.fromArray(SPECIES, t, base).rearrange(lo)
+                .lanewise(VectorOperators.XOR, ByteVector.fromArray(SPECIES, t, base + TABLE).rearrange(hi));
     }
 
     private static void rowBuffers(byte[] tables, int rowBase, ByteBuffer[] in, ByteBuffer out, int bulk) {
