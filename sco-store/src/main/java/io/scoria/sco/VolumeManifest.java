@@ -1,0 +1,172 @@
+package io.scoria.sco;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The state of one volume's namespace on the backend (FORMATS.md, "Volume manifest"): config,
+ * parent for clones, template flag, ordered snapshots with their TLogs, and the TLogs written
+ * since the last snapshot. Immutable; the {@code with*} methods return changed copies.
+ *
+ * @param schemaVersion   {@link #SCHEMA_VERSION}; readers refuse any other value
+ * @param generation      increases by one with every replacement on the backend
+ * @param name            the volume's name
+ * @param config          size, cluster size, SCO size and namespace
+ * @param parent          for a clone: the parent's namespace and snapshot; else null
+ * @param template        read-only template
+ * @param snapshots       oldest first; each holds the TLogs written after the previous one
+ * @param currentTlogs    sealed TLogs after the last snapshot, in order
+ * @param nextScoNumber   lower bound for the next SCO number
+ * @param nextTlogNumber  lower bound for the next TLog number
+ * @param nextSnapshotId  next snapshot id
+ */
+public record VolumeManifest(int schemaVersion, long generation, String name, Config config, Parent parent,
+                             boolean template, List<Snapshot> snapshots, List<Long> currentTlogs,
+                             long nextScoNumber, long nextTlogNumber, long nextSnapshotId) {
+    public static final int SCHEMA_VERSION = 1;
+
+    /** Volume geometry and backend namespace. */
+    public record Config(long sizeBytes, int clusterSize, int scoSize, String namespace) {
+        public Config {
+            Objects.requireNonNull(namespace, "namespace");
+            if (clusterSize < 4096 || clusterSize > 65536 || Integer.bitCount(clusterSize) != 1) {
+                throw new IllegalArgumentException("clusterSize must be a power of two from 4 KiB to 64 KiB: " + clusterSize);
+            }
+            if (sizeBytes <= 0 || sizeBytes % clusterSize != 0) {
+                throw new IllegalArgumentException("sizeBytes must be a positive multiple of clusterSize: " + sizeBytes);
+            }
+            if (scoSize < clusterSize || scoSize % clusterSize != 0 || scoSize / clusterSize > ClusterLocation.MAX_OFFSET + 1) {
+                throw new IllegalArgumentException("scoSize must be a multiple of clusterSize holding at most "
+                        + (ClusterLocation.MAX_OFFSET + 1) + " clusters: " + scoSize);
+            }
+        }
+
+        public long clusters() {
+            return sizeBytes / clusterSize;
+        }
+    }
+
+    /** The parent namespace and snapshot a clone starts from. */
+    public record Parent(String namespace, String volume, String snapshot, long snapshotId) {
+        public Parent {
+            Objects.requireNonNull(namespace, "namespace");
+            Objects.requireNonNull(volume, "volume");
+            Objects.requireNonNull(snapshot, "snapshot");
+        }
+    }
+
+    /** One snapshot: the TLogs written since the previous snapshot end with its marker. */
+    public record Snapshot(String name, long id, long createdMillis, List<Long> tlogs, boolean scrubbed) {
+        public Snapshot {
+            Objects.requireNonNull(name, "name");
+            tlogs = List.copyOf(tlogs);
+        }
+    }
+
+    public VolumeManifest {
+        if (schemaVersion != SCHEMA_VERSION) {
+            throw new ScoFormatException("volume manifest schema version " + schemaVersion + " is not supported (this build reads "
+                    + SCHEMA_VERSION + ")");
+        }
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(config, "config");
+        snapshots = List.copyOf(snapshots == null ? List.of() : snapshots);
+        currentTlogs = List.copyOf(currentTlogs == null ? List.of() : currentTlogs);
+    }
+
+    public static VolumeManifest create(String name, Config config) {
+        return new VolumeManifest(SCHEMA_VERSION, 0, name, config, null, false, List.of(), List.of(), 1, 1, 1);
+    }
+
+    public VolumeManifest withGeneration(long g) {
+        return new VolumeManifest(schemaVersion, g, name, config, parent, template, snapshots, currentTlogs,
+                nextScoNumber, nextTlogNumber, nextSnapshotId);
+    }
+
+    public VolumeManifest withParent(Parent p) {
+        return new VolumeManifest(schemaVersion, generation, name, config, p, template, snapshots, currentTlogs,
+                nextScoNumber, nextTlogNumber, nextSnapshotId);
+    }
+
+    public VolumeManifest withTemplate(boolean t) {
+        return new VolumeManifest(schemaVersion, generation, name, config, parent, t, snapshots, currentTlogs,
+                nextScoNumber, nextTlogNumber, nextSnapshotId);
+    }
+
+    public VolumeManifest withHistory(List<Snapshot> snaps, List<Long> current) {
+        return new VolumeManifest(schemaVersion, generation, name, config, parent, template, snaps, current,
+                nextScoNumber, nextTlogNumber, nextSnapshotId);
+    }
+
+    public VolumeManifest withCounters(long nextSco, long nextTlog, long nextSnap) {
+        return new VolumeManifest(schemaVersion, generation, name, config, parent, template, snapshots, currentTlogs,
+                nextSco, nextTlog, nextSnap);
+    }
+
+    /** Appends a sealed TLog to {@link #currentTlogs()}. */
+    public VolumeManifest withTlog(long tlog) {
+        List<Long> cur = new ArrayList<>(currentTlogs);
+        cur.add(tlog);
+        return withHistory(snapshots, cur);
+    }
+
+    /** Turns the current TLogs into a new snapshot. */
+    public VolumeManifest withSnapshot(String snapName, long id, long createdMillis) {
+        List<Snapshot> snaps = new ArrayList<>(snapshots);
+        snaps.add(new Snapshot(snapName, id, createdMillis, currentTlogs, false));
+        return withHistory(snaps, List.of());
+    }
+
+    public Snapshot snapshot(String snapName) {
+        for (Snapshot s : snapshots) {
+            if (s.name().equals(snapName)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /** Every TLog of the volume's own history in order (snapshots first, then current). */
+    public List<Long> allTlogs() {
+        List<Long> all = new ArrayList<>();
+        for (Snapshot s : snapshots) {
+            all.addAll(s.tlogs());
+        }
+        all.addAll(currentTlogs);
+        return all;
+    }
+
+    /** The TLogs up to and including snapshot {@code snapName}. */
+    public List<Long> tlogsThrough(String snapName) {
+        List<Long> all = new ArrayList<>();
+        for (Snapshot s : snapshots) {
+            all.addAll(s.tlogs());
+            if (s.name().equals(snapName)) {
+                return all;
+            }
+        }
+        throw new IllegalArgumentException("volume '" + name + "' has no snapshot '" + snapName + "'");
+    }
+
+    /**
+     * This manifest restricted to TLogs numbered at most {@code uploadedThrough}: what may be
+     * published on the backend while later TLogs are still uploading.
+     */
+    public VolumeManifest restrictedTo(long uploadedThrough) {
+        List<Snapshot> snaps = new ArrayList<>();
+        List<Long> pending = new ArrayList<>();
+        for (Snapshot s : snapshots) {
+            boolean all = s.tlogs().stream().allMatch(t -> t <= uploadedThrough);
+            if (!all) {
+                s.tlogs().stream().filter(t -> t <= uploadedThrough).forEach(pending::add);
+                break;
+            }
+            snaps.add(s);
+        }
+        if (snaps.size() == snapshots.size()) {
+            currentTlogs.stream().filter(t -> t <= uploadedThrough).forEach(pending::add);
+        }
+        return withHistory(snaps, pending);
+    }
+}

@@ -1,0 +1,259 @@
+package io.scoria.sco.cache;
+
+import io.scoria.sco.ClusterLocation;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Open and sealed SCOs of every volume of this node, on a local flash directory
+ * ({@code root/<namespace>/<number>.<version>.sco}), within a byte budget.
+ *
+ * <p>Invariants: a SCO that is not yet on the backend is never evicted; {@link #reserve}
+ * evicts uploaded SCOs (least recently used first) and, when only un-uploaded SCOs remain,
+ * waits until an upload finishes: ingest is throttled, never failed. Whether a SCO is on the
+ * backend survives a restart (a {@code .uploaded} marker file next to it).
+ *
+ * <p>Thread-safe (one monitor; no I/O other than unlinking files is done while holding it).
+ */
+public final class LocalScoCache implements AutoCloseable {
+    private static final String SUFFIX = ".sco";
+    private static final String UPLOADED = ".uploaded";
+
+    private static final class Entry {
+        long bytes;
+        boolean uploaded;
+        long lastUse;
+    }
+
+    private final Path root;
+    private final long budget;
+    private final Map<String, Entry> entries = new HashMap<>();
+    private long reserved;
+    private long used;
+    private long clock;
+    private boolean closed;
+
+    public LocalScoCache(Path root, long budgetBytes) {
+        this.root = Objects.requireNonNull(root, "root");
+        if (budgetBytes <= 0) {
+            throw new IllegalArgumentException("budgetBytes must be positive: " + budgetBytes);
+        }
+        this.budget = budgetBytes;
+        try {
+            Files.createDirectories(root);
+            try (DirectoryStream<Path> namespaces = Files.newDirectoryStream(root)) {
+                for (Path ns : namespaces) {
+                    if (!Files.isDirectory(ns)) {
+                        continue;
+                    }
+                    try (DirectoryStream<Path> files = Files.newDirectoryStream(ns, "*" + SUFFIX)) {
+                        for (Path f : files) {
+                            Entry e = new Entry();
+                            e.bytes = Files.size(f);
+                            e.uploaded = Files.exists(f.resolveSibling(f.getFileName() + UPLOADED));
+                            entries.put(ns.getFileName() + "/" + f.getFileName(), e);
+                            used += e.bytes;
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot scan SCO cache " + root, e);
+        }
+    }
+
+    public long budget() {
+        return budget;
+    }
+
+    /** Path of the local file of SCO {@code scoId} (a location) of {@code namespace}. */
+    public Path file(String namespace, long scoId) {
+        return root.resolve(namespace).resolve(fileName(scoId));
+    }
+
+    private static String fileName(long scoId) {
+        return String.format(Locale.ROOT, "%08x.%02x%s", ClusterLocation.scoNumber(scoId), ClusterLocation.version(scoId), SUFFIX);
+    }
+
+    private static String key(String namespace, long scoId) {
+        return namespace + "/" + fileName(scoId);
+    }
+
+    /**
+     * Reserves room for a new open SCO of at most {@code bytes}, evicting uploaded SCOs and
+     * waiting (backpressure) while un-uploaded ones fill the budget.
+     */
+    public void reserve(long bytes) throws InterruptedIOException {
+        if (bytes <= 0 || bytes > budget) {
+            throw new IllegalArgumentException("bytes must be 1.." + budget + ": " + bytes);
+        }
+        synchronized (this) {
+            while (true) {
+                if (closed) {
+                    throw new IllegalStateException("SCO cache " + root + " is closed");
+                }
+                while (used + reserved + bytes > budget && evictOne()) {
+                    // evicted one uploaded SCO
+                }
+                if (used + reserved + bytes <= budget) {
+                    reserved += bytes;
+                    return;
+                }
+                try {
+                    wait(1000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while waiting for SCO cache space in " + root);
+                }
+            }
+        }
+    }
+
+    /** Gives back a reservation that was not used (for example a volume closed before sealing). */
+    public synchronized void release(long bytes) {
+        reserved = Math.max(0, reserved - bytes);
+        notifyAll();
+    }
+
+    /** The SCO was sealed with {@code bytes}; converts the reservation of {@code reservedBytes}. */
+    public synchronized void sealed(String namespace, long scoId, long reservedBytes, long bytes) {
+        reserved = Math.max(0, reserved - reservedBytes);
+        Entry e = entries.computeIfAbsent(key(namespace, scoId), k -> new Entry());
+        used += bytes - e.bytes;
+        e.bytes = bytes;
+        e.lastUse = ++clock;
+        notifyAll();
+    }
+
+    /** The SCO is on the backend: it may be evicted from now on. */
+    public void uploaded(String namespace, long scoId) {
+        Path marker = file(namespace, scoId).resolveSibling(fileName(scoId) + UPLOADED);
+        try {
+            Files.write(marker, new byte[0]);
+        } catch (NoSuchFileException e) {
+            return;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + marker, e);
+        }
+        synchronized (this) {
+            Entry en = entries.get(key(namespace, scoId));
+            if (en != null) {
+                en.uploaded = true;
+            }
+            notifyAll();
+        }
+    }
+
+    public synchronized boolean isUploaded(String namespace, long scoId) {
+        Entry e = entries.get(key(namespace, scoId));
+        return e != null && e.uploaded;
+    }
+
+    /** True when the SCO is held locally; marks it recently used. */
+    public synchronized boolean touch(String namespace, long scoId) {
+        Entry e = entries.get(key(namespace, scoId));
+        if (e == null) {
+            return false;
+        }
+        e.lastUse = ++clock;
+        return true;
+    }
+
+    /** Removes one SCO (rollback or reset discarded it). */
+    public void drop(String namespace, long scoId) {
+        synchronized (this) {
+            Entry e = entries.remove(key(namespace, scoId));
+            if (e != null) {
+                used -= e.bytes;
+            }
+            notifyAll();
+        }
+        deleteFiles(file(namespace, scoId));
+    }
+
+    /** Removes every SCO of the namespace. */
+    public void dropNamespace(String namespace) {
+        synchronized (this) {
+            for (Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator(); it.hasNext(); ) {
+                Map.Entry<String, Entry> e = it.next();
+                if (e.getKey().startsWith(namespace + "/")) {
+                    used -= e.getValue().bytes;
+                    it.remove();
+                }
+            }
+            notifyAll();
+        }
+        Path dir = root.resolve(namespace);
+        try (var files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(dir);
+        } catch (NoSuchFileException e) {
+            // nothing there
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + dir, e);
+        }
+    }
+
+    /** Bytes of sealed SCOs held plus open reservations. */
+    public synchronized long usedBytes() {
+        return used + reserved;
+    }
+
+    /** Bytes held by SCOs not yet on the backend. */
+    public synchronized long pinnedBytes() {
+        long p = reserved;
+        for (Entry e : entries.values()) {
+            if (!e.uploaded) {
+                p += e.bytes;
+            }
+        }
+        return p;
+    }
+
+    private boolean evictOne() {
+        String victim = null;
+        long oldest = Long.MAX_VALUE;
+        for (Map.Entry<String, Entry> e : entries.entrySet()) {
+            if (e.getValue().uploaded && e.getValue().lastUse < oldest) {
+                oldest = e.getValue().lastUse;
+                victim = e.getKey();
+            }
+        }
+        if (victim == null) {
+            return false;
+        }
+        Entry e = entries.remove(victim);
+        used -= e.bytes;
+        Path f = root.resolve(victim);
+        deleteFiles(f);
+        return true;
+    }
+
+    private static void deleteFiles(Path f) {
+        try {
+            Files.deleteIfExists(f.resolveSibling(f.getFileName() + UPLOADED));
+            Files.deleteIfExists(f);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + f, e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        notifyAll();
+    }
+}

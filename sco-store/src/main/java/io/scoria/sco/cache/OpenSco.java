@@ -1,0 +1,192 @@
+package io.scoria.sco.cache;
+
+import io.scoria.sco.ClusterLocation;
+import io.scoria.sco.ScoFormatException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.zip.CRC32C;
+
+/**
+ * The SCO a volume currently appends to: a local file of clusters with a running CRC32C.
+ * {@link #seal()} forces the file and returns the CRC32C of its whole content, which the TLog
+ * records in its SCO-sealed marker (FORMATS.md).
+ *
+ * <p>Not thread-safe for appends (the volume serialises them); {@link #read} may be called
+ * concurrently with appends for clusters already appended.
+ */
+public final class OpenSco implements AutoCloseable {
+    private final Path path;
+    private final long scoId;
+    private final int clusterSize;
+    private final int capacity;
+    private final FileChannel channel;
+    private final CRC32C crc = new CRC32C();
+    private int clusters;
+    private boolean sealed;
+
+    private OpenSco(Path path, long scoId, int clusterSize, int capacity, FileChannel channel, int clusters) {
+        this.path = path;
+        this.scoId = scoId;
+        this.clusterSize = clusterSize;
+        this.capacity = capacity;
+        this.channel = channel;
+        this.clusters = clusters;
+    }
+
+    /** Creates the file of a new SCO. */
+    public static OpenSco create(Path path, long scoId, int clusterSize, int capacityClusters) {
+        try {
+            java.nio.file.Files.createDirectories(path.getParent());
+            FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            return new OpenSco(path, scoId, clusterSize, capacityClusters, ch, 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create SCO " + path, e);
+        }
+    }
+
+    /**
+     * Reopens an unsealed SCO after a restart, keeping its first {@code clusters} clusters (the
+     * ones the TLog references) and computing the CRC over them.
+     */
+    public static OpenSco recover(Path path, long scoId, int clusterSize, int capacityClusters, int clusters) {
+        try {
+            FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            long want = (long) clusters * clusterSize;
+            if (ch.size() < want) {
+                ch.close();
+                throw new ScoFormatException("SCO " + path + " holds " + ch.size() + " bytes but the TLog references "
+                        + want);
+            }
+            ch.truncate(want);
+            OpenSco sco = new OpenSco(path, scoId, clusterSize, capacityClusters, ch, clusters);
+            ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+            long pos = 0;
+            while (pos < want) {
+                buf.clear().limit((int) Math.min(buf.capacity(), want - pos));
+                while (buf.hasRemaining()) {
+                    if (ch.read(buf, pos + buf.position()) < 0) {
+                        throw new ScoFormatException("SCO " + path + " ended early");
+                    }
+                }
+                buf.flip();
+                pos += buf.remaining();
+                sco.crc.update(buf);
+            }
+            return sco;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot recover SCO " + path, e);
+        }
+    }
+
+    public long scoId() {
+        return scoId;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public int clusters() {
+        return clusters;
+    }
+
+    public boolean isFull() {
+        return clusters >= capacity;
+    }
+
+    public boolean isSealed() {
+        return sealed;
+    }
+
+    /**
+     * Appends one cluster ({@code src} from position to limit, exactly one cluster; position
+     * unchanged) and returns its offset in clusters.
+     */
+    public int append(ByteBuffer src) {
+        if (sealed || clusters >= capacity) {
+            throw new IllegalStateException("SCO " + path + " is " + (sealed ? "sealed" : "full"));
+        }
+        if (src.remaining() != clusterSize) {
+            throw new IllegalArgumentException("src must hold exactly one cluster of " + clusterSize + " bytes: " + src.remaining());
+        }
+        int offset = clusters;
+        long pos = (long) offset * clusterSize;
+        ByteBuffer view = src.duplicate();
+        try {
+            while (view.hasRemaining()) {
+                channel.write(view, pos + view.position() - src.position());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to SCO " + path, e);
+        }
+        crc.update(src.duplicate());
+        clusters++;
+        return offset;
+    }
+
+    /** Reads cluster {@code offset} into {@code dst} (exactly one cluster remaining). */
+    public void read(int offset, ByteBuffer dst) {
+        readCluster(channel, path, (long) offset * clusterSize, dst);
+    }
+
+    static void readCluster(FileChannel ch, Path path, long pos, ByteBuffer dst) {
+        int start = dst.position();
+        try {
+            while (dst.hasRemaining()) {
+                if (ch.read(dst, pos + dst.position() - start) < 0) {
+                    throw new ScoFormatException("SCO " + path + " ended before offset " + pos);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read SCO " + path, e);
+        }
+    }
+
+    /** Makes every appended cluster durable on local flash. */
+    public void force() {
+        try {
+            channel.force(false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot fsync SCO " + path, e);
+        }
+    }
+
+    /** Forces the file and returns the CRC32C of its content; idempotent. */
+    public int seal() {
+        if (!sealed) {
+            force();
+            sealed = true;
+        }
+        return (int) crc.getValue();
+    }
+
+    /** Bytes written. */
+    public long byteSize() {
+        return (long) clusters * clusterSize;
+    }
+
+    /** CRC32C of a whole sealed SCO (for checking a download against its TLog marker). */
+    public static int checksum(ByteBuffer content) {
+        CRC32C c = new CRC32C();
+        c.update(content.duplicate());
+        return (int) c.getValue();
+    }
+
+    public static String describe(long scoId) {
+        return ClusterLocation.toString(scoId);
+    }
+
+    @Override
+    public void close() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot close SCO " + path, e);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package io.scoria.sco.cache;
+
+import io.scoria.sco.ClusterLocation;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class LocalScoCacheTest {
+    @TempDir
+    Path dir;
+
+    private static long sco(int n) {
+        return ClusterLocation.of(n, 0, 0, 0);
+    }
+
+    private static void writeSco(LocalScoCache cache, int n, int clusters) throws Exception {
+        cache.reserve(clusters * 4096L);
+        try (OpenSco s = OpenSco.create(cache.file("ns1", sco(n)), sco(n), 4096, clusters)) {
+            ByteBuffer b = ByteBuffer.allocate(4096);
+            for (int i = 0; i < clusters; i++) {
+                b.clear();
+                b.putInt(0, n * 1000 + i);
+                s.append(b);
+            }
+            int crc = s.seal();
+            assertEquals(crc, OpenSco.checksum(ByteBuffer.wrap(Files.readAllBytes(s.path()))));
+            cache.sealed("ns1", sco(n), clusters * 4096L, s.byteSize());
+        }
+    }
+
+    @Test
+    void reserveWaitsForUploadsInsteadOfFailing() throws Exception {
+        LocalScoCache cache = new LocalScoCache(dir, 3 * 4096 * 4);
+        writeSco(cache, 1, 4);
+        writeSco(cache, 2, 4);
+        writeSco(cache, 3, 4);
+        CompletableFuture<Void> blocked = CompletableFuture.runAsync(() -> {
+            try {
+                cache.reserve(4 * 4096);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        assertThrows(TimeoutException.class, () -> blocked.get(300, TimeUnit.MILLISECONDS));
+        assertTrue(Files.exists(cache.file("ns1", sco(1))));
+        cache.uploaded("ns1", sco(2));
+        blocked.get(5, TimeUnit.SECONDS);
+        // the uploaded SCO was evicted, the others were kept
+        assertFalse(Files.exists(cache.file("ns1", sco(2))));
+        assertTrue(Files.exists(cache.file("ns1", sco(1))));
+        assertTrue(Files.exists(cache.file("ns1", sco(3))));
+        cache.close();
+    }
+
+    @Test
+    void uploadedStateSurvivesRestart() throws Exception {
+        LocalScoCache cache = new LocalScoCache(dir, 1 << 20);
+        writeSco(cache, 1, 2);
+        writeSco(cache, 2, 2);
+        cache.uploaded("ns1", sco(1));
+        LocalScoCache again = new LocalScoCache(dir, 1 << 20);
+        assertTrue(again.isUploaded("ns1", sco(1)));
+        assertFalse(again.isUploaded("ns1", sco(2)));
+        assertEquals(2 * 4096, again.pinnedBytes());
+        assertEquals(4 * 4096, again.usedBytes());
+        again.dropNamespace("ns1");
+        assertEquals(0, again.usedBytes());
+        assertFalse(Files.exists(dir.resolve("ns1")));
+    }
+
+    @Test
+    void recoverKeepsOnlyReferencedClustersAndRecomputesCrc() throws Exception {
+        Path f = dir.resolve("x.sco");
+        int expected;
+        try (OpenSco s = OpenSco.create(f, sco(5), 4096, 8)) {
+            ByteBuffer b = ByteBuffer.allocate(4096);
+            for (int i = 0; i < 3; i++) {
+                b.clear();
+                b.put(0, (byte) (i + 1));
+                s.append(b);
+            }
+            Files.write(dir.resolve("ref"), Files.readAllBytes(f));
+            expected = OpenSco.checksum(ByteBuffer.wrap(java.util.Arrays.copyOf(Files.readAllBytes(f), 2 * 4096)));
+        }
+        try (OpenSco r = OpenSco.recover(f, sco(5), 4096, 8, 2)) {
+            assertEquals(2, r.clusters());
+            assertEquals(expected, r.seal());
+        }
+        assertEquals(2 * 4096, Files.size(f));
+    }
+
+    @Test
+    void badArgumentsAreRefused() {
+        LocalScoCache cache = new LocalScoCache(dir, 4096);
+        assertThrows(IllegalArgumentException.class, () -> cache.reserve(8192));
+        assertThrows(IllegalArgumentException.class, () -> new LocalScoCache(dir, 0));
+        assertThrows(IllegalArgumentException.class, () -> ClusterLocation.of(0, 0, 0, 0));
+    }
+}

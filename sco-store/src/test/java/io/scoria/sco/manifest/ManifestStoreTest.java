@@ -1,0 +1,88 @@
+package io.scoria.sco.manifest;
+
+import io.scoria.backend.PreconditionFailedException;
+import io.scoria.backend.testing.InMemoryObjectStore;
+import io.scoria.sco.NamespaceLayout;
+import io.scoria.sco.ScoFormatException;
+import io.scoria.sco.VolumeManifest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class ManifestStoreTest {
+    private static VolumeManifest sample() {
+        return VolumeManifest.create("vol1", new VolumeManifest.Config(1 << 30, 4096, 4 << 20, "vol1"))
+                .withTlog(1).withTlog(2).withSnapshot("s1", 1, 1000).withTlog(3)
+                .withParent(new VolumeManifest.Parent("base", "base", "gold", 4)).withTemplate(true);
+    }
+
+    @Test
+    void jsonRoundTripKeepsEveryField() {
+        VolumeManifest m = sample();
+        String json = new String(ManifestStore.toJson(m), StandardCharsets.UTF_8);
+        assertTrue(json.contains("\"schemaVersion\" : 1"), json);
+        assertEquals(m, ManifestStore.fromJson(json.getBytes(StandardCharsets.UTF_8), "x"));
+        assertEquals(List.of(1L, 2L), m.tlogsThrough("s1"));
+        assertEquals(List.of(1L, 2L, 3L), m.allTlogs());
+    }
+
+    @Test
+    void unknownSchemaVersionOrFieldIsRefused() {
+        String json = new String(ManifestStore.toJson(sample()), StandardCharsets.UTF_8);
+        ScoFormatException e = assertThrows(ScoFormatException.class, () ->
+                ManifestStore.fromJson(json.replace("\"schemaVersion\" : 1", "\"schemaVersion\" : 9").getBytes(StandardCharsets.UTF_8), "m9"));
+        assertTrue(e.getMessage().contains("schema version 9"), e.getMessage());
+        assertThrows(ScoFormatException.class, () ->
+                ManifestStore.fromJson(json.replace("\"template\"", "\"bogus\" : 1, \"template\"").getBytes(StandardCharsets.UTF_8), "m"));
+        assertThrows(ScoFormatException.class, () -> ManifestStore.fromJson("{".getBytes(StandardCharsets.UTF_8), "m"));
+    }
+
+    @Test
+    void publishReplacesAtomicallyByGeneration() {
+        try (InMemoryObjectStore store = new InMemoryObjectStore()) {
+            store.createNamespace("vol1");
+            ManifestStore ms = new ManifestStore(store);
+            assertTrue(ms.readLatest("vol1").isEmpty());
+            VolumeManifest m = sample();
+            for (int g = 1; g <= 6; g++) {
+                ms.publish("vol1", m.withGeneration(g).withCounters(g, g, g));
+            }
+            VolumeManifest latest = ms.readLatest("vol1").orElseThrow();
+            assertEquals(6, latest.generation());
+            assertEquals(6, latest.nextScoNumber());
+            assertEquals(ManifestStore.KEEP, store.listAll("vol1", NamespaceLayout.MANIFEST_PREFIX).size());
+            // a second writer of the same generation loses (put-if-absent)
+            assertThrows(PreconditionFailedException.class, () -> ms.publish("vol1", m.withGeneration(6)));
+            // a garbage object that is not a manifest key is ignored
+            store.put("vol1", "manifest/zzz", ByteBuffer.wrap(new byte[]{1}));
+            assertEquals(6, ms.readLatest("vol1").orElseThrow().generation());
+        }
+    }
+
+    @Test
+    void restrictedToHidesTlogsNotYetUploaded() {
+        VolumeManifest m = VolumeManifest.create("v", new VolumeManifest.Config(1 << 20, 4096, 1 << 20, "v"))
+                .withTlog(1).withTlog(2).withSnapshot("a", 1, 0).withTlog(3).withSnapshot("b", 2, 0).withTlog(4);
+        VolumeManifest r = m.restrictedTo(2);
+        assertEquals(List.of("a"), r.snapshots().stream().map(VolumeManifest.Snapshot::name).toList());
+        assertEquals(List.of(), r.currentTlogs());
+        VolumeManifest r1 = m.restrictedTo(1);
+        assertEquals(List.of(), r1.snapshots());
+        assertEquals(List.of(1L), r1.currentTlogs());
+        assertEquals(m.withGeneration(0), m.restrictedTo(4));
+    }
+
+    @Test
+    void localFileRoundTrip(@TempDir Path dir) {
+        Path f = dir.resolve("manifest.json");
+        ManifestStore.writeLocal(f, sample());
+        assertEquals(sample(), ManifestStore.readLocal(f).orElseThrow());
+        assertTrue(ManifestStore.readLocal(dir.resolve("none")).isEmpty());
+    }
+}
