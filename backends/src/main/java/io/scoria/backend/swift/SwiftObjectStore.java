@@ -82,7 +82,7 @@ public final class SwiftObjectStore extends AbstractObjectStore {
     @Override
     protected boolean doCreateNamespace(String namespace) {
         String what = "PUT container " + namespace;
-        HttpResponse<byte[]> r = http.send(what, s -> request(containerUrl(s, namespace)).PUT(noBody()).build(),
+        HttpResponse<byte[]> r = http.send(what, s -> request(s, containerUrl(s, namespace)).PUT(noBody()).build(),
                 HttpResponse.BodyHandlers.ofByteArray(), Retry.IDEMPOTENT);
         return switch (r.statusCode()) {
             case 201 -> true;
@@ -106,7 +106,7 @@ public final class SwiftObjectStore extends AbstractObjectStore {
                 }
                 after = page.nextAfter();
             } while (after != null);
-            HttpResponse<byte[]> r = http.send(what, s -> request(containerUrl(s, namespace)).DELETE().build(),
+            HttpResponse<byte[]> r = http.send(what, s -> request(s, containerUrl(s, namespace)).DELETE().build(),
                     HttpResponse.BodyHandlers.ofByteArray(), Retry.IDEMPOTENT);
             int status = r.statusCode();
             if (status / 100 == 2 || status == 404) {
@@ -124,7 +124,7 @@ public final class SwiftObjectStore extends AbstractObjectStore {
     @Override
     protected boolean doNamespaceExists(String namespace) {
         String what = "HEAD container " + namespace;
-        HttpResponse<Void> r = http.send(what, s -> request(containerUrl(s, namespace)).method("HEAD", noBody()).build(),
+        HttpResponse<Void> r = http.send(what, s -> request(s, containerUrl(s, namespace)).method("HEAD", noBody()).build(),
                 HttpResponse.BodyHandlers.discarding(), Retry.IDEMPOTENT);
         if (r.statusCode() / 100 == 2) {
             return true;
@@ -190,7 +190,7 @@ public final class SwiftObjectStore extends AbstractObjectStore {
     private void putObject(String namespace, String key, HttpRequest.BodyPublisher body, String md5, boolean ifAbsent) {
         String what = (ifAbsent ? "PUT (if absent) " : "PUT ") + namespace + "/" + key;
         HttpResponse<byte[]> r = http.send(what, s -> {
-            HttpRequest.Builder b = request(objectUrl(s, namespace, key))
+            HttpRequest.Builder b = request(s, objectUrl(s, namespace, key))
                     .header("ETag", md5)
                     .header("Content-Type", "application/octet-stream");
             if (ifAbsent) {
@@ -218,7 +218,7 @@ public final class SwiftObjectStore extends AbstractObjectStore {
     @Override
     protected ByteBuffer doGet(String namespace, String key) {
         String what = "GET " + namespace + "/" + key;
-        HttpResponse<Body> r = http.send(what, s -> request(objectUrl(s, namespace, key)).GET().build(),
+        HttpResponse<Body> r = http.send(what, s -> request(s, objectUrl(s, namespace, key)).GET().build(),
                 info -> info.statusCode() == 200 ? Body.into(allocate(what, info.headers())) : Body.errorReply(),
                 Retry.IDEMPOTENT);
         if (r.statusCode() == 404) {
@@ -257,7 +257,7 @@ public final class SwiftObjectStore extends AbstractObjectStore {
         String what = "GET " + namespace + "/" + key + " bytes " + offset + "-" + last;
         ByteBuffer[] target = new ByteBuffer[1];
         HttpResponse<Body> r = http.send(what,
-                s -> request(objectUrl(s, namespace, key)).header("Range", "bytes=" + offset + "-" + last).GET().build(),
+                s -> request(s, objectUrl(s, namespace, key)).header("Range", "bytes=" + offset + "-" + last).GET().build(),
                 info -> {
                     boolean ranged = info.statusCode() == 206 || (info.statusCode() == 200 && offset == 0);
                     if (ranged && info.headers().firstValueAsLong("Content-Length").orElse(-1) == length) {
@@ -288,7 +288,7 @@ public final class SwiftObjectStore extends AbstractObjectStore {
     protected ObjectInfo doStat(String namespace, String key) {
         String what = "HEAD " + namespace + "/" + key;
         HttpResponse<Void> r = http.send(what,
-                s -> request(objectUrl(s, namespace, key)).method("HEAD", noBody()).build(),
+                s -> request(s, objectUrl(s, namespace, key)).method("HEAD", noBody()).build(),
                 HttpResponse.BodyHandlers.discarding(), Retry.IDEMPOTENT);
         if (r.statusCode() == 404) {
             throw missing(namespace, key);
@@ -304,7 +304,7 @@ public final class SwiftObjectStore extends AbstractObjectStore {
     @Override
     protected void doDelete(String namespace, String key) {
         String what = "DELETE " + namespace + "/" + key;
-        HttpResponse<byte[]> r = http.send(what, s -> request(objectUrl(s, namespace, key)).DELETE().build(),
+        HttpResponse<byte[]> r = http.send(what, s -> request(s, objectUrl(s, namespace, key)).DELETE().build(),
                 HttpResponse.BodyHandlers.ofByteArray(), Retry.IDEMPOTENT);
         if (r.statusCode() / 100 != 2 && r.statusCode() != 404) {
             throw unexpected(what, r, r.body());
@@ -313,8 +313,10 @@ public final class SwiftObjectStore extends AbstractObjectStore {
 
     @Override
     protected ObjectPage doList(String namespace, String prefix, String startAfter, int limit) {
-        // Ask for one more than the page so that the last page says so (nextAfter == null).
-        JsonNode page = listing("GET container " + namespace, namespace, prefix, startAfter, limit + 1);
+        // Ask for one more than the page so that the last page says so (nextAfter == null);
+        // at Swift's own maximum a full page may be followed by an empty one.
+        int ask = Math.min(limit + 1, LISTING_PAGE);
+        JsonNode page = listing("GET container " + namespace, namespace, prefix, startAfter, ask);
         List<ObjectInfo> objects = new ArrayList<>(Math.min(page.size(), limit));
         for (JsonNode entry : page) {
             if (objects.size() == limit) {
@@ -326,7 +328,8 @@ public final class SwiftObjectStore extends AbstractObjectStore {
             objects.add(new ObjectInfo(entry.path("name").asText(), entry.path("bytes").asLong(),
                     listingTime(namespace, entry.path("last_modified").asText())));
         }
-        String next = page.size() > limit ? objects.get(objects.size() - 1).key() : null;
+        boolean more = page.size() > limit || (ask == limit && page.size() == limit);
+        String next = more && !objects.isEmpty() ? objects.get(objects.size() - 1).key() : null;
         return new ObjectPage(objects, next);
     }
 
@@ -339,7 +342,7 @@ public final class SwiftObjectStore extends AbstractObjectStore {
         if (marker != null) {
             query.append("&marker=").append(SwiftNames.encode(marker));
         }
-        HttpResponse<byte[]> r = http.send(what, s -> request((namespace == null ? s.storageUrl()
+        HttpResponse<byte[]> r = http.send(what, s -> request(s, (namespace == null ? s.storageUrl()
                         : containerUrl(s, namespace)) + query).GET().build(),
                 HttpResponse.BodyHandlers.ofByteArray(), Retry.IDEMPOTENT);
         if (r.statusCode() == 404 && namespace != null) {
@@ -418,8 +421,9 @@ public final class SwiftObjectStore extends AbstractObjectStore {
         return s.storageUrl() + "/" + namespace + "/" + SwiftNames.encode(key);
     }
 
-    private HttpRequest.Builder request(String url) {
-        return HttpRequest.newBuilder(URI.create(url)).timeout(http.requestTimeout());
+    private HttpRequest.Builder request(SwiftSession session, String url) {
+        return HttpRequest.newBuilder(URI.create(url)).timeout(http.requestTimeout())
+                .header("X-Auth-Token", session.token());
     }
 
     private static HttpRequest.BodyPublisher noBody() {
