@@ -1,0 +1,86 @@
+package io.scoria.accelerator.foc;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+
+/**
+ * What a volume sees of its fail-over cache (FOC): a copy, on another node, of every write that
+ * is not yet on the backend. The engine calls {@link #add} from its write hook for every
+ * cluster it appended to a SCO, {@link #awaitAsync} before acknowledging a write,
+ * {@link #flush()} on FLUSH/FUA and {@link #removeUpTo} once a sealed SCO (and the TLog naming
+ * it) is on the backend. Implementations ({@code io.scoria.accelerator.foc.client.FailoverCaches})
+ * exist per {@link FocMode}.
+ *
+ * <p>Never blocks forever: when the FOC server is unreachable the cache reports
+ * {@link FocState#DEGRADED}, {@link #awaitAsync} completes at once, and writes continue. The
+ * implementation keeps a copy of every added entry until {@link #removeUpTo} drops its SCO, and
+ * after reconnecting re-sends all of them (in add order) before returning to {@link FocState#OK};
+ * the engine therefore has nothing to re-send itself. Its memory is bounded by the bytes not yet
+ * on the backend, like the engine's own SCO cache.
+ *
+ * <p>Errors: {@link FocFencedException} (from any method, or failing a future) means another
+ * owner took the volume over; the volume must stop accepting writes.
+ *
+ * <p>Thread-safety: all methods may be called from many threads. Entries are sent in the order
+ * {@link #add} returned their sequence numbers; futures complete in that order.
+ */
+public interface FailoverCache extends AutoCloseable {
+
+    FocMode mode();
+
+    FocState state();
+
+    /** Calls {@code listener} with every later state change (on an internal thread; keep it short). */
+    void addStateListener(Consumer<FocState> listener);
+
+    /**
+     * Adds the entry for one cluster and returns its sequence number (increasing, from 1). Copies
+     * {@code cluster} ({@code remaining()} must equal the cluster size); the caller keeps
+     * ownership and its position is unchanged. Never waits on the network.
+     *
+     * @throws FocFencedException when a newer owner holds the volume
+     * @throws FocException when closed or the copies held exceed the configured limit
+     */
+    long add(long lba, long scoNumber, int offsetInSco, int scoVersion, ByteBuffer cluster);
+
+    /**
+     * A future that completes, on {@code executor}, once the write with sequence number
+     * {@code seq} (and every earlier one) may be acknowledged: in {@code sync} mode when the FOC
+     * server acknowledged it or the cache is {@link FocState#DEGRADED}; in the other modes at once.
+     * Fails with {@link FocFencedException} when fenced.
+     */
+    CompletableFuture<Void> awaitAsync(long seq, Executor executor);
+
+    /** {@link #add} then {@link #awaitAsync} of that entry. */
+    default CompletableFuture<Void> addAsync(long lba, long scoNumber, int offsetInSco, int scoVersion,
+                                             ByteBuffer cluster, Executor executor) {
+        return awaitAsync(add(lba, scoNumber, offsetInSco, scoVersion, cluster), executor);
+    }
+
+    /**
+     * Makes every entry added before this call durable on the FOC server (it fsyncs before
+     * replying). Returns without that guarantee, bounded by the request timeout, when the cache is
+     * {@link FocState#DEGRADED} (the entries are re-sent on reconnection).
+     */
+    void flush();
+
+    /**
+     * Declares that every SCO numbered up to and including {@code scoNumber} is on the backend:
+     * their entries are forgotten here and deleted on the server (at the latest on reconnection).
+     */
+    void removeUpTo(long scoNumber);
+
+    /**
+     * Streams every entry the FOC server holds for the volume to {@code consumer} (used by a new
+     * owner after fail-over, before its first write) and returns how many there were.
+     *
+     * @throws FocUnavailableException when the server cannot be reached
+     */
+    long replay(FocEntryConsumer consumer);
+
+    /** Releases connections, threads and copies; idempotent. Does not delete the server's entries. */
+    @Override
+    void close();
+}

@@ -1,0 +1,128 @@
+package io.scoria.accelerator.foc;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Immutable, validated configuration of one volume's FOC client.
+ *
+ * @param host              FOC server host
+ * @param port              FOC server port (1..65535)
+ * @param volumeId          volume id on the server: 1..128 of {@code [A-Za-z0-9._-]}, not {@code .} or {@code ..}
+ * @param clusterSize       bytes per cluster (power of two, 4 KiB..64 KiB)
+ * @param ownerEpoch        this owner's epoch (&gt;= 0); a new owner after fail-over uses a larger one
+ * @param connectTimeout    TCP connect timeout
+ * @param requestTimeout    a request without reply for this long breaks the connection
+ * @param reconnectMin      first reconnect delay (doubled up to {@code reconnectMax})
+ * @param reconnectMax      largest reconnect delay
+ * @param maxBatchEntries   entries per ADD frame (1..4096)
+ * @param maxInFlightBatches ADD frames sent and not yet acknowledged (1..64)
+ * @param maxRetainedBytes  bound of the copies kept for re-sending (entries not yet removed)
+ */
+public record FocClientConfig(String host, int port, String volumeId, int clusterSize, long ownerEpoch,
+                              Duration connectTimeout, Duration requestTimeout, Duration reconnectMin,
+                              Duration reconnectMax, int maxBatchEntries, int maxInFlightBatches,
+                              long maxRetainedBytes) {
+
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_RECONNECT_MIN = Duration.ofMillis(50);
+    public static final Duration DEFAULT_RECONNECT_MAX = Duration.ofSeconds(2);
+    public static final int DEFAULT_MAX_BATCH_ENTRIES = 256;
+    public static final int DEFAULT_MAX_IN_FLIGHT_BATCHES = 4;
+    public static final long DEFAULT_MAX_RETAINED_BYTES = 1L << 30;
+
+    private static final Pattern VOLUME_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+
+    public FocClientConfig {
+        Objects.requireNonNull(host, "host");
+        if (host.isBlank()) {
+            throw new IllegalArgumentException("host: must not be blank");
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port: must be 1..65535, got " + port);
+        }
+        checkVolumeId(volumeId);
+        checkClusterSize(clusterSize);
+        if (ownerEpoch < 0) {
+            throw new IllegalArgumentException("ownerEpoch: must be >= 0, got " + ownerEpoch);
+        }
+        positive(connectTimeout, "connectTimeout");
+        positive(requestTimeout, "requestTimeout");
+        positive(reconnectMin, "reconnectMin");
+        positive(reconnectMax, "reconnectMax");
+        if (reconnectMax.compareTo(reconnectMin) < 0) {
+            throw new IllegalArgumentException("reconnectMax: must be >= reconnectMin (" + reconnectMin + "), got "
+                    + reconnectMax);
+        }
+        if (maxBatchEntries < 1 || maxBatchEntries > 4096) {
+            throw new IllegalArgumentException("maxBatchEntries: must be 1..4096, got " + maxBatchEntries);
+        }
+        if (maxInFlightBatches < 1 || maxInFlightBatches > 64) {
+            throw new IllegalArgumentException("maxInFlightBatches: must be 1..64, got " + maxInFlightBatches);
+        }
+        if (maxRetainedBytes < (long) maxBatchEntries * clusterSize) {
+            throw new IllegalArgumentException("maxRetainedBytes: must hold at least one batch ("
+                    + (long) maxBatchEntries * clusterSize + " bytes), got " + maxRetainedBytes);
+        }
+    }
+
+    /** Defaults for everything but the server address ({@code HOST:PORT}), volume, cluster size and epoch. */
+    public static FocClientConfig of(String hostPort, String volumeId, int clusterSize, long ownerEpoch) {
+        int colon = hostPort == null ? -1 : hostPort.lastIndexOf(':');
+        if (colon <= 0 || colon == hostPort.length() - 1) {
+            throw new IllegalArgumentException("hostPort: expected HOST:PORT, got '" + hostPort + "'");
+        }
+        int port;
+        try {
+            port = Integer.parseInt(hostPort.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("hostPort: port is not a number in '" + hostPort + "'");
+        }
+        return new FocClientConfig(hostPort.substring(0, colon), port, volumeId, clusterSize, ownerEpoch,
+                DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DEFAULT_RECONNECT_MIN, DEFAULT_RECONNECT_MAX,
+                DEFAULT_MAX_BATCH_ENTRIES, DEFAULT_MAX_IN_FLIGHT_BATCHES, DEFAULT_MAX_RETAINED_BYTES);
+    }
+
+    /** A copy with other timeouts. */
+    public FocClientConfig withTimeouts(Duration connect, Duration request, Duration backoffMin, Duration backoffMax) {
+        return new FocClientConfig(host, port, volumeId, clusterSize, ownerEpoch, connect, request, backoffMin,
+                backoffMax, maxBatchEntries, maxInFlightBatches, maxRetainedBytes);
+    }
+
+    /** A copy with another owner epoch. */
+    public FocClientConfig withOwnerEpoch(long epoch) {
+        return new FocClientConfig(host, port, volumeId, clusterSize, epoch, connectTimeout, requestTimeout,
+                reconnectMin, reconnectMax, maxBatchEntries, maxInFlightBatches, maxRetainedBytes);
+    }
+
+    /** A copy with other batching limits. */
+    public FocClientConfig withBatching(int batchEntries, int inFlightBatches, long retainedBytes) {
+        return new FocClientConfig(host, port, volumeId, clusterSize, ownerEpoch, connectTimeout, requestTimeout,
+                reconnectMin, reconnectMax, batchEntries, inFlightBatches, retainedBytes);
+    }
+
+    /** Validates a volume id as used on the wire and as a directory name on the server. */
+    public static void checkVolumeId(String volumeId) {
+        if (volumeId == null || !VOLUME_ID.matcher(volumeId).matches() || volumeId.equals(".")
+                || volumeId.equals("..")) {
+            throw new IllegalArgumentException("volumeId: expected 1..128 of [A-Za-z0-9._-] (not . or ..), got '"
+                    + volumeId + "'");
+        }
+    }
+
+    /** Validates a cluster size: a power of two from 4 KiB to 64 KiB. */
+    public static void checkClusterSize(int clusterSize) {
+        if (clusterSize < 4096 || clusterSize > 65536 || Integer.bitCount(clusterSize) != 1) {
+            throw new IllegalArgumentException("clusterSize: must be a power of two in 4096..65536, got "
+                    + clusterSize);
+        }
+    }
+
+    private static void positive(Duration d, String name) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + ": must be a positive duration, got " + d);
+        }
+    }
+}

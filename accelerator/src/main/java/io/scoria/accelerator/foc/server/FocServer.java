@@ -1,0 +1,195 @@
+package io.scoria.accelerator.foc.server;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.scoria.accelerator.foc.FocException;
+import io.scoria.accelerator.foc.protocol.FocProtocol;
+import io.scoria.accelerator.foc.protocol.FrameChecker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The fail-over cache server ({@code scoria foc-server --listen HOST:PORT --dir DIR}): keeps,
+ * per volume and per SCO, an append-only file of the entries that volume's owner added and has
+ * not yet removed (see {@link ScoFile}), stores the highest owner epoch per volume durably and
+ * refuses requests of older owners (fencing). Survives its own crash: on first use of a volume
+ * after a restart its files are scanned and torn tails truncated.
+ *
+ * <p>Layout: {@code DIR/<volume id>/volume.meta} and {@code DIR/<volume id>/sco-<16 hex>.foc}.
+ * Adds are written (not fsynced) before their reply: they survive a crash of this process;
+ * FLUSH fsyncs them, so they also survive a crash of the node.
+ *
+ * <p>Thread-safety: all methods may be called from any thread. The constructor binds and returns
+ * ready; {@link #close()} is idempotent.
+ */
+public final class FocServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(FocServer.class);
+
+    private final Path dir;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final Channel serverChannel;
+    private final ChannelGroup connections = new DefaultChannelGroup("foc-connections", GlobalEventExecutor.INSTANCE);
+    private final Map<String, VolumeStore> stores = new ConcurrentHashMap<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /**
+     * Binds {@code listen} and serves the volumes under {@code dir} (created if absent).
+     *
+     * @throws FocException if the address cannot be bound or the directory cannot be created
+     */
+    public FocServer(InetSocketAddress listen, Path dir) {
+        if (listen == null) {
+            throw new IllegalArgumentException("listen: must not be null");
+        }
+        if (dir == null) {
+            throw new IllegalArgumentException("dir: must not be null");
+        }
+        try {
+            this.dir = Files.createDirectories(dir).toRealPath();
+        } catch (IOException e) {
+            throw new FocException("FOC server directory " + dir + " cannot be created: " + e, e);
+        }
+        boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        workers = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        try {
+            serverChannel = new ServerBootstrap()
+                    .group(boss, workers)
+                    .channel(NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            connections.add(ch);
+                            ch.pipeline().addLast(FocProtocol.frameDecoder(), new FrameChecker(),
+                                    new FocServerHandler(FocServer.this));
+                        }
+                    })
+                    .bind(listen).syncUninterruptibly().channel();
+        } catch (RuntimeException e) {
+            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw new FocException("FOC server cannot listen on " + listen + ": " + e, e);
+        }
+        LOG.info("FOC server listening on {}, directory {}", serverChannel.localAddress(), this.dir);
+    }
+
+    /** The bound address (useful with port 0). */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    VolumeStore store(String volumeId) {
+        if (closed.get()) {
+            throw new FocException("FOC server is closed");
+        }
+        return stores.computeIfAbsent(volumeId, id -> new VolumeStore(dir.resolve(id), id));
+    }
+
+    /** Stops listening, closes connections, finishes queued requests and closes files; idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        serverChannel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        stores.values().forEach(VolumeStore::close);
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        LOG.info("FOC server on {} closed", serverChannel.localAddress());
+    }
+
+    /** Parses {@code HOST:PORT} (IPv6 as {@code [::1]:PORT}). */
+    public static InetSocketAddress parseHostPort(String hostPort) {
+        int colon = hostPort == null ? -1 : hostPort.lastIndexOf(':');
+        if (colon <= 0 || colon == hostPort.length() - 1) {
+            throw new IllegalArgumentException("listen: expected HOST:PORT, got '" + hostPort + "'");
+        }
+        String host = hostPort.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(hostPort.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("listen: port is not a number in '" + hostPort + "'");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("listen: port must be 0..65535 in '" + hostPort + "'");
+        }
+        return new InetSocketAddress(host, port);
+    }
+
+    /**
+     * Runs a server on {@code listenHostPort} and {@code dir} until the calling thread is
+     * interrupted, then closes it. For {@code scoria foc-server}.
+     */
+    public static void run(String listenHostPort, Path dir) throws InterruptedException {
+        try (FocServer server = new FocServer(parseHostPort(listenHostPort), dir)) {
+            new CountDownLatch(1).await();
+        }
+    }
+
+    /** {@code --listen HOST:PORT --dir DIR}; runs until the JVM is stopped. */
+    public static void main(String[] args) throws InterruptedException {
+        String listen = null;
+        String d = null;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--listen") && i + 1 < args.length) {
+                listen = args[++i];
+            } else if (args[i].equals("--dir") && i + 1 < args.length) {
+                d = args[++i];
+            } else {
+                throw new IllegalArgumentException("unknown argument '" + args[i]
+                        + "'; usage: --listen HOST:PORT --dir DIR");
+            }
+        }
+        if (listen == null || d == null) {
+            throw new IllegalArgumentException("usage: --listen HOST:PORT --dir DIR");
+        }
+        Thread main = Thread.currentThread();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            main.interrupt();
+            try {
+                main.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "foc-server-shutdown"));
+        try {
+            run(listen, Path.of(d));
+        } catch (InterruptedException e) {
+            LOG.info("FOC server stopped");
+        } catch (UncheckedIOException e) {
+            throw new FocException("FOC server failed: " + e.getMessage(), e);
+        }
+    }
+}

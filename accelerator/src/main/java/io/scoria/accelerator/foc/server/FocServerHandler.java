@@ -1,0 +1,255 @@
+package io.scoria.accelerator.foc.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.scoria.accelerator.foc.FocClientConfig;
+import io.scoria.accelerator.foc.FocException;
+import io.scoria.accelerator.foc.FocFencedException;
+import io.scoria.accelerator.foc.FocProtocolException;
+import io.scoria.accelerator.foc.protocol.FocProtocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One server connection: parses and checks frames on the event loop, then applies them on the
+ * volume's thread ({@link VolumeStore#executor()}), which writes the replies, in request order.
+ * A malformed frame closes this connection only, with the reason logged.
+ */
+final class FocServerHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(FocServerHandler.class);
+    private static final int ENTRIES_PER_REPLY = 256;
+
+    private final FocServer server;
+    /** Set on the event loop by REGISTER; requests before it are protocol errors. */
+    private VolumeStore store;
+    /** The owner epoch once REGISTER succeeded; read and written on the volume thread only. */
+    private long epoch = -1;
+
+    FocServerHandler(FocServer server) {
+        this.server = server;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        boolean handedOff = false;
+        try {
+            byte op = frame.readByte();
+            long id = frame.readLong();
+            if (op == FocProtocol.REGISTER) {
+                register(ctx, frame, id);
+                return;
+            }
+            if (store == null) {
+                throw new FocProtocolException(FocProtocol.opcodeName(op) + " before REGISTER");
+            }
+            Runnable task = requestTask(ctx, op, id, frame);
+            store.executor().execute(task);
+            handedOff = true;
+        } catch (RejectedExecutionException e) {
+            ctx.close();
+        } finally {
+            if (!handedOff) {
+                frame.release();
+            }
+        }
+    }
+
+    private void register(ChannelHandlerContext ctx, ByteBuf f, long id) {
+        if (store != null) {
+            throw new FocProtocolException("second REGISTER on one connection");
+        }
+        FocProtocol.need(f, 4 + 2 + 8 + 4, "REGISTER");
+        int magic = f.readInt();
+        short version = f.readShort();
+        if (magic != FocProtocol.MAGIC) {
+            throw new FocProtocolException("REGISTER with bad magic 0x" + Integer.toHexString(magic));
+        }
+        long ownerEpoch = f.readLong();
+        int clusterSize = f.readInt();
+        String volumeId = FocProtocol.readString(f, "REGISTER volume id");
+        if (version != FocProtocol.VERSION) {
+            replyError(ctx, id, "unsupported FOC protocol version " + version + ", this server speaks "
+                    + FocProtocol.VERSION);
+            ctx.close();
+            return;
+        }
+        try {
+            FocClientConfig.checkVolumeId(volumeId);
+            FocClientConfig.checkClusterSize(clusterSize);
+            if (ownerEpoch < 0) {
+                throw new IllegalArgumentException("ownerEpoch: must be >= 0, got " + ownerEpoch);
+            }
+        } catch (IllegalArgumentException e) {
+            replyError(ctx, id, "REGISTER: " + e.getMessage());
+            return;
+        }
+        VolumeStore s = server.store(volumeId);
+        store = s;
+        s.executor().execute(() -> {
+            try {
+                long stored = s.register(ownerEpoch, clusterSize);
+                epoch = ownerEpoch;
+                ByteBuf r = FocProtocol.begin(ctx.alloc(), FocProtocol.OK, id, 14);
+                r.writeInt(FocProtocol.MAGIC).writeShort(FocProtocol.VERSION).writeLong(stored);
+                ctx.writeAndFlush(FocProtocol.finish(r));
+                LOG.debug("FOC {} registered volume {} epoch {}", ctx.channel().remoteAddress(), volumeId, ownerEpoch);
+            } catch (FocFencedException e) {
+                replyFenced(ctx, id, e);
+            } catch (IOException | RuntimeException e) {
+                replyError(ctx, id, "REGISTER " + volumeId + ": " + e);
+            }
+        });
+    }
+
+    /** Checks the layout on the event loop; the returned task owns (and releases) {@code f}. */
+    private Runnable requestTask(ChannelHandlerContext ctx, byte op, long id, ByteBuf f) {
+        VolumeStore s = store;
+        switch (op) {
+            case FocProtocol.ADD_ENTRIES: {
+                FocProtocol.need(f, 4, "ADD_ENTRIES");
+                int count = f.readInt();
+                if (count < 0 || count > FocProtocol.MAX_FRAME_BYTES / FocProtocol.ENTRY_HEADER_BYTES) {
+                    throw new FocProtocolException("ADD_ENTRIES with bad count " + count);
+                }
+                return task(ctx, op, id, f, () -> {
+                    int eb = FocProtocol.entryBytes(s.clusterSize());
+                    if ((long) count * eb != f.readableBytes()) {
+                        throw new FocProtocolException("ADD_ENTRIES of " + count + " entries of " + eb
+                                + " bytes has " + f.readableBytes() + " payload bytes");
+                    }
+                    ByteBuffer nio = f.nioBuffer();
+                    s.add(epoch, nio, count);
+                    ByteBuf r = FocProtocol.begin(ctx.alloc(), FocProtocol.OK, id, 4);
+                    r.writeInt(count);
+                    ctx.writeAndFlush(FocProtocol.finish(r));
+                });
+            }
+            case FocProtocol.FLUSH:
+                return task(ctx, op, id, f, () -> {
+                    s.flush(epoch);
+                    replyOk(ctx, id);
+                });
+            case FocProtocol.REMOVE_UP_TO: {
+                FocProtocol.need(f, 8, "REMOVE_UP_TO");
+                long sco = f.readLong();
+                return task(ctx, op, id, f, () -> {
+                    s.removeUpTo(epoch, sco);
+                    replyOk(ctx, id);
+                });
+            }
+            case FocProtocol.GET_ENTRIES:
+                return task(ctx, op, id, f, () -> streamEntries(ctx, id, s));
+            case FocProtocol.UNREGISTER:
+                return task(ctx, op, id, f, () -> {
+                    s.unregister(epoch);
+                    replyOk(ctx, id);
+                });
+            default:
+                throw new FocProtocolException("unknown request opcode " + FocProtocol.opcodeName(op));
+        }
+    }
+
+    private interface Body {
+        void run() throws IOException;
+    }
+
+    private Runnable task(ChannelHandlerContext ctx, byte op, long id, ByteBuf f, Body body) {
+        return () -> {
+            try {
+                if (epoch < 0) {
+                    replyError(ctx, id, FocProtocol.opcodeName(op) + ": the connection's REGISTER did not succeed");
+                    return;
+                }
+                body.run();
+            } catch (FocFencedException e) {
+                replyFenced(ctx, id, e);
+            } catch (FocProtocolException e) {
+                LOG.warn("closing FOC connection from {}: {}", ctx.channel().remoteAddress(), e.getMessage());
+                ctx.close();
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("FOC {} on volume {} failed: {}", FocProtocol.opcodeName(op), store.volumeId(), e.toString());
+                replyError(ctx, id, FocProtocol.opcodeName(op) + " on volume " + store.volumeId() + ": " + e);
+            } finally {
+                f.release();
+            }
+        };
+    }
+
+    private void streamEntries(ChannelHandlerContext ctx, long id, VolumeStore s) throws IOException {
+        int eb = FocProtocol.entryBytes(s.clusterSize());
+        ByteBuf[] chunk = new ByteBuf[1];
+        int[] count = new int[1];
+        long total;
+        try {
+            total = s.readAll(epoch, (buf, off) -> {
+                if (chunk[0] == null) {
+                    chunk[0] = FocProtocol.begin(ctx.alloc(), FocProtocol.ENTRIES, id, 4 + ENTRIES_PER_REPLY * eb);
+                    chunk[0].writeInt(0);
+                    count[0] = 0;
+                }
+                int lim = buf.limit();
+                buf.limit(off + eb).position(off);
+                chunk[0].writeBytes(buf);
+                buf.limit(lim);
+                if (++count[0] == ENTRIES_PER_REPLY) {
+                    sendChunk(ctx, chunk[0], count[0]);
+                    chunk[0] = null;
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            if (chunk[0] != null) {
+                chunk[0].release();
+            }
+            throw e;
+        }
+        if (chunk[0] != null) {
+            sendChunk(ctx, chunk[0], count[0]);
+        }
+        ByteBuf end = FocProtocol.begin(ctx.alloc(), FocProtocol.ENTRIES_END, id, 8);
+        end.writeLong(total);
+        ctx.writeAndFlush(FocProtocol.finish(end));
+    }
+
+    private static void sendChunk(ChannelHandlerContext ctx, ByteBuf chunk, int count) throws IOException {
+        chunk.setInt(4 + FocProtocol.HEADER_BYTES, count);
+        ChannelFuture written = ctx.writeAndFlush(FocProtocol.finish(chunk));
+        if (!ctx.channel().isWritable() && !written.awaitUninterruptibly(30, TimeUnit.SECONDS)) {
+            ctx.close();
+            throw new IOException("GET_ENTRIES: the client did not read for 30 s");
+        }
+        if (!ctx.channel().isActive()) {
+            throw new IOException("GET_ENTRIES: the connection closed");
+        }
+    }
+
+    private static void replyOk(ChannelHandlerContext ctx, long id) {
+        ctx.writeAndFlush(FocProtocol.finish(FocProtocol.begin(ctx.alloc(), FocProtocol.OK, id, 0)));
+    }
+
+    private static void replyFenced(ChannelHandlerContext ctx, long id, FocFencedException e) {
+        ByteBuf r = FocProtocol.begin(ctx.alloc(), FocProtocol.FENCED, id, 8);
+        r.writeLong(e.currentEpoch());
+        ctx.writeAndFlush(FocProtocol.finish(r));
+    }
+
+    private static void replyError(ChannelHandlerContext ctx, long id, String message) {
+        ByteBuf r = FocProtocol.begin(ctx.alloc(), FocProtocol.ERROR, id, 2 + message.length() * 3);
+        FocProtocol.writeString(r, message);
+        ctx.writeAndFlush(FocProtocol.finish(r));
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        String why = cause instanceof FocException ? cause.getMessage() : cause.toString();
+        LOG.warn("closing FOC connection from {}: {}", ctx.channel().remoteAddress(), why);
+        ctx.close();
+    }
+}

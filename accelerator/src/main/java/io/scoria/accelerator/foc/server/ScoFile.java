@@ -1,0 +1,281 @@
+package io.scoria.accelerator.foc.server;
+
+import io.scoria.accelerator.foc.FocCorruptDataException;
+import io.scoria.accelerator.foc.protocol.FocProtocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.zip.CRC32C;
+
+/**
+ * The FOC entries of one SCO of one volume: an append-only file of fixed-size records.
+ *
+ * <pre>
+ * header (24 bytes) = u32 magic "SFCF" | u16 format 1 | u16 0 | u32 clusterSize | u64 scoNumber | u32 crc32c(previous 20 bytes)
+ * record            = u32 magic "FCRE" | u64 lba | u64 scoNumber | u32 offsetInSco | u32 scoVersion
+ *                     | clusterSize bytes | u32 crc32c(magic..cluster bytes)
+ * </pre>
+ *
+ * Opening an existing file scans it: an incomplete or invalid record at the end (a torn tail
+ * after a crash) is truncated with a warning; an invalid record followed by a valid one, or a
+ * bad header, is corruption and raises {@link FocCorruptDataException} (never silently
+ * dropped). Reads verify every record again.
+ *
+ * <p>Not thread-safe: confined to its volume's executor.
+ */
+final class ScoFile implements AutoCloseable {
+    static final int FILE_MAGIC = 0x53464346;
+    static final int RECORD_MAGIC = 0x46435245;
+    static final short FORMAT = 1;
+    static final int HEADER_BYTES = 24;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ScoFile.class);
+
+    private final Path path;
+    private final long scoNumber;
+    private final int clusterSize;
+    private final int recordBytes;
+    private final FileChannel channel;
+    private final CRC32C crc = new CRC32C();
+    private long end;
+    private long entries;
+    private boolean dirty;
+
+    private ScoFile(Path path, long scoNumber, int clusterSize, FileChannel channel) {
+        this.path = path;
+        this.scoNumber = scoNumber;
+        this.clusterSize = clusterSize;
+        this.recordBytes = recordBytes(clusterSize);
+        this.channel = channel;
+    }
+
+    static int recordBytes(int clusterSize) {
+        return 4 + FocProtocol.ENTRY_HEADER_BYTES + clusterSize + 4;
+    }
+
+    static String fileName(long scoNumber) {
+        return String.format("sco-%016x.foc", scoNumber);
+    }
+
+    /** The SCO number named by {@code fileName}, or -1 if it is not a SCO file name. */
+    static long parseFileName(String fileName) {
+        if (fileName.length() != 24 || !fileName.startsWith("sco-") || !fileName.endsWith(".foc")) {
+            return -1;
+        }
+        try {
+            return Long.parseUnsignedLong(fileName.substring(4, 20), 16);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** Creates an empty file with its header (not yet fsynced). */
+    static ScoFile create(Path path, long scoNumber, int clusterSize) throws IOException {
+        FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        ScoFile f = new ScoFile(path, scoNumber, clusterSize, ch);
+        try {
+            f.writeHeader();
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+        return f;
+    }
+
+    /** Opens an existing file, truncating a torn tail; see the class comment. */
+    static ScoFile open(Path path, long scoNumber, int clusterSize) throws IOException {
+        FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        ScoFile f = new ScoFile(path, scoNumber, clusterSize, ch);
+        try {
+            f.recover();
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+        return f;
+    }
+
+    private void writeHeader() throws IOException {
+        ByteBuffer h = ByteBuffer.allocate(HEADER_BYTES);
+        h.putInt(FILE_MAGIC).putShort(FORMAT).putShort((short) 0).putInt(clusterSize).putLong(scoNumber);
+        crc.reset();
+        crc.update(h.array(), 0, 20);
+        h.putInt((int) crc.getValue()).flip();
+        writeFully(h, 0);
+        end = HEADER_BYTES;
+        dirty = true;
+    }
+
+    private void recover() throws IOException {
+        long size = channel.size();
+        if (size < HEADER_BYTES) {
+            LOG.warn("FOC file {}: torn header ({} bytes), rewriting it empty", path, size);
+            channel.truncate(0);
+            writeHeader();
+            channel.force(true);
+            return;
+        }
+        ByteBuffer h = ByteBuffer.allocate(HEADER_BYTES);
+        readFully(h, 0);
+        crc.reset();
+        crc.update(h.array(), 0, 20);
+        if (h.getInt(0) != FILE_MAGIC || h.getShort(4) != FORMAT || h.getInt(20) != (int) crc.getValue()) {
+            throw new FocCorruptDataException("FOC file " + path + ": bad header (magic, format or CRC32C)");
+        }
+        if (h.getInt(8) != clusterSize || h.getLong(12) != scoNumber) {
+            throw new FocCorruptDataException("FOC file " + path + ": header says cluster size " + h.getInt(8)
+                    + " and SCO " + h.getLong(12) + ", expected " + clusterSize + " and " + scoNumber);
+        }
+        ByteBuffer rec = ByteBuffer.allocateDirect(recordBytes);
+        long pos = HEADER_BYTES;
+        long n = 0;
+        while (pos + recordBytes <= size && validRecordAt(rec, pos)) {
+            pos += recordBytes;
+            n++;
+        }
+        if (pos < size) {
+            if (pos + 2L * recordBytes <= size && validRecordAt(rec, pos + recordBytes)) {
+                throw new FocCorruptDataException("FOC file " + path + ": record " + n + " at byte " + pos
+                        + " fails its CRC32C/format check but a valid record follows it: corruption, not a torn tail");
+            }
+            LOG.warn("FOC file {}: torn tail, truncating {} bytes after {} valid entries", path, size - pos, n);
+            channel.truncate(pos);
+            channel.force(true);
+        }
+        end = pos;
+        entries = n;
+    }
+
+    private boolean validRecordAt(ByteBuffer rec, long pos) throws IOException {
+        rec.clear();
+        readFully(rec, pos);
+        return validRecord(rec, 0);
+    }
+
+    /** True if the record at {@code off} of {@code buf} has its magic, this SCO number and a good CRC. */
+    private boolean validRecord(ByteBuffer buf, int off) {
+        if (buf.getInt(off) != RECORD_MAGIC || buf.getLong(off + 12) != scoNumber) {
+            return false;
+        }
+        int crcAt = off + recordBytes - 4;
+        crc.reset();
+        crc.update(buf.slice(off, recordBytes - 4));
+        return buf.getInt(crcAt) == (int) crc.getValue();
+    }
+
+    /**
+     * Encodes one entry (wire layout, {@code entryBytes} long at {@code src}'s position) as a record
+     * at {@code dst}'s position; advances {@code dst}. {@code src}'s position is unchanged.
+     */
+    static void encodeRecord(ByteBuffer dst, ByteBuffer src, CRC32C crc) {
+        int start = dst.position();
+        dst.putInt(RECORD_MAGIC);
+        int pos = src.position();
+        dst.put(src);
+        src.position(pos);
+        crc.reset();
+        crc.update(dst.slice(start, dst.position() - start));
+        dst.putInt((int) crc.getValue());
+    }
+
+    /** Appends already encoded records ({@code records.remaining()} a multiple of the record size). */
+    void append(ByteBuffer records) throws IOException {
+        int n = records.remaining() / recordBytes;
+        writeFully(records, end);
+        end += (long) n * recordBytes;
+        entries += n;
+        dirty = true;
+    }
+
+    /** fdatasyncs if anything was written since the last call. */
+    void force() throws IOException {
+        if (dirty) {
+            channel.force(false);
+            dirty = false;
+        }
+    }
+
+    /** Receives records read back; {@code chunk} holds the entry (wire layout) at {@code entryOffset}. */
+    interface EntryVisitor {
+        void entry(ByteBuffer chunk, int entryOffset) throws IOException;
+    }
+
+    /**
+     * Reads every entry in order, verifying each record, into {@code visitor}. {@code scratch}
+     * (direct, at least one record) is reused between reads.
+     */
+    long forEach(ByteBuffer scratch, EntryVisitor visitor) throws IOException {
+        int perRead = Math.max(1, scratch.capacity() / recordBytes);
+        long pos = HEADER_BYTES;
+        long index = 0;
+        while (pos < end) {
+            int n = (int) Math.min(perRead, (end - pos) / recordBytes);
+            scratch.clear().limit(n * recordBytes);
+            readFully(scratch, pos);
+            for (int i = 0; i < n; i++) {
+                int off = i * recordBytes;
+                if (!validRecord(scratch, off)) {
+                    throw new FocCorruptDataException("FOC file " + path + ": record " + (index + i) + " at byte "
+                            + (pos + off) + " fails its CRC32C/format check on read");
+                }
+                visitor.entry(scratch, off + 4);
+            }
+            index += n;
+            pos += (long) n * recordBytes;
+        }
+        return index;
+    }
+
+    long scoNumber() {
+        return scoNumber;
+    }
+
+    long entries() {
+        return entries;
+    }
+
+    /** Bytes in the file, header included. */
+    long sizeBytes() {
+        return end;
+    }
+
+    Path path() {
+        return path;
+    }
+
+    private void writeFully(ByteBuffer b, long pos) throws IOException {
+        while (b.hasRemaining()) {
+            pos += channel.write(b, pos);
+        }
+    }
+
+    private void readFully(ByteBuffer b, long pos) throws IOException {
+        while (b.hasRemaining()) {
+            int r = channel.read(b, pos);
+            if (r < 0) {
+                throw new FocCorruptDataException("FOC file " + path + ": unexpected end at byte " + pos);
+            }
+            pos += r;
+        }
+    }
+
+    /** Closes and deletes the file. */
+    void delete() throws IOException {
+        close();
+        Files.deleteIfExists(path);
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (channel.isOpen()) {
+            channel.close();
+        }
+    }
+}

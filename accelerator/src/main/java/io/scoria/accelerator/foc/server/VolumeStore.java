@@ -1,0 +1,261 @@
+package io.scoria.accelerator.foc.server;
+
+import io.scoria.accelerator.foc.FocCorruptDataException;
+import io.scoria.accelerator.foc.FocException;
+import io.scoria.accelerator.foc.FocFencedException;
+import io.scoria.accelerator.foc.protocol.FocProtocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32C;
+
+/**
+ * The FOC server's files of one volume: {@code volume.meta} plus one {@link ScoFile} per SCO
+ * not yet removed. Every method except {@link #executor()} and {@link #close()} runs on the
+ * volume's own single thread ({@link #executor()}): requests of all connections of the volume
+ * are applied in arrival order without locks, and no event loop waits on the disk.
+ */
+final class VolumeStore implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(VolumeStore.class);
+
+    private final Path dir;
+    private final String volumeId;
+    private final ExecutorService executor;
+    private final TreeMap<Long, ScoFile> files = new TreeMap<>();
+    private final CRC32C crc = new CRC32C();
+    private ByteBuffer scratch = ByteBuffer.allocateDirect(1 << 20);
+    private boolean loaded;
+    private FocCorruptDataException broken;
+    private VolumeMeta meta;
+    private boolean dirDirty;
+
+    VolumeStore(Path dir, String volumeId) {
+        this.dir = dir;
+        this.volumeId = volumeId;
+        this.executor = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "foc-volume-" + volumeId);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    ExecutorService executor() {
+        return executor;
+    }
+
+    String volumeId() {
+        return volumeId;
+    }
+
+    /** Loads meta and recovers the SCO files on first use. */
+    private void load() throws IOException {
+        if (broken != null) {
+            throw broken;
+        }
+        if (loaded) {
+            return;
+        }
+        try {
+            if (Files.isDirectory(dir)) {
+                meta = VolumeMeta.read(dir);
+                if (meta != null) {
+                    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "sco-*.foc")) {
+                        for (Path p : ds) {
+                            long sco = ScoFile.parseFileName(p.getFileName().toString());
+                            if (sco >= 0) {
+                                files.put(sco, ScoFile.open(p, sco, meta.clusterSize()));
+                            }
+                        }
+                    }
+                    LOG.info("FOC volume {}: recovered epoch {}, {} SCO files, {} entries", volumeId, meta.epoch(),
+                            files.size(), files.values().stream().mapToLong(ScoFile::entries).sum());
+                }
+            }
+            loaded = true;
+        } catch (FocCorruptDataException e) {
+            broken = e;
+            closeFiles();
+            LOG.error("FOC volume {} is unusable: {}", volumeId, e.getMessage());
+            throw e;
+        }
+    }
+
+    /** Registers an owner; returns the stored epoch. */
+    long register(long epoch, int clusterSize) throws IOException {
+        load();
+        if (meta == null) {
+            Files.createDirectories(dir);
+            meta = new VolumeMeta(clusterSize, epoch, -1);
+            meta.write(dir);
+            VolumeMeta.fsyncDir(dir.getParent());
+            LOG.info("FOC volume {}: created, cluster size {}, owner epoch {}", volumeId, clusterSize, epoch);
+            return epoch;
+        }
+        if (epoch < meta.epoch()) {
+            throw new FocFencedException(volumeId, epoch, meta.epoch());
+        }
+        if (clusterSize != meta.clusterSize()) {
+            throw new FocException("FOC volume '" + volumeId + "' has cluster size " + meta.clusterSize()
+                    + ", register asked for " + clusterSize);
+        }
+        if (epoch > meta.epoch()) {
+            meta = meta.withEpoch(epoch);
+            meta.write(dir);
+            LOG.info("FOC volume {}: new owner epoch {}", volumeId, epoch);
+        }
+        return epoch;
+    }
+
+    private void checkOwner(long epoch) throws IOException {
+        load();
+        if (meta == null) {
+            throw new FocException("FOC volume '" + volumeId + "' is not registered");
+        }
+        if (epoch < meta.epoch()) {
+            throw new FocFencedException(volumeId, epoch, meta.epoch());
+        }
+    }
+
+    /**
+     * Appends {@code count} entries (wire layout) from {@code entries}' position. Validates the
+     * whole batch before writing any of it.
+     */
+    void add(long epoch, ByteBuffer entries, int count) throws IOException {
+        checkOwner(epoch);
+        int eb = FocProtocol.entryBytes(meta.clusterSize());
+        int base = entries.position();
+        for (int i = 0; i < count; i++) {
+            long sco = entries.getLong(base + i * eb + 8);
+            if (sco < 0 || sco <= meta.removedUpTo()) {
+                throw new FocException("FOC volume '" + volumeId + "': entry " + i + " names SCO " + sco
+                        + ", which is at or below the removed watermark " + meta.removedUpTo());
+            }
+        }
+        int rb = ScoFile.recordBytes(meta.clusterSize());
+        int i = 0;
+        while (i < count) {
+            long sco = entries.getLong(base + i * eb + 8);
+            int j = i;
+            while (j < count && entries.getLong(base + j * eb + 8) == sco) {
+                j++;
+            }
+            ScoFile f = files.get(sco);
+            if (f == null) {
+                f = ScoFile.create(dir.resolve(ScoFile.fileName(sco)), sco, meta.clusterSize());
+                files.put(sco, f);
+                dirDirty = true;
+            }
+            int n = j - i;
+            if (scratch.capacity() < n * rb) {
+                scratch = ByteBuffer.allocateDirect(n * rb);
+            }
+            scratch.clear();
+            for (int k = i; k < j; k++) {
+                entries.limit(base + (k + 1) * eb).position(base + k * eb);
+                ScoFile.encodeRecord(scratch, entries, crc);
+            }
+            scratch.flip();
+            f.append(scratch);
+            i = j;
+        }
+    }
+
+    /** Makes every appended entry durable (fdatasync of dirty files, fsync of the directory). */
+    void flush(long epoch) throws IOException {
+        checkOwner(epoch);
+        for (ScoFile f : files.values()) {
+            f.force();
+        }
+        if (dirDirty) {
+            VolumeMeta.fsyncDir(dir);
+            dirDirty = false;
+        }
+    }
+
+    /** Deletes the files of SCOs numbered up to and including {@code scoNumber}. */
+    void removeUpTo(long epoch, long scoNumber) throws IOException {
+        checkOwner(epoch);
+        if (scoNumber <= meta.removedUpTo()) {
+            return;
+        }
+        Map<Long, ScoFile> head = files.headMap(scoNumber, true);
+        for (ScoFile f : head.values()) {
+            f.delete();
+        }
+        head.clear();
+        meta = meta.withRemovedUpTo(scoNumber);
+        meta.write(dir);
+    }
+
+    /** Deletes every entry of the volume; the owner epoch stays, so fencing still holds. */
+    void unregister(long epoch) throws IOException {
+        checkOwner(epoch);
+        for (ScoFile f : files.values()) {
+            f.delete();
+        }
+        files.clear();
+        VolumeMeta.fsyncDir(dir);
+        LOG.info("FOC volume {}: unregistered by owner epoch {}, entries deleted", volumeId, epoch);
+    }
+
+    /** Streams every entry, in SCO order then append order, verifying each record; returns the count. */
+    long readAll(long epoch, ScoFile.EntryVisitor sink) throws IOException {
+        checkOwner(epoch);
+        long n = 0;
+        for (ScoFile f : files.values()) {
+            n += f.forEach(scratch, sink);
+        }
+        return n;
+    }
+
+    int clusterSize() {
+        return meta.clusterSize();
+    }
+
+    /** Bytes in this volume's SCO files. */
+    long diskBytes() {
+        return files.values().stream().mapToLong(ScoFile::sizeBytes).sum();
+    }
+
+    private void closeFiles() {
+        for (ScoFile f : files.values()) {
+            try {
+                f.close();
+            } catch (IOException e) {
+                LOG.warn("FOC volume {}: closing {} failed: {}", volumeId, f.path(), e.toString());
+            }
+        }
+        files.clear();
+    }
+
+    /** Finishes queued requests, closes the files and stops the thread; idempotent. */
+    @Override
+    public void close() {
+        if (executor.isShutdown()) {
+            return;
+        }
+        try {
+            executor.execute(this::closeFiles);
+        } catch (RuntimeException e) {
+            return;
+        }
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("FOC volume {}: requests still running after 10 s at close", volumeId);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
