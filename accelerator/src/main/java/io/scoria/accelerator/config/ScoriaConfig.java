@@ -1,0 +1,187 @@
+package io.scoria.accelerator.config;
+
+import io.scoria.accelerator.VolumeSpec;
+import io.scoria.accelerator.nbd.ExportPolicy;
+import io.scoria.accelerator.nbd.NbdServerConfig;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Configuration of {@code scoria serve}: one immutable record per section, each validated in
+ * its constructor; a missing section or key takes the default declared here, once. The
+ * embedded default ({@link #embeddedDefault()}) keeps everything under {@code ./scoria-data}.
+ *
+ * <p>YAML form (every key optional):
+ * <pre>
+ * dataDir: ./scoria-data
+ * nbd: {host: 127.0.0.1, port: 10809, workerThreads: 16, maxInFlight: 256,
+ *       tlsCertificate: null, tlsKey: null,
+ *       defaultExport: {readOnly: false, tlsRequired: false, allowedClients: []},
+ *       exports: {vm1: {allowedClients: [10.0.0.0/8]}}}
+ * api: {host: 127.0.0.1, port: 8080}
+ * backend: {type: fs, fs: {root: null}, s3: {endpoint: ..., region: us-east-1, pathStyle: true,
+ *           accessKey: ..., secretKey: ...}}
+ * cache: {clusterCache: 1GiB, scoCache: 2GiB}
+ * volumes: {clusterSize: 4KiB, scoSize: 4MiB}
+ * </pre>
+ */
+public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, Backend backend, Cache cache, Volumes volumes) {
+
+    public ScoriaConfig {
+        dataDir = dataDir != null ? dataDir : Path.of("scoria-data");
+        nbd = nbd != null ? nbd : new Nbd(null, null, null, null, null, null, null, null);
+        api = api != null ? api : new Api(null, null);
+        backend = backend != null ? backend : new Backend(null, null, null);
+        cache = cache != null ? cache : new Cache(null, null);
+        volumes = volumes != null ? volumes : new Volumes(null, null);
+    }
+
+    public static ScoriaConfig embeddedDefault() {
+        return new ScoriaConfig(null, null, null, null, null, null);
+    }
+
+    /** Root of the fs backend: {@code backend.fs.root}, else {@code dataDir/backend}. */
+    public Path fsBackendRoot() {
+        return backend.fs() != null && backend.fs().root() != null ? backend.fs().root() : dataDir.resolve("backend");
+    }
+
+    /** Local flash directory (metadata, SCO cache, cluster cache). */
+    public Path flashDir() {
+        return dataDir.resolve("flash");
+    }
+
+    public NbdServerConfig nbdServerConfig() {
+        return new NbdServerConfig(nbd.host(), nbd.port(), nbd.workerThreads(), nbd.maxInFlight(),
+                NbdServerConfig.DEFAULT_MAX_PAYLOAD, nbd.tlsCertificate(), nbd.tlsKey(), nbd.defaultExport().policy(),
+                nbd.policies());
+    }
+
+    public record Nbd(String host, Integer port, Integer workerThreads, Integer maxInFlight, Path tlsCertificate,
+                      Path tlsKey, Export defaultExport, Map<String, Export> exports) {
+        public Nbd {
+            host = host != null ? host : "127.0.0.1";
+            port = port != null ? port : NbdServerConfig.DEFAULT_PORT;
+            workerThreads = workerThreads != null ? workerThreads : 16;
+            maxInFlight = maxInFlight != null ? maxInFlight : 256;
+            defaultExport = defaultExport != null ? defaultExport : new Export(null, null, null);
+            exports = exports != null ? Map.copyOf(exports) : Map.of();
+            check(port >= 0 && port <= 65535, "nbd.port", "must be 0-65535: " + port);
+            check(workerThreads >= 1 && workerThreads <= 1024, "nbd.workerThreads", "must be 1-1024: " + workerThreads);
+            check(maxInFlight >= 1 && maxInFlight <= 65536, "nbd.maxInFlight", "must be 1-65536: " + maxInFlight);
+            check((tlsCertificate == null) == (tlsKey == null), "nbd.tlsKey", "nbd.tlsCertificate and nbd.tlsKey go together");
+        }
+
+        Map<String, ExportPolicy> policies() {
+            Map<String, ExportPolicy> m = new java.util.HashMap<>();
+            exports.forEach((k, v) -> m.put(k, v.policy()));
+            return m;
+        }
+    }
+
+    public record Export(Boolean readOnly, Boolean tlsRequired, List<String> allowedClients) {
+        public Export {
+            readOnly = readOnly != null && readOnly;
+            tlsRequired = tlsRequired != null && tlsRequired;
+            allowedClients = allowedClients != null ? List.copyOf(allowedClients) : List.of();
+            try {
+                policy0(readOnly, tlsRequired, allowedClients);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("allowedClients: " + e.getMessage(), e);
+            }
+        }
+
+        private static ExportPolicy policy0(boolean readOnly, boolean tls, List<String> allowed) {
+            return new ExportPolicy(readOnly, tls, allowed);
+        }
+
+        public ExportPolicy policy() {
+            return policy0(readOnly, tlsRequired, allowedClients);
+        }
+    }
+
+    public record Api(String host, Integer port) {
+        public Api {
+            host = host != null ? host : "127.0.0.1";
+            port = port != null ? port : 8080;
+            check(port >= 0 && port <= 65535, "api.port", "must be 0-65535: " + port);
+        }
+    }
+
+    public record Backend(String type, Fs fs, S3 s3) {
+        static final Set<String> TYPES = Set.of("fs", "s3");
+
+        public Backend {
+            type = type != null ? type : "fs";
+            check(TYPES.contains(type), "backend.type", "must be one of " + TYPES + " (swift and distributor are not"
+                    + " yet selectable in scoria serve): " + type);
+            check(!"s3".equals(type) || s3 != null, "backend.s3", "is required when backend.type is s3");
+        }
+    }
+
+    public record Fs(Path root) {
+    }
+
+    public record S3(String endpoint, String region, Boolean pathStyle, String accessKey, String secretKey) {
+        public S3 {
+            Objects.requireNonNull(endpoint, "backend.s3.endpoint");
+            region = region != null ? region : "us-east-1";
+            pathStyle = pathStyle == null || pathStyle;
+            check((accessKey == null) == (secretKey == null), "backend.s3.secretKey",
+                    "backend.s3.accessKey and secretKey go together");
+        }
+    }
+
+    public record Cache(String clusterCache, String scoCache) {
+        public Cache {
+            clusterCache = clusterCache != null ? clusterCache : "1GiB";
+            scoCache = scoCache != null ? scoCache : "2GiB";
+            check(Sizes.parse("cache.clusterCache", clusterCache) >= (16 << 20), "cache.clusterCache",
+                    "must be at least 16MiB: " + clusterCache);
+            check(Sizes.parse("cache.scoCache", scoCache) >= (64 << 20), "cache.scoCache",
+                    "must be at least 64MiB: " + scoCache);
+        }
+
+        public long clusterCacheBytes() {
+            return Sizes.parse("cache.clusterCache", clusterCache);
+        }
+
+        public long scoCacheBytes() {
+            return Sizes.parse("cache.scoCache", scoCache);
+        }
+    }
+
+    public record Volumes(String clusterSize, String scoSize) {
+        public Volumes {
+            clusterSize = clusterSize != null ? clusterSize : "4KiB";
+            scoSize = scoSize != null ? scoSize : "4MiB";
+            try {
+                spec(1L << 30, clusterSize, scoSize);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("volumes: " + e.getMessage(), e);
+            }
+        }
+
+        private static VolumeSpec spec(long size, String cluster, String sco) {
+            long c = Sizes.parse("volumes.clusterSize", cluster);
+            long s = Sizes.parse("volumes.scoSize", sco);
+            check(c <= 65536, "volumes.clusterSize", "must be 4KiB to 64KiB: " + cluster);
+            check(s <= (64 << 20), "volumes.scoSize", "must be 1MiB to 64MiB: " + sco);
+            return new VolumeSpec(size, (int) c, (int) s);
+        }
+
+        /** The spec of a new volume of {@code sizeBytes} with these defaults. */
+        public VolumeSpec spec(long sizeBytes) {
+            return spec(sizeBytes, clusterSize, scoSize);
+        }
+    }
+
+    static void check(boolean ok, String key, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(key + ": " + message);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package io.scoria.accelerator.config;
+
+import java.util.Locale;
+
+/** Parses byte sizes with human units: {@code 4096}, {@code 4KiB}, {@code 4MiB}, {@code 20GiB}, {@code 1TiB}. */
+public final class Sizes {
+    private Sizes() {
+    }
+
+    /**
+     * @param what the key or argument name, for the error message
+     * @throws IllegalArgumentException naming {@code what} if the text is not a size
+     */
+    public static long parse(String what, String text) {
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException(what + ": a size is required (for example 4MiB or 20GiB)");
+        }
+        String t = text.trim();
+        String lower = t.toLowerCase(Locale.ROOT);
+        long unit = 1;
+        String[][] units = {{"kib", "k", "kb"}, {"mib", "m", "mb"}, {"gib", "g", "gb"}, {"tib", "t", "tb"}};
+        String number = lower;
+        outer:
+        for (int i = units.length - 1; i >= 0; i--) {
+            for (String u : units[i]) {
+                if (lower.endsWith(u)) {
+                    unit = 1L << (10 * (i + 1));
+                    number = lower.substring(0, lower.length() - u.length()).trim();
+                    break outer;
+                }
+            }
+        }
+        if (number.endsWith("b")) {
+            number = number.substring(0, number.length() - 1).trim();
+        }
+        long n;
+        try {
+            n = Long.parseLong(number);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(what + ": not a size: '" + text
+                    + "' (use a whole number with an optional unit B, KiB, MiB, GiB, TiB)");
+        }
+        if (n < 0 || (n > 0 && unit > Long.MAX_VALUE / n)) {
+            throw new IllegalArgumentException(what + ": size out of range: '" + text + "'");
+        }
+        return n * unit;
+    }
+
+    /** Formats bytes with the largest exact binary unit, for example {@code 20GiB}. */
+    public static String format(long bytes) {
+        String[] names = {"B", "KiB", "MiB", "GiB", "TiB"};
+        int i = 0;
+        while (i < names.length - 1 && bytes != 0 && bytes % 1024 == 0) {
+            bytes /= 1024;
+            i++;
+        }
+        return bytes + names[i];
+    }
+}
