@@ -1,0 +1,89 @@
+package io.scoria.distributor.stripe;
+
+import io.scoria.distributor.DistributorConfig;
+import io.scoria.distributor.FragmentStore;
+import io.scoria.distributor.ec.ErasureCodec;
+import io.scoria.distributor.ec.ErasureCodecs;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What the parts of one distributor share: its stores, the fragment I/O threads, codecs per
+ * policy, read latencies and the generation clock. Owns the I/O threads, not the stores.
+ * Thread-safe.
+ */
+public final class Cluster implements AutoCloseable {
+    private final DistributorConfig config;
+    private final Map<String, FragmentStore> byName = new LinkedHashMap<>();
+    private final ThreadPoolExecutor io;
+    private final LatencyTracker latency;
+    private final Map<Long, ErasureCodec> codecs = new ConcurrentHashMap<>();
+    private final AtomicLong lastGeneration = new AtomicLong();
+
+    public Cluster(DistributorConfig config) {
+        this.config = config;
+        for (FragmentStore s : config.stores()) {
+            byName.put(s.name(), s);
+        }
+        AtomicInteger threadNumber = new AtomicInteger();
+        this.io = new ThreadPoolExecutor(config.ioThreads(), config.ioThreads(), 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "scoria-distributor-io-" + threadNumber.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        io.allowCoreThreadTimeOut(true);
+        this.latency = new LatencyTracker(config.hedgeDelay());
+    }
+
+    public DistributorConfig config() {
+        return config;
+    }
+
+    public List<FragmentStore> stores() {
+        return config.stores();
+    }
+
+    /** The configured store of that name, or null if it is not (any longer) configured. */
+    public FragmentStore store(String name) {
+        return name == null ? null : byName.get(name);
+    }
+
+    public LatencyTracker latency() {
+        return latency;
+    }
+
+    public ErasureCodec codec(int data, int total) {
+        return codecs.computeIfAbsent(((long) data << 32) | total, k -> ErasureCodecs.create(data, total));
+    }
+
+    /** A generation higher than any this process handed out before: microseconds, made unique. */
+    public long nextGeneration() {
+        long now = System.currentTimeMillis() * 1000;
+        return lastGeneration.updateAndGet(last -> Math.max(now, last + 1));
+    }
+
+    public <T> Future<T> submit(Callable<T> task) {
+        return io.submit(task);
+    }
+
+    public ExecutorService executor() {
+        return io;
+    }
+
+    @Override
+    public void close() {
+        io.shutdownNow();
+    }
+}
