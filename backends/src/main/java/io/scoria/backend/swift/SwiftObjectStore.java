@@ -272,7 +272,12 @@ public final class SwiftObjectStore extends AbstractObjectStore {
         }
         if (status == 416 || ((status == 206 || status == 200) && r.body().data() == null)) {
             long size = doStat(namespace, key).size();
-            throw pastEnd(namespace, key, offset, length, size);
+            if (offset + length > size) {
+                throw pastEnd(namespace, key, offset, length, size);
+            }
+            throw new BackendException(name + ": " + what + " answered HTTP " + status + " with "
+                    + r.headers().firstValue("Content-Length").orElse("no") + " bytes for a range inside the object"
+                    + " (size " + size + ")");
         }
         if (status != 206 && status != 200) {
             throw unexpected(what, r, r.body().error());

@@ -341,6 +341,11 @@ final class FakeSwift implements AutoCloseable {
     }
 
     private static void send(HttpExchange ex, int status, byte[] body) throws IOException {
+        if ("HEAD".equals(ex.getRequestMethod())) {
+            ex.sendResponseHeaders(status, -1);
+            ex.close();
+            return;
+        }
         ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
         try (OutputStream out = ex.getResponseBody()) {
             out.write(body);
