@@ -43,6 +43,7 @@ import java.util.function.Consumer;
  */
 public final class Distributor extends AbstractObjectStore {
     private static final long MAX_OBJECT = 1L << 30;
+    private static final int MAX_STALE_RETRIES = 8;
 
     private final Cluster cluster;
     private final ManifestStore manifests;
@@ -196,24 +197,33 @@ public final class Distributor extends AbstractObjectStore {
         readWithManifest(namespace, key, m, offset, dst);
     }
 
-    /** Reads; if fragments are missing, the manifest may be stale (overwritten elsewhere): retry once fresh. */
+    /**
+     * Reads; if fragments are missing, the manifest may be stale (the object was overwritten
+     * and the old generation deleted meanwhile): retry with the newest manifest while there is
+     * a newer one.
+     */
     private void readWithManifest(String namespace, String key, Manifest m, long offset, ByteBuffer dst) {
         int start = dst.position();
-        try {
-            reader.read(namespace, m, offset, dst);
-        } catch (StripeReader.FragmentsUnavailableException e) {
-            if (e.notFound() == 0) {
-                throw e;
+        int length = dst.remaining();
+        Manifest current = m;
+        for (int attempt = 0; ; attempt++) {
+            try {
+                reader.read(namespace, current, offset, dst);
+                return;
+            } catch (StripeReader.FragmentsUnavailableException e) {
+                if (e.notFound() == 0 || attempt >= MAX_STALE_RETRIES) {
+                    throw e;
+                }
+                Manifest fresh = manifests.fetch(namespace, key);
+                if (!fresh.isNewerThan(current)) {
+                    throw e;
+                }
+                if (offset + length > fresh.size()) {
+                    throw pastEnd(namespace, key, offset, length, fresh.size());
+                }
+                current = fresh;
+                dst.position(start);
             }
-            Manifest fresh = manifests.fetch(namespace, key);
-            if (!fresh.isNewerThan(m)) {
-                throw e;
-            }
-            if (offset + (dst.limit() - start) > fresh.size()) {
-                throw pastEnd(namespace, key, offset, dst.limit() - start, fresh.size());
-            }
-            dst.position(start);
-            reader.read(namespace, fresh, offset, dst);
         }
     }
 
