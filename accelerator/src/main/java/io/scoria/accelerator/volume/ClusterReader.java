@@ -1,0 +1,129 @@
+package io.scoria.accelerator.volume;
+
+import io.scoria.accelerator.CacheMode;
+import io.scoria.accelerator.VolumeException;
+import io.scoria.accelerator.dedup.ClusterCache;
+import io.scoria.accelerator.metadata.LbaEntry;
+import io.scoria.backend.BackendUnavailableException;
+import io.scoria.backend.CorruptDataException;
+import io.scoria.sco.ClusterLocation;
+import io.scoria.sco.NamespaceLayout;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * The read path of one cluster (DESIGN.md): cluster cache by fingerprint → SCO file on local
+ * flash → ranged backend read of just that cluster → insert into the cluster cache. Every
+ * byte that does not come from the cache is checked against the data CRC the LBA map holds.
+ * Thread-safe; allocation-free except on the backend path.
+ */
+final class ClusterReader {
+    private static final int BACKEND_ATTEMPTS = 3;
+
+    private final VolumeContext ctx;
+    private final int clusterSize;
+    private final ThreadLocal<CRC32C> crcs = ThreadLocal.withInitial(CRC32C::new);
+
+    ClusterReader(VolumeContext ctx, int clusterSize) {
+        this.ctx = ctx;
+        this.clusterSize = clusterSize;
+    }
+
+    boolean cacheUsable(CacheMode mode) {
+        return mode != CacheMode.NO_CACHE && ctx.clusterCache().slotSize() == clusterSize;
+    }
+
+    /** Reads the cluster {@code e} describes into {@code dst} (exactly one cluster remaining; position advanced). */
+    void read(List<String> chain, LbaEntry e, CacheMode mode, ByteBuffer dst) {
+        boolean cache = cacheUsable(mode);
+        if (cache && ctx.clusterCache().read(e.fpHi, e.fpLo, e.crc, dst)) {
+            return;
+        }
+        int depth = ClusterLocation.depth(e.location);
+        if (depth >= chain.size()) {
+            throw new CorruptDataException("location " + ClusterLocation.toString(e.location) + " is deeper than the clone chain "
+                    + chain);
+        }
+        String ns = chain.get(depth);
+        long scoId = ClusterLocation.scoId(e.location);
+        long pos = (long) ClusterLocation.offset(e.location) * clusterSize;
+        int start = dst.position();
+        boolean local = false;
+        if (ctx.scoCache().touch(ns, scoId) || depth == 0) {
+            local = readLocal(ctx.scoCache().file(ns, scoId), pos, dst);
+        }
+        if (!local) {
+            readBackend(ns, scoId, pos, dst);
+        }
+        check(e, dst, start, ns);
+        if (cache) {
+            ctx.clusterCache().insert(e.fpHi, e.fpLo, e.crc, dst.duplicate().limit(start + clusterSize).position(start));
+        }
+    }
+
+    private boolean readLocal(Path file, long pos, ByteBuffer dst) {
+        int start = dst.position();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            if (ch.size() < pos + clusterSize) {
+                return false;
+            }
+            while (dst.hasRemaining()) {
+                if (ch.read(dst, pos + dst.position() - start) < 0) {
+                    dst.position(start);
+                    return false;
+                }
+            }
+            return true;
+        } catch (NoSuchFileException e) {
+            return false;
+        } catch (IOException e) {
+            dst.position(start);
+            return false;
+        }
+    }
+
+    private void readBackend(String ns, long scoId, long pos, ByteBuffer dst) {
+        String key = NamespaceLayout.scoKey(scoId);
+        int start = dst.position();
+        RuntimeException last = null;
+        for (int attempt = 0; attempt < BACKEND_ATTEMPTS; attempt++) {
+            try {
+                ctx.store().read(ns, key, pos, dst);
+                return;
+            } catch (BackendUnavailableException ex) {
+                last = ex;
+                dst.position(start);
+                try {
+                    Thread.sleep(10L << attempt);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            } catch (RuntimeException ex) {
+                dst.position(start);
+                throw new VolumeException("cannot read " + ns + "/" + key + " at " + pos + " from " + ctx.store().name() + ": "
+                        + ex.getMessage(), ex);
+            }
+        }
+        throw new VolumeException("backend " + ctx.store().name() + " unavailable reading " + ns + "/" + key + ": "
+                + (last == null ? "interrupted" : last.getMessage()), last);
+    }
+
+    private void check(LbaEntry e, ByteBuffer dst, int start, String ns) {
+        CRC32C c = crcs.get();
+        c.reset();
+        c.update(dst.duplicate().limit(start + clusterSize).position(start));
+        if ((int) c.getValue() != e.crc) {
+            dst.position(start);
+            throw new CorruptDataException("cluster at " + ClusterLocation.toString(e.location) + " of namespace " + ns
+                    + " fails its CRC32C check");
+        }
+    }
+}

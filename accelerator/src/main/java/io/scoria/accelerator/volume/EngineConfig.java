@@ -1,0 +1,82 @@
+package io.scoria.accelerator.volume;
+
+import io.scoria.accelerator.CacheMode;
+import io.scoria.accelerator.WriteListener;
+import io.scoria.accelerator.dedup.Fingerprinter;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of a {@link LocalVolumeService}; validated on construction.
+ *
+ * @param dataDir            local flash directory (volumes, SCO cache, cluster cache)
+ * @param scoCacheBytes      byte budget of the local SCO cache (open + sealed SCOs)
+ * @param clusterCacheBytes  byte budget of the shared cluster cache slab
+ * @param cacheSlotSize      cluster size the cluster cache holds; volumes with another cluster size bypass it
+ * @param scosPerTlog        a TLog is rolled after this many sealed SCOs
+ * @param cacheMode          default cache mode of a volume
+ * @param fingerprinter      cluster fingerprint function (XXH3-128; tests inject collisions)
+ * @param retryMin           first retry delay of a failed upload
+ * @param retryMax           largest retry delay
+ * @param listener           fail-over cache hook
+ */
+public record EngineConfig(Path dataDir, long scoCacheBytes, long clusterCacheBytes, int cacheSlotSize, int scosPerTlog,
+                           CacheMode cacheMode, Fingerprinter fingerprinter, Duration retryMin, Duration retryMax,
+                           WriteListener listener) {
+    public EngineConfig {
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(cacheMode, "cacheMode");
+        Objects.requireNonNull(fingerprinter, "fingerprinter");
+        Objects.requireNonNull(retryMin, "retryMin");
+        Objects.requireNonNull(retryMax, "retryMax");
+        Objects.requireNonNull(listener, "listener");
+        if (scoCacheBytes < (1 << 20)) {
+            throw new IllegalArgumentException("scoCacheBytes must be at least 1 MiB: " + scoCacheBytes);
+        }
+        if (clusterCacheBytes < cacheSlotSize) {
+            throw new IllegalArgumentException("clusterCacheBytes must hold at least one slot: " + clusterCacheBytes);
+        }
+        if (scosPerTlog < 1 || scosPerTlog > 1024) {
+            throw new IllegalArgumentException("scosPerTlog must be 1..1024: " + scosPerTlog);
+        }
+        if (retryMin.isNegative() || retryMax.compareTo(retryMin) < 0) {
+            throw new IllegalArgumentException("retryMin must be >= 0 and <= retryMax: " + retryMin + ", " + retryMax);
+        }
+    }
+
+    /** Defaults: 1 GiB SCO cache, 256 MiB cluster cache of 4 KiB slots, 16 SCOs per TLog, cache on write. */
+    public static EngineConfig defaults(Path dataDir) {
+        return new EngineConfig(dataDir, 1L << 30, 256L << 20, 4096, 16, CacheMode.CACHE_ON_WRITE,
+                Fingerprinter.XXH3_128, Duration.ofMillis(50), Duration.ofSeconds(5), WriteListener.NONE);
+    }
+
+    public EngineConfig withScoCacheBytes(long v) {
+        return new EngineConfig(dataDir, v, clusterCacheBytes, cacheSlotSize, scosPerTlog, cacheMode, fingerprinter, retryMin, retryMax, listener);
+    }
+
+    public EngineConfig withClusterCacheBytes(long v) {
+        return new EngineConfig(dataDir, scoCacheBytes, v, cacheSlotSize, scosPerTlog, cacheMode, fingerprinter, retryMin, retryMax, listener);
+    }
+
+    public EngineConfig withScosPerTlog(int v) {
+        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, v, cacheMode, fingerprinter, retryMin, retryMax, listener);
+    }
+
+    public EngineConfig withCacheMode(CacheMode v) {
+        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, scosPerTlog, v, fingerprinter, retryMin, retryMax, listener);
+    }
+
+    public EngineConfig withFingerprinter(Fingerprinter v) {
+        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, scosPerTlog, cacheMode, v, retryMin, retryMax, listener);
+    }
+
+    public EngineConfig withRetry(Duration min, Duration max) {
+        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, scosPerTlog, cacheMode, fingerprinter, min, max, listener);
+    }
+
+    public EngineConfig withListener(WriteListener v) {
+        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, scosPerTlog, cacheMode, fingerprinter, retryMin, retryMax, v);
+    }
+}

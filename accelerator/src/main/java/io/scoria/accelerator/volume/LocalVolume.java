@@ -1,0 +1,464 @@
+package io.scoria.accelerator.volume;
+
+import io.scoria.accelerator.CacheMode;
+import io.scoria.accelerator.ReadOnlyVolumeException;
+import io.scoria.accelerator.SnapshotInfo;
+import io.scoria.accelerator.Volume;
+import io.scoria.accelerator.VolumeConflictException;
+import io.scoria.accelerator.VolumeException;
+import io.scoria.accelerator.VolumeNotFoundException;
+import io.scoria.accelerator.dedup.ClusterCache;
+import io.scoria.accelerator.metadata.LbaEntry;
+import io.scoria.accelerator.metadata.LbaMap;
+import io.scoria.sco.ClusterLocation;
+import io.scoria.sco.VolumeManifest;
+
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.zip.CRC32C;
+
+/**
+ * A {@link Volume} stored as SCOs and TLogs (DESIGN.md write and read paths). Writes are split
+ * into clusters (read-modify-write for partial ones), fingerprinted (XXH3-128), appended to
+ * the open SCO, logged in the TLog, applied to the LBA map, offered to the cluster cache and
+ * the {@link io.scoria.accelerator.WriteListener}, then acknowledged. Zero clusters are only
+ * recorded in the map and the TLog.
+ *
+ * <p>Thread-safety: reads run in parallel with each other and with writes; writes, trims and
+ * flushes are serialised by one append lock; snapshot, rollback, reset and close exclude all
+ * I/O through a read-write lock (I/O holds it shared). Buffers as in {@link Volume}.
+ */
+public final class LocalVolume implements Volume {
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(65536).asReadOnlyBuffer();
+
+    private final VolumeContext ctx;
+    private final VolumeLog log;
+    private final String name;
+    private final int clusterSize;
+    private final long size;
+    private final ClusterReader reader;
+    private final ReentrantReadWriteLock structure = new ReentrantReadWriteLock();
+    private final ReentrantLock append = new ReentrantLock();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final ThreadLocal<Scratch> scratch;
+    private final Scratch writeScratch;
+    private volatile CacheMode cacheMode;
+    private volatile boolean closed;
+
+    private static final class Scratch {
+        final LbaEntry entry = new LbaEntry();
+        final ByteBuffer cluster;
+        final long[] fp = new long[2];
+        final CRC32C crc = new CRC32C();
+
+        Scratch(int clusterSize) {
+            cluster = ByteBuffer.allocateDirect(clusterSize);
+        }
+    }
+
+    LocalVolume(VolumeContext ctx, VolumeLog log, CacheMode mode) {
+        this.ctx = ctx;
+        this.log = log;
+        this.name = log.manifest().name();
+        this.clusterSize = log.manifest().config().clusterSize();
+        this.size = log.manifest().config().sizeBytes();
+        this.reader = new ClusterReader(ctx, clusterSize);
+        this.scratch = ThreadLocal.withInitial(() -> new Scratch(clusterSize));
+        this.writeScratch = new Scratch(clusterSize);
+        this.cacheMode = mode;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public int clusterSize() {
+        return clusterSize;
+    }
+
+    @Override
+    public boolean isReadOnly() {
+        return log.manifest().template();
+    }
+
+    public VolumeManifest manifest() {
+        return log.manifest();
+    }
+
+    public CacheMode cacheMode() {
+        return cacheMode;
+    }
+
+    public void cacheMode(CacheMode mode) {
+        this.cacheMode = java.util.Objects.requireNonNull(mode, "mode");
+    }
+
+    /** LBA map, for metadata measurements. */
+    public LbaMap lbaMap() {
+        return log.map();
+    }
+
+    private void checkRange(long offset, long length, String op) {
+        if (offset < 0) {
+            throw new IllegalArgumentException(op + ": offset must be >= 0: " + offset);
+        }
+        if (length < 0) {
+            throw new IllegalArgumentException(op + ": length must be >= 0: " + length);
+        }
+        if (offset > size || length > size - offset) {
+            throw new IllegalArgumentException(op + ": range [" + offset + ", " + offset + "+" + length + ") passes the end of volume '"
+                    + name + "' (" + size + " bytes)");
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new VolumeConflictException("volume '" + name + "' is closed");
+        }
+    }
+
+    private void checkWritable(String op) {
+        if (log.manifest().template()) {
+            throw new ReadOnlyVolumeException(op + " refused: volume '" + name + "' is a read-only template");
+        }
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) {
+        int length = dst.remaining();
+        if (length > MAX_IO_BYTES) {
+            throw new IllegalArgumentException("read: length " + length + " exceeds " + MAX_IO_BYTES);
+        }
+        checkRange(offset, length, "read");
+        structure.readLock().lock();
+        try {
+            checkOpen();
+            Scratch s = scratch.get();
+            long pos = offset;
+            long end = offset + length;
+            while (pos < end) {
+                long lba = pos / clusterSize;
+                int in = (int) (pos % clusterSize);
+                int n = (int) Math.min(clusterSize - in, end - pos);
+                if (in == 0 && n == clusterSize) {
+                    readCluster(lba, s, dst);
+                } else {
+                    s.cluster.clear();
+                    readCluster(lba, s, s.cluster);
+                    dst.put(s.cluster.position(in).limit(in + n));
+                }
+                pos += n;
+            }
+        } finally {
+            structure.readLock().unlock();
+        }
+    }
+
+    private void readCluster(long lba, Scratch s, ByteBuffer dst) {
+        log.map().get(lba, s.entry);
+        if (s.entry.location == ClusterLocation.ZERO) {
+            dst.put(ZEROS.duplicate().limit(clusterSize));
+            return;
+        }
+        reader.read(log.chain(), s.entry, cacheMode, dst);
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src, boolean fua) {
+        int length = src.remaining();
+        if (length > MAX_IO_BYTES) {
+            throw new IllegalArgumentException("write: length " + length + " exceeds " + MAX_IO_BYTES);
+        }
+        checkRange(offset, length, "write");
+        mutate(offset, length, src, fua, "write");
+    }
+
+    @Override
+    public void trim(long offset, long length) {
+        checkRange(offset, length, "trim");
+        mutate(offset, length, null, false, "trim");
+    }
+
+    @Override
+    public void writeZeroes(long offset, long length, boolean fua) {
+        checkRange(offset, length, "writeZeroes");
+        mutate(offset, length, null, fua, "writeZeroes");
+    }
+
+    /** Writes {@code src} (null: zeros) over the range. */
+    private void mutate(long offset, long length, ByteBuffer src, boolean fua, String op) {
+        inFlight.incrementAndGet();
+        structure.readLock().lock();
+        try {
+            checkOpen();
+            checkWritable(op);
+            append.lock();
+            try {
+                Scratch s = writeScratch;
+                long pos = offset;
+                long end = offset + length;
+                int srcPos = src == null ? 0 : src.position();
+                while (pos < end) {
+                    long lba = pos / clusterSize;
+                    int in = (int) (pos % clusterSize);
+                    int n = (int) Math.min(clusterSize - in, end - pos);
+                    if (n == clusterSize && src == null) {
+                        writeZero(lba, s);
+                    } else {
+                        ByteBuffer c = s.cluster.clear();
+                        if (n != clusterSize) {
+                            readCluster(lba, scratch.get(), c);
+                            c.clear().position(in);
+                        }
+                        if (src == null) {
+                            c.put(ZEROS.duplicate().limit(n));
+                        } else {
+                            int from = srcPos + (int) (pos - offset);
+                            c.put(src.duplicate().position(from).limit(from + n));
+                        }
+                        c.clear();
+                        writeCluster(lba, c, s);
+                    }
+                    pos += n;
+                }
+                if (fua) {
+                    log.flush();
+                }
+            } finally {
+                append.unlock();
+            }
+        } finally {
+            structure.readLock().unlock();
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private void writeZero(long lba, Scratch s) {
+        log.map().get(lba, s.entry);
+        if (s.entry.location == ClusterLocation.ZERO) {
+            return;
+        }
+        log.append(lba, ZEROS.duplicate().limit(clusterSize), true, 0, 0, 0);
+    }
+
+    private void writeCluster(long lba, ByteBuffer c, Scratch s) {
+        if (c.mismatch(ZEROS.duplicate().limit(clusterSize)) == -1) {
+            writeZero(lba, s);
+            return;
+        }
+        ctx.config().fingerprinter().fingerprint(c, s.fp);
+        s.crc.reset();
+        s.crc.update(c.duplicate());
+        int crc = (int) s.crc.getValue();
+        log.append(lba, c, false, s.fp[0], s.fp[1], crc);
+        if (cacheMode == CacheMode.CACHE_ON_WRITE && reader.cacheUsable(cacheMode)) {
+            ClusterCache cache = ctx.clusterCache();
+            cache.insert(s.fp[0], s.fp[1], crc, c);
+        }
+    }
+
+    @Override
+    public void flush() {
+        structure.readLock().lock();
+        try {
+            checkOpen();
+            append.lock();
+            try {
+                log.flush();
+            } finally {
+                append.unlock();
+            }
+        } finally {
+            structure.readLock().unlock();
+        }
+    }
+
+    /** Seals the open SCO and TLog so that everything written so far is queued for upload. */
+    public void sync() {
+        structure.writeLock().lock();
+        try {
+            checkOpen();
+            log.roll(null);
+        } finally {
+            structure.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public SnapshotInfo snapshot(String snapshotName) {
+        if (snapshotName == null || snapshotName.isBlank() || snapshotName.length() > 128) {
+            throw new IllegalArgumentException("snapshot name must be 1..128 non-blank characters: " + snapshotName);
+        }
+        structure.writeLock().lock();
+        try {
+            checkOpen();
+            if (log.manifest().snapshot(snapshotName) != null) {
+                throw new VolumeConflictException("volume '" + name + "' already has a snapshot '" + snapshotName + "'");
+            }
+            VolumeManifest.Snapshot s = log.roll(snapshotName);
+            return new SnapshotInfo(s.name(), s.id(), Instant.ofEpochMilli(s.createdMillis()), false);
+        } finally {
+            structure.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public List<SnapshotInfo> listSnapshots() {
+        VolumeManifest m = log.manifest();
+        List<SnapshotInfo> out = new ArrayList<>();
+        for (VolumeManifest.Snapshot s : m.snapshots()) {
+            boolean up = s.tlogs().stream().allMatch(t -> t <= log.uploadedThrough());
+            out.add(new SnapshotInfo(s.name(), s.id(), Instant.ofEpochMilli(s.createdMillis()), up));
+        }
+        return out;
+    }
+
+    @Override
+    public void deleteSnapshot(String snapshotName) {
+        structure.writeLock().lock();
+        try {
+            checkOpen();
+            requireSnapshot(snapshotName);
+            List<String> deps = dependents(List.of(snapshotName));
+            if (!deps.isEmpty()) {
+                throw new VolumeConflictException("snapshot '" + snapshotName + "' of volume '" + name + "' has clones: " + deps);
+            }
+            log.deleteSnapshot(snapshotName);
+        } finally {
+            structure.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public void rollback(String snapshotName) {
+        structure.writeLock().lock();
+        try {
+            checkOpen();
+            checkWritable("rollback");
+            requireSnapshot(snapshotName);
+            List<String> later = new ArrayList<>();
+            boolean after = false;
+            for (VolumeManifest.Snapshot s : log.manifest().snapshots()) {
+                if (after) {
+                    later.add(s.name());
+                }
+                after |= s.name().equals(snapshotName);
+            }
+            List<String> deps = dependents(later);
+            if (!deps.isEmpty()) {
+                throw new VolumeConflictException("cannot roll volume '" + name + "' back to '" + snapshotName
+                        + "': later snapshots have clones: " + deps);
+            }
+            log.rollback(snapshotName);
+        } finally {
+            structure.writeLock().unlock();
+        }
+    }
+
+    /** Discards the clone's own data and returns it to its parent's snapshot. */
+    void resetToParent() {
+        structure.writeLock().lock();
+        try {
+            checkOpen();
+            if (log.manifest().parent() == null) {
+                throw new VolumeConflictException("volume '" + name + "' is not a clone");
+            }
+            List<String> deps = dependents(null);
+            if (!deps.isEmpty()) {
+                throw new VolumeConflictException("cannot reset clone '" + name + "': it has clones: " + deps);
+            }
+            log.reset();
+        } finally {
+            structure.writeLock().unlock();
+        }
+    }
+
+    /** Makes the volume a read-only template, taking a snapshot if writes follow the last one. */
+    void makeTemplate() {
+        if (inFlight.get() > 0 || !structure.writeLock().tryLock()) {
+            throw new VolumeConflictException("volume '" + name + "' has writes in flight; retry makeTemplate when idle");
+        }
+        try {
+            checkOpen();
+            if (inFlight.get() > 0) {
+                throw new VolumeConflictException("volume '" + name + "' has writes in flight; retry makeTemplate when idle");
+            }
+            log.makeTemplate();
+        } finally {
+            structure.writeLock().unlock();
+        }
+    }
+
+    private void requireSnapshot(String snapshotName) {
+        if (snapshotName == null || log.manifest().snapshot(snapshotName) == null) {
+            throw new VolumeNotFoundException("volume '" + name + "' has no snapshot '" + snapshotName + "'");
+        }
+    }
+
+    /** Clones depending on the given snapshots (null: on any). */
+    private List<String> dependents(List<String> snapshots) {
+        List<String> out = new ArrayList<>();
+        for (VolumeManifest c : ctx.clonesOf(log.manifest().config().namespace())) {
+            if (snapshots == null || snapshots.contains(c.parent().snapshot())) {
+                out.add(c.name() + "@" + c.parent().snapshot());
+            }
+        }
+        return out;
+    }
+
+    /** Waits until all queued uploads of the node are done (tests, shutdown); false on timeout. */
+    public boolean awaitUploads(java.time.Duration timeout) {
+        return ctx.uploader().awaitIdle(timeout);
+    }
+
+    public long uploadedThrough() {
+        return log.uploadedThrough();
+    }
+
+    @Override
+    public void close() {
+        structure.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            log.close();
+        } finally {
+            structure.writeLock().unlock();
+        }
+    }
+
+    /** Closes without sealing (simulates a crash for tests: local files stay as they are). */
+    void crash() {
+        structure.writeLock().lock();
+        try {
+            if (!closed) {
+                closed = true;
+                log.crash();
+            }
+        } finally {
+            structure.writeLock().unlock();
+        }
+    }
+
+    void markDeleted() {
+        log.markDeleted();
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+}

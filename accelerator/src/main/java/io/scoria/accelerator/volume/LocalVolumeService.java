@@ -1,0 +1,336 @@
+package io.scoria.accelerator.volume;
+
+import io.scoria.accelerator.CacheMode;
+import io.scoria.accelerator.VolumeConflictException;
+import io.scoria.accelerator.VolumeInfo;
+import io.scoria.accelerator.VolumeNotFoundException;
+import io.scoria.accelerator.VolumeService;
+import io.scoria.accelerator.VolumeSpec;
+import io.scoria.accelerator.dedup.ClusterCache;
+import io.scoria.backend.BackendException;
+import io.scoria.backend.Names;
+import io.scoria.backend.ObjectStore;
+import io.scoria.sco.VolumeManifest;
+import io.scoria.sco.cache.LocalScoCache;
+import io.scoria.sco.manifest.ManifestStore;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The {@link VolumeService} of one node: volumes on an {@link ObjectStore} (one namespace per
+ * volume, named like the volume), with a local data directory holding each volume's metadata
+ * and TLogs, the node's SCO cache and its shared cluster cache. Volumes reopen from local
+ * flash; a volume whose local state is gone is rebuilt from the backend on {@link #open}.
+ * Thread-safe (admin operations are serialised on the service).
+ */
+public final class LocalVolumeService implements VolumeService, VolumeContext {
+    private final ObjectStore store;
+    private final EngineConfig config;
+    private final ManifestStore manifests;
+    private final LocalScoCache scoCache;
+    private final ClusterCache clusterCache;
+    private final Uploader uploader;
+    private final Map<String, VolumeManifest> registry = new ConcurrentHashMap<>();
+    private final Map<String, LocalVolume> open = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    public LocalVolumeService(ObjectStore store, EngineConfig config) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.config = Objects.requireNonNull(config, "config");
+        this.manifests = new ManifestStore(store);
+        this.scoCache = new LocalScoCache(config.dataDir().resolve("sco"), config.scoCacheBytes());
+        this.clusterCache = new ClusterCache(config.dataDir().resolve("cluster-cache"), config.cacheSlotSize(), config.clusterCacheBytes());
+        this.uploader = new Uploader("scoria-upload", config.retryMin(), config.retryMax());
+        loadRegistry();
+    }
+
+    private void loadRegistry() {
+        Path vols = config.dataDir().resolve("volumes");
+        try {
+            Files.createDirectories(vols);
+            try (var dirs = Files.list(vols)) {
+                for (Path d : (Iterable<Path>) dirs::iterator) {
+                    ManifestStore.readLocal(d.resolve("volume.json")).ifPresent(m -> registry.put(m.config().namespace(), m));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot scan " + vols, e);
+        }
+        try {
+            for (String ns : store.listNamespaces()) {
+                if (!registry.containsKey(ns)) {
+                    manifests.readLatest(ns).ifPresent(m -> registry.put(ns, m));
+                }
+            }
+        } catch (BackendException e) {
+            // backend down at start: local volumes still open; others appear once it is back
+        }
+    }
+
+    // ---- VolumeContext -------------------------------------------------------------------
+
+    @Override
+    public EngineConfig config() {
+        return config;
+    }
+
+    @Override
+    public ObjectStore store() {
+        return store;
+    }
+
+    @Override
+    public ManifestStore manifests() {
+        return manifests;
+    }
+
+    @Override
+    public LocalScoCache scoCache() {
+        return scoCache;
+    }
+
+    @Override
+    public ClusterCache clusterCache() {
+        return clusterCache;
+    }
+
+    @Override
+    public Uploader uploader() {
+        return uploader;
+    }
+
+    @Override
+    public VolumeManifest manifestOf(String namespace) {
+        LocalVolume v = open.get(namespace);
+        if (v != null) {
+            return v.manifest();
+        }
+        Optional<VolumeManifest> local = ManifestStore.readLocal(volumeDir(namespace).resolve("volume.json"));
+        if (local.isPresent()) {
+            return local.get();
+        }
+        return manifests.readLatest(namespace)
+                .orElseThrow(() -> new VolumeNotFoundException("no volume in namespace '" + namespace + "'"));
+    }
+
+    @Override
+    public List<VolumeManifest> clonesOf(String namespace) {
+        List<VolumeManifest> out = new ArrayList<>();
+        for (VolumeManifest m : registry.values()) {
+            if (m.parent() != null && m.parent().namespace().equals(namespace)) {
+                out.add(m);
+            }
+        }
+        out.sort(Comparator.comparing(VolumeManifest::name));
+        return out;
+    }
+
+    @Override
+    public void manifestChanged(VolumeManifest m) {
+        registry.put(m.config().namespace(), m);
+    }
+
+    // ---- VolumeService -------------------------------------------------------------------
+
+    private static String checkName(String name) {
+        if (name == null) {
+            throw new IllegalArgumentException("volume name must not be null");
+        }
+        try {
+            Names.checkNamespace(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("volume name '" + name + "' is invalid: " + e.getMessage(), e);
+        }
+        return name;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("volume service is closed");
+        }
+    }
+
+    private VolumeInfo infoOf(VolumeManifest m) {
+        VolumeManifest.Config c = m.config();
+        return new VolumeInfo(m.name(), c.namespace(), new VolumeSpec(c.sizeBytes(), c.clusterSize(), c.scoSize()), m.template(),
+                m.parent() == null ? null : m.parent().volume(), m.parent() == null ? null : m.parent().snapshot(), "OK");
+    }
+
+    @Override
+    public synchronized VolumeInfo create(String name, VolumeSpec spec) {
+        checkOpen();
+        checkName(name);
+        Objects.requireNonNull(spec, "spec");
+        VolumeManifest m = VolumeManifest.create(name, new VolumeManifest.Config(spec.sizeBytes(), spec.clusterSize(), spec.scoSize(), name));
+        return createNamespace(m);
+    }
+
+    private VolumeInfo createNamespace(VolumeManifest m) {
+        String ns = m.config().namespace();
+        if (registry.containsKey(ns) || store.namespaceExists(ns)) {
+            throw new VolumeConflictException("volume '" + m.name() + "' already exists");
+        }
+        store.createNamespace(ns);
+        VolumeManifest first = m.withGeneration(1);
+        manifests.publish(ns, first);
+        registry.put(ns, first);
+        return infoOf(first);
+    }
+
+    @Override
+    public List<VolumeInfo> list() {
+        return registry.values().stream().sorted(Comparator.comparing(VolumeManifest::name)).map(this::infoOf).toList();
+    }
+
+    @Override
+    public Optional<VolumeInfo> info(String name) {
+        return Optional.ofNullable(registry.get(name)).map(this::infoOf);
+    }
+
+    @Override
+    public LocalVolume open(String name) {
+        checkOpen();
+        checkName(name);
+        return open.computeIfAbsent(name, n -> {
+            if (!registry.containsKey(n) && manifests.readLatest(n).isEmpty()) {
+                throw new VolumeNotFoundException("no volume '" + n + "'");
+            }
+            return new LocalVolume(this, VolumeLog.open(this, n), config.cacheMode());
+        });
+    }
+
+    /** Sets the cluster cache mode of a volume (opening it). */
+    public void cacheMode(String name, CacheMode mode) {
+        open(name).cacheMode(mode);
+    }
+
+    @Override
+    public synchronized void delete(String name) {
+        checkOpen();
+        checkName(name);
+        VolumeManifest m = registry.get(name);
+        if (m == null) {
+            throw new VolumeNotFoundException("no volume '" + name + "'");
+        }
+        List<VolumeManifest> clones = clonesOf(name);
+        if (!clones.isEmpty()) {
+            throw new VolumeConflictException("volume '" + name + "' has clones: " + clones.stream().map(VolumeManifest::name).toList());
+        }
+        LocalVolume v = open.remove(name);
+        if (v != null) {
+            v.markDeleted();
+            v.crash();
+        }
+        store.deleteNamespace(name);
+        scoCache.dropNamespace(name);
+        deleteTree(volumeDir(name));
+        registry.remove(name);
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + dir, e);
+        }
+    }
+
+    @Override
+    public synchronized VolumeInfo makeTemplate(String name) {
+        LocalVolume v = open(name);
+        v.makeTemplate();
+        return infoOf(v.manifest());
+    }
+
+    @Override
+    public synchronized VolumeInfo clone(String parent, String snapshot, String cloneName) {
+        checkOpen();
+        checkName(parent);
+        checkName(cloneName);
+        if (!registry.containsKey(parent)) {
+            throw new VolumeNotFoundException("no volume '" + parent + "' to clone");
+        }
+        VolumeManifest p = manifestOf(parent);
+        VolumeManifest.Snapshot snap;
+        if (snapshot == null) {
+            if (p.snapshots().isEmpty()) {
+                throw new VolumeNotFoundException("volume '" + parent + "' has no snapshot to clone; take one or name one");
+            }
+            snap = p.snapshots().get(p.snapshots().size() - 1);
+        } else {
+            snap = p.snapshot(snapshot);
+            if (snap == null) {
+                throw new VolumeNotFoundException("volume '" + parent + "' has no snapshot '" + snapshot + "'");
+            }
+        }
+        VolumeManifest.Config pc = p.config();
+        VolumeManifest m = VolumeManifest.create(cloneName, new VolumeManifest.Config(pc.sizeBytes(), pc.clusterSize(), pc.scoSize(), cloneName))
+                .withParent(new VolumeManifest.Parent(pc.namespace(), p.name(), snap.name(), snap.id()));
+        VolumeInfo info = createNamespace(m);
+        open(cloneName);
+        return info;
+    }
+
+    @Override
+    public synchronized VolumeInfo resetToParent(String clone) {
+        LocalVolume v = open(clone);
+        v.resetToParent();
+        return infoOf(v.manifest());
+    }
+
+    /** Waits until every queued upload is on the backend; false on timeout. */
+    public boolean awaitUploads(Duration timeout) {
+        return uploader.awaitIdle(timeout);
+    }
+
+    /** Closes the open volume (sealing and queueing its data); it reopens on the next {@link #open}. */
+    public synchronized void closeVolume(String name) {
+        LocalVolume v = open.remove(name);
+        if (v != null) {
+            v.close();
+        }
+    }
+
+    /** Test hook: drops every open volume as {@code kill -9} would (nothing sealed, no clean marker). */
+    synchronized void crash() {
+        closed = true;
+        for (LocalVolume v : open.values()) {
+            v.crash();
+        }
+        open.clear();
+        uploader.close();
+        scoCache.close();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        for (LocalVolume v : open.values()) {
+            v.close();
+        }
+        open.clear();
+        uploader.awaitIdle(Duration.ofSeconds(5));
+        closed = true;
+        uploader.close();
+        scoCache.close();
+        clusterCache.close();
+    }
+}

@@ -1,0 +1,119 @@
+package io.scoria.accelerator.volume;
+
+import org.jctools.queues.MpscUnboundedArrayQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The background worker that moves sealed SCOs, then TLogs, then manifests to the backend, in
+ * the order they were queued (one FIFO for the node, fed through a lock-free jctools queue).
+ * A failing task is retried with exponential backoff until it succeeds or its volume drops it
+ * (rollback, reset, delete: {@link Task#obsolete()}); tasks behind it wait, which keeps the
+ * per-volume order SCOs → TLog → manifest. Thread-safe; {@link #close()} is idempotent.
+ */
+final class Uploader implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Uploader.class);
+
+    /** One unit of background work. */
+    interface Task {
+        /** Does the work; throws to be retried. */
+        void run();
+
+        /** True when the task must be skipped (its volume moved on). */
+        boolean obsolete();
+
+        String describe();
+    }
+
+    private final MpscUnboundedArrayQueue<Task> queue = new MpscUnboundedArrayQueue<>(256);
+    private final Thread thread;
+    private final Duration retryMin;
+    private final Duration retryMax;
+    private final AtomicLong queued = new AtomicLong();
+    private final AtomicLong done = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    private volatile boolean closed;
+
+    Uploader(String name, Duration retryMin, Duration retryMax) {
+        this.retryMin = retryMin;
+        this.retryMax = retryMax;
+        this.thread = new Thread(this::loop, name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    void submit(Task task) {
+        if (closed) {
+            return;
+        }
+        queued.incrementAndGet();
+        queue.offer(task);
+        LockSupport.unpark(thread);
+    }
+
+    /** Tasks queued and not yet finished or dropped. */
+    long pending() {
+        return queued.get() - done.get();
+    }
+
+    long failures() {
+        return failures.get();
+    }
+
+    /** Waits until every task queued so far is finished; false on timeout. */
+    boolean awaitIdle(Duration timeout) {
+        long target = queued.get();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (done.get() < target) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            LockSupport.parkNanos(1_000_000);
+        }
+        return true;
+    }
+
+    private void loop() {
+        while (!closed) {
+            Task t = queue.poll();
+            if (t == null) {
+                LockSupport.parkNanos(50_000_000);
+                continue;
+            }
+            long delay = retryMin.toNanos();
+            while (!closed) {
+                if (t.obsolete()) {
+                    break;
+                }
+                try {
+                    t.run();
+                    break;
+                } catch (RuntimeException e) {
+                    failures.incrementAndGet();
+                    LOG.debug("upload {} failed, retrying in {} ms: {}", t.describe(), delay / 1_000_000, e.toString());
+                    LockSupport.parkNanos(Math.max(delay, 1_000_000));
+                    delay = Math.min(retryMax.toNanos(), Math.max(delay * 2, 1_000_000));
+                }
+            }
+            done.incrementAndGet();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        LockSupport.unpark(thread);
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

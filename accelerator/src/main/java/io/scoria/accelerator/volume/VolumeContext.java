@@ -1,0 +1,42 @@
+package io.scoria.accelerator.volume;
+
+import io.scoria.accelerator.dedup.ClusterCache;
+import io.scoria.backend.ObjectStore;
+import io.scoria.sco.VolumeManifest;
+import io.scoria.sco.cache.LocalScoCache;
+import io.scoria.sco.manifest.ManifestStore;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What every volume of one {@link LocalVolumeService} shares: the backend, the node's caches,
+ * the upload worker, and look-ups across volumes (manifests of parents, clones of a volume).
+ */
+interface VolumeContext {
+    EngineConfig config();
+
+    ObjectStore store();
+
+    ManifestStore manifests();
+
+    LocalScoCache scoCache();
+
+    ClusterCache clusterCache();
+
+    Uploader uploader();
+
+    /** Local directory of a volume's metadata and TLogs. */
+    default Path volumeDir(String namespace) {
+        return config().dataDir().resolve("volumes").resolve(namespace);
+    }
+
+    /** The newest manifest of a namespace: the local copy when this node holds it, else the backend's. */
+    VolumeManifest manifestOf(String namespace);
+
+    /** Manifests of the clones whose parent is {@code namespace}. */
+    List<VolumeManifest> clonesOf(String namespace);
+
+    /** Called by a volume whenever its manifest changed. */
+    void manifestChanged(VolumeManifest m);
+}

@@ -1,0 +1,628 @@
+package io.scoria.accelerator.volume;
+
+import io.scoria.accelerator.VolumeException;
+import io.scoria.accelerator.VolumeNotFoundException;
+import io.scoria.accelerator.metadata.LbaMap;
+import io.scoria.backend.ObjectInfo;
+import io.scoria.backend.PreconditionFailedException;
+import io.scoria.sco.ClusterLocation;
+import io.scoria.sco.NamespaceLayout;
+import io.scoria.sco.TLogVisitor;
+import io.scoria.sco.VolumeManifest;
+import io.scoria.sco.cache.OpenSco;
+import io.scoria.sco.manifest.ManifestStore;
+import io.scoria.sco.tlog.TLogReader;
+import io.scoria.sco.tlog.TLogRecord;
+import io.scoria.sco.tlog.TLogWriter;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The write-side state of one volume: LBA map, open SCO, open TLog, local manifest copy and the
+ * upload bookkeeping (which TLogs are on the backend, which manifest generation is published).
+ * Opening it restarts from local flash when the volume directory exists (replaying TLogs into
+ * the map after an unclean stop), else rebuilds from the backend manifest and TLogs alone.
+ *
+ * <p>Not thread-safe: {@link LocalVolume} serialises every mutating call; the upload callbacks
+ * synchronise on {@code this}.
+ */
+final class VolumeLog {
+    private static final String MANIFEST = "volume.json";
+    private static final String STATE = "uploaded";
+    private static final String CLEAN = "clean";
+
+    private final VolumeContext ctx;
+    private final String ns;
+    private final Path dir;
+    private final int clusterSize;
+    private final int scoClusters;
+    private final int tlogCapacity;
+    private volatile VolumeManifest manifest;
+    private volatile List<String> chain;
+    private final LbaMap map;
+    private TLogWriter tlog;
+    private OpenSco sco;
+    private long scoReserved;
+    private int scosInTlog;
+    private volatile long epoch;
+    private volatile long uploadedThrough;
+    private long publishedGeneration;
+    private volatile boolean deleted;
+
+    private VolumeLog(VolumeContext ctx, VolumeManifest m, LbaMap map) {
+        this.ctx = ctx;
+        this.ns = m.config().namespace();
+        this.dir = ctx.volumeDir(ns);
+        this.clusterSize = m.config().clusterSize();
+        this.scoClusters = m.config().scoSize() / clusterSize;
+        this.tlogCapacity = ctx.config().scosPerTlog() * (scoClusters + 1) + 64;
+        this.manifest = m;
+        this.map = map;
+    }
+
+    /** Opens the volume of {@code namespace}: restart from local flash, or rebuild from the backend. */
+    static VolumeLog open(VolumeContext ctx, String namespace) {
+        Path dir = ctx.volumeDir(namespace);
+        var local = ManifestStore.readLocal(dir.resolve(MANIFEST));
+        return local.isPresent() ? restart(ctx, local.get()) : rebuild(ctx, namespace);
+    }
+
+    private static LbaMap openMap(Path dir, VolumeManifest m, boolean fresh) throws IOException {
+        Path f = dir.resolve("lba.map");
+        if (fresh) {
+            Files.deleteIfExists(f);
+        }
+        return LbaMap.open(f, m.config().clusters(), Math.min(m.config().clusters(), 1L << 20));
+    }
+
+    private static VolumeLog rebuild(VolumeContext ctx, String namespace) {
+        VolumeManifest m = ctx.manifests().readLatest(namespace)
+                .orElseThrow(() -> new VolumeNotFoundException("no volume manifest in namespace '" + namespace + "' on "
+                        + ctx.store().name()));
+        Path dir = ctx.volumeDir(namespace);
+        try {
+            Files.createDirectories(dir.resolve("tlogs"));
+            long nextSco = m.nextScoNumber();
+            for (ObjectInfo o : ctx.store().listAll(namespace, NamespaceLayout.SCO_PREFIX)) {
+                nextSco = Math.max(nextSco, NamespaceLayout.scoNumber(o.key()) + 1);
+            }
+            long nextTlog = m.nextTlogNumber();
+            for (ObjectInfo o : ctx.store().listAll(namespace, NamespaceLayout.TLOG_PREFIX)) {
+                nextTlog = Math.max(nextTlog, NamespaceLayout.tlogNumber(o.key()) + 1);
+            }
+            nextSco = Math.max(nextSco, localMaxSco(ctx, namespace) + 1);
+            m = m.withCounters(nextSco, nextTlog, m.nextSnapshotId());
+            VolumeLog v = new VolumeLog(ctx, m, openMap(dir, m, true));
+            v.publishedGeneration = m.generation();
+            v.uploadedThrough = m.allTlogs().stream().mapToLong(Long::longValue).max().orElse(0);
+            v.chain = History.chain(ctx, m);
+            History.replay(ctx, v.map, m, 0, null);
+            v.writeState();
+            v.writeManifest(m);
+            v.tlog = TLogWriter.create(History.tlogFile(dir, m.nextTlogNumber()), m.nextTlogNumber(), v.tlogCapacity,
+                    m.config().clusterSize());
+            return v;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot rebuild volume in " + dir, e);
+        }
+    }
+
+    private static long localMaxSco(VolumeContext ctx, String namespace) throws IOException {
+        Path d = ctx.scoCache().file(namespace, ClusterLocation.of(1, 0, 0, 0)).getParent();
+        long max = 0;
+        if (Files.isDirectory(d)) {
+            try (var files = Files.list(d)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    String n = f.getFileName().toString();
+                    if (n.length() >= 8) {
+                        try {
+                            max = Math.max(max, Long.parseLong(n.substring(0, 8), 16));
+                        } catch (NumberFormatException ignored) {
+                            // not an SCO file
+                        }
+                    }
+                }
+            }
+        }
+        return max;
+    }
+
+    /** Restart (a): local manifest, local TLogs, local SCOs; the backend is not read for data. */
+    private static VolumeLog restart(VolumeContext ctx, VolumeManifest m) {
+        Path dir = ctx.volumeDir(m.config().namespace());
+        try {
+            boolean clean = Files.deleteIfExists(dir.resolve(CLEAN));
+            long[] state = readState(dir);
+            long n = m.nextTlogNumber();
+            Path cur = History.tlogFile(dir, n);
+            Map<Long, Integer> unsealed = new HashMap<>();
+            long[] maxSco = {0};
+            TLogReader.Result r = null;
+            if (Files.exists(cur)) {
+                r = TLogReader.replayFile(cur, new TLogVisitor() {
+                    @Override
+                    public void cluster(long lba, long loc, long hi, long lo, int crc) {
+                        if (loc != 0) {
+                            long id = ClusterLocation.scoId(loc);
+                            unsealed.merge(id, ClusterLocation.offset(loc) + 1, Math::max);
+                            maxSco[0] = Math.max(maxSco[0], ClusterLocation.scoNumber(loc));
+                        }
+                    }
+
+                    @Override
+                    public void scoSealed(long scoId, int crc, int clusters) {
+                        unsealed.remove(scoId);
+                        maxSco[0] = Math.max(maxSco[0], ClusterLocation.scoNumber(scoId));
+                    }
+                });
+            }
+            long nextSco = Math.max(Math.max(m.nextScoNumber(), maxSco[0] + 1), localMaxSco(ctx, m.config().namespace()) + 1);
+            m = m.withCounters(nextSco, m.nextTlogNumber(), m.nextSnapshotId());
+            if (r != null && r.sealed()) {
+                m = m.withTlog(n).withCounters(nextSco, n + 1, m.nextSnapshotId());
+            }
+            boolean fresh = !clean || !Files.exists(dir.resolve("lba.map"));
+            VolumeLog v = new VolumeLog(ctx, m, openMap(dir, m, fresh));
+            v.uploadedThrough = state[0];
+            v.publishedGeneration = state[1];
+            v.chain = History.chain(ctx, m);
+            if (fresh) {
+                History.replay(ctx, v.map, m, 0, null);
+            }
+            if (r != null && !r.sealed() && r.records() == 0) {
+                Files.delete(cur);
+                r = null;
+            }
+            if (r != null && !r.sealed()) {
+                if (fresh) {
+                    TLogReader.replayFile(cur, (lba, loc, hi, lo, crc) -> v.map.put(lba, loc, hi, lo, crc));
+                }
+                v.tlog = TLogWriter.reopen(cur, n, v.tlogCapacity);
+                if (unsealed.size() > 1) {
+                    throw new VolumeException("TLog " + cur + " references " + unsealed.size() + " unsealed SCOs");
+                }
+                for (Map.Entry<Long, Integer> e : unsealed.entrySet()) {
+                    v.sco = OpenSco.recover(ctx.scoCache().file(v.ns, e.getKey()), e.getKey(), v.clusterSize, v.scoClusters, e.getValue());
+                    v.scoReserved = 0;
+                    if (v.sco.isFull()) {
+                        v.sealSco();
+                    }
+                }
+            } else {
+                v.tlog = TLogWriter.create(History.tlogFile(dir, m.nextTlogNumber()), m.nextTlogNumber(), v.tlogCapacity, v.clusterSize);
+            }
+            v.writeManifest(m);
+            v.enqueuePending();
+            if (r != null && !r.sealed()) {
+                v.enqueueSealedScos(cur);
+            }
+            return v;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot restart volume in " + dir, e);
+        }
+    }
+
+    VolumeManifest manifest() {
+        return manifest;
+    }
+
+    LbaMap map() {
+        return map;
+    }
+
+    List<String> chain() {
+        return chain;
+    }
+
+    long uploadedThrough() {
+        return uploadedThrough;
+    }
+
+    /** Appends one cluster (or a zero cluster) to SCO, TLog and map. */
+    void append(long lba, ByteBuffer cluster, boolean zero, long fpHi, long fpLo, int crc) {
+        if (tlog.remaining() < 2) {
+            roll(null);
+        }
+        String volume = manifest.name();
+        if (zero) {
+            tlog.cluster(lba, ClusterLocation.ZERO, 0, 0, 0);
+            map.put(lba, ClusterLocation.ZERO, 0, 0, 0);
+            ctx.config().listener().onWrite(volume, lba, ClusterLocation.ZERO, cluster);
+            return;
+        }
+        if (sco == null) {
+            openSco();
+        }
+        int off = sco.append(cluster);
+        long loc = ClusterLocation.of(ClusterLocation.scoNumber(sco.scoId()), 0, 0, off);
+        tlog.cluster(lba, loc, fpHi, fpLo, crc);
+        map.put(lba, loc, fpHi, fpLo, crc);
+        ctx.config().listener().onWrite(volume, lba, loc, cluster);
+        if (sco.isFull()) {
+            sealSco();
+            if (scosInTlog >= ctx.config().scosPerTlog()) {
+                roll(null);
+            }
+        }
+    }
+
+    private void openSco() {
+        long number = manifest.nextScoNumber();
+        long id = ClusterLocation.of(number, 0, 0, 0);
+        try {
+            ctx.scoCache().reserve((long) scoClusters * clusterSize);
+        } catch (InterruptedIOException e) {
+            throw new VolumeException("interrupted while waiting for local SCO cache space for volume '" + manifest.name() + "'", e);
+        }
+        scoReserved = (long) scoClusters * clusterSize;
+        manifest = manifest.withCounters(number + 1, manifest.nextTlogNumber(), manifest.nextSnapshotId());
+        sco = OpenSco.create(ctx.scoCache().file(ns, id), id, clusterSize, scoClusters);
+    }
+
+    private void sealSco() {
+        if (sco == null) {
+            return;
+        }
+        OpenSco s = sco;
+        sco = null;
+        if (s.clusters() == 0) {
+            s.close();
+            deleteQuietly(s.path());
+            ctx.scoCache().release(scoReserved);
+            return;
+        }
+        int crc = s.seal();
+        tlog.scoSealed(s.scoId(), crc, s.clusters());
+        ctx.scoCache().sealed(ns, s.scoId(), scoReserved, s.byteSize());
+        s.close();
+        scosInTlog++;
+        enqueueSco(s.scoId());
+    }
+
+    void flush() {
+        if (sco != null) {
+            sco.force();
+        }
+        tlog.force();
+        ctx.config().listener().onFlush(manifest.name());
+    }
+
+    /** Seals the open SCO and TLog (with a snapshot marker when {@code snapshot} is set). */
+    VolumeManifest.Snapshot roll(String snapshot) {
+        if (snapshot == null && sco == null && tlog.records() <= 1) {
+            return null;
+        }
+        sealSco();
+        long snapId = manifest.nextSnapshotId();
+        if (snapshot != null) {
+            tlog.snapshot(snapId);
+        }
+        tlog.seal();
+        tlog.close();
+        long n = tlog.number();
+        VolumeManifest m = manifest.withTlog(n).withCounters(manifest.nextScoNumber(), n + 1,
+                snapshot == null ? snapId : snapId + 1);
+        long now = System.currentTimeMillis();
+        if (snapshot != null) {
+            m = m.withSnapshot(snapshot, snapId, now);
+        }
+        writeManifest(m);
+        enqueueTlog(n);
+        tlog = TLogWriter.create(History.tlogFile(dir, n + 1), n + 1, tlogCapacity, clusterSize);
+        scosInTlog = 0;
+        return snapshot == null ? null : m.snapshot(snapshot);
+    }
+
+    void deleteSnapshot(String name) {
+        List<VolumeManifest.Snapshot> snaps = new ArrayList<>(manifest.snapshots());
+        List<Long> current = new ArrayList<>(manifest.currentTlogs());
+        for (int i = 0; i < snaps.size(); i++) {
+            VolumeManifest.Snapshot s = snaps.get(i);
+            if (s.name().equals(name)) {
+                snaps.remove(i);
+                if (i < snaps.size()) {
+                    VolumeManifest.Snapshot next = snaps.get(i);
+                    List<Long> merged = new ArrayList<>(s.tlogs());
+                    merged.addAll(next.tlogs());
+                    snaps.set(i, new VolumeManifest.Snapshot(next.name(), next.id(), next.createdMillis(), merged, next.scrubbed()));
+                } else {
+                    current.addAll(0, s.tlogs());
+                }
+                break;
+            }
+        }
+        writeManifest(manifest.withHistory(snaps, current));
+        enqueuePublish();
+    }
+
+    /** Drops every TLog and SCO after {@code snapshot} and rebuilds the map from the TLogs before it. */
+    void rollback(String snapshot) {
+        List<Long> keep = manifest.tlogsThrough(snapshot);
+        List<VolumeManifest.Snapshot> snaps = new ArrayList<>();
+        for (VolumeManifest.Snapshot s : manifest.snapshots()) {
+            snaps.add(s);
+            if (s.name().equals(snapshot)) {
+                break;
+            }
+        }
+        discard(keep);
+        rebuildFrom(manifest.withHistory(snaps, List.of()));
+    }
+
+    /** Discards all own data of a clone. */
+    void reset() {
+        discard(List.of());
+        rebuildFrom(manifest.withHistory(List.of(), List.of()));
+    }
+
+    void makeTemplate() {
+        if (sco != null || tlog.records() > 1 || !manifest.currentTlogs().isEmpty() || manifest.snapshots().isEmpty()) {
+            roll("template-" + manifest.nextSnapshotId());
+        }
+        writeManifest(manifest.withTemplate(true));
+        enqueuePublish();
+    }
+
+    private void discard(List<Long> keep) {
+        epoch++;
+        List<String> garbage = new ArrayList<>();
+        if (sco != null) {
+            sco.close();
+            deleteQuietly(sco.path());
+            ctx.scoCache().release(scoReserved);
+            sco = null;
+        }
+        tlog.close();
+        List<Long> drop = new ArrayList<>(manifest.allTlogs());
+        drop.removeAll(keep);
+        drop.add(tlog.number());
+        for (long t : drop) {
+            Path f = History.tlogFile(dir, t);
+            if (Files.exists(f)) {
+                TLogReader.replayFile(f, new TLogVisitor() {
+                    @Override
+                    public void cluster(long lba, long loc, long hi, long lo, int crc) {
+                    }
+
+                    @Override
+                    public void scoSealed(long scoId, int crc, int clusters) {
+                        ctx.scoCache().drop(ns, scoId);
+                        garbage.add(NamespaceLayout.scoKey(scoId));
+                    }
+                });
+                deleteQuietly(f);
+            }
+            garbage.add(NamespaceLayout.tlogKey(t));
+        }
+        long e = epoch;
+        ctx.uploader().submit(new Uploader.Task() {
+            @Override
+            public void run() {
+                for (String k : garbage) {
+                    ctx.store().delete(ns, k);
+                }
+            }
+
+            @Override
+            public boolean obsolete() {
+                return deleted || e != epoch;
+            }
+
+            @Override
+            public String describe() {
+                return "delete " + garbage.size() + " discarded objects of " + ns;
+            }
+        });
+    }
+
+    private void rebuildFrom(VolumeManifest m) {
+        map.clear();
+        History.replay(ctx, map, m, 0, null);
+        long n = m.nextTlogNumber();
+        m = m.withCounters(m.nextScoNumber(), n + 1, m.nextSnapshotId());
+        writeManifest(m);
+        tlog = TLogWriter.create(History.tlogFile(dir, n + 1), n + 1, tlogCapacity, clusterSize);
+        scosInTlog = 0;
+        enqueuePending();
+    }
+
+    // ---- uploads -------------------------------------------------------------------------
+
+    private abstract class Task implements Uploader.Task {
+        private final long taskEpoch = epoch;
+
+        @Override
+        public boolean obsolete() {
+            return deleted || taskEpoch != epoch;
+        }
+    }
+
+    private void enqueueSco(long scoId) {
+        ctx.uploader().submit(new Task() {
+            @Override
+            public void run() {
+                Path f = ctx.scoCache().file(ns, scoId);
+                if (ctx.scoCache().isUploaded(ns, scoId)) {
+                    return;
+                }
+                ctx.store().put(ns, NamespaceLayout.scoKey(scoId), f);
+                ctx.scoCache().uploaded(ns, scoId);
+            }
+
+            @Override
+            public String describe() {
+                return ns + "/" + NamespaceLayout.scoKey(scoId);
+            }
+        });
+    }
+
+    private void enqueueTlog(long n) {
+        ctx.uploader().submit(new Task() {
+            @Override
+            public void run() {
+                Path f = History.tlogFile(dir, n);
+                List<Long> scos = new ArrayList<>();
+                ByteBuffer content;
+                try {
+                    byte[] all = Files.readAllBytes(f);
+                    TLogReader.Result r = TLogReader.scan(ByteBuffer.wrap(all), f.toString(), new TLogVisitor() {
+                        @Override
+                        public void cluster(long lba, long loc, long hi, long lo, int crc) {
+                        }
+
+                        @Override
+                        public void scoSealed(long scoId, int crc, int clusters) {
+                            scos.add(scoId);
+                        }
+                    });
+                    content = ByteBuffer.wrap(all, 0, r.records() * TLogRecord.SIZE);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read " + f, e);
+                }
+                ctx.store().put(ns, NamespaceLayout.tlogKey(n), content);
+                synchronized (VolumeLog.this) {
+                    uploadedThrough = Math.max(uploadedThrough, n);
+                }
+                publish();
+                for (long s : scos) {
+                    ctx.config().listener().onScoOnBackend(manifest.name(), ClusterLocation.scoNumber(s));
+                }
+            }
+
+            @Override
+            public String describe() {
+                return ns + "/" + NamespaceLayout.tlogKey(n);
+            }
+        });
+    }
+
+    private void enqueuePublish() {
+        ctx.uploader().submit(new Task() {
+            @Override
+            public void run() {
+                publish();
+            }
+
+            @Override
+            public String describe() {
+                return ns + " manifest";
+            }
+        });
+    }
+
+    private synchronized void publish() {
+        VolumeManifest m = manifest.restrictedTo(uploadedThrough).withGeneration(publishedGeneration + 1);
+        try {
+            ctx.manifests().publish(ns, m);
+        } catch (PreconditionFailedException e) {
+            publishedGeneration = ctx.manifests().readLatest(ns).map(VolumeManifest::generation).orElse(publishedGeneration);
+            throw e;
+        }
+        publishedGeneration = m.generation();
+        if (!deleted) {
+            writeState();
+        }
+    }
+
+    /** Queues every sealed TLog (and its SCOs) not yet on the backend, then a manifest publish. */
+    private void enqueuePending() {
+        for (long t : manifest.allTlogs()) {
+            if (t > uploadedThrough) {
+                Path f = History.tlogFile(dir, t);
+                if (Files.exists(f)) {
+                    enqueueSealedScos(f);
+                }
+                enqueueTlog(t);
+            }
+        }
+        enqueuePublish();
+    }
+
+    private void enqueueSealedScos(Path tlogFile) {
+        TLogReader.replayFile(tlogFile, new TLogVisitor() {
+            @Override
+            public void cluster(long lba, long loc, long hi, long lo, int crc) {
+            }
+
+            @Override
+            public void scoSealed(long scoId, int crc, int clusters) {
+                if (!ctx.scoCache().isUploaded(ns, scoId)) {
+                    enqueueSco(scoId);
+                }
+            }
+        });
+    }
+
+    // ---- local state ---------------------------------------------------------------------
+
+    private void writeManifest(VolumeManifest m) {
+        manifest = m;
+        ManifestStore.writeLocal(dir.resolve(MANIFEST), m);
+        ctx.manifestChanged(m);
+    }
+
+    private synchronized void writeState() {
+        Path tmp = dir.resolve(STATE + ".tmp");
+        try {
+            Files.writeString(tmp, uploadedThrough + " " + publishedGeneration + "\n", StandardCharsets.US_ASCII);
+            Files.move(tmp, dir.resolve(STATE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + tmp, e);
+        }
+    }
+
+    private static long[] readState(Path dir) throws IOException {
+        Path f = dir.resolve(STATE);
+        if (!Files.exists(f)) {
+            return new long[]{0, 0};
+        }
+        String[] parts = Files.readString(f, StandardCharsets.US_ASCII).trim().split(" ");
+        return new long[]{Long.parseLong(parts[0]), Long.parseLong(parts[1])};
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + p, e);
+        }
+    }
+
+    /** Seals SCO and TLog, queues their upload and marks the local state clean. */
+    void close() {
+        roll(null);
+        tlog.close();
+        map.close();
+        try {
+            Files.write(dir.resolve(CLEAN), new byte[0]);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot mark " + dir + " clean", e);
+        }
+    }
+
+    /** Releases files as a crash would: nothing sealed, no clean marker. */
+    void crash() {
+        if (sco != null) {
+            sco.close();
+            ctx.scoCache().release(scoReserved);
+        }
+        tlog.close();
+        map.close();
+    }
+
+    /** The volume is being deleted: no more uploads. */
+    void markDeleted() {
+        deleted = true;
+    }
+}
