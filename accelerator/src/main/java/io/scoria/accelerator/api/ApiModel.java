@@ -1,0 +1,36 @@
+package io.scoria.accelerator.api;
+
+import io.scoria.accelerator.SnapshotInfo;
+import io.scoria.accelerator.VolumeInfo;
+
+import java.util.List;
+
+/** Request and response bodies of the management API (see {@code openapi.yaml}). */
+public final class ApiModel {
+    private ApiModel() {
+    }
+
+    /** {@code size}: bytes or a size with a unit ({@code 20GiB}); cluster and SCO sizes optional. */
+    public record CreateVolume(String name, String size, String clusterSize, String scoSize) {
+    }
+
+    public record CreateSnapshot(String name) {
+    }
+
+    public record Rollback(String snapshot) {
+    }
+
+    /**
+     * Either {@code name} (one clone) or {@code count} and {@code prefix} (clones named
+     * prefix1..prefixN); {@code snapshot} null means the template's or the latest snapshot.
+     */
+    public record CreateClones(String name, Integer count, String prefix, String snapshot) {
+    }
+
+    /** A volume with its snapshots. */
+    public record VolumeDetail(VolumeInfo volume, long sizeBytes, List<SnapshotInfo> snapshots) {
+    }
+
+    public record Error(int status, String error) {
+    }
+}

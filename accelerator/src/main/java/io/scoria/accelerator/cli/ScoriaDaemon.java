@@ -1,0 +1,72 @@
+package io.scoria.accelerator.cli;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.scoria.accelerator.VolumeService;
+import io.scoria.accelerator.api.ApiServer;
+import io.scoria.accelerator.config.ScoriaConfig;
+import io.scoria.accelerator.metrics.ScoriaMetrics;
+import io.scoria.accelerator.nbd.NbdServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Objects;
+
+/**
+ * The running router: a {@link VolumeService}, its NBD frontend and the management API with
+ * {@code /metrics}. Owns the service and closes it last; {@link #close()} is idempotent.
+ */
+public final class ScoriaDaemon implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ScoriaDaemon.class);
+
+    private final VolumeService volumes;
+    private final NbdServer nbd;
+    private final ApiServer api;
+    private boolean closed;
+
+    /** Starts serving {@code volumes} (now owned by the daemon) as {@code config} says. */
+    public ScoriaDaemon(ScoriaConfig config, VolumeService volumes) {
+        Objects.requireNonNull(config, "config");
+        this.volumes = Objects.requireNonNull(volumes, "volumes");
+        PrometheusMeterRegistry registry = ScoriaMetrics.newRegistry();
+        NbdServer n = null;
+        try {
+            n = new NbdServer(config.nbdServerConfig(), volumes, registry);
+            api = new ApiServer(config.api().host(), config.api().port(), volumes, config.volumes(), registry);
+        } catch (RuntimeException e) {
+            if (n != null) {
+                n.close();
+            }
+            volumes.close();
+            throw e;
+        }
+        nbd = n;
+        log.info("Scoria serving NBD on nbd://{}:{}/<volume>, REST API on http://{}:{}/v1, data in {}",
+                config.nbd().host(), nbd.port(), config.api().host(), api.port(), config.dataDir().toAbsolutePath());
+    }
+
+    public int nbdPort() {
+        return nbd.port();
+    }
+
+    public int apiPort() {
+        return api.port();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            api.close();
+        } finally {
+            try {
+                nbd.close();
+            } finally {
+                volumes.close();
+            }
+        }
+        log.info("Scoria stopped");
+    }
+}
