@@ -1,0 +1,175 @@
+package io.scoria.distributor;
+
+import io.scoria.distributor.manifest.Manifest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static io.scoria.distributor.TestCluster.bytes;
+import static io.scoria.distributor.TestCluster.random;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Repair, rebalance and re-encode: effects, progress, stop and resume. */
+class DistributorJobsTest {
+    private static final String NS = "vol-jobs";
+    private final List<Distributor> open = new ArrayList<>();
+
+    private Distributor open(List<FragmentStore> stores, Policy policy) {
+        Distributor d = new Distributor(DistributorConfig.of(stores, policy));
+        open.add(d);
+        d.createNamespace(NS);
+        return d;
+    }
+
+    @AfterEach
+    void close() {
+        // the stores are shared between distributors of one test: close only the last (it closes the stores)
+        if (!open.isEmpty()) {
+            open.get(open.size() - 1).close();
+        }
+    }
+
+    private static Map<String, byte[]> fill(Distributor d, int count) {
+        Map<String, byte[]> objects = new LinkedHashMap<>();
+        for (int i = 0; i < count; i++) {
+            byte[] data = random(1000 + i * 7919, i);
+            String key = String.format("sco/%04d", i);
+            d.put(NS, key, ByteBuffer.wrap(data));
+            objects.put(key, data);
+        }
+        return objects;
+    }
+
+    private static void assertReadable(Distributor d, Map<String, byte[]> objects) {
+        d.forgetCachedManifests(NS);
+        for (Map.Entry<String, byte[]> e : objects.entrySet()) {
+            assertArrayEquals(e.getValue(), bytes(d.get(NS, e.getKey())), e.getKey());
+        }
+    }
+
+    @Test
+    void repairRebuildsAWipedStoreAndCanBeStoppedAndResumed() {
+        TestCluster c = new TestCluster(6);
+        Distributor d = open(c.stores, Policy.of(4, 6).withMegaBlockSize(16384));
+        Map<String, byte[]> objects = fill(d, 20);
+        long onS3 = objects.keySet().stream()
+                .mapToLong(k -> d.manifest(NS, k).fragments().stream().filter(f -> "s3".equals(f.store())).count()).sum();
+        assertTrue(onS3 > 0);
+        c.memory("s3").deleteNamespace(NS); // the disk was replaced
+        c.memory("s3").createNamespace(NS);
+
+        AtomicInteger calls = new AtomicInteger();
+        JobProgress first = d.repair(NS, null, p -> calls.incrementAndGet(), () -> calls.get() >= 7);
+        assertFalse(first.finished());
+        assertEquals(7, first.objects());
+        assertEquals("sco/0006", first.lastKey());
+
+        List<JobProgress> seen = new ArrayList<>();
+        JobProgress rest = d.repair(NS, first.lastKey(), seen::add, null);
+        assertTrue(rest.finished());
+        assertEquals(13, rest.objects());
+        assertEquals(onS3, first.fragmentsRebuilt() + rest.fragmentsRebuilt());
+        assertEquals(onS3, first.fragmentsMissing() + rest.fragmentsMissing());
+        assertTrue(seen.size() >= 13, "progress after each object");
+
+        JobProgress again = d.repair(NS, null, null, null);
+        assertEquals(0, again.fragmentsMissing(), "nothing left to repair: " + again);
+        c.fault("s0").down(true);
+        c.fault("s5").down(true);
+        assertReadable(d, objects);
+    }
+
+    @Test
+    void rebalanceFillsAnAddedStoreAndRebuildsARemovedOne() {
+        TestCluster c = new TestCluster(6);
+        Distributor d = open(c.stores, Policy.of(4, 6));
+        Map<String, byte[]> objects = fill(d, 30);
+
+        FragmentStore added = c.add("s6", "d6");
+        Distributor grown = open(c.stores, Policy.of(4, 6));
+        JobProgress p = grown.rebalance(NS, null, null, null);
+        assertTrue(p.finished());
+        assertTrue(p.fragmentsMoved() > 0, "some fragments move to the new store: " + p);
+        long onNew = objects.keySet().stream()
+                .mapToLong(k -> grown.manifest(NS, k).fragments().stream().filter(f -> "s6".equals(f.store())).count()).sum();
+        assertEquals(p.fragmentsMoved(), onNew, "moves only go to the added store");
+        assertTrue(added.store().listAll(NS, "f/").size() == onNew, "its fragments are really there");
+        assertReadable(grown, objects);
+
+        List<FragmentStore> withoutS2 = new ArrayList<>(c.stores);
+        withoutS2.removeIf(s -> s.name().equals("s2"));
+        Distributor shrunk = open(withoutS2, Policy.of(4, 6));
+        JobProgress removed = shrunk.rebalance(NS, null, null, null);
+        assertTrue(removed.fragmentsRebuilt() > 0, removed.toString());
+        assertEquals(0, removed.objectsFailed());
+        for (String k : objects.keySet()) {
+            Manifest m = shrunk.manifest(NS, k);
+            assertTrue(m.fragments().stream().noneMatch(f -> "s2".equals(f.store())), k + " still on s2");
+            assertEquals(6, m.storedFragments());
+        }
+        c.fault("s2").down(true); // gone for good
+        c.fault("s0").down(true);
+        c.fault("s6").down(true);
+        assertReadable(shrunk, objects);
+    }
+
+    @Test
+    void reencodeChangesThePolicyWhileReadersKeepReading() throws Exception {
+        TestCluster c = new TestCluster(8);
+        Distributor d = open(c.stores, Policy.of(4, 6).withMegaBlockSize(16384));
+        Map<String, byte[]> objects = fill(d, 15);
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicReference<String> problem = new AtomicReference<>();
+        AtomicInteger reads = new AtomicInteger();
+        Thread reader = new Thread(() -> {
+            try {
+                while (!stop.get()) {
+                    for (Map.Entry<String, byte[]> e : objects.entrySet()) {
+                        if (!java.util.Arrays.equals(e.getValue(), bytes(d.get(NS, e.getKey())))) {
+                            problem.set("wrong bytes for " + e.getKey());
+                        }
+                        reads.incrementAndGet();
+                    }
+                }
+            } catch (RuntimeException e) {
+                problem.set("read failed: " + e);
+            }
+        });
+        reader.start();
+        Policy target = Policy.of(5, 8).withMegaBlockSize(16384);
+        JobProgress p = d.reencode(NS, target, null, null, null);
+        stop.set(true);
+        reader.join();
+        assertNull(problem.get());
+        assertTrue(reads.get() > 0);
+        assertEquals(15, p.objectsReencoded());
+        Map<String, Integer> policies = new HashMap<>();
+        for (String k : objects.keySet()) {
+            Manifest m = d.manifest(NS, k);
+            policies.merge(m.dataFragments() + "+" + (m.totalFragments() - m.dataFragments()), 1, Integer::sum);
+        }
+        assertEquals(Map.of("5+3", 15), policies);
+        assertEquals(0, d.reencode(NS, target, null, null, null).objectsReencoded(), "second run has nothing to do");
+        // 5+3 tolerates three lost stores
+        c.fault("s1").down(true);
+        c.fault("s3").down(true);
+        c.fault("s7").down(true);
+        d.forgetCachedManifests(NS);
+        for (Map.Entry<String, byte[]> e : objects.entrySet()) {
+            assertArrayEquals(e.getValue(), bytes(d.get(NS, e.getKey())), e.getKey());
+        }
+    }
+}
