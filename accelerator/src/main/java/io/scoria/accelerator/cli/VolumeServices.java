@@ -1,19 +1,105 @@
 package io.scoria.accelerator.cli;
 
+import io.scoria.accelerator.Volume;
+import io.scoria.accelerator.VolumeInfo;
 import io.scoria.accelerator.VolumeService;
+import io.scoria.accelerator.VolumeSpec;
 import io.scoria.accelerator.config.ScoriaConfig;
+import io.scoria.accelerator.volume.EngineConfig;
+import io.scoria.accelerator.volume.LocalVolumeService;
+import io.scoria.backend.ObjectStore;
+import io.scoria.backend.fs.FsObjectStore;
+import io.scoria.backend.fs.FsStoreConfig;
+import io.scoria.backend.s3.S3ObjectStore;
+import io.scoria.backend.s3.S3StoreConfig;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /**
- * Builds the {@link VolumeService} that {@code scoria serve} runs: the volume engine on the
- * configured backend with its flash under {@code dataDir}. This is the single place that
- * names the engine.
+ * Builds the {@link VolumeService} that {@code scoria serve} runs: the volume engine
+ * ({@link LocalVolumeService}) on the configured backend, with its flash under
+ * {@code dataDir/flash}. The single place that names the engine and the backends.
  */
 final class VolumeServices {
     private VolumeServices() {
     }
 
     static VolumeService open(ScoriaConfig config) {
-        throw new IllegalStateException("this build has no volume engine yet (io.scoria.accelerator.volume is not"
-                + " committed); 'scoria serve' cannot store volumes until it lands");
+        ObjectStore store = backend(config);
+        try {
+            EngineConfig engine = EngineConfig.defaults(config.flashDir())
+                    .withScoCacheBytes(config.cache().scoCacheBytes())
+                    .withClusterCacheBytes(config.cache().clusterCacheBytes());
+            return new StoreClosing(new LocalVolumeService(store, engine), store);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    static ObjectStore backend(ScoriaConfig config) {
+        ScoriaConfig.Backend b = config.backend();
+        return switch (b.type()) {
+            case "fs" -> new FsObjectStore(new FsStoreConfig(config.fsBackendRoot()));
+            case "s3" -> new S3ObjectStore(new S3StoreConfig(URI.create(b.s3().endpoint()), b.s3().region(),
+                    b.s3().pathStyle(), b.s3().accessKey(), b.s3().secretKey(), 16L << 20, 16L << 20, 4,
+                    Duration.ofSeconds(60), false, false));
+            default -> throw new IllegalArgumentException("backend.type: unsupported: " + b.type());
+        };
+    }
+
+    /** The engine, plus closing its backend store after it. */
+    private record StoreClosing(VolumeService engine, ObjectStore store) implements VolumeService {
+        @Override
+        public VolumeInfo create(String name, VolumeSpec spec) {
+            return engine.create(name, spec);
+        }
+
+        @Override
+        public List<VolumeInfo> list() {
+            return engine.list();
+        }
+
+        @Override
+        public Optional<VolumeInfo> info(String name) {
+            return engine.info(name);
+        }
+
+        @Override
+        public Volume open(String name) {
+            return engine.open(name);
+        }
+
+        @Override
+        public void delete(String name) {
+            engine.delete(name);
+        }
+
+        @Override
+        public VolumeInfo makeTemplate(String name) {
+            return engine.makeTemplate(name);
+        }
+
+        @Override
+        public VolumeInfo clone(String parent, String snapshot, String cloneName) {
+            return engine.clone(parent, snapshot, cloneName);
+        }
+
+        @Override
+        public VolumeInfo resetToParent(String clone) {
+            return engine.resetToParent(clone);
+        }
+
+        @Override
+        public void close() {
+            try {
+                engine.close();
+            } finally {
+                store.close();
+            }
+        }
     }
 }
