@@ -172,7 +172,13 @@ public final class LocalVolume implements Volume {
             dst.put(ZEROS.duplicate().limit(clusterSize));
             return;
         }
-        reader.read(log.chain(), s.entry, cacheMode, dst);
+        int limit = dst.limit();
+        dst.limit(dst.position() + clusterSize);
+        try {
+            reader.read(log.chain(), s.entry, cacheMode, dst);
+        } finally {
+            dst.limit(limit);
+        }
     }
 
     @Override
