@@ -1,0 +1,173 @@
+package io.scoria.accelerator.foc.server;
+
+import io.scoria.accelerator.foc.FocCorruptDataException;
+import io.scoria.accelerator.foc.protocol.FocProtocol;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The on-disk record format of the FOC server: round trip, torn tails, CRC mismatches. */
+class ScoFileTest {
+    private static final int CS = 4096;
+    private static final long SCO = 7;
+    private final int rb = ScoFile.recordBytes(CS);
+
+    @TempDir
+    Path dir;
+
+    private static byte[] cluster(long lba) {
+        byte[] b = new byte[CS];
+        for (int i = 0; i < CS; i++) {
+            b[i] = (byte) (lba * 31 + i);
+        }
+        return b;
+    }
+
+    private Path writeFile(int entries) throws IOException {
+        Path p = dir.resolve(ScoFile.fileName(SCO));
+        try (ScoFile f = ScoFile.create(p, SCO, CS)) {
+            int eb = FocProtocol.entryBytes(CS);
+            ByteBuffer records = ByteBuffer.allocateDirect(entries * rb);
+            CRC32C crc = new CRC32C();
+            for (int i = 0; i < entries; i++) {
+                ByteBuffer e = ByteBuffer.allocate(eb);
+                e.putLong(100 + i).putLong(SCO).putInt(i).putInt(1).put(cluster(100 + i)).flip();
+                ScoFile.encodeRecord(records, e, crc);
+            }
+            records.flip();
+            f.append(records);
+            f.force();
+        }
+        return p;
+    }
+
+    private List<Long> readLbas(ScoFile f) throws IOException {
+        List<Long> lbas = new ArrayList<>();
+        f.forEach(ByteBuffer.allocateDirect(3 * rb), (buf, off) -> {
+            long lba = buf.getLong(off);
+            assertEquals(SCO, buf.getLong(off + 8));
+            byte[] data = new byte[CS];
+            buf.get(off + FocProtocol.ENTRY_HEADER_BYTES, data);
+            assertArrayEquals(cluster(lba), data, "cluster bytes of lba " + lba);
+            lbas.add(lba);
+        });
+        return lbas;
+    }
+
+    @Test
+    void roundTripKeepsOrderAndBytes() throws IOException {
+        Path p = writeFile(10);
+        assertEquals(ScoFile.HEADER_BYTES + 10L * rb, Files.size(p));
+        try (ScoFile f = ScoFile.open(p, SCO, CS)) {
+            assertEquals(10, f.entries());
+            assertEquals(List.of(100L, 101L, 102L, 103L, 104L, 105L, 106L, 107L, 108L, 109L), readLbas(f));
+        }
+    }
+
+    @Test
+    void tornTailIsTruncatedToLastCompleteRecord() throws IOException {
+        Path p = writeFile(5);
+        try (RandomAccessFile raf = new RandomAccessFile(p.toFile(), "rw")) {
+            raf.setLength(ScoFile.HEADER_BYTES + 4L * rb + 1000); // crash in the middle of record 5
+        }
+        try (ScoFile f = ScoFile.open(p, SCO, CS)) {
+            assertEquals(4, f.entries());
+            assertEquals(List.of(100L, 101L, 102L, 103L), readLbas(f));
+        }
+        assertEquals(ScoFile.HEADER_BYTES + 4L * rb, Files.size(p), "torn bytes are cut off the file");
+    }
+
+    @Test
+    void zeroFilledTailIsTruncated() throws IOException {
+        Path p = writeFile(3);
+        try (RandomAccessFile raf = new RandomAccessFile(p.toFile(), "rw")) {
+            raf.setLength(ScoFile.HEADER_BYTES + 6L * rb); // size grew, data never reached the disk
+        }
+        try (ScoFile f = ScoFile.open(p, SCO, CS)) {
+            assertEquals(List.of(100L, 101L, 102L), readLbas(f));
+        }
+        assertEquals(ScoFile.HEADER_BYTES + 3L * rb, Files.size(p));
+    }
+
+    @Test
+    void crcMismatchInLastRecordIsTruncated() throws IOException {
+        Path p = writeFile(4);
+        flipByte(p, ScoFile.HEADER_BYTES + 3L * rb + 500);
+        try (ScoFile f = ScoFile.open(p, SCO, CS)) {
+            assertEquals(List.of(100L, 101L, 102L), readLbas(f));
+        }
+        assertEquals(ScoFile.HEADER_BYTES + 3L * rb, Files.size(p));
+    }
+
+    @Test
+    void crcMismatchBeforeValidRecordsIsCorruptionNotTruncation() throws IOException {
+        Path p = writeFile(5);
+        long size = Files.size(p);
+        flipByte(p, ScoFile.HEADER_BYTES + 1L * rb + 40);
+        FocCorruptDataException e = assertThrows(FocCorruptDataException.class, () -> ScoFile.open(p, SCO, CS));
+        assertTrue(e.getMessage().contains(p.toString()) && e.getMessage().contains("record 1"), e.getMessage());
+        assertEquals(size, Files.size(p), "nothing is truncated on corruption");
+    }
+
+    @Test
+    void corruptionAfterOpenIsDetectedOnRead() throws IOException {
+        Path p = writeFile(3);
+        try (ScoFile f = ScoFile.open(p, SCO, CS)) {
+            flipByte(p, ScoFile.HEADER_BYTES + 1L * rb + 4000);
+            assertThrows(FocCorruptDataException.class, () -> readLbas(f));
+        }
+    }
+
+    @Test
+    void badHeaderIsCorruption() throws IOException {
+        Path p = writeFile(2);
+        flipByte(p, 9);
+        assertThrows(FocCorruptDataException.class, () -> ScoFile.open(p, SCO, CS));
+    }
+
+    @Test
+    void recordOfAnotherScoIsNotAccepted() throws IOException {
+        Path p = writeFile(2);
+        Path other = dir.resolve(ScoFile.fileName(SCO + 1));
+        Files.copy(p, other);
+        assertThrows(FocCorruptDataException.class, () -> ScoFile.open(other, SCO + 1, CS));
+    }
+
+    @Test
+    void tornHeaderLeavesAnEmptyFile() throws IOException {
+        Path p = dir.resolve(ScoFile.fileName(SCO));
+        Files.write(p, new byte[]{0x53, 0x46});
+        try (ScoFile f = ScoFile.open(p, SCO, CS)) {
+            assertEquals(0, f.entries());
+        }
+        assertEquals(ScoFile.HEADER_BYTES, Files.size(p));
+    }
+
+    @Test
+    void fileNamesRoundTrip() {
+        assertEquals(0x1234L, ScoFile.parseFileName(ScoFile.fileName(0x1234L)));
+        assertEquals(-1, ScoFile.parseFileName("volume.meta"));
+    }
+
+    private static void flipByte(Path p, long pos) throws IOException {
+        try (RandomAccessFile raf = new RandomAccessFile(p.toFile(), "rw")) {
+            raf.seek(pos);
+            int b = raf.read();
+            raf.seek(pos);
+            raf.write(b ^ 0x5a);
+        }
+    }
+}
