@@ -37,6 +37,8 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
     private int option;
     private int optionLength;
     private long skipRemaining;
+    /** A volume lookup runs on a worker; decoding waits for it (options are answered in order). */
+    private boolean pending;
 
     NbdNegotiationHandler(NbdContext context) {
         this.context = context;
@@ -52,7 +54,7 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        while (state != State.DONE && ctx.channel().isActive()) {
+        while (!pending && state != State.DONE && ctx.channel().isActive()) {
             switch (state) {
                 case CLIENT_FLAGS -> {
                     if (in.readableBytes() < 4) {
@@ -144,15 +146,21 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
                     return;
                 }
                 InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-                for (var info : context.volumes().list()) {
-                    if (context.config().policy(info.name()).allows(remote.getAddress())) {
-                        byte[] name = info.name().getBytes(StandardCharsets.UTF_8);
-                        ByteBuf b = replyHeader(ctx, opt, REP_SERVER, 4 + name.length);
-                        b.writeInt(name.length).writeBytes(name);
-                        ctx.write(b);
+                offload(ctx, () -> context.volumes().list(), (infos, error) -> {
+                    if (error != null) {
+                        reply(ctx, opt, REP_ERR_UNKNOWN, "cannot list volumes: " + error);
+                        return;
                     }
-                }
-                reply(ctx, opt, REP_ACK, null);
+                    for (var info : infos) {
+                        if (context.config().policy(info.name()).allows(remote.getAddress())) {
+                            byte[] name = info.name().getBytes(StandardCharsets.UTF_8);
+                            ByteBuf b = replyHeader(ctx, opt, REP_SERVER, 4 + name.length);
+                            b.writeInt(name.length).writeBytes(name);
+                            ctx.write(b);
+                        }
+                    }
+                    reply(ctx, opt, REP_ACK, null);
+                });
             }
             case OPT_INFO, OPT_GO -> infoOrGo(ctx, opt, data);
             case OPT_EXPORT_NAME -> exportName(ctx, data);
@@ -191,27 +199,29 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
             int type = data.readUnsignedShort();
             wantName |= type == INFO_NAME;
         }
-        Volume volume = lookup(ctx, opt, name);
-        if (volume == null) {
-            return;
-        }
-        ExportPolicy policy = context.config().policy(name);
-        if (wantName) {
-            byte[] n = name.getBytes(StandardCharsets.UTF_8);
-            ByteBuf b = replyHeader(ctx, opt, REP_INFO, 2 + n.length);
-            b.writeShort(INFO_NAME).writeBytes(n);
-            ctx.write(b);
-        }
-        ByteBuf export = replyHeader(ctx, opt, REP_INFO, 12);
-        export.writeShort(INFO_EXPORT).writeLong(volume.size()).writeShort(transmissionFlags(volume, policy));
-        ctx.write(export);
-        ByteBuf bs = replyHeader(ctx, opt, REP_INFO, 14);
-        bs.writeShort(INFO_BLOCK_SIZE).writeInt(1).writeInt(4096).writeInt(context.config().maxPayload());
-        ctx.write(bs);
-        reply(ctx, opt, REP_ACK, null);
-        if (opt == OPT_GO) {
-            enterTransmission(ctx, volume, policy);
-        }
+        final boolean includeName = wantName;
+        offload(ctx, () -> lookupOrNull(name), (volume, error) -> {
+            if (!admit(ctx, opt, name, volume, error)) {
+                return;
+            }
+            ExportPolicy policy = context.config().policy(name);
+            if (includeName) {
+                byte[] n = name.getBytes(StandardCharsets.UTF_8);
+                ByteBuf b = replyHeader(ctx, opt, REP_INFO, 2 + n.length);
+                b.writeShort(INFO_NAME).writeBytes(n);
+                ctx.write(b);
+            }
+            ByteBuf export = replyHeader(ctx, opt, REP_INFO, 12);
+            export.writeShort(INFO_EXPORT).writeLong(volume.size()).writeShort(transmissionFlags(volume, policy));
+            ctx.write(export);
+            ByteBuf bs = replyHeader(ctx, opt, REP_INFO, 14);
+            bs.writeShort(INFO_BLOCK_SIZE).writeInt(1).writeInt(4096).writeInt(context.config().maxPayload());
+            ctx.write(bs);
+            reply(ctx, opt, REP_ACK, null);
+            if (opt == OPT_GO) {
+                enterTransmission(ctx, volume, policy);
+            }
+        });
     }
 
     private void exportName(ChannelHandlerContext ctx, ByteBuf data) {
@@ -220,38 +230,87 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
             fail(ctx, "export name is not UTF-8");
             return;
         }
-        Volume volume = lookupOrNull(name);
-        ExportPolicy policy = context.config().policy(name);
-        InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-        if (volume == null || !policy.allows(remote.getAddress()) || (policy.tlsRequired() && !tlsActive)) {
-            fail(ctx, "EXPORT_NAME " + name + " refused (unknown, not allowed, or TLS required)");
-            return;
-        }
-        ByteBuf b = ctx.alloc().buffer(134);
-        b.writeLong(volume.size()).writeShort(transmissionFlags(volume, policy));
-        if (!noZeroes) {
-            b.writeZero(124);
-        }
-        ctx.writeAndFlush(b);
-        enterTransmission(ctx, volume, policy);
+        offload(ctx, () -> lookupOrNull(name), (volume, error) -> {
+            ExportPolicy policy = context.config().policy(name);
+            InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+            if (volume == null || !policy.allows(remote.getAddress()) || (policy.tlsRequired() && !tlsActive)) {
+                fail(ctx, "EXPORT_NAME " + name + " refused (" + (error != null ? error
+                        : "unknown, not allowed, or TLS required") + ")");
+                return;
+            }
+            ByteBuf b = ctx.alloc().buffer(134);
+            b.writeLong(volume.size()).writeShort(transmissionFlags(volume, policy));
+            if (!noZeroes) {
+                b.writeZero(124);
+            }
+            ctx.writeAndFlush(b);
+            enterTransmission(ctx, volume, policy);
+        });
     }
 
-    private Volume lookup(ChannelHandlerContext ctx, int opt, String name) {
-        Volume volume = lookupOrNull(name);
+    /**
+     * Runs {@code work} (which may open a volume: file and backend I/O) on a worker, then
+     * {@code then} on this connection's event loop, and resumes decoding buffered options.
+     */
+    private <T> void offload(ChannelHandlerContext ctx, java.util.function.Supplier<T> work,
+                             java.util.function.BiConsumer<T, String> then) {
+        pending = true;
+        try {
+            context.workers().execute(() -> {
+                T result = null;
+                String error = null;
+                try {
+                    result = work.get();
+                } catch (RuntimeException e) {
+                    log.warn("NBD negotiation lookup failed", e);
+                    error = String.valueOf(e.getMessage());
+                }
+                final T r = result;
+                final String err = error;
+                ctx.executor().execute(() -> {
+                    pending = false;
+                    if (!ctx.channel().isActive()) {
+                        return;
+                    }
+                    then.accept(r, err);
+                    if (state != State.DONE && !ctx.isRemoved()) {
+                        try {
+                            channelRead(ctx, io.netty.buffer.Unpooled.EMPTY_BUFFER); // decode what arrived meanwhile
+                        } catch (Exception e) {
+                            ctx.fireExceptionCaught(e);
+                        }
+                    }
+                });
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            pending = false;
+            fail(ctx, "server is shutting down");
+        }
+    }
+
+    /** Replies with the right error and returns false unless the client may use the volume. */
+    private boolean admit(ChannelHandlerContext ctx, int opt, String name, Volume volume, String error) {
         ExportPolicy policy = context.config().policy(name);
         InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+        if (error != null) {
+            reply(ctx, opt, REP_ERR_UNKNOWN, "cannot open export " + name + ": " + error);
+            return false;
+        }
         if (volume == null) {
             reply(ctx, opt, REP_ERR_UNKNOWN, "no export named " + name);
-        } else if (!policy.allows(remote.getAddress())) {
+            return false;
+        }
+        if (!policy.allows(remote.getAddress())) {
             reply(ctx, opt, REP_ERR_POLICY, "client " + remote.getAddress().getHostAddress()
                     + " is not allowed to use " + name);
             log.warn("NBD client {} refused by the allow-list of export {}", remote, name);
-            return null;
-        } else if (policy.tlsRequired() && !tlsActive) {
-            reply(ctx, opt, REP_ERR_TLS_REQD, "export " + name + " requires TLS");
-            return null;
+            return false;
         }
-        return volume;
+        if (policy.tlsRequired() && !tlsActive) {
+            reply(ctx, opt, REP_ERR_TLS_REQD, "export " + name + " requires TLS");
+            return false;
+        }
+        return true;
     }
 
     private Volume lookupOrNull(String name) {
