@@ -164,7 +164,7 @@ public final class Distributor extends AbstractObjectStore {
 
     @Override
     protected void doPut(String namespace, String key, ByteBuffer data) {
-        writer.put(namespace, key, data, cluster.config().policy(), manifests.cached(namespace, key));
+        writer.put(namespace, key, data, cluster.config().policy(), manifests.peek(namespace, key));
     }
 
     @Override
@@ -318,6 +318,17 @@ public final class Distributor extends AbstractObjectStore {
      */
     public JobProgress repair(String namespace, String resumeAfter, Consumer<JobProgress> progress, BooleanSupplier stop) {
         return jobs.run(Jobs.Kind.REPAIR, namespace, null, resumeAfter, progress, stop);
+    }
+
+    /**
+     * Deletes fragments that no manifest names and that are older than {@code grace} (so puts
+     * in flight keep theirs); returns how many. Part of housekeeping after outages.
+     */
+    public long collectOrphans(String namespace, java.time.Duration grace) {
+        if (grace == null || grace.isNegative()) {
+            throw new IllegalArgumentException("grace must be >= 0: " + grace);
+        }
+        return new io.scoria.distributor.jobs.OrphanCollector(cluster, manifests).collect(namespace, grace);
     }
 
     /** Moves fragments so placement matches the current stores and domains; rebuilds those of removed stores. */

@@ -172,4 +172,28 @@ class DistributorJobsTest {
             assertArrayEquals(e.getValue(), bytes(d.get(NS, e.getKey())), e.getKey());
         }
     }
+
+    @Test
+    void orphanFragmentsAreCollectedAndLiveOnesKept() {
+        TestCluster c = new TestCluster(6);
+        Distributor d = open(c.stores, Policy.of(4, 6));
+        Map<String, byte[]> objects = fill(d, 5);
+        Manifest m = d.manifest(NS, "sco/0001");
+        String ghost = Manifest.fragmentKey("ghost", 1, 0);
+        String stale = Manifest.fragmentKey("sco/0001", m.generation() - 1, 3);
+        String misplaced = m.fragmentKey(2);
+        String wrongStore = c.stores.stream().map(FragmentStore::name)
+                .filter(n -> !n.equals(m.fragments().get(2).store())).findFirst().orElseThrow();
+        c.memory("s0").put(NS, ghost, ByteBuffer.wrap(new byte[10]));
+        c.memory("s1").put(NS, stale, ByteBuffer.wrap(new byte[10]));
+        c.memory(wrongStore).put(NS, misplaced, ByteBuffer.wrap(new byte[10]));
+        long before = c.memory.stream().mapToLong(s -> s.listAll(NS, "f/").size()).sum();
+
+        assertEquals(0, d.collectOrphans(NS, java.time.Duration.ofMinutes(10)), "young fragments are kept");
+        assertEquals(3, d.collectOrphans(NS, java.time.Duration.ZERO));
+        long after = c.memory.stream().mapToLong(s -> s.listAll(NS, "f/").size()).sum();
+        assertEquals(before - 3, after);
+        assertEquals(5 * 6, after, "every live fragment is kept");
+        assertReadable(d, objects);
+    }
 }

@@ -129,6 +129,20 @@ public final class ManifestStore {
         return best;
     }
 
+    /**
+     * The newest replica among the top of the ranking, or null if none answered with one; for
+     * writers that want to delete the generation they replace. Errors count as "none".
+     */
+    public Manifest peek(String ns, String key) {
+        Manifest m = cached(ns, key);
+        if (m != null) {
+            return m;
+        }
+        List<FragmentStore> ranked = ranking(key);
+        int top = Math.min(ranked.size(), cluster.config().policy().manifestReplicas());
+        return newest(readReplicas(ns, key, ranked.subList(0, top), true));
+    }
+
     /** Every store's replica (for repair and rebalance), in ranking order. */
     public List<Replica> readAll(String ns, String key) {
         return readReplicas(ns, key, ranking(key), false);

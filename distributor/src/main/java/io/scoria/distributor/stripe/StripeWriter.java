@@ -8,6 +8,9 @@ import io.scoria.distributor.ec.ErasureCodec;
 import io.scoria.distributor.manifest.Manifest;
 import io.scoria.distributor.manifest.ManifestStore;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -23,6 +26,7 @@ import java.util.concurrent.Future;
  * generation; the old generation's fragments are deleted only afterwards. Thread-safe.
  */
 public final class StripeWriter {
+    private static final Logger LOG = LoggerFactory.getLogger(StripeWriter.class);
     private final Cluster cluster;
     private final ManifestStore manifests;
 
@@ -203,7 +207,8 @@ public final class StripeWriter {
         try {
             s.store().delete(ns, key);
         } catch (RuntimeException e) {
-            // an orphan fragment: invisible to readers (no manifest names it); repair removes it
+            // no manifest names this fragment, so readers never see it; repair deletes such orphans
+            LOG.warn("could not delete unreferenced fragment {}:{}/{}: {}", s.name(), ns, key, e.getMessage());
         }
     }
 }
