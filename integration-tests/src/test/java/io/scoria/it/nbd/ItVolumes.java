@@ -1,20 +1,24 @@
 package io.scoria.it.nbd;
 
 import io.scoria.accelerator.VolumeService;
-import io.scoria.accelerator.testing.InMemoryVolumeService;
+import io.scoria.accelerator.volume.EngineConfig;
+import io.scoria.accelerator.volume.LocalVolumeService;
+import io.scoria.backend.fs.FsObjectStore;
+import io.scoria.backend.fs.FsStoreConfig;
 
 import java.nio.file.Path;
 
 /**
- * The one place the NBD and CLI integration tests get their {@link VolumeService}. Until the
- * volume engine lands this is the in-memory fixture; then it becomes the engine on an fs
- * backend under {@code dir}.
+ * The one place the NBD integration tests get their {@link VolumeService}: the real volume
+ * engine on an fs backend, both under {@code dir}.
  */
 final class ItVolumes {
     private ItVolumes() {
     }
 
     static VolumeService newService(Path dir) {
-        return new InMemoryVolumeService();
+        FsObjectStore store = new FsObjectStore(new FsStoreConfig(dir.resolve("backend")));
+        return new LocalVolumeService(store, EngineConfig.defaults(dir.resolve("flash"))
+                .withScoCacheBytes(512L << 20).withClusterCacheBytes(64L << 20));
     }
 }
