@@ -45,6 +45,7 @@ public final class Cluster implements AutoCloseable {
                 });
         io.allowCoreThreadTimeOut(true);
         this.latency = new LatencyTracker(config.hedgeDelay());
+        ErasureCodecs.chosen(); // decide (and log why) at start-up, not on the first put
     }
 
     public DistributorConfig config() {
