@@ -11,7 +11,9 @@ import java.util.regex.Pattern;
  * @param port              FOC server port (1..65535)
  * @param volumeId          volume id on the server: 1..128 of {@code [A-Za-z0-9._-]}, not {@code .} or {@code ..}
  * @param clusterSize       bytes per cluster (power of two, 4 KiB..64 KiB)
- * @param ownerEpoch        this owner's epoch (&gt;= 0); a new owner after fail-over uses a larger one
+ * @param ownerEpoch        this owner's epoch (&gt;= 0). Every change of owner (fail-over, move) must use a
+ *                          larger one, e.g. a counter kept with the volume's manifest; the same owner
+ *                          re-registers with the same epoch after a reconnection
  * @param connectTimeout    TCP connect timeout
  * @param requestTimeout    a request without reply for this long breaks the connection
  * @param reconnectMin      first reconnect delay (doubled up to {@code reconnectMax})

@@ -347,6 +347,54 @@ class FocServerClientTest {
         assertTrue(e.getMessage().startsWith("cluster"), e.getMessage());
     }
 
+    @Test
+    void unregisterDeletesEntriesButKeepsFencing() throws Exception {
+        FocClient c = client(3);
+        c.ackedAsync(c.append(1, 1, 0, 1, data(1, 0)), exec).get(10, TimeUnit.SECONDS);
+        c.unregister();
+        Path vol = dir.resolve("foc").resolve(VOL);
+        assertEquals(0, scoBytes(vol));
+        assertEquals(0, c.retainedBytes());
+        assertEquals(0, replay(c).size());
+        assertThrows(FocFencedException.class, () -> new FocClient(config(2)));
+    }
+
+    @Test
+    void otherClusterSizeIsRefusedWithAReason() {
+        client(1).flush();
+        FocClientConfig eightK = new FocClientConfig("127.0.0.1", port, VOL, 8192, 1, Duration.ofMillis(500),
+                Duration.ofSeconds(2), Duration.ofMillis(20), Duration.ofMillis(200), 16, 4, 1 << 24);
+        FocException e = assertThrows(FocException.class, () -> new FocClient(eightK));
+        assertTrue(e.getMessage().contains("cluster size 4096"), e.getMessage());
+    }
+
+    @Test
+    void runServesUntilInterrupted() throws Exception {
+        int p;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            p = probe.getLocalPort();
+        }
+        int runPort = p;
+        Thread t = new Thread(() -> {
+            try {
+                FocServer.run("127.0.0.1:" + runPort, dir.resolve("run"));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        t.start();
+        FocClientConfig cfg = FocClientConfig.of("127.0.0.1:" + runPort, "r", CS, 1)
+                .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofMillis(20), Duration.ofMillis(200));
+        try (FocClient c = new FocClient(cfg)) {
+            awaitState(c, FocState.OK);
+            t.interrupt();
+            t.join(10_000);
+            assertTrue(!t.isAlive(), "run returns after an interrupt");
+            awaitState(c, FocState.DEGRADED);
+        }
+        assertThrows(IllegalArgumentException.class, () -> FocServer.run("no-port", dir));
+    }
+
     static long scoBytes(Path vol) throws IOException {
         try (Stream<Path> s = Files.list(vol)) {
             return s.filter(p -> p.getFileName().toString().endsWith(".foc")).mapToLong(p -> p.toFile().length()).sum();

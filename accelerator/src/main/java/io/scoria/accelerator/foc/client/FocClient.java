@@ -103,6 +103,8 @@ public final class FocClient implements AutoCloseable {
      * unreachable the client starts {@link FocState#DEGRADED} and keeps retrying.
      *
      * @throws FocFencedException if the server holds a newer owner epoch for the volume
+     * @throws FocException if the server refuses the registration for another reason (protocol
+     *         version, a different cluster size for the volume, corrupt files); the message says which
      */
     public FocClient(FocClientConfig config) {
         if (config == null) {
@@ -122,8 +124,15 @@ public final class FocClient implements AutoCloseable {
         group.execute(this::connect);
         try {
             firstAttempt.get(config.connectTimeout().plus(config.requestTimeout()).toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | ExecutionException e) {
-            LOG.warn("FOC {}:{} volume {}: not reachable at start, running DEGRADED", config.host(), config.port(),
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof FocException && !(e.getCause() instanceof FocUnavailableException)) {
+                close();
+                throw (FocException) e.getCause(); // refused for good: protocol version, cluster size, corrupt files
+            }
+            LOG.warn("FOC {}:{} volume {}: not reachable at start ({}), running DEGRADED", config.host(), config.port(),
+                    config.volumeId(), e.getCause().toString());
+        } catch (TimeoutException e) {
+            LOG.warn("FOC {}:{} volume {}: no answer at start, running DEGRADED", config.host(), config.port(),
                     config.volumeId());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
