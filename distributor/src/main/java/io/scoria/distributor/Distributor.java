@@ -321,6 +321,18 @@ public final class Distributor extends AbstractObjectStore {
     }
 
     /**
+     * The last saved progress of a job in the namespace ({@code "repair"}, {@code "rebalance"}
+     * or {@code "reencode"}), or null if none was saved; resume with its {@code lastKey()}.
+     */
+    public JobProgress savedProgress(String namespace, String job) {
+        io.scoria.backend.Names.checkNamespace(namespace);
+        if (!List.of("repair", "rebalance", "reencode").contains(job)) {
+            throw new IllegalArgumentException("job must be repair, rebalance or reencode: '" + job + "'");
+        }
+        return jobs.checkpoints().load(namespace, job);
+    }
+
+    /**
      * Deletes fragments that no manifest names and that are older than {@code grace} (so puts
      * in flight keep theirs); returns how many. Part of housekeeping after outages.
      */

@@ -77,13 +77,18 @@ class DistributorJobsTest {
         assertEquals(7, first.objects());
         assertEquals("sco/0006", first.lastKey());
 
+        JobProgress saved = d.savedProgress(NS, "repair");
+        assertEquals("sco/0006", saved.lastKey(), "the stopped job's checkpoint is on the stores");
+        assertFalse(saved.finished());
+
         List<JobProgress> seen = new ArrayList<>();
-        JobProgress rest = d.repair(NS, first.lastKey(), seen::add, null);
+        JobProgress rest = d.repair(NS, saved.lastKey(), seen::add, null);
         assertTrue(rest.finished());
         assertEquals(13, rest.objects());
         assertEquals(onS3, first.fragmentsRebuilt() + rest.fragmentsRebuilt());
         assertEquals(onS3, first.fragmentsMissing() + rest.fragmentsMissing());
         assertTrue(seen.size() >= 13, "progress after each object");
+        assertTrue(d.savedProgress(NS, "repair").finished());
 
         JobProgress again = d.repair(NS, null, null, null);
         assertEquals(0, again.fragmentsMissing(), "nothing left to repair: " + again);

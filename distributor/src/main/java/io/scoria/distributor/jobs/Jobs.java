@@ -45,6 +45,8 @@ public final class Jobs {
     private final StripeWriter writer;
     private final StripeReader reader;
     private final BiFunction<String, String, ObjectPage> lister;
+    private final Checkpoints checkpoints;
+    private static final long SAVE_EVERY_NANOS = 2_000_000_000L;
 
     public Jobs(Cluster cluster, ManifestStore manifests, StripeWriter writer, StripeReader reader,
                 BiFunction<String, String, ObjectPage> lister) {
@@ -53,6 +55,11 @@ public final class Jobs {
         this.writer = writer;
         this.reader = reader;
         this.lister = lister;
+        this.checkpoints = new Checkpoints(cluster);
+    }
+
+    public Checkpoints checkpoints() {
+        return checkpoints;
     }
 
     private static final class Counts {
@@ -67,8 +74,8 @@ public final class Jobs {
         String lastKey;
 
         JobProgress progress(Kind kind, String ns, boolean finished) {
-            return new JobProgress(kind.name().toLowerCase(), ns, objects, checked, missing, rebuilt, moved, manifests,
-                    reencoded, failed, lastKey, finished);
+            return new JobProgress(kind.name().toLowerCase(java.util.Locale.ROOT), ns, objects, checked, missing, rebuilt,
+                    moved, manifests, reencoded, failed, lastKey, finished, System.currentTimeMillis());
         }
     }
 
@@ -78,12 +85,14 @@ public final class Jobs {
         BooleanSupplier stopped = stop == null ? () -> Thread.currentThread().isInterrupted() : stop;
         Counts c = new Counts();
         c.lastKey = resumeAfter;
+        long lastSave = System.nanoTime();
         String after = resumeAfter;
         do {
             ObjectPage page = lister.apply(ns, after);
             for (ObjectInfo o : page.objects()) {
                 if (stopped.getAsBoolean()) {
                     JobProgress p = c.progress(kind, ns, false);
+                    checkpoints.save(p);
                     LOG.info("{} of '{}' stopped after '{}': {}", kind, ns, c.lastKey, p);
                     return p;
                 }
@@ -101,11 +110,17 @@ public final class Jobs {
                 }
                 c.objects++;
                 c.lastKey = o.key();
-                listener.accept(c.progress(kind, ns, false));
+                JobProgress now = c.progress(kind, ns, false);
+                listener.accept(now);
+                if (System.nanoTime() - lastSave > SAVE_EVERY_NANOS) {
+                    checkpoints.save(now);
+                    lastSave = System.nanoTime();
+                }
             }
             after = page.nextAfter();
         } while (after != null);
         JobProgress done = c.progress(kind, ns, true);
+        checkpoints.save(done);
         listener.accept(done);
         LOG.info("{} of '{}' finished: {}", kind, ns, done);
         return done;

@@ -1,0 +1,209 @@
+package io.scoria.distributor.config;
+
+import io.scoria.backend.ObjectStore;
+import io.scoria.backend.fs.FsObjectStore;
+import io.scoria.backend.fs.FsStoreConfig;
+import io.scoria.backend.s3.S3ObjectStore;
+import io.scoria.backend.s3.S3StoreConfig;
+import io.scoria.backend.swift.SwiftObjectStore;
+import io.scoria.backend.swift.SwiftStoreConfig;
+import io.scoria.distributor.Distributor;
+import io.scoria.distributor.DistributorConfig;
+import io.scoria.distributor.FragmentStore;
+import io.scoria.distributor.Policy;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Which backend a program talks to, as written in the {@code backend:} section of a YAML
+ * config (read with Jackson, unknown keys refused by the caller's mapper). Shared by
+ * {@code scoria serve}, {@code scoria backend check} and {@code scoria-scrub}, so that every
+ * program reads the same file. Immutable; validated on construction with messages naming the
+ * key ({@code backend.s3.endpoint}).
+ *
+ * <pre>
+ * backend:
+ *   type: fs | s3 | swift | distributor
+ *   fs:    { root: ./scoria-data/backend }
+ *   s3:    { endpoint: http://127.0.0.1:9000, region: us-east-1, pathStyle: true,
+ *            accessKey: ..., secretKey: ..., legacyChecksums: false, conditionalPut: false }
+ *   swift: { authUrl: http://127.0.0.1:8080/auth/v1.0, auth: tempauth | keystone,
+ *            user: test:tester, key: testing, project: ..., domain: ..., region: ... }
+ *   distributor:
+ *     policy: 4+2            # data+parity
+ *     minFragments: 6        # fragments a write must store (default: all)
+ *     stores:                # each one a backend of type fs, s3 or swift, plus a name
+ *       - { name: a, domain: node1, type: fs, fs: { root: /srv/a } }
+ * </pre>
+ */
+public record BackendConfig(String type, Fs fs, S3 s3, Swift swift, Dist distributor) {
+    static final Set<String> TYPES = Set.of("fs", "s3", "swift", "distributor");
+
+    public BackendConfig {
+        type = type == null ? "fs" : type.toLowerCase(Locale.ROOT);
+        check(TYPES.contains(type), "backend.type", "must be one of fs, s3, swift, distributor: " + type);
+        check(!type.equals("fs") || fs != null, "backend.fs", "is required when backend.type is fs");
+        check(!type.equals("s3") || s3 != null, "backend.s3", "is required when backend.type is s3");
+        check(!type.equals("swift") || swift != null, "backend.swift", "is required when backend.type is swift");
+        check(!type.equals("distributor") || distributor != null, "backend.distributor",
+                "is required when backend.type is distributor");
+    }
+
+    /** A local directory backend. */
+    public static BackendConfig fs(Path root) {
+        return new BackendConfig("fs", new Fs(root), null, null, null);
+    }
+
+    /** {@code backend.fs} */
+    public record Fs(Path root) {
+        public Fs {
+            check(root != null, "backend.fs.root", "is required");
+        }
+    }
+
+    /** {@code backend.s3} */
+    public record S3(String endpoint, String region, Boolean pathStyle, String accessKey, String secretKey,
+                     Boolean legacyChecksums, Boolean conditionalPut) {
+        public S3 {
+            region = region == null ? "us-east-1" : region;
+            pathStyle = pathStyle == null || pathStyle;
+            legacyChecksums = legacyChecksums != null && legacyChecksums;
+            conditionalPut = conditionalPut != null && conditionalPut;
+            check((accessKey == null) == (secretKey == null), "backend.s3.secretKey",
+                    "backend.s3.accessKey and backend.s3.secretKey go together");
+            if (endpoint != null) {
+                URI uri = parseUri(endpoint, "backend.s3.endpoint");
+                check(uri.getScheme() != null && uri.getHost() != null, "backend.s3.endpoint",
+                        "must be an absolute http(s) URL: " + endpoint);
+            }
+        }
+
+        S3StoreConfig toStoreConfig() {
+            S3StoreConfig base = S3StoreConfig.of(endpoint == null ? null : URI.create(endpoint), accessKey, secretKey);
+            return new S3StoreConfig(base.endpoint(), region, pathStyle, accessKey, secretKey, base.multipartThreshold(),
+                    base.partSize(), base.maxAttempts(), base.requestTimeout(), legacyChecksums, conditionalPut);
+        }
+    }
+
+    /** {@code backend.swift} */
+    public record Swift(String authUrl, String auth, String user, String key, String project, String domain,
+                        String region) {
+        public Swift {
+            auth = auth == null ? "tempauth" : auth.toLowerCase(Locale.ROOT);
+            check(auth.equals("tempauth") || auth.equals("keystone"), "backend.swift.auth",
+                    "must be tempauth or keystone: " + auth);
+            check(authUrl != null, "backend.swift.authUrl", "is required");
+            parseUri(authUrl, "backend.swift.authUrl");
+            check(user != null, "backend.swift.user", "is required");
+            check(key != null, "backend.swift.key", "is required");
+        }
+
+        SwiftStoreConfig toStoreConfig() {
+            try {
+                return auth.equals("tempauth")
+                        ? SwiftStoreConfig.tempAuth(URI.create(authUrl), user, key)
+                        : SwiftStoreConfig.keystone(URI.create(authUrl), user, key, project, domain, region);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("backend.swift: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** One store of {@code backend.distributor.stores}. */
+    public record Store(String name, String domain, String type, Fs fs, S3 s3, Swift swift) {
+        public Store {
+            check(name != null && !name.isBlank(), "backend.distributor.stores[].name", "is required");
+            type = type == null ? "fs" : type.toLowerCase(Locale.ROOT);
+            check(!type.equals("distributor") && TYPES.contains(type), "backend.distributor.stores[" + name + "].type",
+                    "must be fs, s3 or swift: " + type);
+            new BackendConfig(type, fs, s3, swift, null);
+        }
+    }
+
+    /** {@code backend.distributor} */
+    public record Dist(String policy, Integer minFragments, List<Store> stores) {
+        public Dist {
+            policy = policy == null ? "4+2" : policy;
+            check(stores != null && !stores.isEmpty(), "backend.distributor.stores", "must list at least one store");
+            stores = List.copyOf(stores);
+            Set<String> names = new HashSet<>();
+            for (Store s : stores) {
+                check(names.add(s.name()), "backend.distributor.stores", "name '" + s.name() + "' is used twice");
+            }
+            Policy p = parsePolicy(policy, minFragments);
+            check(stores.size() >= p.totalFragments(), "backend.distributor.stores",
+                    "policy " + policy + " needs at least " + p.totalFragments() + " stores, " + stores.size() + " given");
+        }
+
+        public Policy parsedPolicy() {
+            return parsePolicy(policy, minFragments);
+        }
+
+        private static Policy parsePolicy(String policy, Integer minFragments) {
+            try {
+                Policy p = Policy.parse(policy);
+                return minFragments == null ? p : p.withMinFragments(minFragments);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("backend.distributor.policy: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * Opens the configured store. {@code base} resolves relative fs roots. The caller owns
+     * the returned store and closes it.
+     */
+    public ObjectStore open(Path base) {
+        return switch (type) {
+            case "fs" -> new FsObjectStore(new FsStoreConfig(base.resolve(fs.root())));
+            case "s3" -> new S3ObjectStore(s3.toStoreConfig());
+            case "swift" -> new SwiftObjectStore(swift.toStoreConfig());
+            case "distributor" -> openDistributor(base);
+            default -> throw new IllegalStateException("unknown backend type " + type);
+        };
+    }
+
+    private ObjectStore openDistributor(Path base) {
+        List<FragmentStore> opened = new ArrayList<>();
+        try {
+            for (Store s : distributor.stores()) {
+                ObjectStore store = new BackendConfig(s.type(), s.fs(), s.s3(), s.swift(), null).open(base);
+                opened.add(new FragmentStore(s.name(), s.domain() == null ? s.name() : s.domain(), store));
+            }
+            return new Distributor(DistributorConfig.of(opened, distributor.parsedPolicy()));
+        } catch (RuntimeException e) {
+            opened.forEach(f -> f.store().close());
+            throw e;
+        }
+    }
+
+    /** A one-line description for logs: type and endpoint, never credentials. */
+    public String describe() {
+        return switch (type) {
+            case "fs" -> "fs " + fs.root();
+            case "s3" -> "s3 " + (s3.endpoint() == null ? "aws/" + s3.region() : s3.endpoint());
+            case "swift" -> "swift " + swift.authUrl();
+            default -> "distributor " + distributor.policy + " over " + distributor.stores().size() + " stores";
+        };
+    }
+
+    private static URI parseUri(String text, String key) {
+        try {
+            return URI.create(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(key + " is not a valid URL: " + text, e);
+        }
+    }
+
+    private static void check(boolean ok, String key, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(key + " " + message);
+        }
+    }
+}
