@@ -70,7 +70,8 @@ public final class Distributor extends AbstractObjectStore {
         }
         // a fragment holds ceil(size / X) bytes (+ < 64 padding) plus 4 CRC bytes per 4 KiB chunk
         long perFragment = minObject / 4100 * 4096 - 64;
-        long maxObject = Math.min(MAX_OBJECT, Math.max(0, perFragment) * config.policy().dataFragments());
+        int data = config.policy().dataFragments();
+        long maxObject = perFragment <= 0 ? 0 : perFragment > MAX_OBJECT / data ? MAX_OBJECT : perFragment * data;
         this.capabilities = new Capabilities(ranges, false, Math.max(1, maxObject), minKey - Manifest.KEY_OVERHEAD);
         this.jobs = new Jobs(cluster, manifests, writer, reader, (ns, after) -> list(ns, "", after, 1000));
     }
@@ -277,7 +278,7 @@ public final class Distributor extends AbstractObjectStore {
         boolean more = cutoff != null || keys.size() > selected.size();
         List<Future<Manifest>> futures = new ArrayList<>();
         for (String k : selected) {
-            futures.add(cluster.submit(() -> {
+            futures.add(cluster.coordinate(() -> {
                 try {
                     return manifests.resolve(namespace, k);
                 } catch (NotFoundException e) {
