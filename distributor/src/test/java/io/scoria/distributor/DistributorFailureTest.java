@@ -244,6 +244,19 @@ class DistributorFailureTest {
         assertArrayEquals(filled(size, 40), bytes(d.get(NS, "hot")));
     }
 
+    @Test
+    void listingWithAColdCacheAndFewIoThreadsCompletes() {
+        Distributor d = open(new TestCluster(6), Policy.of(4, 6));
+        for (int i = 0; i < 120; i++) {
+            d.put(NS, String.format("k/%03d", i), ByteBuffer.wrap(random(10 + i, i)));
+        }
+        // a second distributor over the same stores: nothing cached, only 4 I/O threads
+        Distributor cold = new Distributor(new DistributorConfig(cluster.stores, Policy.of(4, 6), null, 4, 1000));
+        java.util.List<io.scoria.backend.ObjectInfo> all = cold.listAll(NS, "k/");
+        assertEquals(120, all.size());
+        assertEquals(10 + 7, all.get(7).size());
+    }
+
     private static byte[] filled(int size, int value) {
         byte[] b = new byte[size];
         java.util.Arrays.fill(b, (byte) value);

@@ -27,6 +27,8 @@ public final class Cluster implements AutoCloseable {
     private final DistributorConfig config;
     private final Map<String, FragmentStore> byName = new LinkedHashMap<>();
     private final ThreadPoolExecutor io;
+    /** For tasks that wait on I/O tasks themselves; kept apart from {@link #io} so they cannot starve it. */
+    private final ThreadPoolExecutor coordinators;
     private final LatencyTracker latency;
     private final Map<Long, ErasureCodec> codecs = new ConcurrentHashMap<>();
     private final AtomicLong lastGeneration = new AtomicLong();
@@ -44,6 +46,13 @@ public final class Cluster implements AutoCloseable {
                     return t;
                 });
         io.allowCoreThreadTimeOut(true);
+        AtomicInteger coordinatorNumber = new AtomicInteger();
+        this.coordinators = new ThreadPoolExecutor(16, 16, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "scoria-distributor-coordinator-" + coordinatorNumber.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        coordinators.allowCoreThreadTimeOut(true);
         this.latency = new LatencyTracker(config.hedgeDelay());
         ErasureCodecs.chosen(); // decide (and log why) at start-up, not on the first put
     }
@@ -75,8 +84,14 @@ public final class Cluster implements AutoCloseable {
         return lastGeneration.updateAndGet(last -> Math.max(now, last + 1));
     }
 
+    /** Runs one I/O call; such a task must not wait for other tasks. */
     public <T> Future<T> submit(Callable<T> task) {
         return io.submit(task);
+    }
+
+    /** Runs a task that itself submits I/O tasks and waits for them. */
+    public <T> Future<T> coordinate(Callable<T> task) {
+        return coordinators.submit(task);
     }
 
     public ExecutorService executor() {
@@ -85,6 +100,7 @@ public final class Cluster implements AutoCloseable {
 
     @Override
     public void close() {
+        coordinators.shutdownNow();
         io.shutdownNow();
     }
 }
