@@ -11,6 +11,8 @@ final class Galois {
     private static final int[] LOG = new int[256];
     /** {@code MUL[a * 256 + b] = a * b}; 64 KiB, the scalar codec's lookup table. */
     static final byte[] MUL = new byte[256 * 256];
+    /** {@code MUL_ROWS[a][b] = a * b}: one 256-byte row per coefficient, for the scalar loops. */
+    static final byte[][] MUL_ROWS = new byte[256][256];
 
     static {
         int x = 1;
@@ -28,6 +30,7 @@ final class Galois {
         for (int a = 0; a < 256; a++) {
             for (int b = 0; b < 256; b++) {
                 MUL[(a << 8) | b] = (byte) slowMultiply(a, b);
+                MUL_ROWS[a][b] = MUL[(a << 8) | b];
             }
         }
     }

@@ -37,8 +37,7 @@ public final class ScalarReedSolomon extends AbstractReedSolomon<byte[][]> {
      * position; shared with the vector codec for tails.
      */
     static void multiplyInto(int c, ByteBuffer in, ByteBuffer out, int from, int to, boolean assign) {
-        int tableBase = c << 8;
-        byte[] mul = Galois.MUL;
+        byte[] row = Galois.MUL_ROWS[c];
         if (in.hasArray() && out.hasArray() && !out.isReadOnly()) {
             byte[] src = in.array();
             byte[] dst = out.array();
@@ -46,11 +45,11 @@ public final class ScalarReedSolomon extends AbstractReedSolomon<byte[][]> {
             int d = out.arrayOffset() + out.position();
             if (assign) {
                 for (int x = from; x < to; x++) {
-                    dst[d + x] = mul[tableBase | (src[s + x] & 0xff)];
+                    dst[d + x] = row[src[s + x] & 0xff];
                 }
             } else {
                 for (int x = from; x < to; x++) {
-                    dst[d + x] ^= mul[tableBase | (src[s + x] & 0xff)];
+                    dst[d + x] ^= row[src[s + x] & 0xff];
                 }
             }
             return;
@@ -58,7 +57,7 @@ public final class ScalarReedSolomon extends AbstractReedSolomon<byte[][]> {
         int s = in.position();
         int d = out.position();
         for (int x = from; x < to; x++) {
-            byte v = mul[tableBase | (in.get(s + x) & 0xff)];
+            byte v = row[in.get(s + x) & 0xff];
             out.put(d + x, assign ? v : (byte) (out.get(d + x) ^ v));
         }
     }
