@@ -245,6 +245,32 @@ class DistributorFailureTest {
     }
 
     @Test
+    void aPutWhoseManifestReachedTooFewStoresKeepsWhatReadersMaySee() {
+        Distributor d = open(new TestCluster(6), Policy.of(4, 6));
+        byte[] older = random(20_000, 1);
+        d.put(NS, "obj", ByteBuffer.wrap(older));
+        byte[] newer = random(30_000, 2);
+        for (int i = 1; i < 6; i++) {
+            cluster.faults.get(i).failWhen(c -> c.op() == FaultInjectingStore.Op.PUT && c.key().startsWith("m/"));
+        }
+        BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
+                () -> d.put(NS, "obj", ByteBuffer.wrap(newer)));
+        assertTrue(e.getMessage().contains("stored on only 1 stores"), e.getMessage());
+        cluster.healAll();
+        d.forgetCachedManifests(NS);
+        byte[] seen = bytes(d.get(NS, "obj"));
+        assertTrue(java.util.Arrays.equals(seen, older) || java.util.Arrays.equals(seen, newer),
+                "a failed put leaves the old or the new object, whole");
+        JobProgress p = d.repair(NS, null, null, null);
+        assertEquals(1, p.manifestsWritten(), p.toString());
+        d.forgetCachedManifests(NS);
+        assertArrayEquals(newer, bytes(d.get(NS, "obj")), "repair spreads the newest manifest, whose fragments were kept");
+        cluster.fault("s0").down(true);
+        d.forgetCachedManifests(NS);
+        assertArrayEquals(newer, bytes(d.get(NS, "obj")));
+    }
+
+    @Test
     void listingWithAColdCacheAndFewIoThreadsCompletes() {
         Distributor d = open(new TestCluster(6), Policy.of(4, 6));
         for (int i = 0; i < 120; i++) {

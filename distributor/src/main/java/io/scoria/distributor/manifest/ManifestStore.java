@@ -43,6 +43,19 @@ public final class ManifestStore {
         };
     }
 
+    /**
+     * Fewer replicas than required were written, but some were: readers may already see this
+     * manifest, so the fragments it names must stay. The outcome of the put is "unknown" to
+     * its caller, like a timeout.
+     */
+    public static final class PartiallyWrittenException extends BackendUnavailableException {
+        private static final long serialVersionUID = 1L;
+
+        PartiallyWrittenException(String message) {
+            super(message);
+        }
+    }
+
     /** One replica read: the manifest, or null if that store has none. */
     public record Replica(FragmentStore store, Manifest manifest, BackendException error) {
     }
@@ -258,8 +271,13 @@ public final class ManifestStore {
             if (written.isEmpty() && namespaceMissing && !errors.isEmpty()) {
                 throw new NotFoundException("distributor: namespace '" + ns + "' does not exist");
             }
-            throw new BackendUnavailableException("distributor: manifest of '" + m.key() + "' in '" + ns + "' stored on only "
-                    + written.size() + " stores, " + required + " needed: " + errors);
+            String message = "distributor: manifest of '" + m.key() + "' in '" + ns + "' stored on only "
+                    + written.size() + " stores, " + required + " needed: " + errors;
+            if (!written.isEmpty()) {
+                remember(ns, m);
+                throw new PartiallyWrittenException(message);
+            }
+            throw new BackendUnavailableException(message);
         }
         remember(ns, m);
         return written;

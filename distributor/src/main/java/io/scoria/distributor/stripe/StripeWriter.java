@@ -102,6 +102,8 @@ public final class StripeWriter {
         int required = Math.max(1, policy.minFragments() - policy.dataFragments() + 1);
         try {
             manifests.write(ns, m, replicas, required);
+        } catch (ManifestStore.PartiallyWrittenException e) {
+            throw e; // some readers may see the new generation: keep its fragments (and the old ones)
         } catch (RuntimeException e) {
             deleteFragments(ns, m);
             throw e;
