@@ -26,9 +26,9 @@ import java.util.zip.CRC32C;
  * the way the router does, keeping a reference model of every snapshot, and reads a
  * snapshot's state back from the backend by replaying its TLogs. Test fixture.
  */
-final class VolumeHistory {
-    final ObjectStore store;
-    final String ns;
+public final class VolumeHistory {
+    public final ObjectStore store;
+    public final String ns;
     final VolumeManifest.Config config;
     private final Path tmp;
     private final int clustersPerSco;
@@ -41,9 +41,9 @@ final class VolumeHistory {
     private long scoNumber;
     private TLogWriter tlog;
     private final Map<Long, byte[]> current = new HashMap<>();
-    final Map<String, Map<Long, byte[]>> snapshots = new HashMap<>();
+    public final Map<String, Map<Long, byte[]>> snapshots = new HashMap<>();
 
-    VolumeHistory(ObjectStore store, String ns, long clusters, int clusterSize, int scoSize, Path tmp) {
+    public VolumeHistory(ObjectStore store, String ns, long clusters, int clusterSize, int scoSize, Path tmp) {
         this.store = store;
         this.ns = ns;
         this.tmp = tmp;
@@ -54,7 +54,7 @@ final class VolumeHistory {
         new ManifestStore(store).publish(ns, manifest);
     }
 
-    void write(long lba, byte[] data) {
+    public void write(long lba, byte[] data) {
         if (tlog == null) {
             tlog = TLogWriter.create(tmp.resolve("t" + nextTlog), nextTlog++, 100_000, config.clusterSize());
         }
@@ -74,7 +74,7 @@ final class VolumeHistory {
         }
     }
 
-    void trim(long lba) {
+    public void trim(long lba) {
         if (tlog == null) {
             tlog = TLogWriter.create(tmp.resolve("t" + nextTlog), nextTlog++, 100_000, config.clusterSize());
         }
@@ -93,7 +93,7 @@ final class VolumeHistory {
     }
 
     /** Seals the open SCO and TLog and records a snapshot (manifest published). */
-    void snapshot(String name) {
+    public void snapshot(String name) {
         if (tlog == null) {
             tlog = TLogWriter.create(tmp.resolve("t" + nextTlog), nextTlog++, 100_000, config.clusterSize());
         }
@@ -114,7 +114,7 @@ final class VolumeHistory {
     }
 
     /** Deletes a snapshot the way the router does: its TLogs merge into the next snapshot. */
-    void deleteSnapshot(String name) {
+    public void deleteSnapshot(String name) {
         List<VolumeManifest.Snapshot> snaps = new ArrayList<>(manifest.snapshots());
         for (int i = 0; i < snaps.size() - 1; i++) {
             if (snaps.get(i).name().equals(name)) {
@@ -132,18 +132,18 @@ final class VolumeHistory {
         throw new IllegalArgumentException("cannot delete " + name + " in this fixture");
     }
 
-    VolumeManifest manifest() {
+    public VolumeManifest manifest() {
         return manifest;
     }
 
     /** Publishes {@code m} as the next generation (as the router does after applying a result). */
-    void publish(VolumeManifest m) {
+    public void publish(VolumeManifest m) {
         manifest = m.withGeneration(manifest.generation() + 1);
         new ManifestStore(store).publish(ns, manifest);
     }
 
     /** The state at a snapshot, read from the backend: LBA → bytes (zero clusters absent). */
-    Map<Long, byte[]> readBack(String snapshot) {
+    public Map<Long, byte[]> readBack(String snapshot) {
         VolumeManifest m = new ManifestStore(store).readLatest(ns).orElseThrow();
         Map<Long, Long> map = new HashMap<>();
         for (long t : m.tlogsThrough(snapshot)) {
@@ -168,7 +168,7 @@ final class VolumeHistory {
         return state;
     }
 
-    static Path tempDir() throws IOException {
+    public static Path tempDir() throws IOException {
         return Files.createTempDirectory("volume-history");
     }
 }
