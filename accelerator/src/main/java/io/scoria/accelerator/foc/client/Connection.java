@@ -4,21 +4,29 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.scoria.accelerator.foc.FocClientConfig;
 import io.scoria.accelerator.foc.FocException;
+import io.scoria.accelerator.foc.FocFencedException;
 import io.scoria.accelerator.foc.FocProtocolException;
 import io.scoria.accelerator.foc.protocol.FocProtocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One TCP connection of a {@link FocClient} and its requests awaiting a reply. Replies are
- * matched by request id and handed to the client; a reply that matches nothing, or a bad frame,
- * closes the connection.
+ * One TCP connection of a {@link FocClient}: sends REGISTER, keeps the requests awaiting a
+ * reply, decodes replies and hands them to the client. A reply that matches no request, or a
+ * bad frame, closes the connection. Replies are handled on the client's I/O thread.
  */
 final class Connection extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
+
     private final FocClient client;
+    private final FocClientConfig config;
+    private final int entryBytes;
     final Map<Long, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicLong nextId = new AtomicLong();
     volatile Channel channel;
@@ -26,12 +34,27 @@ final class Connection extends ChannelInboundHandlerAdapter {
     volatile boolean registered;
     volatile String closeReason;
 
-    Connection(FocClient client) {
+    Connection(FocClient client, FocClientConfig config) {
         this.client = client;
+        this.config = config;
+        this.entryBytes = FocProtocol.entryBytes(config.clusterSize());
     }
 
     long nextRequestId() {
         return nextId.incrementAndGet();
+    }
+
+    /** Sends REGISTER (once connected); returns its pending request. */
+    Pending sendRegister() {
+        Pending p = new Pending(FocProtocol.REGISTER, nextRequestId(), null, 0, null);
+        p.deadline = System.nanoTime() + config.requestTimeout().toNanos();
+        pending.put(p.requestId, p);
+        ByteBuf r = FocProtocol.begin(channel.alloc(), FocProtocol.REGISTER, p.requestId, 64);
+        r.writeInt(FocProtocol.MAGIC).writeShort(FocProtocol.VERSION).writeLong(config.ownerEpoch())
+                .writeInt(config.clusterSize());
+        FocProtocol.writeString(r, config.volumeId());
+        channel.writeAndFlush(FocProtocol.finish(r));
+        return p;
     }
 
     @Override
@@ -44,10 +67,102 @@ final class Connection extends ChannelInboundHandlerAdapter {
             if (p == null) {
                 throw new FocProtocolException("reply " + FocProtocol.opcodeName(op) + " to unknown request " + id);
             }
-            client.onReply(this, p, op, f);
+            onReply(p, op, f);
         } finally {
             f.release();
         }
+    }
+
+    private void onReply(Pending p, byte op, ByteBuf f) {
+        switch (op) {
+            case FocProtocol.FENCED:
+                FocProtocol.need(f, 8, "FENCED");
+                FocFencedException fenced = new FocFencedException(config.volumeId(), config.ownerEpoch(), f.readLong());
+                p.future.completeExceptionally(fenced);
+                client.onFenced(this, fenced);
+                return;
+            case FocProtocol.ERROR:
+                String msg = FocProtocol.readString(f, "ERROR");
+                if (p.opcode == FocProtocol.REGISTER || p.opcode == FocProtocol.ADD_ENTRIES) {
+                    LOG.error("FOC server {}:{} refused {} of volume {}: {}", config.host(), config.port(),
+                            FocProtocol.opcodeName(p.opcode), config.volumeId(), msg);
+                    close("server error: " + msg);
+                }
+                p.future.completeExceptionally(new FocException("FOC server refused "
+                        + FocProtocol.opcodeName(p.opcode) + ": " + msg));
+                return;
+            case FocProtocol.OK:
+                if (p.opcode == FocProtocol.REGISTER) {
+                    FocProtocol.need(f, 14, "REGISTER reply");
+                    if (f.readInt() != FocProtocol.MAGIC || f.readShort() != FocProtocol.VERSION) {
+                        throw new FocProtocolException("REGISTER reply with bad magic or version");
+                    }
+                    registered = true;
+                    client.onRegistered(this);
+                } else if (p.opcode == FocProtocol.ADD_ENTRIES) {
+                    client.onAdded(this, p.batch);
+                }
+                p.future.complete(0L);
+                return;
+            case FocProtocol.ENTRIES:
+                readEntries(p, f);
+                return;
+            case FocProtocol.ENTRIES_END:
+                FocProtocol.need(f, 8, "ENTRIES_END");
+                long total = f.readLong();
+                if (total != p.received) {
+                    throw new FocProtocolException("GET_ENTRIES announced " + total + " entries, received " + p.received);
+                }
+                p.future.complete(total);
+                return;
+            default:
+                throw new FocProtocolException("unexpected reply " + FocProtocol.opcodeName(op));
+        }
+    }
+
+    private void readEntries(Pending p, ByteBuf f) {
+        if (p.opcode != FocProtocol.GET_ENTRIES) {
+            throw new FocProtocolException("ENTRIES reply to " + FocProtocol.opcodeName(p.opcode));
+        }
+        FocProtocol.need(f, 4, "ENTRIES");
+        int n = f.readInt();
+        if (n < 0 || (long) n * entryBytes != f.readableBytes()) {
+            throw new FocProtocolException("ENTRIES of " + n + " entries has " + f.readableBytes() + " bytes");
+        }
+        p.deadline = System.nanoTime() + config.requestTimeout().toNanos();
+        for (int i = 0; i < n; i++) {
+            long lba = f.readLong();
+            long sco = f.readLong();
+            int off = f.readInt();
+            int ver = f.readInt();
+            try {
+                p.consumer.accept(lba, sco, off, ver, f.nioBuffer(f.readerIndex(), config.clusterSize()));
+            } catch (RuntimeException e) {
+                p.future.completeExceptionally(new FocException("replay consumer failed on lba " + lba + ": " + e, e));
+                throw e;
+            }
+            f.skipBytes(config.clusterSize());
+        }
+        p.received += n;
+    }
+
+    /** The first request whose deadline passed, or null. */
+    Pending overdue(long now) {
+        for (Pending p : pending.values()) {
+            long d = p.deadline;
+            if (d != 0 && now - d > 0) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** Fails every request awaiting a reply. */
+    void failPending(FocException e) {
+        for (Pending p : pending.values()) {
+            p.future.completeExceptionally(e);
+        }
+        pending.clear();
     }
 
     @Override

@@ -16,7 +16,6 @@ import io.scoria.accelerator.foc.FocClientConfig;
 import io.scoria.accelerator.foc.FocEntryConsumer;
 import io.scoria.accelerator.foc.FocException;
 import io.scoria.accelerator.foc.FocFencedException;
-import io.scoria.accelerator.foc.FocProtocolException;
 import io.scoria.accelerator.foc.FocState;
 import io.scoria.accelerator.foc.FocUnavailableException;
 import io.scoria.accelerator.foc.protocol.FocProtocol;
@@ -26,9 +25,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -41,14 +38,14 @@ import java.util.function.Consumer;
  * The client of one volume's FOC server. Connects with a timeout, registers with the owner
  * epoch, and keeps reconnecting with exponential backoff while the server is unreachable.
  *
- * <p>Entries ({@link #append}) are copied into batches (one SCO per batch) that are sent on
- * the client's I/O thread as soon as it is free, at most {@code maxInFlightBatches} unacknowledged
- * frames at a time: under load many writes share one round trip. Every batch is kept until
- * {@link #removeUpTo} drops its SCO. <b>Re-send contract:</b> after a reconnection the client
- * itself re-sends, in order, every kept entry (acknowledged or not) and reports
- * {@link FocState#DEGRADED} until the server acknowledged all of them, then {@link FocState#OK};
- * the owner does not re-read its SCOs. The server may thus hold an entry twice; replay order
- * (SCO, then arrival) makes that harmless.
+ * <p>Entries ({@link #append}) are copied into batches (one SCO per batch, {@link KeptEntries})
+ * that are sent on the client's I/O thread as soon as it is free, at most
+ * {@code maxInFlightBatches} unacknowledged frames at a time: under load many writes share one
+ * round trip. Every batch is kept until {@link #removeUpTo} drops its SCO. <b>Re-send
+ * contract:</b> after a reconnection the client itself re-sends, in order, every kept entry
+ * (acknowledged or not) and reports {@link FocState#DEGRADED} until the server acknowledged all of
+ * them, then {@link FocState#OK}; the owner does not re-read its SCOs. The server may thus hold an
+ * entry twice; replay order (SCO, then arrival) makes that harmless.
  *
  * <p>Never blocks forever: while not connected, {@link #ackedAsync} fails at once with
  * {@link FocUnavailableException}, {@link #flush()} and {@link #replay} throw it, and a request
@@ -62,7 +59,6 @@ public final class FocClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FocClient.class);
 
     private final FocClientConfig config;
-    private final int entryBytes;
     private final EventLoopGroup group;
     private final Bootstrap bootstrap;
     private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
@@ -70,33 +66,23 @@ public final class FocClient implements AutoCloseable {
     private final Object lock = new Object();
     private final Runnable sendTask = this::sendQueued;
     private final CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
+    /** The connection whose REGISTER is outstanding, for the timeout check. */
+    private volatile Connection connecting;
 
     // guarded by lock
-    private FocState state = FocState.DEGRADED;
-    private Connection conn;
-    private long lastSeq;
-    private long ackedSeq;
-    private Batch open;
-    private final ArrayDeque<Batch> retained = new ArrayDeque<>();
     private final ArrayDeque<Object> sendQueue = new ArrayDeque<>();
-    private final PriorityQueue<Waiter> waiters = new PriorityQueue<>();
-    private long retainedBytes;
-    private long removedUpTo = -1;
+    private final KeptEntries kept;
+    private final AckWaiters waiters = new AckWaiters();
+    private FocState state = FocState.DEGRADED;
+    private FocState lastNotified = FocState.DEGRADED;
+    private Connection conn;
+    private long ackedSeq;
     private int inFlight;
     private int resendOutstanding;
     private boolean sendScheduled;
     private long backoffNanos;
     private FocFencedException fenced;
     private boolean closed;
-    /** The connection whose REGISTER is outstanding, for the timeout check. */
-    private volatile Connection connecting;
-
-    private record Waiter(long seq, CompletableFuture<Void> future, Executor executor) implements Comparable<Waiter> {
-        @Override
-        public int compareTo(Waiter o) {
-            return Long.compare(seq, o.seq);
-        }
-    }
 
     /**
      * Connects and registers, waiting at most the connect plus request timeout; if the server is
@@ -111,7 +97,9 @@ public final class FocClient implements AutoCloseable {
             throw new IllegalArgumentException("config: must not be null");
         }
         this.config = config;
-        this.entryBytes = FocProtocol.entryBytes(config.clusterSize());
+        this.kept = new KeptEntries(alloc, config.volumeId(), config.clusterSize(),
+                FocProtocol.entryBytes(config.clusterSize()), config.maxBatchEntries(), config.maxRetainedBytes(),
+                sendQueue::add);
         this.backoffNanos = config.reconnectMin().toNanos();
         this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         this.bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class)
@@ -127,7 +115,7 @@ public final class FocClient implements AutoCloseable {
         } catch (ExecutionException e) {
             if (e.getCause() instanceof FocException && !(e.getCause() instanceof FocUnavailableException)) {
                 close();
-                throw (FocException) e.getCause(); // refused for good: protocol version, cluster size, corrupt files
+                throw (FocException) e.getCause(); // refused for good: fenced, protocol version, cluster size, corrupt files
             }
             LOG.warn("FOC {}:{} volume {}: not reachable at start ({}), running DEGRADED", config.host(), config.port(),
                     config.volumeId(), e.getCause().toString());
@@ -171,7 +159,7 @@ public final class FocClient implements AutoCloseable {
     /** Bytes of entries kept for re-sending. */
     public long retainedBytes() {
         synchronized (lock) {
-            return retainedBytes;
+            return kept.bytes();
         }
     }
 
@@ -194,44 +182,11 @@ public final class FocClient implements AutoCloseable {
             throw new IllegalArgumentException("cluster: remaining() must be the cluster size " + config.clusterSize()
                     + ", got " + (cluster == null ? "null" : cluster.remaining()));
         }
-        boolean schedule;
         long seq;
         synchronized (lock) {
             checkUsable();
-            if (scoNumber <= removedUpTo) {
-                throw new IllegalArgumentException("scoNumber: SCO " + scoNumber
-                        + " was already removed (declared on the backend) up to " + removedUpTo);
-            }
-            if (retainedBytes + entryBytes > config.maxRetainedBytes()) {
-                throw new FocException("FOC volume " + config.volumeId() + ": " + retainedBytes
-                        + " bytes of entries kept for re-sending reach maxRetainedBytes " + config.maxRetainedBytes()
-                        + "; removeUpTo must be called once SCOs are on the backend");
-            }
-            if (open != null && (open.scoNumber != scoNumber || open.count == config.maxBatchEntries())) {
-                sealOpen();
-            }
-            if (open == null) {
-                open = new Batch(scoNumber, alloc.directBuffer(entryBytes * Math.min(4, config.maxBatchEntries()),
-                        entryBytes * config.maxBatchEntries()));
-            }
-            ByteBuf b = open.entries;
-            b.writeLong(lba).writeLong(scoNumber).writeInt(offsetInSco).writeInt(scoVersion);
-            int pos = cluster.position();
-            b.writeBytes(cluster);
-            cluster.position(pos);
-            seq = ++lastSeq;
-            if (open.count++ == 0) {
-                open.firstSeq = seq;
-            }
-            open.lastSeq = seq;
-            retainedBytes += entryBytes;
-            schedule = conn != null && !sendScheduled;
-            if (schedule) {
-                sendScheduled = true;
-            }
-        }
-        if (schedule) {
-            group.execute(sendTask);
+            seq = kept.append(lba, scoNumber, offsetInSco, scoVersion, cluster);
+            scheduleSendLocked();
         }
         return seq;
     }
@@ -246,20 +201,18 @@ public final class FocClient implements AutoCloseable {
             throw new IllegalArgumentException("executor: must not be null");
         }
         synchronized (lock) {
-            if (seq > lastSeq || seq < 0) {
-                throw new IllegalArgumentException("seq: " + seq + " was not returned by append (last " + lastSeq + ")");
+            if (seq > kept.lastSeq() || seq < 0) {
+                throw new IllegalArgumentException("seq: " + seq + " was not returned by append (last "
+                        + kept.lastSeq() + ")");
             }
             if (seq <= ackedSeq) {
                 return CompletableFuture.completedFuture(null);
             }
             if (fenced != null || closed || conn == null) {
-                return CompletableFuture.failedFuture(fenced != null ? fenced : closed
-                        ? new FocException("FOC client of volume " + config.volumeId() + " is closed")
+                return CompletableFuture.failedFuture(fenced != null ? fenced : closed ? closedException()
                         : unavailable("not connected"));
             }
-            Waiter w = new Waiter(seq, new CompletableFuture<>(), executor);
-            waiters.add(w);
-            return w.future;
+            return waiters.add(seq, executor);
         }
     }
 
@@ -276,25 +229,14 @@ public final class FocClient implements AutoCloseable {
         Pending p;
         synchronized (lock) {
             checkUsable();
-            if (scoNumber <= removedUpTo) {
-                return;
-            }
-            removedUpTo = scoNumber;
-            if (open != null && open.scoNumber <= scoNumber) {
-                sealOpen();
-            }
-            retained.removeIf(b -> {
-                if (b.scoNumber > scoNumber) {
-                    return false;
-                }
+            if (!kept.removeUpTo(scoNumber, b -> {
                 if (b.inResend && b.sentOn != conn) {
                     b.inResend = false;
                     resendOutstanding--;
                 }
-                retainedBytes -= (long) b.count * entryBytes;
-                b.release();
-                return true;
-            });
+            })) {
+                return;
+            }
             sendQueue.removeIf(o -> o instanceof Batch && ((Batch) o).released);
             p = conn == null ? null : queueLocked(FocProtocol.REMOVE_UP_TO, scoNumber, null);
             maybeOkLocked();
@@ -321,12 +263,8 @@ public final class FocClient implements AutoCloseable {
     public void unregister() {
         await(queueControl(FocProtocol.UNREGISTER, 0, null), "UNREGISTER");
         synchronized (lock) {
-            for (Batch b : retained) {
-                b.release();
-            }
-            retained.clear();
+            kept.clear();
             sendQueue.removeIf(o -> o instanceof Batch);
-            retainedBytes = 0;
         }
     }
 
@@ -340,16 +278,21 @@ public final class FocClient implements AutoCloseable {
         }
     }
 
+    /** Queues a control request behind every entry appended so far. */
     private Pending queueLocked(byte op, long arg, FocEntryConsumer consumer) {
-        sealOpen();
+        kept.sealOpen();
         Pending p = new Pending(op, conn.nextRequestId(), null, arg, consumer);
         p.deadline = System.nanoTime() + config.requestTimeout().toNanos();
         sendQueue.add(p);
-        if (!sendScheduled) {
+        scheduleSendLocked();
+        return p;
+    }
+
+    private void scheduleSendLocked() {
+        if (conn != null && !sendScheduled) {
             sendScheduled = true;
             group.execute(sendTask);
         }
-        return p;
     }
 
     private long await(Pending p, String what) {
@@ -379,22 +322,17 @@ public final class FocClient implements AutoCloseable {
             throw fenced;
         }
         if (closed) {
-            throw new FocException("FOC client of volume " + config.volumeId() + " is closed");
+            throw closedException();
         }
+    }
+
+    private FocException closedException() {
+        return new FocException("FOC client of volume " + config.volumeId() + " is closed");
     }
 
     private FocUnavailableException unavailable(String why) {
         return new FocUnavailableException("FOC server " + config.host() + ":" + config.port() + " for volume "
                 + config.volumeId() + ": " + why);
-    }
-
-    private void sealOpen() {
-        if (open != null && open.count > 0) {
-            open.sealed = true;
-            retained.add(open);
-            sendQueue.add(open);
-            open = null;
-        }
     }
 
     /** On the I/O thread: sends queued batches (within the window) and control requests, in order. */
@@ -407,10 +345,10 @@ public final class FocClient implements AutoCloseable {
             }
             while (true) {
                 if (sendQueue.isEmpty()) {
-                    if (inFlight >= config.maxInFlightBatches() || open == null || open.count == 0) {
+                    if (inFlight >= config.maxInFlightBatches() || !kept.hasOpenEntries()) {
                         break;
                     }
-                    sealOpen();
+                    kept.sealOpen();
                 }
                 Object head = sendQueue.peek();
                 if (head instanceof Batch) {
@@ -421,8 +359,8 @@ public final class FocClient implements AutoCloseable {
                     Pending p = new Pending(FocProtocol.ADD_ENTRIES, c.nextRequestId(), b, 0, null);
                     p.deadline = System.nanoTime() + config.requestTimeout().toNanos();
                     c.pending.put(p.requestId, p);
-                    ByteBuf head4 = FocProtocol.begin(alloc, FocProtocol.ADD_ENTRIES, p.requestId, 4).writeInt(b.count);
-                    c.channel.write(FocProtocol.finishWithBody(alloc, head4, b.entries.retainedSlice()));
+                    ByteBuf h = FocProtocol.begin(alloc, FocProtocol.ADD_ENTRIES, p.requestId, 4).writeInt(b.count);
+                    c.channel.write(FocProtocol.finishWithBody(alloc, h, b.entries.retainedSlice()));
                     b.sentOn = c;
                     inFlight++;
                 } else {
@@ -440,82 +378,9 @@ public final class FocClient implements AutoCloseable {
         }
     }
 
-    /** On the I/O thread: a reply {@code op} (payload in {@code f}) to {@code p} on {@code c}. */
-    void onReply(Connection c, Pending p, byte op, ByteBuf f) {
-        if (op == FocProtocol.FENCED) {
-            FocProtocol.need(f, 8, "FENCED");
-            onFenced(c, new FocFencedException(config.volumeId(), config.ownerEpoch(), f.readLong()));
-            return;
-        }
-        if (op == FocProtocol.ERROR) {
-            String msg = FocProtocol.readString(f, "ERROR");
-            if (p.opcode == FocProtocol.REGISTER || p.opcode == FocProtocol.ADD_ENTRIES) {
-                LOG.error("FOC server {}:{} refused {} of volume {}: {}", config.host(), config.port(),
-                        FocProtocol.opcodeName(p.opcode), config.volumeId(), msg);
-                c.close("server error: " + msg);
-            }
-            p.future.completeExceptionally(new FocException("FOC server refused "
-                    + FocProtocol.opcodeName(p.opcode) + ": " + msg));
-            return;
-        }
-        switch (op) {
-            case FocProtocol.OK:
-                if (p.opcode == FocProtocol.REGISTER) {
-                    FocProtocol.need(f, 14, "REGISTER reply");
-                    if (f.readInt() != FocProtocol.MAGIC || f.readShort() != FocProtocol.VERSION) {
-                        throw new FocProtocolException("REGISTER reply with bad magic or version");
-                    }
-                    onRegistered(c);
-                } else if (p.opcode == FocProtocol.ADD_ENTRIES) {
-                    onAdded(c, p.batch);
-                } else {
-                    p.future.complete(0L);
-                }
-                return;
-            case FocProtocol.ENTRIES:
-                readEntries(p, f);
-                return;
-            case FocProtocol.ENTRIES_END:
-                FocProtocol.need(f, 8, "ENTRIES_END");
-                long total = f.readLong();
-                if (total != p.received) {
-                    throw new FocProtocolException("GET_ENTRIES announced " + total + " entries, received " + p.received);
-                }
-                p.future.complete(total);
-                return;
-            default:
-                throw new FocProtocolException("unexpected reply " + FocProtocol.opcodeName(op));
-        }
-    }
-
-    private void readEntries(Pending p, ByteBuf f) {
-        if (p.opcode != FocProtocol.GET_ENTRIES) {
-            throw new FocProtocolException("ENTRIES reply to " + FocProtocol.opcodeName(p.opcode));
-        }
-        FocProtocol.need(f, 4, "ENTRIES");
-        int n = f.readInt();
-        if (n < 0 || (long) n * entryBytes != f.readableBytes()) {
-            throw new FocProtocolException("ENTRIES of " + n + " entries has " + f.readableBytes() + " bytes");
-        }
-        p.deadline = System.nanoTime() + config.requestTimeout().toNanos();
-        for (int i = 0; i < n; i++) {
-            long lba = f.readLong();
-            long sco = f.readLong();
-            int off = f.readInt();
-            int ver = f.readInt();
-            try {
-                p.consumer.accept(lba, sco, off, ver, f.nioBuffer(f.readerIndex(), config.clusterSize()));
-            } catch (RuntimeException e) {
-                p.future.completeExceptionally(new FocException("replay consumer failed on lba " + lba + ": " + e, e));
-                throw e;
-            }
-            f.skipBytes(config.clusterSize());
-        }
-        p.received += n;
-    }
-
-    private void onAdded(Connection c, Batch b) {
-        List<Waiter> done = null;
+    /** On the I/O thread: the server acknowledged batch {@code b} on {@code c}. */
+    void onAdded(Connection c, Batch b) {
+        List<AckWaiters.Waiter> done = null;
         synchronized (lock) {
             if (conn != c) {
                 return;
@@ -527,25 +392,13 @@ public final class FocClient implements AutoCloseable {
             }
             if (b.lastSeq > ackedSeq) {
                 ackedSeq = b.lastSeq;
-                while (!waiters.isEmpty() && waiters.peek().seq <= ackedSeq) {
-                    if (done == null) {
-                        done = new ArrayList<>();
-                    }
-                    done.add(waiters.poll());
-                }
+                done = waiters.pollUpTo(ackedSeq);
             }
             maybeOkLocked();
-            if (!sendScheduled) {
-                sendScheduled = true;
-                group.execute(sendTask);
-            }
+            scheduleSendLocked();
         }
         notifyState();
-        if (done != null) {
-            for (Waiter w : done) {
-                complete(w, null);
-            }
-        }
+        AckWaiters.complete(done, null);
     }
 
     private void maybeOkLocked() {
@@ -555,22 +408,22 @@ public final class FocClient implements AutoCloseable {
         }
     }
 
-    private void onRegistered(Connection c) {
+    /** On the I/O thread: REGISTER succeeded; queue the removal watermark and every kept batch. */
+    void onRegistered(Connection c) {
         synchronized (lock) {
             if (closed || fenced != null) {
                 c.close("client closed");
                 return;
             }
-            c.registered = true;
             conn = c;
             connecting = null;
             backoffNanos = config.reconnectMin().toNanos();
             inFlight = 0;
-            sealOpen();
+            kept.sealOpen();
             sendQueue.clear();
             resendOutstanding = 0;
-            if (removedUpTo >= 0) {
-                Pending p = new Pending(FocProtocol.REMOVE_UP_TO, c.nextRequestId(), null, removedUpTo, null);
+            if (kept.removedUpTo() >= 0) {
+                Pending p = new Pending(FocProtocol.REMOVE_UP_TO, c.nextRequestId(), null, kept.removedUpTo(), null);
                 p.future.whenComplete((v, e) -> {
                     if (e != null) {
                         LOG.warn("FOC volume {}: REMOVE_UP_TO on reconnection failed: {}", config.volumeId(), e.toString());
@@ -578,7 +431,7 @@ public final class FocClient implements AutoCloseable {
                 });
                 sendQueue.add(p);
             }
-            for (Batch b : retained) {
+            for (Batch b : kept.sealedBatches()) {
                 b.inResend = true;
                 b.sentOn = null;
                 resendOutstanding++;
@@ -586,7 +439,7 @@ public final class FocClient implements AutoCloseable {
             }
             if (resendOutstanding > 0) {
                 LOG.info("FOC volume {}: re-sending {} batches ({} bytes)", config.volumeId(), resendOutstanding,
-                        retainedBytes);
+                        kept.bytes());
             }
             maybeOkLocked();
             sendScheduled = true;
@@ -596,26 +449,26 @@ public final class FocClient implements AutoCloseable {
         sendQueued();
     }
 
-    private void onFenced(Connection c, FocFencedException e) {
-        List<Waiter> failed;
+    /** On the I/O thread: the server knows a newer owner. Terminal. */
+    void onFenced(Connection c, FocFencedException e) {
+        List<AckWaiters.Waiter> failed;
         synchronized (lock) {
             fenced = e;
             state = FocState.FENCED;
             conn = null;
-            failed = new ArrayList<>(waiters);
-            waiters.clear();
+            failed = waiters.drain();
         }
         LOG.error("FOC volume {}: {}", config.volumeId(), e.getMessage());
         c.close("fenced");
-        failPending(c, e);
-        firstAttempt.complete(null);
+        c.failPending(e);
+        firstAttempt.completeExceptionally(e);
         notifyState();
-        failed.forEach(w -> complete(w, e));
+        AckWaiters.complete(failed, e);
     }
 
     /** Any thread: {@code c} is gone; fail what waited on it and schedule a reconnection. */
     void onConnectionLost(Connection c, String reason) {
-        List<Waiter> failed = List.of();
+        List<AckWaiters.Waiter> failed = null;
         boolean wasCurrent;
         synchronized (lock) {
             wasCurrent = conn == c;
@@ -627,31 +480,21 @@ public final class FocClient implements AutoCloseable {
                 inFlight = 0;
                 sendQueue.clear();
                 resendOutstanding = 0;
-                for (Batch b : retained) {
+                for (Batch b : kept.sealedBatches()) {
                     b.inResend = false;
                     b.sentOn = null;
                 }
-                failed = new ArrayList<>(waiters);
-                waiters.clear();
+                failed = waiters.drain();
             }
         }
         FocUnavailableException e = unavailable("connection lost: " + reason);
-        failPending(c, e);
+        c.failPending(e);
         if (wasCurrent) {
             LOG.warn("FOC volume {}: {}; DEGRADED, reconnecting", config.volumeId(), e.getMessage());
             notifyState();
-            failed.forEach(w -> complete(w, e));
-        }
-        if (c.registered || wasCurrent) {
+            AckWaiters.complete(failed, e);
             scheduleReconnect();
         }
-    }
-
-    private void failPending(Connection c, FocException e) {
-        for (Pending p : c.pending.values()) {
-            p.future.completeExceptionally(e);
-        }
-        c.pending.clear();
     }
 
     private void connect() {
@@ -660,7 +503,7 @@ public final class FocClient implements AutoCloseable {
                 return;
             }
         }
-        Connection c = new Connection(this);
+        Connection c = new Connection(this, config);
         connecting = c;
         ChannelFuture cf = bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
             @Override
@@ -673,26 +516,18 @@ public final class FocClient implements AutoCloseable {
             if (!f.isSuccess()) {
                 LOG.debug("FOC volume {}: connect to {}:{} failed: {}", config.volumeId(), config.host(), config.port(),
                         f.cause().toString());
-                firstAttempt.completeExceptionally(f.cause());
+                firstAttempt.completeExceptionally(unavailable("connect failed: " + f.cause()));
                 scheduleReconnect();
                 return;
             }
-            Pending p = new Pending(FocProtocol.REGISTER, c.nextRequestId(), null, 0, null);
-            p.deadline = System.nanoTime() + config.requestTimeout().toNanos();
-            c.pending.put(p.requestId, p);
-            p.future.whenComplete((v, e) -> {
+            c.sendRegister().future.whenComplete((v, e) -> {
                 if (e != null) {
                     firstAttempt.completeExceptionally(e);
                 }
             });
-            ByteBuf r = FocProtocol.begin(alloc, FocProtocol.REGISTER, p.requestId, 64);
-            r.writeInt(FocProtocol.MAGIC).writeShort(FocProtocol.VERSION).writeLong(config.ownerEpoch())
-                    .writeInt(config.clusterSize());
-            FocProtocol.writeString(r, config.volumeId());
-            c.channel.writeAndFlush(FocProtocol.finish(r));
             c.channel.closeFuture().addListener(x -> {
                 if (!c.registered) {
-                    failPending(c, unavailable("connection closed during REGISTER"));
+                    c.failPending(unavailable("connection closed during REGISTER"));
                     scheduleReconnect();
                 }
             });
@@ -715,6 +550,7 @@ public final class FocClient implements AutoCloseable {
         }
     }
 
+    /** On the I/O thread, periodically: a request past its deadline breaks its connection. */
     private void checkTimeouts() {
         Connection c;
         synchronized (lock) {
@@ -723,38 +559,11 @@ public final class FocClient implements AutoCloseable {
         if (c == null) {
             c = connecting;
         }
-        if (c == null) {
-            return;
-        }
-        long now = System.nanoTime();
-        for (Pending p : c.pending.values()) {
-            long d = p.deadline;
-            if (d != 0 && now - d > 0) {
-                c.close(FocProtocol.opcodeName(p.opcode) + " got no reply within " + config.requestTimeout());
-                return;
-            }
+        Pending late = c == null ? null : c.overdue(System.nanoTime());
+        if (late != null) {
+            c.close(FocProtocol.opcodeName(late.opcode) + " got no reply within " + config.requestTimeout());
         }
     }
-
-    private void complete(Waiter w, Throwable e) {
-        try {
-            w.executor.execute(() -> {
-                if (e == null) {
-                    w.future.complete(null);
-                } else {
-                    w.future.completeExceptionally(e);
-                }
-            });
-        } catch (RuntimeException rejected) {
-            if (e == null) {
-                w.future.complete(null);
-            } else {
-                w.future.completeExceptionally(e);
-            }
-        }
-    }
-
-    private FocState lastNotified = FocState.DEGRADED;
 
     private void notifyState() {
         FocState s;
@@ -777,7 +586,7 @@ public final class FocClient implements AutoCloseable {
     /** Closes the connection and the I/O thread and releases the kept entries; idempotent. */
     @Override
     public void close() {
-        List<Waiter> failed;
+        List<AckWaiters.Waiter> failed;
         Connection c;
         synchronized (lock) {
             if (closed) {
@@ -787,25 +596,18 @@ public final class FocClient implements AutoCloseable {
             if (state != FocState.FENCED) {
                 state = FocState.CLOSED;
             }
-            c = conn;
+            c = conn != null ? conn : connecting;
             conn = null;
-            failed = new ArrayList<>(waiters);
-            waiters.clear();
-            if (open != null) {
-                open.release();
-                open = null;
-            }
-            retained.forEach(Batch::release);
-            retained.clear();
+            failed = waiters.drain();
+            kept.clear();
             sendQueue.clear();
-            retainedBytes = 0;
         }
-        FocException e = new FocException("FOC client of volume " + config.volumeId() + " is closed");
+        FocException e = closedException();
         if (c != null) {
             c.close("client closed");
-            failPending(c, e);
+            c.failPending(e);
         }
-        failed.forEach(w -> complete(w, e));
+        AckWaiters.complete(failed, e);
         notifyState();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
