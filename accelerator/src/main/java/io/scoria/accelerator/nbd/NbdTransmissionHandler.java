@@ -23,9 +23,9 @@ import static io.scoria.accelerator.nbd.NbdProtocol.*;
  * in any order and a slow read never holds up others. When {@code maxInFlight} requests are
  * outstanding the handler stops reading from the socket until half of them are answered.
  *
- * <p>Buffers: a WRITE payload is a retained slice of the inbound buffer, released after the
- * volume call; a READ fills a pooled buffer that already holds the reply header, which Netty
- * releases after sending. No copies besides the volume's own.
+ * <p>Buffers: a WRITE payload is copied once from the socket buffers into a pooled direct
+ * buffer owned by the request and released after the volume call; a READ fills a pooled
+ * buffer that already holds the reply header, which Netty releases after sending.
  */
 final class NbdTransmissionHandler extends ByteToMessageDecoder {
     private static final Logger log = LoggerFactory.getLogger(NbdTransmissionHandler.class);
@@ -50,6 +50,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder {
     private long offset;
     private long length;
     private long skipRemaining;
+    private ByteBuf payload; // WRITE payload being received; owned by this handler until dispatched
 
     NbdTransmissionHandler(NbdContext context, Volume volume, boolean readOnly, boolean structured) {
         this.context = context;
@@ -106,12 +107,27 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder {
                     error(cookie, type, EINVAL, "write of " + length + " bytes exceeds the maximum " + maxPayload);
                     continue;
                 }
-                if (in.readableBytes() < length) {
+                // Copy the payload into its own buffer as it arrives, so the inbound cumulation
+                // never holds a whole write (no re-copying of partial payloads).
+                if (payload == null) {
+                    payload = ctx.alloc().directBuffer((int) length);
+                }
+                int n = Math.min(in.readableBytes(), payload.writableBytes());
+                payload.writeBytes(in, n);
+                if (payload.isWritable()) {
                     return;
                 }
             }
             haveHeader = false;
             dispatch(ctx, in);
+        }
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        if (payload != null) {
+            payload.release();
+            payload = null;
         }
     }
 
@@ -138,7 +154,8 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder {
                 submit(() -> doRead(c, off, len), c, type);
             }
             case CMD_WRITE -> {
-                ByteBuf payload = in.readRetainedSlice(len);
+                ByteBuf payload = this.payload;
+                this.payload = null;
                 String bad = !validFlags(f, CMD_FLAG_FUA) ? "unknown flags 0x" + Integer.toHexString(f)
                         : readOnly ? "export is read-only"
                         : lenL == 0 ? "zero-length write"
@@ -291,34 +308,50 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder {
             buf.release();
             throw e;
         }
-        channel.writeAndFlush(buf, channel.voidPromise());
+        send(buf);
         metrics.record(NbdMetrics.READ, len, start, true);
     }
 
     private void doWrite(long c, long off, ByteBuf payload, boolean fua) {
         long start = System.nanoTime();
         int len = payload.readableBytes();
-        if (payload.nioBufferCount() == 1) {
-            volume.write(off, payload.nioBuffer(), fua);
-        } else {
-            // A payload split over several inbound buffers: hand the volume one contiguous view.
-            ByteBuf copy = channel.alloc().directBuffer(len);
-            try {
-                copy.writeBytes(payload, payload.readerIndex(), len);
-                volume.write(off, copy.nioBuffer(), fua);
-            } finally {
-                copy.release();
-            }
-        }
+        volume.write(off, payload.nioBuffer(), fua); // one direct buffer: one NIO view
         done(c, NbdMetrics.WRITE, len, start);
     }
 
     private void done(long c, int op, long bytes, long start) {
         ByteBuf b = channel.alloc().buffer(16);
         b.writeInt(SIMPLE_REPLY_MAGIC).writeInt(0).writeLong(c);
-        channel.writeAndFlush(b, channel.voidPromise());
+        send(b);
         metrics.record(op, bytes, start, true);
     }
+
+    /**
+     * Queues a reply. Replies are written on the event loop and flushed once per batch: a flush
+     * task queued behind the first unflushed reply covers every reply written before it runs.
+     */
+    private void send(ByteBuf reply) {
+        if (channel.eventLoop().inEventLoop()) {
+            writeInLoop(reply);
+        } else {
+            channel.eventLoop().execute(() -> writeInLoop(reply));
+        }
+    }
+
+    private boolean flushQueued; // event loop only
+
+    private void writeInLoop(ByteBuf reply) {
+        channel.write(reply, channel.voidPromise());
+        if (!flushQueued) {
+            flushQueued = true;
+            channel.eventLoop().execute(flushTask);
+        }
+    }
+
+    private final Runnable flushTask = () -> {
+        flushQueued = false;
+        channel.flush();
+    };
 
     /** Refuses a request before any I/O (runs on the event loop). */
     private void error(long c, int t, int err, String message) {
@@ -339,7 +372,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder {
             b = channel.alloc().buffer(16);
             b.writeInt(SIMPLE_REPLY_MAGIC).writeInt(err).writeLong(c);
         }
-        channel.writeAndFlush(b, channel.voidPromise());
+        send(b);
     }
 
     private static int opIndex(int t) {
