@@ -395,6 +395,56 @@ class FocServerClientTest {
         assertThrows(IllegalArgumentException.class, () -> FocServer.run("no-port", dir));
     }
 
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void silentServerNeverBlocksTheClient() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread sink = new Thread(() -> {
+                try (Socket s = silent.accept()) {
+                    s.getInputStream().transferTo(OutputStream.nullOutputStream());
+                } catch (IOException e) {
+                    // the client closed the connection
+                }
+            });
+            sink.setDaemon(true);
+            sink.start();
+            FocClientConfig cfg = FocClientConfig.of("127.0.0.1:" + silent.getLocalPort(), VOL, CS, 1)
+                    .withTimeouts(Duration.ofMillis(300), Duration.ofMillis(300), Duration.ofMillis(20), Duration.ofMillis(100));
+            try (FocClient c = new FocClient(cfg)) {
+                assertEquals(FocState.DEGRADED, c.state(), "REGISTER never answered");
+                long seq = c.append(1, 1, 0, 1, data(1, 0));
+                ExecutionException e = assertThrows(ExecutionException.class, () -> c.ackedAsync(seq, exec).get());
+                assertInstanceOf(FocUnavailableException.class, e.getCause());
+                assertThrows(FocUnavailableException.class, c::flush);
+                assertThrows(FocUnavailableException.class, () -> c.replay((a, b, x, y, z) -> { }));
+                c.removeUpTo(5); // remembered for the reconnection, returns at once
+            }
+        }
+    }
+
+    @Test
+    void corruptFileOnTheServerIsReportedNotServed() throws Exception {
+        FocClient c = client(1);
+        long seq = 0;
+        for (int i = 0; i < 5; i++) {
+            seq = c.append(i, 2, i, 1, data(i, 0));
+        }
+        c.ackedAsync(seq, exec).get(10, TimeUnit.SECONDS);
+        c.close();
+        server.close();
+        Path sco = dir.resolve("foc").resolve(VOL).resolve(String.format("sco-%016x.foc", 2));
+        try (RandomAccessFile raf = new RandomAccessFile(sco.toFile(), "rw")) {
+            raf.seek(24 + (4 + 24 + CS + 4) + 100); // inside record 1 of 5
+            raf.write(0x77);
+        }
+        long size = Files.size(sco);
+        server = new FocServer(new InetSocketAddress("127.0.0.1", port), dir.resolve("foc"));
+        FocException e = assertThrows(FocException.class, () -> new FocClient(config(2)));
+        assertTrue(e.getMessage().contains(sco.getFileName().toString()) && e.getMessage().contains("corruption"),
+                e.getMessage());
+        assertEquals(size, Files.size(sco), "a corrupt file is left for inspection, not truncated");
+    }
+
     static long scoBytes(Path vol) throws IOException {
         try (Stream<Path> s = Files.list(vol)) {
             return s.filter(p -> p.getFileName().toString().endsWith(".foc")).mapToLong(p -> p.toFile().length()).sum();
