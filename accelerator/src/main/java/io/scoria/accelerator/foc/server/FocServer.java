@@ -153,8 +153,11 @@ public final class FocServer implements AutoCloseable {
      * interrupted, then closes it. For {@code scoria foc-server}.
      */
     public static void run(String listenHostPort, Path dir) throws InterruptedException {
-        try (FocServer server = new FocServer(parseHostPort(listenHostPort), dir)) {
+        FocServer server = new FocServer(parseHostPort(listenHostPort), dir);
+        try {
             new CountDownLatch(1).await();
+        } finally {
+            server.close();
         }
     }
 
