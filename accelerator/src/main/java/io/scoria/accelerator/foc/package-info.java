@@ -1,0 +1,25 @@
+/**
+ * The fail-over cache (FOC): a copy, on another node, of every write not yet on the backend.
+ *
+ * <p>Contracts live here ({@link io.scoria.accelerator.foc.FailoverCache},
+ * {@link io.scoria.accelerator.foc.FocClientConfig}, states, modes, exceptions); the wire protocol
+ * is in {@code .protocol}, the server ({@code FocServer}) in {@code .server}, the client
+ * ({@code FocClient}) and the per-mode caches ({@code FailoverCaches}) in {@code .client}.
+ *
+ * <p>Wiring, for the volume engine:
+ * <ul>
+ * <li>open: {@code FailoverCaches.create(mode, FocClientConfig.of(hostPort, volumeId, clusterSize, epoch))};
+ * a new owner after fail-over uses a larger epoch (this fences the old owner) and calls
+ * {@code replay(consumer)} before its first write, applying entries in the order given;</li>
+ * <li>write hook (lba, cluster location, cluster bytes): {@code seq = add(lba, sco, offset, version, bytes)}
+ * per cluster, then {@code awaitAsync(lastSeq, executor)} before acknowledging the write;</li>
+ * <li>FLUSH / FUA: {@code flush()};</li>
+ * <li>a sealed SCO (and the TLog naming it) is on the backend: {@code removeUpTo(scoNumber)}. SCO
+ * numbers of a volume increase; no entry of a removed SCO may be added afterwards;</li>
+ * <li>{@code state()} / {@code addStateListener} feed the volume's DEGRADED flag (API, metrics);
+ * {@code FocFencedException} means the volume must stop serving writes.</li>
+ * </ul>
+ * The CLI's {@code scoria foc-server --listen HOST:PORT --dir DIR} is
+ * {@code FocServer.run(listen, Path.of(dir))}.
+ */
+package io.scoria.accelerator.foc;
