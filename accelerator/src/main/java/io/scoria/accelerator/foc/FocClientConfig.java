@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * @param requestTimeout    a request without reply for this long breaks the connection
  * @param reconnectMin      first reconnect delay (doubled up to {@code reconnectMax})
  * @param reconnectMax      largest reconnect delay
- * @param maxBatchEntries   entries per ADD frame (1..4096)
+ * @param maxBatchEntries   entries per ADD frame (1..4096, and at most {@link #MAX_BATCH_BYTES} per frame)
  * @param maxInFlightBatches ADD frames sent and not yet acknowledged (1..64)
  * @param maxRetainedBytes  bound of the copies kept for re-sending (entries not yet removed)
  */
@@ -34,6 +34,9 @@ public record FocClientConfig(String host, int port, String volumeId, int cluste
     public static final int DEFAULT_MAX_BATCH_ENTRIES = 256;
     public static final int DEFAULT_MAX_IN_FLIGHT_BATCHES = 4;
     public static final long DEFAULT_MAX_RETAINED_BYTES = 1L << 30;
+
+    /** Largest ADD frame payload; below the protocol's 32 MiB frame limit. */
+    public static final int MAX_BATCH_BYTES = 30 << 20;
 
     private static final Pattern VOLUME_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
 
@@ -60,6 +63,10 @@ public record FocClientConfig(String host, int port, String volumeId, int cluste
         }
         if (maxBatchEntries < 1 || maxBatchEntries > 4096) {
             throw new IllegalArgumentException("maxBatchEntries: must be 1..4096, got " + maxBatchEntries);
+        }
+        if ((long) maxBatchEntries * (clusterSize + 24) > MAX_BATCH_BYTES) {
+            throw new IllegalArgumentException("maxBatchEntries: " + maxBatchEntries + " entries of " + clusterSize
+                    + "-byte clusters exceed the " + MAX_BATCH_BYTES + "-byte frame budget");
         }
         if (maxInFlightBatches < 1 || maxInFlightBatches > 64) {
             throw new IllegalArgumentException("maxInFlightBatches: must be 1..64, got " + maxInFlightBatches);

@@ -340,6 +340,9 @@ class FocServerClientTest {
         assertTrue(e.getMessage().startsWith("clusterSize"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> FocClientConfig.of("nohost", "v", CS, 1));
         assertTrue(e.getMessage().startsWith("hostPort"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> FocClientConfig.of("127.0.0.1:1", "v", 65536, 1)
+                .withBatching(4096, 4, 1L << 40));
+        assertTrue(e.getMessage().startsWith("maxBatchEntries"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> FocMode.parse("fast"));
         assertTrue(e.getMessage().startsWith("foc mode"), e.getMessage());
         FocClient c = client(1);
