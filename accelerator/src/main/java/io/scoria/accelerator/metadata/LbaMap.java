@@ -52,8 +52,8 @@ public final class LbaMap implements AutoCloseable {
 
     /** Fills {@code out}; a cluster without data gets location 0 and fingerprint 0. */
     public void get(long lba, LbaEntry out) {
-        LbaGroup g = scratch.get();
-        if (map.getUsing(lba >>> LbaGroup.SHIFT, g) == null) {
+        LbaGroup g = map.getUsing(lba >>> LbaGroup.SHIFT, scratch.get());
+        if (g == null) {
             out.location = 0;
             out.fpHi = 0;
             out.fpLo = 0;
@@ -70,11 +70,12 @@ public final class LbaMap implements AutoCloseable {
     /** Sets one LBA; {@code location == 0} removes its data. Caller serialises puts. */
     public void put(long lba, long location, long fpHi, long fpLo, int crc) {
         Long key = lba >>> LbaGroup.SHIFT;
-        LbaGroup g = writeScratch;
-        if (map.getUsing(key, g) == null) {
+        LbaGroup g = map.getUsing(key, writeScratch);
+        if (g == null) {
             if (location == 0) {
                 return;
             }
+            g = writeScratch;
             g.clear();
         }
         int i = (int) (lba & (LbaGroup.SIZE - 1));

@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,47 +45,85 @@ final class History {
         return chain;
     }
 
-    /** Replays the ancestors of {@code m} (not m's own TLogs) into {@code map}. */
-    static void replayAncestors(VolumeContext ctx, LbaMap map, VolumeManifest m) {
-        if (m.parent() != null) {
-            VolumeManifest p = ctx.manifestOf(m.parent().namespace());
-            replay(ctx, map, p, 1, m.parent().snapshot());
-        }
+    /** A TLog to replay: its bytes and the depth its locations move to. */
+    record Source(String namespace, long tlog, int depth, ByteBuffer content) {
     }
 
     /**
-     * Replays {@code m}'s ancestors and then its TLogs (all of them when {@code throughSnapshot}
-     * is null) with locations moved {@code depth} levels down.
+     * Loads (local copy, else backend) every TLog that {@link #apply} needs to rebuild the map
+     * of {@code m}: ancestors up to their snapshots, then {@code m}'s own TLogs (all of them when
+     * {@code throughSnapshot} is null). Changes nothing but local TLog copies, so a failure
+     * (backend down) leaves the volume as it was.
      */
-    static void replay(VolumeContext ctx, LbaMap map, VolumeManifest m, int depth, String throughSnapshot) {
+    static List<Source> collect(VolumeContext ctx, VolumeManifest m, int depth, String throughSnapshot) {
+        List<Source> out = new ArrayList<>();
+        collect(ctx, m, depth, throughSnapshot, out);
+        return out;
+    }
+
+    private static void collect(VolumeContext ctx, VolumeManifest m, int depth, String throughSnapshot, List<Source> out) {
         if (m.parent() != null) {
             VolumeManifest p = ctx.manifestOf(m.parent().namespace());
-            replay(ctx, map, p, depth + 1, m.parent().snapshot());
+            collect(ctx, p, depth + 1, m.parent().snapshot(), out);
         }
         List<Long> tlogs = throughSnapshot == null ? m.allTlogs() : m.tlogsThrough(throughSnapshot);
         for (long t : tlogs) {
-            replayTlog(ctx, map, m.config().namespace(), t, depth);
+            out.add(new Source(m.config().namespace(), t, depth, load(ctx, m.config().namespace(), t)));
         }
     }
 
-    static void replayTlog(VolumeContext ctx, LbaMap map, String namespace, long tlog, int depth) {
-        TLogVisitor v = (lba, loc, hi, lo, crc) -> map.put(lba, ClusterLocation.deeper(loc, depth), hi, lo, crc);
-        Path local = tlogFile(ctx.volumeDir(namespace), tlog);
-        String what = namespace + "/" + NamespaceLayout.tlogKey(tlog);
+    /** Replays what {@link #collect} loaded into {@code map}. */
+    static void apply(LbaMap map, List<Source> sources) {
+        for (Source s : sources) {
+            int depth = s.depth();
+            TLogVisitor v = (lba, loc, hi, lo, crc) -> map.put(lba, ClusterLocation.deeper(loc, depth), hi, lo, crc);
+            TLogReader.replaySealed(s.content(), s.namespace() + "/" + NamespaceLayout.tlogKey(s.tlog()), v);
+        }
+    }
+
+    static void replay(VolumeContext ctx, LbaMap map, VolumeManifest m, int depth, String throughSnapshot) {
+        apply(map, collect(ctx, m, depth, throughSnapshot));
+    }
+
+    /**
+     * The sealed TLog's bytes: the local copy, else a backend download, which is kept as a
+     * local copy when this node holds the volume.
+     */
+    static ByteBuffer load(VolumeContext ctx, String namespace, long tlog) {
+        Path vdir = ctx.volumeDir(namespace);
+        Path local = tlogFile(vdir, tlog);
         if (Files.exists(local)) {
             try (FileChannel ch = FileChannel.open(local, StandardOpenOption.READ)) {
-                TLogReader.replaySealed(ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()), what, v);
-                return;
+                return ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + local, e);
             }
         }
+        String what = namespace + "/" + NamespaceLayout.tlogKey(tlog);
         ByteBuffer buf;
         try {
             buf = ctx.store().get(namespace, NamespaceLayout.tlogKey(tlog));
         } catch (RuntimeException e) {
             throw new VolumeException("cannot fetch TLog " + what + " from " + ctx.store().name() + ": " + e.getMessage(), e);
         }
-        TLogReader.replaySealed(buf, what, v);
+        TLogReader.replaySealed(buf, what, null);
+        if (Files.exists(vdir.resolve("volume.json")) || Files.isDirectory(vdir.resolve("tlogs"))) {
+            Path tmp = local.resolveSibling(local.getFileName() + ".tmp");
+            try {
+                Files.createDirectories(local.getParent());
+                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                        StandardOpenOption.WRITE)) {
+                    ByteBuffer d = buf.duplicate();
+                    while (d.hasRemaining()) {
+                        ch.write(d);
+                    }
+                    ch.force(true);
+                }
+                Files.move(tmp, local, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot keep a local copy of " + what + " in " + local, e);
+            }
+        }
+        return buf;
     }
 }

@@ -53,11 +53,15 @@ public final class LocalVolume implements Volume {
     private static final class Scratch {
         final LbaEntry entry = new LbaEntry();
         final ByteBuffer cluster;
+        final ByteBuffer head;
+        final ByteBuffer tail;
         final long[] fp = new long[2];
         final CRC32C crc = new CRC32C();
 
         Scratch(int clusterSize) {
             cluster = ByteBuffer.allocateDirect(clusterSize);
+            head = ByteBuffer.allocateDirect(clusterSize);
+            tail = ByteBuffer.allocateDirect(clusterSize);
         }
     }
 
@@ -213,8 +217,17 @@ public final class LocalVolume implements Volume {
             append.lock();
             try {
                 Scratch s = writeScratch;
-                long pos = offset;
                 long end = offset + length;
+                long firstLba = offset / clusterSize;
+                long lastLba = length == 0 ? firstLba : (end - 1) / clusterSize;
+                // read the partial head and tail clusters first, so a failing read changes nothing
+                if (length > 0 && (offset % clusterSize != 0 || (firstLba == lastLba && end % clusterSize != 0))) {
+                    readCluster(firstLba, scratch.get(), s.head.clear());
+                }
+                if (lastLba != firstLba && end % clusterSize != 0) {
+                    readCluster(lastLba, scratch.get(), s.tail.clear());
+                }
+                long pos = offset;
                 int srcPos = src == null ? 0 : src.position();
                 while (pos < end) {
                     long lba = pos / clusterSize;
@@ -225,7 +238,7 @@ public final class LocalVolume implements Volume {
                     } else {
                         ByteBuffer c = s.cluster.clear();
                         if (n != clusterSize) {
-                            readCluster(lba, scratch.get(), c);
+                            c.put((lba == firstLba ? s.head : s.tail).clear());
                             c.clear().position(in);
                         }
                         if (src == null) {

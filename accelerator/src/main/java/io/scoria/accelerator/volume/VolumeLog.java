@@ -104,15 +104,22 @@ final class VolumeLog {
             nextSco = Math.max(nextSco, localMaxSco(ctx, namespace) + 1);
             m = m.withCounters(nextSco, nextTlog, m.nextSnapshotId());
             VolumeLog v = new VolumeLog(ctx, m, openMap(dir, m, true));
-            v.publishedGeneration = m.generation();
-            v.uploadedThrough = m.allTlogs().stream().mapToLong(Long::longValue).max().orElse(0);
-            v.chain = History.chain(ctx, m);
-            History.replay(ctx, v.map, m, 0, null);
-            v.writeState();
-            v.writeManifest(m);
-            v.tlog = TLogWriter.create(History.tlogFile(dir, m.nextTlogNumber()), m.nextTlogNumber(), v.tlogCapacity,
-                    m.config().clusterSize());
-            return v;
+            try {
+                v.publishedGeneration = m.generation();
+                v.uploadedThrough = m.allTlogs().stream().mapToLong(Long::longValue).max().orElse(0);
+                v.chain = History.chain(ctx, m);
+                History.replay(ctx, v.map, m, 0, null);
+                v.writeState();
+                v.writeManifest(m);
+                v.tlog = TLogWriter.create(History.tlogFile(dir, m.nextTlogNumber()), m.nextTlogNumber(), v.tlogCapacity,
+                        m.config().clusterSize());
+                return v;
+            } catch (RuntimeException e) {
+                v.map.close();
+                // the volume directory is incomplete: remove the manifest so the next open rebuilds again
+                Files.deleteIfExists(dir.resolve(MANIFEST));
+                throw e;
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot rebuild volume in " + dir, e);
         }
@@ -174,6 +181,29 @@ final class VolumeLog {
             }
             boolean fresh = !clean || !Files.exists(dir.resolve("lba.map"));
             VolumeLog v = new VolumeLog(ctx, m, openMap(dir, m, fresh));
+            try {
+                return v.finishRestart(m, fresh, r, cur, n, unsealed, state);
+            } catch (RuntimeException e) {
+                v.map.close();
+                if (v.tlog != null) {
+                    v.tlog.close();
+                }
+                if (v.sco != null) {
+                    v.sco.close();
+                }
+                throw e;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot restart volume in " + dir, e);
+        }
+    }
+
+    private VolumeLog finishRestart(VolumeManifest m, boolean fresh, TLogReader.Result r, Path cur, long n,
+                                    Map<Long, Integer> unsealed, long[] state) throws IOException {
+        {
+            VolumeLog v = this;
+            Path dir = this.dir;
+            VolumeContext ctx = this.ctx;
             v.uploadedThrough = state[0];
             v.publishedGeneration = state[1];
             v.chain = History.chain(ctx, m);
@@ -208,8 +238,6 @@ final class VolumeLog {
                 v.enqueueSealedScos(cur);
             }
             return v;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot restart volume in " + dir, e);
         }
     }
 
@@ -356,14 +384,18 @@ final class VolumeLog {
                 break;
             }
         }
+        VolumeManifest next = manifest.withHistory(snaps, List.of());
+        List<History.Source> sources = History.collect(ctx, next, 0, null);
         discard(keep);
-        rebuildFrom(manifest.withHistory(snaps, List.of()));
+        rebuildFrom(next, sources);
     }
 
     /** Discards all own data of a clone. */
     void reset() {
+        VolumeManifest next = manifest.withHistory(List.of(), List.of());
+        List<History.Source> sources = History.collect(ctx, next, 0, null);
         discard(List.of());
-        rebuildFrom(manifest.withHistory(List.of(), List.of()));
+        rebuildFrom(next, sources);
     }
 
     void makeTemplate() {
@@ -426,9 +458,9 @@ final class VolumeLog {
         });
     }
 
-    private void rebuildFrom(VolumeManifest m) {
+    private void rebuildFrom(VolumeManifest m, List<History.Source> sources) {
         map.clear();
-        History.replay(ctx, map, m, 0, null);
+        History.apply(map, sources);
         long n = m.nextTlogNumber();
         m = m.withCounters(m.nextScoNumber(), n + 1, m.nextSnapshotId());
         writeManifest(m);

@@ -51,4 +51,33 @@ class LbaMapTest {
             assertEquals(0, e.location);
         }
     }
+
+    @Test
+    void clearThenRewriteSurvivesReopen() {
+        Random rnd = new Random(7);
+        Map<Long, Long> model = new HashMap<>();
+        LbaEntry e = new LbaEntry();
+        for (int round = 0; round < 5; round++) {
+            try (LbaMap m = LbaMap.open(dir.resolve("m2"), 512, 512)) {
+                for (long lba = 0; lba < 512; lba++) {
+                    m.get(lba, e);
+                    assertEquals(model.getOrDefault(lba, 0L), e.location, "round " + round + " lba " + lba);
+                }
+                if (round % 2 == 1) {
+                    m.clear();
+                    model.clear();
+                }
+                for (int i = 0; i < 3000; i++) {
+                    long lba = rnd.nextInt(512);
+                    long loc = rnd.nextInt(3) == 0 ? 0 : (rnd.nextLong() | 1);
+                    m.put(lba, loc, 1, 2, 3);
+                    if (loc == 0) {
+                        model.remove(lba);
+                    } else {
+                        model.put(lba, loc);
+                    }
+                }
+            }
+        }
+    }
 }
