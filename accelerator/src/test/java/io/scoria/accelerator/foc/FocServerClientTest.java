@@ -133,6 +133,43 @@ class FocServerClientTest {
     }
 
     @Test
+    void concurrentWritesShareRoundTrips() throws Exception {
+        FocClient c = new FocClient(config(1).withBatching(256, 1, 1 << 26));
+        toClose.add(c);
+        int writers = 4;
+        int perWriter = 500;
+        List<CompletableFuture<Void>> last = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            int base = w * perWriter;
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            last.add(done);
+            Thread t = new Thread(() -> {
+                try {
+                    List<CompletableFuture<Void>> acks = new ArrayList<>();
+                    for (int i = 0; i < perWriter; i++) {
+                        acks.add(c.addAsync(base + i, 1, base + i, 1, data(base + i, 0), exec));
+                    }
+                    CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+                    done.complete(null);
+                } catch (Exception e) {
+                    done.completeExceptionally(e);
+                }
+            });
+            threads.add(t);
+            t.start();
+        }
+        CompletableFuture.allOf(last.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        long entries = (long) writers * perWriter;
+        assertEquals(entries, c.ackedSeq());
+        System.out.printf("FOC batching: %d entries in %d ADD frames (one frame in flight at a time)%n", entries,
+                c.addFramesSent());
+        assertTrue(c.addFramesSent() * 2 <= entries, "with one frame in flight, waiting writes share frames: "
+                + c.addFramesSent() + " frames for " + entries + " entries");
+        assertEquals(entries, replay(c).size());
+    }
+
+    @Test
     void laterWriteOfTheSameLbaWinsOnReplay() throws Exception {
         FocClient c = client(1);
         long seq = 0;

@@ -77,6 +77,7 @@ public final class FocClient implements AutoCloseable {
     private FocState lastNotified = FocState.DEGRADED;
     private Connection conn;
     private long ackedSeq;
+    private long addFramesSent;
     private int inFlight;
     private int resendOutstanding;
     private boolean sendScheduled;
@@ -156,6 +157,13 @@ public final class FocClient implements AutoCloseable {
         }
     }
 
+    /** ADD_ENTRIES frames sent so far (re-sends included): with {@link #ackedSeq()}, the batching achieved. */
+    public long addFramesSent() {
+        synchronized (lock) {
+            return addFramesSent;
+        }
+    }
+
     /** Bytes of entries kept for re-sending. */
     public long retainedBytes() {
         synchronized (lock) {
@@ -214,6 +222,12 @@ public final class FocClient implements AutoCloseable {
             }
             return waiters.add(seq, executor);
         }
+    }
+
+    /** {@link #append} then {@link #ackedAsync} of that entry. */
+    public CompletableFuture<Void> addAsync(long lba, long scoNumber, int offsetInSco, int scoVersion,
+                                            ByteBuffer cluster, Executor executor) {
+        return ackedAsync(append(lba, scoNumber, offsetInSco, scoVersion, cluster), executor);
     }
 
     /** Makes every appended entry durable on the server (fsync). */
@@ -363,6 +377,7 @@ public final class FocClient implements AutoCloseable {
                     c.channel.write(FocProtocol.finishWithBody(alloc, h, b.entries.retainedSlice()));
                     b.sentOn = c;
                     inFlight++;
+                    addFramesSent++;
                 } else {
                     Pending p = (Pending) sendQueue.poll();
                     p.deadline = System.nanoTime() + config.requestTimeout().toNanos();
