@@ -130,6 +130,41 @@ public final class StripeLayout {
         return p;
     }
 
+    /** Checks the CRCs of stored bytes that start at a chunk boundary, without copying. */
+    public static void verify(byte[] stored, int storedLength, String where) {
+        CRC32C crc = new CRC32C();
+        for (int o = 0; o < storedLength; ) {
+            int n = Math.min(CHUNK, storedLength - o - CRC);
+            if (n <= 0) {
+                throw new CorruptDataException(where + ": truncated at stored byte " + o);
+            }
+            crc.reset();
+            crc.update(stored, o, n);
+            int expected = ((stored[o + n] & 0xff) << 24) | ((stored[o + n + 1] & 0xff) << 16)
+                    | ((stored[o + n + 2] & 0xff) << 8) | (stored[o + n + 3] & 0xff);
+            if ((int) crc.getValue() != expected) {
+                throw new CorruptDataException(where + ": chunk at stored byte " + o + " fails its CRC32C");
+            }
+            o += n + CRC;
+        }
+    }
+
+    /**
+     * Copies payload bytes {@code [skip, skip + length)} of verified stored bytes (starting at a
+     * chunk boundary) to {@code dst} at absolute index {@code at}, leaving out the CRCs.
+     */
+    public static void copyPayload(byte[] stored, int skip, int length, java.nio.ByteBuffer dst, int at) {
+        int p = skip;
+        int done = 0;
+        while (done < length) {
+            int inChunk = p % CHUNK;
+            int n = Math.min(CHUNK - inChunk, length - done);
+            dst.put(at + done, stored, p / CHUNK * (CHUNK + CRC) + inChunk, n);
+            p += n;
+            done += n;
+        }
+    }
+
     public static int crc32c(byte[] b, int offset, int length) {
         CRC32C crc = new CRC32C();
         crc.update(b, offset, length);

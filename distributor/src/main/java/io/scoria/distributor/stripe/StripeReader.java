@@ -44,7 +44,8 @@ public final class StripeReader {
         }
     }
 
-    private record Result(int fragment, byte[] payload, BackendException error) {
+    /** {@code stored}: the verified stored bytes (payload with CRCs) of the piece's chunks. */
+    private record Result(int fragment, byte[] stored, BackendException error) {
     }
 
     /** One piece: payload range [chunkFrom, chunkTo) of every fragment, wanted [from, to) of {@code fragment}. */
@@ -60,6 +61,7 @@ public final class StripeReader {
         final LinkedBlockingQueue<Result> done = new LinkedBlockingQueue<>();
         final List<Future<?>> running = new ArrayList<>();
         final boolean[] launched;
+        /** Verified stored bytes (with CRCs) per fragment that answered. */
         final byte[][] got;
         final BackendException[] errors;
 
@@ -106,10 +108,9 @@ public final class StripeReader {
                 int storedLength = (int) StripeLayout.storedLength(chunkTo - chunkFrom);
                 byte[] stored = new byte[storedLength];
                 store.store().read(ns, key, storedFrom, ByteBuffer.wrap(stored));
-                byte[] payload = new byte[(int) (chunkTo - chunkFrom)];
-                StripeLayout.unframe(stored, storedLength, payload, 0, store.name() + ":" + ns + "/" + key);
+                StripeLayout.verify(stored, storedLength, store.name() + ":" + ns + "/" + key);
                 cluster.latency().record(System.nanoTime() - t0);
-                return new Result(f, payload, null);
+                return new Result(f, stored, null);
             } catch (BackendException e) {
                 return new Result(f, null, e);
             } catch (IllegalArgumentException e) {
@@ -169,7 +170,7 @@ public final class StripeReader {
         try {
             while (true) {
                 if (p.got[p.fragment] != null) {
-                    dst.put(dst.position() + p.dstOffset, p.got[p.fragment], p.skip, p.length);
+                    StripeLayout.copyPayload(p.got[p.fragment], p.skip, p.length, dst, dst.position() + p.dstOffset);
                     return;
                 }
                 if (ok >= x) {
@@ -196,8 +197,8 @@ public final class StripeReader {
                     continue;
                 }
                 inFlight--;
-                if (r.payload() != null) {
-                    p.got[r.fragment()] = r.payload();
+                if (r.stored() != null) {
+                    p.got[r.fragment()] = r.stored();
                     ok++;
                 } else {
                     p.errors[r.fragment()] = r.error();
@@ -231,7 +232,9 @@ public final class StripeReader {
         int used = 0;
         for (int f = 0; f < y; f++) {
             if (p.got[f] != null && used < p.m.dataFragments()) {
-                fragments[f] = ByteBuffer.wrap(p.got[f]);
+                byte[] payload = new byte[(int) (p.chunkTo - p.chunkFrom)];
+                StripeLayout.unframe(p.got[f], p.got[f].length, payload, 0, "fragment " + f);
+                fragments[f] = ByteBuffer.wrap(payload);
                 present[f] = true;
                 used++;
             }
