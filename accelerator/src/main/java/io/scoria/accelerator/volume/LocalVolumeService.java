@@ -283,7 +283,8 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         VolumeManifest m = VolumeManifest.create(cloneName, new VolumeManifest.Config(pc.sizeBytes(), pc.clusterSize(), pc.scoSize(), cloneName))
                 .withParent(new VolumeManifest.Parent(pc.namespace(), p.name(), snap.name(), snap.id()));
         VolumeInfo info = createNamespace(m);
-        open(cloneName);
+        VolumeManifest created = registry.get(cloneName);
+        open.computeIfAbsent(cloneName, n -> new LocalVolume(this, VolumeLog.openNew(this, created), config.cacheMode()));
         return info;
     }
 

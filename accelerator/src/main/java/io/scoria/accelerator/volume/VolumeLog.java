@@ -75,7 +75,12 @@ final class VolumeLog {
     static VolumeLog open(VolumeContext ctx, String namespace) {
         Path dir = ctx.volumeDir(namespace);
         var local = ManifestStore.readLocal(dir.resolve(MANIFEST));
-        return local.isPresent() ? restart(ctx, local.get()) : rebuild(ctx, namespace);
+        return local.isPresent() ? restart(ctx, local.get()) : rebuild(ctx, namespace, null);
+    }
+
+    /** Opens a namespace this node just created with manifest {@code fresh}: no backend reads at all. */
+    static VolumeLog openNew(VolumeContext ctx, VolumeManifest fresh) {
+        return rebuild(ctx, fresh.config().namespace(), fresh);
     }
 
     private static LbaMap openMap(Path dir, VolumeManifest m, boolean fresh) throws IOException {
@@ -86,20 +91,22 @@ final class VolumeLog {
         return LbaMap.open(f, m.config().clusters(), Math.min(m.config().clusters(), 1L << 20));
     }
 
-    private static VolumeLog rebuild(VolumeContext ctx, String namespace) {
-        VolumeManifest m = ctx.manifests().readLatest(namespace)
+    private static VolumeLog rebuild(VolumeContext ctx, String namespace, VolumeManifest fresh) {
+        VolumeManifest m = fresh != null ? fresh : ctx.manifests().readLatest(namespace)
                 .orElseThrow(() -> new VolumeNotFoundException("no volume manifest in namespace '" + namespace + "' on "
                         + ctx.store().name()));
         Path dir = ctx.volumeDir(namespace);
         try {
             Files.createDirectories(dir.resolve("tlogs"));
             long nextSco = m.nextScoNumber();
-            for (ObjectInfo o : ctx.store().listAll(namespace, NamespaceLayout.SCO_PREFIX)) {
-                nextSco = Math.max(nextSco, NamespaceLayout.scoNumber(o.key()) + 1);
-            }
             long nextTlog = m.nextTlogNumber();
-            for (ObjectInfo o : ctx.store().listAll(namespace, NamespaceLayout.TLOG_PREFIX)) {
-                nextTlog = Math.max(nextTlog, NamespaceLayout.tlogNumber(o.key()) + 1);
+            if (fresh == null) {
+                for (ObjectInfo o : ctx.store().listAll(namespace, NamespaceLayout.SCO_PREFIX)) {
+                    nextSco = Math.max(nextSco, NamespaceLayout.scoNumber(o.key()) + 1);
+                }
+                for (ObjectInfo o : ctx.store().listAll(namespace, NamespaceLayout.TLOG_PREFIX)) {
+                    nextTlog = Math.max(nextTlog, NamespaceLayout.tlogNumber(o.key()) + 1);
+                }
             }
             nextSco = Math.max(nextSco, localMaxSco(ctx, namespace) + 1);
             m = m.withCounters(nextSco, nextTlog, m.nextSnapshotId());

@@ -66,7 +66,15 @@ public final class ManifestStore {
 
     /** The newest manifest of the namespace, or empty when it has none. */
     public Optional<VolumeManifest> readLatest(String namespace) {
-        List<ObjectInfo> all = store.listAll(namespace, NamespaceLayout.MANIFEST_PREFIX);
+        List<ObjectInfo> all;
+        try {
+            all = store.listAll(namespace, NamespaceLayout.MANIFEST_PREFIX);
+        } catch (io.scoria.backend.NotFoundException e) {
+            if (!store.namespaceExists(namespace)) {
+                return Optional.empty();
+            }
+            throw e;
+        }
         for (int i = all.size() - 1; i >= 0; i--) {
             String key = all.get(i).key();
             long gen;

@@ -1,0 +1,109 @@
+package io.scoria.accelerator.volume;
+
+import io.scoria.accelerator.ReadOnlyVolumeException;
+import io.scoria.accelerator.Volume;
+import io.scoria.accelerator.VolumeConflictException;
+import io.scoria.accelerator.VolumeNotFoundException;
+import io.scoria.accelerator.VolumeSpec;
+import io.scoria.backend.testing.FaultInjectingStore;
+import io.scoria.backend.testing.InMemoryObjectStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class BadInputTest {
+    @TempDir
+    Path tmp;
+
+    private static byte[] content(Volume v) {
+        ByteBuffer b = ByteBuffer.allocate((int) v.size());
+        v.read(0, b);
+        return b.array();
+    }
+
+    @Test
+    void badCallsFailClearlyAndChangeNothing() {
+        try (LocalVolumeService svc = new LocalVolumeService(new InMemoryObjectStore(), EngineConfig.defaults(tmp))) {
+            svc.create("vol", VolumeSpec.ofSize(1 << 20));
+            Volume v = svc.open("vol");
+            byte[] data = new byte[8192];
+            Arrays.fill(data, (byte) 7);
+            v.write(4096, ByteBuffer.wrap(data), false);
+            v.snapshot("s1");
+            byte[] before = content(v);
+
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> v.write((1 << 20) - 100, ByteBuffer.wrap(data), false));
+            assertTrue(e.getMessage().contains("passes the end"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> v.read(-1, ByteBuffer.allocate(10)));
+            assertTrue(e.getMessage().contains("offset"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> v.trim(0, -5));
+            assertTrue(e.getMessage().contains("length"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> v.writeZeroes(1 << 20, 1, false));
+            assertThrows(IllegalArgumentException.class, () -> v.read(0, ByteBuffer.allocate(Volume.MAX_IO_BYTES + 1)));
+            VolumeNotFoundException nf = assertThrows(VolumeNotFoundException.class, () -> v.rollback("missing"));
+            assertTrue(nf.getMessage().contains("missing"), nf.getMessage());
+            assertThrows(VolumeNotFoundException.class, () -> v.deleteSnapshot("missing"));
+            assertThrows(VolumeConflictException.class, () -> v.snapshot("s1"));
+            nf = assertThrows(VolumeNotFoundException.class, () -> svc.clone("vol", "missing", "copy"));
+            assertTrue(nf.getMessage().contains("missing"), nf.getMessage());
+            assertTrue(svc.info("copy").isEmpty());
+            assertThrows(VolumeNotFoundException.class, () -> svc.clone("nosuch", null, "copy"));
+            assertThrows(VolumeNotFoundException.class, () -> svc.open("nosuch"));
+            assertThrows(IllegalArgumentException.class, () -> svc.create("A b", VolumeSpec.ofSize(1 << 20)));
+            assertThrows(VolumeConflictException.class, () -> svc.create("vol", VolumeSpec.ofSize(1 << 20)));
+            assertThrows(VolumeConflictException.class, () -> svc.resetToParent("vol"));
+            assertArrayEquals(before, content(v));
+            assertEquals(1, v.listSnapshots().size());
+
+            svc.makeTemplate("vol");
+            ReadOnlyVolumeException ro = assertThrows(ReadOnlyVolumeException.class, () -> v.write(0, ByteBuffer.wrap(data), false));
+            assertTrue(ro.getMessage().contains("template"), ro.getMessage());
+            assertThrows(ReadOnlyVolumeException.class, () -> v.trim(0, 4096));
+            assertThrows(ReadOnlyVolumeException.class, () -> v.rollback("s1"));
+            assertArrayEquals(before, content(v));
+
+            svc.create("vol2", VolumeSpec.ofSize(1 << 20));
+            Volume v2 = svc.open("vol2");
+            svc.closeVolume("vol2");
+            VolumeConflictException closed = assertThrows(VolumeConflictException.class, () -> v2.write(0, ByteBuffer.wrap(data), false));
+            assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
+            assertArrayEquals(new byte[1 << 20], content(svc.open("vol2")));
+        }
+    }
+
+    @Test
+    void fullScoCacheThrottlesWritesUntilTheBackendIsBack() throws Exception {
+        FaultInjectingStore store = new FaultInjectingStore(new InMemoryObjectStore());
+        try (LocalVolumeService svc = new LocalVolumeService(store, EngineConfig.defaults(tmp).withScoCacheBytes(4L << 20)
+                .withRetry(Duration.ofMillis(5), Duration.ofMillis(20)))) {
+            svc.create("vol", new VolumeSpec(32 << 20, 4096, 1 << 20));
+            Volume v = svc.open("vol");
+            store.down(true);
+            byte[] data = new byte[16 << 20];
+            new java.util.Random(5).nextBytes(data);
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                for (int off = 0; off < data.length; off += 1 << 20) {
+                    v.write(off, ByteBuffer.wrap(data, off, 1 << 20), false);
+                }
+            });
+            assertThrows(TimeoutException.class, () -> writer.get(1, TimeUnit.SECONDS), "writes must wait, not fail");
+            assertFalse(writer.isCompletedExceptionally());
+            assertTrue(svc.scoCache().pinnedBytes() <= 4L << 20);
+            store.down(false);
+            writer.get(30, TimeUnit.SECONDS);
+            ByteBuffer b = ByteBuffer.allocate(data.length);
+            v.read(0, b);
+            assertArrayEquals(data, b.array());
+        }
+    }
+}
