@@ -11,7 +11,7 @@ import java.util.Set;
  * @param stores            at least {@code policy.totalFragments()} stores with unique names
  * @param policy            how new objects are written
  * @param hedgeDelay        after this long without an answer, a read also asks other fragments;
- *                          null (default) derives it from observed latency (2 x p95, 2 ms to 1 s)
+ *                          null (default) derives it from observed latency (2 x p95, 2 ms to 500 ms)
  * @param ioThreads         threads for fragment I/O (default 8 per store, at least 32)
  * @param manifestCacheSize manifests kept in memory so that a small read is a single GET
  *                          (default 100000)

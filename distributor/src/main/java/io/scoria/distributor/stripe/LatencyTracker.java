@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Recent latencies of successful fragment reads, and the hedge delay derived from them:
- * twice their 95th percentile, between 2 ms and 1 s; 50 ms until 32 reads were seen. Reads
+ * twice their 95th percentile, between 2 ms and 500 ms; 50 ms until 32 reads were seen. Reads
  * that were cancelled because others answered first are not recorded, so a slow store does
  * not drag the delay up. Thread-safe; recording does not allocate.
  */
@@ -15,7 +15,7 @@ public final class LatencyTracker {
     private static final int SAMPLES = 512;
     private static final long INITIAL_NANOS = 50_000_000L;
     private static final long MIN_NANOS = 2_000_000L;
-    private static final long MAX_NANOS = 1_000_000_000L;
+    private static final long MAX_NANOS = 500_000_000L;
 
     private final AtomicLongArray samples = new AtomicLongArray(SAMPLES);
     private final AtomicLong count = new AtomicLong();
