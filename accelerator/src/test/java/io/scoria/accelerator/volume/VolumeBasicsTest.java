@@ -143,4 +143,23 @@ class VolumeBasicsTest {
         svc.delete("gold");
         assertTrue(svc.list().isEmpty());
     }
+
+    @Test
+    void sixteenTebibyteVolumeOpensWithTheSameMapAsFourGibibytes() throws Exception {
+        svc.create("small", VolumeSpec.ofSize(4L << 30));
+        svc.create("huge", VolumeSpec.ofSize(16L << 40));
+        Volume small = svc.open("small");
+        Volume huge = svc.open("huge");
+        // the map is off-heap; its initial size stops growing with the volume at 4 GiB (1 Mi clusters) and
+        // then grows only with written clusters
+        long smallMap = java.nio.file.Files.size(dir.resolve("volumes/small/lba.map"));
+        long hugeMap = java.nio.file.Files.size(dir.resolve("volumes/huge/lba.map"));
+        assertEquals(smallMap, hugeMap);
+        byte[] a = random(new Random(9), 4096);
+        huge.write((16L << 40) - 4096, ByteBuffer.wrap(a), true);
+        assertArrayEquals(a, read(huge, (16L << 40) - 4096, 4096));
+        assertArrayEquals(new byte[4096], read(huge, 8L << 40, 4096));
+        small.write(0, ByteBuffer.wrap(a), false);
+        assertArrayEquals(a, read(small, 0, 4096));
+    }
 }

@@ -1,0 +1,111 @@
+package io.scoria.benchmarks.volume;
+
+import io.scoria.accelerator.Volume;
+import io.scoria.accelerator.VolumeSpec;
+import io.scoria.accelerator.volume.EngineConfig;
+import io.scoria.accelerator.volume.LocalVolumeService;
+import io.scoria.backend.fs.FsObjectStore;
+import io.scoria.backend.fs.FsStoreConfig;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * 4 KiB random reads, one thread, of a volume whose clusters are all in the cluster cache
+ * (LBA map → cache by fingerprint → copy), versus the peer {@code FileChannel.read} of the
+ * same offsets of a plain file that sits in the page cache.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Threads(1)
+@Fork(value = 1, jvmArgsAppend = {"--add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED",
+        "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+        "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED",
+        "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED",
+        "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
+        "--add-opens=java.base/java.util=ALL-UNNAMED", "-Dchronicle.analytics.disable=true"})
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 3, time = 3)
+public class ClusterCacheReadBenchmark {
+    @Param({"16384"})
+    public int clusters;
+
+    private Path dir;
+    private LocalVolumeService service;
+    private Volume volume;
+    private FileChannel peer;
+    private final ByteBuffer dst = ByteBuffer.allocateDirect(4096);
+    private final SplittableRandom random = new SplittableRandom(42);
+
+    @Setup(Level.Trial)
+    public void setUp() throws IOException {
+        dir = Files.createTempDirectory("scoria-bench-read");
+        FsObjectStore store = new FsObjectStore(new FsStoreConfig(dir.resolve("backend")));
+        service = new LocalVolumeService(store, EngineConfig.defaults(dir.resolve("flash"))
+                .withScoCacheBytes(1L << 30).withClusterCacheBytes(2L * clusters * 4096));
+        service.create("bench", VolumeSpec.ofSize((long) clusters * 4096));
+        volume = service.open("bench");
+        peer = FileChannel.open(dir.resolve("peer.img"), StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        java.util.Random r = new java.util.Random(1);
+        byte[] data = new byte[1 << 20];
+        for (long off = 0; off < (long) clusters * 4096; off += data.length) {
+            r.nextBytes(data);
+            volume.write(off, ByteBuffer.wrap(data), false);
+            peer.write(ByteBuffer.wrap(data), off);
+        }
+        if (service.clusterCache().stats().occupied() != clusters) {
+            throw new IllegalStateException("cache does not hold every cluster: " + service.clusterCache().stats());
+        }
+    }
+
+    @Benchmark
+    public int volumeReadCached() {
+        dst.clear();
+        volume.read(random.nextLong(clusters) * 4096, dst);
+        return dst.get(0);
+    }
+
+    @Benchmark
+    public int fileChannelRead() throws IOException {
+        dst.clear();
+        return peer.read(dst, random.nextLong(clusters) * 4096);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws IOException {
+        long hits = service.clusterCache().stats().hits();
+        peer.close();
+        service.close();
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+        if (hits == 0) {
+            throw new IllegalStateException("no cluster cache hits: the benchmark did not measure the cache");
+        }
+    }
+}

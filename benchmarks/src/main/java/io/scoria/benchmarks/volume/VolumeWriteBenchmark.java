@@ -1,0 +1,112 @@
+package io.scoria.benchmarks.volume;
+
+import io.scoria.accelerator.CacheMode;
+import io.scoria.accelerator.Volume;
+import io.scoria.accelerator.VolumeSpec;
+import io.scoria.accelerator.volume.EngineConfig;
+import io.scoria.accelerator.volume.LocalVolumeService;
+import io.scoria.backend.fs.FsObjectStore;
+import io.scoria.backend.fs.FsStoreConfig;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * 4 KiB random writes, one thread: through the {@link Volume} API (fingerprint, SCO append,
+ * TLog, LBA map, cluster cache insert, background upload to an fs backend on a tmp dir) versus
+ * the peer {@code FileChannel.write} of the same clusters at the same random offsets of a
+ * plain file. Every cluster is unique (a counter in its first 8 bytes), so dedup never helps.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Threads(1)
+@Fork(value = 1, jvmArgsAppend = {"--add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED",
+        "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+        "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED",
+        "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED",
+        "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
+        "--add-opens=java.base/java.util=ALL-UNNAMED", "-Dchronicle.analytics.disable=true"})
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 3, time = 3)
+public class VolumeWriteBenchmark {
+    @Param({"4096"})
+    public int clusterSize;
+
+    @Param({"1073741824"})
+    public long volumeBytes;
+
+    private Path dir;
+    private LocalVolumeService service;
+    private Volume volume;
+    private FileChannel peer;
+    private final ByteBuffer cluster = ByteBuffer.allocateDirect(4096);
+    private final SplittableRandom random = new SplittableRandom(42);
+    private long counter;
+    private long clusters;
+
+    @Setup(Level.Trial)
+    public void setUp() throws IOException {
+        dir = Files.createTempDirectory("scoria-bench-write");
+        FsObjectStore store = new FsObjectStore(new FsStoreConfig(dir.resolve("backend")));
+        service = new LocalVolumeService(store, EngineConfig.defaults(dir.resolve("flash"))
+                .withScoCacheBytes(8L << 30).withClusterCacheBytes(256L << 20).withCacheMode(CacheMode.CACHE_ON_WRITE));
+        service.create("bench", new VolumeSpec(volumeBytes, clusterSize, 4 << 20));
+        volume = service.open("bench");
+        peer = FileChannel.open(dir.resolve("peer.img"), StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        peer.truncate(volumeBytes);
+        clusters = volumeBytes / clusterSize;
+        byte[] fill = new byte[clusterSize];
+        new java.util.Random(7).nextBytes(fill);
+        cluster.put(fill).flip();
+    }
+
+    private long nextOffset() {
+        cluster.putLong(0, ++counter);
+        return random.nextLong(clusters) * clusterSize;
+    }
+
+    @Benchmark
+    public void volumeWrite() {
+        volume.write(nextOffset(), cluster, false);
+    }
+
+    @Benchmark
+    public int fileChannelWrite() throws IOException {
+        long off = nextOffset();
+        return peer.write(cluster.duplicate(), off);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws IOException {
+        peer.close();
+        service.close();
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
