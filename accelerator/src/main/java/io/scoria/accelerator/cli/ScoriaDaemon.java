@@ -25,9 +25,14 @@ public final class ScoriaDaemon implements AutoCloseable {
 
     /** Starts serving {@code volumes} (now owned by the daemon) as {@code config} says. */
     public ScoriaDaemon(ScoriaConfig config, VolumeService volumes) {
+        this(config, volumes, ScoriaMetrics.newRegistry());
+    }
+
+    /** As above, publishing metrics (with any the engine registered) in {@code registry}. */
+    public ScoriaDaemon(ScoriaConfig config, VolumeService volumes, PrometheusMeterRegistry registry) {
         Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(registry, "registry");
         this.volumes = Objects.requireNonNull(volumes, "volumes");
-        PrometheusMeterRegistry registry = ScoriaMetrics.newRegistry();
         NbdServer n = null;
         try {
             n = new NbdServer(config.nbdServerConfig(), volumes, registry);

@@ -2,6 +2,7 @@ package io.scoria.accelerator.cli;
 
 import io.scoria.accelerator.config.ConfigLoader;
 import io.scoria.accelerator.config.ScoriaConfig;
+import io.scoria.accelerator.metrics.ScoriaMetrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -29,7 +30,8 @@ final class ServeCommand implements Runnable {
             throw new UncheckedIOException("cannot create dataDir " + cfg.dataDir() + ": " + e.getMessage(), e);
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        ScoriaDaemon daemon = new ScoriaDaemon(cfg, VolumeServices.open(cfg));
+        var registry = ScoriaMetrics.newRegistry();
+        ScoriaDaemon daemon = new ScoriaDaemon(cfg, VolumeServices.open(cfg, registry), registry);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             daemon.close();
             stopped.countDown();

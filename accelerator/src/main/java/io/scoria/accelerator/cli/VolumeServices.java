@@ -4,7 +4,9 @@ import io.scoria.accelerator.Volume;
 import io.scoria.accelerator.VolumeInfo;
 import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.VolumeSpec;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.scoria.accelerator.config.ScoriaConfig;
+import io.scoria.accelerator.metrics.EngineMetrics;
 import io.scoria.accelerator.volume.EngineConfig;
 import io.scoria.accelerator.volume.LocalVolumeService;
 import io.scoria.backend.ObjectStore;
@@ -27,13 +29,15 @@ final class VolumeServices {
     private VolumeServices() {
     }
 
-    static VolumeService open(ScoriaConfig config) {
+    static VolumeService open(ScoriaConfig config, MeterRegistry registry) {
         ObjectStore store = backend(config);
         try {
             EngineConfig engine = EngineConfig.defaults(config.flashDir())
                     .withScoCacheBytes(config.cache().scoCacheBytes())
                     .withClusterCacheBytes(config.cache().clusterCacheBytes());
-            return new StoreClosing(new LocalVolumeService(store, engine), store);
+            LocalVolumeService service = new LocalVolumeService(store, engine);
+            EngineMetrics.bind(registry, service);
+            return new StoreClosing(service, store);
         } catch (RuntimeException e) {
             store.close();
             throw e;

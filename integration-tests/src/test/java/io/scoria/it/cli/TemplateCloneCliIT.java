@@ -121,5 +121,21 @@ class TemplateCloneCliIT {
         ok("clone", "reset", "desk-4");
         qemuIo("desk-4", "read -P 0x5a 0 8M");
         qemuIo("desk-5", "read -P " + (0x80 + 5) + " 4M 64k");
+
+        // Prometheus metrics of the frontend and the engine on the management port
+        var http = java.net.http.HttpClient.newHttpClient();
+        String metrics = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + apiPort + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        var writes = java.util.regex.Pattern.compile(
+                "scoria_nbd_requests_seconds_count\\{op=\"write\",service=\"scoria\"\\} (\\S+)").matcher(metrics);
+        assertTrue(writes.find(), metrics);
+        // 2 writes to golden (8M and 1M, each one NBD request under the 32 MiB maximum) + 1 per clone
+        assertEquals(12.0, Double.parseDouble(writes.group(1)), "NBD WRITE requests counted");
+        for (String name : List.of("scoria_nbd_requests_seconds_bucket", "scoria_cluster_cache_hit_ratio",
+                "scoria_cluster_cache_hits_total", "scoria_sco_backlog_bytes", "scoria_backend_errors_total",
+                "scoria_backend_written_bytes_total")) {
+            assertTrue(metrics.contains(name), name + " missing from /metrics");
+        }
     }
 }

@@ -1,0 +1,49 @@
+package io.scoria.accelerator.metrics;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.scoria.accelerator.dedup.CacheStats;
+import io.scoria.accelerator.volume.LocalVolumeService;
+import io.scoria.backend.AbstractObjectStore;
+import io.scoria.backend.StoreMetrics;
+
+/**
+ * Exposes the volume engine's counters as meters, read at scrape time: cluster cache hits,
+ * misses and hit ratio, SCO cache use and SCO backlog (bytes not yet on the backend), and the
+ * backend's operations, bytes and errors.
+ */
+public final class EngineMetrics {
+    private EngineMetrics() {
+    }
+
+    public static void bind(MeterRegistry registry, LocalVolumeService engine) {
+        FunctionCounter.builder("scoria.cluster.cache.hits", engine, e -> e.clusterCache().stats().hits())
+                .register(registry);
+        FunctionCounter.builder("scoria.cluster.cache.misses", engine, e -> e.clusterCache().stats().misses())
+                .register(registry);
+        Gauge.builder("scoria.cluster.cache.hit.ratio", engine, e -> {
+            CacheStats s = e.clusterCache().stats();
+            long total = s.hits() + s.misses();
+            return total == 0 ? Double.NaN : (double) s.hits() / total;
+        }).description("cluster cache hits / (hits + misses) since start").register(registry);
+        Gauge.builder("scoria.cluster.cache.occupied.slots", engine, e -> e.clusterCache().stats().occupied())
+                .register(registry);
+        Gauge.builder("scoria.sco.cache.used", engine, e -> e.scoCache().usedBytes()).baseUnit("bytes")
+                .register(registry);
+        Gauge.builder("scoria.sco.backlog", engine, e -> e.scoCache().pinnedBytes()).baseUnit("bytes")
+                .description("SCO bytes on local flash not yet on the backend").register(registry);
+        if (engine.store() instanceof AbstractObjectStore store) {
+            StoreMetrics m = store.metrics();
+            String name = store.name();
+            FunctionCounter.builder("scoria.backend.errors", m, StoreMetrics::errors).tag("store", name)
+                    .register(registry);
+            FunctionCounter.builder("scoria.backend.puts", m, StoreMetrics::puts).tag("store", name).register(registry);
+            FunctionCounter.builder("scoria.backend.gets", m, StoreMetrics::gets).tag("store", name).register(registry);
+            FunctionCounter.builder("scoria.backend.written", m, StoreMetrics::bytesWritten).baseUnit("bytes")
+                    .tag("store", name).register(registry);
+            FunctionCounter.builder("scoria.backend.read", m, StoreMetrics::bytesRead).baseUnit("bytes")
+                    .tag("store", name).register(registry);
+        }
+    }
+}
