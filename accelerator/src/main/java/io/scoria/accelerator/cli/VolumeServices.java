@@ -10,13 +10,8 @@ import io.scoria.accelerator.metrics.EngineMetrics;
 import io.scoria.accelerator.volume.EngineConfig;
 import io.scoria.accelerator.volume.LocalVolumeService;
 import io.scoria.backend.ObjectStore;
-import io.scoria.backend.fs.FsObjectStore;
-import io.scoria.backend.fs.FsStoreConfig;
-import io.scoria.backend.s3.S3ObjectStore;
-import io.scoria.backend.s3.S3StoreConfig;
 
-import java.net.URI;
-import java.time.Duration;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
@@ -44,15 +39,9 @@ final class VolumeServices {
         }
     }
 
+    /** Opens the configured backend; relative fs roots are relative to the working directory. */
     static ObjectStore backend(ScoriaConfig config) {
-        ScoriaConfig.Backend b = config.backend();
-        return switch (b.type()) {
-            case "fs" -> new FsObjectStore(new FsStoreConfig(config.fsBackendRoot()));
-            case "s3" -> new S3ObjectStore(new S3StoreConfig(URI.create(b.s3().endpoint()), b.s3().region(),
-                    b.s3().pathStyle(), b.s3().accessKey(), b.s3().secretKey(), 16L << 20, 16L << 20, 4,
-                    Duration.ofSeconds(60), false, false));
-            default -> throw new IllegalArgumentException("backend.type: unsupported: " + b.type());
-        };
+        return config.backend().open(Path.of("").toAbsolutePath());
     }
 
     /** The engine, plus closing its backend store after it. */

@@ -3,12 +3,11 @@ package io.scoria.accelerator.config;
 import io.scoria.accelerator.VolumeSpec;
 import io.scoria.accelerator.nbd.ExportPolicy;
 import io.scoria.accelerator.nbd.NbdServerConfig;
+import io.scoria.distributor.config.BackendConfig;
 
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
 
 /**
  * Configuration of {@code scoria serve}: one immutable record per section, each validated in
@@ -23,30 +22,25 @@ import java.util.Set;
  *       defaultExport: {readOnly: false, tlsRequired: false, allowedClients: []},
  *       exports: {vm1: {allowedClients: [10.0.0.0/8]}}}
  * api: {host: 127.0.0.1, port: 8080}
- * backend: {type: fs, fs: {root: null}, s3: {endpoint: ..., region: us-east-1, pathStyle: true,
- *           accessKey: ..., secretKey: ...}}
+ * backend: {type: fs, fs: {root: ./scoria-data/backend}}   # or s3, swift, distributor: the shared
+ *                                                         # section of io.scoria.distributor.config.BackendConfig
  * cache: {clusterCache: 1GiB, scoCache: 2GiB}
  * volumes: {clusterSize: 4KiB, scoSize: 4MiB}
  * </pre>
  */
-public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, Backend backend, Cache cache, Volumes volumes) {
+public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend, Cache cache, Volumes volumes) {
 
     public ScoriaConfig {
         dataDir = dataDir != null ? dataDir : Path.of("scoria-data");
         nbd = nbd != null ? nbd : new Nbd(null, null, null, null, null, null, null, null);
         api = api != null ? api : new Api(null, null);
-        backend = backend != null ? backend : new Backend(null, null, null);
+        backend = backend != null ? backend : BackendConfig.fs(dataDir.resolve("backend"));
         cache = cache != null ? cache : new Cache(null, null);
         volumes = volumes != null ? volumes : new Volumes(null, null);
     }
 
     public static ScoriaConfig embeddedDefault() {
         return new ScoriaConfig(null, null, null, null, null, null);
-    }
-
-    /** Root of the fs backend: {@code backend.fs.root}, else {@code dataDir/backend}. */
-    public Path fsBackendRoot() {
-        return backend.fs() != null && backend.fs().root() != null ? backend.fs().root() : dataDir.resolve("backend");
     }
 
     /** Local flash directory (metadata, SCO cache, cluster cache). */
@@ -108,30 +102,6 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, Backend backend, Cach
             host = host != null ? host : "127.0.0.1";
             port = port != null ? port : 8080;
             check(port >= 0 && port <= 65535, "api.port", "must be 0-65535: " + port);
-        }
-    }
-
-    public record Backend(String type, Fs fs, S3 s3) {
-        static final Set<String> TYPES = Set.of("fs", "s3");
-
-        public Backend {
-            type = type != null ? type : "fs";
-            check(TYPES.contains(type), "backend.type", "must be one of " + TYPES + " (swift and distributor are not"
-                    + " yet selectable in scoria serve): " + type);
-            check(!"s3".equals(type) || s3 != null, "backend.s3", "is required when backend.type is s3");
-        }
-    }
-
-    public record Fs(Path root) {
-    }
-
-    public record S3(String endpoint, String region, Boolean pathStyle, String accessKey, String secretKey) {
-        public S3 {
-            Objects.requireNonNull(endpoint, "backend.s3.endpoint");
-            region = region != null ? region : "us-east-1";
-            pathStyle = pathStyle == null || pathStyle;
-            check((accessKey == null) == (secretKey == null), "backend.s3.secretKey",
-                    "backend.s3.accessKey and secretKey go together");
         }
     }
 

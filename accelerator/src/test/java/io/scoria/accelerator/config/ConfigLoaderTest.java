@@ -18,7 +18,7 @@ class ConfigLoaderTest {
         assertEquals("127.0.0.1", c.api().host());
         assertEquals(8080, c.api().port());
         assertEquals("fs", c.backend().type());
-        assertEquals(Path.of("scoria-data", "backend"), c.fsBackendRoot());
+        assertEquals(Path.of("scoria-data", "backend"), c.backend().fs().root());
         assertEquals(4096, c.volumes().spec(1 << 30).clusterSize());
         assertEquals(4 << 20, c.volumes().spec(1 << 30).scoSize());
         assertEquals(ScoriaConfig.embeddedDefault(), ConfigLoader.parse("", "empty.yaml"));
@@ -49,6 +49,21 @@ class ConfigLoaderTest {
         assertEquals(4L << 30, c.cache().clusterCacheBytes());
         assertEquals(8192, c.volumes().spec(1 << 20).clusterSize());
         assertEquals("http://127.0.0.1:9000", c.backend().s3().endpoint());
+        ScoriaConfig d = ConfigLoader.parse("""
+                backend:
+                  type: distributor
+                  distributor:
+                    policy: 2+1
+                    stores:
+                      - {name: a, type: fs, fs: {root: /srv/a}}
+                      - {name: b, type: fs, fs: {root: /srv/b}}
+                      - {name: c, type: fs, fs: {root: /srv/c}}
+                """, "d.yaml");
+        assertEquals(3, d.backend().distributor().stores().size());
+        var sw = assertThrows(ConfigException.class, () -> ConfigLoader.parse(
+                "backend: {type: swift, swift: {authUrl: 'http://h/auth/v1.0', auth: tempauth, user: u, key: k, kee: k}}",
+                "s.yaml"));
+        assertTrue(sw.getMessage().contains("backend.swift.kee"), sw.getMessage());
     }
 
     @Test
