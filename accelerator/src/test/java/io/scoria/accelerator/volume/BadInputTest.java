@@ -106,4 +106,47 @@ class BadInputTest {
             assertArrayEquals(data, b.array());
         }
     }
+
+    @Test
+    void makeTemplateIsRefusedWhileAWriteIsInFlight() throws Exception {
+        java.util.concurrent.CountDownLatch inWrite = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        io.scoria.accelerator.WriteListener blocking = new io.scoria.accelerator.WriteListener() {
+            @Override
+            public void onWrite(String volume, long lba, long location, ByteBuffer cluster) {
+                inWrite.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            @Override
+            public void onFlush(String volume) {
+            }
+
+            @Override
+            public void onScoOnBackend(String volume, long scoNumber) {
+            }
+        };
+        try (LocalVolumeService svc = new LocalVolumeService(new InMemoryObjectStore(), EngineConfig.defaults(tmp).withListener(blocking))) {
+            svc.create("vol", VolumeSpec.ofSize(1 << 20));
+            Volume v = svc.open("vol");
+            byte[] data = new byte[4096];
+            data[0] = 1;
+            CompletableFuture<Void> w = CompletableFuture.runAsync(() -> v.write(0, ByteBuffer.wrap(data), false));
+            assertTrue(inWrite.await(10, TimeUnit.SECONDS));
+            VolumeConflictException e = assertThrows(VolumeConflictException.class, () -> svc.makeTemplate("vol"));
+            assertTrue(e.getMessage().contains("in flight"), e.getMessage());
+            assertFalse(v.isReadOnly());
+            release.countDown();
+            w.get(10, TimeUnit.SECONDS);
+            svc.makeTemplate("vol");
+            assertTrue(v.isReadOnly());
+            ByteBuffer b = ByteBuffer.allocate(4096);
+            v.read(0, b);
+            assertArrayEquals(data, b.array());
+        }
+    }
 }
