@@ -70,7 +70,11 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         try {
             for (String ns : store.listNamespaces()) {
                 if (!registry.containsKey(ns)) {
-                    manifests.readLatest(ns).ifPresent(m -> registry.put(ns, m));
+                    try {
+                        manifests.readLatest(ns).ifPresent(m -> registry.put(ns, m));
+                    } catch (io.scoria.sco.ScoFormatException e) {
+                        // a namespace that is not a Scoria volume (or a damaged one): not listed, open() reports it
+                    }
                 }
             }
         } catch (BackendException e) {
