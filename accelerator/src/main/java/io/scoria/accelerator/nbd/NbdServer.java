@@ -86,8 +86,9 @@ public final class NbdServer implements AutoCloseable {
                 });
         try {
             serverChannel = b.bind(new InetSocketAddress(config.host(), config.port())).syncUninterruptibly().channel();
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Netty rethrows the checked bind IOException unchecked
             shutdownGroups();
+            workers.shutdownNow();
             throw new IllegalStateException("cannot listen for NBD on " + config.host() + ":" + config.port() + ": "
                     + e.getMessage(), e);
         }

@@ -324,6 +324,13 @@ class NbdServerTest {
     }
 
     @Test
+    void aBusyPortIsReportedWithTheAddress() {
+        var e = assertThrows(IllegalStateException.class, () -> new NbdServer(NbdServerConfig.loopback(server.port()),
+                service, new SimpleMeterRegistry()));
+        assertTrue(e.getMessage().startsWith("cannot listen for NBD on 127.0.0.1:" + server.port()), e.getMessage());
+    }
+
+    @Test
     void allowListRefusesOtherClients() throws Exception {
         server.close();
         ExportPolicy onlyTen = new ExportPolicy(false, false, List.of("10.0.0.0/8"));
