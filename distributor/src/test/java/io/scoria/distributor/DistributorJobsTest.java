@@ -113,6 +113,14 @@ class DistributorJobsTest {
         assertEquals(p.fragmentsMoved(), onNew, "moves only go to the added store");
         assertTrue(added.store().listAll(NS, "f/").size() == onNew, "its fragments are really there");
         assertReadable(grown, objects);
+        Map<String, Integer> fill = new HashMap<>();
+        for (String k : objects.keySet()) {
+            grown.manifest(NS, k).fragments().forEach(f -> fill.merge(f.store(), 1, Integer::sum));
+        }
+        assertEquals(7, fill.size(), "every store holds fragments: " + fill);
+        int min = fill.values().stream().mapToInt(Integer::intValue).min().orElseThrow();
+        int max = fill.values().stream().mapToInt(Integer::intValue).max().orElseThrow();
+        assertTrue(min >= 15 && max - min <= 12, "180 fragments over 7 stores (25.7 each) spread evenly: " + fill);
 
         List<FragmentStore> withoutS2 = new ArrayList<>(c.stores);
         withoutS2.removeIf(s -> s.name().equals("s2"));
