@@ -15,7 +15,8 @@ import java.io.PrintWriter;
 @Command(name = "scoria", mixinStandardHelpOptions = true, version = "scoria 0.1.0",
         description = "Scoria: a layered storage router for virtual machine disks.",
         subcommands = {ServeCommand.class, VolumeCommands.class, SnapshotCommands.class,
-                CloneCommands.TemplateCommands.class, CloneCommands.class, CommandLine.HelpCommand.class})
+                CloneCommands.TemplateCommands.class, CloneCommands.class, BackendCommands.class,
+                CommandLine.HelpCommand.class})
 public final class ScoriaMain implements Runnable {
     @Spec
     CommandSpec spec;

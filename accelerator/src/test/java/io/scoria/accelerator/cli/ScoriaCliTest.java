@@ -47,6 +47,14 @@ class ScoriaCliTest {
         return new Run(code, out.toString(), err.toString());
     }
 
+    /** A command that does not talk to the API (no --api added). */
+    Run local(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = ScoriaMain.execute(args, new PrintWriter(out), new PrintWriter(err));
+        return new Run(code, out.toString(), err.toString());
+    }
+
     @BeforeEach
     void start() {
         ScoriaConfig cfg = ConfigLoader.parse("dataDir: " + dir + "\nnbd: {port: 0}\napi: {port: 0}\n", "test");
@@ -136,11 +144,26 @@ class ScoriaCliTest {
     }
 
     @Test
+    void backendCheck() throws Exception {
+        Path cfg = dir.resolve("check.yaml");
+        java.nio.file.Files.writeString(cfg, "backend: {type: fs, fs: {root: " + dir.resolve("store") + "}}\n");
+        Run r = local("backend", "check", "--config", cfg.toString(), "--probe-size", "64KiB");
+        assertEquals(0, r.code(), r.err() + r.out());
+        assertTrue(r.out().contains("backend check passed"), r.out());
+        Path file = java.nio.file.Files.writeString(dir.resolve("not-a-dir"), "x");
+        java.nio.file.Files.writeString(cfg, "backend: {type: fs, fs: {root: " + file + "}}\n");
+        r = local("backend", "check", "--config", cfg.toString());
+        assertEquals(1, r.code(), r.out());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().startsWith("scoria: error: "), r.err());
+    }
+
+    @Test
     void helpOnEveryLevel() {
         for (String[] args : new String[][]{{"--help"}, {"serve", "--help"}, {"volume", "--help"},
                 {"volume", "create", "--help"}, {"snapshot", "--help"}, {"snapshot", "create", "--help"},
                 {"clone", "--help"}, {"clone", "create", "--help"}, {"template", "--help"},
-                {"template", "create", "--help"}}) {
+                {"template", "create", "--help"}, {"backend", "--help"}, {"backend", "check", "--help"}}) {
             Run r = scoria(args);
             assertEquals(0, r.code(), String.join(" ", args));
             assertTrue(r.out().contains("Usage: scoria"), r.out());
