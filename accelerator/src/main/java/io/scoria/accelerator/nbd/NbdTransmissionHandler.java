@@ -140,7 +140,8 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder {
         final boolean fua = (f & CMD_FLAG_FUA) != 0;
         switch (type) {
             case CMD_READ -> {
-                if (!checkFlags(c, type, f, 0)) {
+                // FUA is valid on every command once SEND_FUA is advertised (proto.md); ignored here
+                if (!checkFlags(c, type, f, CMD_FLAG_FUA)) {
                     return;
                 }
                 if (lenL == 0 || lenL > maxPayload) {
@@ -169,7 +170,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder {
                 submitReleasing(() -> doWrite(c, off, payload, fua), c, type, payload);
             }
             case CMD_FLUSH -> {
-                if (checkFlags(c, type, f, 0)) {
+                if (checkFlags(c, type, f, CMD_FLAG_FUA)) { // old qemu sets FUA on FLUSH
                     submit(() -> {
                         long start = System.nanoTime();
                         volume.flush();

@@ -99,6 +99,11 @@ class NbdServerTest {
             long flushes = v.flushCount();
             assertEquals(0, c.command(CMD_FLUSH, 0, 0, 0));
             assertEquals(flushes + 1, v.flushCount());
+            // FUA is valid on every command (proto.md: the server MUST accept it), e.g. old qemu's FLUSH
+            assertEquals(0, c.command(CMD_FLUSH, CMD_FLAG_FUA, 0, 0));
+            assertEquals(flushes + 2, v.flushCount());
+            c.send(CMD_READ, CMD_FLAG_FUA, 5, 0, 4096, null);
+            assertEquals(0, c.receive().error());
         }
     }
 
