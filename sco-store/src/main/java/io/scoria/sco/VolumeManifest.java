@@ -157,16 +157,31 @@ public record VolumeManifest(int schemaVersion, long generation, String name, Co
         List<Snapshot> snaps = new ArrayList<>();
         List<Long> pending = new ArrayList<>();
         for (Snapshot s : snapshots) {
-            boolean all = s.tlogs().stream().allMatch(t -> t <= uploadedThrough);
+            boolean all = s.tlogs().stream().allMatch(t -> isUploaded(t, uploadedThrough));
             if (!all) {
-                s.tlogs().stream().filter(t -> t <= uploadedThrough).forEach(pending::add);
+                s.tlogs().stream().filter(t -> isUploaded(t, uploadedThrough)).forEach(pending::add);
                 break;
             }
             snaps.add(s);
         }
         if (snaps.size() == snapshots.size()) {
-            currentTlogs.stream().filter(t -> t <= uploadedThrough).forEach(pending::add);
+            currentTlogs.stream().filter(t -> isUploaded(t, uploadedThrough)).forEach(pending::add);
         }
         return withHistory(snaps, pending);
+    }
+
+    /**
+     * True when TLog {@code tlog} is on the backend given that the router's own TLogs are
+     * uploaded through {@code uploadedThrough}: TLogs written by a scrub
+     * ({@link io.scoria.sco.scrub.ScrubbedTlogs}) are on the backend before a manifest names them.
+     */
+    public static boolean isUploaded(long tlog, long uploadedThrough) {
+        return tlog <= uploadedThrough || io.scoria.sco.scrub.ScrubbedTlogs.isScrubOutput(tlog);
+    }
+
+    /** The highest number among the router's own TLogs (scrub outputs excluded), or 0. */
+    public long lastRouterTlog() {
+        return allTlogs().stream().mapToLong(Long::longValue)
+                .filter(t -> !io.scoria.sco.scrub.ScrubbedTlogs.isScrubOutput(t)).max().orElse(0);
     }
 }

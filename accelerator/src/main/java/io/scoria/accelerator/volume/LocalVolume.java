@@ -338,10 +338,38 @@ public final class LocalVolume implements Volume {
         VolumeManifest m = log.manifest();
         List<SnapshotInfo> out = new ArrayList<>();
         for (VolumeManifest.Snapshot s : m.snapshots()) {
-            boolean up = s.tlogs().stream().allMatch(t -> t <= log.uploadedThrough());
+            boolean up = s.tlogs().stream().allMatch(t -> VolumeManifest.isUploaded(t, log.uploadedThrough()));
             out.add(new SnapshotInfo(s.name(), s.id(), Instant.ofEpochMilli(s.createdMillis()), up));
         }
         return out;
+    }
+
+    /**
+     * Applies a scrub result to this volume (see {@code VolumeLog.applyScrub}); writes wait
+     * while the relocations are applied, reads go on (old locations stay readable until the
+     * obsolete objects are deleted after the grace period).
+     *
+     * @return the number of LBAs moved to their new location
+     * @throws io.scoria.sco.scrub.StaleScrubResultException if the result is stale or applied
+     */
+    public int applyScrub(io.scoria.sco.scrub.ScrubResult result) {
+        structure.readLock().lock();
+        try {
+            checkOpen();
+            append.lock();
+            try {
+                return log.applyScrub(result);
+            } finally {
+                append.unlock();
+            }
+        } finally {
+            structure.readLock().unlock();
+        }
+    }
+
+    /** Drops local copies of SCOs and TLogs a scrub made obsolete (after the grace period). */
+    public void dropScrubbed(List<Long> scoIds, List<Long> tlogs) {
+        log.dropLocal(scoIds, tlogs);
     }
 
     @Override

@@ -11,6 +11,9 @@ import io.scoria.sco.TLogVisitor;
 import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.cache.OpenSco;
 import io.scoria.sco.manifest.ManifestStore;
+import io.scoria.sco.scrub.ScrubResult;
+import io.scoria.sco.scrub.ScrubbedTlogs;
+import io.scoria.accelerator.metadata.LbaEntry;
 import io.scoria.sco.tlog.TLogReader;
 import io.scoria.sco.tlog.TLogRecord;
 import io.scoria.sco.tlog.TLogWriter;
@@ -113,7 +116,7 @@ final class VolumeLog {
             VolumeLog v = new VolumeLog(ctx, m, openMap(dir, m, true));
             try {
                 v.publishedGeneration = m.generation();
-                v.uploadedThrough = m.allTlogs().stream().mapToLong(Long::longValue).max().orElse(0);
+                v.uploadedThrough = m.lastRouterTlog();
                 v.chain = History.chain(ctx, m);
                 History.replay(ctx, v.map, m, 0, null);
                 v.writeState();
@@ -370,7 +373,7 @@ final class VolumeLog {
                     VolumeManifest.Snapshot next = snaps.get(i);
                     List<Long> merged = new ArrayList<>(s.tlogs());
                     merged.addAll(next.tlogs());
-                    snaps.set(i, new VolumeManifest.Snapshot(next.name(), next.id(), next.createdMillis(), merged, next.scrubbed()));
+                    snaps.set(i, new VolumeManifest.Snapshot(next.name(), next.id(), next.createdMillis(), merged, false));
                 } else {
                     current.addAll(0, s.tlogs());
                 }
@@ -379,6 +382,42 @@ final class VolumeLog {
         }
         writeManifest(manifest.withHistory(snaps, current));
         enqueuePublish();
+    }
+
+    /**
+     * Applies a scrub result (the caller holds the volume's write lock): the manifest gets the
+     * result's TLogs ({@link ScrubResult#applyTo} refuses a stale or already applied result),
+     * and every LBA that still points at a relocated cluster's old location points at its new
+     * one; an LBA written since the scrub keeps its newer location. The obsolete objects are
+     * left to the caller, which deletes them after a grace period.
+     *
+     * @return the number of LBAs relocated
+     */
+    int applyScrub(ScrubResult result) {
+        VolumeManifest next = result.applyTo(manifest);
+        LbaEntry e = new LbaEntry();
+        int moved = 0;
+        for (int i = 0; i < result.relocationCount(); i++) {
+            long lba = result.relocationLba(i);
+            map.get(lba, e);
+            if (e.location == result.relocationOld(i)) {
+                map.put(lba, result.relocationNew(i), e.fpHi, e.fpLo, e.crc);
+                moved++;
+            }
+        }
+        writeManifest(next);
+        enqueuePublish();
+        return moved;
+    }
+
+    /** Forgets local copies of SCOs and TLogs that a scrub made obsolete. */
+    void dropLocal(List<Long> scoIds, List<Long> tlogs) {
+        for (long scoId : scoIds) {
+            ctx.scoCache().drop(ns, scoId);
+        }
+        for (long t : tlogs) {
+            deleteQuietly(History.tlogFile(dir, t));
+        }
     }
 
     /** Drops every TLog and SCO after {@code snapshot} and rebuilds the map from the TLogs before it. */
@@ -428,6 +467,19 @@ final class VolumeLog {
         drop.add(tlog.number());
         for (long t : drop) {
             Path f = History.tlogFile(dir, t);
+            if (!Files.exists(f) && ScrubbedTlogs.isScrubOutput(t)) {
+                TLogReader.replaySealed(History.load(ctx, ns, t), ns + "/" + NamespaceLayout.tlogKey(t), new TLogVisitor() {
+                    @Override
+                    public void cluster(long lba, long loc, long hi, long lo, int crc) {
+                    }
+
+                    @Override
+                    public void scoSealed(long scoId, int crc, int clusters) {
+                        ctx.scoCache().drop(ns, scoId);
+                        garbage.add(NamespaceLayout.scoKey(scoId));
+                    }
+                });
+            }
             if (Files.exists(f)) {
                 TLogReader.replayFile(f, new TLogVisitor() {
                     @Override
@@ -494,6 +546,11 @@ final class VolumeLog {
                 Path f = ctx.scoCache().file(ns, scoId);
                 if (ctx.scoCache().isUploaded(ns, scoId)) {
                     return;
+                }
+                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.WRITE)) {
+                    ch.force(false);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot fsync " + f, e);
                 }
                 ctx.store().put(ns, NamespaceLayout.scoKey(scoId), f);
                 ctx.scoCache().uploaded(ns, scoId);
@@ -577,7 +634,7 @@ final class VolumeLog {
     /** Queues every sealed TLog (and its SCOs) not yet on the backend, then a manifest publish. */
     private void enqueuePending() {
         for (long t : manifest.allTlogs()) {
-            if (t > uploadedThrough) {
+            if (!VolumeManifest.isUploaded(t, uploadedThrough)) {
                 Path f = History.tlogFile(dir, t);
                 if (Files.exists(f)) {
                     enqueueSealedScos(f);

@@ -156,12 +156,13 @@ public final class OpenSco implements AutoCloseable {
         }
     }
 
-    /** Forces the file and returns the CRC32C of its content; idempotent. */
+    /**
+     * Ends appends and returns the CRC32C of the content; idempotent. It does not fsync: FLUSH
+     * and FUA do ({@link #force()}), and the uploader forces a sealed SCO's file before it
+     * uploads it, so the write path never waits for a whole-SCO fsync.
+     */
     public int seal() {
-        if (!sealed) {
-            force();
-            sealed = true;
-        }
+        sealed = true;
         return (int) crc.getValue();
     }
 

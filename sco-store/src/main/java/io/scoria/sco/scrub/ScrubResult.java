@@ -128,7 +128,7 @@ public record ScrubResult(String id, String namespace, long baseGeneration, List
             }
             VolumeManifest.Snapshot s = snaps.get(index);
             if (s.scrubbed() && s.tlogs().equals(seg.newTlogs())) {
-                throw new StaleScrubResultException("scrub result " + id + " was already applied to snapshot '"
+                throw new ScrubResultAppliedException("scrub result " + id + " was already applied to snapshot '"
                         + s.name() + "' of volume '" + manifest.name() + "'");
             }
             if (!s.tlogs().equals(seg.oldTlogs())) {

@@ -1,0 +1,186 @@
+package io.scoria.accelerator.scrub;
+
+import io.scoria.accelerator.VolumeInfo;
+import io.scoria.accelerator.volume.LocalVolume;
+import io.scoria.accelerator.volume.LocalVolumeService;
+import io.scoria.backend.BackendException;
+import io.scoria.backend.ObjectInfo;
+import io.scoria.backend.ObjectStore;
+import io.scoria.sco.ClusterLocation;
+import io.scoria.sco.NamespaceLayout;
+import io.scoria.sco.VolumeManifest;
+import io.scoria.sco.scrub.ScrubResult;
+import io.scoria.sco.scrub.ScrubResultAppliedException;
+import io.scoria.sco.scrub.StaleScrubResultException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Picks up scrub results ({@code scrub/result/*} in a volume's namespace, written by
+ * {@code scoria-scrub}) and applies them to the router's volumes: relocations where the LBA
+ * still points at the old location, the manifest's TLogs swapped atomically. The obsolete SCOs
+ * and TLogs are deleted from the local caches and the backend only after a grace period and
+ * once the published manifest no longer names them; the result object is deleted last, so a
+ * router that restarts in between finishes the clean-up (an already applied result is refused
+ * for application but cleaned up). A stale result (rollback or snapshot deletion since the
+ * scrub) is refused and its outputs are removed. Polls every {@code pollInterval}; thread-safe.
+ */
+public final class ScrubApplier implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ScrubApplier.class);
+
+    /** What happened to one result. */
+    public record Outcome(String volume, String result, String status, int relocated, String message) {
+    }
+
+    private final LocalVolumeService service;
+    private final ObjectStore store;
+    private final Duration grace;
+    private final ScheduledExecutorService scheduler;
+
+    /**
+     * @param grace        how long obsolete objects stay after apply (in-flight reads may still
+     *                     use old locations)
+     * @param pollInterval how often results are looked for; null or zero: only on request
+     */
+    public ScrubApplier(LocalVolumeService service, Duration grace, Duration pollInterval) {
+        this.service = service;
+        this.store = service.store();
+        this.grace = grace;
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "scrub-applier");
+            t.setDaemon(true);
+            return t;
+        });
+        if (pollInterval != null && !pollInterval.isZero()) {
+            scheduler.scheduleWithFixedDelay(this::pollAll, pollInterval.toMillis(), pollInterval.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Applies every pending result of {@code volume} now; returns what happened to each. */
+    public synchronized List<Outcome> applyPending(String volume) {
+        VolumeInfo info = service.info(volume).orElseThrow(() ->
+                new io.scoria.accelerator.VolumeNotFoundException("no volume '" + volume + "'"));
+        List<Outcome> outcomes = new ArrayList<>();
+        for (ObjectInfo o : store.listAll(info.namespace(), ScrubResult.PREFIX)) {
+            outcomes.add(applyOne(volume, info.namespace(), o.key()));
+        }
+        return outcomes;
+    }
+
+    private Outcome applyOne(String volume, String ns, String key) {
+        ScrubResult result;
+        try {
+            result = ScrubResult.decode(store.get(ns, key), store.name() + ":" + ns + "/" + key);
+        } catch (BackendException e) {
+            LOG.error("scrub result {}/{} is unreadable, not applied: {}", ns, key, e.getMessage());
+            return new Outcome(volume, key, "corrupt", 0, e.getMessage());
+        }
+        LocalVolume v = service.open(volume);
+        try {
+            int moved = v.applyScrub(result);
+            LOG.info("volume {}: applied scrub result {}: {} of {} relocations applied, {} SCOs obsolete ({} MiB to reclaim)",
+                    volume, key, moved, result.relocationCount(), result.obsoleteScos().size(),
+                    result.reclaimedBytes() >> 20);
+            scheduleCleanUp(volume, ns, result, grace);
+            return new Outcome(volume, key, "applied", moved, "");
+        } catch (ScrubResultAppliedException e) {
+            scheduleCleanUp(volume, ns, result, Duration.ZERO);
+            return new Outcome(volume, key, "already-applied", 0, e.getMessage());
+        } catch (StaleScrubResultException e) {
+            LOG.warn("volume {}: scrub result {} refused: {}", volume, key, e.getMessage());
+            discardOutputs(ns, result, v.manifest());
+            return new Outcome(volume, key, "stale", 0, e.getMessage());
+        }
+    }
+
+    private void scheduleCleanUp(String volume, String ns, ScrubResult result, Duration delay) {
+        scheduler.schedule(() -> cleanUp(volume, ns, result), delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Deletes the obsolete objects once the backend manifest no longer names them. */
+    private void cleanUp(String volume, String ns, ScrubResult result) {
+        try {
+            Optional<VolumeManifest> published = service.manifests().readLatest(ns);
+            Set<Long> named = new HashSet<>(published.map(VolumeManifest::allTlogs).orElse(List.of()));
+            if (result.obsoleteTlogs().stream().anyMatch(named::contains)) {
+                scheduleCleanUp(volume, ns, result, grace.isZero() ? Duration.ofMillis(200) : grace);
+                return;
+            }
+            List<Long> scoIds = new ArrayList<>();
+            for (String k : result.obsoleteScos()) {
+                scoIds.add(scoId(k));
+            }
+            service.open(volume).dropScrubbed(scoIds, result.obsoleteTlogs());
+            for (String k : result.obsoleteScos()) {
+                store.delete(ns, k);
+            }
+            for (long t : result.obsoleteTlogs()) {
+                store.delete(ns, NamespaceLayout.tlogKey(t));
+            }
+            store.delete(ns, result.key());
+            LOG.info("volume {}: scrub result {} cleaned up: {} SCOs and {} TLogs deleted", volume, result.key(),
+                    result.obsoleteScos().size(), result.obsoleteTlogs().size());
+        } catch (RuntimeException e) {
+            LOG.warn("volume {}: clean-up of scrub result {} failed, retrying later: {}", volume, result.key(), e.getMessage());
+            scheduleCleanUp(volume, ns, result, grace.isZero() ? Duration.ofSeconds(1) : grace);
+        }
+    }
+
+    /** A refused result: its new objects are referenced by nothing; remove them and the result. */
+    private void discardOutputs(String ns, ScrubResult result, VolumeManifest current) {
+        Set<Long> named = new HashSet<>(current.allTlogs());
+        for (ScrubResult.Segment s : result.segments()) {
+            if (s.changed()) {
+                for (long t : s.newTlogs()) {
+                    if (!named.contains(t)) {
+                        store.delete(ns, NamespaceLayout.tlogKey(t));
+                    }
+                }
+            }
+        }
+        if (result.segments().stream().filter(ScrubResult.Segment::changed)
+                .flatMap(s -> s.newTlogs().stream()).noneMatch(named::contains)) {
+            result.newScos().forEach(k -> store.delete(ns, k));
+        }
+        store.delete(ns, result.key());
+    }
+
+    private void pollAll() {
+        try {
+            for (VolumeInfo v : service.list()) {
+                if (!store.list(v.namespace(), ScrubResult.PREFIX, null, 1).objects().isEmpty()) {
+                    applyPending(v.name());
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("scrub result poll failed, retrying at the next poll: {}", e.getMessage());
+        }
+    }
+
+    private static long scoId(String key) {
+        long number = NamespaceLayout.scoNumber(key);
+        int version = Integer.parseInt(key.substring(key.length() - 2), 16);
+        return ClusterLocation.of(number, version, 0, 0);
+    }
+
+    /** Waits until scheduled clean-ups that are due within {@code timeout} have run. */
+    public void drain(Duration timeout) throws Exception {
+        scheduler.submit(() -> { }).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+    }
+}
