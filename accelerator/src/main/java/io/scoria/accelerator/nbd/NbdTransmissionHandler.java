@@ -334,8 +334,12 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder {
     private void send(ByteBuf reply) {
         if (channel.eventLoop().inEventLoop()) {
             writeInLoop(reply);
-        } else {
+            return;
+        }
+        try {
             channel.eventLoop().execute(() -> writeInLoop(reply));
+        } catch (RejectedExecutionException e) { // server shutting down: the connection is gone
+            reply.release();
         }
     }
 
