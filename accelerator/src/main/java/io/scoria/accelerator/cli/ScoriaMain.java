@@ -8,14 +8,16 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 
 /**
- * The {@code scoria} program: {@code serve} runs the router; {@code volume}, {@code snapshot},
- * {@code template} and {@code clone} call its REST API. On error: one line on stderr and a
+ * The {@code scoria} program: {@code serve} runs the router and {@code foc-server} a fail-over
+ * cache server; {@code volume}, {@code snapshot}, {@code template} and {@code clone} call the
+ * router's REST API; {@code backend check} probes the configured backend. On error: one line on stderr and a
  * non-zero exit (1: the request failed, 2: bad command line).
  */
 @Command(name = "scoria", mixinStandardHelpOptions = true, version = "scoria 0.1.0",
         description = "Scoria: a layered storage router for virtual machine disks.",
         subcommands = {ServeCommand.class, VolumeCommands.class, SnapshotCommands.class,
                 CloneCommands.TemplateCommands.class, CloneCommands.class, BackendCommands.class,
+                FocServerCommand.class,
                 CommandLine.HelpCommand.class})
 public final class ScoriaMain implements Runnable {
     @Spec
@@ -51,7 +53,8 @@ public final class ScoriaMain implements Runnable {
 
     public static void main(String[] args) {
         int code = execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
-        if (code != 0 || args.length == 0 || !args[0].equals("serve")) {
+        boolean daemon = args.length > 0 && (args[0].equals("serve") || args[0].equals("foc-server"));
+        if (code != 0 || !daemon) {
             System.exit(code);
         }
     }

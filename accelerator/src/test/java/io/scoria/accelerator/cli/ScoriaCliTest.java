@@ -163,7 +163,7 @@ class ScoriaCliTest {
         for (String[] args : new String[][]{{"--help"}, {"serve", "--help"}, {"volume", "--help"},
                 {"volume", "create", "--help"}, {"snapshot", "--help"}, {"snapshot", "create", "--help"},
                 {"clone", "--help"}, {"clone", "create", "--help"}, {"template", "--help"},
-                {"template", "create", "--help"}, {"backend", "--help"}, {"backend", "check", "--help"}}) {
+                {"template", "create", "--help"}, {"backend", "--help"}, {"backend", "check", "--help"}, {"foc-server", "--help"}}) {
             Run r = scoria(args);
             assertEquals(0, r.code(), String.join(" ", args));
             assertTrue(r.out().contains("Usage: scoria"), r.out());
