@@ -6,6 +6,10 @@ import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.VolumeSpec;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.scoria.accelerator.config.ScoriaConfig;
+import io.scoria.accelerator.foc.FocMode;
+import io.scoria.accelerator.foc.wiring.FocRouter;
+import io.scoria.accelerator.foc.wiring.FocVolumeService;
+import io.scoria.accelerator.foc.wiring.FocWiringConfig;
 import io.scoria.accelerator.metrics.EngineMetrics;
 import io.scoria.accelerator.volume.EngineConfig;
 import io.scoria.accelerator.volume.LocalVolumeService;
@@ -30,9 +34,21 @@ final class VolumeServices {
             EngineConfig engine = EngineConfig.defaults(config.flashDir())
                     .withScoCacheBytes(config.cache().scoCacheBytes())
                     .withClusterCacheBytes(config.cache().clusterCacheBytes());
+            ScoriaConfig.Foc foc = config.foc();
+            FocRouter router = foc.focMode() == FocMode.NONE ? null : new FocRouter();
+            if (router != null) {
+                engine = engine.withListener(router);
+            }
             LocalVolumeService service = new LocalVolumeService(store, engine);
             EngineMetrics.bind(registry, service);
-            return new StoreClosing(service, store);
+            if (router == null) {
+                return new StoreClosing(service, store);
+            }
+            // entries stay kept until their SCO is on the backend: allow the whole SCO cache plus slack
+            long retained = config.cache().scoCacheBytes() * 2 + (256L << 20);
+            return new FocVolumeService(new StoreClosing(service, store), router, new FocWiringConfig(foc.address(),
+                    foc.focMode(), foc.connectTimeoutDuration(), foc.requestTimeoutDuration(), retained,
+                    config.dataDir().resolve("foc")), registry);
         } catch (RuntimeException e) {
             store.close();
             throw e;

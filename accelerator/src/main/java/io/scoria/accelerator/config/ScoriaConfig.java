@@ -26,9 +26,12 @@ import java.util.Map;
  *                                                         # section of io.scoria.distributor.config.BackendConfig
  * cache: {clusterCache: 1GiB, scoCache: 2GiB}
  * volumes: {clusterSize: 4KiB, scoSize: 4MiB}
+ * foc: {address: 10.0.0.2:10900, mode: sync, connectTimeout: 2s, requestTimeout: 5s}
+ *                        # mode: sync (default with an address) | async | none (default without)
  * </pre>
  */
-public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend, Cache cache, Volumes volumes) {
+public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend, Cache cache, Volumes volumes,
+                           Foc foc) {
 
     public ScoriaConfig {
         dataDir = dataDir != null ? dataDir : Path.of("scoria-data");
@@ -37,10 +40,11 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
         backend = backend != null ? backend : BackendConfig.fs(dataDir.resolve("backend"));
         cache = cache != null ? cache : new Cache(null, null);
         volumes = volumes != null ? volumes : new Volumes(null, null);
+        foc = foc != null ? foc : new Foc(null, null, null, null);
     }
 
     public static ScoriaConfig embeddedDefault() {
-        return new ScoriaConfig(null, null, null, null, null, null);
+        return new ScoriaConfig(null, null, null, null, null, null, null);
     }
 
     /** Local flash directory (metadata, SCO cache, cluster cache). */
@@ -146,6 +150,62 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
         /** The spec of a new volume of {@code sizeBytes} with these defaults. */
         public VolumeSpec spec(long sizeBytes) {
             return spec(sizeBytes, clusterSize, scoSize);
+        }
+    }
+
+    /**
+     * {@code foc}: the fail-over cache server of this router's volumes. {@code mode} is
+     * {@code sync} (a write is acknowledged once the FOC has it), {@code async} (only FLUSH/FUA
+     * wait for it) or {@code none}; it defaults to {@code sync} when {@code address} is set, else
+     * {@code none}. Timeouts take {@code ms}, {@code s} or {@code m} units.
+     */
+    public record Foc(String address, String mode, String connectTimeout, String requestTimeout) {
+        public Foc {
+            mode = mode != null ? mode : (address != null ? "sync" : "none");
+            connectTimeout = connectTimeout != null ? connectTimeout : "2s";
+            requestTimeout = requestTimeout != null ? requestTimeout : "5s";
+            io.scoria.accelerator.foc.FocMode m;
+            try {
+                m = io.scoria.accelerator.foc.FocMode.parse(mode);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("foc.mode: must be sync, async or none: " + mode, e);
+            }
+            check(m == io.scoria.accelerator.foc.FocMode.NONE || address != null, "foc.address",
+                    "is required when foc.mode is " + mode);
+            if (address != null) {
+                try {
+                    io.scoria.accelerator.foc.FocClientConfig.of(address, "probe", 4096, 0);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("foc.address: expected HOST:PORT, got '" + address + "'", e);
+                }
+            }
+            duration("foc.connectTimeout", connectTimeout);
+            duration("foc.requestTimeout", requestTimeout);
+        }
+
+        public io.scoria.accelerator.foc.FocMode focMode() {
+            return io.scoria.accelerator.foc.FocMode.parse(mode);
+        }
+
+        public java.time.Duration connectTimeoutDuration() {
+            return duration("foc.connectTimeout", connectTimeout);
+        }
+
+        public java.time.Duration requestTimeoutDuration() {
+            return duration("foc.requestTimeout", requestTimeout);
+        }
+
+        private static java.time.Duration duration(String key, String text) {
+            var m = java.util.regex.Pattern.compile("\\s*(\\d{1,9})\\s*(ms|s|m)\\s*").matcher(text);
+            check(m.matches(), key, "expected a duration such as 500ms, 5s or 1m: " + text);
+            long n = Long.parseLong(m.group(1));
+            java.time.Duration d = switch (m.group(2)) {
+                case "ms" -> java.time.Duration.ofMillis(n);
+                case "s" -> java.time.Duration.ofSeconds(n);
+                default -> java.time.Duration.ofMinutes(n);
+            };
+            check(!d.isZero(), key, "must be positive: " + text);
+            return d;
         }
     }
 

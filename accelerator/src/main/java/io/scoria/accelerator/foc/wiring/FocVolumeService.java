@@ -1,0 +1,285 @@
+package io.scoria.accelerator.foc.wiring;
+
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.scoria.accelerator.Volume;
+import io.scoria.accelerator.VolumeException;
+import io.scoria.accelerator.VolumeInfo;
+import io.scoria.accelerator.VolumeService;
+import io.scoria.accelerator.VolumeSpec;
+import io.scoria.accelerator.foc.FailoverCache;
+import io.scoria.accelerator.foc.FocFencedException;
+import io.scoria.accelerator.foc.FocState;
+import io.scoria.accelerator.foc.FocUnavailableException;
+import io.scoria.accelerator.foc.client.FailoverCaches;
+import io.scoria.accelerator.metrics.FocMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A {@link VolumeService} decorator that puts every volume of the engine behind its fail-over
+ * cache (FOC), leaving the engine untouched: the engine's {@link io.scoria.accelerator.WriteListener}
+ * is the {@link FocRouter} given here, and {@link #open} returns a {@link FocVolume}.
+ *
+ * <p>Opening a volume:
+ * <ol>
+ * <li>opens it in the engine (which restarts from local flash, or rebuilds from the backend);</li>
+ * <li>registers with the FOC under a new owner epoch: the current time in milliseconds, at least one
+ * more than the last epoch this process used, or one more than the FOC's epoch if the FOC holds a
+ * larger one (clock skew); every open is a new owner;</li>
+ * <li>if this node's {@code stateDir} has no marker for the volume (local flash lost, or a new data
+ * directory), replays the FOC's entries in write order into the volume before serving it, then
+ * writes the marker. With the marker, local flash survived and the engine's own restart has every
+ * acknowledged write, including those the FOC may lack (async mode, or written while DEGRADED);
+ * replaying older FOC entries over them would be wrong, so they are not replayed.</li>
+ * </ol>
+ * If a replay is needed and the FOC cannot be reached, the open fails (and can be retried) rather
+ * than serve a volume that may miss acknowledged writes.
+ *
+ * <p>{@link #info} and {@link #list} report {@code DEGRADED} (or {@code FENCED}) for an open
+ * volume whose FOC is not OK. Thread-safe; {@link #close()} is idempotent and closes the engine.
+ */
+public final class FocVolumeService implements VolumeService {
+    private static final Logger LOG = LoggerFactory.getLogger(FocVolumeService.class);
+    private static final AtomicLong LAST_EPOCH = new AtomicLong();
+
+    private final VolumeService engine;
+    private final FocRouter router;
+    private final FocWiringConfig config;
+    private final MeterRegistry registry;
+    private final Map<String, FocVolume> open = new ConcurrentHashMap<>();
+    private final Map<String, Meter> gauges = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    /**
+     * @param engine   the engine, configured with {@code router} as its write listener (now owned here)
+     * @param registry where the per-volume degraded gauge goes; may be null
+     */
+    public FocVolumeService(VolumeService engine, FocRouter router, FocWiringConfig config, MeterRegistry registry) {
+        this.engine = Objects.requireNonNull(engine, "engine");
+        this.router = Objects.requireNonNull(router, "router");
+        this.config = Objects.requireNonNull(config, "config");
+        this.registry = registry;
+        try {
+            Files.createDirectories(config.stateDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create FOC state directory " + config.stateDir(), e);
+        }
+    }
+
+    private static long nextEpoch(long atLeast) {
+        return LAST_EPOCH.updateAndGet(last -> Math.max(Math.max(System.currentTimeMillis(), atLeast), last + 1));
+    }
+
+    private Path marker(String name) {
+        return config.stateDir().resolve(name + ".bound");
+    }
+
+    private void writeMarker(String name) {
+        Path m = marker(name);
+        try (FileChannel ch = FileChannel.open(m, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            ch.force(true);
+            try (FileChannel dir = FileChannel.open(config.stateDir(), StandardOpenOption.READ)) {
+                dir.force(true);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write FOC marker " + m, e);
+        }
+    }
+
+    private VolumeInfo withState(VolumeInfo i) {
+        FocVolume v = open.get(i.name());
+        if (v == null) {
+            return i;
+        }
+        FocState s = v.focState();
+        String state = s == FocState.OK ? i.state() : s.name();
+        return new VolumeInfo(i.name(), i.namespace(), i.spec(), i.template(), i.parent(), i.parentSnapshot(), state);
+    }
+
+    @Override
+    public VolumeInfo create(String name, VolumeSpec spec) {
+        VolumeInfo i = engine.create(name, spec);
+        writeMarker(name);
+        return i;
+    }
+
+    @Override
+    public List<VolumeInfo> list() {
+        return engine.list().stream().map(this::withState).toList();
+    }
+
+    @Override
+    public Optional<VolumeInfo> info(String name) {
+        return engine.info(name).map(this::withState);
+    }
+
+    @Override
+    public FocVolume open(String name) {
+        if (closed) {
+            throw new IllegalStateException("volume service is closed");
+        }
+        return open.computeIfAbsent(name, this::bindAndOpen);
+    }
+
+    private FailoverCache connect(String name, int clusterSize, long[] epochOut) {
+        long epoch = nextEpoch(0);
+        for (int attempt = 0; ; attempt++) {
+            try {
+                FailoverCache c = FailoverCaches.create(config.mode(), config.clientConfig(name, clusterSize, epoch));
+                epochOut[0] = epoch;
+                return c;
+            } catch (FocFencedException e) {
+                if (attempt >= 3) {
+                    throw new VolumeException("volume '" + name + "': the fail-over cache keeps refusing owner epoch "
+                            + epoch + ": " + e.getMessage(), e);
+                }
+                LOG.warn("volume {}: FOC holds owner epoch {} (clock skew?); registering with a larger one", name,
+                        e.currentEpoch());
+                epoch = nextEpoch(e.currentEpoch() + 1);
+            }
+        }
+    }
+
+    private FocVolume bindAndOpen(String name) {
+        Volume v = engine.open(name);
+        long[] epoch = new long[1];
+        FailoverCache cache = connect(name, v.clusterSize(), epoch);
+        VolumeBinding b;
+        try {
+            b = new VolumeBinding(name, cache, v.clusterSize(), epoch[0]);
+            router.bind(b);
+        } catch (RuntimeException e) {
+            cache.close();
+            throw e;
+        }
+        try {
+            if (!Files.exists(marker(name)) && !v.isReadOnly()) {
+                b.replaying(true);
+                try {
+                    long t0 = System.nanoTime();
+                    long n = ReplaySpool.replay(cache, v, config.stateDir().resolve(name + ".replay"));
+                    v.flush();
+                    LOG.info("volume {}: local state is new; replayed {} fail-over cache entries in {} ms", name, n,
+                            (System.nanoTime() - t0) / 1_000_000);
+                } finally {
+                    b.replaying(false);
+                }
+            }
+            writeMarker(name);
+        } catch (FocUnavailableException e) {
+            unbind(b);
+            throw new VolumeException("cannot open volume '" + name + "': its local state is new and the fail-over cache "
+                    + config.address() + " is unreachable, so acknowledged writes it holds cannot be recovered yet; "
+                    + "retry when it is back (" + e.getMessage() + ")", e);
+        } catch (RuntimeException e) {
+            unbind(b);
+            throw e;
+        }
+        FocVolume fv = new FocVolume(v, b, config.mode(), config.ackBound(), () -> closeVolume(name));
+        if (registry != null) {
+            gauges.put(name, FocMetrics.bindVolume(registry, name, fv::focState));
+        }
+        LOG.info("volume {}: fail-over cache {} ({}), owner epoch {}", name, config.address(), config.mode().configName(),
+                epoch[0]);
+        return fv;
+    }
+
+    private void unbind(VolumeBinding b) {
+        router.unbind(b);
+        b.cache().close();
+        Meter g = gauges.remove(b.name());
+        if (g != null && registry != null) {
+            registry.remove(g);
+        }
+    }
+
+    /** Closes the open volume (in the engine, if it supports that) and its FOC link. */
+    public void closeVolume(String name) {
+        FocVolume v = open.remove(name);
+        if (v == null) {
+            return;
+        }
+        try {
+            if (engine instanceof io.scoria.accelerator.volume.LocalVolumeService local) {
+                local.closeVolume(name);
+            }
+        } finally {
+            unbind(v.binding());
+        }
+    }
+
+    @Override
+    public void delete(String name) {
+        FocVolume v = open.remove(name);
+        if (v != null) {
+            try {
+                v.binding().dropAll();
+            } finally {
+                unbind(v.binding());
+            }
+        } else if (engine.info(name).isPresent()) {
+            long[] epoch = new long[1];
+            try (FailoverCache c = connect(name, engine.info(name).get().spec().clusterSize(), epoch)) {
+                VolumeBinding b = new VolumeBinding(name, c, engine.info(name).get().spec().clusterSize(), epoch[0]);
+                b.dropAll();
+                c.flush();
+            }
+        }
+        engine.delete(name);
+        try {
+            Files.deleteIfExists(marker(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete FOC marker " + marker(name), e);
+        }
+    }
+
+    @Override
+    public VolumeInfo makeTemplate(String name) {
+        return withState(engine.makeTemplate(name));
+    }
+
+    @Override
+    public VolumeInfo clone(String parent, String snapshot, String cloneName) {
+        VolumeInfo i = engine.clone(parent, snapshot, cloneName);
+        writeMarker(cloneName);
+        return i;
+    }
+
+    @Override
+    public VolumeInfo resetToParent(String clone) {
+        FocVolume v = open(clone);
+        VolumeInfo[] out = new VolumeInfo[1];
+        v.resetExclusive(() -> out[0] = engine.resetToParent(clone));
+        return withState(out[0]);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            engine.close();
+        } finally {
+            for (FocVolume v : open.values()) {
+                unbind(v.binding());
+            }
+            open.clear();
+        }
+    }
+}

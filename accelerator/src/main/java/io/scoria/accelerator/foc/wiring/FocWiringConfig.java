@@ -1,0 +1,53 @@
+package io.scoria.accelerator.foc.wiring;
+
+import io.scoria.accelerator.foc.FocClientConfig;
+import io.scoria.accelerator.foc.FocMode;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Immutable, validated settings of {@link FocVolumeService}.
+ *
+ * @param address          FOC server {@code HOST:PORT}
+ * @param mode             {@link FocMode#SYNC} or {@link FocMode#ASYNC} ({@code none} needs no wiring)
+ * @param connectTimeout   TCP connect timeout of the FOC client
+ * @param requestTimeout   a FOC request without reply for this long breaks the connection (DEGRADED)
+ * @param maxRetainedBytes bound of the entries kept per volume for re-sending; should exceed the local SCO
+ *                         cache budget, since entries are kept until their SCO is on the backend
+ * @param stateDir         local directory of the per-volume markers (see {@link FocVolumeService})
+ */
+public record FocWiringConfig(String address, FocMode mode, Duration connectTimeout, Duration requestTimeout,
+                              long maxRetainedBytes, Path stateDir) {
+    public FocWiringConfig {
+        Objects.requireNonNull(mode, "mode");
+        if (mode == FocMode.NONE) {
+            throw new IllegalArgumentException("mode: FOC wiring needs sync or async, got none");
+        }
+        FocClientConfig.of(address, "probe", 4096, 0); // validates HOST:PORT, naming the argument
+        if (connectTimeout == null || connectTimeout.isNegative() || connectTimeout.isZero()) {
+            throw new IllegalArgumentException("connectTimeout: must be positive, got " + connectTimeout);
+        }
+        if (requestTimeout == null || requestTimeout.isNegative() || requestTimeout.isZero()) {
+            throw new IllegalArgumentException("requestTimeout: must be positive, got " + requestTimeout);
+        }
+        if (maxRetainedBytes < (64L << 20)) {
+            throw new IllegalArgumentException("maxRetainedBytes: must be at least 64 MiB, got " + maxRetainedBytes);
+        }
+        Objects.requireNonNull(stateDir, "stateDir");
+    }
+
+    /** The client configuration of one volume. */
+    FocClientConfig clientConfig(String volume, int clusterSize, long epoch) {
+        FocClientConfig c = FocClientConfig.of(address, volume, clusterSize, epoch);
+        c = c.withTimeouts(connectTimeout, requestTimeout, FocClientConfig.DEFAULT_RECONNECT_MIN,
+                FocClientConfig.DEFAULT_RECONNECT_MAX);
+        return c.withBatching(c.maxBatchEntries(), c.maxInFlightBatches(), maxRetainedBytes);
+    }
+
+    /** Longest time a write waits for its FOC acknowledgement before it is acknowledged anyway. */
+    Duration ackBound() {
+        return connectTimeout.plus(requestTimeout).multipliedBy(2);
+    }
+}
