@@ -21,7 +21,8 @@ import static io.scoria.accelerator.nbd.NbdProtocol.*;
  * The transmission phase of one connection. The event loop only decodes and validates
  * requests; volume I/O runs on the worker executor, so requests complete (and are answered)
  * in any order and a slow read never holds up others. When {@code maxInFlight} requests are
- * outstanding the handler stops reading from the socket until half of them are answered.
+ * outstanding the handler stops decoding (and reading from the socket) until half of them are
+ * answered.
  *
  * <p>Buffers: a WRITE payload is copied once from the socket buffers into a pooled direct
  * buffer owned by the request and released after the volume call; a READ fills a pooled
@@ -40,7 +41,9 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder {
     private final int maxInFlight;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean disconnecting;
+    private final java.util.concurrent.atomic.AtomicBoolean paused = new java.util.concurrent.atomic.AtomicBoolean();
     private Channel channel;
+    private ChannelHandlerContext ctxRef;
 
     // current request header
     private boolean haveHeader;
@@ -65,6 +68,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         channel = ctx.channel();
+        ctxRef = ctx;
     }
 
     @Override
@@ -79,6 +83,16 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder {
                 }
             }
             if (!haveHeader) {
+                if (inFlight.get() >= maxInFlight) {
+                    // Back-pressure: leave further requests in the buffer and stop reading the
+                    // socket until completions bring the count down (see completed()).
+                    paused.set(true);
+                    ctx.channel().config().setAutoRead(false);
+                    if (inFlight.get() >= maxInFlight || !paused.compareAndSet(true, false)) {
+                        return;
+                    }
+                    ctx.channel().config().setAutoRead(true); // all completed meanwhile
+                }
                 if (in.readableBytes() < HEADER) {
                     return;
                 }
@@ -241,9 +255,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder {
     }
 
     private void submitReleasing(Work work, long c, int t, ByteBuf toRelease) {
-        if (inFlight.incrementAndGet() >= maxInFlight) {
-            channel.config().setAutoRead(false);
-        }
+        inFlight.incrementAndGet();
         try {
             context.workers().execute(() -> {
                 try {
@@ -275,8 +287,25 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder {
         int now = inFlight.decrementAndGet();
         if (disconnecting) {
             closeIfIdle();
-        } else if (now <= maxInFlight / 2 && !channel.config().isAutoRead()) {
-            channel.config().setAutoRead(true);
+        } else if (now <= maxInFlight / 2 && paused.compareAndSet(true, false)) {
+            try {
+                channel.eventLoop().execute(this::resume);
+            } catch (RejectedExecutionException e) {
+                // server shutting down
+            }
+        }
+    }
+
+    /** On the event loop: decode the requests that waited in the buffer, then read again. */
+    private void resume() {
+        if (context == null || ctxRef == null || ctxRef.isRemoved() || !channel.isActive()) {
+            return;
+        }
+        channel.config().setAutoRead(true);
+        try {
+            channelRead(ctxRef, io.netty.buffer.Unpooled.EMPTY_BUFFER);
+        } catch (Exception e) {
+            ctxRef.fireExceptionCaught(e);
         }
     }
 

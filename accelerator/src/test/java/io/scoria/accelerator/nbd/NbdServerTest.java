@@ -329,6 +329,44 @@ class NbdServerTest {
     }
 
     @Test
+    void atMostMaxInFlightRequestsRunAtOnceAndTheRestWait() throws Exception {
+        server.close();
+        NbdServerConfig l = NbdServerConfig.loopback(0);
+        server = new NbdServer(new NbdServerConfig(l.host(), 0, 16, 4, l.maxPayload(), null, null, ExportPolicy.OPEN,
+                Map.of()), service, new SimpleMeterRegistry());
+        InMemoryVolume v = service.openInMemory("vm1");
+        CountDownLatch release = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger peak = new java.util.concurrent.atomic.AtomicInteger();
+        v.setReadHook(off -> {
+            peak.accumulateAndGet(running.incrementAndGet(), Math::max);
+            try {
+                release.await(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            running.decrementAndGet();
+        });
+        try (NbdTestClient c = connect("vm1", false)) {
+            for (int i = 0; i < 40; i++) {
+                c.send(CMD_READ, 0, i, i * 4096L, 4096, null);
+            }
+            Thread.sleep(500);
+            assertEquals(4, peak.get(), "the server stops reading at maxInFlight (16 workers were free)");
+            release.countDown();
+            Set<Long> cookies = new HashSet<>();
+            for (int i = 0; i < 40; i++) {
+                NbdTestClient.Reply r = c.receive();
+                assertEquals(0, r.error());
+                cookies.add(r.cookie());
+            }
+            assertEquals(40, cookies.size());
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
     void aBusyPortIsReportedWithTheAddress() {
         var e = assertThrows(IllegalStateException.class, () -> new NbdServer(NbdServerConfig.loopback(server.port()),
                 service, new SimpleMeterRegistry()));
