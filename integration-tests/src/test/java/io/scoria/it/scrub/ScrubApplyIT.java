@@ -1,5 +1,6 @@
 package io.scoria.it.scrub;
 
+import io.scoria.accelerator.CacheMode;
 import io.scoria.accelerator.VolumeSpec;
 import io.scoria.accelerator.scrub.ScrubApplier;
 import io.scoria.accelerator.volume.EngineConfig;
@@ -191,6 +192,83 @@ class ScrubApplyIT {
             }
             assertThrows(RuntimeException.class, () -> v.applyScrub(result), "the first, stale result stays refused");
         }
+    }
+
+    @Test
+    void scosAClonesReadsStayAliveWhenItsParentIsScrubbed() throws Exception {
+        try (ObjectStore store = new FsObjectStore(new FsStoreConfig(tmp.resolve("backend")));
+             LocalVolumeService svc = new LocalVolumeService(store, EngineConfig.defaults(tmp.resolve("node")));
+             ScrubApplier applier = new ScrubApplier(svc, Duration.ZERO, null);
+             LocalVolumeService cloneNode = new LocalVolumeService(store, EngineConfig.defaults(tmp.resolve("clone-node"))
+                     .withCacheMode(CacheMode.NO_CACHE))) {
+            String ns = svc.create("gold", VolumeSpec.ofSize(64L * MIB)).namespace();
+            LocalVolume gold = svc.open("gold");
+            byte[] base = v1Content(gold);
+            gold.snapshot("v1");
+            svc.clone("gold", "v1", "desk1");
+            assertTrue(svc.awaitUploads(Duration.ofMinutes(1)));
+            // the clone runs on another node without a cluster cache: every read goes to the parent's SCOs
+            ByteBuffer back = ByteBuffer.allocate(16 * MIB);
+            LocalVolume desk = cloneNode.open("desk1");
+            desk.read(0, back);
+            assertArrayEquals(base, back.array(), "the clone reads the parent's v1 data");
+
+            Random r = new Random(6);
+            byte[] chunk = new byte[MIB];
+            for (int round = 0; round < 4; round++) {
+                for (int i = 0; i < 16; i++) {
+                    r.nextBytes(chunk);
+                    gold.write((long) i * MIB, ByteBuffer.wrap(chunk), false);
+                }
+                gold.snapshot("v" + (round + 2));
+            }
+            for (int round = 2; round <= 4; round++) {
+                gold.deleteSnapshot("v" + round);
+            }
+            assertTrue(svc.awaitUploads(Duration.ofMinutes(1)));
+            ScrubReport report = new Scrubber(store, ScrubConfig.of(ns, tmp.resolve("scratch")), out).run();
+            assertTrue(report.reclaimedBytes() > 0, "the parent's later snapshots are scrubbed: " + report);
+            applier.applyPending("gold");
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!store.listAll(ns, ScrubResult.PREFIX).isEmpty() && System.nanoTime() < deadline) {
+                applier.drain(Duration.ofSeconds(10));
+                Thread.sleep(100);
+            }
+            assertTrue(store.listAll(ns, ScrubResult.PREFIX).isEmpty(), "obsolete objects deleted");
+            back.clear();
+            desk.read(0, back);
+            assertArrayEquals(base, back.array(), "the running clone still reads the parent's v1 data after the parent"
+                    + " was scrubbed and its obsolete SCOs deleted");
+        }
+        try (ObjectStore store = new FsObjectStore(new FsStoreConfig(tmp.resolve("backend")));
+             LocalVolumeService svc = new LocalVolumeService(store, EngineConfig.defaults(tmp.resolve("cold-node")))) {
+            ByteBuffer back = ByteBuffer.allocate(16 * MIB);
+            svc.open("desk1").read(0, back);
+            assertArrayEquals(v1Content(null), back.array(), "cold read of the clone after the parent was scrubbed");
+        }
+    }
+
+    /**
+     * Writes (when {@code v} is not null) and returns the parent's content at v1: 16 MiB, then
+     * three of every four clusters overwritten, so the first SCOs are a quarter live and a scrub
+     * that ignored the clone would move their live clusters and delete them.
+     */
+    private static byte[] v1Content(LocalVolume v) {
+        Random r = new Random(5);
+        byte[] content = new byte[16 * MIB];
+        r.nextBytes(content);
+        if (v != null) {
+            v.write(0, ByteBuffer.wrap(content), false);
+        }
+        byte[] three = new byte[3 * 4096];
+        for (int lba = 0; lba < 4096; lba += 4) {
+            r.nextBytes(three);
+            System.arraycopy(three, 0, content, lba * 4096, three.length);
+            if (v != null) {
+                v.write(lba * 4096L, ByteBuffer.wrap(three), false);
+            }
+        }
+        return content;
     }
 
     private static Set<String> keys(ObjectStore store, String ns) {
