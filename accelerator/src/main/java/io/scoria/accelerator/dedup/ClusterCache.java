@@ -87,6 +87,7 @@ public final class ClusterCache implements AutoCloseable {
             slabChannel = FileChannel.open(dir.resolve("clusters.slab"), StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
             long slabBytes = (long) slots * slotSize;
+            preallocate(slabChannel, slabBytes);
             int chunks = (int) ((slabBytes + CHUNK - 1) / CHUNK);
             slab = new MappedByteBuffer[chunks];
             for (int c = 0; c < chunks; c++) {
@@ -111,6 +112,21 @@ public final class ClusterCache implements AutoCloseable {
             index.force();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open cluster cache in " + dir, e);
+        }
+    }
+
+    /** Writes zeros up to {@code bytes} so that slot writes never fault in new file blocks on the hot path. */
+    private static void preallocate(FileChannel ch, long bytes) throws IOException {
+        long pos = ch.size();
+        if (pos >= bytes) {
+            return;
+        }
+        ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
+        while (pos < bytes) {
+            zeros.clear().limit((int) Math.min(zeros.capacity(), bytes - pos));
+            while (zeros.hasRemaining()) {
+                pos += ch.write(zeros, pos);
+            }
         }
     }
 

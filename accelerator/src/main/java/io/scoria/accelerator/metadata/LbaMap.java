@@ -1,6 +1,8 @@
 package io.scoria.accelerator.metadata;
 
 import net.openhft.chronicle.map.ChronicleMap;
+import net.openhft.chronicle.map.ExternalMapQueryContext;
+import net.openhft.chronicle.map.MapEntry;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -83,10 +85,19 @@ public final class LbaMap implements AutoCloseable {
         g.fpHi[i] = location == 0 ? 0 : fpHi;
         g.fpLo[i] = location == 0 ? 0 : fpLo;
         g.crc[i] = location == 0 ? 0 : crc;
-        if (g.isEmpty()) {
-            map.remove(key);
-        } else {
-            map.put(key, g);
+        // a query context writes in place; put() and remove() would deserialise the old value
+        try (ExternalMapQueryContext<Long, LbaGroup, ?> q = map.queryContext(key)) {
+            q.updateLock().lock();
+            MapEntry<Long, LbaGroup> entry = q.entry();
+            if (g.isEmpty()) {
+                if (entry != null) {
+                    q.remove(entry);
+                }
+            } else if (entry != null) {
+                q.replaceValue(entry, q.wrapValueAsData(g));
+            } else {
+                q.insert(q.absentEntry(), q.wrapValueAsData(g));
+            }
         }
     }
 

@@ -541,19 +541,28 @@ final class VolumeLog {
 
     private void enqueueSco(long scoId) {
         ctx.uploader().submit(new Task() {
+            private boolean forced;
+
             @Override
             public void run() {
                 Path f = ctx.scoCache().file(ns, scoId);
                 if (ctx.scoCache().isUploaded(ns, scoId)) {
                     return;
                 }
+                if (!forced) {
+                    forceFile(f);
+                    forced = true;
+                }
+                ctx.store().put(ns, NamespaceLayout.scoKey(scoId), f);
+                ctx.scoCache().uploaded(ns, scoId);
+            }
+
+            private void forceFile(Path f) {
                 try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.WRITE)) {
                     ch.force(false);
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot fsync " + f, e);
                 }
-                ctx.store().put(ns, NamespaceLayout.scoKey(scoId), f);
-                ctx.scoCache().uploaded(ns, scoId);
             }
 
             @Override

@@ -57,6 +57,12 @@ public class VolumeWriteBenchmark {
     @Param({"1073741824"})
     public long volumeBytes;
 
+    /** true: uploads run during the measurement; false: puts are deferred until tear-down. */
+    @Param({"true", "false"})
+    public boolean uploads;
+
+    private DeferringStore deferring;
+
     private Path dir;
     private LocalVolumeService service;
     private Volume volume;
@@ -69,11 +75,12 @@ public class VolumeWriteBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         dir = Files.createTempDirectory("scoria-bench-write");
-        FsObjectStore store = new FsObjectStore(new FsStoreConfig(dir.resolve("backend")));
-        service = new LocalVolumeService(store, EngineConfig.defaults(dir.resolve("flash"))
-                .withScoCacheBytes(8L << 30).withClusterCacheBytes(256L << 20).withCacheMode(CacheMode.CACHE_ON_WRITE));
+        deferring = new DeferringStore(new FsObjectStore(new FsStoreConfig(dir.resolve("backend"))));
+        service = new LocalVolumeService(deferring, EngineConfig.defaults(dir.resolve("flash"))
+                .withScoCacheBytes(16L << 30).withClusterCacheBytes(256L << 20).withCacheMode(CacheMode.CACHE_ON_WRITE));
         service.create("bench", new VolumeSpec(volumeBytes, clusterSize, 4 << 20));
         volume = service.open("bench");
+        deferring.deferPuts = !uploads;
         peer = FileChannel.open(dir.resolve("peer.img"), StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         peer.truncate(volumeBytes);
@@ -102,6 +109,7 @@ public class VolumeWriteBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
         peer.close();
+        deferring.deferPuts = false;
         service.close();
         try (var walk = Files.walk(dir)) {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
