@@ -55,7 +55,7 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
     public NbdServerConfig nbdServerConfig() {
         return new NbdServerConfig(nbd.host(), nbd.port(), nbd.workerThreads(), nbd.maxInFlight(),
                 NbdServerConfig.DEFAULT_MAX_PAYLOAD, nbd.tlsCertificate(), nbd.tlsKey(), nbd.defaultExport().policy(),
-                nbd.policies());
+                nbd.policies(), NbdServerConfig.DEFAULT_NEGOTIATION_TIMEOUT);
     }
 
     public record Nbd(String host, Integer port, Integer workerThreads, Integer maxInFlight, Path tlsCertificate,

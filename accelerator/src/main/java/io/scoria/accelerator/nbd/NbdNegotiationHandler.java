@@ -49,6 +49,12 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
         ByteBuf hello = ctx.alloc().buffer(18);
         hello.writeLong(NBDMAGIC).writeLong(IHAVEOPT).writeShort(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES);
         ctx.writeAndFlush(hello);
+        long timeout = context.config().negotiationTimeout().toMillis();
+        ctx.executor().schedule(() -> {
+            if (state != State.DONE && ctx.channel().isActive()) {
+                fail(ctx, "negotiation not finished within " + timeout + " ms");
+            }
+        }, timeout, java.util.concurrent.TimeUnit.MILLISECONDS);
         super.channelActive(ctx);
     }
 

@@ -2,6 +2,7 @@ package io.scoria.accelerator.nbd;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 
@@ -17,10 +18,12 @@ import java.util.Objects;
  * @param tlsKey               PEM PKCS#8 private key, or null (both or neither)
  * @param defaultPolicy        policy of exports without an entry in {@code exports}
  * @param exports              per-export policies by export (volume) name
+ * @param negotiationTimeout   a connection that has not entered transmission by then is closed
  */
 public record NbdServerConfig(String host, int port, int workerThreads, int maxInFlight, int maxPayload,
                               Path tlsCertificate, Path tlsKey, ExportPolicy defaultPolicy,
-                              Map<String, ExportPolicy> exports) {
+                              Map<String, ExportPolicy> exports, Duration negotiationTimeout) {
+    public static final Duration DEFAULT_NEGOTIATION_TIMEOUT = Duration.ofSeconds(30);
     public static final int DEFAULT_PORT = 10809;
     public static final int DEFAULT_MAX_PAYLOAD = 32 << 20;
 
@@ -28,6 +31,10 @@ public record NbdServerConfig(String host, int port, int workerThreads, int maxI
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(defaultPolicy, "defaultPolicy");
         exports = Map.copyOf(Objects.requireNonNull(exports, "exports"));
+        Objects.requireNonNull(negotiationTimeout, "negotiationTimeout");
+        if (negotiationTimeout.isNegative() || negotiationTimeout.isZero()) {
+            throw new IllegalArgumentException("negotiationTimeout must be positive: " + negotiationTimeout);
+        }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0-65535: " + port);
         }
@@ -58,7 +65,7 @@ public record NbdServerConfig(String host, int port, int workerThreads, int maxI
     /** Loopback, the given port, defaults for everything else, every export open. */
     public static NbdServerConfig loopback(int port) {
         return new NbdServerConfig("127.0.0.1", port, 16, 256, DEFAULT_MAX_PAYLOAD, null, null, ExportPolicy.OPEN,
-                Map.of());
+                Map.of(), DEFAULT_NEGOTIATION_TIMEOUT);
     }
 
     public ExportPolicy policy(String export) {
@@ -71,11 +78,16 @@ public record NbdServerConfig(String host, int port, int workerThreads, int maxI
 
     public NbdServerConfig withTls(Path certificate, Path key) {
         return new NbdServerConfig(host, port, workerThreads, maxInFlight, maxPayload, certificate, key, defaultPolicy,
-                exports);
+                exports, negotiationTimeout);
     }
 
     public NbdServerConfig withExports(ExportPolicy defaults, Map<String, ExportPolicy> perExport) {
         return new NbdServerConfig(host, port, workerThreads, maxInFlight, maxPayload, tlsCertificate, tlsKey, defaults,
-                perExport);
+                perExport, negotiationTimeout);
+    }
+
+    public NbdServerConfig withNegotiationTimeout(Duration timeout) {
+        return new NbdServerConfig(host, port, workerThreads, maxInFlight, maxPayload, tlsCertificate, tlsKey,
+                defaultPolicy, exports, timeout);
     }
 }

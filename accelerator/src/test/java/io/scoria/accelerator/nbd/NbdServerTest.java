@@ -333,7 +333,7 @@ class NbdServerTest {
         server.close();
         NbdServerConfig l = NbdServerConfig.loopback(0);
         server = new NbdServer(new NbdServerConfig(l.host(), 0, 16, 4, l.maxPayload(), null, null, ExportPolicy.OPEN,
-                Map.of()), service, new SimpleMeterRegistry());
+                Map.of(), NbdServerConfig.DEFAULT_NEGOTIATION_TIMEOUT), service, new SimpleMeterRegistry());
         InMemoryVolume v = service.openInMemory("vm1");
         CountDownLatch release = new CountDownLatch(1);
         java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
@@ -363,6 +363,23 @@ class NbdServerTest {
             assertEquals(40, cookies.size());
         } finally {
             release.countDown();
+        }
+    }
+
+    @Test
+    void aClientThatNeverFinishesNegotiationIsDisconnected() throws Exception {
+        server.close();
+        server = new NbdServer(NbdServerConfig.loopback(0).withNegotiationTimeout(java.time.Duration.ofMillis(300)),
+                service, new SimpleMeterRegistry());
+        try (NbdTestClient idle = new NbdTestClient("127.0.0.1", server.port());
+             NbdTestClient attached = connect("vm1", false)) {
+            long start = System.nanoTime();
+            assertTrue(idle.closedByServer());
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5));
+            Thread.sleep(400);
+            byte[] d = pattern(4096, 12);
+            assertEquals(0, attached.write(0, d, 0), "a connection in transmission is not timed out");
+            assertArrayEquals(d, attached.read(0, 4096));
         }
     }
 
