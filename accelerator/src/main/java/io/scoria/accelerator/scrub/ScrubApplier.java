@@ -95,7 +95,12 @@ public final class ScrubApplier implements AutoCloseable {
             scheduleCleanUp(volume, ns, result, grace);
             return new Outcome(volume, key, "applied", moved, "");
         } catch (ScrubResultAppliedException e) {
-            scheduleCleanUp(volume, ns, result, Duration.ZERO);
+            // applied before a restart: the relocations may not all have been made; they are idempotent
+            int moved = v.relocate(result);
+            scheduleCleanUp(volume, ns, result, grace);
+            if (moved > 0) {
+                LOG.info("volume {}: finished the relocations of scrub result {}: {} LBAs moved", volume, key, moved);
+            }
             return new Outcome(volume, key, "already-applied", 0, e.getMessage());
         } catch (StaleScrubResultException e) {
             LOG.warn("volume {}: scrub result {} refused: {}", volume, key, e.getMessage());

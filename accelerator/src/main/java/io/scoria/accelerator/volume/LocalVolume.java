@@ -344,10 +344,16 @@ public final class LocalVolume implements Volume {
         return out;
     }
 
+    /** Relocations applied per hold of the write lock, so writes go on while a result applies. */
+    private static final int RELOCATION_BATCH = 1024;
+
     /**
-     * Applies a scrub result to this volume (see {@code VolumeLog.applyScrub}); writes wait
-     * while the relocations are applied, reads go on (old locations stay readable until the
-     * obsolete objects are deleted after the grace period).
+     * Applies a scrub result to this volume: first the manifest's TLogs are swapped (atomically,
+     * under the write lock), then the relocations are applied in batches, each under the write
+     * lock, so writes are delayed by one batch at most. Reads go on throughout: old locations
+     * stay readable until the obsolete objects are deleted after the grace period. If the
+     * process dies between the two steps, applying the result again is refused as already
+     * applied, and {@link #relocate} must run before the clean-up (the applier does).
      *
      * @return the number of LBAs moved to their new location
      * @throws io.scoria.sco.scrub.StaleScrubResultException if the result is stale or applied
@@ -358,13 +364,39 @@ public final class LocalVolume implements Volume {
             checkOpen();
             append.lock();
             try {
-                return log.applyScrub(result);
+                log.applyScrubManifest(result);
             } finally {
                 append.unlock();
             }
+            return relocateLocked(result);
         } finally {
             structure.readLock().unlock();
         }
+    }
+
+    /** Applies (again) the relocations of a result whose manifest part is applied; idempotent. */
+    public int relocate(io.scoria.sco.scrub.ScrubResult result) {
+        structure.readLock().lock();
+        try {
+            checkOpen();
+            return relocateLocked(result);
+        } finally {
+            structure.readLock().unlock();
+        }
+    }
+
+    private int relocateLocked(io.scoria.sco.scrub.ScrubResult result) {
+        int moved = 0;
+        for (int from = 0; from < result.relocationCount(); from += RELOCATION_BATCH) {
+            int to = Math.min(result.relocationCount(), from + RELOCATION_BATCH);
+            append.lock();
+            try {
+                moved += log.relocate(result, from, to);
+            } finally {
+                append.unlock();
+            }
+        }
+        return moved;
     }
 
     /** Drops local copies of SCOs and TLogs a scrub made obsolete (after the grace period). */

@@ -385,19 +385,26 @@ final class VolumeLog {
     }
 
     /**
-     * Applies a scrub result (the caller holds the volume's write lock): the manifest gets the
-     * result's TLogs ({@link ScrubResult#applyTo} refuses a stale or already applied result),
-     * and every LBA that still points at a relocated cluster's old location points at its new
-     * one; an LBA written since the scrub keeps its newer location. The obsolete objects are
-     * left to the caller, which deletes them after a grace period.
-     *
-     * @return the number of LBAs relocated
+     * Swaps the manifest's TLogs for a scrub result's ({@link ScrubResult#applyTo} refuses a
+     * stale or already applied result) and publishes it; the caller holds the write lock and
+     * then calls {@link #relocate} for every batch of the result's relocations.
      */
-    int applyScrub(ScrubResult result) {
-        VolumeManifest next = result.applyTo(manifest);
+    void applyScrubManifest(ScrubResult result) {
+        writeManifest(result.applyTo(manifest));
+        enqueuePublish();
+    }
+
+    /**
+     * Moves LBAs {@code [from, to)} of the result's relocations that still point at their old
+     * location to the new one; an LBA written since the scrub keeps its newer location.
+     * Idempotent. The caller holds the write lock.
+     *
+     * @return the number of LBAs moved
+     */
+    int relocate(ScrubResult result, int from, int to) {
         LbaEntry e = new LbaEntry();
         int moved = 0;
-        for (int i = 0; i < result.relocationCount(); i++) {
+        for (int i = from; i < to; i++) {
             long lba = result.relocationLba(i);
             map.get(lba, e);
             if (e.location == result.relocationOld(i)) {
@@ -405,8 +412,6 @@ final class VolumeLog {
                 moved++;
             }
         }
-        writeManifest(next);
-        enqueuePublish();
         return moved;
     }
 
