@@ -345,12 +345,12 @@ public final class LocalVolume implements Volume {
     }
 
     /** Relocations applied per hold of the write lock, so writes go on while a result applies. */
-    private static final int RELOCATION_BATCH = 1024;
+    private static final int RELOCATION_BATCH = 256;
 
     /**
      * Applies a scrub result to this volume: first the manifest's TLogs are swapped (atomically,
      * under the write lock), then the relocations are applied in batches, each under the write
-     * lock, so writes are delayed by one batch at most. Reads go on throughout: old locations
+     * lock, so writes are delayed by one batch at most and keep most of their rate. Reads go on throughout: old locations
      * stay readable until the obsolete objects are deleted after the grace period. If the
      * process dies between the two steps, applying the result again is refused as already
      * applied, and {@link #relocate} must run before the clean-up (the applier does).
@@ -385,15 +385,26 @@ public final class LocalVolume implements Volume {
         }
     }
 
+    /**
+     * Relocations in batches under the write lock. While writes are in flight the apply backs
+     * off for four times as long as its last batch held the lock, so it takes at most about a
+     * fifth of the lock time and foreground writes keep about 0.8x of their rate.
+     */
     private int relocateLocked(io.scoria.sco.scrub.ScrubResult result) {
         int moved = 0;
         for (int from = 0; from < result.relocationCount(); from += RELOCATION_BATCH) {
             int to = Math.min(result.relocationCount(), from + RELOCATION_BATCH);
+            long held;
             append.lock();
             try {
+                long start = System.nanoTime();
                 moved += log.relocate(result, from, to);
+                held = System.nanoTime() - start;
             } finally {
                 append.unlock();
+            }
+            if (inFlight.get() > 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(Math.min(4 * held, 20_000_000L));
             }
         }
         return moved;

@@ -1,0 +1,138 @@
+package io.scoria.benchmarks.scrub;
+
+import io.scoria.accelerator.VolumeSpec;
+import io.scoria.accelerator.scrub.ScrubApplier;
+import io.scoria.accelerator.volume.EngineConfig;
+import io.scoria.accelerator.volume.LocalVolume;
+import io.scoria.accelerator.volume.LocalVolumeService;
+import io.scoria.backend.ObjectInfo;
+import io.scoria.backend.ObjectStore;
+import io.scoria.backend.fs.FsObjectStore;
+import io.scoria.backend.fs.FsStoreConfig;
+import io.scoria.scrubber.ScrubConfig;
+import io.scoria.scrubber.ScrubReport;
+import io.scoria.scrubber.Scrubber;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * Scrub throughput and the router's 4 KiB random write rate while a scrub result is applied,
+ * each against a peer in the same run (issue 7):
+ * <ul>
+ * <li>scrub: MiB of SCO examined per second, versus reading the same SCO objects sequentially
+ * from the same store (the least work any scrubber must do);</li>
+ * <li>apply: 4 KiB random writes per second through the {@code Volume} API while the result's
+ * relocations are applied, versus the same writer just before the apply.</li>
+ * </ul>
+ * Each repetition builds a fresh 256 MiB volume on an fs backend: written once, then three of
+ * every four clusters overwritten (so SCOs are a quarter live and the result relocates 16,384
+ * clusters), older snapshot deleted. Fixed seeds. Usage:
+ * {@code java -cp benchmarks/target/benchmarks.jar io.scoria.benchmarks.scrub.ScrubBenchmark [dir] [reps]}.
+ */
+public final class ScrubBenchmark {
+    private static final int MIB = 1 << 20;
+    private static final long SIZE = 256L * MIB;
+
+    private ScrubBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path base = Path.of(args.length > 0 ? args[0] : System.getProperty("java.io.tmpdir"));
+        int reps = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        System.out.println("rep | scrub MiB/s | sequential GET MiB/s | ratio | writes/s before apply | writes/s during apply"
+                + " | ratio | apply ms | relocated");
+        for (int rep = 1; rep <= reps; rep++) {
+            Path dir = Files.createTempDirectory(base, "scrub-bench-");
+            try {
+                run(rep, dir, quiet);
+            } finally {
+                delete(dir);
+            }
+        }
+    }
+
+    private static void run(int rep, Path dir, PrintStream quiet) throws Exception {
+        try (ObjectStore store = new FsObjectStore(new FsStoreConfig(dir.resolve("backend")));
+             LocalVolumeService svc = new LocalVolumeService(store, EngineConfig.defaults(dir.resolve("node")));
+             ScrubApplier applier = new ScrubApplier(svc, Duration.ofHours(1), null)) {
+            String ns = svc.create("bench", VolumeSpec.ofSize(SIZE)).namespace();
+            LocalVolume v = svc.open("bench");
+            Random r = new Random(rep);
+            byte[] chunk = new byte[MIB];
+            for (long off = 0; off < SIZE; off += MIB) {
+                r.nextBytes(chunk);
+                v.write(off, ByteBuffer.wrap(chunk), false);
+            }
+            v.snapshot("a");
+            byte[] three = new byte[3 * 4096];
+            for (long lba = 0; lba < SIZE / 4096; lba += 4) {
+                r.nextBytes(three);
+                v.write(lba * 4096, ByteBuffer.wrap(three), false);
+            }
+            v.snapshot("b");
+            v.deleteSnapshot("a");
+            if (!svc.awaitUploads(Duration.ofMinutes(5))) {
+                throw new IllegalStateException("uploads did not finish");
+            }
+
+            List<ObjectInfo> scos = store.listAll(ns, "sco/");
+            long t0 = System.nanoTime();
+            long bytes = 0;
+            for (ObjectInfo o : scos) {
+                bytes += store.get(ns, o.key()).remaining();
+            }
+            double readMiBs = bytes / (double) MIB / ((System.nanoTime() - t0) / 1e9);
+            ScrubReport report = new Scrubber(store, ScrubConfig.of(ns, dir.resolve("scratch")), quiet).run();
+
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicLong writes = new AtomicLong();
+            Thread writer = new Thread(() -> {
+                Random wr = new Random(99);
+                ByteBuffer b = ByteBuffer.allocate(4096);
+                while (!stop.get()) {
+                    wr.nextBytes(b.array());
+                    v.write(4096L * wr.nextInt((int) (SIZE / 4096)), b.clear(), false);
+                    writes.incrementAndGet();
+                }
+            });
+            writer.start();
+            Thread.sleep(1000);
+            long w0 = writes.get();
+            long tb = System.nanoTime();
+            Thread.sleep(1000);
+            double before = (writes.get() - w0) / ((System.nanoTime() - tb) / 1e9);
+            long w1 = writes.get();
+            long ta = System.nanoTime();
+            List<ScrubApplier.Outcome> outcome = applier.applyPending("bench");
+            long applyNanos = System.nanoTime() - ta;
+            double during = (writes.get() - w1) / (applyNanos / 1e9);
+            stop.set(true);
+            writer.join();
+            if (outcome.size() != 1 || !outcome.get(0).status().equals("applied")) {
+                throw new IllegalStateException("apply failed: " + outcome);
+            }
+            System.out.printf("%d | %.0f | %.0f | %.2f | %.0f | %.0f | %.2f | %.0f | %d%n", rep, report.examinedMiBPerSecond(),
+                    readMiBs, report.examinedMiBPerSecond() / readMiBs, before, during, during / before, applyNanos / 1e6,
+                    outcome.get(0).relocated());
+        }
+    }
+
+    private static void delete(Path dir) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
+        }
+    }
+
+}
