@@ -1,0 +1,110 @@
+package io.scoria.it.crash;
+
+import io.scoria.it.harness.ManagedProcess;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The processes of a crash test: {@code scoria foc-server} and {@code scoria serve} (each its own
+ * JVM through the {@code ./scoria} launcher), on fixed loopback ports so that a restarted router
+ * or FOC is found where the old one was. Closing kills whatever still runs.
+ */
+final class Rig implements AutoCloseable {
+    final Path dir;
+    final Path repo = Path.of(System.getProperty("scoria.repo.root", "..")).toAbsolutePath().normalize();
+    final int focPort = ManagedProcess.freePort();
+    final int nbdPort = ManagedProcess.freePort();
+    final int apiPort = ManagedProcess.freePort();
+    private final HttpClient http = HttpClient.newHttpClient();
+    ManagedProcess foc;
+    ManagedProcess router;
+    private int starts;
+
+    Rig(Path dir) {
+        this.dir = dir;
+    }
+
+    void startFoc() throws IOException {
+        foc = ManagedProcess.start("foc-server", List.of(repo.resolve("scoria").toString(), "foc-server", "--listen",
+                "127.0.0.1:" + focPort, "--dir", dir.resolve("foc-server").toString()), dir, dir.resolve("foc-server.log"));
+        foc.awaitReady(Duration.ofSeconds(60), () -> ManagedProcess.listening(focPort));
+    }
+
+    /** Starts the router on {@code dataDir} with {@code backendYaml} and the FOC in {@code mode}. */
+    void startRouter(String dataDir, String backendYaml, String focMode) throws IOException {
+        Path cfg = dir.resolve("scoria-" + (++starts) + ".yaml");
+        Files.writeString(cfg, "dataDir: " + dir.resolve(dataDir) + "\n"
+                + "nbd: {port: " + nbdPort + "}\n"
+                + "api: {port: " + apiPort + "}\n"
+                + "backend: " + backendYaml + "\n"
+                + "cache: {clusterCache: 16MiB, scoCache: 64MiB}\n"
+                + "volumes: {scoSize: 1MiB}\n"
+                + "foc: {address: 127.0.0.1:" + focPort + ", mode: " + focMode + ", connectTimeout: 500ms, requestTimeout: 2s}\n");
+        router = ManagedProcess.start("scoria-serve", List.of(repo.resolve("scoria").toString(), "serve", "--config",
+                cfg.toString()), dir, dir.resolve("serve.log"));
+        router.awaitReady(Duration.ofSeconds(120), () -> ManagedProcess.listening(apiPort)
+                && ManagedProcess.listening(nbdPort));
+    }
+
+    String fsBackend() {
+        return "{type: fs, fs: {root: " + dir.resolve("backend") + "}}";
+    }
+
+    void createVolume(String name, String size) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + "/v1/volumes"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + name + "\",\"size\":\"" + size + "\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 201) {
+            throw new IllegalStateException("create volume " + name + ": HTTP " + r.statusCode() + " " + r.body());
+        }
+    }
+
+    /** The volume's state as the REST API shows it (OK, DEGRADED, ...). */
+    String volumeState(String name) throws Exception {
+        String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + "/v1/volumes/" + name))
+                .build(), HttpResponse.BodyHandlers.ofString()).body();
+        Matcher m = Pattern.compile("\"state\"\\s*:\\s*\"(\\w+)\"").matcher(body);
+        if (!m.find()) {
+            throw new IllegalStateException("no state in " + body);
+        }
+        return m.group(1);
+    }
+
+    String metrics() throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (var walk = Files.walk(p)) {
+            for (Path f : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (router != null) {
+            router.kill9();
+        }
+        if (foc != null) {
+            foc.kill9();
+        }
+    }
+}
