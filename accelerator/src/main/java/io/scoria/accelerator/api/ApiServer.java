@@ -1,5 +1,6 @@
 package io.scoria.accelerator.api;
 
+import io.scoria.accelerator.scrub.ScrubApplier;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
@@ -41,6 +42,7 @@ public final class ApiServer implements AutoCloseable {
     private static final int MAX_CLONES = 10_000;
 
     private final VolumeService volumes;
+    private final ScrubApplier scrub;
     private final ScoriaConfig.Volumes defaults;
     private final PrometheusMeterRegistry registry;
     private final ObjectMapper json = Json.mapper();
@@ -50,6 +52,13 @@ public final class ApiServer implements AutoCloseable {
 
     public ApiServer(String host, int port, VolumeService volumes, ScoriaConfig.Volumes defaults,
                      PrometheusMeterRegistry registry) {
+        this(host, port, volumes, defaults, registry, null);
+    }
+
+    /** As above; {@code scrub} (may be null) serves {@code POST /v1/volumes/NAME/scrub-results}. */
+    public ApiServer(String host, int port, VolumeService volumes, ScoriaConfig.Volumes defaults,
+                     PrometheusMeterRegistry registry, ScrubApplier scrub) {
+        this.scrub = scrub;
         this.volumes = Objects.requireNonNull(volumes, "volumes");
         this.defaults = Objects.requireNonNull(defaults, "defaults");
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -202,6 +211,12 @@ public final class ApiServer implements AutoCloseable {
                 }
                 case "clones" -> {
                     return new Reply(201, clones(name, body(ex, ApiModel.CreateClones.class)));
+                }
+                case "scrub-results" -> {
+                    if (scrub == null) {
+                        return error(404, "this router does not apply scrub results");
+                    }
+                    return new Reply(200, scrub.applyPending(name));
                 }
                 default -> {
                 }

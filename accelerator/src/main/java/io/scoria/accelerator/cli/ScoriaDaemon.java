@@ -1,5 +1,6 @@
 package io.scoria.accelerator.cli;
 
+import io.scoria.accelerator.scrub.ScrubApplier;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.api.ApiServer;
@@ -21,6 +22,7 @@ public final class ScoriaDaemon implements AutoCloseable {
     private final VolumeService volumes;
     private final NbdServer nbd;
     private final ApiServer api;
+    private final ScrubApplier scrub;
     private boolean closed;
 
     /** Starts serving {@code volumes} (now owned by the daemon) as {@code config} says. */
@@ -30,16 +32,25 @@ public final class ScoriaDaemon implements AutoCloseable {
 
     /** As above, publishing metrics (with any the engine registered) in {@code registry}. */
     public ScoriaDaemon(ScoriaConfig config, VolumeService volumes, PrometheusMeterRegistry registry) {
+        this(config, volumes, registry, null);
+    }
+
+    /** As above, also applying scrub results with {@code scrub} (may be null; owned by the daemon). */
+    public ScoriaDaemon(ScoriaConfig config, VolumeService volumes, PrometheusMeterRegistry registry, ScrubApplier scrub) {
+        this.scrub = scrub;
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(registry, "registry");
         this.volumes = Objects.requireNonNull(volumes, "volumes");
         NbdServer n = null;
         try {
             n = new NbdServer(config.nbdServerConfig(), volumes, registry);
-            api = new ApiServer(config.api().host(), config.api().port(), volumes, config.volumes(), registry);
+            api = new ApiServer(config.api().host(), config.api().port(), volumes, config.volumes(), registry, scrub);
         } catch (RuntimeException e) {
             if (n != null) {
                 n.close();
+            }
+            if (scrub != null) {
+                scrub.close();
             }
             volumes.close();
             throw e;
@@ -69,6 +80,9 @@ public final class ScoriaDaemon implements AutoCloseable {
             try {
                 nbd.close();
             } finally {
+                if (scrub != null) {
+                    scrub.close();
+                }
                 volumes.close();
             }
         }

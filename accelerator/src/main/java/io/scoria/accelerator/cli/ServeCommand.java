@@ -31,7 +31,8 @@ final class ServeCommand implements Runnable {
         }
         CountDownLatch stopped = new CountDownLatch(1);
         var registry = ScoriaMetrics.newRegistry();
-        ScoriaDaemon daemon = new ScoriaDaemon(cfg, VolumeServices.open(cfg, registry), registry);
+        VolumeServices.Router router = VolumeServices.openRouter(cfg, registry);
+        ScoriaDaemon daemon = new ScoriaDaemon(cfg, router.volumes(), registry, router.scrub());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             daemon.close();
             stopped.countDown();

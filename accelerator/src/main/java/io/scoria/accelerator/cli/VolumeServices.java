@@ -13,6 +13,8 @@ import io.scoria.accelerator.foc.wiring.FocWiringConfig;
 import io.scoria.accelerator.metrics.EngineMetrics;
 import io.scoria.accelerator.volume.EngineConfig;
 import io.scoria.accelerator.volume.LocalVolumeService;
+import io.scoria.accelerator.scrub.ScrubApplier;
+import java.time.Duration;
 import io.scoria.backend.ObjectStore;
 
 import java.nio.file.Path;
@@ -28,7 +30,27 @@ final class VolumeServices {
     private VolumeServices() {
     }
 
+    /** What {@code scoria serve} runs: the volume service and the applier of scrub results. */
+    record Router(VolumeService volumes, ScrubApplier scrub) {
+    }
+
+    /** Scrub results are looked for this often. */
+    static final Duration SCRUB_POLL = Duration.ofSeconds(30);
+    /** Objects a scrub made obsolete stay this long after the result is applied. */
+    static final Duration SCRUB_GRACE = Duration.ofSeconds(60);
+
+    static Router openRouter(ScoriaConfig config, MeterRegistry registry) {
+        ScrubApplier[] scrub = new ScrubApplier[1];
+        VolumeService volumes = open(config, registry, service -> scrub[0] = new ScrubApplier(service, SCRUB_GRACE, SCRUB_POLL));
+        return new Router(volumes, scrub[0]);
+    }
+
     static VolumeService open(ScoriaConfig config, MeterRegistry registry) {
+        return open(config, registry, service -> { });
+    }
+
+    private static VolumeService open(ScoriaConfig config, MeterRegistry registry,
+                                      java.util.function.Consumer<LocalVolumeService> engineReady) {
         ObjectStore store = backend(config);
         try {
             EngineConfig engine = EngineConfig.defaults(config.flashDir())
@@ -41,6 +63,7 @@ final class VolumeServices {
             }
             LocalVolumeService service = new LocalVolumeService(store, engine);
             EngineMetrics.bind(registry, service);
+            engineReady.accept(service);
             if (router == null) {
                 return new StoreClosing(service, store);
             }
