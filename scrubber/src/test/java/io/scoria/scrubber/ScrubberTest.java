@@ -110,6 +110,23 @@ class ScrubberTest {
         assertTrue(log.toString().contains("MiB/s"), log.toString());
     }
 
+    @Test
+    void scrubsThroughTheDistributor() throws Exception {
+        List<io.scoria.distributor.FragmentStore> stores = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            stores.add(io.scoria.distributor.FragmentStore.of("s" + i, new InMemoryObjectStore("mem" + i)));
+        }
+        try (io.scoria.distributor.Distributor store = new io.scoria.distributor.Distributor(
+                io.scoria.distributor.DistributorConfig.of(stores, io.scoria.distributor.Policy.of(2, 3)))) {
+            VolumeHistory v = overwrittenVolume(store, "dvol");
+            long live = v.snapshots.get("s10").size() * (long) CS;
+            ScrubReport report = new Scrubber(store, ScrubConfig.of("dvol", tmp), out).run();
+            applyAndCollect(v, result(store, "dvol", report.resultKey()));
+            assertTrue(scoBytes(store, "dvol") <= live * 1.15, "through the distributor too: " + scoBytes(store, "dvol"));
+            assertState(v.snapshots.get("s10"), v.readBack("s10"));
+        }
+    }
+
     private static long newScoBytes(ObjectStore store, ScrubResult r) {
         return r.newScos().stream().mapToLong(k -> store.stat(r.namespace(), k).size()).sum();
     }
