@@ -30,7 +30,9 @@ import java.util.zip.CRC32C;
  * recorded in the map and the TLog.
  *
  * <p>Thread-safety: reads run in parallel with each other and with writes; writes, trims and
- * flushes are serialised by one append lock; snapshot, rollback, reset and close exclude all
+ * flushes are serialised by one append lock, which is never held across an fsync: FLUSH and
+ * FUA capture what to force under it and force after releasing it, and a sealed SCO is forced
+ * by the uploader (or by the next FLUSH, whichever comes first); snapshot, rollback, reset and close exclude all
  * I/O through a read-write lock (I/O holds it shared). Buffers as in {@link Volume}.
  */
 public final class LocalVolume implements Volume {
@@ -214,6 +216,7 @@ public final class LocalVolume implements Volume {
         try {
             checkOpen();
             checkWritable(op);
+            VolumeLog.PendingFlush durable = null;
             append.lock();
             try {
                 Scratch s = writeScratch;
@@ -253,10 +256,13 @@ public final class LocalVolume implements Volume {
                     pos += n;
                 }
                 if (fua) {
-                    log.flush();
+                    durable = log.beginFlush();
                 }
             } finally {
                 append.unlock();
+            }
+            if (durable != null) {
+                durable.force();
             }
         } finally {
             structure.readLock().unlock();
@@ -293,12 +299,14 @@ public final class LocalVolume implements Volume {
         structure.readLock().lock();
         try {
             checkOpen();
+            VolumeLog.PendingFlush durable;
             append.lock();
             try {
-                log.flush();
+                durable = log.beginFlush();
             } finally {
                 append.unlock();
             }
+            durable.force();
         } finally {
             structure.readLock().unlock();
         }
@@ -546,6 +554,11 @@ public final class LocalVolume implements Volume {
 
     void markDeleted() {
         log.markDeleted();
+    }
+
+    /** Sealed SCOs whose files no FLUSH or upload has forced yet (tests). */
+    int unforcedScos() {
+        return log.unforcedScos();
     }
 
     boolean isClosed() {

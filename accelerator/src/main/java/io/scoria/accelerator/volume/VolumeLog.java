@@ -30,6 +30,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The write-side state of one volume: LBA map, open SCO, open TLog, local manifest copy and the
@@ -62,6 +64,11 @@ final class VolumeLog {
     private volatile long uploadedThrough;
     private long publishedGeneration;
     private volatile boolean deleted;
+    /**
+     * Sealed SCOs whose file is not yet known to be forced: the uploader forces each before it
+     * uploads it, and a FLUSH forces those still here, so sealing never waits for an fsync.
+     */
+    private final Set<Long> unforced = ConcurrentHashMap.newKeySet();
 
     private VolumeLog(VolumeContext ctx, VolumeManifest m, LbaMap map) {
         this.ctx = ctx;
@@ -323,17 +330,77 @@ final class VolumeLog {
         int crc = s.seal();
         tlog.scoSealed(s.scoId(), crc, s.clusters());
         ctx.scoCache().sealed(ns, s.scoId(), scoReserved, s.byteSize());
+        unforced.add(s.scoId());
         s.close();
         scosInTlog++;
         enqueueSco(s.scoId());
     }
 
-    void flush() {
-        if (sco != null) {
-            sco.force();
+    /**
+     * Starts a FLUSH (or FUA): called under the append lock, it captures what must be forced so
+     * that every write appended so far is durable (sealed SCOs not yet forced, the open SCO, the
+     * TLog) and tells the listener. The caller releases the append lock and then calls
+     * {@link PendingFlush#force()}, still holding the structure lock (so no file is discarded
+     * under it); writers append meanwhile and never wait for the fsync.
+     */
+    PendingFlush beginFlush() {
+        long[] sealed = new long[unforced.size() + 4];
+        int n = 0;
+        for (long id : unforced) {
+            if (n == sealed.length) {
+                sealed = java.util.Arrays.copyOf(sealed, n * 2);
+            }
+            sealed[n++] = id;
         }
-        tlog.force();
         ctx.config().listener().onFlush(manifest.name());
+        return new PendingFlush(java.util.Arrays.copyOf(sealed, n), sco, tlog);
+    }
+
+    /** The files one FLUSH must force; {@link #force()} runs without the append lock. */
+    final class PendingFlush {
+        private final long[] sealed;
+        private final OpenSco open;
+        private final TLogWriter log;
+
+        private PendingFlush(long[] sealed, OpenSco open, TLogWriter log) {
+            this.sealed = sealed;
+            this.open = open;
+            this.log = log;
+        }
+
+        /**
+         * Forces SCO data before the TLog that references it (a restart refuses a TLog naming
+         * clusters its SCO file lacks). A sealed SCO whose file is gone was uploaded and
+         * evicted, or discarded by a scrub: nothing of it needs to be forced.
+         */
+        void force() {
+            for (long id : sealed) {
+                if (unforced.contains(id)) {
+                    forceSealed(id);
+                }
+            }
+            if (open != null) {
+                open.force();
+            }
+            log.force();
+        }
+    }
+
+    /** Sealed SCOs not yet forced (tests). */
+    int unforcedScos() {
+        return unforced.size();
+    }
+
+    private void forceSealed(long scoId) {
+        Path f = ctx.scoCache().file(ns, scoId);
+        try {
+            OpenSco.forceFile(f);
+        } catch (UncheckedIOException e) {
+            if (!(e.getCause() instanceof java.nio.file.NoSuchFileException)) {
+                throw e;
+            }
+        }
+        unforced.remove(scoId);
     }
 
     /** Seals the open SCO and TLog (with a snapshot marker when {@code snapshot} is set). */
@@ -552,22 +619,16 @@ final class VolumeLog {
             public void run() {
                 Path f = ctx.scoCache().file(ns, scoId);
                 if (ctx.scoCache().isUploaded(ns, scoId)) {
+                    unforced.remove(scoId);
                     return;
                 }
                 if (!forced) {
-                    forceFile(f);
+                    OpenSco.forceFile(f);
+                    unforced.remove(scoId);
                     forced = true;
                 }
                 ctx.store().put(ns, NamespaceLayout.scoKey(scoId), f);
                 ctx.scoCache().uploaded(ns, scoId);
-            }
-
-            private void forceFile(Path f) {
-                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.WRITE)) {
-                    ch.force(false);
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot fsync " + f, e);
-                }
             }
 
             @Override
@@ -668,6 +729,8 @@ final class VolumeLog {
             @Override
             public void scoSealed(long scoId, int crc, int clusters) {
                 if (!ctx.scoCache().isUploaded(ns, scoId)) {
+                    // written before a restart: maybe never forced, so a FLUSH must cover it
+                    unforced.add(scoId);
                     enqueueSco(scoId);
                 }
             }

@@ -6,6 +6,7 @@ import io.scoria.sco.ScoFormatException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -116,15 +117,18 @@ public final class OpenSco implements AutoCloseable {
         }
         int offset = clusters;
         long pos = (long) offset * clusterSize;
-        ByteBuffer view = src.duplicate();
+        int start = src.position();
         try {
-            while (view.hasRemaining()) {
-                channel.write(view, pos + view.position() - src.position());
+            while (src.hasRemaining()) {
+                channel.write(src, pos + src.position() - start);
             }
+            src.position(start);
+            crc.update(src);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to SCO " + path, e);
+        } finally {
+            src.position(start);
         }
-        crc.update(src.duplicate());
         clusters++;
         return offset;
     }
@@ -147,10 +151,29 @@ public final class OpenSco implements AutoCloseable {
         }
     }
 
-    /** Makes every appended cluster durable on local flash. */
+    /**
+     * Makes every appended cluster durable on local flash. May be called from any thread, also
+     * while another thread appends, seals or closes: once the channel is closed the file is
+     * forced through its path (fsync covers every write made through any descriptor).
+     */
     public void force() {
         try {
             channel.force(false);
+        } catch (ClosedChannelException e) {
+            forceFile(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot fsync SCO " + path, e);
+        }
+    }
+
+    /**
+     * Forces the SCO file at {@code path} (for example a sealed SCO whose writer is closed).
+     *
+     * @throws java.nio.file.NoSuchFileException wrapped in UncheckedIOException when the file is gone
+     */
+    public static void forceFile(Path path) {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE)) {
+            ch.force(false);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot fsync SCO " + path, e);
         }

@@ -28,7 +28,7 @@ public final class TLogWriter implements AutoCloseable {
     private final CRC32C crc = new CRC32C();
     private int records;
     private boolean sealed;
-    private boolean closed;
+    private volatile boolean closed;
 
     private TLogWriter(Path path, long number, int capacity, FileChannel channel, MappedByteBuffer map, int records) {
         this.path = path;
@@ -163,8 +163,15 @@ public final class TLogWriter implements AutoCloseable {
         return records * TLogRecord.SIZE;
     }
 
-    /** Makes every appended record durable on local flash. */
+    /**
+     * Makes every appended record durable on local flash. May be called from another thread
+     * than the appending one, also concurrently with appends (it only msyncs the mapping); after
+     * {@link #close()} it returns at once, since close forces the mapping.
+     */
     public void force() {
+        if (closed) {
+            return;
+        }
         map.force();
     }
 
@@ -178,9 +185,10 @@ public final class TLogWriter implements AutoCloseable {
         if (closed) {
             return;
         }
-        closed = true;
         try {
             map.force();
+            // set only after the mapping is forced: a concurrent force() that sees it may return at once
+            closed = true;
             channel.close();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot close TLog " + path, e);
