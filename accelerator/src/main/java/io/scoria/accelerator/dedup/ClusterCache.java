@@ -316,7 +316,9 @@ public final class ClusterCache implements AutoCloseable {
                 return Insert.DUPLICATE;
             }
         }
-        slotView(s).put(src.duplicate());
+        long pos = (long) s * slotSize;
+        // absolute bulk copy: no view of the slab or of src is allocated per insert
+        slab[(int) (pos / CHUNK)].put((int) (pos % CHUNK), src, src.position(), slotSize);
         int base = HEADER + s * HEADER;
         synchronized (this) {
             index.putLong(base, fpHi);

@@ -72,23 +72,24 @@ public final class LbaMap implements AutoCloseable {
     /** Sets one LBA; {@code location == 0} removes its data. Caller serialises puts. */
     public void put(long lba, long location, long fpHi, long fpLo, int crc) {
         Long key = lba >>> LbaGroup.SHIFT;
-        LbaGroup g = map.getUsing(key, writeScratch);
-        if (g == null) {
-            if (location == 0) {
-                return;
-            }
-            g = writeScratch;
-            g.clear();
-        }
-        int i = (int) (lba & (LbaGroup.SIZE - 1));
-        g.location[i] = location;
-        g.fpHi[i] = location == 0 ? 0 : fpHi;
-        g.fpLo[i] = location == 0 ? 0 : fpLo;
-        g.crc[i] = location == 0 ? 0 : crc;
-        // a query context writes in place; put() and remove() would deserialise the old value
+        // one query context reads and writes the group in place (one lookup, no second deserialisation)
         try (ExternalMapQueryContext<Long, LbaGroup, ?> q = map.queryContext(key)) {
             q.updateLock().lock();
             MapEntry<Long, LbaGroup> entry = q.entry();
+            LbaGroup g = writeScratch;
+            if (entry == null) {
+                if (location == 0) {
+                    return;
+                }
+                g.clear();
+            } else {
+                g = entry.value().getUsing(g);
+            }
+            int i = (int) (lba & (LbaGroup.SIZE - 1));
+            g.location[i] = location;
+            g.fpHi[i] = location == 0 ? 0 : fpHi;
+            g.fpLo[i] = location == 0 ? 0 : fpLo;
+            g.crc[i] = location == 0 ? 0 : crc;
             if (g.isEmpty()) {
                 if (entry != null) {
                     q.remove(entry);

@@ -49,6 +49,8 @@ public final class LocalVolume implements Volume {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final ThreadLocal<Scratch> scratch;
     private final Scratch writeScratch;
+    /** One zero cluster, only compared against (never read through: its position stays 0). */
+    private final ByteBuffer zeroCluster;
     private volatile CacheMode cacheMode;
     private volatile boolean closed;
 
@@ -76,6 +78,7 @@ public final class LocalVolume implements Volume {
         this.reader = new ClusterReader(ctx, clusterSize);
         this.scratch = ThreadLocal.withInitial(() -> new Scratch(clusterSize));
         this.writeScratch = new Scratch(clusterSize);
+        this.zeroCluster = ZEROS.duplicate().limit(clusterSize);
         this.cacheMode = mode;
     }
 
@@ -248,7 +251,8 @@ public final class LocalVolume implements Volume {
                             c.put(ZEROS.duplicate().limit(n));
                         } else {
                             int from = srcPos + (int) (pos - offset);
-                            c.put(src.duplicate().position(from).limit(from + n));
+                            // absolute bulk copy: neither src's position nor a view of it
+                            c.put(c.position(), src, from, n).position(c.position() + n);
                         }
                         c.clear();
                         writeCluster(lba, c, s);
@@ -279,13 +283,15 @@ public final class LocalVolume implements Volume {
     }
 
     private void writeCluster(long lba, ByteBuffer c, Scratch s) {
-        if (c.mismatch(ZEROS.duplicate().limit(clusterSize)) == -1) {
+        if (c.mismatch(zeroCluster) == -1) {
             writeZero(lba, s);
             return;
         }
         ctx.config().fingerprinter().fingerprint(c, s.fp);
         s.crc.reset();
-        s.crc.update(c.duplicate());
+        int start = c.position();
+        s.crc.update(c);
+        c.position(start);
         int crc = (int) s.crc.getValue();
         log.append(lba, c, false, s.fp[0], s.fp[1], crc);
         if (cacheMode == CacheMode.CACHE_ON_WRITE && reader.cacheUsable(cacheMode)) {
