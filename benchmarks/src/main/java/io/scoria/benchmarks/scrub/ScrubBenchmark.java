@@ -35,14 +35,17 @@ import java.util.stream.Stream;
  * <li>apply: 4 KiB random writes per second through the {@code Volume} API while the result's
  * relocations are applied, versus the same writer just before the apply.</li>
  * </ul>
- * Each repetition builds a fresh 256 MiB volume on an fs backend: written once, then three of
- * every four clusters overwritten (so SCOs are a quarter live and the result relocates 16,384
- * clusters), older snapshot deleted. Fixed seeds. Usage:
+ * Each repetition builds a fresh 512 MiB volume on an fs backend: written once, then three of
+ * every four clusters of its first half overwritten (so those SCOs are a quarter live and the
+ * result relocates 16,384 clusters), older snapshot deleted; the writer writes random 4 KiB
+ * blocks in the second half, so every relocation still applies. Fixed seeds. Usage:
  * {@code java -cp benchmarks/target/benchmarks.jar io.scoria.benchmarks.scrub.ScrubBenchmark [dir] [reps]}.
  */
 public final class ScrubBenchmark {
     private static final int MIB = 1 << 20;
-    private static final long SIZE = 256L * MIB;
+    private static final long SIZE = 512L * MIB;
+    /** The first half is written then mostly overwritten (what the scrub relocates); the writer uses the second. */
+    private static final long HALF = SIZE / 2;
 
     private ScrubBenchmark() {
     }
@@ -77,7 +80,7 @@ public final class ScrubBenchmark {
             }
             v.snapshot("a");
             byte[] three = new byte[3 * 4096];
-            for (long lba = 0; lba < SIZE / 4096; lba += 4) {
+            for (long lba = 0; lba < HALF / 4096; lba += 4) {
                 r.nextBytes(three);
                 v.write(lba * 4096, ByteBuffer.wrap(three), false);
             }
@@ -103,7 +106,7 @@ public final class ScrubBenchmark {
                 ByteBuffer b = ByteBuffer.allocate(4096);
                 while (!stop.get()) {
                     wr.nextBytes(b.array());
-                    v.write(4096L * wr.nextInt((int) (SIZE / 4096)), b.clear(), false);
+                    v.write(HALF + 4096L * wr.nextInt((int) (HALF / 4096)), b.clear(), false);
                     writes.incrementAndGet();
                 }
             });
