@@ -37,6 +37,8 @@ import java.util.zip.CRC32C;
  */
 public final class LocalVolume implements Volume {
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(65536).asReadOnlyBuffer();
+    /** Full clusters of one write appended to the SCO with one {@code pwrite} at most. */
+    private static final int RUN = 64;
 
     private final VolumeContext ctx;
     private final VolumeLog log;
@@ -61,6 +63,9 @@ public final class LocalVolume implements Volume {
         final ByteBuffer tail;
         final long[] fp = new long[2];
         final CRC32C crc = new CRC32C();
+        final long[] runHi = new long[RUN];
+        final long[] runLo = new long[RUN];
+        final int[] runCrc = new int[RUN];
 
         Scratch(int clusterSize) {
             cluster = ByteBuffer.allocateDirect(clusterSize);
@@ -235,12 +240,22 @@ public final class LocalVolume implements Volume {
                 }
                 long pos = offset;
                 int srcPos = src == null ? 0 : src.position();
+                // one view of src per multi-cluster write (not per cluster) for batched appends
+                ByteBuffer view = src != null && length >= 2L * clusterSize ? src.duplicate() : null;
                 while (pos < end) {
                     long lba = pos / clusterSize;
                     int in = (int) (pos % clusterSize);
                     int n = (int) Math.min(clusterSize - in, end - pos);
                     if (n == clusterSize && src == null) {
                         writeZero(lba, s);
+                    } else if (n == clusterSize && view != null) {
+                        int k = writeRun(lba, view, srcPos + (int) (pos - offset), (int) Math.min(RUN, (end - pos) / clusterSize), s);
+                        if (k == 0) {
+                            writeZero(lba, s);
+                        } else {
+                            pos += (long) k * clusterSize;
+                            continue;
+                        }
                     } else {
                         ByteBuffer c = s.cluster.clear();
                         if (n != clusterSize) {
@@ -272,6 +287,41 @@ public final class LocalVolume implements Volume {
             structure.readLock().unlock();
             inFlight.decrementAndGet();
         }
+    }
+
+    /**
+     * Writes the leading non-zero full clusters (at most {@code max}) of {@code view} from
+     * {@code from} with one SCO append; returns how many (0: the first cluster is zero).
+     */
+    private int writeRun(long lba, ByteBuffer view, int from, int max, Scratch s) {
+        int k = 0;
+        while (k < max) {
+            int at = from + k * clusterSize;
+            view.limit(at + clusterSize).position(at);
+            if (view.mismatch(zeroCluster) == -1) {
+                break;
+            }
+            ctx.config().fingerprinter().fingerprint(view, s.fp);
+            s.runHi[k] = s.fp[0];
+            s.runLo[k] = s.fp[1];
+            s.crc.reset();
+            s.crc.update(view);
+            s.runCrc[k] = (int) s.crc.getValue();
+            k++;
+        }
+        if (k == 0) {
+            return 0;
+        }
+        view.limit(from + k * clusterSize).position(from);
+        log.appendRun(lba, view, k, s.runHi, s.runLo, s.runCrc);
+        if (cacheMode == CacheMode.CACHE_ON_WRITE && reader.cacheUsable(cacheMode)) {
+            ClusterCache cache = ctx.clusterCache();
+            for (int i = 0; i < k; i++) {
+                view.limit(from + (i + 1) * clusterSize).position(from + i * clusterSize);
+                cache.insert(s.runHi[i], s.runLo[i], s.runCrc[i], view);
+            }
+        }
+        return k;
     }
 
     private void writeZero(long lba, Scratch s) {

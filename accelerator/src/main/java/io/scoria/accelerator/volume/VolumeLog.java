@@ -302,6 +302,50 @@ final class VolumeLog {
         }
     }
 
+    /**
+     * Appends {@code count} non-zero clusters for LBAs {@code lba..lba+count-1}, read from
+     * {@code run} (its position onwards; position and limit restored), with one {@code pwrite}
+     * per SCO they land in; fingerprints and CRCs are given per cluster. Same effects and order
+     * as {@code count} calls of {@link #append}: SCO data, then TLog record, map and listener.
+     */
+    void appendRun(long lba, ByteBuffer run, int count, long[] fpHi, long[] fpLo, int[] crc) {
+        String volume = manifest.name();
+        int base = run.position();
+        int limit = run.limit();
+        try {
+            int done = 0;
+            while (done < count) {
+                if (tlog.remaining() < 2) {
+                    roll(null);
+                }
+                if (sco == null) {
+                    openSco();
+                }
+                int k = Math.min(count - done, Math.min(sco.free(), tlog.remaining() - 1));
+                run.limit(limit).position(base + done * clusterSize);
+                int off = sco.append(run, k);
+                long scoNumber = ClusterLocation.scoNumber(sco.scoId());
+                for (int i = done; i < done + k; i++) {
+                    long loc = ClusterLocation.of(scoNumber, 0, 0, off + i - done);
+                    tlog.cluster(lba + i, loc, fpHi[i], fpLo[i], crc[i]);
+                    map.put(lba + i, loc, fpHi[i], fpLo[i], crc[i]);
+                    run.limit(base + (i + 1) * clusterSize).position(base + i * clusterSize);
+                    ctx.config().listener().onWrite(volume, lba + i, loc, run);
+                    run.limit(limit);
+                }
+                done += k;
+                if (sco.isFull()) {
+                    sealSco();
+                    if (scosInTlog >= ctx.config().scosPerTlog()) {
+                        roll(null);
+                    }
+                }
+            }
+        } finally {
+            run.limit(limit).position(base);
+        }
+    }
+
     private void openSco() {
         long number = manifest.nextScoNumber();
         long id = ClusterLocation.of(number, 0, 0, 0);

@@ -133,6 +133,44 @@ public final class OpenSco implements AutoCloseable {
         return offset;
     }
 
+    /** Clusters that can still be appended. */
+    public int free() {
+        return sealed ? 0 : capacity - clusters;
+    }
+
+    /**
+     * Appends {@code count} clusters with one positional write ({@code src} from its position
+     * holds at least {@code count} clusters; position unchanged; the caller keeps ownership)
+     * and returns the offset of the first.
+     */
+    public int append(ByteBuffer src, int count) {
+        if (count < 1 || count > free()) {
+            throw new IllegalArgumentException("count must be 1.." + free() + " for SCO " + path + ": " + count);
+        }
+        long bytes = (long) count * clusterSize;
+        if (src.remaining() < bytes) {
+            throw new IllegalArgumentException("src holds " + src.remaining() + " bytes, not " + count + " clusters");
+        }
+        int offset = clusters;
+        long pos = (long) offset * clusterSize;
+        int start = src.position();
+        int limit = src.limit();
+        src.limit(start + (int) bytes);
+        try {
+            while (src.hasRemaining()) {
+                channel.write(src, pos + src.position() - start);
+            }
+            src.position(start);
+            crc.update(src);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to SCO " + path, e);
+        } finally {
+            src.limit(limit).position(start);
+        }
+        clusters += count;
+        return offset;
+    }
+
     /** Reads cluster {@code offset} into {@code dst} (exactly one cluster remaining). */
     public void read(int offset, ByteBuffer dst) {
         readCluster(channel, path, (long) offset * clusterSize, dst);
