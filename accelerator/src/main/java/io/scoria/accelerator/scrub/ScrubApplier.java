@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Picks up scrub results ({@code scrub/result/*} in a volume's namespace, written by
@@ -33,7 +34,11 @@ import java.util.concurrent.TimeUnit;
  * once the published manifest no longer names them; the result object is deleted last, so a
  * router that restarts in between finishes the clean-up (an already applied result is refused
  * for application but cleaned up). A stale result (rollback or snapshot deletion since the
- * scrub) is refused and its outputs are removed. Polls every {@code pollInterval}; thread-safe.
+ * scrub) is refused and its outputs are removed. The result is read and checked and the new
+ * manifest forced without the volume's write lock; the relocations are a paced background
+ * activity ({@link RelocationPacing}: batches under the write lock, with pauses that keep the
+ * applier busy for at most the duty cycle). Polls every {@code pollInterval}; thread-safe
+ * (applies run one at a time).
  */
 public final class ScrubApplier implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ScrubApplier.class);
@@ -45,7 +50,11 @@ public final class ScrubApplier implements AutoCloseable {
     private final LocalVolumeService service;
     private final ObjectStore store;
     private final Duration grace;
+    private final RelocationPacing pacing;
     private final ScheduledExecutorService scheduler;
+    private volatile boolean closed;
+    /** Results ({@code namespace/key}) applied in this process whose clean-up is scheduled. */
+    private final Set<String> cleaningUp = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
      * @param grace        how long obsolete objects stay after apply (in-flight reads may still
@@ -53,9 +62,20 @@ public final class ScrubApplier implements AutoCloseable {
      * @param pollInterval how often results are looked for; null or zero: only on request
      */
     public ScrubApplier(LocalVolumeService service, Duration grace, Duration pollInterval) {
-        this.service = service;
+        this(service, grace, pollInterval, RelocationPacing.defaults());
+    }
+
+    /**
+     * @param grace        how long obsolete objects stay after apply (in-flight reads may still
+     *                     use old locations)
+     * @param pollInterval how often results are looked for; null or zero: only on request
+     * @param pacing       how fast relocations are applied
+     */
+    public ScrubApplier(LocalVolumeService service, Duration grace, Duration pollInterval, RelocationPacing pacing) {
+        this.service = java.util.Objects.requireNonNull(service, "service");
         this.store = service.store();
-        this.grace = grace;
+        this.grace = java.util.Objects.requireNonNull(grace, "grace");
+        this.pacing = java.util.Objects.requireNonNull(pacing, "pacing");
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "scrub-applier");
             t.setDaemon(true);
@@ -79,6 +99,9 @@ public final class ScrubApplier implements AutoCloseable {
     }
 
     private Outcome applyOne(String volume, String ns, String key) {
+        if (cleaningUp.contains(ns + "/" + key)) {
+            return new Outcome(volume, key, "already-applied", 0, "applied; its obsolete objects are deleted after the grace period");
+        }
         ScrubResult result;
         try {
             result = ScrubResult.decode(store.get(ns, key), store.name() + ":" + ns + "/" + key);
@@ -88,15 +111,13 @@ public final class ScrubApplier implements AutoCloseable {
         }
         LocalVolume v = service.open(volume);
         try {
-            int moved = v.applyScrub(result);
-            LOG.info("volume {}: applied scrub result {}: {} of {} relocations applied, {} SCOs obsolete ({} MiB to reclaim)",
-                    volume, key, moved, result.relocationCount(), result.obsoleteScos().size(),
-                    result.reclaimedBytes() >> 20);
-            scheduleCleanUp(volume, ns, result, grace);
-            return new Outcome(volume, key, "applied", moved, "");
+            v.applyScrubManifest(result);
         } catch (ScrubResultAppliedException e) {
             // applied before a restart: the relocations may not all have been made; they are idempotent
-            int moved = v.relocate(result);
+            int moved = relocateAll(v, result);
+            if (moved < 0) {
+                return interrupted(volume, key);
+            }
             scheduleCleanUp(volume, ns, result, grace);
             if (moved > 0) {
                 LOG.info("volume {}: finished the relocations of scrub result {}: {} LBAs moved", volume, key, moved);
@@ -107,9 +128,49 @@ public final class ScrubApplier implements AutoCloseable {
             discardOutputs(ns, result, v.manifest());
             return new Outcome(volume, key, "stale", 0, e.getMessage());
         }
+        long start = System.nanoTime();
+        int moved = relocateAll(v, result);
+        if (moved < 0) {
+            return interrupted(volume, key);
+        }
+        LOG.info("volume {}: applied scrub result {}: {} of {} relocations applied in {} ms, {} SCOs obsolete ({} MiB to reclaim)",
+                volume, key, moved, result.relocationCount(), (System.nanoTime() - start) / 1_000_000,
+                result.obsoleteScos().size(), result.reclaimedBytes() >> 20);
+        scheduleCleanUp(volume, ns, result, grace);
+        return new Outcome(volume, key, "applied", moved, "");
+    }
+
+    private static Outcome interrupted(String volume, String key) {
+        LOG.info("volume {}: relocations of scrub result {} interrupted by shutdown; they finish at the next apply",
+                volume, key);
+        return new Outcome(volume, key, "interrupted", 0, "the router is closing; the relocations finish at the next apply");
+    }
+
+    /**
+     * Applies all relocations of {@code result}, paced. The clean-up must not be scheduled
+     * unless this completed: LBAs not yet moved still point into the obsolete SCOs.
+     *
+     * @return the number of LBAs moved, or -1 if interrupted (applier closing) before the end
+     */
+    private int relocateAll(LocalVolume v, ScrubResult result) {
+        int moved = 0;
+        int count = result.relocationCount();
+        for (int from = 0; from < count; from += pacing.batch()) {
+            if (closed || Thread.currentThread().isInterrupted()) {
+                return -1;
+            }
+            long start = System.nanoTime();
+            moved += v.relocate(result, from, Math.min(count, from + pacing.batch()));
+            long pause = pacing.pauseNanos(System.nanoTime() - start);
+            if (pause > 0 && from + pacing.batch() < count) {
+                LockSupport.parkNanos(pause);
+            }
+        }
+        return moved;
     }
 
     private void scheduleCleanUp(String volume, String ns, ScrubResult result, Duration delay) {
+        cleaningUp.add(ns + "/" + result.key());
         scheduler.schedule(() -> cleanUp(volume, ns, result), delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -134,6 +195,7 @@ public final class ScrubApplier implements AutoCloseable {
                 store.delete(ns, NamespaceLayout.tlogKey(t));
             }
             store.delete(ns, result.key());
+            cleaningUp.remove(ns + "/" + result.key());
             LOG.info("volume {}: scrub result {} cleaned up: {} SCOs and {} TLogs deleted", volume, result.key(),
                     result.obsoleteScos().size(), result.obsoleteTlogs().size());
         } catch (RuntimeException e) {
@@ -186,6 +248,7 @@ public final class ScrubApplier implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         scheduler.shutdownNow();
     }
 }

@@ -48,6 +48,8 @@ public final class LocalVolume implements Volume {
     private final ClusterReader reader;
     private final ReentrantReadWriteLock structure = new ReentrantReadWriteLock();
     private final ReentrantLock append = new ReentrantLock();
+    /** Serialises scrub applies of this volume (they share one side file for the manifest). */
+    private final ReentrantLock scrubApply = new ReentrantLock();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final ThreadLocal<Scratch> scratch;
     private final Scratch writeScratch;
@@ -408,70 +410,84 @@ public final class LocalVolume implements Volume {
         return out;
     }
 
-    /** Relocations applied per hold of the write lock, so writes go on while a result applies. */
-    private static final int RELOCATION_BATCH = 256;
+    /** Attempts to swap a scrub result's manifest outside the write lock before doing it under the lock. */
+    private static final int SCRUB_MANIFEST_ATTEMPTS = 4;
 
     /**
-     * Applies a scrub result to this volume: first the manifest's TLogs are swapped (atomically,
-     * under the write lock), then the relocations are applied in batches, each under the write
-     * lock, so writes are delayed by one batch at most and keep most of their rate. Reads go on throughout: old locations
-     * stay readable until the obsolete objects are deleted after the grace period. If the
-     * process dies between the two steps, applying the result again is refused as already
-     * applied, and {@link #relocate} must run before the clean-up (the applier does).
+     * Applies the manifest part of a scrub result: swaps the TLogs of the scrubbed snapshots
+     * atomically and queues the manifest's publication. The result is checked and the new
+     * manifest written and forced without the write lock; under it, only a rename (and, if a
+     * TLog roll changed the manifest meanwhile, the attempt is repeated; after a few, it is done
+     * under the lock). Reads of LBAs not yet relocated keep using the old locations, which stay
+     * readable until the obsolete objects are deleted after the grace period. Then the caller
+     * applies the relocations with {@link #relocate}, all of them before the clean-up. If the
+     * process dies in between, applying the result again is refused as already applied and
+     * {@link #relocate} finishes it (the applier does); a restart after a crash rebuilds the map
+     * from the new TLogs anyway.
      *
-     * @return the number of LBAs moved to their new location
      * @throws io.scoria.sco.scrub.StaleScrubResultException if the result is stale or applied
      */
-    public int applyScrub(io.scoria.sco.scrub.ScrubResult result) {
-        structure.readLock().lock();
+    public void applyScrubManifest(io.scoria.sco.scrub.ScrubResult result) {
+        scrubApply.lock();
         try {
-            checkOpen();
-            append.lock();
+            structure.readLock().lock();
             try {
-                log.applyScrubManifest(result);
+                checkOpen();
+                for (int attempt = 1; ; attempt++) {
+                    VolumeLog.ScrubManifest prepared = attempt < SCRUB_MANIFEST_ATTEMPTS
+                            ? log.prepareScrubManifest(result) : null;
+                    append.lock();
+                    try {
+                        if (prepared == null) {
+                            log.applyScrubManifest(result);
+                            return;
+                        }
+                        if (log.commitScrubManifest(prepared)) {
+                            return;
+                        }
+                    } finally {
+                        append.unlock();
+                    }
+                }
             } finally {
-                append.unlock();
+                structure.readLock().unlock();
             }
-            return relocateLocked(result);
         } finally {
-            structure.readLock().unlock();
-        }
-    }
-
-    /** Applies (again) the relocations of a result whose manifest part is applied; idempotent. */
-    public int relocate(io.scoria.sco.scrub.ScrubResult result) {
-        structure.readLock().lock();
-        try {
-            checkOpen();
-            return relocateLocked(result);
-        } finally {
-            structure.readLock().unlock();
+            scrubApply.unlock();
         }
     }
 
     /**
-     * Relocations in batches under the write lock. While writes are in flight the apply backs
-     * off for four times as long as its last batch held the lock, so it takes at most about a
-     * fifth of the lock time and foreground writes keep about 0.8x of their rate.
+     * Applies relocations {@code [from, to)} of a result whose manifest part is applied: each LBA
+     * that still points at its old location moves to the new one (a write since the scrub wins).
+     * The map is read first without the write lock; under it, only the LBAs found there are
+     * checked again and moved, so one call holds the write lock for about a microsecond per
+     * relocation. Idempotent; pacing between calls is the caller's (see
+     * {@link io.scoria.accelerator.scrub.RelocationPacing}).
+     *
+     * @return the number of LBAs moved
      */
-    private int relocateLocked(io.scoria.sco.scrub.ScrubResult result) {
-        int moved = 0;
-        for (int from = 0; from < result.relocationCount(); from += RELOCATION_BATCH) {
-            int to = Math.min(result.relocationCount(), from + RELOCATION_BATCH);
-            long held;
+    public int relocate(io.scoria.sco.scrub.ScrubResult result, int from, int to) {
+        if (from < 0 || to > result.relocationCount() || from > to) {
+            throw new IllegalArgumentException("relocations [" + from + ", " + to + ") are not within the result's "
+                    + result.relocationCount());
+        }
+        structure.readLock().lock();
+        try {
+            checkOpen();
+            int[] candidates = log.relocationCandidates(result, from, to);
+            if (candidates.length == 0) {
+                return 0;
+            }
             append.lock();
             try {
-                long start = System.nanoTime();
-                moved += log.relocate(result, from, to);
-                held = System.nanoTime() - start;
+                return log.relocate(result, candidates);
             } finally {
                 append.unlock();
             }
-            if (inFlight.get() > 0) {
-                java.util.concurrent.locks.LockSupport.parkNanos(Math.min(4 * held, 20_000_000L));
-            }
+        } finally {
+            structure.readLock().unlock();
         }
-        return moved;
     }
 
     /** Drops local copies of SCOs and TLogs a scrub made obsolete (after the grace period). */

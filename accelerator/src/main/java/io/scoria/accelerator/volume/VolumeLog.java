@@ -44,6 +44,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class VolumeLog {
     private static final String MANIFEST = "volume.json";
+    /** A scrub-applied manifest forced before it replaces {@link #MANIFEST}; never read. */
+    private static final String SCRUB_MANIFEST = "volume.json.scrub";
     private static final String STATE = "uploaded";
     private static final String CLEAN = "clean";
 
@@ -496,9 +498,54 @@ final class VolumeLog {
     }
 
     /**
-     * Swaps the manifest's TLogs for a scrub result's ({@link ScrubResult#applyTo} refuses a
-     * stale or already applied result) and publishes it; the caller holds the write lock and
-     * then calls {@link #relocate} for every batch of the result's relocations.
+     * A scrub result applied to the manifest {@code base}, written and forced to
+     * {@code volume.json.scrub} but not yet in effect; see {@link #prepareScrubManifest}.
+     */
+    record ScrubManifest(VolumeManifest base, VolumeManifest next) {
+    }
+
+    /**
+     * First half of swapping the manifest's TLogs for a scrub result's, done without the write
+     * lock: checks the result against the current manifest ({@link ScrubResult#applyTo} refuses
+     * a stale or already applied result) and writes and forces the swapped manifest to a side
+     * file. The side file is never read: a crash before {@link #commitScrubManifest} leaves the
+     * old manifest in force and the result pending. The caller holds the structure lock shared
+     * and serialises scrub applies of this volume.
+     */
+    ScrubManifest prepareScrubManifest(ScrubResult result) {
+        VolumeManifest base = manifest;
+        VolumeManifest next = result.applyTo(base);
+        ManifestStore.writeLocal(dir.resolve(SCRUB_MANIFEST), next);
+        return new ScrubManifest(base, next);
+    }
+
+    /**
+     * Second half, under the write lock: if nothing changed the manifest since it was prepared
+     * (a TLog roll may have), renames the forced side file over the local manifest (atomic; no
+     * fsync under the lock), makes it current and queues its publication.
+     *
+     * @return false if the manifest changed meanwhile: prepare again
+     */
+    boolean commitScrubManifest(ScrubManifest prepared) {
+        if (manifest != prepared.base()) {
+            return false;
+        }
+        try {
+            Files.move(dir.resolve(SCRUB_MANIFEST), dir.resolve(MANIFEST), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot rename " + dir.resolve(SCRUB_MANIFEST) + " to " + MANIFEST, e);
+        }
+        manifest = prepared.next();
+        ctx.manifestChanged(prepared.next());
+        enqueuePublish();
+        return true;
+    }
+
+    /**
+     * Swaps the manifest's TLogs for a scrub result's entirely under the write lock (the
+     * fallback when {@link #commitScrubManifest} keeps finding the manifest changed) and
+     * publishes it.
      */
     void applyScrubManifest(ScrubResult result) {
         writeManifest(result.applyTo(manifest));
@@ -506,16 +553,34 @@ final class VolumeLog {
     }
 
     /**
-     * Moves LBAs {@code [from, to)} of the result's relocations that still point at their old
-     * location to the new one; an LBA written since the scrub keeps its newer location.
-     * Idempotent. The caller holds the write lock.
+     * Of the result's relocations {@code [from, to)}, the indexes whose LBA points at the old
+     * location now. Reads the map only, so it runs without the write lock; {@link #relocate}
+     * checks again under it.
+     */
+    int[] relocationCandidates(ScrubResult result, int from, int to) {
+        LbaEntry e = new LbaEntry();
+        int[] found = new int[to - from];
+        int n = 0;
+        for (int i = from; i < to; i++) {
+            map.get(result.relocationLba(i), e);
+            if (e.location == result.relocationOld(i)) {
+                found[n++] = i;
+            }
+        }
+        return java.util.Arrays.copyOf(found, n);
+    }
+
+    /**
+     * Moves the LBAs of the given relocations that still point at their old location to the
+     * new one; an LBA written since the scrub keeps its newer location. Idempotent. The caller
+     * holds the write lock.
      *
      * @return the number of LBAs moved
      */
-    int relocate(ScrubResult result, int from, int to) {
+    int relocate(ScrubResult result, int[] indexes) {
         LbaEntry e = new LbaEntry();
         int moved = 0;
-        for (int i = from; i < to; i++) {
+        for (int i : indexes) {
             long lba = result.relocationLba(i);
             map.get(lba, e);
             if (e.location == result.relocationOld(i)) {

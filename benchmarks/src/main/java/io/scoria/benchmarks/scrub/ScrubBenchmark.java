@@ -1,6 +1,7 @@
 package io.scoria.benchmarks.scrub;
 
 import io.scoria.accelerator.VolumeSpec;
+import io.scoria.accelerator.scrub.RelocationPacing;
 import io.scoria.accelerator.scrub.ScrubApplier;
 import io.scoria.accelerator.volume.EngineConfig;
 import io.scoria.accelerator.volume.LocalVolume;
@@ -32,20 +33,26 @@ import java.util.stream.Stream;
  * <ul>
  * <li>scrub: MiB of SCO examined per second, versus reading the same SCO objects sequentially
  * from the same store (the least work any scrubber must do);</li>
- * <li>apply: 4 KiB random writes per second through the {@code Volume} API while the result's
- * relocations are applied, versus the same writer just before the apply.</li>
+ * <li>apply: 4 KiB random writes per second through the {@code Volume} API over the whole
+ * apply of the result (manifest swap and paced relocations), versus the same writer over a
+ * window of {@value #WINDOW_MS} ms just before the apply; also versus the mean of that window and
+ * one just after the apply, which cancels a drift of the writer's rate over the run.</li>
  * </ul>
- * Each repetition builds a fresh 512 MiB volume on an fs backend: written once, then three of
- * every four clusters of its first half overwritten (so those SCOs are a quarter live and the
- * result relocates 16,384 clusters), older snapshot deleted; the writer writes random 4 KiB
- * blocks in the second half, so every relocation still applies. Fixed seeds. Usage:
- * {@code java -cp benchmarks/target/benchmarks.jar io.scoria.benchmarks.scrub.ScrubBenchmark [dir] [reps]}.
+ * Each repetition builds a fresh 512 MiB volume on an fs backend: written once, then one of
+ * every four clusters of its first half overwritten, older snapshot deleted, scrubbed with a
+ * live threshold of 0.8 (so those SCOs, three quarters live, are rewritten and the result
+ * relocates 49,152 clusters); the writer writes random 4 KiB blocks in the second half, so every
+ * relocation still applies. Fixed seeds. Usage: {@code java -cp benchmarks/target/benchmarks.jar
+ * io.scoria.benchmarks.scrub.ScrubBenchmark [dir] [reps] [duty cycle]} (default: the
+ * applier's default {@link RelocationPacing}).
  */
 public final class ScrubBenchmark {
     private static final int MIB = 1 << 20;
     private static final long SIZE = 512L * MIB;
     /** The first half is written then mostly overwritten (what the scrub relocates); the writer uses the second. */
     private static final long HALF = SIZE / 2;
+    /** Length of the window before (and after) the apply that the writes during it are compared with. */
+    private static final long WINDOW_MS = 2000;
 
     private ScrubBenchmark() {
     }
@@ -53,23 +60,26 @@ public final class ScrubBenchmark {
     public static void main(String[] args) throws Exception {
         Path base = Path.of(args.length > 0 ? args[0] : System.getProperty("java.io.tmpdir"));
         int reps = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        RelocationPacing pacing = args.length > 2
+                ? RelocationPacing.defaults().withDutyCycle(Double.parseDouble(args[2])) : RelocationPacing.defaults();
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        System.out.println("pacing: " + pacing);
         System.out.println("rep | scrub MiB/s | sequential GET MiB/s | ratio | writes/s before apply | writes/s during apply"
-                + " | ratio | apply ms | relocated");
+                + " | ratio | writes/s after apply | ratio to mean(before, after) | apply ms | relocated");
         for (int rep = 1; rep <= reps; rep++) {
             Path dir = Files.createTempDirectory(base, "scrub-bench-");
             try {
-                run(rep, dir, quiet);
+                run(rep, dir, quiet, pacing);
             } finally {
                 delete(dir);
             }
         }
     }
 
-    private static void run(int rep, Path dir, PrintStream quiet) throws Exception {
+    private static void run(int rep, Path dir, PrintStream quiet, RelocationPacing pacing) throws Exception {
         try (ObjectStore store = new FsObjectStore(new FsStoreConfig(dir.resolve("backend")));
              LocalVolumeService svc = new LocalVolumeService(store, EngineConfig.defaults(dir.resolve("node")));
-             ScrubApplier applier = new ScrubApplier(svc, Duration.ofHours(1), null)) {
+             ScrubApplier applier = new ScrubApplier(svc, Duration.ofHours(1), null, pacing)) {
             String ns = svc.create("bench", VolumeSpec.ofSize(SIZE)).namespace();
             LocalVolume v = svc.open("bench");
             Random r = new Random(rep);
@@ -79,10 +89,10 @@ public final class ScrubBenchmark {
                 v.write(off, ByteBuffer.wrap(chunk), false);
             }
             v.snapshot("a");
-            byte[] three = new byte[3 * 4096];
+            byte[] one = new byte[4096];
             for (long lba = 0; lba < HALF / 4096; lba += 4) {
-                r.nextBytes(three);
-                v.write(lba * 4096, ByteBuffer.wrap(three), false);
+                r.nextBytes(one);
+                v.write(lba * 4096, ByteBuffer.wrap(one), false);
             }
             v.snapshot("b");
             v.deleteSnapshot("a");
@@ -97,7 +107,7 @@ public final class ScrubBenchmark {
                 bytes += store.get(ns, o.key()).remaining();
             }
             double readMiBs = bytes / (double) MIB / ((System.nanoTime() - t0) / 1e9);
-            ScrubReport report = new Scrubber(store, ScrubConfig.of(ns, dir.resolve("scratch")), quiet).run();
+            ScrubReport report = new Scrubber(store, ScrubConfig.of(ns, dir.resolve("scratch")).withThreshold(0.8), quiet).run();
 
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong writes = new AtomicLong();
@@ -114,21 +124,25 @@ public final class ScrubBenchmark {
             Thread.sleep(1000);
             long w0 = writes.get();
             long tb = System.nanoTime();
-            Thread.sleep(1000);
+            Thread.sleep(WINDOW_MS);
             double before = (writes.get() - w0) / ((System.nanoTime() - tb) / 1e9);
             long w1 = writes.get();
             long ta = System.nanoTime();
             List<ScrubApplier.Outcome> outcome = applier.applyPending("bench");
             long applyNanos = System.nanoTime() - ta;
-            double during = (writes.get() - w1) / (applyNanos / 1e9);
+            long w2 = writes.get();
+            double during = (w2 - w1) / (applyNanos / 1e9);
+            long tc = System.nanoTime();
+            Thread.sleep(WINDOW_MS);
+            double after = (writes.get() - w2) / ((System.nanoTime() - tc) / 1e9);
             stop.set(true);
             writer.join();
             if (outcome.size() != 1 || !outcome.get(0).status().equals("applied")) {
                 throw new IllegalStateException("apply failed: " + outcome);
             }
-            System.out.printf("%d | %.0f | %.0f | %.2f | %.0f | %.0f | %.2f | %.0f | %d%n", rep, report.examinedMiBPerSecond(),
-                    readMiBs, report.examinedMiBPerSecond() / readMiBs, before, during, during / before, applyNanos / 1e6,
-                    outcome.get(0).relocated());
+            System.out.printf("%d | %.0f | %.0f | %.2f | %.0f | %.0f | %.2f | %.0f | %.2f | %.0f | %d%n", rep,
+                    report.examinedMiBPerSecond(), readMiBs, report.examinedMiBPerSecond() / readMiBs, before, during,
+                    during / before, after, during / ((before + after) / 2), applyNanos / 1e6, outcome.get(0).relocated());
         }
     }
 

@@ -2,6 +2,7 @@ package io.scoria.it.scrub;
 
 import io.scoria.accelerator.CacheMode;
 import io.scoria.accelerator.VolumeSpec;
+import io.scoria.accelerator.scrub.RelocationPacing;
 import io.scoria.accelerator.scrub.ScrubApplier;
 import io.scoria.accelerator.volume.EngineConfig;
 import io.scoria.accelerator.volume.LocalVolume;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -30,6 +32,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -187,10 +190,10 @@ class ScrubApplyIT {
             ScrubReport second = new Scrubber(store, ScrubConfig.of(ns, tmp.resolve("scratch")), out).run();
             if (second.resultKey() != null) {
                 ScrubResult again = ScrubResult.decode(store.get(ns, second.resultKey()), second.resultKey());
-                v.applyScrub(again);
-                assertThrows(ScrubResultAppliedException.class, () -> v.applyScrub(again));
+                v.applyScrubManifest(again);
+                assertThrows(ScrubResultAppliedException.class, () -> v.applyScrubManifest(again));
             }
-            assertThrows(RuntimeException.class, () -> v.applyScrub(result), "the first, stale result stays refused");
+            assertThrows(RuntimeException.class, () -> v.applyScrubManifest(result), "the first, stale result stays refused");
         }
     }
 
@@ -245,6 +248,155 @@ class ScrubApplyIT {
             ByteBuffer back = ByteBuffer.allocate(16 * MIB);
             svc.open("desk1").read(0, back);
             assertArrayEquals(v1Content(null), back.array(), "cold read of the clone after the parent was scrubbed");
+        }
+    }
+
+    /**
+     * A 64 MiB volume written once, then three of every four clusters of its first 32 MiB
+     * overwritten, the older snapshot deleted, uploaded and scrubbed: the result relocates the
+     * remaining quarter (LBAs 3, 7, 11, ... below 8,192). {@code model} gets the content.
+     */
+    private ScrubResult scrubbedQuarter(LocalVolumeService svc, ObjectStore store, String name, byte[] model) throws Exception {
+        String ns = svc.create(name, VolumeSpec.ofSize(model.length)).namespace();
+        LocalVolume v = svc.open(name);
+        Random r = new Random(21);
+        byte[] chunk = new byte[MIB];
+        for (long off = 0; off < model.length; off += MIB) {
+            r.nextBytes(chunk);
+            write(v, model, off, chunk.clone());
+        }
+        v.snapshot("a");
+        byte[] three = new byte[3 * 4096];
+        for (long lba = 0; lba < 8192; lba += 4) {
+            r.nextBytes(three);
+            write(v, model, lba * 4096, three.clone());
+        }
+        v.snapshot("b");
+        v.deleteSnapshot("a");
+        assertTrue(svc.awaitUploads(Duration.ofMinutes(1)));
+        ScrubReport report = new Scrubber(store, ScrubConfig.of(ns, tmp.resolve("scratch-" + name)), out).run();
+        ScrubResult result = ScrubResult.decode(store.get(ns, report.resultKey()), report.resultKey());
+        assertTrue(result.relocationCount() >= 2048, "premise: the scrub relocates the live quarter: " + result.relocationCount());
+        return result;
+    }
+
+    private static void assertReadsBack(LocalVolume v, byte[] model, int length, String when) {
+        ByteBuffer buf = ByteBuffer.allocate(MIB);
+        for (long off = 0; off < length; off += MIB) {
+            buf.clear();
+            v.read(off, buf);
+            assertArrayEquals(java.util.Arrays.copyOfRange(model, (int) off, (int) off + MIB), buf.array(),
+                    when + ": bytes differ in [" + off + ", " + (off + MIB) + ")");
+        }
+    }
+
+    @Test
+    void pacedRelocationsLetConcurrentWritesToTheSameLbasWin() throws Exception {
+        byte[] model = new byte[64 * MIB];
+        Path backend = tmp.resolve("backend");
+        RelocationPacing slow = RelocationPacing.defaults().withBatch(16).withDutyCycle(0.05);
+        try (ObjectStore store = new FsObjectStore(new FsStoreConfig(backend));
+             LocalVolumeService svc = new LocalVolumeService(store, EngineConfig.defaults(tmp.resolve("node")));
+             ScrubApplier applier = new ScrubApplier(svc, Duration.ZERO, null, slow)) {
+            ScrubResult result = scrubbedQuarter(svc, store, "race", model);
+            LocalVolume v = svc.open("race");
+            // a write to a relocated LBA before the apply: its relocation must not apply
+            byte[] early = new byte[4096];
+            new Random(22).nextBytes(early);
+            write(v, model, 3 * 4096L, early);
+            AtomicBoolean stop = new AtomicBoolean();
+            long[] writes = {0};
+            Thread writer = new Thread(() -> {
+                Random wr = new Random(23);
+                byte[] b = new byte[4096];
+                while (!stop.get()) {
+                    wr.nextBytes(b);
+                    // only the LBAs the result relocates, so writes and relocations race on the same entries
+                    long lba = 4L * wr.nextInt(2048) + 3;
+                    write(v, model, lba * 4096, b);
+                    writes[0]++;
+                    // at most ~5,000 writes per second, so that relocations and writes interleave
+                    java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                }
+            });
+            writer.start();
+            long start = System.nanoTime();
+            List<ScrubApplier.Outcome> outcomes = applier.applyPending("race");
+            long applyMillis = (System.nanoTime() - start) / 1_000_000;
+            stop.set(true);
+            writer.join();
+            assertEquals("applied", outcomes.get(0).status(), outcomes.toString());
+            int moved = outcomes.get(0).relocated();
+            out.printf("paced apply: %d of %d relocations in %d ms, %d concurrent writes to the relocated LBAs%n",
+                    moved, result.relocationCount(), applyMillis, writes[0]);
+            assertTrue(moved > 0 && moved < result.relocationCount(), "some relocations applied, those of LBAs written"
+                    + " meanwhile did not: " + moved + " of " + result.relocationCount());
+            assertTrue(writes[0] > 0, "the writer wrote during the apply");
+            assertReadsBack(v, model, model.length, "after a paced apply with concurrent writes");
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!store.listAll(result.namespace(), ScrubResult.PREFIX).isEmpty() && System.nanoTime() < deadline) {
+                applier.drain(Duration.ofSeconds(10));
+                Thread.sleep(100);
+            }
+            assertTrue(store.listAll(result.namespace(), ScrubResult.PREFIX).isEmpty(), "cleaned up");
+            assertReadsBack(v, model, model.length, "after the obsolete SCOs were deleted");
+        }
+        try (ObjectStore store = new FsObjectStore(new FsStoreConfig(backend));
+             LocalVolumeService svc = new LocalVolumeService(store, EngineConfig.defaults(tmp.resolve("node-b")))) {
+            assertReadsBack(svc.open("race"), model, model.length, "after a rebuild from the backend");
+        }
+    }
+
+    @Test
+    void applyInterruptedByShutdownFinishesAtTheNextApply() throws Exception {
+        byte[] model = new byte[64 * MIB];
+        Path backend = tmp.resolve("backend");
+        ScrubResult result;
+        try (ObjectStore store = new FsObjectStore(new FsStoreConfig(backend));
+             LocalVolumeService svc = new LocalVolumeService(store, EngineConfig.defaults(tmp.resolve("node")))) {
+            result = scrubbedQuarter(svc, store, "halt", model);
+            ScrubApplier applier = new ScrubApplier(svc, Duration.ZERO, null,
+                    new RelocationPacing(1, 0.001, Duration.ofMillis(10)));
+            Thread closer = new Thread(() -> {
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                applier.close();
+            });
+            closer.start();
+            List<ScrubApplier.Outcome> outcomes = applier.applyPending("halt");
+            closer.join();
+            assertEquals("interrupted", outcomes.get(0).status(), outcomes.toString());
+            assertTrue(store.exists(result.namespace(), result.key()), "the result stays until it is fully applied");
+            for (String sco : result.obsoleteScos()) {
+                assertTrue(store.exists(result.namespace(), sco), "obsolete SCO " + sco + " kept: LBAs may still use it");
+            }
+            assertReadsBack(svc.open("halt"), model, model.length, "with the relocations half done");
+        }
+        // a side file of a scrub apply that died before its commit is never read
+        Path side = tmp.resolve("node").resolve("volumes").resolve(result.namespace()).resolve("volume.json.scrub");
+        Files.writeString(side, "{ not a manifest");
+        try (ObjectStore store = new FsObjectStore(new FsStoreConfig(backend));
+             LocalVolumeService svc = new LocalVolumeService(store, EngineConfig.defaults(tmp.resolve("node")));
+             ScrubApplier applier = new ScrubApplier(svc, Duration.ZERO, null, RelocationPacing.fullSpeed())) {
+            List<ScrubApplier.Outcome> outcomes = applier.applyPending("halt");
+            assertEquals("already-applied", outcomes.get(0).status(), outcomes.toString());
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (store.exists(result.namespace(), result.key()) && System.nanoTime() < deadline) {
+                applier.drain(Duration.ofSeconds(10));
+                Thread.sleep(100);
+            }
+            assertFalse(store.exists(result.namespace(), result.key()), "cleaned up after the relocations finished");
+            for (String sco : result.obsoleteScos()) {
+                assertFalse(store.exists(result.namespace(), sco), "obsolete SCO " + sco + " deleted");
+            }
+            assertReadsBack(svc.open("halt"), model, model.length, "after the relocations finished at restart");
+        }
+        try (ObjectStore store = new FsObjectStore(new FsStoreConfig(backend));
+             LocalVolumeService svc = new LocalVolumeService(store, EngineConfig.defaults(tmp.resolve("node-b")))) {
+            assertReadsBack(svc.open("halt"), model, model.length, "after a rebuild from the backend");
         }
     }
 
