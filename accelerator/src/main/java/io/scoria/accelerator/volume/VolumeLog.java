@@ -10,6 +10,7 @@ import io.scoria.sco.NamespaceLayout;
 import io.scoria.sco.TLogVisitor;
 import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.cache.OpenSco;
+import io.scoria.sco.cache.PreparedScoFile;
 import io.scoria.sco.manifest.ManifestStore;
 import io.scoria.sco.scrub.ScrubResult;
 import io.scoria.sco.scrub.ScrubbedTlogs;
@@ -17,6 +18,8 @@ import io.scoria.accelerator.metadata.LbaEntry;
 import io.scoria.sco.tlog.TLogReader;
 import io.scoria.sco.tlog.TLogRecord;
 import io.scoria.sco.tlog.TLogWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -28,9 +31,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -43,6 +48,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * synchronise on {@code this}.
  */
 final class VolumeLog {
+    private static final Logger LOG = LoggerFactory.getLogger(VolumeLog.class);
     private static final String MANIFEST = "volume.json";
     /** A scrub-applied manifest forced before it replaces {@link #MANIFEST}; never read. */
     private static final String SCRUB_MANIFEST = "volume.json.scrub";
@@ -60,6 +66,13 @@ final class VolumeLog {
     private final LbaMap map;
     private TLogWriter tlog;
     private OpenSco sco;
+    /**
+     * Files for the SCOs after {@link #sco}, prepared in the background ({@link PreparedScoFile}):
+     * an append is then a memory copy, not a {@code pwrite} that allocates a page. Two ahead, so a
+     * preparer thread that falls behind for one SCO does not cost the next one too.
+     */
+    private final java.util.ArrayDeque<CompletableFuture<PreparedScoFile>> nextFiles = new java.util.ArrayDeque<>();
+    private static final int PREPARED_AHEAD = 2;
     private long scoReserved;
     private int scosInTlog;
     private volatile long epoch;
@@ -164,6 +177,34 @@ final class VolumeLog {
         return max;
     }
 
+    /**
+     * Deletes local SCO files that were opened after the local manifest was written but that no
+     * TLog entry references (the process died before their first append was logged): nothing
+     * acknowledged is in them, and they would otherwise hold SCO cache budget for ever.
+     */
+    private static void dropUnreferencedScos(VolumeContext ctx, String namespace, long firstUnlisted, Set<Long> referenced)
+            throws IOException {
+        Path d = ctx.scoCache().file(namespace, ClusterLocation.of(1, 0, 0, 0)).getParent();
+        if (!Files.isDirectory(d)) {
+            return;
+        }
+        List<Long> garbage = new ArrayList<>();
+        try (var files = Files.list(d)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                long id = ctx.scoCache().scoIdOf(f.getFileName().toString());
+                if (id >= 0 && ClusterLocation.version(id) == 0 && ClusterLocation.scoNumber(id) >= firstUnlisted
+                        && !referenced.contains(id)) {
+                    garbage.add(id);
+                }
+            }
+        }
+        for (long id : garbage) {
+            LOG.info("volume {}: deleting local SCO {} that no TLog references (left by a crash)", namespace,
+                    OpenSco.describe(id));
+            ctx.scoCache().drop(namespace, id);
+        }
+    }
+
     /** Restart (a): local manifest, local TLogs, local SCOs; the backend is not read for data. */
     private static VolumeLog restart(VolumeContext ctx, VolumeManifest m) {
         Path dir = ctx.volumeDir(m.config().namespace());
@@ -173,6 +214,7 @@ final class VolumeLog {
             long n = m.nextTlogNumber();
             Path cur = History.tlogFile(dir, n);
             Map<Long, Integer> unsealed = new HashMap<>();
+            Set<Long> referenced = new HashSet<>();
             long[] maxSco = {0};
             TLogReader.Result r = null;
             if (Files.exists(cur)) {
@@ -182,6 +224,7 @@ final class VolumeLog {
                         if (loc != 0) {
                             long id = ClusterLocation.scoId(loc);
                             unsealed.merge(id, ClusterLocation.offset(loc) + 1, Math::max);
+                            referenced.add(id);
                             maxSco[0] = Math.max(maxSco[0], ClusterLocation.scoNumber(loc));
                         }
                     }
@@ -189,10 +232,12 @@ final class VolumeLog {
                     @Override
                     public void scoSealed(long scoId, int crc, int clusters) {
                         unsealed.remove(scoId);
+                        referenced.add(scoId);
                         maxSco[0] = Math.max(maxSco[0], ClusterLocation.scoNumber(scoId));
                     }
                 });
             }
+            dropUnreferencedScos(ctx, m.config().namespace(), m.nextScoNumber(), referenced);
             long nextSco = Math.max(Math.max(m.nextScoNumber(), maxSco[0] + 1), localMaxSco(ctx, m.config().namespace()) + 1);
             m = m.withCounters(nextSco, m.nextTlogNumber(), m.nextSnapshotId());
             if (r != null && r.sealed()) {
@@ -358,7 +403,38 @@ final class VolumeLog {
         }
         scoReserved = (long) scoClusters * clusterSize;
         manifest = manifest.withCounters(number + 1, manifest.nextTlogNumber(), manifest.nextSnapshotId());
-        sco = OpenSco.create(ctx.scoCache().file(ns, id), id, clusterSize, scoClusters);
+        PreparedScoFile prepared = takePrepared();
+        sco = prepared != null ? OpenSco.create(ctx.scoCache().file(ns, id), id, clusterSize, scoClusters, prepared)
+                : OpenSco.create(ctx.scoCache().file(ns, id), id, clusterSize, scoClusters);
+        while (nextFiles.size() < PREPARED_AHEAD) {
+            nextFiles.add(ctx.scoCache().prepare(ns, scoClusters * clusterSize));
+        }
+    }
+
+    /**
+     * The oldest prepared file if its background preparation has finished, else null (the caller
+     * then creates the file itself and the preparation in progress serves a later SCO). Never waits.
+     */
+    private PreparedScoFile takePrepared() {
+        CompletableFuture<PreparedScoFile> f = nextFiles.peek();
+        if (f == null || !f.isDone()) {
+            return null;
+        }
+        nextFiles.poll();
+        try {
+            return f.join();
+        } catch (RuntimeException e) {
+            LOG.warn("volume {}: preparing a SCO file failed, writing it directly: {}", manifest.name(),
+                    e.getCause() != null ? e.getCause().toString() : e.toString());
+            return null;
+        }
+    }
+
+    /** Deletes the prepared file (now or when its preparation ends). */
+    private void discardPrepared() {
+        for (CompletableFuture<PreparedScoFile> f; (f = nextFiles.poll()) != null; ) {
+            f.thenAccept(PreparedScoFile::discard);
+        }
     }
 
     private void sealSco() {
@@ -884,6 +960,7 @@ final class VolumeLog {
     /** Seals SCO and TLog, queues their upload and marks the local state clean. */
     void close() {
         roll(null);
+        discardPrepared();
         tlog.close();
         map.close();
         try {
@@ -895,6 +972,7 @@ final class VolumeLog {
 
     /** Releases files as a crash would: nothing sealed, no clean marker. */
     void crash() {
+        discardPrepared();
         if (sco != null) {
             sco.close();
             ctx.scoCache().release(scoReserved);

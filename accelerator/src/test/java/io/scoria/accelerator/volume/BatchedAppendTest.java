@@ -79,6 +79,41 @@ class BatchedAppendTest {
         }
     }
 
+    @Test
+    void aScoFileNoTlogReferencesIsDeletedOnRestartAfterACrash() throws Exception {
+        InMemoryObjectStore store = new InMemoryObjectStore();
+        LocalVolumeService svc = new LocalVolumeService(store, config(tmp.resolve("c")));
+        byte[] model = new byte[SIZE];
+        svc.create("vol", new VolumeSpec(SIZE, CLUSTER, SCO));
+        LocalVolume v = svc.open("vol");
+        byte[] data = new byte[3 * SCO];
+        new SplittableRandom(9).nextBytes(data);
+        v.write(0, ByteBuffer.wrap(data), false);
+        System.arraycopy(data, 0, model, 0, data.length);
+        svc.crash();
+        Path scoDir;
+        try (var files = java.nio.file.Files.walk(tmp.resolve("c"))) {
+            scoDir = files.filter(f -> f.getFileName().toString().endsWith(".sco")).findFirst().orElseThrow().getParent();
+        }
+        // what a kill -9 between creating the next SCO file and logging its first cluster leaves
+        Path orphan = scoDir.resolve("000003e7.00.sco");
+        java.nio.file.Files.write(orphan, new byte[SCO]);
+        Path older = scoDir.resolve("00000001.00.sco");
+        assertTrue(java.nio.file.Files.exists(older));
+        svc = new LocalVolumeService(store, config(tmp.resolve("c")));
+        try {
+            v = svc.open("vol");
+            assertTrue(!java.nio.file.Files.exists(orphan), "the SCO no TLog references is deleted");
+            assertTrue(java.nio.file.Files.exists(older), "SCOs the TLogs reference are kept");
+            check(v, model);
+            v.write(SIZE - CLUSTER, ByteBuffer.wrap(data, 0, CLUSTER), false);
+            System.arraycopy(data, 0, model, SIZE - CLUSTER, CLUSTER);
+            check(v, model);
+        } finally {
+            svc.close();
+        }
+    }
+
     private static void check(LocalVolume v, byte[] model) {
         byte[] back = new byte[SIZE];
         v.read(0, ByteBuffer.wrap(back));

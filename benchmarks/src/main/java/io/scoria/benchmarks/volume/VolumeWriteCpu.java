@@ -1,0 +1,100 @@
+package io.scoria.benchmarks.volume;
+
+import io.scoria.accelerator.CacheMode;
+import io.scoria.accelerator.Volume;
+import io.scoria.accelerator.VolumeSpec;
+import io.scoria.accelerator.volume.EngineConfig;
+import io.scoria.accelerator.volume.LocalVolumeService;
+import io.scoria.backend.fs.FsObjectStore;
+import io.scoria.backend.fs.FsStoreConfig;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.SplittableRandom;
+
+/**
+ * 4 KiB random writes measured in CPU time instead of wall time, for a machine shared with other
+ * work (where JMH's wall-clock throughput mostly measures the neighbours): the same workload as
+ * {@link VolumeWriteBenchmark} with uploads deferred, reporting writes per CPU-second of the
+ * writing thread (user + system, so syscalls count) and per CPU-second of the whole process
+ * (background threads such as the SCO preparer count too), next to the {@code FileChannel.write}
+ * peer measured the same way in the same run. Rounds alternate engine and peer.
+ *
+ * <p>Usage: {@code VolumeWriteCpu DIR [writes per round] [rounds]}.
+ */
+public final class VolumeWriteCpu {
+    private static final int CLUSTER = 4096;
+    private static final long VOLUME_BYTES = 1L << 30;
+
+    private VolumeWriteCpu() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path base = Path.of(args.length > 0 ? args[0] : System.getProperty("java.io.tmpdir"));
+        int writes = args.length > 1 ? Integer.parseInt(args[1]) : 400_000;
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        Path dir = Files.createTempDirectory(base, "scoria-write-cpu");
+        DeferringStore store = new DeferringStore(new FsObjectStore(new FsStoreConfig(dir.resolve("backend"))));
+        ByteBuffer cluster = ByteBuffer.allocateDirect(CLUSTER);
+        byte[] fill = new byte[CLUSTER];
+        new java.util.Random(7).nextBytes(fill);
+        cluster.put(fill).flip();
+        long clusters = VOLUME_BYTES / CLUSTER;
+        SplittableRandom random = new SplittableRandom(42);
+        long counter = 0;
+        try (LocalVolumeService service = new LocalVolumeService(store, EngineConfig.defaults(dir.resolve("flash"))
+                .withScoCacheBytes(64L << 30).withClusterCacheBytes(256L << 20).withCacheMode(CacheMode.CACHE_ON_WRITE));
+             FileChannel peer = FileChannel.open(dir.resolve("peer.img"), StandardOpenOption.CREATE_NEW,
+                     StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            service.create("bench", new VolumeSpec(VOLUME_BYTES, CLUSTER, 4 << 20));
+            peer.truncate(VOLUME_BYTES);
+            Volume volume = service.open("bench");
+            store.deferPuts = true;
+            System.out.printf("%-6s %5s %12s %14s %14s%n", "what", "round", "writes/s", "per thread-CPU-s",
+                    "per process-CPU-s");
+            for (int round = 0; round <= rounds; round++) {
+                for (int which = 0; which < 2; which++) {
+                    long wall = System.nanoTime();
+                    long cpu = threads.getCurrentThreadCpuTime();
+                    long proc = os.getProcessCpuTime();
+                    for (int i = 0; i < writes; i++) {
+                        cluster.putLong(0, ++counter);
+                        long off = random.nextLong(clusters) * CLUSTER;
+                        if (which == 0) {
+                            volume.write(off, cluster, false);
+                        } else {
+                            peer.write(cluster.duplicate(), off);
+                        }
+                    }
+                    double w = (System.nanoTime() - wall) / 1e9;
+                    double c = (threads.getCurrentThreadCpuTime() - cpu) / 1e9;
+                    double p = (os.getProcessCpuTime() - proc) / 1e9;
+                    if (round > 0) { // round 0 warms up
+                        System.out.printf("%-6s %5d %12.0f %14.0f %14.0f%n", which == 0 ? "engine" : "peer", round,
+                                writes / w, writes / c, writes / p);
+                    }
+                }
+            }
+            volume.close();
+            store.deferPuts = false;
+        } finally {
+            try (var walk = Files.walk(dir)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException e) {
+                System.err.println("cannot clean " + dir + ": " + e);
+            }
+        }
+    }
+}
