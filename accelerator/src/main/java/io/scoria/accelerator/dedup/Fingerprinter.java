@@ -1,7 +1,5 @@
 package io.scoria.accelerator.dedup;
 
-import net.openhft.hashing.LongTupleHashFunction;
-
 import java.nio.ByteBuffer;
 
 /**
@@ -13,13 +11,13 @@ import java.nio.ByteBuffer;
 public interface Fingerprinter {
     void fingerprint(ByteBuffer cluster, long[] out);
 
-    /** XXH3-128 (zero-allocation-hashing). */
-    Fingerprinter XXH3_128 = new Fingerprinter() {
-        private final LongTupleHashFunction xx = LongTupleHashFunction.xx128();
+    /**
+     * XXH3-128: clusters longer than 240 bytes through {@link VectorXxh3} where the JVM and CPU
+     * allow it (decided once, logged), everything else through zero-allocation-hashing; both give
+     * the same bits.
+     */
+    Fingerprinter XXH3_128 = Xxh3Choice.choose();
 
-        @Override
-        public void fingerprint(ByteBuffer cluster, long[] out) {
-            xx.hashBytes(cluster, cluster.position(), cluster.remaining(), out);
-        }
-    };
+    /** The plain zero-allocation-hashing XXH3-128, for comparisons. */
+    Fingerprinter XXH3_128_SCALAR = Xxh3Choice.scalar();
 }

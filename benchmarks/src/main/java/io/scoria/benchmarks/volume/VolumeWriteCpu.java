@@ -85,6 +85,15 @@ public final class VolumeWriteCpu {
                     }
                 }
             }
+            if (Boolean.getBoolean("scoria.bench.threads")) {
+                for (long id : threads.getAllThreadIds()) {
+                    var info = threads.getThreadInfo(id);
+                    long t = threads.getThreadCpuTime(id);
+                    if (info != null && t > 50_000_000L) {
+                        System.out.printf("  thread %-40s %8.2f s CPU%n", info.getThreadName(), t / 1e9);
+                    }
+                }
+            }
             volume.close();
             store.deferPuts = false;
         } finally {
