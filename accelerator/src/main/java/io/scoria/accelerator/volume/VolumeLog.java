@@ -10,7 +10,6 @@ import io.scoria.sco.NamespaceLayout;
 import io.scoria.sco.TLogVisitor;
 import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.cache.OpenSco;
-import io.scoria.sco.cache.PreparedScoFile;
 import io.scoria.sco.manifest.ManifestStore;
 import io.scoria.sco.scrub.ScrubResult;
 import io.scoria.sco.scrub.ScrubbedTlogs;
@@ -35,7 +34,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -66,13 +64,6 @@ final class VolumeLog {
     private final LbaMap map;
     private TLogWriter tlog;
     private OpenSco sco;
-    /**
-     * Files for the SCOs after {@link #sco}, prepared in the background ({@link PreparedScoFile}):
-     * an append is then a memory copy, not a {@code pwrite} that allocates a page. Two ahead, so a
-     * preparer thread that falls behind for one SCO does not cost the next one too.
-     */
-    private final java.util.ArrayDeque<CompletableFuture<PreparedScoFile>> nextFiles = new java.util.ArrayDeque<>();
-    private static final int PREPARED_AHEAD = 2;
     private long scoReserved;
     private int scosInTlog;
     private volatile long epoch;
@@ -403,38 +394,7 @@ final class VolumeLog {
         }
         scoReserved = (long) scoClusters * clusterSize;
         manifest = manifest.withCounters(number + 1, manifest.nextTlogNumber(), manifest.nextSnapshotId());
-        PreparedScoFile prepared = takePrepared();
-        sco = prepared != null ? OpenSco.create(ctx.scoCache().file(ns, id), id, clusterSize, scoClusters, prepared)
-                : OpenSco.create(ctx.scoCache().file(ns, id), id, clusterSize, scoClusters);
-        while (nextFiles.size() < PREPARED_AHEAD) {
-            nextFiles.add(ctx.scoCache().prepare(ns, scoClusters * clusterSize));
-        }
-    }
-
-    /**
-     * The oldest prepared file if its background preparation has finished, else null (the caller
-     * then creates the file itself and the preparation in progress serves a later SCO). Never waits.
-     */
-    private PreparedScoFile takePrepared() {
-        CompletableFuture<PreparedScoFile> f = nextFiles.peek();
-        if (f == null || !f.isDone()) {
-            return null;
-        }
-        nextFiles.poll();
-        try {
-            return f.join();
-        } catch (RuntimeException e) {
-            LOG.warn("volume {}: preparing a SCO file failed, writing it directly: {}", manifest.name(),
-                    e.getCause() != null ? e.getCause().toString() : e.toString());
-            return null;
-        }
-    }
-
-    /** Deletes the prepared file (now or when its preparation ends). */
-    private void discardPrepared() {
-        for (CompletableFuture<PreparedScoFile> f; (f = nextFiles.poll()) != null; ) {
-            f.thenAccept(PreparedScoFile::discard);
-        }
+        sco = OpenSco.create(ctx.scoCache().file(ns, id), id, clusterSize, scoClusters);
     }
 
     private void sealSco() {
@@ -960,7 +920,6 @@ final class VolumeLog {
     /** Seals SCO and TLog, queues their upload and marks the local state clean. */
     void close() {
         roll(null);
-        discardPrepared();
         tlog.close();
         map.close();
         try {
@@ -972,7 +931,6 @@ final class VolumeLog {
 
     /** Releases files as a crash would: nothing sealed, no clean marker. */
     void crash() {
-        discardPrepared();
         if (sco != null) {
             sco.close();
             ctx.scoCache().release(scoReserved);

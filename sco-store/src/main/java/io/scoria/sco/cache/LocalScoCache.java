@@ -5,7 +5,6 @@ import io.scoria.sco.ClusterLocation;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -15,11 +14,6 @@ import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Open and sealed SCOs of every volume of this node, on a local flash directory
@@ -49,8 +43,6 @@ public final class LocalScoCache implements AutoCloseable {
     private long used;
     private long clock;
     private boolean closed;
-    private ExecutorService preparer;
-    private final ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
 
     public LocalScoCache(Path root, long budgetBytes) {
         this.root = Objects.requireNonNull(root, "root");
@@ -64,11 +56,6 @@ public final class LocalScoCache implements AutoCloseable {
                 for (Path ns : namespaces) {
                     if (!Files.isDirectory(ns)) {
                         continue;
-                    }
-                    try (DirectoryStream<Path> prepared = Files.newDirectoryStream(ns, "*" + PreparedScoFile.SUFFIX)) {
-                        for (Path f : prepared) {
-                            Files.deleteIfExists(f); // prepared before a crash, never taken over
-                        }
                     }
                     try (DirectoryStream<Path> files = Files.newDirectoryStream(ns, "*" + SUFFIX)) {
                         for (Path f : files) {
@@ -88,45 +75,6 @@ public final class LocalScoCache implements AutoCloseable {
 
     public long budget() {
         return budget;
-    }
-
-    /**
-     * Prepares a SCO file of {@code bytes} for {@code namespace} in the background, on the cache's
-     * one preparer thread ({@link PreparedScoFile}); the future fails with the I/O error (for
-     * example a full disk). The caller owns the result and must use or discard it.
-     */
-    public CompletableFuture<PreparedScoFile> prepare(String namespace, int bytes) {
-        if (bytes <= 0) {
-            throw new IllegalArgumentException("bytes must be positive: " + bytes);
-        }
-        Path file = root.resolve(namespace).resolve("prep-" + UUID.randomUUID() + PreparedScoFile.SUFFIX);
-        CompletableFuture<PreparedScoFile> f = new CompletableFuture<>();
-        try {
-            preparer().execute(() -> {
-                try {
-                    f.complete(PreparedScoFile.create(file, bytes, zeros));
-                } catch (IOException | RuntimeException e) {
-                    f.completeExceptionally(e);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            f.completeExceptionally(new IllegalStateException("SCO cache " + root + " is closed"));
-        }
-        return f;
-    }
-
-    private synchronized ExecutorService preparer() {
-        if (closed) {
-            throw new RejectedExecutionException("closed");
-        }
-        if (preparer == null) {
-            preparer = Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "scoria-sco-prepare");
-                t.setDaemon(true);
-                return t;
-            });
-        }
-        return preparer;
     }
 
     /** Path of the local file of SCO {@code scoId} (a location) of {@code namespace}. */
@@ -320,9 +268,6 @@ public final class LocalScoCache implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
-        if (preparer != null) {
-            preparer.shutdown();
-        }
         notifyAll();
     }
 }

@@ -6,7 +6,6 @@ import io.scoria.sco.ScoFormatException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -28,56 +27,27 @@ public final class OpenSco implements AutoCloseable {
     private final int capacity;
     private final FileChannel channel;
     private final CRC32C crc = new CRC32C();
-    /** Appends go here when the SCO was made from a {@link PreparedScoFile}; null otherwise. */
-    private MappedByteBuffer mapping;
     private int clusters;
     private boolean sealed;
 
-    private OpenSco(Path path, long scoId, int clusterSize, int capacity, FileChannel channel, int clusters,
-                    MappedByteBuffer mapping) {
+    private OpenSco(Path path, long scoId, int clusterSize, int capacity, FileChannel channel, int clusters) {
         this.path = path;
         this.scoId = scoId;
         this.clusterSize = clusterSize;
         this.capacity = capacity;
         this.channel = channel;
         this.clusters = clusters;
-        this.mapping = mapping;
     }
 
-    /** Creates the file of a new SCO; appends are positional writes. */
+    /** Creates the file of a new SCO. */
     public static OpenSco create(Path path, long scoId, int clusterSize, int capacityClusters) {
         try {
             java.nio.file.Files.createDirectories(path.getParent());
             FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            return new OpenSco(path, scoId, clusterSize, capacityClusters, ch, 0, null);
+            return new OpenSco(path, scoId, clusterSize, capacityClusters, ch, 0);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create SCO " + path, e);
         }
-    }
-
-    /**
-     * Makes a new SCO from a prepared file (renamed to {@code path}; this SCO owns it from now on,
-     * also when this call fails); appends are memory copies into its mapping. Until sealing
-     * truncates it, the file is longer than the clusters appended: only the TLog says how many
-     * are valid ({@link #recover} cuts the rest after a crash).
-     */
-    public static OpenSco create(Path path, long scoId, int clusterSize, int capacityClusters, PreparedScoFile prepared) {
-        long bytes = (long) clusterSize * capacityClusters;
-        if (prepared.mapping().capacity() != bytes) {
-            prepared.discard();
-            throw new IllegalArgumentException("prepared SCO file " + prepared.path() + " holds "
-                    + prepared.mapping().capacity() + " bytes, not " + bytes);
-        }
-        try {
-            if (java.nio.file.Files.exists(path)) {
-                throw new java.nio.file.FileAlreadyExistsException(path.toString());
-            }
-            java.nio.file.Files.move(prepared.path(), path, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            prepared.discard();
-            throw new UncheckedIOException("cannot create SCO " + path + " from " + prepared.path(), e);
-        }
-        return new OpenSco(path, scoId, clusterSize, capacityClusters, prepared.channel(), 0, prepared.mapping());
     }
 
     /**
@@ -94,7 +64,7 @@ public final class OpenSco implements AutoCloseable {
                         + want);
             }
             ch.truncate(want);
-            OpenSco sco = new OpenSco(path, scoId, clusterSize, capacityClusters, ch, clusters, null);
+            OpenSco sco = new OpenSco(path, scoId, clusterSize, capacityClusters, ch, clusters);
             ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
             long pos = 0;
             while (pos < want) {
@@ -149,14 +119,10 @@ public final class OpenSco implements AutoCloseable {
         long pos = (long) offset * clusterSize;
         int start = src.position();
         try {
-            if (mapping != null) {
-                mapping.put((int) pos, src, start, clusterSize);
-            } else {
-                while (src.hasRemaining()) {
-                    channel.write(src, pos + src.position() - start);
-                }
-                src.position(start);
+            while (src.hasRemaining()) {
+                channel.write(src, pos + src.position() - start);
             }
+            src.position(start);
             crc.update(src);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to SCO " + path, e);
@@ -191,14 +157,10 @@ public final class OpenSco implements AutoCloseable {
         int limit = src.limit();
         src.limit(start + (int) bytes);
         try {
-            if (mapping != null) {
-                mapping.put((int) pos, src, start, (int) bytes);
-            } else {
-                while (src.hasRemaining()) {
-                    channel.write(src, pos + src.position() - start);
-                }
-                src.position(start);
+            while (src.hasRemaining()) {
+                channel.write(src, pos + src.position() - start);
             }
+            src.position(start);
             crc.update(src);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to SCO " + path, e);
@@ -261,17 +223,6 @@ public final class OpenSco implements AutoCloseable {
      * uploads it, so the write path never waits for a whole-SCO fsync.
      */
     public int seal() {
-        if (!sealed && mapping != null) {
-            PreparedScoFile.unmap(mapping);
-            mapping = null;
-            if (clusters < capacity) {
-                try {
-                    channel.truncate(byteSize());
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot cut sealed SCO " + path + " to " + byteSize() + " bytes", e);
-                }
-            }
-        }
         sealed = true;
         return (int) crc.getValue();
     }
@@ -292,13 +243,8 @@ public final class OpenSco implements AutoCloseable {
         return ClusterLocation.toString(scoId);
     }
 
-    /** Closes the file (unmapping it first); by the appending thread, which must not append afterwards. */
     @Override
     public void close() {
-        if (mapping != null) {
-            PreparedScoFile.unmap(mapping);
-            mapping = null;
-        }
         try {
             channel.close();
         } catch (IOException e) {

@@ -104,4 +104,17 @@ class LocalScoCacheTest {
         assertThrows(IllegalArgumentException.class, () -> new LocalScoCache(dir, 0));
         assertThrows(IllegalArgumentException.class, () -> ClusterLocation.of(0, 0, 0, 0));
     }
+
+    @Test
+    void scoIdOfParsesOnlyScoFileNames() {
+        LocalScoCache cache = new LocalScoCache(dir, 1L << 20);
+        assertEquals(sco(7), cache.scoIdOf(cache.file("ns", sco(7)).getFileName().toString()));
+        long v2 = ClusterLocation.of(7, 2, 0, 0);
+        assertEquals(v2, cache.scoIdOf(cache.file("ns", v2).getFileName().toString()));
+        assertEquals(-1, cache.scoIdOf("0000000z.00.sco"));
+        assertEquals(-1, cache.scoIdOf("00000007.00.sco.uploaded"));
+        assertEquals(-1, cache.scoIdOf("00000000.00.sco"), "SCO numbers start at 1");
+        assertEquals(-1, cache.scoIdOf("tmp-1234.sco"));
+        cache.close();
+    }
 }
