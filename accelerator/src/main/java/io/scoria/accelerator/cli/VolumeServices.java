@@ -14,7 +14,6 @@ import io.scoria.accelerator.metrics.EngineMetrics;
 import io.scoria.accelerator.volume.EngineConfig;
 import io.scoria.accelerator.volume.LocalVolumeService;
 import io.scoria.accelerator.scrub.ScrubApplier;
-import java.time.Duration;
 import io.scoria.backend.ObjectStore;
 
 import java.nio.file.Path;
@@ -34,14 +33,11 @@ final class VolumeServices {
     record Router(VolumeService volumes, ScrubApplier scrub) {
     }
 
-    /** Scrub results are looked for this often. */
-    static final Duration SCRUB_POLL = Duration.ofSeconds(30);
-    /** Objects a scrub made obsolete stay this long after the result is applied. */
-    static final Duration SCRUB_GRACE = Duration.ofSeconds(60);
-
     static Router openRouter(ScoriaConfig config, MeterRegistry registry) {
         ScrubApplier[] scrub = new ScrubApplier[1];
-        VolumeService volumes = open(config, registry, service -> scrub[0] = new ScrubApplier(service, SCRUB_GRACE, SCRUB_POLL));
+        ScoriaConfig.Scrub s = config.scrub();
+        VolumeService volumes = open(config, registry, service -> scrub[0] = new ScrubApplier(service, s.graceDuration(),
+                s.pollDuration(), s.pacing()));
         return new Router(volumes, scrub[0]);
     }
 

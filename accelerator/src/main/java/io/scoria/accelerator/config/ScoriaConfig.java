@@ -28,10 +28,12 @@ import java.util.Map;
  * volumes: {clusterSize: 4KiB, scoSize: 4MiB}
  * foc: {address: 10.0.0.2:10900, mode: sync, connectTimeout: 2s, requestTimeout: 5s}
  *                        # mode: sync (default with an address) | async | none (default without)
+ * scrub: {poll: 30s, grace: 60s, applyDutyCycle: 0.05, applyBatch: 128}
+ *                        # applying scrub results: see io.scoria.accelerator.scrub.RelocationPacing
  * </pre>
  */
 public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend, Cache cache, Volumes volumes,
-                           Foc foc) {
+                           Foc foc, Scrub scrub) {
 
     public ScoriaConfig {
         dataDir = dataDir != null ? dataDir : Path.of("scoria-data");
@@ -41,10 +43,11 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
         cache = cache != null ? cache : new Cache(null, null);
         volumes = volumes != null ? volumes : new Volumes(null, null);
         foc = foc != null ? foc : new Foc(null, null, null, null);
+        scrub = scrub != null ? scrub : new Scrub(null, null, null, null);
     }
 
     public static ScoriaConfig embeddedDefault() {
-        return new ScoriaConfig(null, null, null, null, null, null, null);
+        return new ScoriaConfig(null, null, null, null, null, null, null, null);
     }
 
     /** Local flash directory (metadata, SCO cache, cluster cache). */
@@ -206,6 +209,38 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
             };
             check(!d.isZero(), key, "must be positive: " + text);
             return d;
+        }
+    }
+
+    /**
+     * {@code scrub}: how the router applies scrub results. {@code poll}: how often results are
+     * looked for; {@code grace}: how long obsolete objects stay after an apply;
+     * {@code applyDutyCycle} and {@code applyBatch}: the pacing of relocations
+     * ({@link io.scoria.accelerator.scrub.RelocationPacing}).
+     */
+    public record Scrub(String poll, String grace, Double applyDutyCycle, Integer applyBatch) {
+        public Scrub {
+            poll = poll != null ? poll : "30s";
+            grace = grace != null ? grace : "60s";
+            applyDutyCycle = applyDutyCycle != null ? applyDutyCycle
+                    : io.scoria.accelerator.scrub.RelocationPacing.DEFAULT_DUTY_CYCLE;
+            applyBatch = applyBatch != null ? applyBatch : io.scoria.accelerator.scrub.RelocationPacing.DEFAULT_BATCH;
+            Foc.duration("scrub.poll", poll);
+            Foc.duration("scrub.grace", grace);
+            check(applyDutyCycle > 0 && applyDutyCycle <= 1, "scrub.applyDutyCycle", "must be in (0, 1]: " + applyDutyCycle);
+            check(applyBatch >= 1 && applyBatch <= 65_536, "scrub.applyBatch", "must be 1-65536: " + applyBatch);
+        }
+
+        public java.time.Duration pollDuration() {
+            return Foc.duration("scrub.poll", poll);
+        }
+
+        public java.time.Duration graceDuration() {
+            return Foc.duration("scrub.grace", grace);
+        }
+
+        public io.scoria.accelerator.scrub.RelocationPacing pacing() {
+            return io.scoria.accelerator.scrub.RelocationPacing.defaults().withDutyCycle(applyDutyCycle).withBatch(applyBatch);
         }
     }
 

@@ -85,6 +85,23 @@ class ConfigLoaderTest {
         assertMessage("nbd: {port: eighty}", "nbd.port");
     }
 
+    @Test
+    void scrubSectionSetsPollGraceAndRelocationPacing() {
+        ScoriaConfig d = ScoriaConfig.embeddedDefault();
+        assertEquals(java.time.Duration.ofSeconds(30), d.scrub().pollDuration());
+        assertEquals(java.time.Duration.ofSeconds(60), d.scrub().graceDuration());
+        assertEquals(io.scoria.accelerator.scrub.RelocationPacing.defaults(), d.scrub().pacing());
+        ScoriaConfig c = ConfigLoader.parse("scrub: {poll: 5s, grace: 2m, applyDutyCycle: 0.2, applyBatch: 32}\n", "t.yaml");
+        assertEquals(java.time.Duration.ofSeconds(5), c.scrub().pollDuration());
+        assertEquals(java.time.Duration.ofMinutes(2), c.scrub().graceDuration());
+        assertEquals(0.2, c.scrub().pacing().dutyCycle());
+        assertEquals(32, c.scrub().pacing().batch());
+        assertMessage("scrub: {applyDutyCycle: 0}", "scrub.applyDutyCycle");
+        assertMessage("scrub: {applyDutyCycle: 1.5}", "scrub.applyDutyCycle");
+        assertMessage("scrub: {applyBatch: 0}", "scrub.applyBatch");
+        assertMessage("scrub: {grace: soon}", "scrub.grace");
+    }
+
     private static void assertMessage(String yaml, String key) {
         var e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, "t.yaml"));
         assertTrue(e.getMessage().contains(key), e.getMessage());

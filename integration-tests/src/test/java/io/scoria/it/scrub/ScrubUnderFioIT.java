@@ -40,11 +40,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * so it runs through the scrub and the apply (asserted), and verifies everything it wrote at
  * its end (fio checks each block's header, CRC and that it is the job's latest write of that
  * block, so a relocation that overwrote a newer write would be caught). A final fio read pass
- * verifies the header and CRC of every 4 KiB block of the volume, also after a
- * {@code kill -9} of the router and a restart on the same data directory.
+ * verifies the header and CRC of every 4 KiB block of the volume, after the obsolete objects
+ * were deleted (grace period 2 s) and again after a {@code kill -9} of the router and a restart
+ * on the same data directory.
  */
 class ScrubUnderFioIT {
     private static final String VOLUME = "scrubfio";
+    /** Volume size of the test under fio. */
     private static final long SIZE = 128L << 20;
     /** Random 4 KiB writes per second of the job that runs during the scrub and the apply. */
     private static final int RATE_IOPS = 1500;
@@ -60,6 +62,10 @@ class ScrubUnderFioIT {
     private final List<AutoCloseable> cleanup = new ArrayList<>();
     private S3ProxyServer s3;
     private ManagedProcess router;
+    /** The router's {@code scrub:} section; the tests set {@code poll: 10m} so that only their API calls apply results. */
+    private String routerScrubYaml;
+    private long size;
+    private final long t0 = System.nanoTime();
 
     @AfterEach
     void tearDown() throws Exception {
@@ -73,6 +79,10 @@ class ScrubUnderFioIT {
                 + ", secretKey: " + S3ProxyServer.SECRET_KEY + ", conditionalPut: true}}";
     }
 
+    private void phase(String what) {
+        System.out.printf("ScrubUnderFioIT t=%.1fs: %s%n", (System.nanoTime() - t0) / 1e9, what);
+    }
+
     private void startRouter() throws IOException {
         Path cfg = dir.resolve("scoria.yaml");
         Files.writeString(cfg, "dataDir: " + dir.resolve("data") + "\n"
@@ -80,7 +90,8 @@ class ScrubUnderFioIT {
                 + "api: {port: " + apiPort + "}\n"
                 + "backend: " + backendYaml() + "\n"
                 + "cache: {clusterCache: 16MiB, scoCache: 256MiB}\n"
-                + "volumes: {scoSize: 1MiB}\n");
+                + "volumes: {scoSize: 1MiB}\n"
+                + "scrub: " + routerScrubYaml + "\n");
         router = ManagedProcess.start("scoria-serve", List.of(repo.resolve("scoria").toString(), "serve", "--config",
                 cfg.toString()), dir, dir.resolve("serve.log"));
         cleanup.add(router::kill9);
@@ -106,7 +117,7 @@ class ScrubUnderFioIT {
     /** fio over NBD on the volume with crc32c verify headers every 4 KiB; the caller adds the workload. */
     private List<String> fio(String name, String... workload) {
         List<String> argv = new ArrayList<>(List.of("fio", "--name=" + name, "--ioengine=nbd",
-                "--uri=nbd://127.0.0.1:" + nbdPort + "/" + VOLUME, "--size=" + SIZE, "--verify=crc32c",
+                "--uri=nbd://127.0.0.1:" + nbdPort + "/" + VOLUME, "--size=" + size, "--verify=crc32c",
                 "--verify_interval=4k", "--verify_fatal=1", "--verify_state_save=0", "--output-format=normal"));
         argv.addAll(List.of(workload));
         return argv;
@@ -139,23 +150,25 @@ class ScrubUnderFioIT {
         return body.replace(" ", "").contains("\"onBackend\":true");
     }
 
-    @Test
-    void fioVerifiesWithZeroMismatchesWhileTheScrubRunsAndItsResultIsApplied() throws Exception {
+    /**
+     * s3proxy and the router; a volume of {@code size} bytes filled by fio, snapshot s1, 70% of
+     * its first half's blocks overwritten, snapshot s2, s1 deleted, s2 on the backend.
+     *
+     * @return the volume's namespace
+     */
+    private String scrubbableVolume(long bytes, String scrubYaml) throws Exception {
+        size = bytes;
+        routerScrubYaml = scrubYaml;
         s3 = S3ProxyServer.start("scrubfio");
         cleanup.add(s3);
-        S3ObjectStore store = new S3ObjectStore(S3StoreConfig.of(s3.endpoint(), S3ProxyServer.ACCESS_KEY,
-                S3ProxyServer.SECRET_KEY).withConditionalPut(true));
-        cleanup.add(store);
         startRouter();
-        String created = apiOk("POST", "/v1/volumes", "{\"name\":\"" + VOLUME + "\",\"size\":\"128MiB\"}");
+        phase("router up");
+        String created = apiOk("POST", "/v1/volumes", "{\"name\":\"" + VOLUME + "\",\"size\":\"" + size + "\"}");
         Matcher nsMatch = Pattern.compile("\"namespace\"\\s*:\\s*\"([^\"]+)\"").matcher(created);
         assertTrue(nsMatch.find(), created);
-        String ns = nsMatch.group(1);
-
         runFio("fill", "--rw=write", "--bs=64k", "--iodepth=8", "--do_verify=0");
         apiOk("POST", "/v1/volumes/" + VOLUME + "/snapshots", "{\"name\":\"s1\"}");
-        runFio("overwrite", "--rw=randwrite", "--bs=4k", "--iodepth=16", "--offset=0", "--size=" + SIZE / 2,
-                "--io_size=" + (SIZE / 2) * 7 / 10, "--randseed=2", "--do_verify=0");
+        runFio("overwrite", overwrite());
         apiOk("POST", "/v1/volumes/" + VOLUME + "/snapshots", "{\"name\":\"s2\"}");
         apiOk("DELETE", "/v1/volumes/" + VOLUME + "/snapshots/s1", null);
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -163,12 +176,18 @@ class ScrubUnderFioIT {
             Thread.sleep(200);
         }
         assertTrue(snapshotOnBackend("s2"), "snapshot s2 reached the backend");
-        long scoBytesBefore = store.listAll(ns, "sco/").stream().mapToLong(ObjectInfo::size).sum();
+        phase("volume written, snapshot s2 on the backend");
+        return nsMatch.group(1);
+    }
 
-        // one fio job writes (and at its end verifies) through the scrub and the apply
-        ManagedProcess concurrent = startFio("concurrent", "--rw=randwrite", "--bs=4k", "--iodepth=4", "--norandommap",
-                "--randseed=3", "--io_size=" + CONCURRENT_BYTES, "--rate_iops=" + RATE_IOPS, "--do_verify=1");
-        Thread.sleep(1000);
+    /** The partial overwrite of the first half. */
+    private String[] overwrite() {
+        return new String[]{"--rw=randwrite", "--bs=4k", "--iodepth=16", "--offset=0", "--size=" + size / 2,
+                "--io_size=" + (size / 2) * 7 / 10, "--randseed=2", "--do_verify=0"};
+    }
+
+    /** Runs {@code ./scoria scrub run} for {@code ns} as its own JVM; returns how long it took. */
+    private long scrub(String ns) throws Exception {
         Path scrubCfg = dir.resolve("scrub.yaml");
         Files.writeString(scrubCfg, "backend: " + backendYaml() + "\n");
         long scrubStart = System.nanoTime();
@@ -178,26 +197,103 @@ class ScrubUnderFioIT {
             assertTrue(scrub.process().waitFor(120, TimeUnit.SECONDS), "scrub finished: " + scrub.logTail(20));
             assertEquals(0, scrub.process().exitValue(), scrub.logTail(30));
         }
-        long scrubMillis = (System.nanoTime() - scrubStart) / 1_000_000;
+        phase("scrub done");
+        return (System.nanoTime() - scrubStart) / 1_000_000;
+    }
+
+    private void awaitCleanUp(S3ObjectStore store, String ns) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!store.listAll(ns, "scrub/result/").isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertTrue(store.listAll(ns, "scrub/result/").isEmpty(), "the router cleaned up after the 2 s grace period: "
+                + router.logTail(20));
+        phase("obsolete objects deleted");
+    }
+
+    private S3ObjectStore store() {
+        S3ObjectStore store = new S3ObjectStore(S3StoreConfig.of(s3.endpoint(), S3ProxyServer.ACCESS_KEY,
+                S3ProxyServer.SECRET_KEY).withConditionalPut(true));
+        cleanup.add(store);
+        return store;
+    }
+
+    private static int relocated(String outcome) {
+        Matcher m = Pattern.compile("\"relocated\"\\s*:\\s*(\\d+)").matcher(outcome);
+        assertTrue(m.find(), outcome);
+        return Integer.parseInt(m.group(1));
+    }
+
+    private static String status(String outcome) {
+        Matcher m = Pattern.compile("\"status\"\\s*:\\s*\"([^\"]+)\"").matcher(outcome);
+        assertTrue(m.find(), outcome);
+        return m.group(1);
+    }
+
+    @Test
+    void fioVerifiesWithZeroMismatchesWhileTheScrubRunsAndItsResultIsApplied() throws Exception {
+        String ns = scrubbableVolume(SIZE, "{poll: 10m, grace: 2s}");
+        S3ObjectStore store = store();
+        long scoBytesBefore = store.listAll(ns, "sco/").stream().mapToLong(ObjectInfo::size).sum();
+
+        // one fio job writes (and at its end verifies) through the scrub and the apply
+        ManagedProcess concurrent = startFio("concurrent", "--rw=randwrite", "--bs=4k", "--iodepth=4", "--norandommap",
+                "--randseed=3", "--io_size=" + CONCURRENT_BYTES, "--rate_iops=" + RATE_IOPS, "--do_verify=1");
+        Thread.sleep(1000);
+        long scrubMillis = scrub(ns);
         assertTrue(concurrent.isAlive(), "fio was still writing when the scrub ended");
         String outcome = apiOk("POST", "/v1/volumes/" + VOLUME + "/scrub-results", null);
         assertTrue(concurrent.isAlive(), "fio was still writing when the apply ended (scrub took " + scrubMillis
                 + " ms; make the concurrent job longer if this fails): " + outcome);
-        assertTrue(Pattern.compile("\"status\"\\s*:\\s*\"applied\"").matcher(outcome).find(), outcome);
-        Matcher relocated = Pattern.compile("\"relocated\"\\s*:\\s*(\\d+)").matcher(outcome);
-        assertTrue(relocated.find(), outcome);
-        int moved = Integer.parseInt(relocated.group(1));
+        phase("applied: " + outcome);
+        assertEquals("applied", status(outcome), outcome);
+        int moved = relocated(outcome);
         // about 30% of the first half's 16,384 blocks are live in the rewritten SCOs; fio's concurrent writes win some
-        assertTrue(moved > 1000, "the apply relocated live clusters: " + outcome);
+        assertTrue(moved > 100, "the apply relocated live clusters: " + outcome);
 
         String out = fioResult(concurrent, 180);
         assertTrue(out.contains("read:"), "fio's verify pass read back what it wrote:\n" + out);
+        phase("concurrent fio job verified");
+        awaitCleanUp(store, ns);
         runFio("verify-all", "--rw=read", "--bs=4k", "--iodepth=16", "--do_verify=1");
-        System.out.printf("scrub under fio: scrub %d ms, %d LBAs relocated during fio writes, backend SCO bytes before %d%n",
-                scrubMillis, moved, scoBytesBefore);
+        long scoBytesAfter = store.listAll(ns, "sco/").stream().mapToLong(ObjectInfo::size).sum();
+        System.out.printf("scrub under fio: scrub %d ms, %d LBAs relocated during fio writes; backend SCO bytes %d before"
+                + " the scrub, %d after the clean-up (fio wrote %d bytes meanwhile)%n", scrubMillis, moved, scoBytesBefore,
+                scoBytesAfter, CONCURRENT_BYTES);
 
         router.kill9();
         startRouter();
         runFio("verify-after-restart", "--rw=read", "--bs=4k", "--iodepth=16", "--do_verify=1");
+        phase("verified after kill -9 and restart");
+    }
+
+    /**
+     * {@code kill -9} of the router in the middle of a slowly paced apply (duty cycle 0.002), then
+     * a restart on the same data directory: applying the result again finishes it ("applied" if
+     * the kill came before the manifest swap, "already-applied" after), the obsolete objects are
+     * deleted, and fio verifies the header (offset) and CRC of every block: an LBA left pointing
+     * into a deleted SCO, or at the wrong data, fails it.
+     */
+    @Test
+    void routerKilledDuringAPacedApplyFinishesItAfterRestart() throws Exception {
+        String ns = scrubbableVolume(64L << 20, "{poll: 10m, grace: 2s, applyDutyCycle: 0.002, applyBatch: 16}");
+        S3ObjectStore store = store();
+        scrub(ns);
+        var pending = http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + "/v1/volumes/"
+                        + VOLUME + "/scrub-results")).timeout(Duration.ofSeconds(120)).POST(HttpRequest.BodyPublishers.noBody())
+                .build(), HttpResponse.BodyHandlers.ofString());
+        Thread.sleep(1500);
+        assertFalse(pending.isDone(), "the paced apply was still running when the router was killed: "
+                + (pending.isDone() ? pending.join().body() : ""));
+        router.kill9();
+        phase("router killed during the apply; " + router.logTail(3));
+        startRouter();
+        String outcome = apiOk("POST", "/v1/volumes/" + VOLUME + "/scrub-results", null);
+        phase("applied after restart: " + outcome);
+        String status = status(outcome);
+        assertTrue(status.equals("applied") || status.equals("already-applied"), outcome);
+        awaitCleanUp(store, ns);
+        runFio("verify-all", "--rw=read", "--bs=4k", "--iodepth=16", "--do_verify=1");
+        phase("verified");
     }
 }
