@@ -556,14 +556,18 @@ final class VolumeLog {
     }
 
     /**
-     * Second half, under the write lock: if nothing changed the manifest since it was prepared
-     * (a TLog roll may have), renames the forced side file over the local manifest (atomic; no
-     * fsync under the lock), makes it current and queues its publication.
+     * Second half, under the write lock: if the manifest's history is as it was when prepared
+     * (a TLog roll changes it; opening an SCO only advances the counters, which the local file
+     * may lag behind anyway: a restart recomputes them from the TLogs and SCO files), renames
+     * the forced side file over the local manifest (atomic; no fsync under the lock), makes it
+     * current with the current counters and queues its publication.
      *
-     * @return false if the manifest changed meanwhile: prepare again
+     * @return false if the history changed meanwhile: prepare again
      */
     boolean commitScrubManifest(ScrubManifest prepared) {
-        if (manifest != prepared.base()) {
+        VolumeManifest now = manifest;
+        if (now != prepared.base() && !now.equals(prepared.base().withCounters(now.nextScoNumber(), now.nextTlogNumber(),
+                now.nextSnapshotId()))) {
             return false;
         }
         try {
@@ -572,18 +576,21 @@ final class VolumeLog {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot rename " + dir.resolve(SCRUB_MANIFEST) + " to " + MANIFEST, e);
         }
-        manifest = prepared.next();
-        ctx.manifestChanged(prepared.next());
+        VolumeManifest next = prepared.next().withCounters(now.nextScoNumber(), now.nextTlogNumber(), now.nextSnapshotId());
+        manifest = next;
+        ctx.manifestChanged(next);
         enqueuePublish();
         return true;
     }
 
     /**
      * Swaps the manifest's TLogs for a scrub result's entirely under the write lock (the
-     * fallback when {@link #commitScrubManifest} keeps finding the manifest changed) and
+     * fallback when {@link #commitScrubManifest} keeps finding the history changed) and
      * publishes it.
      */
     void applyScrubManifest(ScrubResult result) {
+        LOG.info("volume {}: scrub result {} applied to the manifest under the write lock (TLogs kept rolling"
+                + " while it was prepared)", ns, result.id());
         writeManifest(result.applyTo(manifest));
         enqueuePublish();
     }

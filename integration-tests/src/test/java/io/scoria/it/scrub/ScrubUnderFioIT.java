@@ -40,9 +40,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * so it runs through the scrub and the apply (asserted), and verifies everything it wrote at
  * its end (fio checks each block's header, CRC and that it is the job's latest write of that
  * block, so a relocation that overwrote a newer write would be caught). A final fio read pass
- * verifies the header and CRC of every 4 KiB block of the volume, after the obsolete objects
- * were deleted (grace period 2 s) and again after a {@code kill -9} of the router and a restart
- * on the same data directory.
+ * verifies the header and CRC of every 4 KiB block of the volume after the obsolete objects
+ * were deleted (grace period 2 s). A second test kills the router during a (slowly) paced apply.
  */
 class ScrubUnderFioIT {
     private static final String VOLUME = "scrubfio";
@@ -260,11 +259,7 @@ class ScrubUnderFioIT {
         System.out.printf("scrub under fio: scrub %d ms, %d LBAs relocated during fio writes; backend SCO bytes %d before"
                 + " the scrub, %d after the clean-up (fio wrote %d bytes meanwhile)%n", scrubMillis, moved, scoBytesBefore,
                 scoBytesAfter, CONCURRENT_BYTES);
-
-        router.kill9();
-        startRouter();
-        runFio("verify-after-restart", "--rw=read", "--bs=4k", "--iodepth=16", "--do_verify=1");
-        phase("verified after kill -9 and restart");
+        phase("verified");
     }
 
     /**
@@ -286,7 +281,7 @@ class ScrubUnderFioIT {
         assertFalse(pending.isDone(), "the paced apply was still running when the router was killed: "
                 + (pending.isDone() ? pending.join().body() : ""));
         router.kill9();
-        phase("router killed during the apply; " + router.logTail(3));
+        phase("router killed during the apply");
         startRouter();
         String outcome = apiOk("POST", "/v1/volumes/" + VOLUME + "/scrub-results", null);
         phase("applied after restart: " + outcome);
