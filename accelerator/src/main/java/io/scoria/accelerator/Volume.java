@@ -2,6 +2,8 @@ package io.scoria.accelerator;
 
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * A virtual disk: an array of bytes of fixed {@link #size()}, stored as clusters in SCOs and
@@ -39,6 +41,18 @@ public interface Volume extends AutoCloseable {
      * is durable (local flash fsync and fail-over cache) before the call returns.
      */
     void write(long offset, ByteBuffer src, boolean fua);
+
+    /**
+     * {@link #write} whose acknowledgement may come later: the data is applied (and {@code src} no
+     * longer used) when this method returns; the future completes, on {@code executor} unless already
+     * complete, once the write may be acknowledged to the client with the guarantees of
+     * {@link #write} (e.g. after a fail-over cache in sync mode took it). Errors of the write itself
+     * are thrown; the future fails only if the acknowledgement fails. The default writes synchronously.
+     */
+    default CompletableFuture<Void> writeAsync(long offset, ByteBuffer src, boolean fua, Executor executor) {
+        write(offset, src, fua);
+        return CompletableFuture.completedFuture(null);
+    }
 
     /** Makes every write that returned before this call durable. */
     void flush();

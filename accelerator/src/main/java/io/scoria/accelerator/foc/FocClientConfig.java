@@ -32,7 +32,7 @@ public record FocClientConfig(String host, int port, String volumeId, int cluste
     public static final Duration DEFAULT_RECONNECT_MIN = Duration.ofMillis(50);
     public static final Duration DEFAULT_RECONNECT_MAX = Duration.ofSeconds(2);
     public static final int DEFAULT_MAX_BATCH_ENTRIES = 256;
-    public static final int DEFAULT_MAX_IN_FLIGHT_BATCHES = 4;
+    public static final int DEFAULT_MAX_IN_FLIGHT_BATCHES = 2;
     public static final long DEFAULT_MAX_RETAINED_BYTES = 1L << 30;
 
     /** Largest ADD frame payload; below the protocol's 32 MiB frame limit. */

@@ -12,6 +12,8 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -250,28 +252,48 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder {
         void run() throws Exception;
     }
 
-    private void submit(Work work, long c, int t) {
-        submitReleasing(work, c, t, null);
+    /** Work whose reply may come later: returns null when it replied already, else the future that replies. */
+    private interface AsyncWork {
+        CompletableFuture<Void> run() throws Exception;
     }
 
-    private void submitReleasing(Work work, long c, int t, ByteBuf toRelease) {
+    private void submit(Work work, long c, int t) {
+        submitReleasing(() -> {
+            work.run();
+            return null;
+        }, c, t, null);
+    }
+
+    /**
+     * Runs {@code work} on a worker; {@code toRelease} is released when the work returns (the volume
+     * keeps no reference to it then). The request counts as in flight until it was answered, which for
+     * a write acknowledged later (see {@link Volume#writeAsync}) is when its future completes: no
+     * worker waits for it.
+     */
+    private void submitReleasing(AsyncWork work, long c, int t, ByteBuf toRelease) {
         inFlight.incrementAndGet();
         try {
             context.workers().execute(() -> {
+                CompletableFuture<Void> later = null;
                 try {
-                    work.run();
-                } catch (ReadOnlyVolumeException e) {
-                    failed(c, t, EPERM, e);
-                } catch (IllegalArgumentException e) {
-                    failed(c, t, EINVAL, e);
+                    later = work.run();
                 } catch (Throwable e) {
-                    log.error("NBD {} request on {} failed", commandName(t), volume.name(), e);
-                    failed(c, t, EIO, e);
+                    failed(c, t, e);
                 } finally {
                     if (toRelease != null) {
                         toRelease.release();
                     }
-                    completed();
+                    if (later == null) {
+                        completed();
+                    }
+                }
+                if (later != null) {
+                    later.whenComplete((v, e) -> {
+                        if (e != null) {
+                            failed(c, t, e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
+                        }
+                        completed();
+                    });
                 }
             });
         } catch (RejectedExecutionException e) {
@@ -316,7 +338,16 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder {
         }
     }
 
-    private void failed(long c, int t, int err, Throwable e) {
+    private void failed(long c, int t, Throwable e) {
+        int err;
+        if (e instanceof ReadOnlyVolumeException) {
+            err = EPERM;
+        } else if (e instanceof IllegalArgumentException) {
+            err = EINVAL;
+        } else {
+            log.error("NBD {} request on {} failed", commandName(t), volume.name(), e);
+            err = EIO;
+        }
         metrics.record(opIndex(t), 0, System.nanoTime(), false);
         sendError(c, t, err, String.valueOf(e.getMessage()));
     }
@@ -342,11 +373,20 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder {
         metrics.record(NbdMetrics.READ, len, start, true);
     }
 
-    private void doWrite(long c, long off, ByteBuf payload, boolean fua) {
+    /**
+     * Applies the write; the reply goes out when the volume acknowledges it, on the connection's event
+     * loop, which then writes it without another hop. Returns null if it replied already.
+     */
+    private CompletableFuture<Void> doWrite(long c, long off, ByteBuf payload, boolean fua) {
         long start = System.nanoTime();
         int len = payload.readableBytes();
-        volume.write(off, payload.nioBuffer(), fua); // one direct buffer: one NIO view
-        done(c, NbdMetrics.WRITE, len, start);
+        // one direct buffer: one NIO view
+        CompletableFuture<Void> acked = volume.writeAsync(off, payload.nioBuffer(), fua, channel.eventLoop());
+        if (acked.isDone() && !acked.isCompletedExceptionally()) {
+            done(c, NbdMetrics.WRITE, len, start);
+            return null;
+        }
+        return acked.thenRun(() -> done(c, NbdMetrics.WRITE, len, start));
     }
 
     private void done(long c, int op, long bytes, long start) {

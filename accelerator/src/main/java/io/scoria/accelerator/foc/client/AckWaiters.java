@@ -1,10 +1,12 @@
 package io.scoria.accelerator.foc.client;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.LongPredicate;
 
 /**
  * Futures waiting for the server's acknowledgement of a sequence number, completed in sequence
@@ -12,7 +14,8 @@ import java.util.concurrent.Executor;
  * futures are completed outside it ({@link #complete}).
  */
 final class AckWaiters {
-    record Waiter(long seq, CompletableFuture<Void> future, Executor executor) implements Comparable<Waiter> {
+    record Waiter(long seq, CompletableFuture<Void> future, Executor executor, long since)
+            implements Comparable<Waiter> {
         @Override
         public int compareTo(Waiter o) {
             return Long.compare(seq, o.seq);
@@ -22,7 +25,7 @@ final class AckWaiters {
     private final PriorityQueue<Waiter> queue = new PriorityQueue<>();
 
     CompletableFuture<Void> add(long seq, Executor executor) {
-        Waiter w = new Waiter(seq, new CompletableFuture<>(), executor);
+        Waiter w = new Waiter(seq, new CompletableFuture<>(), executor, System.nanoTime());
         queue.add(w);
         return w.future;
     }
@@ -39,6 +42,31 @@ final class AckWaiters {
         return done;
     }
 
+    /** System.nanoTime() at which the waiter for the lowest sequence number was added; {@code now} if none. */
+    long oldestSince(long now) {
+        Waiter w = queue.peek();
+        return w == null ? now : w.since;
+    }
+
+    /** Removes and returns the waiters whose sequence number matches {@code gone}; null if none. */
+    List<Waiter> pollIf(LongPredicate gone) {
+        List<Waiter> done = null;
+        for (Iterator<Waiter> it = queue.iterator(); it.hasNext(); ) {
+            Waiter w = it.next();
+            if (gone.test(w.seq)) {
+                if (done == null) {
+                    done = new ArrayList<>();
+                }
+                done.add(w);
+                it.remove();
+            }
+        }
+        if (done != null) {
+            done.sort(null);
+        }
+        return done;
+    }
+
     /** Removes and returns all waiters. */
     List<Waiter> drain() {
         List<Waiter> all = new ArrayList<>(queue);
@@ -46,24 +74,38 @@ final class AckWaiters {
         return all;
     }
 
-    /** Completes {@code waiters} (normally if {@code error} is null), each on its executor. */
+    /**
+     * Completes {@code waiters} (normally if {@code error} is null) in order, each on its executor:
+     * consecutive waiters of one executor are completed by one task (one hand-off per batch, not per
+     * write). If an executor refuses, they are completed on the calling thread.
+     */
     static void complete(List<Waiter> waiters, Throwable error) {
         if (waiters == null) {
             return;
         }
-        for (Waiter w : waiters) {
+        int from = 0;
+        while (from < waiters.size()) {
+            Executor ex = waiters.get(from).executor;
+            int to = from + 1;
+            while (to < waiters.size() && waiters.get(to).executor == ex) {
+                to++;
+            }
+            List<Waiter> run = waiters.subList(from, to);
             Runnable r = () -> {
-                if (error == null) {
-                    w.future.complete(null);
-                } else {
-                    w.future.completeExceptionally(error);
+                for (Waiter w : run) {
+                    if (error == null) {
+                        w.future.complete(null);
+                    } else {
+                        w.future.completeExceptionally(error);
+                    }
                 }
             };
             try {
-                w.executor.execute(r);
+                ex.execute(r);
             } catch (RuntimeException rejected) {
                 r.run();
             }
+            from = to;
         }
     }
 }

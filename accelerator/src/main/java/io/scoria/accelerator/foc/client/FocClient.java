@@ -9,9 +9,13 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.scoria.accelerator.foc.FocClientConfig;
 import io.scoria.accelerator.foc.FocEntryConsumer;
 import io.scoria.accelerator.foc.FocException;
@@ -102,8 +106,10 @@ public final class FocClient implements AutoCloseable {
                 FocProtocol.entryBytes(config.clusterSize()), config.maxBatchEntries(), config.maxRetainedBytes(),
                 sendQueue::add);
         this.backoffNanos = config.reconnectMin().toNanos();
-        this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        this.bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class)
+        boolean epoll = Epoll.isAvailable();
+        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("foc-client-" + config.volumeId(), true),
+                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        this.bootstrap = new Bootstrap().group(group).channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
                         config.connectTimeout().toMillis()))
@@ -201,7 +207,7 @@ public final class FocClient implements AutoCloseable {
 
     /**
      * Completes on {@code executor} when the server acknowledged entry {@code seq} and all earlier
-     * ones; fails at once with {@link FocUnavailableException} when not connected (or later, when
+     * ones, or when {@link #removeUpTo} dropped it first (it is on the backend, or obsolete); fails at once with {@link FocUnavailableException} when not connected (or later, when
      * the connection breaks first), with {@link FocFencedException} when fenced.
      */
     public CompletableFuture<Void> ackedAsync(long seq, Executor executor) {
@@ -213,8 +219,8 @@ public final class FocClient implements AutoCloseable {
                 throw new IllegalArgumentException("seq: " + seq + " was not returned by append (last "
                         + kept.lastSeq() + ")");
             }
-            if (seq <= ackedSeq) {
-                return CompletableFuture.completedFuture(null);
+            if (seq <= ackedSeq || !kept.holds(seq)) {
+                return CompletableFuture.completedFuture(null); // acknowledged, or removed (on the backend) already
             }
             if (fenced != null || closed || conn == null) {
                 return CompletableFuture.failedFuture(fenced != null ? fenced : closed ? closedException()
@@ -241,6 +247,7 @@ public final class FocClient implements AutoCloseable {
      */
     public void removeUpTo(long scoNumber) {
         Pending p;
+        List<AckWaiters.Waiter> dropped;
         synchronized (lock) {
             checkUsable();
             if (!kept.removeUpTo(scoNumber, b -> {
@@ -252,10 +259,12 @@ public final class FocClient implements AutoCloseable {
                 return;
             }
             sendQueue.removeIf(o -> o instanceof Batch && ((Batch) o).released);
+            dropped = waiters.pollIf(seq -> seq > ackedSeq && !kept.holds(seq));
             p = conn == null ? null : queueLocked(FocProtocol.REMOVE_UP_TO, scoNumber, null);
             maybeOkLocked();
         }
         notifyState();
+        AckWaiters.complete(dropped, null);
         if (p != null) {
             try {
                 await(p, "REMOVE_UP_TO");
@@ -302,8 +311,13 @@ public final class FocClient implements AutoCloseable {
         return p;
     }
 
+    /**
+     * Wakes the I/O thread to send, unless the window of unacknowledged ADD frames is full: then
+     * everything queued waits behind a batch anyway, and the next acknowledgement sends it
+     * ({@link #onAdded}), so a write adds no thread wake-up while a round trip is under way.
+     */
     private void scheduleSendLocked() {
-        if (conn != null && !sendScheduled) {
+        if (conn != null && !sendScheduled && inFlight < config.maxInFlightBatches()) {
             sendScheduled = true;
             group.execute(sendTask);
         }
@@ -410,8 +424,8 @@ public final class FocClient implements AutoCloseable {
                 done = waiters.pollUpTo(ackedSeq);
             }
             maybeOkLocked();
-            scheduleSendLocked();
         }
+        sendQueued(); // on the I/O thread already: what accumulated during the round trip goes now
         notifyState();
         AckWaiters.complete(done, null);
     }
@@ -565,18 +579,26 @@ public final class FocClient implements AutoCloseable {
         }
     }
 
-    /** On the I/O thread, periodically: a request past its deadline breaks its connection. */
+    /**
+     * On the I/O thread, periodically: a request past its deadline, or an acknowledgement awaited for
+     * longer than twice the request timeout, breaks the connection (which fails the waiters: DEGRADED).
+     */
     private void checkTimeouts() {
+        long now = System.nanoTime();
         Connection c;
+        boolean ackOverdue;
         synchronized (lock) {
             c = conn;
+            ackOverdue = now - waiters.oldestSince(now) > 2 * config.requestTimeout().toNanos();
         }
         if (c == null) {
             c = connecting;
         }
-        Pending late = c == null ? null : c.overdue(System.nanoTime());
+        Pending late = c == null ? null : c.overdue(now);
         if (late != null) {
             c.close(FocProtocol.opcodeName(late.opcode) + " got no reply within " + config.requestTimeout());
+        } else if (ackOverdue && c != null) {
+            c.close("an entry waited for its acknowledgement for more than twice " + config.requestTimeout());
         }
     }
 

@@ -6,6 +6,7 @@ import io.scoria.accelerator.foc.FocException;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.Iterator;
 import java.util.function.Consumer;
 
 /**
@@ -84,6 +85,24 @@ final class KeptEntries {
 
     boolean hasOpenEntries() {
         return open != null && open.count > 0;
+    }
+
+    /**
+     * True if entry {@code seq} (returned by {@link #append}) is still kept, false once its batch was
+     * removed. Batches stay in sequence order, so this looks from the newest back: O(1) for recent entries.
+     */
+    boolean holds(long seq) {
+        if (open != null && open.count > 0 && seq >= open.firstSeq) {
+            return seq <= open.lastSeq;
+        }
+        Iterator<Batch> it = sealed.descendingIterator();
+        while (it.hasNext()) {
+            Batch b = it.next();
+            if (seq >= b.firstSeq) {
+                return seq <= b.lastSeq;
+            }
+        }
+        return false;
     }
 
     /** Sealed batches, oldest first (for re-sending). */

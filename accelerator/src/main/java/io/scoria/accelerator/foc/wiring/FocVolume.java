@@ -13,6 +13,8 @@ import org.slf4j.LoggerFactory;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +35,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 public final class FocVolume implements Volume {
     private static final Logger LOG = LoggerFactory.getLogger(FocVolume.class);
     private static final Executor DIRECT = Runnable::run;
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     private final Volume delegate;
     private final VolumeBinding binding;
@@ -110,6 +113,45 @@ public final class FocVolume implements Volume {
     @Override
     public void write(long offset, ByteBuffer src, boolean fua) {
         mutate(() -> delegate.write(offset, src, fua), fua);
+    }
+
+    /**
+     * In {@code sync} mode without FUA: applies the write in the engine (adding its FOC entries) on
+     * the calling thread, then returns a future that completes once the FOC acknowledged those
+     * entries (or turned DEGRADED), without a thread waiting for it. The client's timeouts bound that
+     * wait ({@link io.scoria.accelerator.foc.client.FocClient}: a missing acknowledgement breaks the
+     * connection, which makes it DEGRADED). FUA writes and the other modes take {@link #write}.
+     */
+    @Override
+    public CompletableFuture<Void> writeAsync(long offset, ByteBuffer src, boolean fua, Executor executor) {
+        if (fua || mode != FocMode.SYNC) {
+            write(offset, src, fua);
+            return DONE;
+        }
+        long seq;
+        history.readLock().lock();
+        try {
+            checkNotFenced();
+            try {
+                delegate.write(offset, src, false);
+            } catch (RuntimeException e) {
+                throw onFailure(e);
+            }
+            seq = binding.lastSeq();
+        } finally {
+            history.readLock().unlock();
+        }
+        if (seq <= 0) {
+            return DONE;
+        }
+        CompletableFuture<Void> acked = binding.cache().awaitAsync(seq, executor);
+        if (acked.isDone() && !acked.isCompletedExceptionally()) {
+            return acked;
+        }
+        return acked.exceptionally(e -> {
+            Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            throw onFailure(c instanceof RuntimeException r ? r : new VolumeException("FOC acknowledgement failed", c));
+        });
     }
 
     @Override
