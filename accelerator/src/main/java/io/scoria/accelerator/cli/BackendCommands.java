@@ -18,15 +18,7 @@ import java.nio.file.Path;
 /** {@code scoria backend check}: the backend self-check on the configured store. */
 @Command(name = "backend", mixinStandardHelpOptions = true, description = "Check the configured backend store.",
         subcommands = {BackendCommands.Check.class})
-final class BackendCommands implements Runnable {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
-
+final class BackendCommands extends CommandGroup {
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = {"Put, get, range-get, stat and delete a probe object on the backend of the config",
                     "(or of the embedded default), verifying every byte; prints latency and throughput."})

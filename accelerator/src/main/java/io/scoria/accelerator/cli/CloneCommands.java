@@ -3,12 +3,9 @@ package io.scoria.accelerator.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.scoria.accelerator.api.ApiModel;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.util.Map;
 
@@ -17,22 +14,10 @@ import static io.scoria.accelerator.cli.ApiClient.seg;
 /** {@code scoria clone ...} and {@code scoria template ...}: thin clones and templates. */
 @Command(name = "clone", mixinStandardHelpOptions = true, description = "Create thin clones and reset them.",
         subcommands = {CloneCommands.Create.class, CloneCommands.Reset.class})
-final class CloneCommands implements Runnable {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
-
+final class CloneCommands extends CommandGroup {
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = "Create one clone (NAME) or --count clones named PREFIX1..PREFIXn of a template or snapshot.")
-    static final class Create implements Runnable {
-        @Mixin
-        ApiOptions api;
-        @Spec
-        CommandSpec spec;
+    static final class Create extends ApiCommand {
         @Parameters(index = "0", paramLabel = "PARENT", description = "template or volume to clone")
         String parent;
         @Parameters(index = "1", arity = "0..1", paramLabel = "NAME", description = "name of a single clone")
@@ -53,56 +38,40 @@ final class CloneCommands implements Runnable {
             if (name == null && (count == null || prefix == null)) {
                 throw new ParameterException(spec.commandLine(), "--count and --prefix go together");
             }
-            JsonNode made = api.client().post("/v1/volumes/" + seg(parent) + "/clones",
+            JsonNode made = client().post("/v1/volumes/" + seg(parent) + "/clones",
                     new ApiModel.CreateClones(name, count, prefix, snapshot));
             for (JsonNode v : made) {
-                spec.commandLine().getOut().println("created clone " + VolumeCommands.describe(v));
+                out().println("created clone " + VolumeCommands.describe(v));
             }
         }
     }
 
     @Command(name = "reset", mixinStandardHelpOptions = true, description = "Reset a clone to its template.")
-    static final class Reset implements Runnable {
-        @Mixin
-        ApiOptions api;
-        @Spec
-        CommandSpec spec;
+    static final class Reset extends ApiCommand {
         @Parameters(index = "0", paramLabel = "CLONE")
         String name;
 
         @Override
         public void run() {
-            JsonNode v = api.client().post("/v1/volumes/" + seg(name) + "/reset", Map.of());
-            spec.commandLine().getOut().println("reset " + VolumeCommands.describe(v));
+            JsonNode v = client().post("/v1/volumes/" + seg(name) + "/reset", Map.of());
+            out().println("reset " + VolumeCommands.describe(v));
         }
     }
 
     /** {@code scoria template create VOLUME}. */
     @Command(name = "template", mixinStandardHelpOptions = true, description = "Make templates.",
             subcommands = {TemplateCommands.Create.class})
-    static final class TemplateCommands implements Runnable {
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public void run() {
-            spec.commandLine().usage(spec.commandLine().getOut());
-        }
-
+    static final class TemplateCommands extends CommandGroup {
         @Command(name = "create", mixinStandardHelpOptions = true,
                 description = "Make a volume a read-only template that clones start from.")
-        static final class Create implements Runnable {
-            @Mixin
-            ApiOptions api;
-            @Spec
-            CommandSpec spec;
+        static final class Create extends ApiCommand {
             @Parameters(index = "0", paramLabel = "VOLUME")
             String volume;
 
             @Override
             public void run() {
-                JsonNode v = api.client().post("/v1/volumes/" + seg(volume) + "/template", Map.of());
-                spec.commandLine().getOut().println("made template " + VolumeCommands.describe(v));
+                JsonNode v = client().post("/v1/volumes/" + seg(volume) + "/template", Map.of());
+                out().println("made template " + VolumeCommands.describe(v));
             }
         }
     }

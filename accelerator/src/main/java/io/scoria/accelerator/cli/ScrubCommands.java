@@ -2,10 +2,7 @@ package io.scoria.accelerator.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code scoria scrub ...}. {@code scrub apply} asks the running router to apply the scrub
@@ -16,29 +13,17 @@ import picocli.CommandLine.Spec;
 @Command(name = "scrub", mixinStandardHelpOptions = true,
         description = "Apply scrub results (the scrub job itself: ./scoria scrub run --config FILE --namespace NS).",
         subcommands = {ScrubCommands.Apply.class})
-final class ScrubCommands implements Runnable {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
-
+final class ScrubCommands extends CommandGroup {
     @Command(name = "apply", mixinStandardHelpOptions = true,
             description = "Apply the scrub results waiting on the backend for a volume now.")
-    static final class Apply implements Runnable {
-        @Mixin
-        ApiOptions api;
-        @Spec
-        CommandSpec spec;
+    static final class Apply extends ApiCommand {
         @Parameters(index = "0", paramLabel = "VOLUME")
         String volume;
 
         @Override
         public void run() {
-            JsonNode outcomes = api.client().post("/v1/volumes/" + ApiClient.seg(volume) + "/scrub-results", null);
-            var out = spec.commandLine().getOut();
+            JsonNode outcomes = client().post("/v1/volumes/" + ApiClient.seg(volume) + "/scrub-results", null);
+            var out = out();
             if (outcomes.isEmpty()) {
                 out.println("no scrub result waiting for " + volume);
             }

@@ -3,10 +3,7 @@ package io.scoria.accelerator.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.scoria.accelerator.api.ApiModel;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import static io.scoria.accelerator.cli.ApiClient.seg;
 
@@ -14,21 +11,9 @@ import static io.scoria.accelerator.cli.ApiClient.seg;
 @Command(name = "snapshot", mixinStandardHelpOptions = true, description = "Create, list and delete snapshots.",
         subcommands = {SnapshotCommands.Create.class, SnapshotCommands.ListSnapshots.class,
                 SnapshotCommands.Delete.class})
-final class SnapshotCommands implements Runnable {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
-
+final class SnapshotCommands extends CommandGroup {
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Take a snapshot of a volume.")
-    static final class Create implements Runnable {
-        @Mixin
-        ApiOptions api;
-        @Spec
-        CommandSpec spec;
+    static final class Create extends ApiCommand {
         @Parameters(index = "0", paramLabel = "VOLUME")
         String volume;
         @Parameters(index = "1", paramLabel = "SNAPSHOT")
@@ -36,25 +21,21 @@ final class SnapshotCommands implements Runnable {
 
         @Override
         public void run() {
-            JsonNode s = api.client().post("/v1/volumes/" + seg(volume) + "/snapshots", new ApiModel.CreateSnapshot(name));
-            spec.commandLine().getOut().println("created snapshot " + s.get("name").asText() + " of " + volume);
+            JsonNode s = client().post("/v1/volumes/" + seg(volume) + "/snapshots", new ApiModel.CreateSnapshot(name));
+            out().println("created snapshot " + s.get("name").asText() + " of " + volume);
         }
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List a volume's snapshots.")
-    static final class ListSnapshots implements Runnable {
-        @Mixin
-        ApiOptions api;
-        @Spec
-        CommandSpec spec;
+    static final class ListSnapshots extends ApiCommand {
         @Parameters(index = "0", paramLabel = "VOLUME")
         String volume;
 
         @Override
         public void run() {
-            var out = spec.commandLine().getOut();
+            var out = out();
             out.printf("%-24s %8s %-28s %s%n", "NAME", "ID", "CREATED", "ON BACKEND");
-            for (JsonNode s : api.client().get("/v1/volumes/" + seg(volume) + "/snapshots")) {
+            for (JsonNode s : client().get("/v1/volumes/" + seg(volume) + "/snapshots")) {
                 out.printf("%-24s %8d %-28s %s%n", s.get("name").asText(), s.get("id").asLong(),
                         s.get("created").asText(), s.get("onBackend").asBoolean() ? "yes" : "no");
             }
@@ -62,11 +43,7 @@ final class SnapshotCommands implements Runnable {
     }
 
     @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a snapshot.")
-    static final class Delete implements Runnable {
-        @Mixin
-        ApiOptions api;
-        @Spec
-        CommandSpec spec;
+    static final class Delete extends ApiCommand {
         @Parameters(index = "0", paramLabel = "VOLUME")
         String volume;
         @Parameters(index = "1", paramLabel = "SNAPSHOT")
@@ -74,8 +51,8 @@ final class SnapshotCommands implements Runnable {
 
         @Override
         public void run() {
-            api.client().delete("/v1/volumes/" + seg(volume) + "/snapshots/" + seg(name));
-            spec.commandLine().getOut().println("deleted snapshot " + name + " of " + volume);
+            client().delete("/v1/volumes/" + seg(volume) + "/snapshots/" + seg(name));
+            out().println("deleted snapshot " + name + " of " + volume);
         }
     }
 }

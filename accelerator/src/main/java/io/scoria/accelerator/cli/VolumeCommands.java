@@ -4,11 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.scoria.accelerator.api.ApiModel;
 import io.scoria.accelerator.config.Sizes;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.util.Map;
 
@@ -18,15 +15,7 @@ import static io.scoria.accelerator.cli.ApiClient.seg;
 @Command(name = "volume", mixinStandardHelpOptions = true, description = "Create, list, inspect and delete volumes.",
         subcommands = {VolumeCommands.Create.class, VolumeCommands.ListVolumes.class, VolumeCommands.Info.class,
                 VolumeCommands.Delete.class, VolumeCommands.Rollback.class, VolumeCommands.Reset.class})
-final class VolumeCommands implements Runnable {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
-
+final class VolumeCommands extends CommandGroup {
     static String describe(JsonNode v) {
         JsonNode s = v.get("spec");
         return v.get("name").asText() + " (" + Sizes.format(s.get("sizeBytes").asLong()) + ", cluster "
@@ -37,11 +26,7 @@ final class VolumeCommands implements Runnable {
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create an empty volume.")
-    static final class Create implements Runnable {
-        @Mixin
-        ApiOptions api;
-        @Spec
-        CommandSpec spec;
+    static final class Create extends ApiCommand {
         @Parameters(index = "0", paramLabel = "NAME", description = "volume name (also its NBD export name)")
         String name;
         @Option(names = "--size", required = true, paramLabel = "SIZE", description = "size, e.g. 20GiB")
@@ -54,23 +39,19 @@ final class VolumeCommands implements Runnable {
         @Override
         public void run() {
             Sizes.parse("--size", size);
-            JsonNode v = api.client().post("/v1/volumes", new ApiModel.CreateVolume(name, size, clusterSize, scoSize));
-            spec.commandLine().getOut().println("created volume " + describe(v));
+            JsonNode v = client().post("/v1/volumes", new ApiModel.CreateVolume(name, size, clusterSize, scoSize));
+            out().println("created volume " + describe(v));
         }
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List volumes.")
-    static final class ListVolumes implements Runnable {
-        @Mixin
-        ApiOptions api;
-        @Spec
-        CommandSpec spec;
+    static final class ListVolumes extends ApiCommand {
 
         @Override
         public void run() {
-            var out = spec.commandLine().getOut();
+            var out = out();
             out.printf("%-24s %10s %-8s %s%n", "NAME", "SIZE", "TEMPLATE", "PARENT");
-            for (JsonNode v : api.client().get("/v1/volumes")) {
+            for (JsonNode v : client().get("/v1/volumes")) {
                 out.printf("%-24s %10s %-8s %s%n", v.get("name").asText(),
                         Sizes.format(v.get("spec").get("sizeBytes").asLong()), v.get("template").asBoolean() ? "yes" : "no",
                         v.hasNonNull("parent") ? v.get("parent").asText() + "@" + v.get("parentSnapshot").asText() : "-");
@@ -79,44 +60,32 @@ final class VolumeCommands implements Runnable {
     }
 
     @Command(name = "info", mixinStandardHelpOptions = true, description = "Show a volume and its snapshots (JSON).")
-    static final class Info implements Runnable {
-        @Mixin
-        ApiOptions api;
-        @Spec
-        CommandSpec spec;
+    static final class Info extends ApiCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
         @Override
         public void run() {
-            ApiClient c = api.client();
-            spec.commandLine().getOut().println(c.pretty(c.get("/v1/volumes/" + seg(name))));
+            ApiClient c = client();
+            out().println(c.pretty(c.get("/v1/volumes/" + seg(name))));
         }
     }
 
     @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a volume and its data.")
-    static final class Delete implements Runnable {
-        @Mixin
-        ApiOptions api;
-        @Spec
-        CommandSpec spec;
+    static final class Delete extends ApiCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
         @Override
         public void run() {
-            api.client().delete("/v1/volumes/" + seg(name));
-            spec.commandLine().getOut().println("deleted volume " + name);
+            client().delete("/v1/volumes/" + seg(name));
+            out().println("deleted volume " + name);
         }
     }
 
     @Command(name = "rollback", mixinStandardHelpOptions = true,
             description = "Return a volume to a snapshot; later writes and snapshots are lost.")
-    static final class Rollback implements Runnable {
-        @Mixin
-        ApiOptions api;
-        @Spec
-        CommandSpec spec;
+    static final class Rollback extends ApiCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
         @Parameters(index = "1", paramLabel = "SNAPSHOT")
@@ -124,25 +93,21 @@ final class VolumeCommands implements Runnable {
 
         @Override
         public void run() {
-            api.client().post("/v1/volumes/" + seg(name) + "/rollback", new ApiModel.Rollback(snapshot));
-            spec.commandLine().getOut().println("rolled back " + name + " to " + snapshot);
+            client().post("/v1/volumes/" + seg(name) + "/rollback", new ApiModel.Rollback(snapshot));
+            out().println("rolled back " + name + " to " + snapshot);
         }
     }
 
     @Command(name = "reset", mixinStandardHelpOptions = true,
             description = "Discard a clone's own writes, returning it to its template snapshot.")
-    static final class Reset implements Runnable {
-        @Mixin
-        ApiOptions api;
-        @Spec
-        CommandSpec spec;
+    static final class Reset extends ApiCommand {
         @Parameters(index = "0", paramLabel = "CLONE")
         String name;
 
         @Override
         public void run() {
-            JsonNode v = api.client().post("/v1/volumes/" + seg(name) + "/reset", Map.of());
-            spec.commandLine().getOut().println("reset " + describe(v));
+            JsonNode v = client().post("/v1/volumes/" + seg(name) + "/reset", Map.of());
+            out().println("reset " + describe(v));
         }
     }
 }
