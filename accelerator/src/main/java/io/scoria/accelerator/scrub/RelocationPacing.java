@@ -55,7 +55,7 @@ public record RelocationPacing(int batch, double dutyCycle, Duration maxPause) {
     }
 
     /** The pause after a batch that was busy for {@code busyNanos}. */
-    long pauseNanos(long busyNanos) {
+    public long pauseNanos(long busyNanos) {
         if (dutyCycle >= 1 || busyNanos <= 0) {
             return 0;
         }

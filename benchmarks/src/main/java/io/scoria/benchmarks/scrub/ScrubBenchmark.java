@@ -10,6 +10,7 @@ import io.scoria.backend.ObjectInfo;
 import io.scoria.backend.ObjectStore;
 import io.scoria.backend.fs.FsObjectStore;
 import io.scoria.backend.fs.FsStoreConfig;
+import io.scoria.sco.scrub.ScrubResult;
 import io.scoria.scrubber.ScrubConfig;
 import io.scoria.scrubber.ScrubReport;
 import io.scoria.scrubber.Scrubber;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 /**
@@ -43,8 +45,8 @@ import java.util.stream.Stream;
  * live threshold of 0.8 (so those SCOs, three quarters live, are rewritten and the result
  * relocates 49,152 clusters); the writer writes random 4 KiB blocks in the second half, so every
  * relocation still applies. Fixed seeds. Usage: {@code java -cp benchmarks/target/benchmarks.jar
- * io.scoria.benchmarks.scrub.ScrubBenchmark [dir] [reps] [duty cycle]} (default: the
- * applier's default {@link RelocationPacing}).
+ * io.scoria.benchmarks.scrub.ScrubBenchmark [dir] [reps] [duty cycle] [interleaved]} (default: the
+ * applier's default {@link RelocationPacing}; {@code interleaved}: see {@link #interleaved}).
  */
 public final class ScrubBenchmark {
     private static final int MIB = 1 << 20;
@@ -62,21 +64,25 @@ public final class ScrubBenchmark {
         int reps = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         RelocationPacing pacing = args.length > 2
                 ? RelocationPacing.defaults().withDutyCycle(Double.parseDouble(args[2])) : RelocationPacing.defaults();
+        boolean interleaved = args.length > 3 && args[3].equals("interleaved");
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
-        System.out.println("pacing: " + pacing);
-        System.out.println("rep | scrub MiB/s | sequential GET MiB/s | ratio | writes/s before apply | writes/s during apply"
+        System.out.println("pacing: " + pacing + (interleaved ? ", interleaved" : ""));
+        System.out.println(interleaved
+                ? "rep | writes/s writer alone | writes/s during apply chunks | ratio | apply ms (chunks) | relocated"
+                : "rep | scrub MiB/s | sequential GET MiB/s | ratio | writes/s before apply | writes/s during apply"
                 + " | ratio | writes/s after apply | ratio to mean(before, after) | apply ms | relocated");
         for (int rep = 1; rep <= reps; rep++) {
             Path dir = Files.createTempDirectory(base, "scrub-bench-");
             try {
-                run(rep, dir, quiet, pacing);
+                run(rep, dir, quiet, pacing, interleaved);
             } finally {
                 delete(dir);
             }
         }
     }
 
-    private static void run(int rep, Path dir, PrintStream quiet, RelocationPacing pacing) throws Exception {
+    private static void run(int rep, Path dir, PrintStream quiet, RelocationPacing pacing, boolean interleaved)
+            throws Exception {
         try (ObjectStore store = new FsObjectStore(new FsStoreConfig(dir.resolve("backend")));
              LocalVolumeService svc = new LocalVolumeService(store, EngineConfig.defaults(dir.resolve("node")));
              ScrubApplier applier = new ScrubApplier(svc, Duration.ofHours(1), null, pacing)) {
@@ -122,6 +128,13 @@ public final class ScrubBenchmark {
             });
             writer.start();
             Thread.sleep(1000);
+            if (interleaved) {
+                ScrubResult result = ScrubResult.decode(store.get(ns, report.resultKey()), report.resultKey());
+                interleaved(rep, v, result, pacing, writes);
+                stop.set(true);
+                writer.join();
+                return;
+            }
             long w0 = writes.get();
             long tb = System.nanoTime();
             Thread.sleep(WINDOW_MS);
@@ -144,6 +157,57 @@ public final class ScrubBenchmark {
                     report.examinedMiBPerSecond(), readMiBs, report.examinedMiBPerSecond() / readMiBs, before, during,
                     during / before, after, during / ((before + after) / 2), applyNanos / 1e6, outcome.get(0).relocated());
         }
+    }
+
+    /** Relocations per apply chunk of the interleaved mode (twelve chunks for this result). */
+    private static final int CHUNK = 4096;
+    /** Length of each writer-alone window of the interleaved mode. */
+    private static final long ALONE_MS = 500;
+
+    /**
+     * The interleaved mode: the manifest swap, then the result's relocations in chunks of
+     * {@value #CHUNK}, each paced as {@code ScrubApplier} paces them, alternating with windows of
+     * {@value #ALONE_MS} ms in which the writer runs alone (one before the first chunk and one
+     * after each). Writes per second over all chunks versus over all writer-alone windows: a
+     * change of the machine's load during the run affects both sides alike.
+     */
+    private static void interleaved(int rep, LocalVolume v, ScrubResult result, RelocationPacing pacing,
+                                    AtomicLong writes) throws Exception {
+        long aloneWrites = 0;
+        long aloneNanos = 0;
+        long applyWrites = 0;
+        long applyNanos = 0;
+        int moved = 0;
+        int count = result.relocationCount();
+        for (int chunk = 0; chunk <= (count + CHUNK - 1) / CHUNK; chunk++) {
+            long w = writes.get();
+            long t = System.nanoTime();
+            Thread.sleep(ALONE_MS);
+            aloneWrites += writes.get() - w;
+            aloneNanos += System.nanoTime() - t;
+            int from = chunk * CHUNK;
+            if (from >= count) {
+                break;
+            }
+            w = writes.get();
+            t = System.nanoTime();
+            if (chunk == 0) {
+                v.applyScrubManifest(result);
+            }
+            for (int b = from; b < Math.min(count, from + CHUNK); b += pacing.batch()) {
+                long start = System.nanoTime();
+                moved += v.relocate(result, b, Math.min(count, Math.min(from + CHUNK, b + pacing.batch())));
+                long pause = pacing.pauseNanos(System.nanoTime() - start);
+                if (pause > 0) {
+                    LockSupport.parkNanos(pause);
+                }
+            }
+            applyWrites += writes.get() - w;
+            applyNanos += System.nanoTime() - t;
+        }
+        double alone = aloneWrites / (aloneNanos / 1e9);
+        double during = applyWrites / (applyNanos / 1e9);
+        System.out.printf("%d | %.0f | %.0f | %.2f | %.0f | %d%n", rep, alone, during, during / alone, applyNanos / 1e6, moved);
     }
 
     private static void delete(Path dir) throws IOException {
