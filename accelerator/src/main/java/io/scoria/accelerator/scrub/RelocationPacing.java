@@ -9,9 +9,9 @@ import java.time.Duration;
  * {@code maxPause}), so it is busy for at most {@code dutyCycle} of the wall time and takes at
  * most that share of the write lock and of a core away from foreground I/O, whatever the
  * machine's speed. The default (batches of 128, duty cycle 0.05, pauses up to 50 ms) moved
- * 6,000-10,000 LBAs per second on a busy 2-core machine while a 4 KiB random writer kept a
- * median 0.81x of its rate (benchmarks/README.md, Scrubber): a million relocations take two to
- * three minutes,
+ * 4,000-10,000 LBAs per second on a busy 2-core machine while a 4 KiB random writer kept
+ * 0.84-0.98x of its rate (benchmarks/README.md, Scrubber): a million relocations take two to
+ * four minutes,
  * during which reads of LBAs not yet moved go to the old SCOs (kept until the grace period
  * after the apply has passed). {@code dutyCycle = 1} applies at full speed.
  * Immutable, validated.
