@@ -29,6 +29,8 @@ final class Uploader implements AutoCloseable {
         String describe();
     }
 
+    private static final long WARN_INTERVAL_NANOS = 30_000_000_000L;
+
     private final MpscUnboundedArrayQueue<Task> queue = new MpscUnboundedArrayQueue<>(256);
     private final Thread thread;
     private final Duration retryMin;
@@ -85,21 +87,42 @@ final class Uploader implements AutoCloseable {
                 continue;
             }
             long delay = retryMin.toNanos();
+            long nextWarning = System.nanoTime();
+            int attempts = 0;
             while (!closed) {
                 if (t.obsolete()) {
                     break;
                 }
                 try {
                     t.run();
+                    if (attempts > 0) {
+                        LOG.info("upload {} succeeded after {} failed attempts", t.describe(), attempts);
+                    }
                     break;
                 } catch (RuntimeException e) {
                     failures.incrementAndGet();
-                    LOG.debug("upload {} failed, retrying in {} ms: {}", t.describe(), delay / 1_000_000, e.toString());
-                    LockSupport.parkNanos(Math.max(delay, 1_000_000));
+                    attempts++;
+                    // every later upload waits behind this one: say so, at most every 30 s per task
+                    if (System.nanoTime() - nextWarning >= 0) {
+                        LOG.warn("upload {} failed ({} attempts so far; later uploads wait), retrying: {}", t.describe(),
+                                attempts, e.toString());
+                        nextWarning = System.nanoTime() + WARN_INTERVAL_NANOS;
+                    } else {
+                        LOG.debug("upload {} failed, retrying in {} ms: {}", t.describe(), delay / 1_000_000, e.toString());
+                    }
+                    sleep(Math.max(delay, 1_000_000));
                     delay = Math.min(retryMax.toNanos(), Math.max(delay * 2, 1_000_000));
                 }
             }
             done.incrementAndGet();
+        }
+    }
+
+    /** Sleeps {@code nanos} (submissions unpark this thread; a retry must still wait its back-off) unless closed. */
+    private void sleep(long nanos) {
+        long end = System.nanoTime() + nanos;
+        for (long left = nanos; left > 0 && !closed; left = end - System.nanoTime()) {
+            LockSupport.parkNanos(left);
         }
     }
 

@@ -774,6 +774,16 @@ final class VolumeLog {
                     unforced.remove(scoId);
                     return;
                 }
+                if (!Files.exists(f)) {
+                    // Queued again at a restart because its TLog is not on the backend yet, but the SCO
+                    // itself was uploaded and then evicted from the local cache (only uploaded SCOs are).
+                    if (ctx.store().exists(ns, NamespaceLayout.scoKey(scoId))) {
+                        unforced.remove(scoId);
+                        return;
+                    }
+                    throw new VolumeException("SCO " + ns + "/" + NamespaceLayout.scoKey(scoId) + " is neither on local flash ("
+                            + f + ") nor on the backend " + ctx.store().name() + ": its clusters can only come from the FOC");
+                }
                 if (!forced) {
                     OpenSco.forceFile(f);
                     unforced.remove(scoId);
