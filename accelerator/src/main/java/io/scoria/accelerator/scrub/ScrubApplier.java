@@ -38,7 +38,7 @@ import java.util.concurrent.locks.LockSupport;
  * manifest forced without the volume's write lock; the relocations are a paced background
  * activity ({@link RelocationPacing}: batches under the write lock, with pauses that keep the
  * applier busy for at most the duty cycle). Polls every {@code pollInterval}; thread-safe
- * (applies run one at a time).
+ * (applies to one volume run one at a time).
  */
 public final class ScrubApplier implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ScrubApplier.class);
@@ -53,6 +53,8 @@ public final class ScrubApplier implements AutoCloseable {
     private final RelocationPacing pacing;
     private final ScheduledExecutorService scheduler;
     private volatile boolean closed;
+    /** One lock per namespace, so that applies to one volume are serialised. */
+    private final java.util.concurrent.ConcurrentMap<String, Object> applying = new java.util.concurrent.ConcurrentHashMap<>();
     /** Results ({@code namespace/key}) applied in this process whose clean-up is scheduled. */
     private final Set<String> cleaningUp = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -87,15 +89,20 @@ public final class ScrubApplier implements AutoCloseable {
         }
     }
 
-    /** Applies every pending result of {@code volume} now; returns what happened to each. */
-    public synchronized List<Outcome> applyPending(String volume) {
+    /**
+     * Applies every pending result of {@code volume} now; returns what happened to each. Applies
+     * to one volume run one at a time; different volumes do not wait for each other.
+     */
+    public List<Outcome> applyPending(String volume) {
         VolumeInfo info = service.info(volume).orElseThrow(() ->
                 new io.scoria.accelerator.VolumeNotFoundException("no volume '" + volume + "'"));
-        List<Outcome> outcomes = new ArrayList<>();
-        for (ObjectInfo o : store.listAll(info.namespace(), ScrubResult.PREFIX)) {
-            outcomes.add(applyOne(volume, info.namespace(), o.key()));
+        synchronized (applying.computeIfAbsent(info.namespace(), ns -> new Object())) {
+            List<Outcome> outcomes = new ArrayList<>();
+            for (ObjectInfo o : store.listAll(info.namespace(), ScrubResult.PREFIX)) {
+                outcomes.add(applyOne(volume, info.namespace(), o.key()));
+            }
+            return outcomes;
         }
-        return outcomes;
     }
 
     private Outcome applyOne(String volume, String ns, String key) {
