@@ -1,12 +1,14 @@
 package io.scoria.accelerator.volume;
 
 import io.scoria.accelerator.VolumeException;
+import io.scoria.accelerator.metadata.LbaBatch;
 import io.scoria.accelerator.metadata.LbaMap;
 import io.scoria.sco.ClusterLocation;
 import io.scoria.sco.NamespaceLayout;
 import io.scoria.sco.TLogVisitor;
 import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.tlog.TLogReader;
+import io.scoria.sco.tlog.TLogRecord;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -72,12 +74,26 @@ final class History {
         }
     }
 
-    /** Replays what {@link #collect} loaded into {@code map}. */
+    /** Most TLog entries one replay buffers before it writes them to the map (28 bytes off-heap, 16 on the heap each). */
+    private static final int REPLAY_BATCH = 1 << 20;
+
+    /**
+     * Replays what {@link #collect} loaded into {@code map}, in order (a later entry for an LBA
+     * wins), through a sorted bulk update.
+     */
     static void apply(LbaMap map, List<Source> sources) {
+        long entries = 0;
         for (Source s : sources) {
-            int depth = s.depth();
-            TLogVisitor v = (lba, loc, hi, lo, crc) -> map.put(lba, ClusterLocation.deeper(loc, depth), hi, lo, crc);
-            TLogReader.replaySealed(s.content(), s.namespace() + "/" + NamespaceLayout.tlogKey(s.tlog()), v);
+            entries += s.content().remaining() / TLogRecord.SIZE;
+        }
+        try (LbaBatch batch = map.batch((int) Math.max(1024, Math.min(REPLAY_BATCH, entries)))) {
+            for (Source s : sources) {
+                int depth = s.depth();
+                TLogVisitor v = depth == 0 ? batch::put
+                        : (lba, loc, hi, lo, crc) -> batch.put(lba, ClusterLocation.deeper(loc, depth), hi, lo, crc);
+                TLogReader.replaySealed(s.content(), s.namespace() + "/" + NamespaceLayout.tlogKey(s.tlog()), v);
+            }
+            batch.flush();
         }
     }
 

@@ -100,7 +100,9 @@ final class VolumeLog {
     }
 
     private static LbaMap openMap(Path dir, VolumeManifest m, boolean fresh) throws IOException {
-        Path f = dir.resolve("lba.map");
+        // a map of an older format is never read: it is deleted and the map rebuilt from the TLogs
+        Files.deleteIfExists(dir.resolve("lba.map"));
+        Path f = dir.resolve(LbaMap.FILE_NAME);
         if (fresh) {
             Files.deleteIfExists(f);
         }
@@ -234,7 +236,7 @@ final class VolumeLog {
             if (r != null && r.sealed()) {
                 m = m.withTlog(n).withCounters(nextSco, n + 1, m.nextSnapshotId());
             }
-            boolean fresh = !clean || !Files.exists(dir.resolve("lba.map"));
+            boolean fresh = !clean || !Files.exists(dir.resolve(LbaMap.FILE_NAME));
             VolumeLog v = new VolumeLog(ctx, m, openMap(dir, m, fresh));
             try {
                 return v.finishRestart(m, fresh, r, cur, n, unsealed, state);

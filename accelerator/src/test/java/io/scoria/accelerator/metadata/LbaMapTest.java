@@ -1,76 +1,194 @@
 package io.scoria.accelerator.metadata;
 
+import net.openhft.chronicle.map.ChronicleMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Random;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 class LbaMapTest {
+    private static final long SIXTEEN_TIB_CLUSTERS = (16L << 40) / 4096;
+
     @TempDir
     Path dir;
 
-    @Test
-    void putGetRemoveAndReopen() {
-        Map<Long, Long> model = new HashMap<>();
-        Random rnd = new Random(1);
+    private static long fpHi(long loc) {
+        return loc * 3;
+    }
+
+    private static long fpLo(long loc) {
+        return loc * 5 + 1;
+    }
+
+    private static int crc(long loc) {
+        return (int) (loc * 7);
+    }
+
+    private static void assertMatches(LbaMap m, Map<Long, Long> model, long[] probes) {
         LbaEntry e = new LbaEntry();
-        try (LbaMap m = LbaMap.open(dir.resolve("m"), 1 << 20, 1 << 16)) {
-            for (int i = 0; i < 20000; i++) {
-                long lba = rnd.nextInt(5000);
-                long loc = rnd.nextInt(4) == 0 ? 0 : rnd.nextLong() | 1;
-                m.put(lba, loc, loc * 3, loc * 5, (int) loc);
-                if (loc == 0) {
-                    model.remove(lba);
-                } else {
-                    model.put(lba, loc);
-                }
-            }
-            for (long lba = 0; lba < 5000; lba++) {
-                m.get(lba, e);
-                long want = model.getOrDefault(lba, 0L);
-                assertEquals(want, e.location, "lba " + lba);
-                assertEquals(want * 3, e.fpHi);
-                assertEquals(want * 5, e.fpLo);
-                assertEquals((int) want, e.crc);
+        for (long lba : probes) {
+            m.get(lba, e);
+            long want = model.getOrDefault(lba, 0L);
+            assertEquals(want, e.location, "lba " + lba);
+            assertEquals(want == 0 ? 0 : fpHi(want), e.fpHi, "fpHi of lba " + lba);
+            assertEquals(want == 0 ? 0 : fpLo(want), e.fpLo, "fpLo of lba " + lba);
+            assertEquals(want == 0 ? 0 : crc(want), e.crc, "crc of lba " + lba);
+        }
+        Map<Long, Long> seen = new HashMap<>();
+        m.forEach((lba, loc, hi, lo, c) -> {
+            assertNull(seen.put(lba, loc), "lba " + lba + " visited twice");
+            assertEquals(fpHi(loc), hi);
+            assertEquals(fpLo(loc), lo);
+            assertEquals(crc(loc), c);
+        });
+        assertEquals(model, seen);
+    }
+
+    /** {@code ops} puts of random LBAs {@code k * stride, k < span}; one in {@code removeOneIn} removes. */
+    private static void randomPuts(LbaMap m, Map<Long, Long> model, SplittableRandom rnd, int ops, long span, long stride,
+                                   int removeOneIn) {
+        for (int i = 0; i < ops; i++) {
+            long lba = rnd.nextLong(span) * stride;
+            long loc = rnd.nextInt(removeOneIn) == 0 ? 0 : rnd.nextLong(1, Long.MAX_VALUE);
+            m.put(lba, loc, fpHi(loc), fpLo(loc), crc(loc));
+            if (loc == 0) {
+                model.remove(lba);
+            } else {
+                model.put(lba, loc);
             }
         }
-        try (LbaMap m = LbaMap.open(dir.resolve("m"), 1 << 20, 1 << 16)) {
-            long[] count = new long[1];
-            m.forEach((lba, loc, hi, lo, crc) -> {
-                assertEquals(model.get(lba), loc);
-                count[0]++;
-            });
-            assertEquals(model.size(), count[0]);
-            m.clear();
-            m.get(model.keySet().iterator().next(), e);
-            assertEquals(0, e.location);
+    }
+
+    /** Random puts (a quarter of them removals) of LBAs below {@code span}, spread over a volume of {@code clusters}. */
+    private void randomAgainstModel(long clusters, long span, long stride, int ops, long seed) {
+        Map<Long, Long> model = new HashMap<>();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        Path f = dir.resolve("m-" + seed);
+        long[] probes;
+        try (LbaMap m = LbaMap.open(f, clusters, 1 << 16)) {
+            randomPuts(m, model, rnd, ops, span, stride, 4);
+            probes = new long[(int) Math.min(span, 20_000) + model.size()];
+            int n = 0;
+            for (long k = 0; k < Math.min(span, 20_000); k++) {
+                probes[n++] = k * stride;
+            }
+            for (long lba : model.keySet()) {
+                probes[n++] = lba;
+            }
+            assertMatches(m, model, probes);
+            assertTrue(m.groups() > 0);
+        }
+        try (LbaMap m = LbaMap.open(f, clusters, 1 << 16)) {
+            assertMatches(m, model, probes);
+            // keeps working after a reopen: overwrite and remove some more
+            randomPuts(m, model, rnd, ops / 4, span, stride, 3);
+            assertMatches(m, model, probes);
+        }
+    }
+
+    @Test
+    void denseRandomPutsAndRemovalsMatchAModelAndSurviveReopen() {
+        randomAgainstModel(1 << 20, 40_000, 1, 150_000, 1);
+    }
+
+    @Test
+    void sparseRandomPutsOnASixteenTebibyteVolumeMatchAModelAndSurviveReopen() {
+        randomAgainstModel(SIXTEEN_TIB_CLUSTERS, 1L << 26, 64, 60_000, 2);
+    }
+
+    @Test
+    void hugeVolumeLbasAboveTwoToTheThirtyTwo() {
+        randomAgainstModel(1L << 40, 1L << 20, 1L << 19, 20_000, 3);
+    }
+
+    @Test
+    void batchEqualsSequentialPuts() {
+        for (long clusters : new long[] {4096, 1 << 20, SIXTEEN_TIB_CLUSTERS}) {
+            SplittableRandom rnd = new SplittableRandom(clusters);
+            long span = Math.min(clusters, 1 << 14);
+            long stride = clusters / span;
+            Map<Long, Long> model = new HashMap<>();
+            try (LbaMap seq = LbaMap.open(dir.resolve("seq-" + clusters), clusters, 1 << 12);
+                 LbaMap bulk = LbaMap.open(dir.resolve("bulk-" + clusters), clusters, 1 << 12);
+                 LbaBatch batch = bulk.batch(3000)) {
+                for (int round = 0; round < 3; round++) {
+                    for (int i = 0; i < 20_000; i++) {
+                        // a small span makes repeated writes to one LBA inside one batch common
+                        long lba = rnd.nextLong(span) * stride;
+                        long loc = rnd.nextInt(5) == 0 ? 0 : rnd.nextLong(1, Long.MAX_VALUE);
+                        seq.put(lba, loc, fpHi(loc), fpLo(loc), crc(loc));
+                        batch.put(lba, loc, fpHi(loc), fpLo(loc), crc(loc));
+                        if (loc == 0) {
+                            model.remove(lba);
+                        } else {
+                            model.put(lba, loc);
+                        }
+                    }
+                    batch.flush();
+                    long[] probes = new long[(int) span];
+                    for (int k = 0; k < span; k++) {
+                        probes[k] = k * stride;
+                    }
+                    assertMatches(seq, model, probes);
+                    assertMatches(bulk, model, probes);
+                }
+            }
+        }
+    }
+
+    @Test
+    void closedBatchDiscardsUnflushedPuts() {
+        try (LbaMap m = LbaMap.open(dir.resolve("b"), 1024, 1024)) {
+            try (LbaBatch b = m.batch(16)) {
+                for (int i = 0; i < 20; i++) {
+                    b.put(i, 100 + i, fpHi(100 + i), fpLo(100 + i), crc(100 + i));
+                }
+                // the 17th put flushed the first 16
+            }
+            Map<Long, Long> model = new HashMap<>();
+            for (long i = 0; i < 16; i++) {
+                model.put(i, 100 + i);
+            }
+            assertMatches(m, model, new long[] {0, 15, 16, 19});
+        }
+    }
+
+    @Test
+    void outOfRangeLbaIsRejected() {
+        try (LbaMap m = LbaMap.open(dir.resolve("r"), 1000, 1000); LbaBatch b = m.batch(10)) {
+            assertThrows(IllegalArgumentException.class, () -> m.put(1000, 1, 2, 3, 4));
+            assertThrows(IllegalArgumentException.class, () -> m.put(-1, 1, 2, 3, 4));
+            assertThrows(IllegalArgumentException.class, () -> b.put(1000, 1, 2, 3, 4));
         }
     }
 
     @Test
     void clearThenRewriteSurvivesReopen() {
-        Random rnd = new Random(7);
+        SplittableRandom rnd = new SplittableRandom(7);
         Map<Long, Long> model = new HashMap<>();
-        LbaEntry e = new LbaEntry();
+        long[] probes = new long[4096];
+        for (int i = 0; i < probes.length; i++) {
+            probes[i] = i;
+        }
         for (int round = 0; round < 5; round++) {
-            try (LbaMap m = LbaMap.open(dir.resolve("m2"), 512, 512)) {
-                for (long lba = 0; lba < 512; lba++) {
-                    m.get(lba, e);
-                    assertEquals(model.getOrDefault(lba, 0L), e.location, "round " + round + " lba " + lba);
-                }
+            try (LbaMap m = LbaMap.open(dir.resolve("m2"), 4096, 4096)) {
+                assertMatches(m, model, probes);
                 if (round % 2 == 1) {
                     m.clear();
                     model.clear();
+                    assertEquals(0, m.groups());
                 }
-                for (int i = 0; i < 3000; i++) {
-                    long lba = rnd.nextInt(512);
-                    long loc = rnd.nextInt(3) == 0 ? 0 : (rnd.nextLong() | 1);
-                    m.put(lba, loc, 1, 2, 3);
+                for (int i = 0; i < 6000; i++) {
+                    long lba = rnd.nextInt(4096);
+                    long loc = rnd.nextInt(3) == 0 ? 0 : rnd.nextLong(1, Long.MAX_VALUE);
+                    m.put(lba, loc, fpHi(loc), fpLo(loc), crc(loc));
                     if (loc == 0) {
                         model.remove(lba);
                     } else {
@@ -79,5 +197,73 @@ class LbaMapTest {
                 }
             }
         }
+    }
+
+    @Test
+    void getsDuringInPlaceUpdatesOfTheSameGroupsSeeWholeRecords() throws Exception {
+        try (LbaMap m = LbaMap.open(dir.resolve("c"), SIXTEEN_TIB_CLUSTERS, 1024)) {
+            long[] stable = new long[64];
+            for (int i = 0; i < stable.length; i++) {
+                stable[i] = (long) i * 1_000_003L * 8;
+                m.put(stable[i], i + 1, fpHi(i + 1), fpLo(i + 1), crc(i + 1));
+            }
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread reader = new Thread(() -> {
+                LbaEntry e = new LbaEntry();
+                try {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        for (int i = 0; i < stable.length; i++) {
+                            m.get(stable[i], e);
+                            if (e.location != i + 1 || e.fpHi != fpHi(i + 1) || e.fpLo != fpLo(i + 1) || e.crc != crc(i + 1)) {
+                                throw new AssertionError("lba " + stable[i] + " read " + e.location);
+                            }
+                            // a neighbour in the same group: either absent or a whole record, never torn
+                            m.get(stable[i] + 1, e);
+                            if (e.location != 0 && (e.fpHi != fpHi(e.location) || e.fpLo != fpLo(e.location) || e.crc != crc(e.location))) {
+                                throw new AssertionError("torn record at lba " + (stable[i] + 1));
+                            }
+                        }
+                    }
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            });
+            reader.start();
+            SplittableRandom rnd = new SplittableRandom(5);
+            for (int k = 0; k < 200_000 && failure.get() == null; k++) {
+                long lba = stable[rnd.nextInt(stable.length)] + 1 + rnd.nextInt(7);
+                long loc = rnd.nextInt(4) == 0 ? 0 : rnd.nextLong(1, Long.MAX_VALUE);
+                m.put(lba, loc, fpHi(loc), fpLo(loc), crc(loc));
+            }
+            reader.interrupt();
+            reader.join();
+            assertNull(failure.get(), () -> "reader failed: " + failure.get());
+        }
+    }
+
+    @Test
+    void removingTheLastLbaOfAGroupRemovesItsEntry() {
+        try (LbaMap m = LbaMap.open(dir.resolve("e"), 1 << 20, 1024)) {
+            m.put(17, 5, 1, 2, 3);
+            m.put(18, 6, 1, 2, 3);
+            assertEquals(1, m.groups());
+            m.put(17, 0, 0, 0, 0);
+            assertEquals(1, m.groups());
+            m.put(18, 0, 0, 0, 0);
+            assertEquals(0, m.groups());
+            m.put(19, 0, 0, 0, 0);
+            assertEquals(0, m.groups());
+        }
+    }
+
+    @Test
+    void aForeignChronicleFileIsRejectedNotMisread() throws Exception {
+        Path f = dir.resolve("old.map");
+        try (ChronicleMap<Long, byte[]> old = ChronicleMap.of(Long.class, byte[].class).name("old").entries(100)
+                .averageValueSize(224).createPersistedTo(f.toFile())) {
+            old.put(1L, new byte[224]);
+        }
+        assertThrows(LbaMapFormatException.class, () -> LbaMap.open(f, 1 << 20, 1 << 20));
+        assertTrue(Files.exists(f));
     }
 }

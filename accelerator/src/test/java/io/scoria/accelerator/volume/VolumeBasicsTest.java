@@ -152,8 +152,8 @@ class VolumeBasicsTest {
         Volume huge = svc.open("huge");
         // the map is off-heap; its initial size stops growing with the volume at 4 GiB (1 Mi clusters) and
         // then grows only with written clusters
-        long smallMap = java.nio.file.Files.size(dir.resolve("volumes/small/lba.map"));
-        long hugeMap = java.nio.file.Files.size(dir.resolve("volumes/huge/lba.map"));
+        long smallMap = java.nio.file.Files.size(dir.resolve("volumes/small/" + io.scoria.accelerator.metadata.LbaMap.FILE_NAME));
+        long hugeMap = java.nio.file.Files.size(dir.resolve("volumes/huge/" + io.scoria.accelerator.metadata.LbaMap.FILE_NAME));
         assertEquals(smallMap, hugeMap);
         byte[] a = random(new Random(9), 4096);
         huge.write((16L << 40) - 4096, ByteBuffer.wrap(a), true);

@@ -57,10 +57,11 @@ public final class MetadataFootprint {
                 long lba = sparse ? r.nextLong(volumeClusters) : perm[(int) i];
                 map.put(lba, ClusterLocation.of(1 + i / 1024, 0, 0, (int) (i % 1024)), r.nextLong(), r.nextLong(), r.nextInt());
             }
-            long secs = (System.nanoTime() - start) / 1_000_000;
+            long ms = (System.nanoTime() - start) / 1_000_000;
             long onDisk = du(file);
-            System.out.printf("%s: %d clusters written in %d ms, map entries %d, map file %d bytes on disk (du), %.1f bytes per cluster; sparse length %d%n",
-                    name, n, secs, map.groups(), onDisk, (double) onDisk / n, Files.size(file));
+            System.out.printf("%s: %d clusters written in %d ms, map entries %d, chronicle offHeapMemoryUsed %d, map file %d bytes "
+                            + "on disk (du), %.1f bytes per cluster; file length %d%n",
+                    name, n, ms, map.groups(), map.bytesOnFlash(), onDisk, (double) onDisk / n, Files.size(file));
         }
     }
 

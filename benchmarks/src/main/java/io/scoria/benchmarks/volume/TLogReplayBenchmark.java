@@ -1,5 +1,7 @@
 package io.scoria.benchmarks.volume;
 
+import io.scoria.accelerator.metadata.LbaBatch;
+import io.scoria.accelerator.metadata.LbaEntry;
 import io.scoria.accelerator.metadata.LbaMap;
 import io.scoria.sco.ClusterLocation;
 import io.scoria.sco.TLogVisitor;
@@ -32,7 +34,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * TLog replay speed, one thread, in TLog entries per second: parsing and CRC-checking a sealed
  * TLog of {@link #ENTRIES} cluster entries (random LBAs of a 4 GiB volume), and the same replay
- * applied to a chronicle-map LBA map (what a restart or rebuild does).
+ * applied to an empty chronicle-map LBA map (what a restart or rebuild does) through the bulk
+ * path {@link LbaBatch} (what the volume uses) and through one {@link LbaMap#put} per entry (the
+ * peer). Also single {@code put} (overwrite) and {@code get} of random LBAs on the filled map, in
+ * operations per second.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -52,7 +57,9 @@ public class TLogReplayBenchmark {
 
     private Path dir;
     private ByteBuffer tlog;
-    private LbaMap map;
+    private LbaMap filled;
+    private final LbaEntry entry = new LbaEntry();
+    private final SplittableRandom random = new SplittableRandom(7);
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
@@ -67,7 +74,39 @@ public class TLogReplayBenchmark {
             ByteBuffer c = w.contents();
             tlog = ByteBuffer.allocateDirect(c.remaining()).put(c).flip();
         }
-        map = LbaMap.open(dir.resolve("lba.map"), VOLUME_CLUSTERS, VOLUME_CLUSTERS);
+        filled = LbaMap.open(dir.resolve("filled.map"), VOLUME_CLUSTERS, VOLUME_CLUSTERS);
+        replayInto(filled);
+    }
+
+    /** The replay target: emptied before each replay, as after a lost or stale map file. */
+    @State(Scope.Benchmark)
+    public static class EmptyMap {
+        private Path dir;
+        LbaMap map;
+
+        @Setup(Level.Trial)
+        public void open() throws IOException {
+            dir = Files.createTempDirectory("scoria-bench-replay");
+            map = LbaMap.open(dir.resolve("replay.map"), VOLUME_CLUSTERS, VOLUME_CLUSTERS);
+        }
+
+        @Setup(Level.Invocation)
+        public void clear() {
+            map.clear();
+        }
+
+        @TearDown(Level.Trial)
+        public void close() throws IOException {
+            map.close();
+            delete(dir);
+        }
+    }
+
+    private void replayInto(LbaMap m) {
+        try (LbaBatch batch = m.batch(ENTRIES)) {
+            TLogReader.replaySealed(tlog, "bench", batch::put);
+            batch.flush();
+        }
     }
 
     @Benchmark
@@ -81,13 +120,35 @@ public class TLogReplayBenchmark {
 
     @Benchmark
     @OperationsPerInvocation(ENTRIES)
-    public void replayIntoLbaMap() {
-        TLogReader.replaySealed(tlog, "bench", map::put);
+    public void replayIntoLbaMap(EmptyMap target) {
+        replayInto(target.map);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(ENTRIES)
+    public void replayByPuts(EmptyMap target) {
+        TLogReader.replaySealed(tlog, "bench", target.map::put);
+    }
+
+    @Benchmark
+    public void put() {
+        long lba = random.nextLong(VOLUME_CLUSTERS);
+        filled.put(lba, ClusterLocation.of(7, 0, 0, (int) lba & 0xFFFF), lba, ~lba, (int) lba);
+    }
+
+    @Benchmark
+    public long get() {
+        filled.get(random.nextLong(VOLUME_CLUSTERS), entry);
+        return entry.location;
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
-        map.close();
+        filled.close();
+        delete(dir);
+    }
+
+    private static void delete(Path dir) throws IOException {
         try (var walk = Files.walk(dir)) {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
