@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # fio 4 KiB random writes, iodepth 32, over NBD against `scoria serve` with the fail-over cache in
 # sync mode (scoria foc-server on loopback) and with foc mode none, alternating A/B/A/B in one run,
-# so the result is a ratio on the same machine. Usage: benchmarks/fio/foc-sync-vs-none.sh [seconds]
+# so the result is a ratio on the same machine. Each round starts a new `scoria serve` (new data dir);
+# fio's ramp of 10 s keeps the JVMs' JIT warm-up out of the figures.
+# Usage: benchmarks/fio/foc-sync-vs-none.sh [seconds, default 20] [rounds, default 2]
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 secs="${1:-20}"
+rounds="${2:-2}"
 work="$(mktemp -d)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$work"; }
@@ -27,13 +30,18 @@ run() { # mode round
   curl -sf -X POST -H 'Content-Type: application/json' -d '{"name":"benchvol","size":"4GiB"}' \
     "http://127.0.0.1:$api/v1/volumes" > /dev/null
   fio --name="foc-$1" --ioengine=nbd --uri="nbd://127.0.0.1:$nbd/benchvol" --rw=randwrite --bs=4k --iodepth=32 \
-    --size=1g --time_based --runtime="$secs" --ramp_time=3 --output-format=json > "$d/fio.json"
-  python3 - "$d/fio.json" "$1" "$2" <<'PY'
+    --size=1g --time_based --runtime="$secs" --ramp_time=10 --output-format=json > "$d/fio.json"
+  python3 - "$d/fio.json" "$1" "$2" "$work/result-$1-$2" <<'PY'
 import json, sys
 t = open(sys.argv[1]).read(); j = json.loads(t[t.index("{"):])["jobs"][0]["write"]
 p = j["clat_ns"]["percentile"]
 print(f"{sys.argv[2]:5s} round {sys.argv[3]}: {j['iops']:9.0f} IOPS  p50 {p['50.000000']/1e3:8.0f} us  p99 {p['99.000000']/1e3:8.0f} us")
+open(sys.argv[4], "w").write(f"{j['iops']} {p['99.000000']}\n")
 PY
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
-for round in 1 2; do run sync $round; run none $round; done
+for round in $(seq 1 "$rounds"); do run sync $round; run none $round; done
+for round in $(seq 1 "$rounds"); do
+  read -r si sp < "$work/result-sync-$round"; read -r ni np < "$work/result-none-$round"
+  python3 -c "print(f'round $round: sync/none IOPS {$si/$ni:.2f}, p99 sync/none {$sp/$np:.2f}')"
+done

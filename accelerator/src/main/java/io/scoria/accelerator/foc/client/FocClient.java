@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -57,7 +58,8 @@ import java.util.function.Consumer;
  * is terminal (state {@link FocState#FENCED}).
  *
  * <p>Thread-safe. One lock guards the batches and state; it is never held across I/O (Netty
- * writes from it are only queued). The caller keeps ownership of buffers passed in.
+ * writes from it are only queued; the socket write, the flush, happens after it is released). The
+ * caller keeps ownership of buffers passed in.
  */
 public final class FocClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FocClient.class);
@@ -363,11 +365,17 @@ public final class FocClient implements AutoCloseable {
                 + config.volumeId() + ": " + why);
     }
 
-    /** On the I/O thread: sends queued batches (within the window) and control requests, in order. */
+    /**
+     * On the I/O thread: sends queued batches (within the window) and control requests, in order.
+     * Under the lock it only takes them off the queue (and a reference to each batch's entries);
+     * the frames, with their CRC32C over the entries, are built and written after it is released.
+     */
     private void sendQueued() {
+        Connection c;
+        ArrayList<Pending> out = null;
         synchronized (lock) {
             sendScheduled = false;
-            Connection c = conn;
+            c = conn;
             if (c == null) {
                 return;
             }
@@ -379,32 +387,47 @@ public final class FocClient implements AutoCloseable {
                     kept.sealOpen();
                 }
                 Object head = sendQueue.peek();
+                Pending p;
                 if (head instanceof Batch) {
                     if (inFlight >= config.maxInFlightBatches()) {
                         break;
                     }
                     Batch b = (Batch) sendQueue.poll();
-                    Pending p = new Pending(FocProtocol.ADD_ENTRIES, c.nextRequestId(), b, 0, null);
-                    p.deadline = System.nanoTime() + config.requestTimeout().toNanos();
-                    c.pending.put(p.requestId, p);
-                    ByteBuf h = FocProtocol.begin(alloc, FocProtocol.ADD_ENTRIES, p.requestId, 4).writeInt(b.count);
-                    c.channel.write(FocProtocol.finishWithBody(alloc, h, b.entries.retainedSlice()));
+                    p = new Pending(FocProtocol.ADD_ENTRIES, c.nextRequestId(), b, 0, null);
+                    p.body = b.entries.retainedSlice();
+                    p.count = b.count;
                     b.sentOn = c;
                     inFlight++;
                     addFramesSent++;
                 } else {
-                    Pending p = (Pending) sendQueue.poll();
-                    p.deadline = System.nanoTime() + config.requestTimeout().toNanos();
-                    c.pending.put(p.requestId, p);
-                    ByteBuf f = FocProtocol.begin(alloc, p.opcode, p.requestId, 8);
-                    if (p.opcode == FocProtocol.REMOVE_UP_TO) {
-                        f.writeLong(p.argument);
-                    }
-                    c.channel.write(FocProtocol.finish(f));
+                    p = (Pending) sendQueue.poll();
                 }
+                p.deadline = System.nanoTime() + config.requestTimeout().toNanos();
+                c.pending.put(p.requestId, p);
+                if (out == null) {
+                    out = new ArrayList<>();
+                }
+                out.add(p);
             }
-            c.channel.flush();
         }
+        if (out == null) {
+            return;
+        }
+        for (Pending p : out) { // only this thread writes to the channel: the order stays
+            if (p.body != null) {
+                ByteBuf h = FocProtocol.begin(alloc, FocProtocol.ADD_ENTRIES, p.requestId, 4).writeInt(p.count);
+                ByteBuf body = p.body;
+                p.body = null;
+                c.channel.write(FocProtocol.finishWithBody(alloc, h, body));
+            } else {
+                ByteBuf f = FocProtocol.begin(alloc, p.opcode, p.requestId, 8);
+                if (p.opcode == FocProtocol.REMOVE_UP_TO) {
+                    f.writeLong(p.argument);
+                }
+                c.channel.write(FocProtocol.finish(f));
+            }
+        }
+        c.channel.flush();
     }
 
     /** On the I/O thread: the server acknowledged batch {@code b} on {@code c}. */

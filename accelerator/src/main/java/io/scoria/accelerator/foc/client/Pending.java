@@ -1,5 +1,6 @@
 package io.scoria.accelerator.foc.client;
 
+import io.netty.buffer.ByteBuf;
 import io.scoria.accelerator.foc.FocEntryConsumer;
 
 import java.util.concurrent.CompletableFuture;
@@ -15,6 +16,9 @@ final class Pending {
     /** System.nanoTime() after which the connection is considered broken; 0 until sent. */
     volatile long deadline;
     long received;
+    /** ADD_ENTRIES: a reference to the batch's entries and their count, taken under the client's lock for the I/O thread. */
+    ByteBuf body;
+    int count;
 
     Pending(byte opcode, long requestId, Batch batch, long argument, FocEntryConsumer consumer) {
         this.opcode = opcode;

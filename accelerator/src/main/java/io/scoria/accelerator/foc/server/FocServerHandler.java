@@ -16,10 +16,17 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One server connection: parses and checks frames on the event loop, then applies them on the
- * volume's thread ({@link VolumeStore#executor()}), which writes the replies, in request order.
+ * One server connection: parses and checks frames on the event loop, then applies them, in request
+ * order, under the volume's lock ({@link VolumeStore#lock()}). ADD_ENTRIES, the hot path, runs inline
+ * on the event loop when nothing of this connection waits on the volume's thread and the lock is
+ * free: a page-cache write, no thread hand-off before the reply. Everything else (REGISTER, FLUSH's
+ * fsync, removals, GET_ENTRIES) and a contended ADD go to the volume's thread
+ * ({@link VolumeStore#executor()}). A request of this connection is never applied, nor answered,
+ * before an earlier one: while one is queued, later ones queue behind it, and the count of queued
+ * requests drops only once the reply was written on the event loop.
  * A malformed frame closes this connection only, with the reason logged.
  */
 final class FocServerHandler extends ChannelInboundHandlerAdapter {
@@ -29,8 +36,10 @@ final class FocServerHandler extends ChannelInboundHandlerAdapter {
     private final FocServer server;
     /** Set on the event loop by REGISTER; requests before it are protocol errors. */
     private VolumeStore store;
-    /** The owner epoch once REGISTER succeeded; read and written on the volume thread only. */
+    /** The owner epoch once REGISTER succeeded; read and written under the volume's lock only. */
     private long epoch = -1;
+    /** Requests of this connection handed to the volume's thread and not yet answered on the event loop. */
+    private final AtomicInteger queued = new AtomicInteger();
 
     FocServerHandler(FocServer server) {
         this.server = server;
@@ -51,8 +60,17 @@ final class FocServerHandler extends ChannelInboundHandlerAdapter {
                 throw new FocProtocolException(FocProtocol.opcodeName(op) + " before REGISTER");
             }
             Runnable task = requestTask(ctx, op, id, frame);
-            store.executor().execute(task);
-            handedOff = true;
+            if (op == FocProtocol.ADD_ENTRIES && queued.get() == 0 && store.lock().tryLock()) {
+                handedOff = true;
+                try {
+                    task.run();
+                } finally {
+                    store.lock().unlock();
+                }
+            } else {
+                queue(ctx, store, task);
+                handedOff = true;
+            }
         } catch (RejectedExecutionException e) {
             ctx.close();
         } finally {
@@ -93,7 +111,7 @@ final class FocServerHandler extends ChannelInboundHandlerAdapter {
         }
         VolumeStore s = server.store(volumeId);
         store = s;
-        s.executor().execute(() -> {
+        queue(ctx, s, () -> {
             try {
                 long stored = s.register(ownerEpoch, clusterSize);
                 epoch = ownerEpoch;
@@ -107,6 +125,33 @@ final class FocServerHandler extends ChannelInboundHandlerAdapter {
                 replyError(ctx, id, "REGISTER " + volumeId + ": " + e);
             }
         });
+    }
+
+    /**
+     * Runs {@code task} on the volume's thread under the volume's lock; the connection's queued count
+     * drops on the event loop after the replies the task wrote (Netty keeps their order), so a later
+     * inline request is answered after them.
+     */
+    private void queue(ChannelHandlerContext ctx, VolumeStore s, Runnable task) {
+        queued.incrementAndGet();
+        try {
+            s.executor().execute(() -> {
+                s.lock().lock();
+                try {
+                    task.run();
+                } finally {
+                    s.lock().unlock();
+                    try {
+                        ctx.executor().execute(queued::decrementAndGet);
+                    } catch (RejectedExecutionException e) {
+                        queued.decrementAndGet(); // the event loop is gone, and the connection with it
+                    }
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            queued.decrementAndGet();
+            throw e;
+        }
     }
 
     /** Checks the layout on the event loop; the returned task owns (and releases) {@code f}. */

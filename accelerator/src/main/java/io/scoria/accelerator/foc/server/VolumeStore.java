@@ -17,13 +17,15 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.zip.CRC32C;
 
 /**
  * The FOC server's files of one volume: {@code volume.meta} plus one {@link ScoFile} per SCO
- * not yet removed. Every method except {@link #executor()} and {@link #close()} runs on the
- * volume's own single thread ({@link #executor()}): requests of all connections of the volume
- * are applied in arrival order without locks, and no event loop waits on the disk.
+ * not yet removed. Every method except {@link #executor()}, {@link #lock()} and {@link #close()}
+ * runs with {@link #lock()} held: on the volume's own single thread ({@link #executor()}), or, for
+ * uncontended ADD_ENTRIES, inline on a connection's event loop ({@link FocServerHandler}), which
+ * then does a page-cache write (no fsync: FLUSH's fsync always runs on the volume's thread).
  */
 final class VolumeStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VolumeStore.class);
@@ -31,6 +33,7 @@ final class VolumeStore implements AutoCloseable {
     private final Path dir;
     private final String volumeId;
     private final ExecutorService executor;
+    private final ReentrantLock lock = new ReentrantLock();
     private final TreeMap<Long, ScoFile> files = new TreeMap<>();
     private final CRC32C crc = new CRC32C();
     private ByteBuffer scratch = ByteBuffer.allocateDirect(1 << 20);
@@ -51,6 +54,11 @@ final class VolumeStore implements AutoCloseable {
 
     ExecutorService executor() {
         return executor;
+    }
+
+    /** Held by whoever applies a request to this volume's files. */
+    ReentrantLock lock() {
+        return lock;
     }
 
     String volumeId() {
@@ -245,7 +253,14 @@ final class VolumeStore implements AutoCloseable {
             return;
         }
         try {
-            executor.execute(this::closeFiles);
+            executor.execute(() -> {
+                lock.lock();
+                try {
+                    closeFiles();
+                } finally {
+                    lock.unlock();
+                }
+            });
         } catch (RuntimeException e) {
             return;
         }
