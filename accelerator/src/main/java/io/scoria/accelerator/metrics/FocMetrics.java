@@ -20,6 +20,7 @@ public final class FocMetrics {
         return Gauge.builder("scoria.foc.degraded", state, s -> s.get() == FocState.OK ? 0 : 1)
                 .description("1 while the volume's writes are not replicated to its fail-over cache")
                 .tag("volume", volume)
+                .strongReference(true) // the supplier is a method reference held nowhere else: weakly held, GC turns it into NaN
                 .register(registry);
     }
 }
