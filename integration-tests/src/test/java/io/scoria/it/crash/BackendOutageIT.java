@@ -60,7 +60,13 @@ class BackendOutageIT {
             }
         }, "outage-writer");
         writer.start();
-        Thread.sleep(3000);
+        // the volume opens on the first NBD connection (map, FOC registration): on a loaded machine
+        // that alone can take seconds, so wait for writes to flow, then let them run a while
+        long flowing = System.nanoTime() + 60_000_000_000L;
+        while (log.ackedWrites <= 100 && failure.get() == null && System.nanoTime() < flowing) {
+            Thread.sleep(100);
+        }
+        Thread.sleep(2000);
         long beforeOutage = log.ackedWrites;
         assertTrue(beforeOutage > 100, "writes before the outage: " + beforeOutage);
 
