@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.SplittableRandom;
 
 /**
@@ -27,11 +26,7 @@ public final class MetadataFootprint {
             measure(dir, "dense", n, n, false);
             measure(dir, "sparse-16TiB", n, (16L << 40) / 4096, true);
         } finally {
-            try (var walk = Files.walk(dir)) {
-                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
+            EngineBenchmark.deleteTree(dir);
         }
     }
 

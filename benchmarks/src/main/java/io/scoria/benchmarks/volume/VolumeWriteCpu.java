@@ -16,7 +16,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Comparator;
 import java.util.SplittableRandom;
 
 /**
@@ -97,10 +96,8 @@ public final class VolumeWriteCpu {
             volume.close();
             store.deferPuts = false;
         } finally {
-            try (var walk = Files.walk(dir)) {
-                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
+            try {
+                EngineBenchmark.deleteTree(dir);
             } catch (IOException e) {
                 System.err.println("cannot clean " + dir + ": " + e);
             }
