@@ -150,24 +150,9 @@ final class VolumeLog {
         }
     }
 
-    private static long localMaxSco(VolumeContext ctx, String namespace) throws IOException {
-        Path d = ctx.scoCache().file(namespace, ClusterLocation.of(1, 0, 0, 0)).getParent();
-        long max = 0;
-        if (Files.isDirectory(d)) {
-            try (var files = Files.list(d)) {
-                for (Path f : (Iterable<Path>) files::iterator) {
-                    String n = f.getFileName().toString();
-                    if (n.length() >= 8) {
-                        try {
-                            max = Math.max(max, Long.parseLong(n.substring(0, 8), 16));
-                        } catch (NumberFormatException ignored) {
-                            // not an SCO file
-                        }
-                    }
-                }
-            }
-        }
-        return max;
+    /** Highest SCO number with a local file (0 if none): a new SCO must not reuse it. */
+    private static long localMaxSco(VolumeContext ctx, String namespace) {
+        return ctx.scoCache().localScoIds(namespace).stream().mapToLong(ClusterLocation::scoNumber).max().orElse(0);
     }
 
     /**
@@ -175,26 +160,13 @@ final class VolumeLog {
      * TLog entry references (the process died before their first append was logged): nothing
      * acknowledged is in them, and they would otherwise hold SCO cache budget for ever.
      */
-    private static void dropUnreferencedScos(VolumeContext ctx, String namespace, long firstUnlisted, Set<Long> referenced)
-            throws IOException {
-        Path d = ctx.scoCache().file(namespace, ClusterLocation.of(1, 0, 0, 0)).getParent();
-        if (!Files.isDirectory(d)) {
-            return;
-        }
-        List<Long> garbage = new ArrayList<>();
-        try (var files = Files.list(d)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                long id = ctx.scoCache().scoIdOf(f.getFileName().toString());
-                if (id >= 0 && ClusterLocation.version(id) == 0 && ClusterLocation.scoNumber(id) >= firstUnlisted
-                        && !referenced.contains(id)) {
-                    garbage.add(id);
-                }
+    private static void dropUnreferencedScos(VolumeContext ctx, String namespace, long firstUnlisted, Set<Long> referenced) {
+        for (long id : ctx.scoCache().localScoIds(namespace)) {
+            if (ClusterLocation.version(id) == 0 && ClusterLocation.scoNumber(id) >= firstUnlisted && !referenced.contains(id)) {
+                LOG.info("volume {}: deleting local SCO {} that no TLog references (left by a crash)", namespace,
+                        OpenSco.describe(id));
+                ctx.scoCache().drop(namespace, id);
             }
-        }
-        for (long id : garbage) {
-            LOG.info("volume {}: deleting local SCO {} that no TLog references (left by a crash)", namespace,
-                    OpenSco.describe(id));
-            ctx.scoCache().drop(namespace, id);
         }
     }
 

@@ -9,8 +9,10 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -98,6 +100,26 @@ public final class LocalScoCache implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             return -1;
         }
+    }
+
+    /** The SCOs (ids, offset 0) whose files this node holds for {@code namespace}, in no order. */
+    public List<Long> localScoIds(String namespace) {
+        Path dir = root.resolve(namespace);
+        List<Long> ids = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return ids;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
+            for (Path f : files) {
+                long id = scoIdOf(f.getFileName().toString());
+                if (id >= 0) {
+                    ids.add(id);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list SCO cache directory " + dir, e);
+        }
+        return ids;
     }
 
     private static String key(String namespace, long scoId) {
