@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.util.internal.PlatformDependent;
 import io.scoria.accelerator.ReadOnlyVolumeException;
 import io.scoria.accelerator.Volume;
 import io.scoria.accelerator.metrics.NbdMetrics;
@@ -12,9 +13,11 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.scoria.accelerator.nbd.NbdProtocol.*;
@@ -22,7 +25,11 @@ import static io.scoria.accelerator.nbd.NbdProtocol.*;
 /**
  * The transmission phase of one connection. The event loop only decodes and validates
  * requests; volume I/O runs on the worker executor, so requests complete (and are answered)
- * in any order and a slow read never holds up others. When {@code maxInFlight} requests are
+ * in any order and a slow read never holds up others. Plain (non-FUA) writes take the
+ * connection's write lane instead: one worker applies every write that has arrived, one after
+ * another, and hands their replies to the event loop in one buffer, so a burst of writes costs
+ * one worker wake-up and one event-loop wake-up instead of one each per write (writes to one
+ * volume serialise on its append lock anyway). When {@code maxInFlight} requests are
  * outstanding the handler stops decoding (and reading from the socket) until half of them are
  * answered.
  *
@@ -43,9 +50,26 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder {
     private final int maxInFlight;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean disconnecting;
-    private final java.util.concurrent.atomic.AtomicBoolean paused = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean paused = new AtomicBoolean();
     private Channel channel;
     private ChannelHandlerContext ctxRef;
+
+    /** Most writes one lane hand-off applies before it yields its worker to other connections. */
+    private static final int LANE_BATCH = 256;
+    private final Queue<LaneWrite> lane = PlatformDependent.newMpscQueue();
+    private final AtomicBoolean laneScheduled = new AtomicBoolean();
+    private final Runnable drainLane = this::drainLane;
+    /**
+     * The thread draining the lane, the replies it gathered and the requests it completed, which
+     * count as answered only once those replies are on their way (all only touched by that thread).
+     */
+    private Thread laneThread;
+    private ByteBuf laneReplies;
+    private int laneCompleted;
+
+    /** A plain write waiting in the lane; owns {@code payload} until it ran or was refused. */
+    private record LaneWrite(long cookie, long offset, ByteBuf payload) {
+    }
 
     // current request header
     private boolean haveHeader;
@@ -183,7 +207,11 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder {
                     error(c, type, err, bad);
                     return;
                 }
-                submitReleasing(() -> doWrite(c, off, payload, fua), c, type, payload);
+                if (fua) {
+                    submitReleasing(() -> doWrite(c, off, payload, true), c, type, payload);
+                } else {
+                    toLane(new LaneWrite(c, off, payload));
+                }
             }
             case CMD_FLUSH -> {
                 if (checkFlags(c, type, f, CMD_FLAG_FUA)) { // old qemu sets FUA on FLUSH
@@ -273,40 +301,110 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder {
     private void submitReleasing(AsyncWork work, long c, int t, ByteBuf toRelease) {
         inFlight.incrementAndGet();
         try {
-            context.workers().execute(() -> {
-                CompletableFuture<Void> later = null;
-                try {
-                    later = work.run();
-                } catch (Throwable e) {
-                    failed(c, t, e);
-                } finally {
-                    if (toRelease != null) {
-                        toRelease.release();
-                    }
-                    if (later == null) {
-                        completed();
-                    }
-                }
-                if (later != null) {
-                    later.whenComplete((v, e) -> {
-                        if (e != null) {
-                            failed(c, t, e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
-                        }
-                        completed();
-                    });
-                }
-            });
+            context.workers().execute(() -> run(work, c, t, toRelease));
         } catch (RejectedExecutionException e) {
+            refuseShuttingDown(c, t, toRelease);
+        }
+    }
+
+    private void run(AsyncWork work, long c, int t, ByteBuf toRelease) {
+        CompletableFuture<Void> later = null;
+        try {
+            later = work.run();
+        } catch (Throwable e) {
+            failed(c, t, e);
+        } finally {
             if (toRelease != null) {
                 toRelease.release();
             }
-            error(c, t, ESHUTDOWN, "server is shutting down");
-            completed();
+            if (later == null) {
+                completed();
+            }
+        }
+        if (later != null) {
+            later.whenComplete((v, e) -> {
+                if (e != null) {
+                    failed(c, t, e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
+                }
+                completed();
+            });
+        }
+    }
+
+    private void refuseShuttingDown(long c, int t, ByteBuf toRelease) {
+        if (toRelease != null) {
+            toRelease.release();
+        }
+        error(c, t, ESHUTDOWN, "server is shutting down");
+        completed();
+    }
+
+    /** Queues a plain write for the lane and wakes a worker for it unless one is draining it. */
+    private void toLane(LaneWrite w) {
+        inFlight.incrementAndGet();
+        lane.offer(w);
+        scheduleLane();
+    }
+
+    private void scheduleLane() {
+        if (!laneScheduled.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            context.workers().execute(drainLane);
+        } catch (RejectedExecutionException e) {
+            LaneWrite w;
+            while ((w = lane.poll()) != null) {
+                refuseShuttingDown(w.cookie(), CMD_WRITE, w.payload());
+            }
+            laneScheduled.set(false);
+        }
+    }
+
+    /**
+     * On a worker: applies the queued writes in arrival order and sends their replies (those not
+     * waiting for an acknowledgement, see {@link #doWrite}) to the event loop in one buffer.
+     */
+    private void drainLane() {
+        laneThread = Thread.currentThread();
+        int n = 0;
+        try {
+            LaneWrite w;
+            while (n < LANE_BATCH && (w = lane.poll()) != null) {
+                n++;
+                LaneWrite write = w;
+                run(() -> doWrite(write.cookie(), write.offset(), write.payload(), false), write.cookie(), CMD_WRITE,
+                        write.payload());
+            }
+        } finally {
+            laneThread = null;
+            ByteBuf replies = laneReplies;
+            laneReplies = null;
+            if (replies != null) {
+                send(replies);
+            }
+            int answered = laneCompleted;
+            laneCompleted = 0;
+            if (answered > 0) {
+                completed(answered);
+            }
+            laneScheduled.set(false);
+        }
+        if (!lane.isEmpty()) {
+            scheduleLane(); // more arrived, or the batch limit was hit: yield the worker, then go on
         }
     }
 
     private void completed() {
-        int now = inFlight.decrementAndGet();
+        if (Thread.currentThread() == laneThread) {
+            laneCompleted++; // see drainLane
+        } else {
+            completed(1);
+        }
+    }
+
+    private void completed(int requests) {
+        int now = inFlight.addAndGet(-requests);
         if (disconnecting) {
             closeIfIdle();
         } else if (now <= maxInFlight / 2 && paused.compareAndSet(true, false)) {
@@ -390,9 +488,16 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder {
     }
 
     private void done(long c, int op, long bytes, long start) {
-        ByteBuf b = channel.alloc().buffer(16);
-        b.writeInt(SIMPLE_REPLY_MAGIC).writeInt(0).writeLong(c);
-        send(b);
+        if (Thread.currentThread() == laneThread) { // gathered, sent when the lane's batch ends
+            if (laneReplies == null) {
+                laneReplies = channel.alloc().buffer(16 * 64);
+            }
+            laneReplies.writeInt(SIMPLE_REPLY_MAGIC).writeInt(0).writeLong(c);
+        } else {
+            ByteBuf b = channel.alloc().buffer(16);
+            b.writeInt(SIMPLE_REPLY_MAGIC).writeInt(0).writeLong(c);
+            send(b);
+        }
         metrics.record(op, bytes, start, true);
     }
 
