@@ -9,6 +9,7 @@ import io.scoria.sco.ClusterLocation;
 import io.scoria.sco.NamespaceLayout;
 import io.scoria.sco.TLogVisitor;
 import io.scoria.sco.VolumeManifest;
+import io.scoria.sco.cache.LocalScoCache;
 import io.scoria.sco.cache.OpenSco;
 import io.scoria.sco.manifest.ManifestStore;
 import io.scoria.sco.scrub.ScrubResult;
@@ -34,6 +35,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -65,6 +67,9 @@ final class VolumeLog {
     private TLogWriter tlog;
     private OpenSco sco;
     private long scoReserved;
+    /** The empty file of the SCO expected next ({@link #preparedId}), being created off the append path. */
+    private CompletableFuture<Path> prepared;
+    private long preparedId;
     private int scosInTlog;
     private volatile long epoch;
     private volatile long uploadedThrough;
@@ -368,7 +373,46 @@ final class VolumeLog {
         }
         scoReserved = (long) scoClusters * clusterSize;
         manifest = manifest.withCounters(number + 1, manifest.nextTlogNumber(), manifest.nextSnapshotId());
-        sco = OpenSco.create(ctx.scoCache().file(ns, id), id, clusterSize, scoClusters);
+        Path f = ctx.scoCache().file(ns, id);
+        sco = takePrepared(id) ? OpenSco.openPrepared(f, id, clusterSize, scoClusters) : OpenSco.create(f, id, clusterSize, scoClusters);
+        if (number < ClusterLocation.MAX_SCO_NUMBER) {
+            preparedId = ClusterLocation.of(number + 1, 0, 0, 0);
+            prepared = ctx.scoCache().prepare(ns, preparedId);
+        }
+    }
+
+    /**
+     * True if the file of SCO {@code id} was prepared and exists (waiting for it if need be: it
+     * was requested a whole SCO ago); a preparation for another SCO (the counters moved) is
+     * discarded.
+     */
+    private boolean takePrepared(long id) {
+        CompletableFuture<Path> p = prepared;
+        if (p == null) {
+            return false;
+        }
+        prepared = null;
+        if (preparedId != id) {
+            LocalScoCache.discardPrepared(p);
+            return false;
+        }
+        try {
+            p.join();
+            return true;
+        } catch (RuntimeException e) {
+            LOG.warn("volume {}: SCO file {} was not prepared ({}); creating it on the write path", ns,
+                    OpenSco.describe(id), e.toString());
+            return false;
+        }
+    }
+
+    /** Deletes the file prepared for the next SCO, if any (the volume closes or is deleted). */
+    private void discardPrepared() {
+        CompletableFuture<Path> p = prepared;
+        prepared = null;
+        if (p != null) {
+            LocalScoCache.discardPrepared(p);
+        }
     }
 
     private void sealSco() {
@@ -911,6 +955,7 @@ final class VolumeLog {
     /** Seals SCO and TLog, queues their upload and marks the local state clean. */
     void close() {
         roll(null);
+        discardPrepared();
         tlog.close();
         map.close();
         try {
@@ -922,6 +967,11 @@ final class VolumeLog {
 
     /** Releases files as a crash would: nothing sealed, no clean marker. */
     void crash() {
+        // the prepared file stays, as after kill -9 (a restart deletes it), but its creation must
+        // be over: deleting the volume removes its directory next
+        if (prepared != null) {
+            prepared.exceptionally(e -> null).join();
+        }
         if (sco != null) {
             sco.close();
             ctx.scoCache().release(scoReserved);

@@ -26,7 +26,8 @@ import java.util.SplittableRandom;
  * (background threads such as the SCO preparer count too), next to the {@code FileChannel.write}
  * peer measured the same way in the same run. Rounds alternate engine and peer.
  *
- * <p>Usage: {@code VolumeWriteCpu DIR [writes per round] [rounds]}.
+ * <p>Usage: {@code VolumeWriteCpu DIR [writes per round] [rounds]}. With
+ * {@code -Dscoria.bench.peer=false} only the engine runs (for a profiler attached to the process).
  */
 public final class VolumeWriteCpu {
     private static final int CLUSTER = 4096;
@@ -39,6 +40,7 @@ public final class VolumeWriteCpu {
         Path base = Path.of(args.length > 0 ? args[0] : System.getProperty("java.io.tmpdir"));
         int writes = args.length > 1 ? Integer.parseInt(args[1]) : 400_000;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        int sides = Boolean.parseBoolean(System.getProperty("scoria.bench.peer", "true")) ? 2 : 1;
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -62,7 +64,7 @@ public final class VolumeWriteCpu {
             System.out.printf("%-6s %5s %12s %14s %14s%n", "what", "round", "writes/s", "per thread-CPU-s",
                     "per process-CPU-s");
             for (int round = 0; round <= rounds; round++) {
-                for (int which = 0; which < 2; which++) {
+                for (int which = 0; which < sides; which++) {
                     long wall = System.nanoTime();
                     long cpu = threads.getCurrentThreadCpuTime();
                     long proc = os.getProcessCpuTime();

@@ -13,9 +13,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Open and sealed SCOs of every volume of this node, on a local flash directory
@@ -27,6 +31,7 @@ import java.util.Objects;
  * backend survives a restart (a {@code .uploaded} marker file next to it).
  *
  * <p>Thread-safe (one monitor; no I/O other than unlinking files is done while holding it).
+ * {@link #prepare} creates files on one background thread of the cache's own.
  */
 public final class LocalScoCache implements AutoCloseable {
     private static final String SUFFIX = ".sco";
@@ -40,6 +45,13 @@ public final class LocalScoCache implements AutoCloseable {
 
     private final Path root;
     private final long budget;
+    /** Creates SCO files ahead of use ({@link #prepare}); its one thread exits when idle. */
+    private final ThreadPoolExecutor files = new ThreadPoolExecutor(1, 1, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+            r -> {
+                Thread t = new Thread(r, "scoria-sco-files");
+                t.setDaemon(true);
+                return t;
+            });
     private final Map<String, Entry> entries = new HashMap<>();
     private long reserved;
     private long used;
@@ -52,6 +64,7 @@ public final class LocalScoCache implements AutoCloseable {
             throw new IllegalArgumentException("budgetBytes must be positive: " + budgetBytes);
         }
         this.budget = budgetBytes;
+        files.allowCoreThreadTimeOut(true);
         try {
             Files.createDirectories(root);
             try (DirectoryStream<Path> namespaces = Files.newDirectoryStream(root)) {
@@ -79,13 +92,71 @@ public final class LocalScoCache implements AutoCloseable {
         return budget;
     }
 
+    /**
+     * Starts creating the empty file of SCO {@code scoId} of {@code namespace} on the cache's file
+     * thread, so that a volume's append path does not pay for the file system's inode
+     * allocation (about a millisecond per file on a busy ext4 without a journal). The future
+     * completes with the file's path once it exists (created new, so empty and nobody else's),
+     * or exceptionally (then the caller creates the file itself). The caller owns the file: it
+     * either opens it with {@link OpenSco#openPrepared} or deletes it (see
+     * {@link #discardPrepared}); a crash leaves it to the volume's restart, which deletes SCO
+     * files no TLog references.
+     */
+    public CompletableFuture<Path> prepare(String namespace, long scoId) {
+        Path f = file(namespace, scoId);
+        try {
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    OpenSco.createFile(f).close();
+                    return f;
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot create SCO file " + f, e);
+                }
+            }, files);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new IllegalStateException("SCO cache " + root + " is closed", e));
+        }
+    }
+
+    /**
+     * Waits for a {@link #prepare}d file and deletes it (it was not needed after all); a failed
+     * preparation left nothing behind.
+     */
+    public static void discardPrepared(CompletableFuture<Path> prepared) {
+        Path f;
+        try {
+            f = prepared.join();
+        } catch (RuntimeException e) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(f);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete prepared SCO file " + f, e);
+        }
+    }
+
     /** Path of the local file of SCO {@code scoId} (a location) of {@code namespace}. */
     public Path file(String namespace, long scoId) {
         return root.resolve(namespace).resolve(fileName(scoId));
     }
 
+    /** {@code %08x.%02x.sco} of number and version, without a {@link java.util.Formatter} (it is on the read path). */
     private static String fileName(long scoId) {
-        return String.format(Locale.ROOT, "%08x.%02x%s", ClusterLocation.scoNumber(scoId), ClusterLocation.version(scoId), SUFFIX);
+        StringBuilder b = new StringBuilder(8 + 1 + 2 + SUFFIX.length());
+        hex(b, ClusterLocation.scoNumber(scoId), 8);
+        b.append('.');
+        hex(b, ClusterLocation.version(scoId), 2);
+        return b.append(SUFFIX).toString();
+    }
+
+    /** Appends {@code v} (non-negative) in lower-case hex, zero-padded to at least {@code width} digits. */
+    private static void hex(StringBuilder b, long v, int width) {
+        String h = Long.toHexString(v);
+        for (int i = h.length(); i < width; i++) {
+            b.append('0');
+        }
+        b.append(h);
     }
 
     /** The SCO id (version and number; offset 0) a local file name stands for, or -1 if it is no SCO file. */
@@ -290,6 +361,7 @@ public final class LocalScoCache implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
+        files.shutdown();
         notifyAll();
     }
 }

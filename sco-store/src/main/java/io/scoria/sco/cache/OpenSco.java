@@ -39,14 +39,42 @@ public final class OpenSco implements AutoCloseable {
         this.clusters = clusters;
     }
 
-    /** Creates the file of a new SCO. */
+    /** Creates the file of a new SCO (and its directory, the first time). */
     public static OpenSco create(Path path, long scoId, int clusterSize, int capacityClusters) {
         try {
-            java.nio.file.Files.createDirectories(path.getParent());
-            FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            return new OpenSco(path, scoId, clusterSize, capacityClusters, ch, 0);
+            return new OpenSco(path, scoId, clusterSize, capacityClusters, createFile(path), 0);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create SCO " + path, e);
+        }
+    }
+
+    /** Creates a new, empty SCO file (and its directory, the first time); fails if it exists. */
+    static FileChannel createFile(Path path) throws IOException {
+        try {
+            return FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (java.nio.file.NoSuchFileException e) {
+            // the directory's first SCO: checking for the directory before every SCO costs a failing mkdir
+            java.nio.file.Files.createDirectories(path.getParent());
+            return FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        }
+    }
+
+    /**
+     * Opens the empty file a {@link LocalScoCache#prepare} created for this SCO.
+     *
+     * @throws ScoFormatException if the file is not empty (it is then not the prepared file)
+     */
+    public static OpenSco openPrepared(Path path, long scoId, int clusterSize, int capacityClusters) {
+        try {
+            FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            if (ch.size() != 0) {
+                long size = ch.size();
+                ch.close();
+                throw new ScoFormatException("prepared SCO file " + path + " is not empty: " + size + " bytes");
+            }
+            return new OpenSco(path, scoId, clusterSize, capacityClusters, ch, 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open prepared SCO " + path, e);
         }
     }
 

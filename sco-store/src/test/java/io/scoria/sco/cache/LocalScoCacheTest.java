@@ -111,6 +111,9 @@ class LocalScoCacheTest {
         assertEquals(sco(7), cache.scoIdOf(cache.file("ns", sco(7)).getFileName().toString()));
         long v2 = ClusterLocation.of(7, 2, 0, 0);
         assertEquals(v2, cache.scoIdOf(cache.file("ns", v2).getFileName().toString()));
+        assertEquals("0000002a.ff.sco", cache.file("ns", ClusterLocation.of(42, 255, 0, 0)).getFileName().toString());
+        assertEquals("ffffffff.00.sco", cache.file("ns", ClusterLocation.of(ClusterLocation.MAX_SCO_NUMBER, 0, 0, 0))
+                .getFileName().toString());
         assertEquals(-1, cache.scoIdOf("0000000z.00.sco"));
         assertEquals(-1, cache.scoIdOf("00000007.00.sco.uploaded"));
         assertEquals(-1, cache.scoIdOf("00000000.00.sco"), "SCO numbers start at 1");
