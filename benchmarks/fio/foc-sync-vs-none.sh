@@ -2,12 +2,15 @@
 # fio 4 KiB random writes, iodepth 32, over NBD against `scoria serve` with the fail-over cache in
 # sync mode (scoria foc-server on loopback) and with foc mode none, alternating A/B/A/B in one run,
 # so the result is a ratio on the same machine. Each round starts a new `scoria serve` (new data dir);
-# fio's ramp of 10 s keeps the JVMs' JIT warm-up out of the figures.
-# Usage: benchmarks/fio/foc-sync-vs-none.sh [seconds, default 20] [rounds, default 2]
+# fio's ramp (default 30 s) keeps the JVMs' JIT warm-up out of the figures: with a 10 s ramp the C2
+# compiler thread still used ~10 us of CPU per write in sync mode (more code to compile) and <1 us
+# after a 50 s ramp, which biased the ratio against sync.
+# Usage: benchmarks/fio/foc-sync-vs-none.sh [seconds, default 20] [rounds, default 2] [ramp seconds, default 30]
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 secs="${1:-20}"
 rounds="${2:-2}"
+ramp="${3:-30}"
 work="$(mktemp -d)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$work"; }
@@ -30,7 +33,7 @@ run() { # mode round
   curl -sf -X POST -H 'Content-Type: application/json' -d '{"name":"benchvol","size":"4GiB"}' \
     "http://127.0.0.1:$api/v1/volumes" > /dev/null
   fio --name="foc-$1" --ioengine=nbd --uri="nbd://127.0.0.1:$nbd/benchvol" --rw=randwrite --bs=4k --iodepth=32 \
-    --size=1g --time_based --runtime="$secs" --ramp_time=10 --output-format=json > "$d/fio.json"
+    --size=1g --time_based --runtime="$secs" --ramp_time="$ramp" --output-format=json > "$d/fio.json"
   python3 - "$d/fio.json" "$1" "$2" "$work/result-$1-$2" <<'PY'
 import json, sys
 t = open(sys.argv[1]).read(); j = json.loads(t[t.index("{"):])["jobs"][0]["write"]
