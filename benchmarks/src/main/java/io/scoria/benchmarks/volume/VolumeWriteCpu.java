@@ -27,7 +27,11 @@ import java.util.SplittableRandom;
  * peer measured the same way in the same run. Rounds alternate engine and peer.
  *
  * <p>Usage: {@code VolumeWriteCpu DIR [writes per round] [rounds]}. With
- * {@code -Dscoria.bench.peer=false} only the engine runs (for a profiler attached to the process).
+ * {@code -Dscoria.bench.peer=false} only the engine runs (for a profiler attached to the process);
+ * with {@code -Dscoria.bench.uploads=true} sealed SCOs and TLogs are uploaded to the fs backend
+ * during the rounds (their CPU then counts in the process figure) instead of at the end, and
+ * {@code -Dscoria.bench.scoCacheBytes=N} (default 64 GiB) makes a small SCO cache evict uploaded
+ * SCOs as a router's does in its steady state.
  */
 public final class VolumeWriteCpu {
     private static final int CLUSTER = 4096;
@@ -54,13 +58,14 @@ public final class VolumeWriteCpu {
         SplittableRandom random = new SplittableRandom(42);
         long counter = 0;
         try (LocalVolumeService service = new LocalVolumeService(store, EngineConfig.defaults(dir.resolve("flash"))
-                .withScoCacheBytes(64L << 30).withClusterCacheBytes(256L << 20).withCacheMode(CacheMode.CACHE_ON_WRITE));
+                .withScoCacheBytes(Long.getLong("scoria.bench.scoCacheBytes", 64L << 30)).withClusterCacheBytes(256L << 20)
+                .withCacheMode(CacheMode.CACHE_ON_WRITE));
              FileChannel peer = FileChannel.open(dir.resolve("peer.img"), StandardOpenOption.CREATE_NEW,
                      StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             service.create("bench", new VolumeSpec(VOLUME_BYTES, CLUSTER, 4 << 20));
             peer.truncate(VOLUME_BYTES);
             Volume volume = service.open("bench");
-            store.deferPuts = true;
+            store.deferPuts = !Boolean.getBoolean("scoria.bench.uploads");
             System.out.printf("%-6s %5s %12s %14s %14s%n", "what", "round", "writes/s", "per thread-CPU-s",
                     "per process-CPU-s");
             for (int round = 0; round <= rounds; round++) {

@@ -31,9 +31,11 @@ import java.util.concurrent.TimeUnit;
  * backend survives a restart (a {@code .uploaded} marker file next to it).
  *
  * <p>Thread-safe (one monitor; no I/O other than unlinking files is done while holding it).
- * {@link #prepare} creates files on one background thread of the cache's own.
+ * {@link #prepare} creates files, and eviction deletes them, on one background thread of the
+ * cache's own.
  */
 public final class LocalScoCache implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LocalScoCache.class);
     private static final String SUFFIX = ".sco";
     private static final String UPLOADED = ".uploaded";
 
@@ -344,9 +346,30 @@ public final class LocalScoCache implements AutoCloseable {
         }
         Entry e = entries.remove(victim);
         used -= e.bytes;
-        Path f = root.resolve(victim);
-        deleteFiles(f);
+        deleteLater(root.resolve(victim));
         return true;
+    }
+
+    /**
+     * Deletes an evicted SCO's files on the file thread: unlinking a 4 MiB file (freeing its
+     * cached pages and blocks) is about a tenth of a writer's CPU in the steady state, and
+     * {@link #reserve} runs under the volume's append lock and this monitor. Until the thread
+     * gets to it the file is still on flash but no longer accounted (a few SCOs over the budget
+     * at most); nothing reads it, as the cache no longer lists it.
+     */
+    private void deleteLater(Path f) {
+        try {
+            files.execute(() -> {
+                try {
+                    deleteFiles(f);
+                } catch (UncheckedIOException ex) {
+                    // not a data error: an evicted copy of an uploaded SCO stays behind until the next start lists it
+                    LOG.warn("cannot delete evicted SCO file {}: {}", f, ex.getCause().toString());
+                }
+            });
+        } catch (RejectedExecutionException ex) {
+            deleteFiles(f);
+        }
     }
 
     private static void deleteFiles(Path f) {
@@ -363,5 +386,13 @@ public final class LocalScoCache implements AutoCloseable {
         closed = true;
         files.shutdown();
         notifyAll();
+        try {
+            // queued deletions of evicted files and file preparations finish before close returns
+            if (!files.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.warn("SCO cache {}: file thread still busy after 30 s at close", root);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -53,8 +53,12 @@ class LocalScoCacheTest {
         assertTrue(Files.exists(cache.file("ns1", sco(1))));
         cache.uploaded("ns1", sco(2));
         blocked.get(5, TimeUnit.SECONDS);
-        // the uploaded SCO was evicted, the others were kept
+        // the uploaded SCO was evicted (its files are deleted by the cache's file thread), the others were kept
+        for (int i = 0; i < 500 && Files.exists(cache.file("ns1", sco(2))); i++) {
+            Thread.sleep(10);
+        }
         assertFalse(Files.exists(cache.file("ns1", sco(2))));
+        assertFalse(Files.exists(cache.file("ns1", sco(2)).resolveSibling(cache.file("ns1", sco(2)).getFileName() + ".uploaded")));
         assertTrue(Files.exists(cache.file("ns1", sco(1))));
         assertTrue(Files.exists(cache.file("ns1", sco(3))));
         cache.close();
