@@ -299,15 +299,26 @@ class FocServerClientTest {
         assertTrue(c.retainedBytes() >= 10L * perSco * CS);
         c.removeUpTo(8);
         long after = scoBytes(vol);
-        assertEquals(2 * (24 + perSco * record), after);
+        // two live SCOs, plus the files of the eight removed SCOs, kept as spares for reuse (up to 16)
+        int spares = 8;
+        assertEquals((2 + spares) * (24 + perSco * record), after);
         try (Stream<Path> s = Files.list(vol)) {
-            assertEquals(List.of("sco-0000000000000009.foc", "sco-000000000000000a.foc", "volume.meta"),
-                    s.map(p -> p.getFileName().toString()).sorted().toList());
+            List<String> names = s.map(p -> p.getFileName().toString()).sorted().toList();
+            assertEquals(List.of("sco-0000000000000009.foc", "sco-000000000000000a.foc"),
+                    names.stream().filter(n -> n.startsWith("sco-")).toList());
+            assertEquals(spares, names.stream().filter(n -> n.startsWith("spare-sco-")).count());
+            assertEquals(2 + spares + 1, names.size(), "and volume.meta: " + names);
         }
-        assertEquals(2L * perSco * (24 + CS), c.retainedBytes(), "the client forgets removed entries too");
+        // the next SCO reuses a spare instead of creating a file
+        c.ackedAsync(c.append(11L * perSco, 11, 0, 1, data(0, 11)), exec).get(20, TimeUnit.SECONDS);
+        try (Stream<Path> s = Files.list(vol)) {
+            assertEquals(spares - 1, s.filter(p -> p.getFileName().toString().startsWith("spare-")).count());
+        }
+        assertTrue(Files.exists(vol.resolve("sco-000000000000000b.foc")));
+        assertEquals((2L * perSco + 1) * (24 + CS), c.retainedBytes(), "the client forgets removed entries too");
         System.out.printf("FOC disk use: 10 SCOs x %d clusters = %d bytes; after removeUpTo(8): %d bytes%n",
                 perSco, before, after);
-        assertEquals(2 * perSco, replay(c).size());
+        assertEquals(2 * perSco + 1, replay(c).size(), "a reused file replays only its own SCO's entry");
         assertThrows(IllegalArgumentException.class, () -> c.append(1, 8, 0, 1, data(1, 0)));
     }
 

@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
@@ -29,12 +30,20 @@ import java.util.zip.CRC32C;
  */
 final class VolumeStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VolumeStore.class);
+    /**
+     * Files of removed SCOs kept for reuse per volume (their pages are mostly still cached). SCOs
+     * are removed in bursts, all those of a TLog once it is on the backend (16 by default), so the
+     * pool must hold a burst or new SCOs would again create files.
+     */
+    static final int MAX_SPARES = 16;
 
     private final Path dir;
     private final String volumeId;
     private final ExecutorService executor;
     private final ReentrantLock lock = new ReentrantLock();
     private final TreeMap<Long, ScoFile> files = new TreeMap<>();
+    /** Retired files of removed SCOs, reused for new ones (at most {@link #MAX_SPARES}). */
+    private final ArrayDeque<Path> spares = new ArrayDeque<>();
     private final CRC32C crc = new CRC32C();
     private ByteBuffer scratch = ByteBuffer.allocateDirect(1 << 20);
     private boolean loaded;
@@ -81,7 +90,16 @@ final class VolumeStore implements AutoCloseable {
                         for (Path p : ds) {
                             long sco = ScoFile.parseFileName(p.getFileName().toString());
                             if (sco >= 0) {
-                                files.put(sco, ScoFile.open(p, sco, meta.clusterSize()));
+                                files.put(sco, ScoFile.open(p, sco, meta.clusterSize(), meta.removedUpTo()));
+                            }
+                        }
+                    }
+                    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "spare-*.foc")) {
+                        for (Path p : ds) {
+                            if (spares.size() < MAX_SPARES) {
+                                spares.add(p);
+                            } else {
+                                Files.delete(p);
                             }
                         }
                     }
@@ -159,7 +177,10 @@ final class VolumeStore implements AutoCloseable {
             }
             ScoFile f = files.get(sco);
             if (f == null) {
-                f = ScoFile.create(dir.resolve(ScoFile.fileName(sco)), sco, meta.clusterSize());
+                Path p = dir.resolve(ScoFile.fileName(sco));
+                Path spare = spares.poll();
+                f = spare != null ? ScoFile.reuse(spare, p, sco, meta.clusterSize())
+                        : ScoFile.create(p, sco, meta.clusterSize());
                 files.put(sco, f);
                 dirDirty = true;
             }
@@ -198,7 +219,13 @@ final class VolumeStore implements AutoCloseable {
         }
         Map<Long, ScoFile> head = files.headMap(scoNumber, true);
         for (ScoFile f : head.values()) {
-            f.delete();
+            if (spares.size() < MAX_SPARES) {
+                Path spare = dir.resolve("spare-" + ScoFile.fileName(f.scoNumber()));
+                f.retire(spare);
+                spares.add(spare);
+            } else {
+                f.delete();
+            }
         }
         head.clear();
         meta = meta.withRemovedUpTo(scoNumber);
@@ -212,6 +239,10 @@ final class VolumeStore implements AutoCloseable {
             f.delete();
         }
         files.clear();
+        for (Path spare : spares) {
+            Files.deleteIfExists(spare);
+        }
+        spares.clear();
         VolumeMeta.fsyncDir(dir);
         LOG.info("FOC volume {}: unregistered by owner epoch {}, entries deleted", volumeId, epoch);
     }
@@ -230,7 +261,7 @@ final class VolumeStore implements AutoCloseable {
         return meta.clusterSize();
     }
 
-    /** Bytes in this volume's SCO files. */
+    /** Bytes of entries in this volume's SCO files (spare files and left-over tails not counted). */
     long diskBytes() {
         return files.values().stream().mapToLong(ScoFile::sizeBytes).sum();
     }

@@ -16,6 +16,7 @@ import java.util.zip.CRC32C;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,26 +40,73 @@ class ScoFileTest {
     private Path writeFile(int entries) throws IOException {
         Path p = dir.resolve(ScoFile.fileName(SCO));
         try (ScoFile f = ScoFile.create(p, SCO, CS)) {
-            int eb = FocProtocol.entryBytes(CS);
-            ByteBuffer records = ByteBuffer.allocateDirect(entries * rb);
-            CRC32C crc = new CRC32C();
-            for (int i = 0; i < entries; i++) {
-                ByteBuffer e = ByteBuffer.allocate(eb);
-                e.putLong(100 + i).putLong(SCO).putInt(i).putInt(1).put(cluster(100 + i)).flip();
-                ScoFile.encodeRecord(records, e, crc);
-            }
-            records.flip();
-            f.append(records);
+            append(f, SCO, 100, entries);
             f.force();
         }
         return p;
     }
 
+    /** Appends {@code entries} records of {@code sco} for LBAs {@code firstLba}.. */
+    private void append(ScoFile f, long sco, long firstLba, int entries) throws IOException {
+        int eb = FocProtocol.entryBytes(CS);
+        ByteBuffer records = ByteBuffer.allocateDirect(entries * rb);
+        CRC32C crc = new CRC32C();
+        for (int i = 0; i < entries; i++) {
+            ByteBuffer e = ByteBuffer.allocate(eb);
+            e.putLong(firstLba + i).putLong(sco).putInt(i).putInt(1).put(cluster(firstLba + i)).flip();
+            ScoFile.encodeRecord(records, e, crc);
+        }
+        records.flip();
+        f.append(records);
+    }
+
+    @Test
+    void aReusedFileHoldsOnlyTheNewScosRecordsAlsoAfterReopening() throws IOException {
+        Path old = dir.resolve(ScoFile.fileName(SCO));
+        Path spare = dir.resolve("spare-" + ScoFile.fileName(SCO));
+        long next = SCO + 1;
+        Path p = dir.resolve(ScoFile.fileName(next));
+        try (ScoFile f = ScoFile.create(old, SCO, CS)) {
+            append(f, SCO, 500, 5);
+            f.retire(spare);
+        }
+        assertFalse(Files.exists(old));
+        try (ScoFile f = ScoFile.reuse(spare, p, next, CS)) {
+            assertFalse(Files.exists(spare));
+            append(f, next, 100, 2);
+            f.force();
+            assertEquals(2, f.entries());
+            assertEquals(List.of(100L, 101L), readLbasOf(f, next));
+        }
+        assertEquals(ScoFile.HEADER_BYTES + 5L * rb, Files.size(p)); // the old records are still behind
+        try (ScoFile f = ScoFile.open(p, next, CS, SCO)) { // restart: the left-over tail is cut off
+            assertEquals(2, f.entries());
+            assertEquals(List.of(100L, 101L), readLbasOf(f, next));
+        }
+        assertEquals(ScoFile.HEADER_BYTES + 2L * rb, Files.size(p));
+    }
+
+    @Test
+    void aReusedFileWhoseNewHeaderWasLostOpensEmptyOnlyIfItsOldScoWasRemoved() throws IOException {
+        Path p = writeFile(3);
+        Path renamed = dir.resolve(ScoFile.fileName(SCO + 1)); // rename reached the disk, header did not
+        Files.move(p, renamed);
+        assertThrows(FocCorruptDataException.class, () -> ScoFile.open(renamed, SCO + 1, CS, SCO - 1));
+        try (ScoFile f = ScoFile.open(renamed, SCO + 1, CS, SCO)) {
+            assertEquals(0, f.entries());
+        }
+        assertEquals(ScoFile.HEADER_BYTES, Files.size(renamed));
+    }
+
     private List<Long> readLbas(ScoFile f) throws IOException {
+        return readLbasOf(f, SCO);
+    }
+
+    private List<Long> readLbasOf(ScoFile f, long sco) throws IOException {
         List<Long> lbas = new ArrayList<>();
         f.forEach(ByteBuffer.allocateDirect(3 * rb), (buf, off) -> {
             long lba = buf.getLong(off);
-            assertEquals(SCO, buf.getLong(off + 8));
+            assertEquals(sco, buf.getLong(off + 8));
             byte[] data = new byte[CS];
             buf.get(off + FocProtocol.ENTRY_HEADER_BYTES, data);
             assertArrayEquals(cluster(lba), data, "cluster bytes of lba " + lba);
@@ -71,7 +119,7 @@ class ScoFileTest {
     void roundTripKeepsOrderAndBytes() throws IOException {
         Path p = writeFile(10);
         assertEquals(ScoFile.HEADER_BYTES + 10L * rb, Files.size(p));
-        try (ScoFile f = ScoFile.open(p, SCO, CS)) {
+        try (ScoFile f = ScoFile.open(p, SCO, CS, -1)) {
             assertEquals(10, f.entries());
             assertEquals(List.of(100L, 101L, 102L, 103L, 104L, 105L, 106L, 107L, 108L, 109L), readLbas(f));
         }
@@ -83,7 +131,7 @@ class ScoFileTest {
         try (RandomAccessFile raf = new RandomAccessFile(p.toFile(), "rw")) {
             raf.setLength(ScoFile.HEADER_BYTES + 4L * rb + 1000); // crash in the middle of record 5
         }
-        try (ScoFile f = ScoFile.open(p, SCO, CS)) {
+        try (ScoFile f = ScoFile.open(p, SCO, CS, -1)) {
             assertEquals(4, f.entries());
             assertEquals(List.of(100L, 101L, 102L, 103L), readLbas(f));
         }
@@ -96,7 +144,7 @@ class ScoFileTest {
         try (RandomAccessFile raf = new RandomAccessFile(p.toFile(), "rw")) {
             raf.setLength(ScoFile.HEADER_BYTES + 6L * rb); // size grew, data never reached the disk
         }
-        try (ScoFile f = ScoFile.open(p, SCO, CS)) {
+        try (ScoFile f = ScoFile.open(p, SCO, CS, -1)) {
             assertEquals(List.of(100L, 101L, 102L), readLbas(f));
         }
         assertEquals(ScoFile.HEADER_BYTES + 3L * rb, Files.size(p));
@@ -106,7 +154,7 @@ class ScoFileTest {
     void crcMismatchInLastRecordIsTruncated() throws IOException {
         Path p = writeFile(4);
         flipByte(p, ScoFile.HEADER_BYTES + 3L * rb + 500);
-        try (ScoFile f = ScoFile.open(p, SCO, CS)) {
+        try (ScoFile f = ScoFile.open(p, SCO, CS, -1)) {
             assertEquals(List.of(100L, 101L, 102L), readLbas(f));
         }
         assertEquals(ScoFile.HEADER_BYTES + 3L * rb, Files.size(p));
@@ -117,7 +165,7 @@ class ScoFileTest {
         Path p = writeFile(5);
         long size = Files.size(p);
         flipByte(p, ScoFile.HEADER_BYTES + 1L * rb + 40);
-        FocCorruptDataException e = assertThrows(FocCorruptDataException.class, () -> ScoFile.open(p, SCO, CS));
+        FocCorruptDataException e = assertThrows(FocCorruptDataException.class, () -> ScoFile.open(p, SCO, CS, -1));
         assertTrue(e.getMessage().contains(p.toString()) && e.getMessage().contains("record 1"), e.getMessage());
         assertEquals(size, Files.size(p), "nothing is truncated on corruption");
     }
@@ -125,7 +173,7 @@ class ScoFileTest {
     @Test
     void corruptionAfterOpenIsDetectedOnRead() throws IOException {
         Path p = writeFile(3);
-        try (ScoFile f = ScoFile.open(p, SCO, CS)) {
+        try (ScoFile f = ScoFile.open(p, SCO, CS, -1)) {
             flipByte(p, ScoFile.HEADER_BYTES + 1L * rb + 4000);
             assertThrows(FocCorruptDataException.class, () -> readLbas(f));
         }
@@ -135,7 +183,7 @@ class ScoFileTest {
     void badHeaderIsCorruption() throws IOException {
         Path p = writeFile(2);
         flipByte(p, 9);
-        assertThrows(FocCorruptDataException.class, () -> ScoFile.open(p, SCO, CS));
+        assertThrows(FocCorruptDataException.class, () -> ScoFile.open(p, SCO, CS, -1));
     }
 
     @Test
@@ -143,14 +191,14 @@ class ScoFileTest {
         Path p = writeFile(2);
         Path other = dir.resolve(ScoFile.fileName(SCO + 1));
         Files.copy(p, other);
-        assertThrows(FocCorruptDataException.class, () -> ScoFile.open(other, SCO + 1, CS));
+        assertThrows(FocCorruptDataException.class, () -> ScoFile.open(other, SCO + 1, CS, -1));
     }
 
     @Test
     void tornHeaderLeavesAnEmptyFile() throws IOException {
         Path p = dir.resolve(ScoFile.fileName(SCO));
         Files.write(p, new byte[]{0x53, 0x46});
-        try (ScoFile f = ScoFile.open(p, SCO, CS)) {
+        try (ScoFile f = ScoFile.open(p, SCO, CS, -1)) {
             assertEquals(0, f.entries());
         }
         assertEquals(ScoFile.HEADER_BYTES, Files.size(p));
