@@ -13,7 +13,11 @@ rounds="${2:-2}"
 ramp="${3:-30}"
 work="$(mktemp -d)"
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+ok=0
+cleanup() {
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  if ((ok)); then rm -rf "$work"; else echo "failed: logs kept in $work (serve.log, fio.json per round, foc.log)" >&2; fi
+}
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 1 600); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.2; done; return 1; }
@@ -48,3 +52,4 @@ for round in $(seq 1 "$rounds"); do
   read -r si sp < "$work/result-sync-$round"; read -r ni np < "$work/result-none-$round"
   python3 -c "print(f'round $round: sync/none IOPS {$si/$ni:.2f}, p99 sync/none {$sp/$np:.2f}')"
 done
+ok=1
