@@ -25,7 +25,8 @@ import java.nio.ByteBuffer;
  *
  * <p>Thread-safety: {@link #onWrite} runs under the engine's volume write lock (one writer at a
  * time) and never waits on the network; {@link #onScoOnBackend} runs on the upload thread. Tag
- * changes and the SCO→tag ring are guarded by {@code this}; no allocation per cluster.
+ * changes and the SCO→tag ring are guarded by {@code this}, which is never held while waiting for
+ * the FOC; no allocation per cluster.
  */
 final class VolumeBinding {
     /** 2024-01-01T00:00:00Z: owner epochs (ms) are counted from here in tags. */
@@ -45,6 +46,8 @@ final class VolumeBinding {
     private volatile boolean replaying;
     private long minRemovable;
     private long removedUpTo = -1;
+    /** Serialises the removals sent to the cache (they are sent outside {@code this}'s monitor). */
+    private final Object removals = new Object();
 
     VolumeBinding(String name, FailoverCache cache, int clusterSize, long ownerEpoch) {
         if (ownerEpoch < TAG_EPOCH_BASE_MS || ownerEpoch - TAG_EPOCH_BASE_MS >= (1L << 38)) {
@@ -124,22 +127,33 @@ final class VolumeBinding {
         tag = t;
     }
 
-    /** Engine SCO {@code sco} and the TLog naming it are on the backend. */
-    synchronized void onScoOnBackend(long sco) {
-        long found = -1;
-        while (ringSize > 0 && ringSco[ringHead] <= sco) {
-            if (ringSco[ringHead] == sco) {
-                found = ringTag[ringHead];
+    /**
+     * Engine SCO {@code sco} and the TLog naming it are on the backend. The removal is sent, and its
+     * reply awaited, outside this object's monitor: {@link #onWrite} takes the monitor under the
+     * volume's write lock when the engine moves to a new SCO, so waiting for the FOC under it would
+     * stall every write of the volume for a round trip plus the server's fsyncs.
+     */
+    void onScoOnBackend(long sco) {
+        long upTo;
+        synchronized (this) {
+            long found = -1;
+            while (ringSize > 0 && ringSco[ringHead] <= sco) {
+                if (ringSco[ringHead] == sco) {
+                    found = ringTag[ringHead];
+                }
+                ringHead = (ringHead + 1) % ringSco.length;
+                ringSize--;
             }
-            ringHead = (ringHead + 1) % ringSco.length;
-            ringSize--;
-        }
-        if (found < 0) {
-            return; // a SCO written before this open: its entries stay until one of ours is on the backend
-        }
-        long upTo = found - 1;
-        if (upTo >= minRemovable && upTo > removedUpTo) {
+            if (found < 0) {
+                return; // a SCO written before this open: its entries stay until one of ours is on the backend
+            }
+            upTo = found - 1;
+            if (upTo < minRemovable || upTo <= removedUpTo) {
+                return;
+            }
             removedUpTo = upTo;
+        }
+        synchronized (removals) { // one removal at a time; the cache ignores one that does not advance
             cache.removeUpTo(upTo);
         }
     }
@@ -148,15 +162,21 @@ final class VolumeBinding {
      * After a rollback or reset whose kept history is on the backend: every entry so far is obsolete
      * (the discarded writes must never be replayed). The caller guarantees that no write runs.
      */
-    synchronized void dropAll() {
-        long t = tag;
-        tag = t + 1;
-        lastSco = -1;
-        ringSize = 0;
-        ringHead = 0;
-        minRemovable = Math.max(minRemovable, t);
-        if (t > removedUpTo) {
+    void dropAll() {
+        long t;
+        synchronized (this) {
+            t = tag;
+            tag = t + 1;
+            lastSco = -1;
+            ringSize = 0;
+            ringHead = 0;
+            minRemovable = Math.max(minRemovable, t);
+            if (t <= removedUpTo) {
+                return;
+            }
             removedUpTo = t;
+        }
+        synchronized (removals) {
             cache.removeUpTo(t);
         }
     }
