@@ -27,8 +27,10 @@ import java.util.zip.CRC32C;
  * ENTRIES_END   u64 total
  * </pre>
  *
- * A connection serves one volume: REGISTER first, then any requests, pipelined; replies come in
- * request order. A frame that fails its length, CRC or layout check closes the connection.
+ * A connection serves one volume: REGISTER first, then any requests, pipelined. The server applies
+ * them in request order and replies in request order, except that the OK of REMOVE_UP_TO is sent
+ * once the removal is durable, possibly after replies to later requests (match replies by id). A
+ * frame that fails its length, CRC or layout check closes the connection.
  */
 public final class FocProtocol {
     public static final int MAGIC = 0x53464F43; // "SFOC"

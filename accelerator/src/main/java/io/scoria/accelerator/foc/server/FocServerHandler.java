@@ -26,7 +26,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * fsync, removals, GET_ENTRIES) and a contended ADD go to the volume's thread
  * ({@link VolumeStore#executor()}). A request of this connection is never applied, nor answered,
  * before an earlier one: while one is queued, later ones queue behind it, and the count of queued
- * requests drops only once the reply was written on the event loop.
+ * requests drops only once the reply was written on the event loop. One exception: REMOVE_UP_TO is
+ * applied in order, but its reply waits until the removal is durable
+ * ({@link VolumeStore#persistRemovals}), and later requests do not wait for that; replies carry
+ * the request id.
  * A malformed frame closes this connection only, with the reason logged.
  */
 final class FocServerHandler extends ChannelInboundHandlerAdapter {
@@ -186,8 +189,20 @@ final class FocServerHandler extends ChannelInboundHandlerAdapter {
                 FocProtocol.need(f, 8, "REMOVE_UP_TO");
                 long sco = f.readLong();
                 return task(ctx, op, id, f, () -> {
-                    s.removeUpTo(epoch, sco);
-                    replyOk(ctx, id);
+                    if (!s.removeUpTo(epoch, sco)) {
+                        replyOk(ctx, id);
+                        return;
+                    }
+                    // the fsyncs run on the persister, so this connection's next requests need not wait for them
+                    s.persister().execute(() -> {
+                        try {
+                            s.persistRemovals();
+                            replyOk(ctx, id);
+                        } catch (IOException | RuntimeException e) {
+                            LOG.warn("FOC REMOVE_UP_TO {} on volume {} failed: {}", sco, s.volumeId(), e.toString());
+                            replyError(ctx, id, "REMOVE_UP_TO " + sco + " on volume " + s.volumeId() + ": " + e);
+                        }
+                    });
                 });
             }
             case FocProtocol.GET_ENTRIES:

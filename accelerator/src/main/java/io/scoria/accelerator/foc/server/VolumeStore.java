@@ -12,7 +12,10 @@ import java.nio.ByteBuffer;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
@@ -23,10 +26,19 @@ import java.util.zip.CRC32C;
 
 /**
  * The FOC server's files of one volume: {@code volume.meta} plus one {@link ScoFile} per SCO
- * not yet removed. Every method except {@link #executor()}, {@link #lock()} and {@link #close()}
- * runs with {@link #lock()} held: on the volume's own single thread ({@link #executor()}), or, for
- * uncontended ADD_ENTRIES, inline on a connection's event loop ({@link FocServerHandler}), which
- * then does a page-cache write (no fsync: FLUSH's fsync always runs on the volume's thread).
+ * not yet removed. Every method except {@link #executor()}, {@link #persister()}, {@link #lock()},
+ * {@link #persistRemovals()} and {@link #close()} runs with {@link #lock()} held: on the volume's
+ * own single thread ({@link #executor()}), or, for uncontended ADD_ENTRIES, inline on a
+ * connection's event loop ({@link FocServerHandler}), which then does a page-cache write (no
+ * fsync: FLUSH's fsync always runs on the volume's thread).
+ *
+ * <p>Removal is split so that its fsyncs never hold up the volume's appends: {@link #removeUpTo}
+ * (under the lock) takes the SCOs' files out of use and raises the watermark in memory;
+ * {@link #persistRemovals} (on the {@link #persister()} thread, mostly without the lock) then makes
+ * the watermark durable first and only after that renames the files to spares or deletes them. So
+ * after a crash a file of a removed SCO may still exist, but then its SCO is at or below the
+ * durable watermark and it is recycled when the volume loads, never replayed; and a spare is reused
+ * only once the removal of its old SCO is durable.
  */
 final class VolumeStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VolumeStore.class);
@@ -40,15 +52,23 @@ final class VolumeStore implements AutoCloseable {
     private final Path dir;
     private final String volumeId;
     private final ExecutorService executor;
+    private final ExecutorService persister;
     private final ReentrantLock lock = new ReentrantLock();
     private final TreeMap<Long, ScoFile> files = new TreeMap<>();
     /** Retired files of removed SCOs, reused for new ones (at most {@link #MAX_SPARES}). */
     private final ArrayDeque<Path> spares = new ArrayDeque<>();
+    /** Files of removed SCOs waiting for {@link #persistRemovals}. */
+    private final List<ScoFile> retiring = new ArrayList<>();
+    /** Serialises writes of {@code volume.meta}; guards {@link #durable}. */
+    private final Object metaWrite = new Object();
+    /** The record last written durably. */
+    private VolumeMeta durable;
     private final CRC32C crc = new CRC32C();
     private ByteBuffer scratch = ByteBuffer.allocateDirect(1 << 20);
     private boolean loaded;
     private FocCorruptDataException broken;
-    private VolumeMeta meta;
+    /** The current record: replaced under the lock, read without it by {@link #writeMeta}. */
+    private volatile VolumeMeta meta;
     private boolean dirDirty;
 
     VolumeStore(Path dir, String volumeId) {
@@ -59,10 +79,20 @@ final class VolumeStore implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.persister = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "foc-persist-" + volumeId);
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     ExecutorService executor() {
         return executor;
+    }
+
+    /** Runs {@link #persistRemovals}; one at a time per volume. */
+    ExecutorService persister() {
+        return persister;
     }
 
     /** Held by whoever applies a request to this volume's files. */
@@ -85,15 +115,10 @@ final class VolumeStore implements AutoCloseable {
         try {
             if (Files.isDirectory(dir)) {
                 meta = VolumeMeta.read(dir);
+                synchronized (metaWrite) {
+                    durable = meta;
+                }
                 if (meta != null) {
-                    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "sco-*.foc")) {
-                        for (Path p : ds) {
-                            long sco = ScoFile.parseFileName(p.getFileName().toString());
-                            if (sco >= 0) {
-                                files.put(sco, ScoFile.open(p, sco, meta.clusterSize(), meta.removedUpTo()));
-                            }
-                        }
-                    }
                     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "spare-*.foc")) {
                         for (Path p : ds) {
                             if (spares.size() < MAX_SPARES) {
@@ -102,6 +127,20 @@ final class VolumeStore implements AutoCloseable {
                                 Files.delete(p);
                             }
                         }
+                    }
+                    List<Path> removed = new ArrayList<>();
+                    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "sco-*.foc")) {
+                        for (Path p : ds) {
+                            long sco = ScoFile.parseFileName(p.getFileName().toString());
+                            if (sco > meta.removedUpTo()) {
+                                files.put(sco, ScoFile.open(p, sco, meta.clusterSize(), meta.removedUpTo()));
+                            } else if (sco >= 0) {
+                                removed.add(p); // removed durably, then the process died before recycling the file
+                            }
+                        }
+                    }
+                    for (Path p : removed) {
+                        recycle(p);
                     }
                     LOG.info("FOC volume {}: recovered epoch {}, {} SCO files, {} entries", volumeId, meta.epoch(),
                             files.size(), files.values().stream().mapToLong(ScoFile::entries).sum());
@@ -122,7 +161,7 @@ final class VolumeStore implements AutoCloseable {
         if (meta == null) {
             Files.createDirectories(dir);
             meta = new VolumeMeta(clusterSize, epoch, -1);
-            meta.write(dir);
+            writeMeta();
             VolumeMeta.fsyncDir(dir.getParent());
             LOG.info("FOC volume {}: created, cluster size {}, owner epoch {}", volumeId, clusterSize, epoch);
             return epoch;
@@ -136,7 +175,7 @@ final class VolumeStore implements AutoCloseable {
         }
         if (epoch > meta.epoch()) {
             meta = meta.withEpoch(epoch);
-            meta.write(dir);
+            writeMeta();
             LOG.info("FOC volume {}: new owner epoch {}", volumeId, epoch);
         }
         return epoch;
@@ -211,25 +250,104 @@ final class VolumeStore implements AutoCloseable {
         }
     }
 
-    /** Deletes the files of SCOs numbered up to and including {@code scoNumber}. */
-    void removeUpTo(long epoch, long scoNumber) throws IOException {
+    /**
+     * Removes the entries of SCOs numbered up to and including {@code scoNumber} from use and
+     * raises the watermark in memory (no I/O). Returns true if there is something for
+     * {@link #persistRemovals} to make durable before the removal is acknowledged.
+     */
+    boolean removeUpTo(long epoch, long scoNumber) throws IOException {
         checkOwner(epoch);
         if (scoNumber <= meta.removedUpTo()) {
-            return;
+            return !retiring.isEmpty();
         }
         Map<Long, ScoFile> head = files.headMap(scoNumber, true);
-        for (ScoFile f : head.values()) {
-            if (spares.size() < MAX_SPARES) {
-                Path spare = dir.resolve("spare-" + ScoFile.fileName(f.scoNumber()));
-                f.retire(spare);
-                spares.add(spare);
-            } else {
-                f.delete();
-            }
-        }
+        retiring.addAll(head.values());
         head.clear();
         meta = meta.withRemovedUpTo(scoNumber);
-        meta.write(dir);
+        return true;
+    }
+
+    /**
+     * On the {@link #persister()} thread, without the lock held on entry: writes the watermark
+     * durably, then renames the removed SCOs' files to spares (up to {@link #MAX_SPARES}) or deletes
+     * them, and only then offers the spares for reuse. Several removals in a row are made durable by
+     * one call. If writing the watermark fails, the files stay retiring for the next call.
+     */
+    void persistRemovals() throws IOException {
+        List<ScoFile> taken;
+        lock.lock();
+        try {
+            taken = new ArrayList<>(retiring);
+            retiring.clear();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            writeMeta(); // covers every file taken: the watermark was raised before they were
+        } catch (IOException | RuntimeException e) {
+            lock.lock();
+            try {
+                retiring.addAll(0, taken);
+            } finally {
+                lock.unlock();
+            }
+            throw e;
+        }
+        List<Path> recycled = new ArrayList<>();
+        IOException failed = null;
+        for (ScoFile f : taken) {
+            try {
+                if (recycled.size() < MAX_SPARES - sparesCount()) {
+                    Path spare = dir.resolve("spare-" + ScoFile.fileName(f.scoNumber()));
+                    f.retire(spare);
+                    recycled.add(spare);
+                } else {
+                    f.delete();
+                }
+            } catch (IOException e) { // the file stays; the next load recycles it (its SCO is below the watermark)
+                failed = e;
+            }
+        }
+        lock.lock();
+        try {
+            spares.addAll(recycled);
+        } finally {
+            lock.unlock();
+        }
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
+    private int sparesCount() {
+        lock.lock();
+        try {
+            return spares.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Renames a removed SCO's file to a spare if there is room, else deletes it. Under the lock. */
+    private void recycle(Path p) throws IOException {
+        if (spares.size() < MAX_SPARES) {
+            Path spare = dir.resolve("spare-" + p.getFileName());
+            Files.move(p, spare, StandardCopyOption.ATOMIC_MOVE);
+            spares.add(spare);
+        } else {
+            Files.delete(p);
+        }
+    }
+
+    /** Writes the current record durably unless it already is; serialised with every other meta write. */
+    private void writeMeta() throws IOException {
+        synchronized (metaWrite) {
+            VolumeMeta m = meta;
+            if (!m.equals(durable)) {
+                m.write(dir);
+                durable = m;
+            }
+        }
     }
 
     /** Deletes every entry of the volume; the owner epoch stays, so fencing still holds. */
@@ -239,6 +357,10 @@ final class VolumeStore implements AutoCloseable {
             f.delete();
         }
         files.clear();
+        for (ScoFile f : retiring) {
+            f.delete();
+        }
+        retiring.clear();
         for (Path spare : spares) {
             Files.deleteIfExists(spare);
         }
@@ -267,7 +389,10 @@ final class VolumeStore implements AutoCloseable {
     }
 
     private void closeFiles() {
-        for (ScoFile f : files.values()) {
+        List<ScoFile> all = new ArrayList<>(files.values());
+        all.addAll(retiring);
+        retiring.clear();
+        for (ScoFile f : all) {
             try {
                 f.close();
             } catch (IOException e) {
@@ -282,6 +407,14 @@ final class VolumeStore implements AutoCloseable {
     public void close() {
         if (executor.isShutdown()) {
             return;
+        }
+        persister.shutdown();
+        try {
+            if (!persister.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("FOC volume {}: removals still being made durable after 10 s at close", volumeId);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         try {
             executor.execute(() -> {
