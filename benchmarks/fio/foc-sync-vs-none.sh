@@ -4,7 +4,8 @@
 # so the result is a ratio on the same machine. Each round starts a new `scoria serve` (new data dir);
 # fio's ramp (default 30 s) keeps the JVMs' JIT warm-up out of the figures: with a 10 s ramp the C2
 # compiler thread still used ~10 us of CPU per write in sync mode (more code to compile) and <1 us
-# after a 50 s ramp, which biased the ratio against sync.
+# after a 50 s ramp, which biased the ratio against sync. Each round's data dir is deleted and the
+# page cache written back (sync) before the next round starts. KEEP=1 keeps the logs.
 # Usage: benchmarks/fio/foc-sync-vs-none.sh [seconds, default 20] [rounds, default 2] [ramp seconds, default 30]
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -16,7 +17,7 @@ pids=()
 ok=0
 cleanup() {
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  if ((ok)); then rm -rf "$work"; else echo "failed: logs kept in $work (serve.log, fio.json per round, foc.log)" >&2; fi
+  if ((ok)) && [[ -z "${KEEP:-}" ]]; then rm -rf "$work"; else echo "logs kept in $work (serve.log, fio.json per round, foc.log)" >&2; fi
 }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -46,6 +47,9 @@ print(f"{sys.argv[2]:5s} round {sys.argv[3]}: {j['iops']:9.0f} IOPS  p50 {p['50.
 open(sys.argv[4], "w").write(f"{j['iops']} {p['99.000000']}\n")
 PY
   kill "$pid"; wait "$pid" 2>/dev/null || true
+  # every round starts from the same disk state: without this the next round ran while the kernel
+  # wrote back the previous round's 3-4 GiB (SCOs, backend copies)
+  rm -rf "$d/data"; sync
 }
 for round in $(seq 1 "$rounds"); do run sync $round; run none $round; done
 for round in $(seq 1 "$rounds"); do
