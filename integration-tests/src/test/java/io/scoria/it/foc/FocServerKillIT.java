@@ -206,13 +206,16 @@ class FocServerKillIT {
         }
 
         long liveBytes = dirBytes(dir.resolve("live"));
-        long scoFiles = countScoFiles(dir.resolve("live"));
+        long scoFiles = countFiles(dir.resolve("live"), "sco-");
+        long spareFiles = countFiles(dir.resolve("live"), "spare-");
         assertTrue(scoFiles <= 4, "live keeps at most 4 SCO files after removals, has " + scoFiles);
+        // files of removed SCOs kept for reuse: bounded per volume (16, see README "FOC server disk use")
+        assertTrue(spareFiles <= 16, "live keeps at most 16 spare files, has " + spareFiles);
         System.out.printf("FOC kill -9 IT: live acked at kill %d, written %d (%d while DEGRADED, slowest fail-fast %d ms), "
-                        + "DEGRADED %d ms after kill; crash acked %d, all present; live FOC dir %d bytes in %d SCO files; "
-                        + "states %s%n", liveAckedAtKill, liveLast, liveWriter.ackedWhileDegraded.get(),
+                        + "DEGRADED %d ms after kill; crash acked %d, all present; live FOC dir %d bytes in %d SCO files "
+                        + "and %d spares; states %s%n", liveAckedAtKill, liveLast, liveWriter.ackedWhileDegraded.get(),
                 TimeUnit.NANOSECONDS.toMillis(liveWriter.maxDegradedWaitNanos.get()), degradedMillis, crashAcked,
-                liveBytes, scoFiles, liveStates);
+                liveBytes, scoFiles, spareFiles, liveStates);
         live.close();
     }
 
@@ -255,9 +258,9 @@ class FocServerKillIT {
         }
     }
 
-    private static long countScoFiles(Path d) throws IOException {
+    private static long countFiles(Path d, String prefix) throws IOException {
         try (Stream<Path> s = Files.list(d)) {
-            return s.filter(p -> p.getFileName().toString().endsWith(".foc")).count();
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(prefix) && n.endsWith(".foc")).count();
         }
     }
 }

@@ -63,6 +63,8 @@ final class VolumeStore implements AutoCloseable {
     private final Object metaWrite = new Object();
     /** The record last written durably. */
     private VolumeMeta durable;
+    /** {@code durable}'s watermark, readable without {@code metaWrite}. */
+    private volatile long durableUpTo = Long.MIN_VALUE;
     private final CRC32C crc = new CRC32C();
     private ByteBuffer scratch = ByteBuffer.allocateDirect(1 << 20);
     private boolean loaded;
@@ -117,6 +119,7 @@ final class VolumeStore implements AutoCloseable {
                 meta = VolumeMeta.read(dir);
                 synchronized (metaWrite) {
                     durable = meta;
+                    durableUpTo = meta == null ? Long.MIN_VALUE : meta.removedUpTo();
                 }
                 if (meta != null) {
                     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "spare-*.foc")) {
@@ -258,7 +261,8 @@ final class VolumeStore implements AutoCloseable {
     boolean removeUpTo(long epoch, long scoNumber) throws IOException {
         checkOwner(epoch);
         if (scoNumber <= meta.removedUpTo()) {
-            return !retiring.isEmpty();
+            // a repeat (e.g. re-sent on reconnection): acknowledge it only once it is durable
+            return scoNumber > durableUpTo || !retiring.isEmpty();
         }
         Map<Long, ScoFile> head = files.headMap(scoNumber, true);
         retiring.addAll(head.values());
@@ -346,6 +350,7 @@ final class VolumeStore implements AutoCloseable {
             if (!m.equals(durable)) {
                 m.write(dir);
                 durable = m;
+                durableUpTo = m.removedUpTo();
             }
         }
     }
