@@ -442,12 +442,29 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder {
             err = EPERM;
         } else if (e instanceof IllegalArgumentException) {
             err = EINVAL;
+        } else if (isNoSpace(e)) {
+            log.error("NBD {} request on {} failed: local flash is full", commandName(t), volume.name(), e);
+            err = ENOSPC;
         } else {
             log.error("NBD {} request on {} failed", commandName(t), volume.name(), e);
             err = EIO;
         }
         metrics.record(opIndex(t), 0, System.nanoTime(), false);
         sendError(c, t, err, String.valueOf(e.getMessage()));
+    }
+
+    /** True if {@code e} or a cause is the operating system's "no space left on device" (ENOSPC). */
+    static boolean isNoSpace(Throwable e) {
+        for (Throwable x = e; x != null; x = x.getCause()) {
+            String m = x.getMessage();
+            if (m != null && m.contains("No space left on device")) {
+                return true;
+            }
+            if (x.getCause() == x) {
+                break;
+            }
+        }
+        return false;
     }
 
     private void doRead(long c, long off, int len) {

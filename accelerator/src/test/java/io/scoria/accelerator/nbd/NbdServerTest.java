@@ -85,6 +85,26 @@ class NbdServerTest {
     }
 
     @Test
+    void aFullDiskIsReportedAsEnospcOtherIoFailuresAsEio() throws Exception {
+        InMemoryVolume v = service.openInMemory("vm1");
+        try (NbdTestClient c = connect("vm1", false)) {
+            v.setWriteHook(off -> {
+                throw new java.io.UncheckedIOException("cannot append to SCO",
+                        new java.nio.file.FileSystemException("/flash/sco-1", null, "No space left on device"));
+            });
+            assertEquals(ENOSPC, c.write(0, new byte[4096], 0), "plain write");
+            assertEquals(ENOSPC, c.write(4096, new byte[4096], CMD_FLAG_FUA), "FUA write");
+            v.setWriteHook(off -> {
+                throw new java.io.UncheckedIOException(new java.io.IOException("Input/output error"));
+            });
+            assertEquals(EIO, c.write(0, new byte[4096], 0));
+            v.setWriteHook(off -> { });
+            assertEquals(0, c.write(0, pattern(4096, 9), 0), "the connection stays usable");
+            assertArrayEquals(pattern(4096, 9), c.read(0, 4096));
+        }
+    }
+
+    @Test
     void trimWriteZeroesAndFlush() throws Exception {
         InMemoryVolume v = service.openInMemory("vm1");
         try (NbdTestClient c = connect("vm1", true)) {

@@ -37,6 +37,7 @@ public final class InMemoryVolume implements Volume {
     private final AtomicLong nextSnapshotId = new AtomicLong(1);
     private final AtomicLong flushes = new AtomicLong();
     private final AtomicReference<LongConsumer> readHook = new AtomicReference<>(o -> { });
+    private final AtomicReference<LongConsumer> writeHook = new AtomicReference<>(o -> { });
     private volatile boolean closed;
 
     record Snapshot(SnapshotInfo info, Map<Long, byte[]> clusters) {
@@ -131,10 +132,16 @@ public final class InMemoryVolume implements Volume {
         }
     }
 
+    /** Runs before every write with its offset; may throw to make the write fail (e.g. a full disk). */
+    public void setWriteHook(LongConsumer hook) {
+        writeHook.set(Objects.requireNonNull(hook, "hook"));
+    }
+
     @Override
     public void write(long offset, ByteBuffer src, boolean fua) {
         checkRange(offset, src.remaining());
         checkWritable();
+        writeHook.get().accept(offset);
         ByteBuffer s = src.duplicate();
         synchronized (lock) {
             long pos = offset;
