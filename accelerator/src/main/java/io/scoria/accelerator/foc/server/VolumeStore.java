@@ -59,6 +59,8 @@ final class VolumeStore implements AutoCloseable {
     private final ArrayDeque<Path> spares = new ArrayDeque<>();
     /** Files of removed SCOs waiting for {@link #persistRemovals}. */
     private final List<ScoFile> retiring = new ArrayList<>();
+    /** Counts UNREGISTERs, so that files recycled meanwhile by {@link #persistRemovals} are deleted, not kept. */
+    private long unregistrations;
     /** Serialises writes of {@code volume.meta}; guards {@link #durable}. */
     private final Object metaWrite = new Object();
     /** The record last written durably. */
@@ -279,10 +281,12 @@ final class VolumeStore implements AutoCloseable {
      */
     void persistRemovals() throws IOException {
         List<ScoFile> taken;
+        long generation;
         lock.lock();
         try {
             taken = new ArrayList<>(retiring);
             retiring.clear();
+            generation = unregistrations;
         } finally {
             lock.unlock();
         }
@@ -314,7 +318,13 @@ final class VolumeStore implements AutoCloseable {
         }
         lock.lock();
         try {
-            spares.addAll(recycled);
+            if (generation == unregistrations) {
+                spares.addAll(recycled);
+            } else { // an UNREGISTER deleted every file while these were being recycled
+                for (Path p : recycled) {
+                    Files.deleteIfExists(p);
+                }
+            }
         } finally {
             lock.unlock();
         }
@@ -358,6 +368,7 @@ final class VolumeStore implements AutoCloseable {
     /** Deletes every entry of the volume; the owner epoch stays, so fencing still holds. */
     void unregister(long epoch) throws IOException {
         checkOwner(epoch);
+        unregistrations++;
         for (ScoFile f : files.values()) {
             f.delete();
         }

@@ -100,6 +100,34 @@ class RemovalPersistenceTest {
     }
 
     @Test
+    void unregisterWhileARemovalIsPendingLeavesNoFiles() throws Exception {
+        FocServer s = server(0);
+        FocClient c = client(s, 1);
+        for (int sco = 1; sco <= 3; sco++) {
+            c.ackedAsync(c.append(sco, sco, 0, 1, data(sco)), exec).get(10, TimeUnit.SECONDS);
+        }
+        CountDownLatch slowDisk = new CountDownLatch(1);
+        s.store(VOL).persister().execute(() -> {
+            try {
+                slowDisk.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Future<?> removal = exec.submit(() -> c.removeUpTo(2));
+        Path vol = dir.resolve("foc").resolve(VOL);
+        try {
+            c.unregister();
+        } finally {
+            slowDisk.countDown();
+        }
+        removal.get(10, TimeUnit.SECONDS);
+        try (Stream<Path> files = Files.list(vol)) {
+            assertEquals(List.of(VolumeMeta.FILE), files.map(p -> p.getFileName().toString()).toList());
+        }
+    }
+
+    @Test
     void filesOfRemovedScosLeftByACrashAreRecycledNotReplayed() throws Exception {
         FocServer s = server(0);
         int port = s.localAddress().getPort();
