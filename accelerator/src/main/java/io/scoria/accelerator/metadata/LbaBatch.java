@@ -8,7 +8,8 @@ import net.openhft.chronicle.core.OS;
  * Bulk updates of an {@link LbaMap} (TLog replay): buffers puts off-heap (28 bytes each, no
  * object per put), then {@link #flush} sorts them by LBA with a stable radix sort (so puts to
  * one LBA stay in arrival order and the last one wins; location 0 removes), and writes each
- * touched group with one map update. The result equals the same puts made one by one with
+ * touched dense group with one map update, and the rest of each 4096-LBA region with one read
+ * and one write per touched page (see {@link LbaMap}). The result equals the same puts made one by one with
  * {@link LbaMap#put}. Fills up → flushes by itself. Not thread-safe; the caller serialises it
  * with the map's other writers. {@link #close} frees the buffer and discards unflushed puts.
  */
@@ -23,6 +24,7 @@ public final class LbaBatch implements AutoCloseable {
     private final BytesStore<?, Void> records;
     private final long recordsAddr;
     private final GroupUpdate update = new GroupUpdate();
+    private final RecordList pageUpdates = new RecordList(LbaMap.regionSize());
     private int size;
     private long maxLba;
     private boolean closed;
@@ -71,21 +73,29 @@ public final class LbaBatch implements AutoCloseable {
         }
         long[] k = sortByLba();
         long seqMask = (1L << seqBits) - 1;
+        int regionShift = seqBits + PageMap.COARSE_SHIFT;
         int i = 0;
         while (i < size) {
-            long group = k[i] >>> (seqBits + LbaMap.SHIFT);
-            update.reset();
-            while (i < size && k[i] >>> (seqBits + LbaMap.SHIFT) == group) {
-                long lba = k[i] >>> seqBits;
-                while (i + 1 < size && k[i + 1] >>> seqBits == lba) {
-                    i++; // an earlier put to the same LBA: the later one wins
+            long region = k[i] >>> regionShift;
+            pageUpdates.clear();
+            while (i < size && k[i] >>> regionShift == region) {
+                long group = k[i] >>> (seqBits + LbaMap.SHIFT);
+                update.reset();
+                while (i < size && k[i] >>> (seqBits + LbaMap.SHIFT) == group) {
+                    long lba = k[i] >>> seqBits;
+                    while (i + 1 < size && k[i + 1] >>> seqBits == lba) {
+                        i++; // an earlier put to the same LBA: the later one wins
+                    }
+                    long r = recordsAddr + (k[i] & seqMask) * LbaMap.RECORD;
+                    update.put((int) (lba & (LbaMap.GROUP - 1)), M.readLong(r), M.readLong(r + 8), M.readLong(r + 16),
+                            M.readInt(r + 24));
+                    i++;
                 }
-                long r = recordsAddr + (k[i] & seqMask) * LbaMap.RECORD;
-                update.put((int) (lba & (LbaMap.GROUP - 1)), M.readLong(r), M.readLong(r + 8), M.readLong(r + 16),
-                        M.readInt(r + 24));
-                i++;
+                map.applyGroup(group, update, pageUpdates);
             }
-            map.apply(group, update);
+            if (pageUpdates.size > 0) {
+                map.applyRegion(region, pageUpdates);
+            }
         }
         size = 0;
         maxLba = 0;

@@ -1,94 +1,143 @@
 package io.scoria.accelerator.metadata;
 
 import net.openhft.chronicle.bytes.BytesStore;
-import net.openhft.chronicle.core.Memory;
-import net.openhft.chronicle.core.OS;
 import net.openhft.chronicle.core.io.SingleThreadedChecked;
-import net.openhft.chronicle.hash.Data;
-import net.openhft.chronicle.map.ChronicleMap;
-import net.openhft.chronicle.map.ExternalMapQueryContext;
-import net.openhft.chronicle.map.MapEntry;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * A volume's LBA map: LBA → (ClusterLocation, fingerprint, data CRC), persisted off-heap in a
- * chronicle-map file on local flash, so heap use does not grow with the volume size. Only
- * clusters holding data have records (zero and trimmed clusters are absent).
+ * A volume's LBA map: LBA → (ClusterLocation, fingerprint, data CRC), persisted off-heap in two
+ * chronicle-map files on local flash, so heap use does not grow with the volume size. Only
+ * clusters holding data have records (zero and trimmed clusters are absent). A record is 28
+ * bytes: location 8 B, fingerprint high 8 B, fingerprint low 8 B, data CRC32C 4 B, native byte
+ * order; location 0 means "no data".
  *
- * <p>Format {@value #VERSION}: key = {@code LBA / 8} (a {@code long}), value = a constant
- * {@value #VALUE_SIZE}-byte group of 8 records, record {@code i} (LBA {@code 8 * key + i}) at byte
- * {@code 28 * i}: location 8 B, fingerprint high 8 B, fingerprint low 8 B, data CRC32C 4 B, in
- * native byte order; location 0 means "no data". A group without data is no entry. Key -1 holds
- * the header (magic, format). Constant-size values never move inside chronicle, so updates are
- * made in place and the file does not fragment. Reads and writes use the entry's memory
- * directly (no marshalling, no boxing, no allocation).
+ * <p>Format {@value #VERSION}. Each LBA's record is in exactly one of three places:
+ * <ul>
+ * <li><b>dense groups</b> ({@link #FILE_NAME}, {@link DenseGroups}): key = {@code LBA / 8}, a
+ *     constant {@value #VALUE_SIZE}-byte value of 8 records updated in place; for LBAs whose
+ *     8-LBA group holds many records;</li>
+ * <li><b>coarse pages</b> (the {@code .pages} file next to it, {@link PageMap}): key =
+ *     {@code LBA >>> 12}, a variable-size value holding only the present records of those 4096
+ *     LBAs, sorted, with a u16 offset each (30 bytes per record), at most {@value #COARSE_MAX};</li>
+ * <li><b>fine pages</b> (same file): the same for 128 LBAs, once a coarse page would exceed
+ *     {@value #COARSE_MAX} records (the coarse page's split mask then says which of its 32 ranges
+ *     live in fine pages).</li>
+ * </ul>
+ * A group whose records in a page reach {@value #PROMOTE} moves to a dense group (a dense group
+ * costs about 250 bytes on flash, a page record about 35); a dense group whose records are all
+ * removed is removed; nothing moves back. Writes of an LBA whose group is dense, or whose record
+ * exists in a page, are made in place. Key -1 of each file holds a header (magic, format, and a
+ * random pairing id that both files must share, so two halves of different maps are never
+ * combined). Scattered LBAs share page entries (chronicle costs roughly 25 bytes per entry on
+ * top of the value), so the map stays small for sparse and dense volumes alike.
  *
- * <p>Thread-safety: {@link #get} may run concurrently with anything (chronicle's segment read
- * lock); {@link #put}, {@link #clear}, {@link LbaBatch#flush} and {@link #close} must be
- * serialised by the caller (the volume's write lock).
+ * <p>Thread-safety: {@link #get} may run concurrently with anything; {@link #put}, {@link #clear},
+ * {@link LbaBatch#flush} and {@link #close} must be serialised by the caller (the volume's write
+ * lock). The writer inserts a moved record at its destination before it removes it at the source,
+ * and counts moves in a volatile sequence number that is odd while records move; a {@code get}
+ * that finds no record while the number changed looks again, so a reader never sees "no data" for
+ * an LBA that has data.
  */
 public final class LbaMap implements AutoCloseable {
-    /** File name of the map inside a volume directory; changes with the format. */
-    public static final String FILE_NAME = "lba-v2.map";
-    static final int VERSION = 2;
+    /** File name of the map (its dense groups) inside a volume directory; changes with the format. */
+    public static final String FILE_NAME = "lba-v3.map";
+    static final int VERSION = 3;
     static final int GROUP = 8;
     static final int SHIFT = 3;
     static final int RECORD = 28;
     static final int VALUE_SIZE = GROUP * RECORD;
-    private static final int MAGIC = 0x3241424C; // "LBA2"
-    private static final long META_KEY = -1L;
-    private static final Memory M = OS.memory();
+    static final int MAGIC = 0x3341424C; // "LBA3"
+    static final int PAGES_MAGIC = 0x3350424C; // "LBP3"
+    static final long META_KEY = -1L;
+    /** Records of one group in a page that make it a dense group. */
+    static final int PROMOTE = 7;
+    /** Records a coarse page may hold before ranges of it split off into fine pages. */
+    static final int COARSE_MAX = 64;
+    private static final int REGION = 1 << PageMap.COARSE_SHIFT;
 
     private final Path file;
-    private final ChronicleMap<Long, byte[]> map;
+    private final DenseGroups dense;
+    private final PageMap pages;
     private final long clusters;
     private final ThreadLocal<LongKey> readKeys = ThreadLocal.withInitial(LongKey::new);
+    /** Odd while the writer may be moving records between entries; see the class comment. */
+    private volatile long moves;
+    private long pairId;
     // writer state: touched only under the caller's serialisation
-    private final LongKey writeKey = new LongKey();
-    private final BytesStore<?, Void> newGroup = store(VALUE_SIZE);
     private final GroupUpdate single = new GroupUpdate();
+    private final GroupUpdate promoted = new GroupUpdate();
+    private final RecordList one = new RecordList(1);
+    private final RecordList coarse = new RecordList(REGION);
+    private final RecordList fine = new RecordList(1 << PageMap.FINE_SHIFT);
+    private final RecordList coarseUpdates = new RecordList(REGION);
+    private final RecordList merged = new RecordList(REGION);
     private boolean closed;
 
-    private LbaMap(Path file, ChronicleMap<Long, byte[]> map, long clusters) {
+    private LbaMap(Path file, DenseGroups dense, PageMap pages, long clusters) {
         this.file = file;
-        this.map = map;
+        this.dense = dense;
+        this.pages = pages;
         this.clusters = clusters;
     }
 
+    /** The file holding the pages of the map whose dense groups are in {@code file}. */
+    public static Path pagesFile(Path file) {
+        return file.resolveSibling(file.getFileName() + ".pages");
+    }
+
+    /** True if both files of the map at {@code file} exist. */
+    public static boolean exists(Path file) {
+        return Files.exists(file) && Files.exists(pagesFile(file));
+    }
+
+    /** Deletes both files of the map at {@code file} (those that exist). */
+    public static void delete(Path file) throws IOException {
+        Files.deleteIfExists(file);
+        Files.deleteIfExists(pagesFile(file));
+    }
+
     /**
-     * Opens or creates the map file for a volume of {@code clusters} clusters; chronicle is
-     * sized for {@code min(clusters, expectedClusters)} written clusters and grows in tiers.
+     * Opens or creates the map at {@code file} (and its pages file) for a volume of
+     * {@code clusters} clusters; chronicle is sized for {@code min(clusters, expectedClusters)}
+     * written clusters and grows in tiers.
      *
-     * @throws LbaMapFormatException if the file exists but is not an LBA map of this format
+     * @throws LbaMapFormatException if the files exist but are not an LBA map of this format, or
+     *                               only one of them exists
      */
     public static LbaMap open(Path file, long clusters, long expectedClusters) {
         if (clusters <= 0) {
             throw new IllegalArgumentException("clusters must be positive: " + clusters);
         }
-        long groups = Math.max(1024, Math.min((clusters + GROUP - 1) >> SHIFT, (expectedClusters + GROUP - 1) >> SHIFT));
-        ChronicleMap<Long, byte[]> m;
+        Path pf = pagesFile(file);
+        boolean hasDense = Files.exists(file);
+        if (hasDense != Files.exists(pf)) {
+            throw new LbaMapFormatException("incomplete LBA map: " + (hasDense ? file : pf) + " exists but "
+                    + (hasDense ? pf : file) + " does not");
+        }
+        long expected = Math.min(clusters, expectedClusters);
+        long groups = Math.max(1024, Math.min((clusters + GROUP - 1) >> SHIFT, (expected + GROUP - 1) >> SHIFT));
+        long pageEntries = Math.max(1024, Math.min((clusters >> PageMap.FINE_SHIFT) + 1, expected >> 6));
+        DenseGroups d = null;
+        PageMap p = null;
         try {
-            Files.createDirectories(file.getParent());
-            m = ChronicleMap.of(Long.class, byte[].class)
-                    .name("lba-map-v" + VERSION)
-                    .entries(groups)
-                    .maxBloatFactor(1000)
-                    .constantValueSizeBySample(new byte[VALUE_SIZE])
-                    // the map is rebuilt from the TLogs after any unclean stop, so per-entry checksums buy nothing
-                    .checksumEntries(false)
-                    .createPersistedTo(file.toFile());
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            d = new DenseGroups(file.toFile(), groups);
+            p = new PageMap(pf.toFile(), pageEntries, PageMap.HEADER + PageMap.SLOT * 9.5);
         } catch (IOException e) {
+            closeQuietly(d);
             throw new UncheckedIOException("cannot open LBA map " + file, e);
         } catch (RuntimeException e) {
+            closeQuietly(d);
             throw new LbaMapFormatException("cannot open " + file + " as an LBA map of format " + VERSION + ": " + e);
         }
-        LbaMap lm = new LbaMap(file, m, clusters);
+        LbaMap lm = new LbaMap(file, d, p, clusters);
         try {
-            lm.checkOrWriteHeader();
+            lm.checkOrWriteHeaders();
             return lm;
         } catch (RuntimeException e) {
             lm.close();
@@ -96,45 +145,48 @@ public final class LbaMap implements AutoCloseable {
         }
     }
 
-    private void checkOrWriteHeader() {
-        try (ExternalMapQueryContext<Long, byte[], ?> q = map.queryContext(writeKey.set(META_KEY))) {
-            q.updateLock().lock();
-            MapEntry<Long, byte[]> e = q.entry();
-            if (e != null) {
-                Data<byte[]> v = e.value();
-                long a = v.bytes().addressForRead(v.offset());
-                if (v.size() != VALUE_SIZE || M.readInt(a) != MAGIC || M.readInt(a + 4) != VERSION) {
-                    throw new LbaMapFormatException(file + " is not an LBA map of format " + VERSION);
-                }
-                return;
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception suppressed) {
+                // already failing; the original error is reported
             }
-            if (map.longSize() != 0) {
-                throw new LbaMapFormatException(file + " holds " + map.longSize() + " entries but no LBA map header");
-            }
-            long a = newGroup.addressForWrite(0);
-            M.setMemory(a, VALUE_SIZE, (byte) 0);
-            M.writeInt(a, MAGIC);
-            M.writeInt(a + 4, VERSION);
-            q.insert(q.absentEntry(), q.wrapValueBytesAsData(newGroup, 0, VALUE_SIZE));
         }
+    }
+
+    private void checkOrWriteHeaders() {
+        Path pf = pagesFile(file);
+        long d = dense.header(file.toString(), 0);
+        long p = pages.header(pf.toString(), 0);
+        if (d == -1 && p == -1) {
+            long id;
+            do {
+                id = ThreadLocalRandom.current().nextLong();
+            } while (id == 0 || id == -1);
+            dense.header(file.toString(), id);
+            pages.header(pf.toString(), id);
+            pairId = id;
+            return;
+        }
+        if (d != p) {
+            throw new LbaMapFormatException(file + " and " + pf + " are not the two halves of one LBA map");
+        }
+        pairId = d;
     }
 
     /** Fills {@code out}; a cluster without data gets location 0 and fingerprint 0. Allocation-free. */
     public void get(long lba, LbaEntry out) {
-        try (ExternalMapQueryContext<Long, byte[], ?> q = map.queryContext(readKeys.get().set(lba >>> SHIFT))) {
-            MapEntry<Long, byte[]> e = q.entry();
-            if (e != null) {
-                Data<byte[]> v = e.value();
-                long r = v.bytes().addressForRead(v.offset()) + (lba & (GROUP - 1)) * RECORD;
-                long loc = M.readLong(r);
-                if (loc != 0) {
-                    out.location = loc;
-                    out.fpHi = M.readLong(r + 8);
-                    out.fpLo = M.readLong(r + 16);
-                    out.crc = M.readInt(r + 24);
-                    return;
-                }
+        LongKey key = readKeys.get();
+        for (;;) {
+            long before = moves;
+            if (dense.find(lba, out, key) || pages.find(lba, out, key)) {
+                return;
             }
+            if ((before & 1) == 0 && moves == before) {
+                break;
+            }
+            Thread.onSpinWait(); // the writer moved records meanwhile: look again
         }
         out.location = 0;
         out.fpHi = 0;
@@ -147,7 +199,15 @@ public final class LbaMap implements AutoCloseable {
         checkLba(lba);
         single.reset();
         single.put((int) (lba & (GROUP - 1)), location, fpHi, fpLo, crc);
-        apply(lba >>> SHIFT, single);
+        if (dense.applyIfPresent(lba >>> SHIFT, single)) {
+            return;
+        }
+        if (location != 0 && pages.overwrite(lba, location, fpHi, fpLo, crc)) {
+            return;
+        }
+        one.clear();
+        one.add(lba, location, fpHi, fpLo, crc);
+        applyRegion(PageMap.coarseKey(lba), one);
     }
 
     void checkLba(long lba) {
@@ -158,8 +218,9 @@ public final class LbaMap implements AutoCloseable {
 
     /**
      * A buffer for bulk updates (TLog replay): puts are sorted by LBA, the last one per LBA wins,
-     * and each group is written with one map update. Holds up to {@code capacity} puts (less for
-     * volumes above 2^39 clusters) before it applies them by itself. Caller serialises.
+     * each dense group is written with one map update and each touched page region with one
+     * read and one write per page. Holds up to {@code capacity} puts (less for volumes above
+     * 2^39 clusters) before it applies them by itself. Caller serialises.
      */
     public LbaBatch batch(int capacity) {
         return new LbaBatch(this, capacity);
@@ -169,81 +230,154 @@ public final class LbaMap implements AutoCloseable {
         return clusters;
     }
 
-    /** Applies {@code u} to {@code group} with one map lookup, in place when the group exists. */
-    void apply(long group, GroupUpdate u) {
-        try (ExternalMapQueryContext<Long, byte[], ?> q = map.queryContext(writeKey.set(group))) {
-            q.updateLock().lock();
-            MapEntry<Long, byte[]> e = q.entry();
-            if (e == null) {
-                if (u.set == 0) {
-                    return;
-                }
-                long a = newGroup.addressForWrite(0);
-                M.setMemory(a, VALUE_SIZE, (byte) 0);
-                write(a, u);
-                q.insert(q.absentEntry(), q.wrapValueBytesAsData(newGroup, 0, VALUE_SIZE));
-                return;
-            }
-            Data<byte[]> v = e.value();
-            long a = v.bytes().addressForRead(v.offset());
-            if (u.set == 0 && isEmptyAfter(a, u.remove)) {
-                q.remove(e);
-                return;
-            }
-            q.writeLock().lock();
-            write(a, u);
-        }
+    /** Updates per page region that {@link #applyRegion} accepts at most. */
+    static int regionSize() {
+        return REGION;
     }
 
-    private static void write(long group, GroupUpdate u) {
+    /**
+     * Applies {@code u} to {@code group} in place if it is a dense group; otherwise appends its
+     * updates (removals as location 0), in LBA order, to {@code pageUpdates}.
+     */
+    void applyGroup(long group, GroupUpdate u, RecordList pageUpdates) {
+        if (dense.applyIfPresent(group, u)) {
+            return;
+        }
         for (int i = 0; i < GROUP; i++) {
             int bit = 1 << i;
-            long r = group + (long) i * RECORD;
             if ((u.set & bit) != 0) {
-                M.writeLong(r, u.location[i]);
-                M.writeLong(r + 8, u.fpHi[i]);
-                M.writeLong(r + 16, u.fpLo[i]);
-                M.writeInt(r + 24, u.crc[i]);
+                pageUpdates.add((group << SHIFT) + i, u.location[i], u.fpHi[i], u.fpLo[i], u.crc[i]);
             } else if ((u.remove & bit) != 0) {
-                M.setMemory(r, RECORD, (byte) 0);
+                pageUpdates.add((group << SHIFT) + i, 0, 0, 0, 0);
             }
         }
     }
 
-    /** True if the group at {@code group} has no data once the LBAs in {@code remove} are removed. */
-    private static boolean isEmptyAfter(long group, int remove) {
-        for (int i = 0; i < GROUP; i++) {
-            if ((remove & (1 << i)) == 0 && M.readLong(group + (long) i * RECORD) != 0) {
-                return false;
+    /**
+     * Applies {@code updates} (sorted by LBA, unique, all inside coarse page {@code region}, none
+     * in a dense group; location 0 removes) to the pages of that region, then promotes groups
+     * that reached {@link #PROMOTE} records and splits the coarse page if it holds more than
+     * {@link #COARSE_MAX}. Destinations are written before sources; {@link #moves} is odd meanwhile.
+     */
+    void applyRegion(long region, RecordList updates) {
+        moves++;
+        try {
+            long base = region << PageMap.COARSE_SHIFT;
+            coarse.clear();
+            long loaded = pages.load(region, base, coarse);
+            boolean existed = loaded >= 0;
+            int oldMask = existed ? (int) loaded : 0;
+            int mask = oldMask;
+            coarseUpdates.clear();
+            int i = 0;
+            while (i < updates.size) {
+                long fineKey = PageMap.fineKey(updates.lba[i]);
+                int j = i + 1;
+                while (j < updates.size && PageMap.fineKey(updates.lba[j]) == fineKey) {
+                    j++;
+                }
+                int bit = PageMap.rangeBit(updates.lba[i]);
+                if ((mask & bit) != 0) {
+                    long fineBase = (updates.lba[i] >>> PageMap.FINE_SHIFT) << PageMap.FINE_SHIFT;
+                    fine.clear();
+                    pages.load(fineKey, fineBase, fine);
+                    fine.mergeInto(updates, i, j, merged);
+                    promote(merged);
+                    pages.store(fineKey, fineBase, 0, merged, 0, merged.size);
+                    if (merged.size == 0) {
+                        mask &= ~bit;
+                    }
+                } else {
+                    for (int k = i; k < j; k++) {
+                        coarseUpdates.addFrom(updates, k);
+                    }
+                }
+                i = j;
             }
+            if (coarseUpdates.size == 0 && mask == oldMask && existed) {
+                return;
+            }
+            coarse.mergeInto(coarseUpdates, 0, coarseUpdates.size, merged);
+            promote(merged);
+            while (merged.size > COARSE_MAX) {
+                mask |= splitLargestRange(merged);
+            }
+            if (existed || merged.size > 0 || mask != 0) {
+                pages.store(region, base, mask, merged, 0, merged.size);
+            }
+        } finally {
+            moves++;
         }
-        return true;
+    }
+
+    /** Moves the groups of {@code l} that hold at least {@link #PROMOTE} records into new dense groups. */
+    private void promote(RecordList l) {
+        int w = 0;
+        int i = 0;
+        while (i < l.size) {
+            long group = l.lba[i] >>> SHIFT;
+            int j = i + 1;
+            while (j < l.size && l.lba[j] >>> SHIFT == group) {
+                j++;
+            }
+            if (j - i >= PROMOTE) {
+                promoted.reset();
+                for (int k = i; k < j; k++) {
+                    promoted.put((int) (l.lba[k] & (GROUP - 1)), l.location[k], l.fpHi[k], l.fpLo[k], l.crc[k]);
+                }
+                dense.insert(group, promoted);
+            } else {
+                for (int k = i; k < j; k++, w++) {
+                    if (w != k) {
+                        l.move(k, w);
+                    }
+                }
+            }
+            i = j;
+        }
+        l.size = w;
+    }
+
+    /** Writes the fine range of coarse-page list {@code l} with most records to its fine page, drops it from {@code l}; returns its bit. */
+    private int splitLargestRange(RecordList l) {
+        int best = 0;
+        int bestCount = 0;
+        int i = 0;
+        int bestFrom = 0;
+        while (i < l.size) {
+            long range = l.lba[i] >>> PageMap.FINE_SHIFT;
+            int j = i + 1;
+            while (j < l.size && l.lba[j] >>> PageMap.FINE_SHIFT == range) {
+                j++;
+            }
+            if (j - i > bestCount) {
+                bestCount = j - i;
+                bestFrom = i;
+                best = PageMap.rangeBit(l.lba[i]);
+            }
+            i = j;
+        }
+        long lba = l.lba[bestFrom];
+        pages.store(PageMap.fineKey(lba), (lba >>> PageMap.FINE_SHIFT) << PageMap.FINE_SHIFT, 0, l, bestFrom, bestFrom + bestCount);
+        for (int k = bestFrom + bestCount; k < l.size; k++) {
+            l.move(k, k - bestCount);
+        }
+        l.size -= bestCount;
+        return best;
     }
 
     /** Removes every entry. Caller serialises. */
     public void clear() {
-        map.clear();
-        checkOrWriteHeader();
+        dense.clear();
+        pages.clear();
+        dense.header(file.toString(), pairId);
+        pages.header(pagesFile(file).toString(), pairId);
     }
 
     /** Visits every LBA with data (order unspecified). Not concurrently with puts. */
     public void forEach(Visitor visitor) {
-        map.forEachEntry(e -> {
-            Data<Long> k = e.key();
-            long group = k.bytes().readLong(k.offset());
-            if (group == META_KEY) {
-                return;
-            }
-            Data<byte[]> v = e.value();
-            long a = v.bytes().addressForRead(v.offset());
-            for (int i = 0; i < GROUP; i++) {
-                long r = a + (long) i * RECORD;
-                long loc = M.readLong(r);
-                if (loc != 0) {
-                    visitor.entry((group << SHIFT) + i, loc, M.readLong(r + 8), M.readLong(r + 16), M.readInt(r + 24));
-                }
-            }
-        });
+        dense.forEach(visitor);
+        pages.forEach(visitor);
     }
 
     /** Receives map entries. */
@@ -251,14 +385,19 @@ public final class LbaMap implements AutoCloseable {
         void entry(long lba, long location, long fpHi, long fpLo, int crc);
     }
 
-    /** Map entries holding data (groups of up to 8 LBAs). */
-    public long groups() {
-        return map.longSize() - 1;
+    /** Map entries holding data: dense groups plus pages. */
+    public long entries() {
+        return dense.size() + pages.size() - 2;
     }
 
-    /** Off-heap bytes chronicle has allocated for the file (the file is preallocated, so also its size on flash). */
+    /** Dense groups (entries of {@link #FILE_NAME}). */
+    public long denseGroups() {
+        return dense.size() - 1;
+    }
+
+    /** Off-heap bytes chronicle has allocated for both files (the files are preallocated, so also their size on flash). */
     public long bytesOnFlash() {
-        return map.offHeapMemoryUsed();
+        return dense.bytesOnFlash() + pages.bytesOnFlash();
     }
 
     public Path file() {
@@ -270,9 +409,9 @@ public final class LbaMap implements AutoCloseable {
         if (!closed) {
             closed = true;
             try {
-                map.close();
+                dense.close();
             } finally {
-                newGroup.releaseLast();
+                pages.close();
             }
         }
     }

@@ -107,9 +107,10 @@ final class VolumeLog {
     private static LbaMap openMap(Path dir, VolumeManifest m, boolean fresh) throws IOException {
         // a map of an older format is never read: it is deleted and the map rebuilt from the TLogs
         Files.deleteIfExists(dir.resolve("lba.map"));
+        Files.deleteIfExists(dir.resolve("lba-v2.map"));
         Path f = dir.resolve(LbaMap.FILE_NAME);
         if (fresh) {
-            Files.deleteIfExists(f);
+            LbaMap.delete(f);
         }
         return LbaMap.open(f, m.config().clusters(), Math.min(m.config().clusters(), 1L << 20));
     }
@@ -213,7 +214,7 @@ final class VolumeLog {
             if (r != null && r.sealed()) {
                 m = m.withTlog(n).withCounters(nextSco, n + 1, m.nextSnapshotId());
             }
-            boolean fresh = !clean || !Files.exists(dir.resolve(LbaMap.FILE_NAME));
+            boolean fresh = !clean || !LbaMap.exists(dir.resolve(LbaMap.FILE_NAME));
             VolumeLog v = new VolumeLog(ctx, m, openMap(dir, m, fresh));
             try {
                 return v.finishRestart(m, fresh, r, cur, n, unsealed, state);

@@ -83,7 +83,7 @@ class LbaMapTest {
                 probes[n++] = lba;
             }
             assertMatches(m, model, probes);
-            assertTrue(m.groups() > 0);
+            assertTrue(m.entries() > 0);
         }
         try (LbaMap m = LbaMap.open(f, clusters, 1 << 16)) {
             assertMatches(m, model, probes);
@@ -106,6 +106,185 @@ class LbaMapTest {
     @Test
     void hugeVolumeLbasAboveTwoToTheThirtyTwo() {
         randomAgainstModel(1L << 40, 1L << 20, 1L << 19, 20_000, 3);
+    }
+
+    @Test
+    void middleDensityPutsSplitPagesAndPromoteGroupsAndMatchAModel() {
+        // about a third of the LBAs of a 64 Mi-cluster volume span: coarse pages overflow into fine
+        // pages, some groups fill up and become dense, removals empty pages and dense groups again
+        randomAgainstModel(1L << 26, 1 << 16, 1, 60_000, 4);
+    }
+
+    @Test
+    void mixedDenseAndScatteredRegionsMatchAModel() {
+        Map<Long, Long> model = new HashMap<>();
+        SplittableRandom rnd = new SplittableRandom(11);
+        Path f = dir.resolve("mixed");
+        long clusters = SIXTEEN_TIB_CLUSTERS;
+        long[] probes = new long[40_000];
+        try (LbaMap m = LbaMap.open(f, clusters, 1 << 16)) {
+            for (int i = 0; i < 30_000; i++) {
+                long lba = switch (i % 3) {
+                    case 0 -> rnd.nextLong(8192); // dense area at the start
+                    case 1 -> (1L << 30) + rnd.nextLong(1 << 14) * 3; // every third LBA of a middle area
+                    default -> rnd.nextLong(clusters); // scattered
+                };
+                long loc = rnd.nextInt(5) == 0 ? 0 : rnd.nextLong(1, Long.MAX_VALUE);
+                m.put(lba, loc, fpHi(loc), fpLo(loc), crc(loc));
+                if (loc == 0) {
+                    model.remove(lba);
+                } else {
+                    model.put(lba, loc);
+                }
+            }
+            assertTrue(m.denseGroups() > 0, "full groups of the dense area became dense groups");
+            int n = 0;
+            for (long lba : model.keySet()) {
+                probes[n++] = lba;
+                probes[n++] = lba + 1 < clusters ? lba + 1 : lba;
+            }
+            for (; n < probes.length; n++) {
+                probes[n] = rnd.nextLong(clusters);
+            }
+            assertMatches(m, model, probes);
+        }
+        try (LbaMap m = LbaMap.open(f, clusters, 1 << 16)) {
+            assertMatches(m, model, probes);
+        }
+    }
+
+    @Test
+    void aGroupThatFillsUpBecomesOneDenseEntryAndEmptyGroupsLeaveNoEntries() {
+        try (LbaMap m = LbaMap.open(dir.resolve("p"), 1 << 20, 1024)) {
+            for (int i = 0; i < LbaMap.PROMOTE - 1; i++) {
+                m.put(800 + i, 10 + i, fpHi(10 + i), fpLo(10 + i), crc(10 + i));
+            }
+            assertEquals(0, m.denseGroups());
+            assertEquals(1, m.entries(), "one coarse page");
+            m.put(807, 99, fpHi(99), fpLo(99), crc(99));
+            assertEquals(1, m.denseGroups());
+            assertEquals(1, m.entries(), "the page emptied into the dense group");
+            Map<Long, Long> model = new HashMap<>();
+            for (int i = 0; i < LbaMap.PROMOTE - 1; i++) {
+                model.put(800L + i, 10L + i);
+            }
+            model.put(807L, 99L);
+            assertMatches(m, model, new long[] {799, 800, 805, 806, 807, 808});
+            for (long lba : model.keySet()) {
+                m.put(lba, 0, 0, 0, 0);
+            }
+            assertEquals(0, m.entries());
+        }
+    }
+
+    @Test
+    void batchEqualsSequentialPutsAtEveryDensity() {
+        // span/clusters from scattered to dense; a batch touches whole regions, puts one LBA at a time
+        for (long clusters : new long[] {1 << 12, 1 << 16, 1 << 22}) {
+            SplittableRandom rnd = new SplittableRandom(clusters + 1);
+            Map<Long, Long> model = new HashMap<>();
+            try (LbaMap seq = LbaMap.open(dir.resolve("seq2-" + clusters), clusters, 1 << 12);
+                 LbaMap bulk = LbaMap.open(dir.resolve("bulk2-" + clusters), clusters, 1 << 12);
+                 LbaBatch batch = bulk.batch(50_000)) {
+                for (int round = 0; round < 3; round++) {
+                    for (int i = 0; i < 30_000; i++) {
+                        long lba = rnd.nextLong(clusters);
+                        long loc = rnd.nextInt(round + 3) == 0 ? 0 : rnd.nextLong(1, Long.MAX_VALUE);
+                        seq.put(lba, loc, fpHi(loc), fpLo(loc), crc(loc));
+                        batch.put(lba, loc, fpHi(loc), fpLo(loc), crc(loc));
+                        if (loc == 0) {
+                            model.remove(lba);
+                        } else {
+                            model.put(lba, loc);
+                        }
+                    }
+                    batch.flush();
+                    long[] probes = new long[(int) Math.min(clusters, 1 << 16)];
+                    for (int k = 0; k < probes.length; k++) {
+                        probes[k] = clusters <= 1 << 16 ? k : rnd.nextLong(clusters);
+                    }
+                    assertMatches(seq, model, probes);
+                    assertMatches(bulk, model, probes);
+                }
+            }
+        }
+    }
+
+    /**
+     * A reader hammers LBAs that always have data while the writer fills the LBAs around them,
+     * which splits coarse pages into fine pages and promotes groups into dense groups: every
+     * move of those records must stay invisible (no "no data", no wrong record).
+     */
+    @Test
+    void readersNeverSeeNoDataWhileRecordsMove() throws Exception {
+        long clusters = SIXTEEN_TIB_CLUSTERS;
+        int regions = 12;
+        int region = 1 << 12;
+        try (LbaMap m = LbaMap.open(dir.resolve("moves"), clusters, 1024)) {
+            long[] stable = new long[regions * 64];
+            for (int r = 0; r < regions; r++) {
+                for (int k = 0; k < 64; k++) {
+                    // one LBA in every 8th group of region r: it moves with its group and range
+                    long lba = (long) r * 977 * region + (long) k * 64 + 3;
+                    stable[r * 64 + k] = lba;
+                    m.put(lba, lba + 1, fpHi(lba + 1), fpLo(lba + 1), crc(lba + 1));
+                }
+            }
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicLong reads = new java.util.concurrent.atomic.AtomicLong();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread reader = new Thread(() -> {
+                LbaEntry e = new LbaEntry();
+                try {
+                    long n = 0;
+                    while (!done.get()) {
+                        for (long lba : stable) {
+                            m.get(lba, e);
+                            if (e.location != lba + 1 || e.fpHi != fpHi(lba + 1) || e.fpLo != fpLo(lba + 1) || e.crc != crc(lba + 1)) {
+                                throw new AssertionError("lba " + lba + " read location " + e.location);
+                            }
+                            n++;
+                        }
+                    }
+                    reads.set(n);
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            });
+            reader.start();
+            long densesBefore = m.denseGroups();
+            SplittableRandom rnd = new SplittableRandom(9);
+            for (int r = 0; r < regions && failure.get() == null; r++) {
+                long base = (long) r * 977 * region;
+                // fill the region around the stable LBAs in random order, then empty it again
+                int[] order = new int[region];
+                for (int i = 0; i < region; i++) {
+                    order[i] = i;
+                }
+                for (int i = region - 1; i > 0; i--) {
+                    int j = rnd.nextInt(i + 1);
+                    int t = order[i];
+                    order[i] = order[j];
+                    order[j] = t;
+                }
+                for (int off : order) {
+                    if (off % 64 != 3) {
+                        long loc = base + off + 1;
+                        m.put(base + off, loc, fpHi(loc), fpLo(loc), crc(loc));
+                    }
+                }
+                assertTrue(m.denseGroups() > densesBefore, "region " + r + " promoted groups");
+                for (int off : order) {
+                    if (off % 64 != 3) {
+                        m.put(base + off, 0, 0, 0, 0);
+                    }
+                }
+            }
+            done.set(true);
+            reader.join();
+            assertNull(failure.get(), () -> "reader failed: " + failure.get());
+            assertTrue(reads.get() > stable.length, "reader ran: " + reads.get());
+        }
     }
 
     @Test
@@ -183,7 +362,7 @@ class LbaMapTest {
                 if (round % 2 == 1) {
                     m.clear();
                     model.clear();
-                    assertEquals(0, m.groups());
+                    assertEquals(0, m.entries());
                 }
                 for (int i = 0; i < 6000; i++) {
                     long lba = rnd.nextInt(4096);
@@ -246,14 +425,35 @@ class LbaMapTest {
         try (LbaMap m = LbaMap.open(dir.resolve("e"), 1 << 20, 1024)) {
             m.put(17, 5, 1, 2, 3);
             m.put(18, 6, 1, 2, 3);
-            assertEquals(1, m.groups());
+            assertEquals(1, m.entries());
             m.put(17, 0, 0, 0, 0);
-            assertEquals(1, m.groups());
+            assertEquals(1, m.entries());
             m.put(18, 0, 0, 0, 0);
-            assertEquals(0, m.groups());
+            assertEquals(0, m.entries());
             m.put(19, 0, 0, 0, 0);
-            assertEquals(0, m.groups());
+            assertEquals(0, m.entries());
         }
+    }
+
+    @Test
+    void halvesOfDifferentMapsOrAMissingHalfAreRejected() throws Exception {
+        Path a = dir.resolve("a.map");
+        Path b = dir.resolve("b.map");
+        try (LbaMap m = LbaMap.open(a, 1 << 20, 1024)) {
+            m.put(5, 6, 7, 8, 9);
+        }
+        try (LbaMap m = LbaMap.open(b, 1 << 20, 1024)) {
+            m.put(5, 6, 7, 8, 9);
+        }
+        Files.delete(LbaMap.pagesFile(a));
+        assertFalse(LbaMap.exists(a));
+        assertThrows(LbaMapFormatException.class, () -> LbaMap.open(a, 1 << 20, 1024));
+        Files.copy(LbaMap.pagesFile(b), LbaMap.pagesFile(a));
+        assertTrue(LbaMap.exists(a));
+        assertThrows(LbaMapFormatException.class, () -> LbaMap.open(a, 1 << 20, 1024));
+        LbaMap.delete(a);
+        assertFalse(Files.exists(a));
+        assertFalse(Files.exists(LbaMap.pagesFile(a)));
     }
 
     @Test

@@ -24,7 +24,7 @@ class LbaMapFormatChangeTest {
     Path dir;
 
     @Test
-    void aMapFileOfTheOldFormatIsReplacedByAReplayOfTheTlogs() throws Exception {
+    void mapFilesOfOlderFormatsOrHalfAMapAreReplacedByAReplayOfTheTlogs() throws Exception {
         InMemoryObjectStore store = new InMemoryObjectStore();
         Random r = new Random(3);
         byte[] a = random(r, 64 << 10);
@@ -50,14 +50,33 @@ class LbaMapFormatChangeTest {
         assertEquals(2, volumeDirs.size());
         for (Path v : volumeDirs) {
             assertTrue(Files.exists(v.resolve("clean")), "closed cleanly: " + v);
-            Files.delete(v.resolve(LbaMap.FILE_NAME));
-            // what the previous format left: a chronicle map of 8-LBA groups under the old name
+            LbaMap.delete(v.resolve(LbaMap.FILE_NAME));
+            // what the previous formats left: chronicle maps of 8-LBA groups under the old names
             try (ChronicleMap<Long, byte[]> old = ChronicleMap.of(Long.class, byte[].class).name("lba-map").entries(64)
                     .averageValueSize(224).createPersistedTo(v.resolve("lba.map").toFile())) {
                 old.put(0L, new byte[224]);
             }
+            try (ChronicleMap<Long, byte[]> v2 = ChronicleMap.of(Long.class, byte[].class).name("lba-map-v2").entries(64)
+                    .constantValueSizeBySample(new byte[224]).createPersistedTo(v.resolve("lba-v2.map").toFile())) {
+                v2.put(0L, new byte[224]);
+            }
         }
-        svc = new LocalVolumeService(store, VolumeBasicsTest.config(dir));
+        reopenAndCheck(store, a, b, c);
+        for (Path v : volumeDirs) {
+            assertFalse(Files.exists(v.resolve("lba.map")), "format 1 map deleted in " + v);
+            assertFalse(Files.exists(v.resolve("lba-v2.map")), "format 2 map deleted in " + v);
+            assertTrue(LbaMap.exists(v.resolve(LbaMap.FILE_NAME)), "new map written in " + v);
+            // half a map (its pages file lost): rebuilt from the TLogs as well, never read as empty
+            Files.delete(LbaMap.pagesFile(v.resolve(LbaMap.FILE_NAME)));
+        }
+        reopenAndCheck(store, a, b, c);
+        for (Path v : volumeDirs) {
+            assertTrue(LbaMap.exists(v.resolve(LbaMap.FILE_NAME)), "map rebuilt in " + v);
+        }
+    }
+
+    private void reopenAndCheck(InMemoryObjectStore store, byte[] a, byte[] b, byte[] c) throws Exception {
+        LocalVolumeService svc = new LocalVolumeService(store, VolumeBasicsTest.config(dir));
         try {
             Volume gold = svc.open("gold");
             byte[] want = a.clone();
@@ -70,10 +89,6 @@ class LbaMapFormatChangeTest {
             assertArrayEquals(new byte[4096], read(c1, 1 << 20, 4096));
         } finally {
             svc.close();
-        }
-        for (Path v : volumeDirs) {
-            assertFalse(Files.exists(v.resolve("lba.map")), "old map deleted in " + v);
-            assertTrue(Files.exists(v.resolve(LbaMap.FILE_NAME)), "new map written in " + v);
         }
     }
 }

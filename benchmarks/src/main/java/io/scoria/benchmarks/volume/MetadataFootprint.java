@@ -11,11 +11,18 @@ import java.util.SplittableRandom;
 
 /**
  * Measures the on-flash size of the LBA map per written cluster: writes N clusters (default 10
- * million) into a fresh map and reports the bytes the map file occupies on disk ({@code du}),
- * for two patterns: dense (LBAs 0..N-1 in random order) and sparse (N random LBAs of a 16 TiB
- * volume). Run: {@code java <flags> -cp benchmarks.jar io.scoria.benchmarks.volume.MetadataFootprint [N]}.
+ * million) into a fresh map and reports the bytes the map's files occupy on disk ({@code du}),
+ * for three patterns: dense (LBAs 0..N-1 in random order), middle (N random LBAs of a 100 GiB
+ * volume: with N = 10 million about a third of its LBAs end up written, some twice) and sparse
+ * (N random LBAs of a 16 TiB volume). Bytes per cluster are per distinct written LBA (the map's
+ * LBAs with data, counted with {@code forEach}). The map is sized as a volume sizes it (for at most
+ * 1 Mi clusters; chronicle adds tiers as it fills), unless {@code -Dscoria.bench.sizedForN=true}. Run:
+ * {@code java <flags> -cp benchmarks.jar io.scoria.benchmarks.volume.MetadataFootprint [N [pattern...]]}.
  */
 public final class MetadataFootprint {
+    /** {@code -Dscoria.bench.sizedForN=true}: size chronicle for all N clusters up front (the figures before format 3 did). */
+    private static final boolean SIZED_FOR_N = Boolean.getBoolean("scoria.bench.sizedForN");
+
     private MetadataFootprint() {
     }
 
@@ -23,8 +30,16 @@ public final class MetadataFootprint {
         long n = args.length > 0 ? Long.parseLong(args[0]) : 10_000_000L;
         Path dir = Files.createTempDirectory("scoria-metadata");
         try {
-            measure(dir, "dense", n, n, false);
-            measure(dir, "sparse-16TiB", n, (16L << 40) / 4096, true);
+            java.util.List<String> patterns = args.length > 1 ? java.util.List.of(args).subList(1, args.length)
+                    : java.util.List.of("dense", "middle-100GiB", "sparse-16TiB");
+            for (String p : patterns) {
+                switch (p) {
+                    case "dense" -> measure(dir, p, n, n, false);
+                    case "middle-100GiB" -> measure(dir, p, n, (100L << 30) / 4096, true);
+                    case "sparse-16TiB" -> measure(dir, p, n, (16L << 40) / 4096, true);
+                    default -> throw new IllegalArgumentException("pattern must be dense, middle-100GiB or sparse-16TiB: " + p);
+                }
+            }
         } finally {
             EngineBenchmark.deleteTree(dir);
         }
@@ -34,7 +49,9 @@ public final class MetadataFootprint {
         Path file = dir.resolve(name + ".map");
         SplittableRandom r = new SplittableRandom(42);
         long start = System.nanoTime();
-        try (LbaMap map = LbaMap.open(file, volumeClusters, n)) {
+        // sized as a volume opens its map (VolumeLog.openMap): for at most 1 Mi written clusters, then grown by chronicle
+        long expected = SIZED_FOR_N ? n : Math.min(volumeClusters, 1L << 20);
+        try (LbaMap map = LbaMap.open(file, volumeClusters, expected)) {
             long[] perm = null;
             if (!sparse) {
                 perm = new long[(int) n];
@@ -53,10 +70,13 @@ public final class MetadataFootprint {
                 map.put(lba, ClusterLocation.of(1 + i / 1024, 0, 0, (int) (i % 1024)), r.nextLong(), r.nextLong(), r.nextInt());
             }
             long ms = (System.nanoTime() - start) / 1_000_000;
-            long onDisk = du(file);
-            System.out.printf("%s: %d clusters written in %d ms, map entries %d, chronicle offHeapMemoryUsed %d, map file %d bytes "
-                            + "on disk (du), %.1f bytes per cluster; file length %d%n",
-                    name, n, ms, map.groups(), map.bytesOnFlash(), onDisk, (double) onDisk / n, Files.size(file));
+            long[] distinct = new long[1];
+            map.forEach((lba, loc, hi, lo, crc) -> distinct[0]++);
+            long onDisk = du(file) + du(LbaMap.pagesFile(file));
+            System.out.printf("%s: %d clusters written in %d ms, %d distinct LBAs with data, map entries %d (dense groups %d), chronicle "
+                            + "offHeapMemoryUsed %d, map files %d bytes on disk (du), %.1f bytes per written cluster; file lengths %d%n",
+                    name, n, ms, distinct[0], map.entries(), map.denseGroups(), map.bytesOnFlash(), onDisk, (double) onDisk / distinct[0],
+                    Files.size(file) + Files.size(LbaMap.pagesFile(file)));
         }
     }
 

@@ -1,0 +1,193 @@
+package io.scoria.accelerator.metadata;
+
+import net.openhft.chronicle.bytes.BytesStore;
+import net.openhft.chronicle.core.Memory;
+import net.openhft.chronicle.core.OS;
+import net.openhft.chronicle.hash.Data;
+import net.openhft.chronicle.map.ChronicleMap;
+import net.openhft.chronicle.map.ExternalMapQueryContext;
+import net.openhft.chronicle.map.MapEntry;
+
+import java.io.File;
+
+/**
+ * The dense half of an {@link LbaMap}: key = {@code LBA / 8}, value = a constant
+ * {@value LbaMap#VALUE_SIZE}-byte group of 8 records (record {@code i} for LBA {@code 8 * key + i}
+ * at byte {@code 28 * i}, location 0 = no data), updated in place. Key -1 holds the header.
+ * Readers may run concurrently with the single writer (chronicle segment locks).
+ */
+final class DenseGroups implements AutoCloseable {
+    private static final Memory M = OS.memory();
+    private final ChronicleMap<Long, byte[]> map;
+    // writer scratch: touched only under the caller's serialisation
+    private final LongKey writeKey = new LongKey();
+    private final BytesStore<?, Void> newGroup = LbaMap.store(LbaMap.VALUE_SIZE);
+
+    DenseGroups(File file, long entries) throws java.io.IOException {
+        map = ChronicleMap.of(Long.class, byte[].class)
+                .name("lba-map-v" + LbaMap.VERSION + "-dense")
+                .entries(entries)
+                .maxBloatFactor(1000)
+                .constantValueSizeBySample(new byte[LbaMap.VALUE_SIZE])
+                // the map is rebuilt from the TLogs after any unclean stop, so per-entry checksums buy nothing
+                .checksumEntries(false)
+                .createPersistedTo(file);
+    }
+
+    /**
+     * Returns the pairing id of the header, or writes a header with {@code newPairId} into an
+     * empty map and returns that; -1 stands for "no header yet, and the map is empty" only if
+     * {@code newPairId} is 0 (check without writing).
+     */
+    long header(String what, long newPairId) {
+        try (ExternalMapQueryContext<Long, byte[], ?> q = map.queryContext(writeKey.set(LbaMap.META_KEY))) {
+            q.updateLock().lock();
+            MapEntry<Long, byte[]> e = q.entry();
+            if (e != null) {
+                Data<byte[]> v = e.value();
+                long a = v.bytes().addressForRead(v.offset());
+                if (v.size() != LbaMap.VALUE_SIZE || M.readInt(a) != LbaMap.MAGIC || M.readInt(a + 4) != LbaMap.VERSION) {
+                    throw new LbaMapFormatException(what + " is not an LBA map of format " + LbaMap.VERSION);
+                }
+                return M.readLong(a + 8);
+            }
+            if (map.longSize() != 0) {
+                throw new LbaMapFormatException(what + " holds " + map.longSize() + " entries but no LBA map header");
+            }
+            if (newPairId == 0) {
+                return -1;
+            }
+            long a = newGroup.addressForWrite(0);
+            M.setMemory(a, LbaMap.VALUE_SIZE, (byte) 0);
+            M.writeInt(a, LbaMap.MAGIC);
+            M.writeInt(a + 4, LbaMap.VERSION);
+            M.writeLong(a + 8, newPairId);
+            q.insert(q.absentEntry(), q.wrapValueBytesAsData(newGroup, 0, LbaMap.VALUE_SIZE));
+            return newPairId;
+        }
+    }
+
+    /** Fills {@code out} and returns true if {@code lba} has data here. */
+    boolean find(long lba, LbaEntry out, LongKey key) {
+        try (ExternalMapQueryContext<Long, byte[], ?> q = map.queryContext(key.set(lba >>> LbaMap.SHIFT))) {
+            MapEntry<Long, byte[]> e = q.entry();
+            if (e == null) {
+                return false;
+            }
+            Data<byte[]> v = e.value();
+            long r = v.bytes().addressForRead(v.offset()) + (lba & (LbaMap.GROUP - 1)) * LbaMap.RECORD;
+            long loc = M.readLong(r);
+            if (loc == 0) {
+                return false;
+            }
+            out.location = loc;
+            out.fpHi = M.readLong(r + 8);
+            out.fpLo = M.readLong(r + 16);
+            out.crc = M.readInt(r + 24);
+            return true;
+        }
+    }
+
+    /**
+     * Applies {@code u} to {@code group} in place if the group has an entry (removing the entry
+     * when no data is left) and returns true; returns false and changes nothing if it has none.
+     */
+    boolean applyIfPresent(long group, GroupUpdate u) {
+        try (ExternalMapQueryContext<Long, byte[], ?> q = map.queryContext(writeKey.set(group))) {
+            q.updateLock().lock();
+            MapEntry<Long, byte[]> e = q.entry();
+            if (e == null) {
+                return false;
+            }
+            Data<byte[]> v = e.value();
+            long a = v.bytes().addressForRead(v.offset());
+            if (u.set == 0 && isEmptyAfter(a, u.remove)) {
+                q.remove(e);
+                return true;
+            }
+            q.writeLock().lock();
+            write(a, u);
+            return true;
+        }
+    }
+
+    /** Inserts a new group holding the records set in {@code u}; the group must have no entry. */
+    void insert(long group, GroupUpdate u) {
+        try (ExternalMapQueryContext<Long, byte[], ?> q = map.queryContext(writeKey.set(group))) {
+            q.updateLock().lock();
+            if (q.entry() != null) {
+                throw new IllegalStateException("LBA group " + group + " already has a dense entry");
+            }
+            long a = newGroup.addressForWrite(0);
+            M.setMemory(a, LbaMap.VALUE_SIZE, (byte) 0);
+            write(a, u);
+            q.insert(q.absentEntry(), q.wrapValueBytesAsData(newGroup, 0, LbaMap.VALUE_SIZE));
+        }
+    }
+
+    private static void write(long group, GroupUpdate u) {
+        for (int i = 0; i < LbaMap.GROUP; i++) {
+            int bit = 1 << i;
+            long r = group + (long) i * LbaMap.RECORD;
+            if ((u.set & bit) != 0) {
+                M.writeLong(r, u.location[i]);
+                M.writeLong(r + 8, u.fpHi[i]);
+                M.writeLong(r + 16, u.fpLo[i]);
+                M.writeInt(r + 24, u.crc[i]);
+            } else if ((u.remove & bit) != 0) {
+                M.setMemory(r, LbaMap.RECORD, (byte) 0);
+            }
+        }
+    }
+
+    /** True if the group at {@code group} has no data once the LBAs in {@code remove} are removed. */
+    private static boolean isEmptyAfter(long group, int remove) {
+        for (int i = 0; i < LbaMap.GROUP; i++) {
+            if ((remove & (1 << i)) == 0 && M.readLong(group + (long) i * LbaMap.RECORD) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    void forEach(LbaMap.Visitor visitor) {
+        map.forEachEntry(e -> {
+            Data<Long> k = e.key();
+            long group = k.bytes().readLong(k.offset());
+            if (group == LbaMap.META_KEY) {
+                return;
+            }
+            Data<byte[]> v = e.value();
+            long a = v.bytes().addressForRead(v.offset());
+            for (int i = 0; i < LbaMap.GROUP; i++) {
+                long r = a + (long) i * LbaMap.RECORD;
+                long loc = M.readLong(r);
+                if (loc != 0) {
+                    visitor.entry((group << LbaMap.SHIFT) + i, loc, M.readLong(r + 8), M.readLong(r + 16), M.readInt(r + 24));
+                }
+            }
+        });
+    }
+
+    /** Entries including the header. */
+    long size() {
+        return map.longSize();
+    }
+
+    void clear() {
+        map.clear();
+    }
+
+    long bytesOnFlash() {
+        return map.offHeapMemoryUsed();
+    }
+
+    @Override
+    public void close() {
+        try {
+            map.close();
+        } finally {
+            newGroup.releaseLast();
+        }
+    }
+}
