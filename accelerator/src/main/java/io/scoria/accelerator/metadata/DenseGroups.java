@@ -8,13 +8,12 @@ import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ExternalMapQueryContext;
 import net.openhft.chronicle.map.MapEntry;
 
-import java.io.File;
-
 /**
- * The dense half of an {@link LbaMap}: key = {@code LBA / 8}, value = a constant
- * {@value LbaMap#VALUE_SIZE}-byte group of 8 records (record {@code i} for LBA {@code 8 * key + i}
- * at byte {@code 28 * i}, location 0 = no data), updated in place. Key -1 holds the header.
- * Readers may run concurrently with the single writer (chronicle segment locks).
+ * The dense groups of an {@link LbaMap}, in its chronicle map: key = {@code LBA / 8} (below
+ * {@link PageMap#COARSE_TAG}), value = a constant {@value LbaMap#VALUE_SIZE}-byte group of 8
+ * records (record {@code i} for LBA {@code 8 * key + i} at byte {@code 28 * i}, location 0 = no
+ * data), updated in place. Readers may run concurrently with the single writer (chronicle segment
+ * locks). Does not own the map.
  */
 final class DenseGroups implements AutoCloseable {
     private static final Memory M = OS.memory();
@@ -23,48 +22,8 @@ final class DenseGroups implements AutoCloseable {
     private final LongKey writeKey = new LongKey();
     private final BytesStore<?, Void> newGroup = LbaMap.store(LbaMap.VALUE_SIZE);
 
-    DenseGroups(File file, long entries) throws java.io.IOException {
-        map = ChronicleMap.of(Long.class, byte[].class)
-                .name("lba-map-v" + LbaMap.VERSION + "-dense")
-                .entries(entries)
-                .maxBloatFactor(1000)
-                .constantValueSizeBySample(new byte[LbaMap.VALUE_SIZE])
-                // the map is rebuilt from the TLogs after any unclean stop, so per-entry checksums buy nothing
-                .checksumEntries(false)
-                .createPersistedTo(file);
-    }
-
-    /**
-     * Returns the pairing id of the header, or writes a header with {@code newPairId} into an
-     * empty map and returns that; -1 stands for "no header yet, and the map is empty" only if
-     * {@code newPairId} is 0 (check without writing).
-     */
-    long header(String what, long newPairId) {
-        try (ExternalMapQueryContext<Long, byte[], ?> q = map.queryContext(writeKey.set(LbaMap.META_KEY))) {
-            q.updateLock().lock();
-            MapEntry<Long, byte[]> e = q.entry();
-            if (e != null) {
-                Data<byte[]> v = e.value();
-                long a = v.bytes().addressForRead(v.offset());
-                if (v.size() != LbaMap.VALUE_SIZE || M.readInt(a) != LbaMap.MAGIC || M.readInt(a + 4) != LbaMap.VERSION) {
-                    throw new LbaMapFormatException(what + " is not an LBA map of format " + LbaMap.VERSION);
-                }
-                return M.readLong(a + 8);
-            }
-            if (map.longSize() != 0) {
-                throw new LbaMapFormatException(what + " holds " + map.longSize() + " entries but no LBA map header");
-            }
-            if (newPairId == 0) {
-                return -1;
-            }
-            long a = newGroup.addressForWrite(0);
-            M.setMemory(a, LbaMap.VALUE_SIZE, (byte) 0);
-            M.writeInt(a, LbaMap.MAGIC);
-            M.writeInt(a + 4, LbaMap.VERSION);
-            M.writeLong(a + 8, newPairId);
-            q.insert(q.absentEntry(), q.wrapValueBytesAsData(newGroup, 0, LbaMap.VALUE_SIZE));
-            return newPairId;
-        }
+    DenseGroups(ChronicleMap<Long, byte[]> map) {
+        this.map = map;
     }
 
     /** Fills {@code out} and returns true if {@code lba} has data here. */
@@ -150,11 +109,16 @@ final class DenseGroups implements AutoCloseable {
         return true;
     }
 
+    /** True if {@code key} is a dense group's key (not a page, not the header). */
+    static boolean isGroupKey(long key) {
+        return key >= 0 && key < PageMap.COARSE_TAG;
+    }
+
     void forEach(LbaMap.Visitor visitor) {
         map.forEachEntry(e -> {
             Data<Long> k = e.key();
             long group = k.bytes().readLong(k.offset());
-            if (group == LbaMap.META_KEY) {
+            if (!isGroupKey(group)) {
                 return;
             }
             Data<byte[]> v = e.value();
@@ -169,25 +133,8 @@ final class DenseGroups implements AutoCloseable {
         });
     }
 
-    /** Entries including the header. */
-    long size() {
-        return map.longSize();
-    }
-
-    void clear() {
-        map.clear();
-    }
-
-    long bytesOnFlash() {
-        return map.offHeapMemoryUsed();
-    }
-
     @Override
     public void close() {
-        try {
-            map.close();
-        } finally {
-            newGroup.releaseLast();
-        }
+        newGroup.releaseLast();
     }
 }

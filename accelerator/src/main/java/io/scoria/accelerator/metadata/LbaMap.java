@@ -2,39 +2,43 @@ package io.scoria.accelerator.metadata;
 
 import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.core.io.SingleThreadedChecked;
+import net.openhft.chronicle.hash.Data;
+import net.openhft.chronicle.map.ChronicleMap;
+import net.openhft.chronicle.map.ExternalMapQueryContext;
+import net.openhft.chronicle.map.MapEntry;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * A volume's LBA map: LBA → (ClusterLocation, fingerprint, data CRC), persisted off-heap in two
- * chronicle-map files on local flash, so heap use does not grow with the volume size. Only
+ * A volume's LBA map: LBA → (ClusterLocation, fingerprint, data CRC), persisted off-heap in a
+ * chronicle-map file on local flash, so heap use does not grow with the volume size. Only
  * clusters holding data have records (zero and trimmed clusters are absent). A record is 28
  * bytes: location 8 B, fingerprint high 8 B, fingerprint low 8 B, data CRC32C 4 B, native byte
  * order; location 0 means "no data".
  *
- * <p>Format {@value #VERSION}. Each LBA's record is in exactly one of three places:
+ * <p>Format {@value #VERSION}: one chronicle map ({@code long} keys, variable-size values) with
+ * three kinds of entries; each LBA's record is in exactly one of them:
  * <ul>
- * <li><b>dense groups</b> ({@link #FILE_NAME}, {@link DenseGroups}): key = {@code LBA / 8}, a
- *     constant {@value #VALUE_SIZE}-byte value of 8 records updated in place; for LBAs whose
- *     8-LBA group holds many records;</li>
- * <li><b>coarse pages</b> (the {@code .pages} file next to it, {@link PageMap}): key =
- *     {@code LBA >>> 12}, a variable-size value holding only the present records of those 4096
- *     LBAs, sorted, with a u16 offset each (30 bytes per record), at most {@value #COARSE_MAX};</li>
- * <li><b>fine pages</b> (same file): the same for 128 LBAs, once a coarse page would exceed
- *     {@value #COARSE_MAX} records (the coarse page's split mask then says which of its 32 ranges
- *     live in fine pages).</li>
+ * <li><b>dense groups</b> ({@link DenseGroups}): key = {@code LBA / 8}, a constant
+ *     {@value #VALUE_SIZE}-byte value of 8 records updated in place; for LBAs whose 8-LBA group
+ *     holds many records;</li>
+ * <li><b>coarse pages</b> ({@link PageMap}): key = {@code 2^61 | LBA >>> 12}, a value holding only
+ *     the present records of those 4096 LBAs, sorted, with a u16 offset each (30 bytes per
+ *     record), at most {@value #COARSE_MAX} records;</li>
+ * <li><b>fine pages</b>: key = {@code 2^62 | LBA >>> 7}, the same for 128 LBAs, once a coarse page
+ *     would exceed {@value #COARSE_MAX} records (the coarse page's split mask then says which of
+ *     its 32 ranges live in fine pages).</li>
  * </ul>
  * A group whose records in a page reach {@value #PROMOTE} moves to a dense group (a dense group
  * costs about 250 bytes on flash, a page record about 35); a dense group whose records are all
  * removed is removed; nothing moves back. Writes of an LBA whose group is dense, or whose record
- * exists in a page, are made in place. Key -1 of each file holds a header (magic, format, and a
- * random pairing id that both files must share, so two halves of different maps are never
- * combined). Scattered LBAs share page entries (chronicle costs roughly 25 bytes per entry on
- * top of the value), so the map stays small for sparse and dense volumes alike.
+ * exists in a page, are made in place. Key -1 holds the header (magic, format). Scattered LBAs
+ * share page entries (chronicle costs roughly 25 bytes per entry on top of the value), so the
+ * map stays small for sparse and dense volumes alike; pages and dense groups share one file, so
+ * the space pages free when their groups become dense is reused.
  *
  * <p>Thread-safety: {@link #get} may run concurrently with anything; {@link #put}, {@link #clear},
  * {@link LbaBatch#flush} and {@link #close} must be serialised by the caller (the volume's write
@@ -44,7 +48,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * an LBA that has data.
  */
 public final class LbaMap implements AutoCloseable {
-    /** File name of the map (its dense groups) inside a volume directory; changes with the format. */
+    /** File name of the map inside a volume directory; changes with the format. */
     public static final String FILE_NAME = "lba-v3.map";
     static final int VERSION = 3;
     static final int GROUP = 8;
@@ -52,8 +56,10 @@ public final class LbaMap implements AutoCloseable {
     static final int RECORD = 28;
     static final int VALUE_SIZE = GROUP * RECORD;
     static final int MAGIC = 0x3341424C; // "LBA3"
-    static final int PAGES_MAGIC = 0x3350424C; // "LBP3"
     static final long META_KEY = -1L;
+    private static final int HEADER_SIZE = 16;
+    /** Chronicle's sizing hint: a dense group's 224 bytes, and about what a coarse page of 7-8 records takes. */
+    private static final double AVERAGE_VALUE = VALUE_SIZE;
     /** Records of one group in a page that make it a dense group. */
     static final int PROMOTE = 7;
     /** Records a coarse page may hold before ranges of it split off into fine pages. */
@@ -61,13 +67,14 @@ public final class LbaMap implements AutoCloseable {
     private static final int REGION = 1 << PageMap.COARSE_SHIFT;
 
     private final Path file;
+    private final ChronicleMap<Long, byte[]> map;
     private final DenseGroups dense;
     private final PageMap pages;
     private final long clusters;
     private final ThreadLocal<LongKey> readKeys = ThreadLocal.withInitial(LongKey::new);
     /** Odd while the writer may be moving records between entries; see the class comment. */
     private volatile long moves;
-    private long pairId;
+    private final LongKey writeKey = new LongKey();
     // writer state: touched only under the caller's serialisation
     private final GroupUpdate single = new GroupUpdate();
     private final GroupUpdate promoted = new GroupUpdate();
@@ -78,66 +85,45 @@ public final class LbaMap implements AutoCloseable {
     private final RecordList merged = new RecordList(REGION);
     private boolean closed;
 
-    private LbaMap(Path file, DenseGroups dense, PageMap pages, long clusters) {
+    private LbaMap(Path file, ChronicleMap<Long, byte[]> map, long clusters) {
         this.file = file;
-        this.dense = dense;
-        this.pages = pages;
+        this.map = map;
+        this.dense = new DenseGroups(map);
+        this.pages = new PageMap(map);
         this.clusters = clusters;
     }
 
-    /** The file holding the pages of the map whose dense groups are in {@code file}. */
-    public static Path pagesFile(Path file) {
-        return file.resolveSibling(file.getFileName() + ".pages");
-    }
-
-    /** True if both files of the map at {@code file} exist. */
-    public static boolean exists(Path file) {
-        return Files.exists(file) && Files.exists(pagesFile(file));
-    }
-
-    /** Deletes both files of the map at {@code file} (those that exist). */
-    public static void delete(Path file) throws IOException {
-        Files.deleteIfExists(file);
-        Files.deleteIfExists(pagesFile(file));
-    }
-
     /**
-     * Opens or creates the map at {@code file} (and its pages file) for a volume of
-     * {@code clusters} clusters; chronicle is sized for {@code min(clusters, expectedClusters)}
-     * written clusters and grows in tiers.
+     * Opens or creates the map file for a volume of {@code clusters} clusters; chronicle is sized
+     * for {@code min(clusters, expectedClusters)} written clusters and grows in tiers.
      *
-     * @throws LbaMapFormatException if the files exist but are not an LBA map of this format, or
-     *                               only one of them exists
+     * @throws LbaMapFormatException if the file exists but is not an LBA map of this format
      */
     public static LbaMap open(Path file, long clusters, long expectedClusters) {
         if (clusters <= 0) {
             throw new IllegalArgumentException("clusters must be positive: " + clusters);
         }
-        Path pf = pagesFile(file);
-        boolean hasDense = Files.exists(file);
-        if (hasDense != Files.exists(pf)) {
-            throw new LbaMapFormatException("incomplete LBA map: " + (hasDense ? file : pf) + " exists but "
-                    + (hasDense ? pf : file) + " does not");
-        }
         long expected = Math.min(clusters, expectedClusters);
-        long groups = Math.max(1024, Math.min((clusters + GROUP - 1) >> SHIFT, (expected + GROUP - 1) >> SHIFT));
-        long pageEntries = Math.max(1024, Math.min((clusters >> PageMap.FINE_SHIFT) + 1, expected >> 6));
-        DenseGroups d = null;
-        PageMap p = null;
+        long entries = Math.max(1024, Math.min((clusters + GROUP - 1) >> SHIFT, (expected + GROUP - 1) >> SHIFT));
+        ChronicleMap<Long, byte[]> m;
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
-            d = new DenseGroups(file.toFile(), groups);
-            p = new PageMap(pf.toFile(), pageEntries, PageMap.HEADER + PageMap.SLOT * 9.5);
+            m = ChronicleMap.of(Long.class, byte[].class)
+                    .name("lba-map-v" + VERSION)
+                    .entries(entries)
+                    .averageValueSize(AVERAGE_VALUE)
+                    .maxBloatFactor(1000)
+                    // the map is rebuilt from the TLogs after any unclean stop, so per-entry checksums buy nothing
+                    .checksumEntries(false)
+                    .createPersistedTo(file.toFile());
         } catch (IOException e) {
-            closeQuietly(d);
             throw new UncheckedIOException("cannot open LBA map " + file, e);
         } catch (RuntimeException e) {
-            closeQuietly(d);
             throw new LbaMapFormatException("cannot open " + file + " as an LBA map of format " + VERSION + ": " + e);
         }
-        LbaMap lm = new LbaMap(file, d, p, clusters);
+        LbaMap lm = new LbaMap(file, m, clusters);
         try {
-            lm.checkOrWriteHeaders();
+            lm.checkOrWriteHeader();
             return lm;
         } catch (RuntimeException e) {
             lm.close();
@@ -145,34 +131,24 @@ public final class LbaMap implements AutoCloseable {
         }
     }
 
-    private static void closeQuietly(AutoCloseable c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (Exception suppressed) {
-                // already failing; the original error is reported
+    private void checkOrWriteHeader() {
+        try (ExternalMapQueryContext<Long, byte[], ?> q = map.queryContext(writeKey.set(META_KEY))) {
+            q.updateLock().lock();
+            MapEntry<Long, byte[]> e = q.entry();
+            if (e != null) {
+                Data<byte[]> v = e.value();
+                if (v.size() != HEADER_SIZE || v.bytes().readInt(v.offset()) != MAGIC || v.bytes().readInt(v.offset() + 4) != VERSION) {
+                    throw new LbaMapFormatException(file + " is not an LBA map of format " + VERSION);
+                }
+                return;
             }
+            if (map.longSize() != 0) {
+                throw new LbaMapFormatException(file + " holds " + map.longSize() + " entries but no LBA map header");
+            }
+            byte[] header = new byte[HEADER_SIZE];
+            java.nio.ByteBuffer.wrap(header).order(java.nio.ByteOrder.nativeOrder()).putInt(MAGIC).putInt(VERSION);
+            q.insert(q.absentEntry(), q.wrapValueAsData(header));
         }
-    }
-
-    private void checkOrWriteHeaders() {
-        Path pf = pagesFile(file);
-        long d = dense.header(file.toString(), 0);
-        long p = pages.header(pf.toString(), 0);
-        if (d == -1 && p == -1) {
-            long id;
-            do {
-                id = ThreadLocalRandom.current().nextLong();
-            } while (id == 0 || id == -1);
-            dense.header(file.toString(), id);
-            pages.header(pf.toString(), id);
-            pairId = id;
-            return;
-        }
-        if (d != p) {
-            throw new LbaMapFormatException(file + " and " + pf + " are not the two halves of one LBA map");
-        }
-        pairId = d;
     }
 
     /** Fills {@code out}; a cluster without data gets location 0 and fingerprint 0. Allocation-free. */
@@ -202,12 +178,12 @@ public final class LbaMap implements AutoCloseable {
         if (dense.applyIfPresent(lba >>> SHIFT, single)) {
             return;
         }
-        if (location != 0 && pages.overwrite(lba, location, fpHi, fpLo, crc)) {
+        if (pages.putSingle(lba, location, fpHi, fpLo, crc)) {
             return;
         }
         one.clear();
         one.add(lba, location, fpHi, fpLo, crc);
-        applyRegion(PageMap.coarseKey(lba), one);
+        applyRegion(lba >>> PageMap.COARSE_SHIFT, one);
     }
 
     void checkLba(long lba) {
@@ -264,7 +240,8 @@ public final class LbaMap implements AutoCloseable {
         try {
             long base = region << PageMap.COARSE_SHIFT;
             coarse.clear();
-            long loaded = pages.load(region, base, coarse);
+            long coarseKey = PageMap.COARSE_TAG | region;
+            long loaded = pages.load(coarseKey, base, coarse);
             boolean existed = loaded >= 0;
             int oldMask = existed ? (int) loaded : 0;
             int mask = oldMask;
@@ -303,7 +280,7 @@ public final class LbaMap implements AutoCloseable {
                 mask |= splitLargestRange(merged);
             }
             if (existed || merged.size > 0 || mask != 0) {
-                pages.store(region, base, mask, merged, 0, merged.size);
+                pages.store(coarseKey, base, mask, merged, 0, merged.size);
             }
         } finally {
             moves++;
@@ -368,10 +345,8 @@ public final class LbaMap implements AutoCloseable {
 
     /** Removes every entry. Caller serialises. */
     public void clear() {
-        dense.clear();
-        pages.clear();
-        dense.header(file.toString(), pairId);
-        pages.header(pagesFile(file).toString(), pairId);
+        map.clear();
+        checkOrWriteHeader();
     }
 
     /** Visits every LBA with data (order unspecified). Not concurrently with puts. */
@@ -387,17 +362,23 @@ public final class LbaMap implements AutoCloseable {
 
     /** Map entries holding data: dense groups plus pages. */
     public long entries() {
-        return dense.size() + pages.size() - 2;
+        return map.longSize() - 1;
     }
 
-    /** Dense groups (entries of {@link #FILE_NAME}). */
+    /** Dense groups among {@link #entries}; walks the whole map. Not concurrently with puts. */
     public long denseGroups() {
-        return dense.size() - 1;
+        long[] n = new long[1];
+        map.forEachEntry(e -> {
+            if (DenseGroups.isGroupKey(e.key().bytes().readLong(e.key().offset()))) {
+                n[0]++;
+            }
+        });
+        return n[0];
     }
 
-    /** Off-heap bytes chronicle has allocated for both files (the files are preallocated, so also their size on flash). */
+    /** Off-heap bytes chronicle has allocated for the file (the file is preallocated, so also its size on flash). */
     public long bytesOnFlash() {
-        return dense.bytesOnFlash() + pages.bytesOnFlash();
+        return map.offHeapMemoryUsed();
     }
 
     public Path file() {
@@ -409,8 +390,9 @@ public final class LbaMap implements AutoCloseable {
         if (!closed) {
             closed = true;
             try {
-                dense.close();
+                map.close();
             } finally {
+                dense.close();
                 pages.close();
             }
         }

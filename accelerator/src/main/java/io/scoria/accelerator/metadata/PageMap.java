@@ -8,45 +8,36 @@ import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ExternalMapQueryContext;
 import net.openhft.chronicle.map.MapEntry;
 
-import java.io.File;
-import java.io.IOException;
 
 /**
- * The sparse half of an {@link LbaMap}: pages of records of scattered LBAs, in a chronicle map
- * with variable-size values. A coarse page (key {@code LBA >>> 12}) covers 4096 LBAs, a fine
- * page (key {@code FINE_TAG | LBA >>> 7}) 128 LBAs. Value: int split mask (coarse pages: bit
+ * The pages of an {@link LbaMap}, records of scattered LBAs, in its chronicle map (variable-size
+ * values; does not own the map). A coarse page (key {@code COARSE_TAG | LBA >>> 12}) covers 4096
+ * LBAs, a fine page (key {@code FINE_TAG | LBA >>> 7}) 128 LBAs. Value: int split mask (coarse pages: bit
  * {@code r} set = the records of LBAs {@code 128 r .. 128 r + 127} of the page live in their fine
  * page, none in this one; fine pages: 0), then the {@code n} present LBAs' offsets from the
  * page's first LBA (u16 each, ascending), then their {@code n} records of 28 bytes in the same
- * order (location, fingerprint high, low, data CRC; native byte order). Size = 4 + 30 n. Key -1
- * holds the header (magic, format, pairing id). Readers may run concurrently with the single
+ * order (location, fingerprint high, low, data CRC; native byte order). Size = 4 + 30 n. Readers may run concurrently with the single
  * writer: each page is replaced as a whole under chronicle's segment lock.
  */
 final class PageMap implements AutoCloseable {
     static final int COARSE_SHIFT = 12;
     static final int FINE_SHIFT = 7;
+    static final long COARSE_TAG = 1L << 61;
     static final long FINE_TAG = 1L << 62;
     static final int HEADER = 4;
     static final int SLOT = 2 + LbaMap.RECORD;
-    private static final int META_SIZE = 16;
     private static final Memory M = OS.memory();
     private final ChronicleMap<Long, byte[]> map;
     // writer scratch: touched only under the caller's serialisation
     private final LongKey writeKey = new LongKey();
     private final BytesStore<?, Void> scratch = LbaMap.store(HEADER + (long) SLOT * (1 << COARSE_SHIFT));
 
-    PageMap(File file, long entries, double averageValueSize) throws IOException {
-        map = ChronicleMap.of(Long.class, byte[].class)
-                .name("lba-map-v" + LbaMap.VERSION + "-pages")
-                .entries(entries)
-                .averageValueSize(averageValueSize)
-                .maxBloatFactor(1000)
-                .checksumEntries(false)
-                .createPersistedTo(file);
+    PageMap(ChronicleMap<Long, byte[]> map) {
+        this.map = map;
     }
 
     static long coarseKey(long lba) {
-        return lba >>> COARSE_SHIFT;
+        return COARSE_TAG | (lba >>> COARSE_SHIFT);
     }
 
     static long fineKey(long lba) {
@@ -56,34 +47,6 @@ final class PageMap implements AutoCloseable {
     /** Bit of {@code lba}'s fine range in its coarse page's split mask. */
     static int rangeBit(long lba) {
         return 1 << (int) ((lba >>> FINE_SHIFT) & 31);
-    }
-
-    /** Same contract as {@link DenseGroups#header}. */
-    long header(String what, long newPairId) {
-        try (ExternalMapQueryContext<Long, byte[], ?> q = map.queryContext(writeKey.set(LbaMap.META_KEY))) {
-            q.updateLock().lock();
-            MapEntry<Long, byte[]> e = q.entry();
-            if (e != null) {
-                Data<byte[]> v = e.value();
-                long a = v.bytes().addressForRead(v.offset());
-                if (v.size() != META_SIZE || M.readInt(a) != LbaMap.PAGES_MAGIC || M.readInt(a + 4) != LbaMap.VERSION) {
-                    throw new LbaMapFormatException(what + " is not an LBA page map of format " + LbaMap.VERSION);
-                }
-                return M.readLong(a + 8);
-            }
-            if (map.longSize() != 0) {
-                throw new LbaMapFormatException(what + " holds " + map.longSize() + " entries but no LBA map header");
-            }
-            if (newPairId == 0) {
-                return -1;
-            }
-            long a = scratch.addressForWrite(0);
-            M.writeInt(a, LbaMap.PAGES_MAGIC);
-            M.writeInt(a + 4, LbaMap.VERSION);
-            M.writeLong(a + 8, newPairId);
-            q.insert(q.absentEntry(), q.wrapValueBytesAsData(scratch, 0, META_SIZE));
-            return newPairId;
-        }
     }
 
     /** Index of {@code offset} among the {@code n} offsets at {@code a + HEADER}, or -1. */
@@ -149,10 +112,13 @@ final class PageMap implements AutoCloseable {
     }
 
     /**
-     * Overwrites the record of {@code lba} in place if its page holds one and returns true;
-     * returns false and changes nothing otherwise. Writer only.
+     * Applies one put to the page that holds or would hold {@code lba} if that needs no move:
+     * an overwrite in place, or the page rewritten with one record more or less. Returns false
+     * and changes nothing if the put needs {@link LbaMap#applyRegion} instead (a group reaching
+     * {@link LbaMap#PROMOTE} records, a coarse page exceeding {@link LbaMap#COARSE_MAX}, a page
+     * losing its last record). Writer only; the LBA's group must have no dense entry.
      */
-    boolean overwrite(long lba, long location, long fpHi, long fpLo, int crc) {
+    boolean putSingle(long lba, long location, long fpHi, long fpLo, int crc) {
         long key = coarseKey(lba);
         int offset = (int) (lba & ((1 << COARSE_SHIFT) - 1));
         for (int level = 0; level < 2; level++) {
@@ -160,7 +126,17 @@ final class PageMap implements AutoCloseable {
                 q.updateLock().lock();
                 MapEntry<Long, byte[]> e = q.entry();
                 if (e == null) {
-                    return false;
+                    if (level == 1) {
+                        return false; // a split range without its fine page: let the general path decide
+                    }
+                    if (location != 0) {
+                        long a = scratch.addressForWrite(0);
+                        M.writeInt(a, 0);
+                        M.writeShort(a + HEADER, (short) offset);
+                        writeRecord(a + HEADER + 2, location, fpHi, fpLo, crc);
+                        q.insert(q.absentEntry(), q.wrapValueBytesAsData(scratch, 0, HEADER + SLOT));
+                    }
+                    return true;
                 }
                 Data<byte[]> v = e.value();
                 long a = v.bytes().addressForRead(v.offset());
@@ -171,19 +147,92 @@ final class PageMap implements AutoCloseable {
                 }
                 int n = (int) ((v.size() - HEADER) / SLOT);
                 int i = search(a, n, offset);
-                if (i < 0) {
+                if (i >= 0) {
+                    if (location != 0) {
+                        q.writeLock().lock();
+                        writeRecord(recordAddress(a, n, i), location, fpHi, fpLo, crc);
+                        return true;
+                    }
+                    if (n == 1) {
+                        return false;
+                    }
+                    replace(q, e, a, n, i, 0, 0, 0, 0, 0, -1);
+                    return true;
+                }
+                if (location == 0) {
+                    return true;
+                }
+                int at = insertionPoint(a, n, offset);
+                if ((level == 0 && n + 1 > LbaMap.COARSE_MAX) || sameGroup(a, n, at, offset) + 1 >= LbaMap.PROMOTE) {
                     return false;
                 }
-                q.writeLock().lock();
-                long r = recordAddress(a, n, i);
-                M.writeLong(r, location);
-                M.writeLong(r + 8, fpHi);
-                M.writeLong(r + 16, fpLo);
-                M.writeInt(r + 24, crc);
+                replace(q, e, a, n, at, offset, location, fpHi, fpLo, crc, 1);
                 return true;
             }
         }
         throw new IllegalStateException("unreachable");
+    }
+
+    /** Index of the first of the {@code n} offsets at {@code a + HEADER} above {@code offset}. */
+    private static int insertionPoint(long a, int n, int offset) {
+        int lo = 0;
+        int hi = n;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if ((M.readShort(a + HEADER + 2L * mid) & 0xFFFF) < offset) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    /** Records of the page at {@code a} in the same 8-LBA group as {@code offset}, which would go at index {@code at}. */
+    private static int sameGroup(long a, int n, int at, int offset) {
+        int group = offset >>> LbaMap.SHIFT;
+        int count = 0;
+        for (int i = at - 1; i >= 0 && (M.readShort(a + HEADER + 2L * i) & 0xFFFF) >>> LbaMap.SHIFT == group; i--) {
+            count++;
+        }
+        for (int i = at; i < n && (M.readShort(a + HEADER + 2L * i) & 0xFFFF) >>> LbaMap.SHIFT == group; i++) {
+            count++;
+        }
+        return count;
+    }
+
+    private static void writeRecord(long r, long location, long fpHi, long fpLo, int crc) {
+        M.writeLong(r, location);
+        M.writeLong(r + 8, fpHi);
+        M.writeLong(r + 16, fpLo);
+        M.writeInt(r + 24, crc);
+    }
+
+    /**
+     * Replaces the page at {@code a} ({@code n} records) by a copy with record {@code i} removed
+     * ({@code delta} -1) or a record for {@code offset} inserted at index {@code i} ({@code delta} 1).
+     */
+    private void replace(ExternalMapQueryContext<Long, byte[], ?> q, MapEntry<Long, byte[]> e, long a, int n, int i,
+                         int offset, long location, long fpHi, long fpLo, int crc, int delta) {
+        int m = n + delta;
+        long d = scratch.addressForWrite(0);
+        M.writeInt(d, M.readInt(a));
+        long srcOffs = a + HEADER;
+        long dstOffs = d + HEADER;
+        long srcRecs = srcOffs + 2L * n;
+        long dstRecs = dstOffs + 2L * m;
+        M.copyMemory(srcOffs, dstOffs, 2L * i);
+        M.copyMemory(srcRecs, dstRecs, (long) LbaMap.RECORD * i);
+        if (delta > 0) {
+            M.writeShort(dstOffs + 2L * i, (short) offset);
+            writeRecord(dstRecs + (long) LbaMap.RECORD * i, location, fpHi, fpLo, crc);
+            M.copyMemory(srcOffs + 2L * i, dstOffs + 2L * (i + 1), 2L * (n - i));
+            M.copyMemory(srcRecs + (long) LbaMap.RECORD * i, dstRecs + (long) LbaMap.RECORD * (i + 1), (long) LbaMap.RECORD * (n - i));
+        } else {
+            M.copyMemory(srcOffs + 2L * (i + 1), dstOffs + 2L * i, 2L * (n - i - 1));
+            M.copyMemory(srcRecs + (long) LbaMap.RECORD * (i + 1), dstRecs + (long) LbaMap.RECORD * i, (long) LbaMap.RECORD * (n - i - 1));
+        }
+        q.replaceValue(e, q.wrapValueBytesAsData(scratch, 0, HEADER + (long) SLOT * m));
     }
 
     /** Appends the records of page {@code key} (first LBA {@code base}) to {@code out}; returns its split mask (0..2^32-1), -1 if absent. */
@@ -251,10 +300,14 @@ final class PageMap implements AutoCloseable {
         map.forEachEntry(e -> {
             Data<Long> k = e.key();
             long key = k.bytes().readLong(k.offset());
-            if (key == LbaMap.META_KEY) {
+            long base;
+            if (key < 0 || DenseGroups.isGroupKey(key)) {
                 return;
+            } else if ((key & FINE_TAG) != 0) {
+                base = (key & ~FINE_TAG) << FINE_SHIFT;
+            } else {
+                base = (key & ~COARSE_TAG) << COARSE_SHIFT;
             }
-            long base = (key & FINE_TAG) != 0 ? (key & ~FINE_TAG) << FINE_SHIFT : key << COARSE_SHIFT;
             Data<byte[]> v = e.value();
             one.clear();
             decode(v.bytes().addressForRead(v.offset()), v.size(), base, one);
@@ -264,25 +317,8 @@ final class PageMap implements AutoCloseable {
         });
     }
 
-    /** Entries including the header. */
-    long size() {
-        return map.longSize();
-    }
-
-    void clear() {
-        map.clear();
-    }
-
-    long bytesOnFlash() {
-        return map.offHeapMemoryUsed();
-    }
-
     @Override
     public void close() {
-        try {
-            map.close();
-        } finally {
-            scratch.releaseLast();
-        }
+        scratch.releaseLast();
     }
 }

@@ -110,7 +110,7 @@ final class VolumeLog {
         Files.deleteIfExists(dir.resolve("lba-v2.map"));
         Path f = dir.resolve(LbaMap.FILE_NAME);
         if (fresh) {
-            LbaMap.delete(f);
+            Files.deleteIfExists(f);
         }
         return LbaMap.open(f, m.config().clusters(), Math.min(m.config().clusters(), 1L << 20));
     }
@@ -214,7 +214,7 @@ final class VolumeLog {
             if (r != null && r.sealed()) {
                 m = m.withTlog(n).withCounters(nextSco, n + 1, m.nextSnapshotId());
             }
-            boolean fresh = !clean || !LbaMap.exists(dir.resolve(LbaMap.FILE_NAME));
+            boolean fresh = !clean || !Files.exists(dir.resolve(LbaMap.FILE_NAME));
             VolumeLog v = new VolumeLog(ctx, m, openMap(dir, m, fresh));
             try {
                 return v.finishRestart(m, fresh, r, cur, n, unsealed, state);

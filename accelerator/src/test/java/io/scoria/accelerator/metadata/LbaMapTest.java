@@ -436,27 +436,6 @@ class LbaMapTest {
     }
 
     @Test
-    void halvesOfDifferentMapsOrAMissingHalfAreRejected() throws Exception {
-        Path a = dir.resolve("a.map");
-        Path b = dir.resolve("b.map");
-        try (LbaMap m = LbaMap.open(a, 1 << 20, 1024)) {
-            m.put(5, 6, 7, 8, 9);
-        }
-        try (LbaMap m = LbaMap.open(b, 1 << 20, 1024)) {
-            m.put(5, 6, 7, 8, 9);
-        }
-        Files.delete(LbaMap.pagesFile(a));
-        assertFalse(LbaMap.exists(a));
-        assertThrows(LbaMapFormatException.class, () -> LbaMap.open(a, 1 << 20, 1024));
-        Files.copy(LbaMap.pagesFile(b), LbaMap.pagesFile(a));
-        assertTrue(LbaMap.exists(a));
-        assertThrows(LbaMapFormatException.class, () -> LbaMap.open(a, 1 << 20, 1024));
-        LbaMap.delete(a);
-        assertFalse(Files.exists(a));
-        assertFalse(Files.exists(LbaMap.pagesFile(a)));
-    }
-
-    @Test
     void aForeignChronicleFileIsRejectedNotMisread() throws Exception {
         Path f = dir.resolve("old.map");
         try (ChronicleMap<Long, byte[]> old = ChronicleMap.of(Long.class, byte[].class).name("old").entries(100)

@@ -11,7 +11,7 @@ import java.util.SplittableRandom;
 
 /**
  * Measures the on-flash size of the LBA map per written cluster: writes N clusters (default 10
- * million) into a fresh map and reports the bytes the map's files occupy on disk ({@code du}),
+ * million) into a fresh map and reports the bytes the map file occupies on disk ({@code du}),
  * for three patterns: dense (LBAs 0..N-1 in random order), middle (N random LBAs of a 100 GiB
  * volume: with N = 10 million about a third of its LBAs end up written, some twice) and sparse
  * (N random LBAs of a 16 TiB volume). Bytes per cluster are per distinct written LBA (the map's
@@ -72,11 +72,11 @@ public final class MetadataFootprint {
             long ms = (System.nanoTime() - start) / 1_000_000;
             long[] distinct = new long[1];
             map.forEach((lba, loc, hi, lo, crc) -> distinct[0]++);
-            long onDisk = du(file) + du(LbaMap.pagesFile(file));
+            long onDisk = du(file);
             System.out.printf("%s: %d clusters written in %d ms, %d distinct LBAs with data, map entries %d (dense groups %d), chronicle "
-                            + "offHeapMemoryUsed %d, map files %d bytes on disk (du), %.1f bytes per written cluster; file lengths %d%n",
+                            + "offHeapMemoryUsed %d, map file %d bytes on disk (du), %.1f bytes per written cluster; file length %d%n",
                     name, n, ms, distinct[0], map.entries(), map.denseGroups(), map.bytesOnFlash(), onDisk, (double) onDisk / distinct[0],
-                    Files.size(file) + Files.size(LbaMap.pagesFile(file)));
+                    Files.size(file));
         }
     }
 
