@@ -60,6 +60,12 @@ public final class LbaMap implements AutoCloseable {
     private static final int HEADER_SIZE = 16;
     /** Chronicle's sizing hint: a dense group's 224 bytes, and about what a coarse page of 7-8 records takes. */
     private static final double AVERAGE_VALUE = VALUE_SIZE;
+    /**
+     * Chronicle's allocation unit: a dense group's entry (8-byte key, 2-byte value size, 224-byte
+     * value) is exactly 6 chunks, and a page wastes at most 38 bytes (dense pattern of
+     * {@code MetadataFootprint}: 35.3 bytes per cluster, 39.3 with chronicle's default chunk).
+     */
+    private static final int CHUNK = 39;
     /** Records of one group in a page that make it a dense group. */
     static final int PROMOTE = 7;
     /** Records a coarse page may hold before ranges of it split off into fine pages. */
@@ -112,6 +118,7 @@ public final class LbaMap implements AutoCloseable {
                     .name("lba-map-v" + VERSION)
                     .entries(entries)
                     .averageValueSize(AVERAGE_VALUE)
+                    .actualChunkSize(CHUNK)
                     .maxBloatFactor(1000)
                     // the map is rebuilt from the TLogs after any unclean stop, so per-entry checksums buy nothing
                     .checksumEntries(false)
