@@ -36,7 +36,10 @@ import java.util.stream.Stream;
  * <p>Durability: a put writes a temporary file, fsyncs it, renames it over the target and
  * fsyncs the directory, so a crash leaves the old object or the new one, never half of one.
  * Put-if-absent links the fsynced temporary file to the target name, which fails atomically if
- * the name exists. Temporary files left by a crash are removed when a store opens.
+ * the name exists. Temporary files left by a crash are removed when a store opens. Objects of
+ * 64 KiB or more are written with {@code O_DIRECT} where the file system allows it
+ * ({@link DirectWriter}): SCOs and TLogs are read back rarely, and page-cache pages for them
+ * cost CPU and memory for nothing.
  *
  * <p>Listing reads the namespace directory and sorts it on each call: fine for the thousands
  * of objects of a volume, linear in the directory size. Thread-safe.
@@ -49,6 +52,8 @@ public final class FsObjectStore extends AbstractObjectStore {
 
     private final Path root;
     private final String name;
+    /** Writes large objects past the page cache; null where the file system rejects O_DIRECT. */
+    private final DirectWriter direct;
 
     public FsObjectStore(FsStoreConfig config) {
         this.root = config.root();
@@ -62,11 +67,17 @@ public final class FsObjectStore extends AbstractObjectStore {
             throw new BackendUnavailableException(name + ": root directory is not writable");
         }
         removeStaleTempFiles();
+        direct = DirectWriter.probe(root, TEMP_PREFIX);
     }
 
     @Override
     public String name() {
         return name;
+    }
+
+    /** True when large objects are written with {@code O_DIRECT} (the root's file system accepts it). */
+    boolean writesDirect() {
+        return direct != null;
     }
 
     @Override
@@ -144,17 +155,12 @@ public final class FsObjectStore extends AbstractObjectStore {
         Path target = dir.resolve(fileName(key));
         Path temp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
         try {
-            try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
-                 FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                long done = 0;
-                while (done < size) {
-                    long n = in.transferTo(done, size - done, out);
-                    if (n <= 0) {
-                        throw new IOException("source file " + file + " shrank while being stored");
-                    }
-                    done += n;
+            try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+                if (direct != null && size >= DirectWriter.MIN_SIZE) {
+                    direct.write(temp, in::read, size);
+                } else {
+                    copy(in, file, temp, size);
                 }
-                out.force(true);
             }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             fsyncDirectory(dir);
@@ -304,13 +310,40 @@ public final class FsObjectStore extends AbstractObjectStore {
         return encoded;
     }
 
-    private Path writeTemp(Path dir, String key, ByteBuffer data) {
-        Path temp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
+    private static void copy(FileChannel in, Path file, Path temp, long size) throws IOException {
         try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            while (data.hasRemaining()) {
-                out.write(data);
+            long done = 0;
+            while (done < size) {
+                long n = in.transferTo(done, size - done, out);
+                if (n <= 0) {
+                    throw new IOException("source file " + file + " shrank while being stored");
+                }
+                done += n;
             }
             out.force(true);
+        }
+    }
+
+    private Path writeTemp(Path dir, String key, ByteBuffer data) {
+        Path temp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
+        try {
+            int size = data.remaining();
+            if (direct != null && size >= DirectWriter.MIN_SIZE) {
+                int base = data.position();
+                direct.write(temp, (dst, pos) -> {
+                    int n = (int) Math.min(dst.remaining(), size - pos);
+                    dst.put(dst.position(), data, base + (int) pos, n).position(dst.position() + n);
+                    return n;
+                }, size);
+                data.position(base + size);
+                return temp;
+            }
+            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                while (data.hasRemaining()) {
+                    out.write(data);
+                }
+                out.force(true);
+            }
             return temp;
         } catch (NoSuchFileException e) {
             throw notFound(dir.getFileName().toString(), null);

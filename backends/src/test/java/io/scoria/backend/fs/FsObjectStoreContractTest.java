@@ -49,6 +49,36 @@ class FsObjectStoreContractTest extends ObjectStoreContractTest {
     }
 
     @Test
+    void largeObjectsAreWrittenPastThePageCacheAndReadBackExactly() throws Exception {
+        FsObjectStore fs = (FsObjectStore) store;
+        assertTrue(fs.writesDirect(), "the test directory's file system (" + root + ") should accept O_DIRECT");
+        int[] sizes = {(int) DirectWriter.MIN_SIZE - 1, (int) DirectWriter.MIN_SIZE, (1 << 20) - 1, 1 << 20,
+            (1 << 20) + 1, 3 * (1 << 20) + 4097};
+        Path src = root.resolve("source-file");
+        for (int size : sizes) {
+            byte[] bytes = random(size, size);
+            // a buffer whose content starts at a non-zero position and is not block-aligned
+            ByteBuffer framed = ByteBuffer.allocate(size + 13);
+            framed.position(7).put(bytes).flip().position(7);
+            store.put(ns, "buf-" + size, framed);
+            assertEquals(7, framed.position(), "put leaves the caller's buffer alone");
+            Files.write(src, bytes);
+            store.put(ns, "file-" + size, src);
+            for (String key : new String[] {"buf-" + size, "file-" + size}) {
+                ByteBuffer got = store.get(ns, key);
+                assertEquals(size, got.remaining(), key);
+                assertEquals(ByteBuffer.wrap(bytes), got, key + " reads back as written");
+                assertEquals(size, store.stat(ns, key).size(), key);
+                int off = size / 3;
+                assertEquals(ByteBuffer.wrap(bytes, off, 5000), store.get(ns, key, off, 5000), key + " ranged");
+            }
+        }
+        try (Stream<Path> files = Files.list(root.resolve(ns))) {
+            assertTrue(files.noneMatch(p -> p.getFileName().toString().startsWith("~")), "no temporary files remain");
+        }
+    }
+
+    @Test
     void keyCodecRoundTrips() {
         for (String key : new String[] {"sco/00001_v2", "ü/é 1%2F", "a.b-c_d", "~x"}) {
             assertEquals(key, KeyCodec.decode(KeyCodec.encode(key)));
