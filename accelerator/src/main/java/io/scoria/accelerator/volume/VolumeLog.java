@@ -188,6 +188,9 @@ final class VolumeLog {
             Set<Long> referenced = new HashSet<>();
             long[] maxSco = {0};
             TLogReader.Result r = null;
+            if (!clean && Files.exists(cur)) {
+                cutLostWrites(ctx, m, cur);
+            }
             if (Files.exists(cur)) {
                 r = TLogReader.replayFile(cur, new TLogVisitor() {
                     @Override
@@ -230,6 +233,24 @@ final class VolumeLog {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot restart volume in " + dir, e);
+        }
+    }
+
+    /**
+     * After an unclean stop: ends the open TLog before the first cluster whose data is not on
+     * local flash ({@link TLogDataCheck}); a sealed TLog is left to the upload's SCO check.
+     */
+    private static void cutLostWrites(VolumeContext ctx, VolumeManifest m, Path cur) {
+        if (TLogReader.replayFile(cur, null).sealed()) {
+            return;
+        }
+        String ns = m.config().namespace();
+        TLogDataCheck.Result check = TLogDataCheck.scan(cur, ctx.scoCache(), ns, m.config().clusterSize());
+        if (check.cutAt() >= 0) {
+            LOG.warn("volume {}: {} (the data did not reach local flash before the stop); TLog {} now ends after record {}: "
+                    + "later writes were not flushed and are dropped here, a fail-over cache re-sends them",
+                    m.name(), check.reason(), cur.getFileName(), check.cutAt() - 1);
+            TLogWriter.cut(cur, check.cutAt());
         }
     }
 
@@ -434,7 +455,7 @@ final class VolumeLog {
         unforced.add(s.scoId());
         s.close();
         scosInTlog++;
-        enqueueSco(s.scoId());
+        enqueueSco(s.scoId(), crc, s.clusters());
     }
 
     /**
@@ -782,9 +803,16 @@ final class VolumeLog {
         }
     }
 
-    private void enqueueSco(long scoId) {
+    /**
+     * Queues the upload of sealed SCO {@code scoId}; the file is forced, then checked against
+     * the CRC32C and cluster count of its TLog's SCO_SEALED record before it is stored: after
+     * a power loss a sealed SCO that was never forced can hold older bytes, and those must not
+     * reach the backend as this SCO.
+     */
+    private void enqueueSco(long scoId, int crc, int clusters) {
         ctx.uploader().submit(new Task() {
             private boolean forced;
+            private boolean verified;
 
             @Override
             public void run() {
@@ -807,6 +835,10 @@ final class VolumeLog {
                     OpenSco.forceFile(f);
                     unforced.remove(scoId);
                     forced = true;
+                }
+                if (!verified) {
+                    OpenSco.verifySealed(f, (long) clusters * clusterSize, crc);
+                    verified = true;
                 }
                 ctx.store().put(ns, NamespaceLayout.scoKey(scoId), f);
                 ctx.scoCache().uploaded(ns, scoId);
@@ -912,7 +944,7 @@ final class VolumeLog {
                 if (!ctx.scoCache().isUploaded(ns, scoId)) {
                     // written before a restart: maybe never forced, so a FLUSH must cover it
                     unforced.add(scoId);
-                    enqueueSco(scoId);
+                    enqueueSco(scoId, crc, clusters);
                 }
             }
         });

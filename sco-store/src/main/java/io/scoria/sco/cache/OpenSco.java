@@ -267,6 +267,45 @@ public final class OpenSco implements AutoCloseable {
         return (int) c.getValue();
     }
 
+    /** Reads buffer of {@link #verifySealed}, one per thread (the upload threads). */
+    private static final ThreadLocal<ByteBuffer> VERIFY_BUFFER = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(256 << 10));
+
+    /**
+     * Checks that the sealed SCO file at {@code path} holds exactly {@code bytes} bytes whose
+     * CRC32C is {@code crc} (the TLog's SCO_SEALED record).
+     *
+     * @throws ScoFormatException naming the file, what was expected and what was found
+     */
+    public static void verifySealed(Path path, long bytes, int crc) {
+        ByteBuffer buf = VERIFY_BUFFER.get();
+        CRC32C c = new CRC32C();
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            if (ch.size() != bytes) {
+                throw new ScoFormatException("SCO " + path + " holds " + ch.size() + " bytes but its TLog sealed it with "
+                        + bytes + " (lost by a power loss before it was forced?)");
+            }
+            long pos = 0;
+            while (pos < bytes) {
+                buf.clear().limit((int) Math.min(buf.capacity(), bytes - pos));
+                while (buf.hasRemaining()) {
+                    if (ch.read(buf, pos + buf.position()) < 0) {
+                        throw new ScoFormatException("SCO " + path + " ended early at byte " + (pos + buf.position()));
+                    }
+                }
+                buf.flip();
+                pos += buf.remaining();
+                c.update(buf);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read SCO " + path, e);
+        }
+        if ((int) c.getValue() != crc) {
+            throw new ScoFormatException(String.format("SCO %s does not match its TLog's SCO_SEALED record: CRC32C %08x, "
+                    + "expected %08x (data lost by a power loss before it was forced, or damaged on local flash); "
+                    + "it is not uploaded", path, (int) c.getValue(), crc));
+        }
+    }
+
     public static String describe(long scoId) {
         return ClusterLocation.toString(scoId);
     }

@@ -89,6 +89,36 @@ public final class TLogWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * Cuts an unsealed TLog file after its first {@code records} records (at least the header):
+     * every later record is zeroed, so a reader stops there as at a torn tail, and the file is
+     * forced. Used when a restart finds that the data of a logged cluster did not reach local
+     * flash (a power loss wrote the log back before the SCO): the history then ends before it.
+     */
+    public static void cut(Path path, int records) {
+        if (records < 1) {
+            throw new IllegalArgumentException("a TLog keeps at least its header record: " + records);
+        }
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long from = (long) records * TLogRecord.SIZE;
+            if (from >= ch.size()) {
+                return;
+            }
+            MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_WRITE, from, ch.size() - from);
+            for (int i = 0; i + TLogRecord.SIZE <= map.capacity(); i += TLogRecord.SIZE) {
+                if (map.getInt(i) == 0 && map.getLong(i + 8) == 0 && map.getLong(i + 40) == 0) {
+                    break; // the old tail's end: zero from here on
+                }
+                for (int j = 0; j < TLogRecord.SIZE; j += 8) {
+                    map.putLong(i + j, 0);
+                }
+            }
+            map.force();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot cut TLog " + path + " after " + records + " records", e);
+        }
+    }
+
     public long number() {
         return number;
     }

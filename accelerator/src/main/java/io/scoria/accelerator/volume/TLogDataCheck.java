@@ -1,0 +1,124 @@
+package io.scoria.accelerator.volume;
+
+import io.scoria.sco.ClusterLocation;
+import io.scoria.sco.TLogVisitor;
+import io.scoria.sco.cache.LocalScoCache;
+import io.scoria.sco.tlog.TLogReader;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.zip.CRC32C;
+
+/**
+ * After an unclean stop, finds the first record of the open TLog whose cluster did not reach
+ * local flash. The TLog is a shared mapping and SCO data goes through the page cache; neither
+ * is forced before a FLUSH, and after a power loss the kernel may have written back the log
+ * but not the data (a SCO file shorter than its records say, or a block that still holds older
+ * bytes). Every CLUSTER record carries the CRC32C of its data, so each logged cluster in a local
+ * SCO not yet on the backend is read back and checked; the history must end before the first
+ * one that does not match (what follows was not flushed, so NBD lets it be lost, and the
+ * fail-over cache, when there is one, still holds it). Uploaded SCOs were forced before their
+ * upload and are not read; a SCO with no local file is on the backend (uploaded and evicted).
+ */
+final class TLogDataCheck {
+    private TLogDataCheck() {
+    }
+
+    /** What the check found: the record to cut at (-1 for none) and why. */
+    record Result(int cutAt, String reason, int checked) {
+    }
+
+    static Result scan(Path tlog, LocalScoCache cache, String namespace, int clusterSize) {
+        ByteBuffer buf = ByteBuffer.allocateDirect(clusterSize);
+        CRC32C crc = new CRC32C();
+        int[] index = {0}; // record 0 is the header
+        int[] checked = {0};
+        int[] cut = {-1};
+        String[] reason = {null};
+        long[] openId = {-1};
+        FileChannel[] open = {null};
+        try {
+            TLogReader.replayFile(tlog, new TLogVisitor() {
+                @Override
+                public void cluster(long lba, long loc, long hi, long lo, int dataCrc) {
+                    index[0]++;
+                    if (cut[0] >= 0 || loc == ClusterLocation.ZERO) {
+                        return;
+                    }
+                    long id = ClusterLocation.scoId(loc);
+                    if (cache.isUploaded(namespace, id)) {
+                        return;
+                    }
+                    try {
+                        if (openId[0] != id) {
+                            close(open[0]);
+                            open[0] = null;
+                            openId[0] = id;
+                            Path f = cache.file(namespace, id);
+                            if (Files.exists(f)) {
+                                open[0] = FileChannel.open(f, StandardOpenOption.READ);
+                            }
+                        }
+                        if (open[0] == null) {
+                            return;
+                        }
+                        long pos = (long) ClusterLocation.offset(loc) * clusterSize;
+                        buf.clear();
+                        while (buf.hasRemaining()) {
+                            if (open[0].read(buf, pos + buf.position()) < 0) {
+                                cut[0] = index[0];
+                                reason[0] = "SCO " + ClusterLocation.toString(id) + " ends before cluster "
+                                        + ClusterLocation.offset(loc) + " (LBA " + lba + ")";
+                                return;
+                            }
+                        }
+                        buf.flip();
+                        crc.reset();
+                        crc.update(buf);
+                        checked[0]++;
+                        if ((int) crc.getValue() != dataCrc) {
+                            cut[0] = index[0];
+                            reason[0] = "cluster " + ClusterLocation.offset(loc) + " of SCO " + ClusterLocation.toString(id)
+                                    + " (LBA " + lba + ") does not match the CRC32C in its TLog record";
+                        }
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("cannot check SCO data of TLog " + tlog, e);
+                    }
+                }
+
+                @Override
+                public void scoSealed(long scoId, int crc32c, int clusters) {
+                    index[0]++;
+                }
+
+                @Override
+                public void syncPoint(long epochMillis) {
+                    index[0]++;
+                }
+
+                @Override
+                public void snapshot(long snapshotId) {
+                    index[0]++;
+                }
+            });
+        } finally {
+            close(open[0]);
+        }
+        return new Result(cut[0], reason[0], checked[0]);
+    }
+
+    private static void close(FileChannel ch) {
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // read-only channel
+            }
+        }
+    }
+}
