@@ -1,9 +1,11 @@
 package io.scoria.accelerator.volume;
 
+import io.scoria.accelerator.VolumeException;
 import io.scoria.accelerator.VolumeSpec;
 import io.scoria.backend.testing.FaultInjectingStore;
 import io.scoria.backend.testing.InMemoryObjectStore;
 import io.scoria.sco.ClusterLocation;
+import io.scoria.sco.NamespaceLayout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,6 +18,8 @@ import java.util.Arrays;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A power loss can leave the memory-mapped TLog on flash while the SCO data it points to is
@@ -134,27 +138,50 @@ class LostWriteRestartTest {
         assertPrefix(new LocalVolumeService(store, config()), all, SECOND);
     }
 
-    @Test
-    void aSealedScoWithStaleBytesInAnEarlierTlogIsNotUploaded() throws Exception {
-        // one SCO per TLog: SCO 1 ends up in sealed TLog 1, outside the open TLog the restart checks
-        EngineConfig oneScoPerTlog = config().withScosPerTlog(1);
-        LocalVolumeService svc = new LocalVolumeService(store, oneScoPerTlog);
+    /** One SCO per TLog: SCO 1 ends up in sealed TLog 1, outside the open TLog. */
+    private LocalVolumeService writeThreeHundred(EngineConfig cfg) {
+        LocalVolumeService svc = new LocalVolumeService(store, cfg);
         svc.create("vol", new VolumeSpec(SIZE, CLUSTER, SCO_CLUSTERS * CLUSTER));
         LocalVolume v = svc.open("vol");
         for (int i = 0; i < 300; i++) {
             v.write((long) i * CLUSTER, ByteBuffer.wrap(pattern('B', i)), false);
         }
-        svc.crash();
-        LocalVolumeService again = new LocalVolumeService(store, oneScoPerTlog);
-        try (RandomAccessFile f = new RandomAccessFile(scoFile(again, 1).toFile(), "rw")) {
+        return svc;
+    }
+
+    private void damageCluster17OfSco1(LocalVolumeService svc) throws Exception {
+        try (RandomAccessFile f = new RandomAccessFile(scoFile(svc, 1).toFile(), "rw")) {
             f.seek(17L * CLUSTER);
             f.write(pattern('X', 17));
         }
+    }
+
+    @Test
+    void staleBytesInAnEarlierSealedTlogsScoRefuseTheRestart() throws Exception {
+        EngineConfig cfg = config().withScosPerTlog(1);
+        writeThreeHundred(cfg).crash();
+        LocalVolumeService again = new LocalVolumeService(store, cfg);
+        damageCluster17OfSco1(again);
+        try {
+            VolumeException e = assertThrows(VolumeException.class, () -> again.open("vol"));
+            assertTrue(e.getMessage().contains("00000001.00.sco") && e.getMessage().contains("SCO_SEALED"), e.getMessage());
+        } finally {
+            again.close();
+        }
+    }
+
+    @Test
+    void aSealedScoThatNoLongerMatchesItsSealIsNotUploaded() throws Exception {
+        EngineConfig cfg = config().withScosPerTlog(1);
+        writeThreeHundred(cfg).close(); // clean stop, uploads still failing: nothing is checked at the restart
+        LocalVolumeService again = new LocalVolumeService(store, cfg);
+        damageCluster17OfSco1(again);
         LocalVolume w = again.open("vol");
         store.heal();
         try {
             w.awaitUploads(Duration.ofSeconds(2));
             assertFalse(store.delegate().exists("vol", "sco/00000001.00"), "a SCO that does not match its seal CRC is not uploaded");
+            assertFalse(store.delegate().exists("vol", NamespaceLayout.tlogKey(1)), "nor the TLog that references it");
         } finally {
             again.crash();
         }
