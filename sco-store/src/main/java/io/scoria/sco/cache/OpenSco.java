@@ -60,18 +60,12 @@ public final class OpenSco implements AutoCloseable {
     }
 
     /**
-     * Opens the empty file a {@link LocalScoCache#prepare} created for this SCO.
-     *
-     * @throws ScoFormatException if the file is not empty (it is then not the prepared file)
+     * Opens the file a {@link LocalScoCache#prepare} made for this SCO: new and empty, or a
+     * recycled evicted SCO whose bytes the appends overwrite and {@link #seal()} cuts off.
      */
     public static OpenSco openPrepared(Path path, long scoId, int clusterSize, int capacityClusters) {
         try {
             FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            if (ch.size() != 0) {
-                long size = ch.size();
-                ch.close();
-                throw new ScoFormatException("prepared SCO file " + path + " is not empty: " + size + " bytes");
-            }
             return new OpenSco(path, scoId, clusterSize, capacityClusters, ch, 0);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open prepared SCO " + path, e);
@@ -246,11 +240,21 @@ public final class OpenSco implements AutoCloseable {
     }
 
     /**
-     * Ends appends and returns the CRC32C of the content; idempotent. It does not fsync: FLUSH
+     * Ends appends, cuts the file to what was appended (a recycled file may be longer) and
+     * returns the CRC32C of the content; idempotent. It does not fsync: FLUSH
      * and FUA do ({@link #force()}), and the uploader forces a sealed SCO's file before it
      * uploads it, so the write path never waits for a whole-SCO fsync.
      */
     public int seal() {
+        if (!sealed) {
+            try {
+                if (channel.size() > byteSize()) {
+                    channel.truncate(byteSize()); // a recycled file's older bytes past the last append
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot cut SCO " + path + " to " + byteSize() + " bytes", e);
+            }
+        }
         sealed = true;
         return (int) crc.getValue();
     }

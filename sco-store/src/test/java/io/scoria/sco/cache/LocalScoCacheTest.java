@@ -65,6 +65,45 @@ class LocalScoCacheTest {
     }
 
     @Test
+    void evictedFilesAreRecycledForNewScosAndCutAtTheSeal() throws Exception {
+        LocalScoCache cache = new LocalScoCache(dir, 2 * 4096 * 4);
+        writeSco(cache, 1, 4);
+        writeSco(cache, 2, 4);
+        cache.uploaded("ns1", sco(1));
+        cache.reserve(4 * 4096); // evicts SCO 1: its file becomes a spare
+        for (int i = 0; i < 500 && Files.exists(cache.file("ns1", sco(1))); i++) {
+            Thread.sleep(10);
+        }
+        assertFalse(Files.exists(cache.file("ns1", sco(1))));
+        assertFalse(Files.exists(cache.file("ns1", sco(1)).resolveSibling("00000001.00.sco.uploaded")));
+        Path f = cache.prepare("ns2", sco(7)).get(5, TimeUnit.SECONDS);
+        assertEquals(cache.file("ns2", sco(7)), f, "a new namespace directory is created for the recycled file");
+        // the recycled file still holds SCO 1's bytes: the page-cache pages and blocks are reused
+        assertEquals(4 * 4096, Files.size(f));
+        assertEquals(1000, ByteBuffer.wrap(Files.readAllBytes(f)).getInt(0));
+        try (OpenSco s = OpenSco.openPrepared(f, sco(7), 4096, 4)) {
+            ByteBuffer b = ByteBuffer.allocate(4096);
+            b.putInt(0, 7007);
+            s.append(b);
+            int crc = s.seal();
+            byte[] content = Files.readAllBytes(f);
+            assertEquals(4096, content.length, "the seal cuts the older SCO's bytes off");
+            assertEquals(7007, ByteBuffer.wrap(content).getInt(0));
+            assertEquals(crc, OpenSco.checksum(ByteBuffer.wrap(content)));
+        }
+        // with no spare left a new, empty file is created
+        Path g = cache.prepare("ns2", sco(8)).get(5, TimeUnit.SECONDS);
+        assertEquals(0, Files.size(g));
+        cache.close();
+        // spares left by a crash are deleted when the cache opens
+        Files.write(dir.resolve(".spares").resolve("9.spare"), new byte[4096]);
+        new LocalScoCache(dir, 4096 * 4).close();
+        try (var left = Files.list(dir.resolve(".spares"))) {
+            assertEquals(0, left.count());
+        }
+    }
+
+    @Test
     void uploadedStateSurvivesRestart() throws Exception {
         LocalScoCache cache = new LocalScoCache(dir, 1 << 20);
         writeSco(cache, 1, 2);
