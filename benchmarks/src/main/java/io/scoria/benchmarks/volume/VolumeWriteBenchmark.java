@@ -44,6 +44,14 @@ public class VolumeWriteBenchmark extends EngineBenchmark {
     @Param({"true", "false"})
     public boolean uploads;
 
+    /**
+     * Local SCO cache budget. The default never evicts; {@code -p scoCacheBytes=1073741824 -p uploads=true}
+     * is a router's steady state (uploaded SCOs evicted and their files recycled for new SCOs).
+     * A small budget with deferred uploads would block: nothing can be evicted.
+     */
+    @Param({"17179869184"})
+    public long scoCacheBytes;
+
     private DeferringStore deferring;
 
     private Path dir;
@@ -60,7 +68,7 @@ public class VolumeWriteBenchmark extends EngineBenchmark {
         dir = Files.createTempDirectory("scoria-bench-write");
         deferring = new DeferringStore(new FsObjectStore(new FsStoreConfig(dir.resolve("backend"))));
         service = new LocalVolumeService(deferring, EngineConfig.defaults(dir.resolve("flash"))
-                .withScoCacheBytes(16L << 30).withClusterCacheBytes(256L << 20).withCacheMode(CacheMode.CACHE_ON_WRITE));
+                .withScoCacheBytes(scoCacheBytes).withClusterCacheBytes(256L << 20).withCacheMode(CacheMode.CACHE_ON_WRITE));
         service.create("bench", new VolumeSpec(volumeBytes, clusterSize, 4 << 20));
         volume = service.open("bench");
         deferring.deferPuts = !uploads;
