@@ -56,11 +56,27 @@ final class ClusterReader {
         long pos = (long) ClusterLocation.offset(e.location) * clusterSize;
         int start = dst.position();
         boolean local = false;
+        boolean localMismatch = false;
         if (ctx.scoCache().touch(ns, scoId) || depth == 0) {
             local = readLocal(ctx.scoCache().file(ns, scoId), pos, dst);
+            if (local && !matches(e, dst, start)) {
+                // The SCO was evicted between the lookup and the read, and its file recycled for a new
+                // SCO (LocalScoCache): an evicted SCO is on the backend, so read it from there.
+                dst.position(start);
+                local = false;
+                localMismatch = true;
+            }
         }
         if (!local) {
-            readBackend(ns, scoId, pos, dst);
+            try {
+                readBackend(ns, scoId, pos, dst);
+            } catch (VolumeException ex) {
+                if (localMismatch) {
+                    throw new CorruptDataException("cluster at " + ClusterLocation.toString(e.location) + " of namespace " + ns
+                            + " fails its CRC32C check in the local SCO file, and the backend cannot serve it: " + ex.getMessage());
+                }
+                throw ex;
+            }
         }
         check(e, dst, start, ns);
         if (cache) {
@@ -116,11 +132,15 @@ final class ClusterReader {
                 + (last == null ? "interrupted" : last.getMessage()), last);
     }
 
-    private void check(LbaEntry e, ByteBuffer dst, int start, String ns) {
+    private boolean matches(LbaEntry e, ByteBuffer dst, int start) {
         CRC32C c = crcs.get();
         c.reset();
         c.update(dst.duplicate().limit(start + clusterSize).position(start));
-        if ((int) c.getValue() != e.crc) {
+        return (int) c.getValue() == e.crc;
+    }
+
+    private void check(LbaEntry e, ByteBuffer dst, int start, String ns) {
+        if (!matches(e, dst, start)) {
             dst.position(start);
             throw new CorruptDataException("cluster at " + ClusterLocation.toString(e.location) + " of namespace " + ns
                     + " fails its CRC32C check");
