@@ -501,7 +501,7 @@ final class VolumeLog {
         unforced.add(s.scoId());
         s.close();
         scosInTlog++;
-        enqueueSco(s.scoId(), crc, s.clusters());
+        enqueueSco(s.scoId(), crc, s.clusters(), false);
     }
 
     /**
@@ -850,15 +850,17 @@ final class VolumeLog {
     }
 
     /**
-     * Queues the upload of sealed SCO {@code scoId}; the file is forced, then checked against
-     * the CRC32C and cluster count of its TLog's SCO_SEALED record before it is stored: after
-     * a power loss a sealed SCO that was never forced can hold older bytes, and those must not
-     * reach the backend as this SCO.
+     * Queues the upload of sealed SCO {@code scoId}; the file is forced first. A SCO sealed
+     * before this process started ({@code check}) is also checked against the CRC32C and
+     * cluster count of its TLog's SCO_SEALED record before it is stored: after a power loss a
+     * sealed SCO that was never forced can hold older bytes (a recycled file: another SCO's),
+     * and those must not reach the backend as this SCO. A SCO this process wrote and sealed is
+     * in its page cache as written.
      */
-    private void enqueueSco(long scoId, int crc, int clusters) {
+    private void enqueueSco(long scoId, int crc, int clusters, boolean check) {
         ctx.uploader().submit(new Task() {
             private boolean forced;
-            private boolean verified;
+            private boolean verified = !check;
 
             @Override
             public void run() {
@@ -990,7 +992,7 @@ final class VolumeLog {
                 if (!ctx.scoCache().isUploaded(ns, scoId)) {
                     // written before a restart: maybe never forced, so a FLUSH must cover it
                     unforced.add(scoId);
-                    enqueueSco(scoId, crc, clusters);
+                    enqueueSco(scoId, crc, clusters, true);
                 }
             }
         });
