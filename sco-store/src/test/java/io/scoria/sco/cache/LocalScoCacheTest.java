@@ -53,12 +53,14 @@ class LocalScoCacheTest {
         assertTrue(Files.exists(cache.file("ns1", sco(1))));
         cache.uploaded("ns1", sco(2));
         blocked.get(5, TimeUnit.SECONDS);
-        // the uploaded SCO was evicted (its files are deleted by the cache's file thread), the others were kept
-        for (int i = 0; i < 500 && Files.exists(cache.file("ns1", sco(2))); i++) {
+        // the uploaded SCO was evicted (the cache's file thread moves its file to the spares first, then
+        // deletes its marker), the others were kept
+        Path marker = cache.file("ns1", sco(2)).resolveSibling(cache.file("ns1", sco(2)).getFileName() + ".uploaded");
+        for (int i = 0; i < 500 && (Files.exists(cache.file("ns1", sco(2))) || Files.exists(marker)); i++) {
             Thread.sleep(10);
         }
         assertFalse(Files.exists(cache.file("ns1", sco(2))));
-        assertFalse(Files.exists(cache.file("ns1", sco(2)).resolveSibling(cache.file("ns1", sco(2)).getFileName() + ".uploaded")));
+        assertFalse(Files.exists(marker));
         assertTrue(Files.exists(cache.file("ns1", sco(1))));
         assertTrue(Files.exists(cache.file("ns1", sco(3))));
         cache.close();
@@ -71,11 +73,12 @@ class LocalScoCacheTest {
         writeSco(cache, 2, 4);
         cache.uploaded("ns1", sco(1));
         cache.reserve(4 * 4096); // evicts SCO 1: its file becomes a spare
-        for (int i = 0; i < 500 && Files.exists(cache.file("ns1", sco(1))); i++) {
+        Path marker = cache.file("ns1", sco(1)).resolveSibling("00000001.00.sco.uploaded");
+        for (int i = 0; i < 500 && (Files.exists(cache.file("ns1", sco(1))) || Files.exists(marker)); i++) {
             Thread.sleep(10);
         }
         assertFalse(Files.exists(cache.file("ns1", sco(1))));
-        assertFalse(Files.exists(cache.file("ns1", sco(1)).resolveSibling("00000001.00.sco.uploaded")));
+        assertFalse(Files.exists(marker));
         Path f = cache.prepare("ns2", sco(7)).get(5, TimeUnit.SECONDS);
         assertEquals(cache.file("ns2", sco(7)), f, "a new namespace directory is created for the recycled file");
         // the recycled file still holds SCO 1's bytes: the page-cache pages and blocks are reused
