@@ -1038,11 +1038,28 @@ final class VolumeLog {
         roll(null);
         discardPrepared();
         tlog.close();
+        // The clean marker makes the next start trust the map and skip the checks of unflushed data,
+        // so everything it vouches for is made durable first: a power loss right after a clean close
+        // must not leave a marker whose SCOs (possibly recycled files) or map pages never reached flash.
+        for (long id : unforced.toArray(new Long[0])) {
+            forceSealed(id);
+        }
+        Path mapFile = map.file();
         map.close();
         try {
-            Files.write(dir.resolve(CLEAN), new byte[0]);
+            forcePath(mapFile);
+            Path marker = dir.resolve(CLEAN);
+            Files.write(marker, new byte[0]);
+            forcePath(marker);
+            forcePath(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot mark " + dir + " clean", e);
+        }
+    }
+
+    private static void forcePath(Path p) throws IOException {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.READ)) {
+            ch.force(true);
         }
     }
 
