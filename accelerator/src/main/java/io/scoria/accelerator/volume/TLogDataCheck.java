@@ -1,9 +1,16 @@
 package io.scoria.accelerator.volume;
 
+import io.scoria.accelerator.VolumeException;
 import io.scoria.sco.ClusterLocation;
+import io.scoria.sco.ScoFormatException;
 import io.scoria.sco.TLogVisitor;
+import io.scoria.sco.VolumeManifest;
+import io.scoria.sco.cache.OpenSco;
 import io.scoria.sco.cache.LocalScoCache;
 import io.scoria.sco.tlog.TLogReader;
+import io.scoria.sco.tlog.TLogWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,9 +31,85 @@ import java.util.zip.CRC32C;
  * one that does not match (what follows was not flushed, so NBD lets it be lost, and the
  * fail-over cache, when there is one, still holds it). Uploaded SCOs were forced before their
  * upload and are not read; a SCO with no local file is on the backend (uploaded and evicted).
+ * Sealed SCOs of earlier TLogs are checked whole against their SCO_SEALED records
+ * ({@link #afterUncleanStop}).
  */
 final class TLogDataCheck {
+    private static final Logger LOG = LoggerFactory.getLogger(TLogDataCheck.class);
+
     private TLogDataCheck() {
+    }
+
+    /**
+     * Before a volume restarts after an unclean stop: checks the sealed, not yet uploaded SCOs of
+     * earlier local TLogs ({@code uploadedThrough} is the highest TLog on the backend), then cuts
+     * the open TLog {@code cur} before its first lost cluster.
+     */
+    static void afterUncleanStop(VolumeContext ctx, VolumeManifest m, Path dir, long uploadedThrough, Path cur) {
+        checkSealedScos(ctx, m, dir, uploadedThrough);
+        if (Files.exists(cur)) {
+            cutLostWrites(ctx, m, cur);
+        }
+    }
+
+    /**
+     * After an unclean stop: ends the open TLog before the first cluster whose data is not on
+     * local flash ({@link TLogDataCheck}); a sealed one must match like earlier TLogs.
+     */
+    private static void cutLostWrites(VolumeContext ctx, VolumeManifest m, Path cur) {
+        if (TLogReader.replayFile(cur, null).sealed()) {
+            checkSealedScosOf(ctx, m, cur);
+            return;
+        }
+        String ns = m.config().namespace();
+        TLogDataCheck.Result check = TLogDataCheck.scan(cur, ctx.scoCache(), ns, m.config().clusterSize());
+        if (check.cutAt() >= 0) {
+            LOG.warn("volume {}: {} (the data did not reach local flash before the stop); TLog {} now ends after record {}: "
+                    + "later writes were not flushed and are dropped here, a fail-over cache re-sends them",
+                    m.name(), check.reason(), cur.getFileName(), check.cutAt() - 1);
+            TLogWriter.cut(cur, check.cutAt());
+        }
+    }
+
+    /**
+     * After an unclean stop: every sealed SCO of a local TLog not yet on the backend must match
+     * its SCO_SEALED record. Such a SCO may never have been forced; if a power loss kept the
+     * TLog but not all of its data, the history cannot simply be cut (later sealed TLogs,
+     * snapshots and the published manifest build on it), so the volume refuses to open
+     * instead of serving other bytes than were written.
+     */
+    private static void checkSealedScos(VolumeContext ctx, VolumeManifest m, Path dir, long uploadedThrough) {
+        for (long t : m.allTlogs()) {
+            Path f = History.tlogFile(dir, t);
+            if (t != m.nextTlogNumber() && !VolumeManifest.isUploaded(t, uploadedThrough) && Files.exists(f)) {
+                checkSealedScosOf(ctx, m, f);
+            }
+        }
+    }
+
+    private static void checkSealedScosOf(VolumeContext ctx, VolumeManifest m, Path tlog) {
+        String ns = m.config().namespace();
+        long clusterSize = m.config().clusterSize();
+        TLogReader.replayFile(tlog, new TLogVisitor() {
+            @Override
+            public void cluster(long lba, long loc, long hi, long lo, int crc) {
+            }
+
+            @Override
+            public void scoSealed(long scoId, int crc, int clusters) {
+                Path sco = ctx.scoCache().file(ns, scoId);
+                if (ctx.scoCache().isUploaded(ns, scoId) || !Files.exists(sco)) {
+                    return;
+                }
+                try {
+                    OpenSco.verifySealed(sco, clusters * clusterSize, crc);
+                } catch (ScoFormatException e) {
+                    throw new VolumeException("volume '" + m.name() + "' cannot restart from local flash: " + e.getMessage()
+                            + " (sealed TLog " + tlog.getFileName() + "); writes logged after it were acknowledged but not "
+                            + "flushed when the node stopped", e);
+                }
+            }
+        });
     }
 
     /** What the check found: the record to cut at (-1 for none) and why. */

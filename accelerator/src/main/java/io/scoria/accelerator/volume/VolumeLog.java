@@ -7,7 +7,6 @@ import io.scoria.backend.ObjectInfo;
 import io.scoria.backend.PreconditionFailedException;
 import io.scoria.sco.ClusterLocation;
 import io.scoria.sco.NamespaceLayout;
-import io.scoria.sco.ScoFormatException;
 import io.scoria.sco.TLogVisitor;
 import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.cache.LocalScoCache;
@@ -190,10 +189,7 @@ final class VolumeLog {
             long[] maxSco = {0};
             TLogReader.Result r = null;
             if (!clean) {
-                checkSealedScos(ctx, m, dir, state[0]);
-                if (Files.exists(cur)) {
-                    cutLostWrites(ctx, m, cur);
-                }
+                TLogDataCheck.afterUncleanStop(ctx, m, dir, state[0], cur);
             }
             if (Files.exists(cur)) {
                 r = TLogReader.replayFile(cur, new TLogVisitor() {
@@ -238,66 +234,6 @@ final class VolumeLog {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot restart volume in " + dir, e);
         }
-    }
-
-    /**
-     * After an unclean stop: ends the open TLog before the first cluster whose data is not on
-     * local flash ({@link TLogDataCheck}); a sealed one must match like earlier TLogs.
-     */
-    private static void cutLostWrites(VolumeContext ctx, VolumeManifest m, Path cur) {
-        if (TLogReader.replayFile(cur, null).sealed()) {
-            checkSealedScosOf(ctx, m, cur);
-            return;
-        }
-        String ns = m.config().namespace();
-        TLogDataCheck.Result check = TLogDataCheck.scan(cur, ctx.scoCache(), ns, m.config().clusterSize());
-        if (check.cutAt() >= 0) {
-            LOG.warn("volume {}: {} (the data did not reach local flash before the stop); TLog {} now ends after record {}: "
-                    + "later writes were not flushed and are dropped here, a fail-over cache re-sends them",
-                    m.name(), check.reason(), cur.getFileName(), check.cutAt() - 1);
-            TLogWriter.cut(cur, check.cutAt());
-        }
-    }
-
-    /**
-     * After an unclean stop: every sealed SCO of a local TLog not yet on the backend must match
-     * its SCO_SEALED record. Such a SCO may never have been forced; if a power loss kept the
-     * TLog but not all of its data, the history cannot simply be cut (later sealed TLogs,
-     * snapshots and the published manifest build on it), so the volume refuses to open
-     * instead of serving other bytes than were written.
-     */
-    private static void checkSealedScos(VolumeContext ctx, VolumeManifest m, Path dir, long uploadedThrough) {
-        for (long t : m.allTlogs()) {
-            Path f = History.tlogFile(dir, t);
-            if (t != m.nextTlogNumber() && !VolumeManifest.isUploaded(t, uploadedThrough) && Files.exists(f)) {
-                checkSealedScosOf(ctx, m, f);
-            }
-        }
-    }
-
-    private static void checkSealedScosOf(VolumeContext ctx, VolumeManifest m, Path tlog) {
-        String ns = m.config().namespace();
-        long clusterSize = m.config().clusterSize();
-        TLogReader.replayFile(tlog, new TLogVisitor() {
-            @Override
-            public void cluster(long lba, long loc, long hi, long lo, int crc) {
-            }
-
-            @Override
-            public void scoSealed(long scoId, int crc, int clusters) {
-                Path sco = ctx.scoCache().file(ns, scoId);
-                if (ctx.scoCache().isUploaded(ns, scoId) || !Files.exists(sco)) {
-                    return;
-                }
-                try {
-                    OpenSco.verifySealed(sco, clusters * clusterSize, crc);
-                } catch (ScoFormatException e) {
-                    throw new VolumeException("volume '" + m.name() + "' cannot restart from local flash: " + e.getMessage()
-                            + " (sealed TLog " + tlog.getFileName() + "); writes logged after it were acknowledged but not "
-                            + "flushed when the node stopped", e);
-                }
-            }
-        });
     }
 
     private VolumeLog finishRestart(VolumeManifest m, boolean fresh, TLogReader.Result r, Path cur, long n,
