@@ -51,6 +51,15 @@ class LbaMapTest {
         assertEquals(model, seen);
     }
 
+    /** What a put of {@code loc} at {@code lba} does to the reference model (location 0 removes). */
+    private static void model(Map<Long, Long> model, long lba, long loc) {
+        if (loc == 0) {
+            model.remove(lba);
+        } else {
+            model.put(lba, loc);
+        }
+    }
+
     /** {@code ops} puts of random LBAs {@code k * stride, k < span}; one in {@code removeOneIn} removes. */
     private static void randomPuts(LbaMap m, Map<Long, Long> model, SplittableRandom rnd, int ops, long span, long stride,
                                    int removeOneIn) {
@@ -58,11 +67,7 @@ class LbaMapTest {
             long lba = rnd.nextLong(span) * stride;
             long loc = rnd.nextInt(removeOneIn) == 0 ? 0 : rnd.nextLong(1, Long.MAX_VALUE);
             m.put(lba, loc, fpHi(loc), fpLo(loc), crc(loc));
-            if (loc == 0) {
-                model.remove(lba);
-            } else {
-                model.put(lba, loc);
-            }
+            model(model, lba, loc);
         }
     }
 
@@ -131,11 +136,7 @@ class LbaMapTest {
                 };
                 long loc = rnd.nextInt(5) == 0 ? 0 : rnd.nextLong(1, Long.MAX_VALUE);
                 m.put(lba, loc, fpHi(loc), fpLo(loc), crc(loc));
-                if (loc == 0) {
-                    model.remove(lba);
-                } else {
-                    model.put(lba, loc);
-                }
+                model(model, lba, loc);
             }
             assertTrue(m.denseGroups() > 0, "full groups of the dense area became dense groups");
             int n = 0;
@@ -192,11 +193,7 @@ class LbaMapTest {
                         long loc = rnd.nextInt(round + 3) == 0 ? 0 : rnd.nextLong(1, Long.MAX_VALUE);
                         seq.put(lba, loc, fpHi(loc), fpLo(loc), crc(loc));
                         batch.put(lba, loc, fpHi(loc), fpLo(loc), crc(loc));
-                        if (loc == 0) {
-                            model.remove(lba);
-                        } else {
-                            model.put(lba, loc);
-                        }
+                        model(model, lba, loc);
                     }
                     batch.flush();
                     long[] probes = new long[(int) Math.min(clusters, 1 << 16)];
@@ -304,11 +301,7 @@ class LbaMapTest {
                         long loc = rnd.nextInt(5) == 0 ? 0 : rnd.nextLong(1, Long.MAX_VALUE);
                         seq.put(lba, loc, fpHi(loc), fpLo(loc), crc(loc));
                         batch.put(lba, loc, fpHi(loc), fpLo(loc), crc(loc));
-                        if (loc == 0) {
-                            model.remove(lba);
-                        } else {
-                            model.put(lba, loc);
-                        }
+                        model(model, lba, loc);
                     }
                     batch.flush();
                     long[] probes = new long[(int) span];
@@ -368,11 +361,7 @@ class LbaMapTest {
                     long lba = rnd.nextInt(4096);
                     long loc = rnd.nextInt(3) == 0 ? 0 : rnd.nextLong(1, Long.MAX_VALUE);
                     m.put(lba, loc, fpHi(loc), fpLo(loc), crc(loc));
-                    if (loc == 0) {
-                        model.remove(lba);
-                    } else {
-                        model.put(lba, loc);
-                    }
+                    model(model, lba, loc);
                 }
             }
         }

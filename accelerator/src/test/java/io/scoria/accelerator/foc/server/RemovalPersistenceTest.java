@@ -65,21 +65,32 @@ class RemovalPersistenceTest {
         return b;
     }
 
-    @Test
-    void appendsAreAcknowledgedWhileARemovalWaitsForItsFsync() throws Exception {
-        FocServer s = server(0);
-        FocClient c = client(s, 1);
+    /** One acknowledged entry in each of SCOs 1, 2 and 3. */
+    private void appendToScosOneToThree(FocClient c) throws Exception {
         for (int sco = 1; sco <= 3; sco++) {
             c.ackedAsync(c.append(sco, sco, 0, 1, data(sco)), exec).get(10, TimeUnit.SECONDS);
         }
+    }
+
+    /** Blocks the volume's persister thread (a slow fsync) until the returned latch is counted down. */
+    private static CountDownLatch holdPersister(FocServer s) {
         CountDownLatch slowDisk = new CountDownLatch(1);
-        s.store(VOL).persister().execute(() -> { // the removal's durable step queues behind this "slow fsync"
+        s.store(VOL).persister().execute(() -> {
             try {
                 slowDisk.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         });
+        return slowDisk;
+    }
+
+    @Test
+    void appendsAreAcknowledgedWhileARemovalWaitsForItsFsync() throws Exception {
+        FocServer s = server(0);
+        FocClient c = client(s, 1);
+        appendToScosOneToThree(c);
+        CountDownLatch slowDisk = holdPersister(s); // the removal's durable step queues behind this "slow fsync"
         Future<?> removal = exec.submit(() -> c.removeUpTo(2));
         try {
             long seq = c.append(40, 4, 0, 1, data(40));
@@ -103,17 +114,8 @@ class RemovalPersistenceTest {
     void unregisterWhileARemovalIsPendingLeavesNoFiles() throws Exception {
         FocServer s = server(0);
         FocClient c = client(s, 1);
-        for (int sco = 1; sco <= 3; sco++) {
-            c.ackedAsync(c.append(sco, sco, 0, 1, data(sco)), exec).get(10, TimeUnit.SECONDS);
-        }
-        CountDownLatch slowDisk = new CountDownLatch(1);
-        s.store(VOL).persister().execute(() -> {
-            try {
-                slowDisk.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
+        appendToScosOneToThree(c);
+        CountDownLatch slowDisk = holdPersister(s);
         Future<?> removal = exec.submit(() -> c.removeUpTo(2));
         Path vol = dir.resolve("foc").resolve(VOL);
         try {
@@ -132,9 +134,7 @@ class RemovalPersistenceTest {
         FocServer s = server(0);
         int port = s.localAddress().getPort();
         FocClient c = client(s, 1);
-        for (int sco = 1; sco <= 3; sco++) {
-            c.ackedAsync(c.append(sco, sco, 0, 1, data(sco)), exec).get(10, TimeUnit.SECONDS);
-        }
+        appendToScosOneToThree(c);
         c.flush();
         c.close();
         s.close();
