@@ -55,19 +55,18 @@ final class ClusterReader {
         long scoId = ClusterLocation.scoId(e.location);
         long pos = (long) ClusterLocation.offset(e.location) * clusterSize;
         int start = dst.position();
-        boolean local = false;
+        boolean verified = false;
         boolean localMismatch = false;
-        if (ctx.scoCache().touch(ns, scoId) || depth == 0) {
-            local = readLocal(ctx.scoCache().file(ns, scoId), pos, dst);
-            if (local && !matches(e, dst, start)) {
+        if ((ctx.scoCache().touch(ns, scoId) || depth == 0) && readLocal(ctx.scoCache().file(ns, scoId), pos, dst)) {
+            verified = matches(e, dst, start);
+            if (!verified) {
                 // The SCO was evicted between the lookup and the read, and its file recycled for a new
                 // SCO (LocalScoCache): an evicted SCO is on the backend, so read it from there.
                 dst.position(start);
-                local = false;
                 localMismatch = true;
             }
         }
-        if (!local) {
+        if (!verified) {
             try {
                 readBackend(ns, scoId, pos, dst);
             } catch (VolumeException ex) {
@@ -77,8 +76,8 @@ final class ClusterReader {
                 }
                 throw ex;
             }
+            check(e, dst, start, ns);
         }
-        check(e, dst, start, ns);
         if (cache) {
             ctx.clusterCache().insert(e.fpHi, e.fpLo, e.crc, dst.duplicate().limit(start + clusterSize).position(start));
         }

@@ -53,8 +53,8 @@ final class TLogDataCheck {
     }
 
     /**
-     * After an unclean stop: ends the open TLog before the first cluster whose data is not on
-     * local flash ({@link TLogDataCheck}); a sealed one must match like earlier TLogs.
+     * Ends the open TLog before the first cluster whose data is not on local flash
+     * ({@link #scan}); a sealed one is checked like earlier TLogs.
      */
     private static void cutLostWrites(VolumeContext ctx, VolumeManifest m, Path cur) {
         if (TLogReader.replayFile(cur, null).sealed()) {
@@ -62,7 +62,7 @@ final class TLogDataCheck {
             return;
         }
         String ns = m.config().namespace();
-        TLogDataCheck.Result check = TLogDataCheck.scan(cur, ctx.scoCache(), ns, m.config().clusterSize());
+        Result check = scan(cur, ctx.scoCache(), ns, m.config().clusterSize());
         if (check.cutAt() >= 0) {
             LOG.warn("volume {}: {} (the data did not reach local flash before the stop); TLog {} now ends after record {}: "
                     + "later writes were not flushed and are dropped here, a fail-over cache re-sends them",
@@ -113,14 +113,13 @@ final class TLogDataCheck {
     }
 
     /** What the check found: the record to cut at (-1 for none) and why. */
-    record Result(int cutAt, String reason, int checked) {
+    record Result(int cutAt, String reason) {
     }
 
-    static Result scan(Path tlog, LocalScoCache cache, String namespace, int clusterSize) {
+    private static Result scan(Path tlog, LocalScoCache cache, String namespace, int clusterSize) {
         ByteBuffer buf = ByteBuffer.allocateDirect(clusterSize);
         CRC32C crc = new CRC32C();
         int[] index = {0}; // record 0 is the header
-        int[] checked = {0};
         int[] cut = {-1};
         String[] reason = {null};
         long[] openId = {-1};
@@ -163,7 +162,6 @@ final class TLogDataCheck {
                         buf.flip();
                         crc.reset();
                         crc.update(buf);
-                        checked[0]++;
                         if ((int) crc.getValue() != dataCrc) {
                             cut[0] = index[0];
                             reason[0] = "cluster " + ClusterLocation.offset(loc) + " of SCO " + ClusterLocation.toString(id)
@@ -192,7 +190,7 @@ final class TLogDataCheck {
         } finally {
             close(open[0]);
         }
-        return new Result(cut[0], reason[0], checked[0]);
+        return new Result(cut[0], reason[0]);
     }
 
     private static void close(FileChannel ch) {
