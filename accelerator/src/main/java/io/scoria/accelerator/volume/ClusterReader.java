@@ -61,7 +61,8 @@ final class ClusterReader {
             verified = matches(e, dst, start);
             if (!verified) {
                 // The SCO was evicted between the lookup and the read, and its file recycled for a new
-                // SCO (LocalScoCache): an evicted SCO is on the backend, so read it from there.
+                // SCO (LocalScoCache), or a power loss left an uploaded SCO's local copy (never forced)
+                // with other bytes: either way the SCO is on the backend, so read it from there.
                 dst.position(start);
                 localMismatch = true;
             }

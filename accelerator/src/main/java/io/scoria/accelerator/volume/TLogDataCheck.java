@@ -19,6 +19,10 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 import java.util.zip.CRC32C;
 
 /**
@@ -29,10 +33,13 @@ import java.util.zip.CRC32C;
  * bytes). Every CLUSTER record carries the CRC32C of its data, so each logged cluster in a local
  * SCO not yet on the backend is read back and checked; the history must end before the first
  * one that does not match (what follows was not flushed, so NBD lets it be lost, and the
- * fail-over cache, when there is one, still holds it). Uploaded SCOs were forced before their
- * upload and are not read; a SCO with no local file is on the backend (uploaded and evicted).
- * Sealed SCOs of earlier TLogs are checked whole against their SCO_SEALED records
- * ({@link #afterUncleanStop}).
+ * fail-over cache, when there is one, still holds it). Uploaded SCOs are not read (their
+ * clusters are on the backend; reads check local copies anyway); a SCO with no local file is on
+ * the backend (uploaded and evicted). Sealed SCOs of earlier TLogs are checked whole against
+ * their SCO_SEALED records ({@link #afterUncleanStop}). An uploaded SCO's local file and its
+ * {@code .uploaded} marker are never forced, so a sealed SCO that fails its check locally is
+ * looked up on the backend before its clusters count as lost ({@link BackendScoCopy}); when
+ * the backend holds it, the local copy is dropped.
  */
 final class TLogDataCheck {
     private static final Logger LOG = LoggerFactory.getLogger(TLogDataCheck.class);
@@ -62,7 +69,21 @@ final class TLogDataCheck {
             return;
         }
         String ns = m.config().namespace();
-        Result check = scan(cur, ctx.scoCache(), ns, m.config().clusterSize());
+        Map<Long, int[]> sealed = new HashMap<>();
+        TLogReader.replayFile(cur, new TLogVisitor() {
+            @Override
+            public void cluster(long lba, long loc, long hi, long lo, int crc) {
+            }
+
+            @Override
+            public void scoSealed(long scoId, int crc, int clusters) {
+                sealed.put(scoId, new int[]{crc, clusters});
+            }
+        });
+        Result check = scan(ctx, cur, ns, m.config().clusterSize(), sealed);
+        for (long id : check.onBackend()) {
+            dropLocalCopy(ctx, m, id);
+        }
         if (check.cutAt() >= 0) {
             LOG.warn("volume {}: {} (the data did not reach local flash before the stop); TLog {} now ends after record {}: "
                     + "later writes were not flushed and are dropped here, a fail-over cache re-sends them",
@@ -104,6 +125,10 @@ final class TLogDataCheck {
                 try {
                     OpenSco.verifySealed(sco, clusters * clusterSize, crc);
                 } catch (ScoFormatException e) {
+                    if (BackendScoCopy.matchesSeal(ctx.store(), ns, scoId, clusters * clusterSize, crc)) {
+                        dropLocalCopy(ctx, m, scoId);
+                        return;
+                    }
                     throw new VolumeException("volume '" + m.name() + "' cannot restart from local flash: " + e.getMessage()
                             + " (sealed TLog " + tlog.getFileName() + "); writes logged after it were acknowledged but not "
                             + "flushed when the node stopped", e);
@@ -112,11 +137,28 @@ final class TLogDataCheck {
         });
     }
 
-    /** What the check found: the record to cut at (-1 for none) and why. */
-    record Result(int cutAt, String reason) {
+    private static void dropLocalCopy(VolumeContext ctx, VolumeManifest m, long scoId) {
+        LOG.info("volume {}: the local copy of sealed SCO {} does not match its TLog, but the backend holds the SCO as sealed "
+                + "(uploaded before the stop; local copies of uploaded SCOs are not forced): local copy dropped", m.name(),
+                OpenSco.describe(scoId));
+        ctx.scoCache().drop(m.config().namespace(), scoId);
     }
 
-    private static Result scan(Path tlog, LocalScoCache cache, String namespace, int clusterSize) {
+    /**
+     * What the check found: the record to cut at (-1 for none) and why, and the sealed SCOs whose
+     * local copy failed the check while the backend holds them.
+     */
+    record Result(int cutAt, String reason, Set<Long> onBackend) {
+    }
+
+    /**
+     * Checks each logged cluster of a local SCO not marked uploaded; a failure in a SCO of
+     * {@code sealed} (id to CRC32C and cluster count) is first looked up on the backend.
+     */
+    private static Result scan(VolumeContext ctx, Path tlog, String namespace, int clusterSize, Map<Long, int[]> sealed) {
+        LocalScoCache cache = ctx.scoCache();
+        Set<Long> onBackend = new HashSet<>();
+        Set<Long> notOnBackend = new HashSet<>();
         ByteBuffer buf = ByteBuffer.allocateDirect(clusterSize);
         CRC32C crc = new CRC32C();
         int[] index = {0}; // record 0 is the header
@@ -133,7 +175,7 @@ final class TLogDataCheck {
                         return;
                     }
                     long id = ClusterLocation.scoId(loc);
-                    if (cache.isUploaded(namespace, id)) {
+                    if (onBackend.contains(id) || cache.isUploaded(namespace, id)) {
                         return;
                     }
                     try {
@@ -153,16 +195,18 @@ final class TLogDataCheck {
                         buf.clear();
                         while (buf.hasRemaining()) {
                             if (open[0].read(buf, pos + buf.position()) < 0) {
-                                cut[0] = index[0];
-                                reason[0] = "SCO " + ClusterLocation.toString(id) + " ends before cluster "
-                                        + ClusterLocation.offset(loc) + " (LBA " + lba + ")";
+                                if (!onBackend(id)) {
+                                    cut[0] = index[0];
+                                    reason[0] = "SCO " + ClusterLocation.toString(id) + " ends before cluster "
+                                            + ClusterLocation.offset(loc) + " (LBA " + lba + ")";
+                                }
                                 return;
                             }
                         }
                         buf.flip();
                         crc.reset();
                         crc.update(buf);
-                        if ((int) crc.getValue() != dataCrc) {
+                        if ((int) crc.getValue() != dataCrc && !onBackend(id)) {
                             cut[0] = index[0];
                             reason[0] = "cluster " + ClusterLocation.offset(loc) + " of SCO " + ClusterLocation.toString(id)
                                     + " (LBA " + lba + ") does not match the CRC32C in its TLog record";
@@ -170,6 +214,20 @@ final class TLogDataCheck {
                     } catch (IOException e) {
                         throw new UncheckedIOException("cannot check SCO data of TLog " + tlog, e);
                     }
+                }
+
+                /** True (and remembered) when {@code id} is sealed in this TLog and the backend holds it so. */
+                private boolean onBackend(long id) {
+                    int[] seal = sealed.get(id);
+                    if (seal == null || notOnBackend.contains(id)) {
+                        return false;
+                    }
+                    if (BackendScoCopy.matchesSeal(ctx.store(), namespace, id, (long) seal[1] * clusterSize, seal[0])) {
+                        onBackend.add(id);
+                        return true;
+                    }
+                    notOnBackend.add(id);
+                    return false;
                 }
 
                 @Override
@@ -190,7 +248,7 @@ final class TLogDataCheck {
         } finally {
             close(open[0]);
         }
-        return new Result(cut[0], reason[0]);
+        return new Result(cut[0], reason[0], onBackend);
     }
 
     private static void close(FileChannel ch) {

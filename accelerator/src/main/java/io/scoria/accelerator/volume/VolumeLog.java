@@ -7,6 +7,7 @@ import io.scoria.backend.ObjectInfo;
 import io.scoria.backend.PreconditionFailedException;
 import io.scoria.sco.ClusterLocation;
 import io.scoria.sco.NamespaceLayout;
+import io.scoria.sco.ScoFormatException;
 import io.scoria.sco.TLogVisitor;
 import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.cache.LocalScoCache;
@@ -76,8 +77,11 @@ final class VolumeLog {
     private long publishedGeneration;
     private volatile boolean deleted;
     /**
-     * Sealed SCOs whose file is not yet known to be forced: the uploader forces each before it
-     * uploads it, and a FLUSH forces those still here, so sealing never waits for an fsync.
+     * Sealed SCOs that are neither known to be forced on local flash nor on the backend. A FLUSH
+     * forces those still here; an upload removes one without forcing it (the backend copy is
+     * the durable one from then on, {@link BackendScoCopy}), so neither sealing nor uploading
+     * waits for a local fsync, and an uploaded SCO that is evicted soon is never written to
+     * local flash at all.
      */
     private final Set<Long> unforced = ConcurrentHashMap.newKeySet();
 
@@ -786,16 +790,17 @@ final class VolumeLog {
     }
 
     /**
-     * Queues the upload of sealed SCO {@code scoId}; the file is forced first. A SCO sealed
-     * before this process started ({@code check}) is also checked against the CRC32C and
-     * cluster count of its TLog's SCO_SEALED record before it is stored: after a power loss a
-     * sealed SCO that was never forced can hold older bytes (a recycled file: another SCO's),
-     * and those must not reach the backend as this SCO. A SCO this process wrote and sealed is
-     * in its page cache as written.
+     * Queues the upload of sealed SCO {@code scoId}, which is not forced locally first: once
+     * the backend holds it, a FLUSH no longer forces it ({@link #unforced}). A SCO sealed
+     * before this process started ({@code check}) is checked against the CRC32C and cluster
+     * count of its TLog's SCO_SEALED record before it is stored: after a power loss a sealed
+     * SCO that was never forced can hold older bytes (a recycled file: another SCO's), and those
+     * must not reach the backend as this SCO; if the backend already holds it as sealed (uploaded
+     * before the power loss, whose {@code .uploaded} marker was not forced either), the local
+     * copy is dropped. A SCO this process wrote and sealed is in its page cache as written.
      */
     private void enqueueSco(long scoId, int crc, int clusters, boolean check) {
         ctx.uploader().submit(new Task() {
-            private boolean forced;
             private boolean verified = !check;
 
             @Override
@@ -815,17 +820,25 @@ final class VolumeLog {
                     throw new VolumeException("SCO " + ns + "/" + NamespaceLayout.scoKey(scoId) + " is neither on local flash ("
                             + f + ") nor on the backend " + ctx.store().name() + ": its clusters can only come from the FOC");
                 }
-                if (!forced) {
-                    OpenSco.forceFile(f);
-                    unforced.remove(scoId);
-                    forced = true;
-                }
                 if (!verified) {
-                    OpenSco.verifySealed(f, (long) clusters * clusterSize, crc);
+                    long bytes = (long) clusters * clusterSize;
+                    try {
+                        OpenSco.verifySealed(f, bytes, crc);
+                    } catch (ScoFormatException e) {
+                        if (!BackendScoCopy.matchesSeal(ctx.store(), ns, scoId, bytes, crc)) {
+                            throw e;
+                        }
+                        LOG.info("volume {}: the local copy of SCO {} does not match its seal but the backend holds it "
+                                + "(uploaded before a power loss); local copy dropped", manifest.name(), OpenSco.describe(scoId));
+                        ctx.scoCache().drop(ns, scoId);
+                        unforced.remove(scoId);
+                        return;
+                    }
                     verified = true;
                 }
                 ctx.store().put(ns, NamespaceLayout.scoKey(scoId), f);
                 ctx.scoCache().uploaded(ns, scoId);
+                unforced.remove(scoId);
             }
 
             @Override

@@ -241,9 +241,10 @@ public final class OpenSco implements AutoCloseable {
 
     /**
      * Ends appends, cuts the file to what was appended (a recycled file may be longer) and
-     * returns the CRC32C of the content; idempotent. It does not fsync: FLUSH
-     * and FUA do ({@link #force()}), and the uploader forces a sealed SCO's file before it
-     * uploads it, so the write path never waits for a whole-SCO fsync.
+     * returns the CRC32C of the content; idempotent. It does not fsync: FLUSH and FUA force a
+     * sealed SCO until it is on the backend ({@link #force()}, {@link #forceFile}), after which
+     * the backend copy is the durable one, so neither the write path nor the upload waits for a
+     * whole-SCO fsync.
      */
     public int seal() {
         if (!sealed) {
