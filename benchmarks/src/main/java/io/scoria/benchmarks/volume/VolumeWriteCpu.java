@@ -91,6 +91,11 @@ public final class VolumeWriteCpu {
                     }
                 }
             }
+            if (!store.deferPuts) {
+                // how far the uploads lag: work a wall-clock figure does not include when it is large
+                System.out.printf("  backend holds %d MiB of the %d MiB of clusters written when the writes ended%n",
+                        treeBytes(dir.resolve("backend")) >> 20, (long) writes * (rounds + 1) * CLUSTER >> 20);
+            }
             if (Boolean.getBoolean("scoria.bench.threads")) {
                 for (long id : threads.getAllThreadIds()) {
                     var info = threads.getThreadInfo(id);
@@ -108,6 +113,16 @@ public final class VolumeWriteCpu {
             } catch (IOException e) {
                 System.err.println("cannot clean " + dir + ": " + e);
             }
+        }
+    }
+
+    private static long treeBytes(Path root) throws IOException {
+        try (var walk = Files.walk(root)) {
+            long sum = 0;
+            for (Path p : walk.filter(Files::isRegularFile).toList()) {
+                sum += Files.size(p);
+            }
+            return sum;
         }
     }
 }
