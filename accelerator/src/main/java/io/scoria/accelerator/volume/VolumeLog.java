@@ -279,6 +279,7 @@ final class VolumeLog {
             if (r != null && !r.sealed()) {
                 v.enqueueSealedScos(cur);
             }
+            v.enqueueMarkUploaded();
             return v;
         }
     }
@@ -884,6 +885,42 @@ final class VolumeLog {
             @Override
             public String describe() {
                 return ns + "/" + NamespaceLayout.tlogKey(n);
+            }
+        });
+    }
+
+    /**
+     * After a restart, behind the restart's own uploads (one FIFO): a local SCO without an
+     * {@code .uploaded} marker that the backend holds at the same size is marked uploaded. The
+     * marker is not forced, so a power loss can lose it after the SCO and its TLog reached the
+     * backend; nothing would queue that SCO again, and unmarked it could never be evicted.
+     */
+    private void enqueueMarkUploaded() {
+        ctx.uploader().submit(new Task() {
+            @Override
+            public void run() {
+                for (long id : ctx.scoCache().localScoIds(ns)) {
+                    if (ctx.scoCache().isUploaded(ns, id)) {
+                        continue;
+                    }
+                    try {
+                        long local = Files.size(ctx.scoCache().file(ns, id));
+                        if (ctx.store().exists(ns, NamespaceLayout.scoKey(id))
+                                && ctx.store().stat(ns, NamespaceLayout.scoKey(id)).size() == local) {
+                            ctx.scoCache().uploaded(ns, id);
+                            unforced.remove(id);
+                        }
+                    } catch (java.nio.file.NoSuchFileException gone) {
+                        // evicted or dropped meanwhile
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("cannot read the size of local SCO " + OpenSco.describe(id), e);
+                    }
+                }
+            }
+
+            @Override
+            public String describe() {
+                return ns + " upload markers";
             }
         });
     }

@@ -28,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * other bytes (a recycled file's) and no marker. Simulated by damaging the local file and
  * deleting the marker after a crash: the restart checks must find the SCO on the backend and
  * keep every write (not cut the TLog, not refuse to open, not refuse the upload), and must
- * still cut or refuse when the backend copy is missing or differs.
+ * still cut or refuse when the backend copy is missing or differs. A SCO whose marker alone was
+ * lost is marked again, so that it can be evicted.
  */
 class UploadedScoPowerLossTest {
     private static final int CLUSTER = 4096;
@@ -179,6 +180,26 @@ class UploadedScoPowerLossTest {
             assertTrue(store.delegate().exists("vol", NamespaceLayout.tlogKey(1)), "TLog 1 uploaded: SCO 1 was found on the backend");
             assertFalse(Files.exists(sco1File()), "the damaged local copy was dropped");
             assertEquals(SCO_CLUSTERS * CLUSTER, store.delegate().stat("vol", sco1Key()).size());
+            assertAllWrites(svc);
+        } finally {
+            svc.close();
+        }
+    }
+
+    @Test
+    void aScoWhoseMarkerWasLostIsMarkedUploadedAgainSoItCanBeEvicted() throws Exception {
+        LocalVolumeService first = writeAndUploadSco1(config(1));
+        assertTrue(first.open("vol").awaitUploads(Duration.ofSeconds(5)));
+        assertTrue(store.delegate().exists("vol", NamespaceLayout.tlogKey(1)), "TLog 1 is on the backend: nothing queues SCO 1 again");
+        first.close();
+        Path marker = sco1File().resolveSibling("00000001.00.sco.uploaded");
+        assertTrue(Files.deleteIfExists(marker), "the marker existed");
+        LocalVolumeService svc = new LocalVolumeService(store, config(1));
+        try {
+            assertFalse(svc.scoCache().isUploaded("vol", sco1()));
+            assertTrue(svc.open("vol").awaitUploads(Duration.ofSeconds(5)));
+            assertTrue(svc.scoCache().isUploaded("vol", sco1()), "SCO 1 is found on the backend and may be evicted again");
+            assertTrue(Files.exists(marker));
             assertAllWrites(svc);
         } finally {
             svc.close();
