@@ -4,10 +4,8 @@ import io.scoria.accelerator.VolumeException;
 import io.scoria.accelerator.VolumeNotFoundException;
 import io.scoria.accelerator.metadata.LbaMap;
 import io.scoria.backend.ObjectInfo;
-import io.scoria.backend.PreconditionFailedException;
 import io.scoria.sco.ClusterLocation;
 import io.scoria.sco.NamespaceLayout;
-import io.scoria.sco.ScoFormatException;
 import io.scoria.sco.TLogVisitor;
 import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.cache.LocalScoCache;
@@ -17,7 +15,6 @@ import io.scoria.sco.scrub.ScrubResult;
 import io.scoria.sco.scrub.ScrubbedTlogs;
 import io.scoria.accelerator.metadata.LbaEntry;
 import io.scoria.sco.tlog.TLogReader;
-import io.scoria.sco.tlog.TLogRecord;
 import io.scoria.sco.tlog.TLogWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +23,6 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -37,23 +33,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The write-side state of one volume: LBA map, open SCO, open TLog, local manifest copy and the
- * upload bookkeeping (which TLogs are on the backend, which manifest generation is published).
+ * upload side ({@link VolumeUploads}: which TLogs are on the backend, which manifest generation
+ * is published, which sealed SCOs a FLUSH must force).
  * Opening it restarts from local flash when the volume directory exists (replaying TLogs into
  * the map after an unclean stop), else rebuilds from the backend manifest and TLogs alone.
  *
- * <p>Not thread-safe: {@link LocalVolume} serialises every mutating call; the upload callbacks
- * synchronise on {@code this}.
+ * <p>Not thread-safe: {@link LocalVolume} serialises every mutating call; upload tasks run on
+ * the uploader's thread and synchronise on their {@link VolumeUploads}.
  */
 final class VolumeLog {
     private static final Logger LOG = LoggerFactory.getLogger(VolumeLog.class);
     private static final String MANIFEST = "volume.json";
     /** A scrub-applied manifest forced before it replaces {@link #MANIFEST}; never read. */
     private static final String SCRUB_MANIFEST = "volume.json.scrub";
-    private static final String STATE = "uploaded";
     private static final String CLEAN = "clean";
 
     private final VolumeContext ctx;
@@ -73,17 +68,8 @@ final class VolumeLog {
     private long preparedId;
     private int scosInTlog;
     private volatile long epoch;
-    private volatile long uploadedThrough;
-    private long publishedGeneration;
     private volatile boolean deleted;
-    /**
-     * Sealed SCOs that are neither known to be forced on local flash nor on the backend. A FLUSH
-     * forces those still here; an upload removes one without forcing it (the backend copy is
-     * the durable one from then on, {@link BackendScoCopy}), so neither sealing nor uploading
-     * waits for a local fsync, and an uploaded SCO that is evicted soon is never written to
-     * local flash at all.
-     */
-    private final Set<Long> unforced = ConcurrentHashMap.newKeySet();
+    private final VolumeUploads uploads;
 
     private VolumeLog(VolumeContext ctx, VolumeManifest m, LbaMap map) {
         this.ctx = ctx;
@@ -94,6 +80,7 @@ final class VolumeLog {
         this.tlogCapacity = ctx.config().scosPerTlog() * (scoClusters + 1) + 64;
         this.manifest = m;
         this.map = map;
+        this.uploads = new VolumeUploads(ctx, this, ns, dir, clusterSize);
     }
 
     /** Opens the volume of {@code namespace}: restart from local flash, or rebuild from the backend. */
@@ -140,11 +127,10 @@ final class VolumeLog {
             m = m.withCounters(nextSco, nextTlog, m.nextSnapshotId());
             VolumeLog v = new VolumeLog(ctx, m, openMap(dir, m, true));
             try {
-                v.publishedGeneration = m.generation();
-                v.uploadedThrough = m.lastRouterTlog();
+                v.uploads.restore(m.lastRouterTlog(), m.generation());
                 v.chain = History.chain(ctx, m);
                 History.replay(ctx, v.map, m, 0, null);
-                v.writeState();
+                v.uploads.writeState();
                 v.writeManifest(m);
                 v.tlog = TLogWriter.create(History.tlogFile(dir, m.nextTlogNumber()), m.nextTlogNumber(), v.tlogCapacity,
                         m.config().clusterSize());
@@ -185,7 +171,7 @@ final class VolumeLog {
         Path dir = ctx.volumeDir(m.config().namespace());
         try {
             boolean clean = Files.deleteIfExists(dir.resolve(CLEAN));
-            long[] state = readState(dir);
+            long[] state = VolumeUploads.readState(dir);
             long n = m.nextTlogNumber();
             Path cur = History.tlogFile(dir, n);
             Map<Long, Integer> unsealed = new HashMap<>();
@@ -246,8 +232,7 @@ final class VolumeLog {
             VolumeLog v = this;
             Path dir = this.dir;
             VolumeContext ctx = this.ctx;
-            v.uploadedThrough = state[0];
-            v.publishedGeneration = state[1];
+            v.uploads.restore(state[0], state[1]);
             v.chain = History.chain(ctx, m);
             if (fresh) {
                 History.replay(ctx, v.map, m, 0, null);
@@ -275,11 +260,11 @@ final class VolumeLog {
                 v.tlog = TLogWriter.create(History.tlogFile(dir, m.nextTlogNumber()), m.nextTlogNumber(), v.tlogCapacity, v.clusterSize);
             }
             v.writeManifest(m);
-            v.enqueuePending();
+            v.uploads.enqueuePending();
             if (r != null && !r.sealed()) {
-                v.enqueueSealedScos(cur);
+                v.uploads.enqueueSealedScos(cur);
             }
-            v.enqueueMarkUploaded();
+            v.uploads.enqueueMarkUploaded();
             return v;
         }
     }
@@ -297,7 +282,16 @@ final class VolumeLog {
     }
 
     long uploadedThrough() {
-        return uploadedThrough;
+        return uploads.uploadedThrough();
+    }
+
+    /** Changes whenever a rollback or reset discards history: upload tasks queued before it are dropped. */
+    long epoch() {
+        return epoch;
+    }
+
+    boolean isDeleted() {
+        return deleted;
     }
 
     /** Appends one cluster (or a zero cluster) to SCO, TLog and map. */
@@ -439,10 +433,9 @@ final class VolumeLog {
         int crc = s.seal();
         tlog.scoSealed(s.scoId(), crc, s.clusters());
         ctx.scoCache().sealed(ns, s.scoId(), scoReserved, s.byteSize());
-        unforced.add(s.scoId());
         s.close();
         scosInTlog++;
-        enqueueSco(s.scoId(), crc, s.clusters(), false);
+        uploads.sealed(s.scoId(), crc, s.clusters());
     }
 
     /**
@@ -453,16 +446,9 @@ final class VolumeLog {
      * under it); writers append meanwhile and never wait for the fsync.
      */
     PendingFlush beginFlush() {
-        long[] sealed = new long[unforced.size() + 4];
-        int n = 0;
-        for (long id : unforced) {
-            if (n == sealed.length) {
-                sealed = java.util.Arrays.copyOf(sealed, n * 2);
-            }
-            sealed[n++] = id;
-        }
+        long[] sealed = uploads.unforced();
         ctx.config().listener().onFlush(manifest.name());
-        return new PendingFlush(java.util.Arrays.copyOf(sealed, n), sco, tlog);
+        return new PendingFlush(sealed, sco, tlog);
     }
 
     /** The files one FLUSH must force; {@link #force()} runs without the append lock. */
@@ -484,7 +470,7 @@ final class VolumeLog {
          */
         void force() {
             for (long id : sealed) {
-                if (unforced.contains(id)) {
+                if (uploads.isUnforced(id)) {
                     forceSealed(id);
                 }
             }
@@ -497,7 +483,7 @@ final class VolumeLog {
 
     /** Sealed SCOs not yet forced (tests). */
     int unforcedScos() {
-        return unforced.size();
+        return uploads.unforced().length;
     }
 
     private void forceSealed(long scoId) {
@@ -509,7 +495,7 @@ final class VolumeLog {
                 throw e;
             }
         }
-        unforced.remove(scoId);
+        uploads.forced(scoId);
     }
 
     /** Seals the open SCO and TLog (with a snapshot marker when {@code snapshot} is set). */
@@ -532,7 +518,7 @@ final class VolumeLog {
             m = m.withSnapshot(snapshot, snapId, now);
         }
         writeManifest(m);
-        enqueueTlog(n);
+        uploads.enqueueTlog(n);
         tlog = TLogWriter.create(History.tlogFile(dir, n + 1), n + 1, tlogCapacity, clusterSize);
         scosInTlog = 0;
         return snapshot == null ? null : m.snapshot(snapshot);
@@ -557,7 +543,7 @@ final class VolumeLog {
             }
         }
         writeManifest(manifest.withHistory(snaps, current));
-        enqueuePublish();
+        uploads.enqueuePublish();
     }
 
     /**
@@ -606,7 +592,7 @@ final class VolumeLog {
         VolumeManifest next = prepared.next().withCounters(now.nextScoNumber(), now.nextTlogNumber(), now.nextSnapshotId());
         manifest = next;
         ctx.manifestChanged(next);
-        enqueuePublish();
+        uploads.enqueuePublish();
         return true;
     }
 
@@ -619,7 +605,7 @@ final class VolumeLog {
         LOG.info("volume {}: scrub result {} applied to the manifest under the write lock (TLogs kept rolling"
                 + " while it was prepared)", ns, result.id());
         writeManifest(result.applyTo(manifest));
-        enqueuePublish();
+        uploads.enqueuePublish();
     }
 
     /**
@@ -700,7 +686,7 @@ final class VolumeLog {
             roll("template-" + manifest.nextSnapshotId());
         }
         writeManifest(manifest.withTemplate(true));
-        enqueuePublish();
+        uploads.enqueuePublish();
     }
 
     private void discard(List<Long> keep) {
@@ -776,212 +762,7 @@ final class VolumeLog {
         writeManifest(m);
         tlog = TLogWriter.create(History.tlogFile(dir, n + 1), n + 1, tlogCapacity, clusterSize);
         scosInTlog = 0;
-        enqueuePending();
-    }
-
-    // ---- uploads -------------------------------------------------------------------------
-
-    private abstract class Task implements Uploader.Task {
-        private final long taskEpoch = epoch;
-
-        @Override
-        public boolean obsolete() {
-            return deleted || taskEpoch != epoch;
-        }
-    }
-
-    /**
-     * Queues the upload of sealed SCO {@code scoId}, which is not forced locally first: once
-     * the backend holds it, a FLUSH no longer forces it ({@link #unforced}). A SCO sealed
-     * before this process started ({@code check}) is checked against the CRC32C and cluster
-     * count of its TLog's SCO_SEALED record before it is stored: after a power loss a sealed
-     * SCO that was never forced can hold older bytes (a recycled file: another SCO's), and those
-     * must not reach the backend as this SCO; if the backend already holds it as sealed (uploaded
-     * before the power loss, whose {@code .uploaded} marker was not forced either), the local
-     * copy is dropped. A SCO this process wrote and sealed is in its page cache as written.
-     */
-    private void enqueueSco(long scoId, int crc, int clusters, boolean check) {
-        ctx.uploader().submit(new Task() {
-            private boolean verified = !check;
-
-            @Override
-            public void run() {
-                Path f = ctx.scoCache().file(ns, scoId);
-                if (ctx.scoCache().isUploaded(ns, scoId)) {
-                    unforced.remove(scoId);
-                    return;
-                }
-                if (!Files.exists(f)) {
-                    // Queued again at a restart because its TLog is not on the backend yet, but the SCO
-                    // itself was uploaded and then evicted from the local cache (only uploaded SCOs are).
-                    if (ctx.store().exists(ns, NamespaceLayout.scoKey(scoId))) {
-                        unforced.remove(scoId);
-                        return;
-                    }
-                    throw new VolumeException("SCO " + ns + "/" + NamespaceLayout.scoKey(scoId) + " is neither on local flash ("
-                            + f + ") nor on the backend " + ctx.store().name() + ": its clusters can only come from the FOC");
-                }
-                if (!verified) {
-                    long bytes = (long) clusters * clusterSize;
-                    try {
-                        OpenSco.verifySealed(f, bytes, crc);
-                    } catch (ScoFormatException e) {
-                        if (!BackendScoCopy.matchesSeal(ctx.store(), ns, scoId, bytes, crc)) {
-                            throw e;
-                        }
-                        LOG.info("volume {}: the local copy of SCO {} does not match its seal but the backend holds it "
-                                + "(uploaded before a power loss); local copy dropped", manifest.name(), OpenSco.describe(scoId));
-                        ctx.scoCache().drop(ns, scoId);
-                        unforced.remove(scoId);
-                        return;
-                    }
-                    verified = true;
-                }
-                ctx.store().put(ns, NamespaceLayout.scoKey(scoId), f);
-                ctx.scoCache().uploaded(ns, scoId);
-                unforced.remove(scoId);
-            }
-
-            @Override
-            public String describe() {
-                return ns + "/" + NamespaceLayout.scoKey(scoId);
-            }
-        });
-    }
-
-    private void enqueueTlog(long n) {
-        ctx.uploader().submit(new Task() {
-            @Override
-            public void run() {
-                Path f = History.tlogFile(dir, n);
-                List<Long> scos = new ArrayList<>();
-                ByteBuffer content;
-                try {
-                    byte[] all = Files.readAllBytes(f);
-                    TLogReader.Result r = TLogReader.scan(ByteBuffer.wrap(all), f.toString(), new TLogVisitor() {
-                        @Override
-                        public void cluster(long lba, long loc, long hi, long lo, int crc) {
-                        }
-
-                        @Override
-                        public void scoSealed(long scoId, int crc, int clusters) {
-                            scos.add(scoId);
-                        }
-                    });
-                    content = ByteBuffer.wrap(all, 0, r.records() * TLogRecord.SIZE);
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot read " + f, e);
-                }
-                ctx.store().put(ns, NamespaceLayout.tlogKey(n), content);
-                synchronized (VolumeLog.this) {
-                    uploadedThrough = Math.max(uploadedThrough, n);
-                }
-                publish();
-                for (long s : scos) {
-                    ctx.config().listener().onScoOnBackend(manifest.name(), ClusterLocation.scoNumber(s));
-                }
-            }
-
-            @Override
-            public String describe() {
-                return ns + "/" + NamespaceLayout.tlogKey(n);
-            }
-        });
-    }
-
-    /**
-     * After a restart, behind the restart's own uploads (one FIFO): a local SCO without an
-     * {@code .uploaded} marker that the backend holds at the same size is marked uploaded. The
-     * marker is not forced, so a power loss can lose it after the SCO and its TLog reached the
-     * backend; nothing would queue that SCO again, and unmarked it could never be evicted.
-     */
-    private void enqueueMarkUploaded() {
-        ctx.uploader().submit(new Task() {
-            @Override
-            public void run() {
-                for (long id : ctx.scoCache().localScoIds(ns)) {
-                    if (ctx.scoCache().isUploaded(ns, id)) {
-                        continue;
-                    }
-                    try {
-                        long local = Files.size(ctx.scoCache().file(ns, id));
-                        if (ctx.store().exists(ns, NamespaceLayout.scoKey(id))
-                                && ctx.store().stat(ns, NamespaceLayout.scoKey(id)).size() == local) {
-                            ctx.scoCache().uploaded(ns, id);
-                            unforced.remove(id);
-                        }
-                    } catch (java.nio.file.NoSuchFileException gone) {
-                        // evicted or dropped meanwhile
-                    } catch (IOException e) {
-                        throw new UncheckedIOException("cannot read the size of local SCO " + OpenSco.describe(id), e);
-                    }
-                }
-            }
-
-            @Override
-            public String describe() {
-                return ns + " upload markers";
-            }
-        });
-    }
-
-    private void enqueuePublish() {
-        ctx.uploader().submit(new Task() {
-            @Override
-            public void run() {
-                publish();
-            }
-
-            @Override
-            public String describe() {
-                return ns + " manifest";
-            }
-        });
-    }
-
-    private synchronized void publish() {
-        VolumeManifest m = manifest.restrictedTo(uploadedThrough).withGeneration(publishedGeneration + 1);
-        try {
-            ctx.manifests().publish(ns, m);
-        } catch (PreconditionFailedException e) {
-            publishedGeneration = ctx.manifests().readLatest(ns).map(VolumeManifest::generation).orElse(publishedGeneration);
-            throw e;
-        }
-        publishedGeneration = m.generation();
-        if (!deleted) {
-            writeState();
-        }
-    }
-
-    /** Queues every sealed TLog (and its SCOs) not yet on the backend, then a manifest publish. */
-    private void enqueuePending() {
-        for (long t : manifest.allTlogs()) {
-            if (!VolumeManifest.isUploaded(t, uploadedThrough)) {
-                Path f = History.tlogFile(dir, t);
-                if (Files.exists(f)) {
-                    enqueueSealedScos(f);
-                }
-                enqueueTlog(t);
-            }
-        }
-        enqueuePublish();
-    }
-
-    private void enqueueSealedScos(Path tlogFile) {
-        TLogReader.replayFile(tlogFile, new TLogVisitor() {
-            @Override
-            public void cluster(long lba, long loc, long hi, long lo, int crc) {
-            }
-
-            @Override
-            public void scoSealed(long scoId, int crc, int clusters) {
-                if (!ctx.scoCache().isUploaded(ns, scoId)) {
-                    // written before a restart: maybe never forced, so a FLUSH must cover it
-                    unforced.add(scoId);
-                    enqueueSco(scoId, crc, clusters, true);
-                }
-            }
-        });
+        uploads.enqueuePending();
     }
 
     // ---- local state ---------------------------------------------------------------------
@@ -990,25 +771,6 @@ final class VolumeLog {
         manifest = m;
         ManifestStore.writeLocal(dir.resolve(MANIFEST), m);
         ctx.manifestChanged(m);
-    }
-
-    private synchronized void writeState() {
-        Path tmp = dir.resolve(STATE + ".tmp");
-        try {
-            Files.writeString(tmp, uploadedThrough + " " + publishedGeneration + "\n", StandardCharsets.US_ASCII);
-            Files.move(tmp, dir.resolve(STATE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + tmp, e);
-        }
-    }
-
-    private static long[] readState(Path dir) throws IOException {
-        Path f = dir.resolve(STATE);
-        if (!Files.exists(f)) {
-            return new long[]{0, 0};
-        }
-        String[] parts = Files.readString(f, StandardCharsets.US_ASCII).trim().split(" ");
-        return new long[]{Long.parseLong(parts[0]), Long.parseLong(parts[1])};
     }
 
     private static void deleteQuietly(Path p) {
@@ -1027,7 +789,7 @@ final class VolumeLog {
         // The clean marker makes the next start trust the map and skip the checks of unflushed data,
         // so everything it vouches for is made durable first: a power loss right after a clean close
         // must not leave a marker whose SCOs (possibly recycled files) or map pages never reached flash.
-        for (long id : unforced.toArray(new Long[0])) {
+        for (long id : uploads.unforced()) {
             forceSealed(id);
         }
         Path mapFile = map.file();

@@ -1,0 +1,317 @@
+package io.scoria.accelerator.volume;
+
+import io.scoria.accelerator.VolumeException;
+import io.scoria.backend.PreconditionFailedException;
+import io.scoria.sco.ClusterLocation;
+import io.scoria.sco.NamespaceLayout;
+import io.scoria.sco.ScoFormatException;
+import io.scoria.sco.TLogVisitor;
+import io.scoria.sco.VolumeManifest;
+import io.scoria.sco.cache.OpenSco;
+import io.scoria.sco.tlog.TLogReader;
+import io.scoria.sco.tlog.TLogRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The background side of one volume's log: queues its sealed SCOs, then its TLogs, then manifest
+ * publishes on the node's {@link Uploader} (one FIFO, so in that order), and keeps what the
+ * backend holds: the highest TLog uploaded and the published manifest generation (the local
+ * {@code uploaded} file), and which sealed SCOs are neither forced on local flash nor uploaded
+ * (what a FLUSH must force). Upload tasks synchronise on {@code this}; the write path only
+ * adds to the unforced set and queues tasks.
+ */
+final class VolumeUploads {
+    private static final Logger LOG = LoggerFactory.getLogger(VolumeUploads.class);
+    static final String STATE = "uploaded";
+
+    private final VolumeContext ctx;
+    private final VolumeLog log;
+    private final String ns;
+    private final Path dir;
+    private final int clusterSize;
+    private volatile long uploadedThrough;
+    private long publishedGeneration;
+    /**
+     * Sealed SCOs that are neither known to be forced on local flash nor on the backend. A FLUSH
+     * forces those still here; an upload removes one without forcing it (the backend copy is
+     * the durable one from then on, {@link BackendScoCopy}), so neither sealing nor uploading
+     * waits for a local fsync, and an uploaded SCO that is evicted soon is never written to
+     * local flash at all.
+     */
+    private final Set<Long> unforced = ConcurrentHashMap.newKeySet();
+
+    VolumeUploads(VolumeContext ctx, VolumeLog log, String ns, Path dir, int clusterSize) {
+        this.ctx = ctx;
+        this.log = log;
+        this.ns = ns;
+        this.dir = dir;
+        this.clusterSize = clusterSize;
+    }
+
+    /** What the backend held when the volume was opened (from {@link #readState} or the manifest). */
+    synchronized void restore(long uploadedThrough, long publishedGeneration) {
+        this.uploadedThrough = uploadedThrough;
+        this.publishedGeneration = publishedGeneration;
+    }
+
+    /** The highest TLog number on the backend. */
+    long uploadedThrough() {
+        return uploadedThrough;
+    }
+
+    /** A SCO was sealed (not forced): queues its upload; a FLUSH forces it until then. */
+    void sealed(long scoId, int crc, int clusters) {
+        unforced.add(scoId);
+        enqueueSco(scoId, crc, clusters, false);
+    }
+
+    /** The sealed SCOs neither forced nor uploaded, at this moment. */
+    long[] unforced() {
+        return unforced.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    boolean isUnforced(long scoId) {
+        return unforced.contains(scoId);
+    }
+
+    /** The SCO's local file was forced (or is gone). */
+    void forced(long scoId) {
+        unforced.remove(scoId);
+    }
+
+    /** A task of this volume: dropped once the volume is deleted or its history was discarded since. */
+    private abstract class Task implements Uploader.Task {
+        private final long taskEpoch = log.epoch();
+
+        @Override
+        public boolean obsolete() {
+            return log.isDeleted() || taskEpoch != log.epoch();
+        }
+    }
+
+    /**
+     * Queues the upload of sealed SCO {@code scoId}, which is not forced locally first: once
+     * the backend holds it, a FLUSH no longer forces it ({@link #unforced}). A SCO sealed
+     * before this process started ({@code check}) is checked against the CRC32C and cluster
+     * count of its TLog's SCO_SEALED record before it is stored: after a power loss a sealed
+     * SCO that was never forced can hold older bytes (a recycled file: another SCO's), and those
+     * must not reach the backend as this SCO; if the backend already holds it as sealed (uploaded
+     * before the power loss, whose {@code .uploaded} marker was not forced either), the local
+     * copy is dropped. A SCO this process wrote and sealed is in its page cache as written.
+     */
+    private void enqueueSco(long scoId, int crc, int clusters, boolean check) {
+        ctx.uploader().submit(new Task() {
+            private boolean verified = !check;
+
+            @Override
+            public void run() {
+                Path f = ctx.scoCache().file(ns, scoId);
+                if (ctx.scoCache().isUploaded(ns, scoId)) {
+                    unforced.remove(scoId);
+                    return;
+                }
+                if (!Files.exists(f)) {
+                    // Queued again at a restart because its TLog is not on the backend yet, but the SCO
+                    // itself was uploaded and then evicted from the local cache (only uploaded SCOs are).
+                    if (ctx.store().exists(ns, NamespaceLayout.scoKey(scoId))) {
+                        unforced.remove(scoId);
+                        return;
+                    }
+                    throw new VolumeException("SCO " + ns + "/" + NamespaceLayout.scoKey(scoId) + " is neither on local flash ("
+                            + f + ") nor on the backend " + ctx.store().name() + ": its clusters can only come from the FOC");
+                }
+                if (!verified) {
+                    long bytes = (long) clusters * clusterSize;
+                    try {
+                        OpenSco.verifySealed(f, bytes, crc);
+                    } catch (ScoFormatException e) {
+                        if (!BackendScoCopy.matchesSeal(ctx.store(), ns, scoId, bytes, crc)) {
+                            throw e;
+                        }
+                        LOG.info("volume {}: the local copy of SCO {} does not match its seal but the backend holds it "
+                                + "(uploaded before a power loss); local copy dropped", log.manifest().name(), OpenSco.describe(scoId));
+                        ctx.scoCache().drop(ns, scoId);
+                        unforced.remove(scoId);
+                        return;
+                    }
+                    verified = true;
+                }
+                ctx.store().put(ns, NamespaceLayout.scoKey(scoId), f);
+                ctx.scoCache().uploaded(ns, scoId);
+                unforced.remove(scoId);
+            }
+
+            @Override
+            public String describe() {
+                return ns + "/" + NamespaceLayout.scoKey(scoId);
+            }
+        });
+    }
+
+    void enqueueTlog(long n) {
+        ctx.uploader().submit(new Task() {
+            @Override
+            public void run() {
+                Path f = History.tlogFile(dir, n);
+                List<Long> scos = new ArrayList<>();
+                ByteBuffer content;
+                try {
+                    byte[] all = Files.readAllBytes(f);
+                    TLogReader.Result r = TLogReader.scan(ByteBuffer.wrap(all), f.toString(), new TLogVisitor() {
+                        @Override
+                        public void cluster(long lba, long loc, long hi, long lo, int crc) {
+                        }
+
+                        @Override
+                        public void scoSealed(long scoId, int crc, int clusters) {
+                            scos.add(scoId);
+                        }
+                    });
+                    content = ByteBuffer.wrap(all, 0, r.records() * TLogRecord.SIZE);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read " + f, e);
+                }
+                ctx.store().put(ns, NamespaceLayout.tlogKey(n), content);
+                synchronized (VolumeUploads.this) {
+                    uploadedThrough = Math.max(uploadedThrough, n);
+                }
+                publish();
+                for (long s : scos) {
+                    ctx.config().listener().onScoOnBackend(log.manifest().name(), ClusterLocation.scoNumber(s));
+                }
+            }
+
+            @Override
+            public String describe() {
+                return ns + "/" + NamespaceLayout.tlogKey(n);
+            }
+        });
+    }
+
+    /**
+     * After a restart, behind the restart's own uploads (one FIFO): a local SCO without an
+     * {@code .uploaded} marker that the backend holds at the same size is marked uploaded. The
+     * marker is not forced, so a power loss can lose it after the SCO and its TLog reached the
+     * backend; nothing would queue that SCO again, and unmarked it could never be evicted.
+     */
+    void enqueueMarkUploaded() {
+        ctx.uploader().submit(new Task() {
+            @Override
+            public void run() {
+                for (long id : ctx.scoCache().localScoIds(ns)) {
+                    if (ctx.scoCache().isUploaded(ns, id)) {
+                        continue;
+                    }
+                    try {
+                        long local = Files.size(ctx.scoCache().file(ns, id));
+                        if (ctx.store().exists(ns, NamespaceLayout.scoKey(id))
+                                && ctx.store().stat(ns, NamespaceLayout.scoKey(id)).size() == local) {
+                            ctx.scoCache().uploaded(ns, id);
+                            unforced.remove(id);
+                        }
+                    } catch (java.nio.file.NoSuchFileException gone) {
+                        // evicted or dropped meanwhile
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("cannot read the size of local SCO " + OpenSco.describe(id), e);
+                    }
+                }
+            }
+
+            @Override
+            public String describe() {
+                return ns + " upload markers";
+            }
+        });
+    }
+
+    void enqueuePublish() {
+        ctx.uploader().submit(new Task() {
+            @Override
+            public void run() {
+                publish();
+            }
+
+            @Override
+            public String describe() {
+                return ns + " manifest";
+            }
+        });
+    }
+
+    private synchronized void publish() {
+        VolumeManifest m = log.manifest().restrictedTo(uploadedThrough).withGeneration(publishedGeneration + 1);
+        try {
+            ctx.manifests().publish(ns, m);
+        } catch (PreconditionFailedException e) {
+            publishedGeneration = ctx.manifests().readLatest(ns).map(VolumeManifest::generation).orElse(publishedGeneration);
+            throw e;
+        }
+        publishedGeneration = m.generation();
+        if (!log.isDeleted()) {
+            writeState();
+        }
+    }
+
+    /** Queues every sealed TLog (and its SCOs) not yet on the backend, then a manifest publish. */
+    void enqueuePending() {
+        for (long t : log.manifest().allTlogs()) {
+            if (!VolumeManifest.isUploaded(t, uploadedThrough)) {
+                Path f = History.tlogFile(dir, t);
+                if (Files.exists(f)) {
+                    enqueueSealedScos(f);
+                }
+                enqueueTlog(t);
+            }
+        }
+        enqueuePublish();
+    }
+
+    void enqueueSealedScos(Path tlogFile) {
+        TLogReader.replayFile(tlogFile, new TLogVisitor() {
+            @Override
+            public void cluster(long lba, long loc, long hi, long lo, int crc) {
+            }
+
+            @Override
+            public void scoSealed(long scoId, int crc, int clusters) {
+                if (!ctx.scoCache().isUploaded(ns, scoId)) {
+                    // written before a restart: maybe never forced, so a FLUSH must cover it
+                    unforced.add(scoId);
+                    enqueueSco(scoId, crc, clusters, true);
+                }
+            }
+        });
+    }
+
+    synchronized void writeState() {
+        Path tmp = dir.resolve(STATE + ".tmp");
+        try {
+            Files.writeString(tmp, uploadedThrough + " " + publishedGeneration + "\n", StandardCharsets.US_ASCII);
+            Files.move(tmp, dir.resolve(STATE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + tmp, e);
+        }
+    }
+
+    static long[] readState(Path dir) throws IOException {
+        Path f = dir.resolve(STATE);
+        if (!Files.exists(f)) {
+            return new long[]{0, 0};
+        }
+        String[] parts = Files.readString(f, StandardCharsets.US_ASCII).trim().split(" ");
+        return new long[]{Long.parseLong(parts[0]), Long.parseLong(parts[1])};
+    }
+}
