@@ -1,5 +1,7 @@
 package io.scoria.accelerator.volume;
 
+import io.scoria.accelerator.VolumeException;
+import io.scoria.backend.BackendException;
 import io.scoria.backend.NotFoundException;
 import io.scoria.backend.ObjectInfo;
 import io.scoria.backend.ObjectStore;
@@ -26,28 +28,33 @@ final class BackendScoCopy {
 
     /**
      * True when {@code store} holds SCO {@code scoId} of {@code namespace} with {@code bytes}
-     * bytes whose CRC32C is {@code crc}; false when it is missing or differs. A backend that
-     * cannot be reached throws (the caller must not decide that data is lost without asking).
+     * bytes whose CRC32C is {@code crc}; false when it is missing or differs.
+     *
+     * @throws VolumeException naming the SCO when the backend cannot answer (the caller must not
+     *                         decide that data is lost without asking; retry once it is back)
      */
     static boolean matchesSeal(ObjectStore store, String namespace, long scoId, long bytes, int crc) {
         String key = NamespaceLayout.scoKey(scoId);
-        ObjectInfo info;
         try {
-            info = store.stat(namespace, key);
+            ObjectInfo info = store.stat(namespace, key);
+            if (info.size() != bytes) {
+                return false;
+            }
+            CRC32C c = new CRC32C();
+            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK, Math.max(bytes, 1)));
+            for (long off = 0; off < bytes; off += buf.capacity()) {
+                buf.clear().limit((int) Math.min(buf.capacity(), bytes - off));
+                store.read(namespace, key, off, buf);
+                buf.flip();
+                c.update(buf);
+            }
+            return (int) c.getValue() == crc;
         } catch (NotFoundException e) {
             return false;
+        } catch (BackendException e) {
+            throw new VolumeException("the local copy of SCO " + namespace + "/" + key + " does not match its TLog, and "
+                    + "whether backend " + store.name() + " holds it cannot be checked (" + e.getMessage()
+                    + "); nothing was changed, open the volume again once the backend is reachable", e);
         }
-        if (info.size() != bytes) {
-            return false;
-        }
-        CRC32C c = new CRC32C();
-        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK, Math.max(bytes, 1)));
-        for (long off = 0; off < bytes; off += buf.capacity()) {
-            buf.clear().limit((int) Math.min(buf.capacity(), bytes - off));
-            store.read(namespace, key, off, buf);
-            buf.flip();
-            c.update(buf);
-        }
-        return (int) c.getValue() == crc;
     }
 }

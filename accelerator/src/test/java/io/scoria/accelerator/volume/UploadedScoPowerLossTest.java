@@ -117,6 +117,27 @@ class UploadedScoPowerLossTest {
     }
 
     @Test
+    void aBackendThatCannotAnswerStopsTheRestartWithoutCuttingAnything() throws Exception {
+        writeAndUploadSco1(config(64)).crash();
+        loseLocalCopyOfSco1();
+        store.down(true);
+        LocalVolumeService svc = new LocalVolumeService(store, config(64));
+        try {
+            VolumeException e = assertThrows(VolumeException.class, () -> svc.open("vol"));
+            assertTrue(e.getMessage().contains("vol/" + sco1Key()) && e.getMessage().contains("cannot be checked"), e.getMessage());
+        } finally {
+            svc.close();
+        }
+        store.down(false);
+        LocalVolumeService again = new LocalVolumeService(store, config(64));
+        try {
+            assertAllWrites(again);
+        } finally {
+            again.close();
+        }
+    }
+
+    @Test
     void aScoOfTheOpenTlogThatDiffersOnTheBackendStillCutsTheHistory() throws Exception {
         writeAndUploadSco1(config(64)).crash();
         store.delegate().put("vol", sco1Key(), ByteBuffer.allocate(SCO_CLUSTERS * CLUSTER)); // same size, other bytes
