@@ -170,8 +170,8 @@ final class VolumeLog {
     private static VolumeLog restart(VolumeContext ctx, VolumeManifest m) {
         Path dir = ctx.volumeDir(m.config().namespace());
         try {
+            long[] state = VolumeUploads.readState(dir); // first: a damaged file must not cost the clean marker
             boolean clean = Files.deleteIfExists(dir.resolve(CLEAN));
-            long[] state = VolumeUploads.readState(dir);
             long n = m.nextTlogNumber();
             Path cur = History.tlogFile(dir, n);
             Map<Long, Integer> unsealed = new HashMap<>();

@@ -3,6 +3,7 @@ package io.scoria.accelerator.volume;
 import io.scoria.accelerator.VolumeException;
 import io.scoria.backend.PreconditionFailedException;
 import io.scoria.sco.ClusterLocation;
+import io.scoria.sco.Durable;
 import io.scoria.sco.NamespaceLayout;
 import io.scoria.sco.ScoFormatException;
 import io.scoria.sco.TLogVisitor;
@@ -19,7 +20,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -252,6 +252,9 @@ final class VolumeUploads {
     }
 
     private synchronized void publish() {
+        // local manifest renames done without an fsync under the write lock (a scrub's) become
+        // durable before the backend's manifest moves past them
+        Durable.forceDirectory(dir);
         VolumeManifest m = log.manifest().restrictedTo(uploadedThrough).withGeneration(publishedGeneration + 1);
         try {
             ctx.manifests().publish(ns, m);
@@ -296,22 +299,33 @@ final class VolumeUploads {
         });
     }
 
+    /** Records what the backend holds, durably (a publish follows a TLog upload, so rarely). */
     synchronized void writeState() {
-        Path tmp = dir.resolve(STATE + ".tmp");
-        try {
-            Files.writeString(tmp, uploadedThrough + " " + publishedGeneration + "\n", StandardCharsets.US_ASCII);
-            Files.move(tmp, dir.resolve(STATE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + tmp, e);
-        }
+        Durable.replace(dir.resolve(STATE),
+                ByteBuffer.wrap((uploadedThrough + " " + publishedGeneration + "\n").getBytes(StandardCharsets.US_ASCII)));
     }
 
+    /** {uploadedThrough, publishedGeneration} as {@link #writeState} left them; zeros for a new volume. */
     static long[] readState(Path dir) throws IOException {
         Path f = dir.resolve(STATE);
         if (!Files.exists(f)) {
             return new long[]{0, 0};
         }
-        String[] parts = Files.readString(f, StandardCharsets.US_ASCII).trim().split(" ");
-        return new long[]{Long.parseLong(parts[0]), Long.parseLong(parts[1])};
+        String text = Files.readString(f, StandardCharsets.US_ASCII).trim();
+        String[] parts = text.split(" ");
+        try {
+            if (parts.length == 2) {
+                long through = Long.parseLong(parts[0]);
+                long generation = Long.parseLong(parts[1]);
+                if (through >= 0 && generation >= 0) {
+                    return new long[]{through, generation};
+                }
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new VolumeException("volume state file " + f + " is damaged: expected '<highest TLog on the backend> "
+                + "<published manifest generation>', found '" + (text.length() > 60 ? text.substring(0, 60) + "..." : text)
+                + "'; nothing was changed");
     }
 }

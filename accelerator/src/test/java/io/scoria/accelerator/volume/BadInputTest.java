@@ -31,6 +31,34 @@ class BadInputTest {
     }
 
     @Test
+    void aDamagedUploadStateFileIsNamedAndTheVolumeStaysIntact() throws Exception {
+        byte[] data = new byte[4096];
+        Arrays.fill(data, (byte) 9);
+        InMemoryObjectStore store = new InMemoryObjectStore();
+        try (LocalVolumeService svc = new LocalVolumeService(store, EngineConfig.defaults(tmp))) {
+            svc.create("vol", VolumeSpec.ofSize(1 << 20));
+            Volume v = svc.open("vol");
+            v.write(8192, ByteBuffer.wrap(data), false);
+            v.snapshot("s1");
+        }
+        Path state = tmp.resolve("volumes").resolve("vol").resolve(VolumeUploads.STATE);
+        String good = java.nio.file.Files.readString(state);
+        assertTrue(good.matches("\\d+ \\d+\n"), good);
+        java.nio.file.Files.writeString(state, "7 x");
+        try (LocalVolumeService svc = new LocalVolumeService(store, EngineConfig.defaults(tmp))) {
+            io.scoria.accelerator.VolumeException e = assertThrows(io.scoria.accelerator.VolumeException.class, () -> svc.open("vol"));
+            assertTrue(e.getMessage().contains(state.toString()) && e.getMessage().contains("'7 x'"), e.getMessage());
+        }
+        assertTrue(java.nio.file.Files.exists(state.resolveSibling("clean")), "the clean marker is still there");
+        java.nio.file.Files.writeString(state, good);
+        try (LocalVolumeService svc = new LocalVolumeService(store, EngineConfig.defaults(tmp))) {
+            ByteBuffer got = ByteBuffer.allocate(4096);
+            svc.open("vol").read(8192, got);
+            assertArrayEquals(data, got.array());
+        }
+    }
+
+    @Test
     void badCallsFailClearlyAndChangeNothing() {
         try (LocalVolumeService svc = new LocalVolumeService(new InMemoryObjectStore(), EngineConfig.defaults(tmp))) {
             svc.create("vol", VolumeSpec.ofSize(1 << 20));

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.scoria.backend.ObjectInfo;
 import io.scoria.backend.ObjectStore;
 import io.scoria.backend.PreconditionFailedException;
+import io.scoria.sco.Durable;
 import io.scoria.sco.NamespaceLayout;
 import io.scoria.sco.ScoFormatException;
 import io.scoria.sco.VolumeManifest;
@@ -114,24 +115,13 @@ public final class ManifestStore {
         }
     }
 
-    /** Writes a manifest to a local file atomically (temp file, fsync, rename). */
+    /**
+     * Writes a manifest to a local file atomically and durably (temp file, fsync, rename, fsync of
+     * the directory: a restart reads only the TLog after the manifest's last, so a rename lost in
+     * a power loss would hide the TLogs written after it).
+     */
     public static void writeLocal(Path file, VolumeManifest m) {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE,
-                java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE)) {
-            ByteBuffer b = ByteBuffer.wrap(toJson(m));
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
-            ch.force(true);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + tmp, e);
-        }
-        try {
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot rename " + tmp + " to " + file, e);
-        }
+        Durable.replace(file, ByteBuffer.wrap(toJson(m)));
     }
 
     public static Optional<VolumeManifest> readLocal(Path file) {

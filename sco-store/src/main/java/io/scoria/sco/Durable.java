@@ -1,0 +1,51 @@
+package io.scoria.sco;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Small files replaced so that a power loss leaves the old or the new content, and the new
+ * name once the call returns: write a temporary file, fsync it, rename it over the target, fsync
+ * the directory. Without the last step a file system without a journal (this project's build
+ * machines) may forget the rename, and so may ext4 in some modes.
+ */
+public final class Durable {
+    private Durable() {
+    }
+
+    /** Replaces {@code file} with {@code content} atomically and durably. */
+    public static void replace(Path file, ByteBuffer content) {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            ByteBuffer b = content.duplicate();
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            ch.force(true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + tmp, e);
+        }
+        try {
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot rename " + tmp + " to " + file, e);
+        }
+        forceDirectory(file.toAbsolutePath().getParent());
+    }
+
+    /** Makes the entries of {@code dir} (created, renamed, deleted files) durable. */
+    public static void forceDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot fsync directory " + dir, e);
+        }
+    }
+}
