@@ -117,10 +117,14 @@ public final class VolumeWriteCpu {
     }
 
     private static long treeBytes(Path root) throws IOException {
-        try (var walk = Files.walk(root)) {
+        try (var walk = Files.walk(root)) { // uploads keep running: files may go while it walks
             long sum = 0;
             for (Path p : walk.filter(Files::isRegularFile).toList()) {
-                sum += Files.size(p);
+                try {
+                    sum += Files.size(p);
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    // an old manifest generation deleted by an upload running meanwhile
+                }
             }
             return sum;
         }
