@@ -4,6 +4,7 @@ import io.scoria.accelerator.VolumeException;
 import io.scoria.accelerator.metadata.LbaBatch;
 import io.scoria.accelerator.metadata.LbaMap;
 import io.scoria.sco.ClusterLocation;
+import io.scoria.sco.Durable;
 import io.scoria.sco.NamespaceLayout;
 import io.scoria.sco.TLogVisitor;
 import io.scoria.sco.VolumeManifest;
@@ -16,7 +17,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -124,21 +124,12 @@ final class History {
         }
         TLogReader.replaySealed(buf, what, null);
         if (Files.exists(vdir.resolve("volume.json")) || Files.isDirectory(vdir.resolve("tlogs"))) {
-            Path tmp = local.resolveSibling(local.getFileName() + ".tmp");
             try {
                 Files.createDirectories(local.getParent());
-                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                        StandardOpenOption.WRITE)) {
-                    ByteBuffer d = buf.duplicate();
-                    while (d.hasRemaining()) {
-                        ch.write(d);
-                    }
-                    ch.force(true);
-                }
-                Files.move(tmp, local, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot keep a local copy of " + what + " in " + local, e);
             }
+            Durable.replace(local, buf);
         }
         return buf;
     }
