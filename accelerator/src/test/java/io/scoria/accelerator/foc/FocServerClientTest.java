@@ -481,6 +481,7 @@ class FocServerClientTest {
             seq = c.append(i, 2, i, 1, data(i, 0));
         }
         c.ackedAsync(seq, exec).get(10, TimeUnit.SECONDS);
+        c.flush(); // flushed records: a bad one among them is corruption, not a torn tail
         c.close();
         server.close();
         Path sco = dir.resolve("foc").resolve(VOL).resolve(String.format("sco-%016x.foc", 2));

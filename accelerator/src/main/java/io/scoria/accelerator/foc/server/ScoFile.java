@@ -18,7 +18,7 @@ import java.util.zip.CRC32C;
  * The FOC entries of one SCO of one volume: an append-only file of fixed-size records.
  *
  * <pre>
- * header (24 bytes) = u32 magic "SFCF" | u16 format 1 | u16 0 | u32 clusterSize | u64 scoNumber | u32 crc32c(previous 20 bytes)
+ * header (24 bytes) = u32 magic "SFCF" | u16 format 1 | u16 flushMark | u32 clusterSize | u64 scoNumber | u32 crc32c(previous 20 bytes)
  * record            = u32 magic "FCRE" | u64 lba | u64 scoNumber | u32 offsetInSco | u32 scoVersion
  *                     | clusterSize bytes | u32 crc32c(magic..cluster bytes)
  * </pre>
@@ -29,10 +29,18 @@ import java.util.zip.CRC32C;
  * FOC server's CPU under fio). Records behind the append point are left over from an older SCO;
  * they name that SCO, so they never count as records of this one.
  *
- * <p>Opening an existing file scans it: an incomplete or invalid record at the end (a torn tail
- * after a crash, or left-over records of a reused file) is truncated with a warning; an invalid record followed by a valid one, or a
- * bad header, is corruption and raises {@link FocCorruptDataException} (never silently
- * dropped). Reads verify every record again.
+ * <p>{@code flushMark} is a count of records known to be on stable storage (at most 65535): after
+ * a FLUSH's fdatasync returns, the header is rewritten with the record count, without another
+ * fsync; the next FLUSH makes it durable. So the mark on disk never exceeds what was flushed
+ * (0 in files of older servers, which left the field 0).
+ *
+ * <p>Opening an existing file scans it. A record below the mark that is missing or fails its
+ * check is corruption and raises {@link FocCorruptDataException} (never silently dropped), as
+ * does a bad header. From the first bad record at or above the mark on, the rest is cut off
+ * with a warning: it was not flushed, and a power loss can leave unflushed records in any
+ * pattern (write-back does not follow the append order; a hole in a reused file shows an older
+ * SCO's records), so cutting there keeps what the client may rely on. Reads verify every record
+ * again.
  *
  * <p>Not thread-safe: confined to its volume's executor.
  */
@@ -53,6 +61,9 @@ final class ScoFile implements AutoCloseable {
     private long end;
     private long entries;
     private boolean dirty;
+    /** The flush mark last written into the header (durable once the file is forced again). */
+    private long markWritten;
+    static final int MAX_MARK = 0xFFFF;
 
     private ScoFile(Path path, long scoNumber, int clusterSize, FileChannel channel) {
         this.path = path;
@@ -139,14 +150,19 @@ final class ScoFile implements AutoCloseable {
     }
 
     private void writeHeader() throws IOException {
+        writeHeaderBytes(0);
+        markWritten = 0;
+        end = HEADER_BYTES;
+        dirty = true;
+    }
+
+    private void writeHeaderBytes(long mark) throws IOException {
         ByteBuffer h = ByteBuffer.allocate(HEADER_BYTES);
-        h.putInt(FILE_MAGIC).putShort(FORMAT).putShort((short) 0).putInt(clusterSize).putLong(scoNumber);
+        h.putInt(FILE_MAGIC).putShort(FORMAT).putShort((short) mark).putInt(clusterSize).putLong(scoNumber);
         crc.reset();
         crc.update(h.array(), 0, 20);
         h.putInt((int) crc.getValue()).flip();
         writeFully(h, 0);
-        end = HEADER_BYTES;
-        dirty = true;
     }
 
     private void recover(long removedUpTo) throws IOException {
@@ -178,6 +194,7 @@ final class ScoFile implements AutoCloseable {
             throw new FocCorruptDataException("FOC file " + path + ": header says cluster size " + h.getInt(8)
                     + " and SCO " + h.getLong(12) + ", expected " + clusterSize + " and " + scoNumber);
         }
+        long mark = Short.toUnsignedInt(h.getShort(6));
         ByteBuffer rec = ByteBuffer.allocateDirect(recordBytes);
         long pos = HEADER_BYTES;
         long n = 0;
@@ -185,15 +202,18 @@ final class ScoFile implements AutoCloseable {
             pos += recordBytes;
             n++;
         }
+        if (n < mark) {
+            throw new FocCorruptDataException("FOC file " + path + ": record " + n + " at byte " + pos + (pos + recordBytes <= size
+                    ? " fails its CRC32C/format check" : " is missing (the file ends at byte " + size + ")")
+                    + ", but the file's flush mark says its first " + mark + " records were flushed: corruption, not a torn tail");
+        }
         if (pos < size) {
-            if (pos + 2L * recordBytes <= size && validRecordAt(rec, pos + recordBytes)) {
-                throw new FocCorruptDataException("FOC file " + path + ": record " + n + " at byte " + pos
-                        + " fails its CRC32C/format check but a valid record follows it: corruption, not a torn tail");
-            }
-            LOG.warn("FOC file {}: torn tail, truncating {} bytes after {} valid entries", path, size - pos, n);
+            LOG.warn("FOC file {}: {} bytes after {} valid entries ({} flushed) cut off: a torn or unflushed tail", path,
+                    size - pos, n, mark);
             channel.truncate(pos);
             channel.force(true);
         }
+        markWritten = mark;
         end = pos;
         entries = n;
     }
@@ -239,11 +259,20 @@ final class ScoFile implements AutoCloseable {
         dirty = true;
     }
 
-    /** fdatasyncs if anything was written since the last call. */
+    /**
+     * fdatasyncs if anything was written since the last call, then records in the header how many
+     * records are now flushed (durable with the next call; see the class comment).
+     */
     void force() throws IOException {
         if (dirty) {
             channel.force(false);
             dirty = false;
+            long mark = Math.min(entries, MAX_MARK);
+            if (mark > markWritten) {
+                writeHeaderBytes(mark);
+                markWritten = mark;
+                dirty = true;
+            }
         }
     }
 

@@ -37,11 +37,18 @@ class ScoFileTest {
         return b;
     }
 
+    /** A file of {@code entries} records (LBAs 100..), all flushed (FLUSH: force). */
     private Path writeFile(int entries) throws IOException {
+        return writeFile(entries, entries);
+    }
+
+    /** A file whose first {@code flushed} records were flushed and the rest only written. */
+    private Path writeFile(int entries, int flushed) throws IOException {
         Path p = dir.resolve(ScoFile.fileName(SCO));
         try (ScoFile f = ScoFile.create(p, SCO, CS)) {
-            append(f, SCO, 100, entries);
+            append(f, SCO, 100, flushed);
             f.force();
+            append(f, SCO, 100 + flushed, entries - flushed);
         }
         return p;
     }
@@ -127,7 +134,7 @@ class ScoFileTest {
 
     @Test
     void tornTailIsTruncatedToLastCompleteRecord() throws IOException {
-        Path p = writeFile(5);
+        Path p = writeFile(5, 2);
         try (RandomAccessFile raf = new RandomAccessFile(p.toFile(), "rw")) {
             raf.setLength(ScoFile.HEADER_BYTES + 4L * rb + 1000); // crash in the middle of record 5
         }
@@ -152,7 +159,7 @@ class ScoFileTest {
 
     @Test
     void crcMismatchInLastRecordIsTruncated() throws IOException {
-        Path p = writeFile(4);
+        Path p = writeFile(4, 3);
         flipByte(p, ScoFile.HEADER_BYTES + 3L * rb + 500);
         try (ScoFile f = ScoFile.open(p, SCO, CS, -1)) {
             assertEquals(List.of(100L, 101L, 102L), readLbas(f));
@@ -168,6 +175,58 @@ class ScoFileTest {
         FocCorruptDataException e = assertThrows(FocCorruptDataException.class, () -> ScoFile.open(p, SCO, CS, -1));
         assertTrue(e.getMessage().contains(p.toString()) && e.getMessage().contains("record 1"), e.getMessage());
         assertEquals(size, Files.size(p), "nothing is truncated on corruption");
+    }
+
+    @Test
+    void anUnflushedRecordThatFailsBeforeValidOnesEndsTheFileThere() throws IOException {
+        Path p = writeFile(6, 2); // a power loss wrote back records 4 and 5 but not 3
+        flipByte(p, ScoFile.HEADER_BYTES + 3L * rb + 40);
+        try (ScoFile f = ScoFile.open(p, SCO, CS, -1)) {
+            assertEquals(List.of(100L, 101L, 102L), readLbas(f));
+            append(f, SCO, 200, 2);
+            f.force();
+        }
+        assertEquals(ScoFile.HEADER_BYTES + 5L * rb, Files.size(p));
+        try (ScoFile f = ScoFile.open(p, SCO, CS, -1)) {
+            assertEquals(List.of(100L, 101L, 102L, 200L, 201L), readLbas(f), "appends continue after the cut");
+        }
+    }
+
+    @Test
+    void flushedRecordsMissingFromTheFileAreCorruption() throws IOException {
+        Path p = writeFile(5, 4);
+        try (RandomAccessFile raf = new RandomAccessFile(p.toFile(), "rw")) {
+            raf.setLength(ScoFile.HEADER_BYTES + 3L * rb); // record 3 was flushed
+        }
+        FocCorruptDataException e = assertThrows(FocCorruptDataException.class, () -> ScoFile.open(p, SCO, CS, -1));
+        assertTrue(e.getMessage().contains("record 3") && e.getMessage().contains("missing")
+                && e.getMessage().contains("first 4 records"), e.getMessage());
+    }
+
+    @Test
+    void theFlushMarkIsWrittenAfterTheFlushAndOnlyWhenItMoves() throws IOException {
+        Path p = dir.resolve(ScoFile.fileName(SCO));
+        try (ScoFile f = ScoFile.create(p, SCO, CS)) {
+            append(f, SCO, 100, 3);
+            assertEquals(0, markOnFile(p), "no mark before a flush");
+            f.force();
+            assertEquals(3, markOnFile(p));
+            append(f, SCO, 103, 2);
+            assertEquals(3, markOnFile(p), "appends do not move the mark");
+            f.force();
+            assertEquals(5, markOnFile(p));
+        }
+        try (ScoFile f = ScoFile.open(p, SCO, CS, -1)) {
+            assertEquals(5, f.entries(), "a header with a mark still opens");
+        }
+    }
+
+    private static int markOnFile(Path p) throws IOException {
+        byte[] header = new byte[ScoFile.HEADER_BYTES];
+        try (RandomAccessFile raf = new RandomAccessFile(p.toFile(), "r")) {
+            raf.readFully(header);
+        }
+        return Short.toUnsignedInt(ByteBuffer.wrap(header).getShort(6));
     }
 
     @Test
