@@ -37,15 +37,18 @@ public final class Durable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot rename " + tmp + " to " + file, e);
         }
-        forceDirectory(file.toAbsolutePath().getParent());
+        force(file.toAbsolutePath().getParent());
     }
 
-    /** Makes the entries of {@code dir} (created, renamed, deleted files) durable. */
-    public static void forceDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+    /**
+     * fsyncs {@code path}: a file's content, or a directory's entries (created, renamed, deleted
+     * files).
+     */
+    public static void force(Path path) {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot fsync directory " + dir, e);
+            throw new UncheckedIOException("cannot fsync " + path, e);
         }
     }
 }

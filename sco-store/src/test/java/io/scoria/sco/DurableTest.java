@@ -40,7 +40,7 @@ class DurableTest {
         UncheckedIOException e = assertThrows(UncheckedIOException.class,
                 () -> Durable.replace(missing.resolve("f"), ByteBuffer.allocate(1)));
         assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
-        e = assertThrows(UncheckedIOException.class, () -> Durable.forceDirectory(missing));
+        e = assertThrows(UncheckedIOException.class, () -> Durable.force(missing));
         assertTrue(e.getMessage().contains("nope"), e.getMessage());
     }
 }

@@ -64,13 +64,8 @@ final class TLogDataCheck {
      * ({@link #scan}); a sealed one is checked like earlier TLogs.
      */
     private static void cutLostWrites(VolumeContext ctx, VolumeManifest m, Path cur) {
-        if (TLogReader.replayFile(cur, null).sealed()) {
-            checkSealedScosOf(ctx, m, cur);
-            return;
-        }
-        String ns = m.config().namespace();
         Map<Long, int[]> sealed = new HashMap<>();
-        TLogReader.replayFile(cur, new TLogVisitor() {
+        boolean tlogSealed = TLogReader.replayFile(cur, new TLogVisitor() {
             @Override
             public void cluster(long lba, long loc, long hi, long lo, int crc) {
             }
@@ -79,7 +74,12 @@ final class TLogDataCheck {
             public void scoSealed(long scoId, int crc, int clusters) {
                 sealed.put(scoId, new int[]{crc, clusters});
             }
-        });
+        }).sealed();
+        if (tlogSealed) {
+            checkSealedScosOf(ctx, m, cur);
+            return;
+        }
+        String ns = m.config().namespace();
         Result check = scan(ctx, cur, ns, m.config().clusterSize(), sealed);
         for (long id : check.onBackend()) {
             dropLocalCopy(ctx, m, id);

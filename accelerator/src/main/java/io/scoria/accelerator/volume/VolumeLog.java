@@ -5,6 +5,7 @@ import io.scoria.accelerator.VolumeNotFoundException;
 import io.scoria.accelerator.metadata.LbaMap;
 import io.scoria.backend.ObjectInfo;
 import io.scoria.sco.ClusterLocation;
+import io.scoria.sco.Durable;
 import io.scoria.sco.NamespaceLayout;
 import io.scoria.sco.TLogVisitor;
 import io.scoria.sco.VolumeManifest;
@@ -483,7 +484,7 @@ final class VolumeLog {
 
     /** Sealed SCOs not yet forced (tests). */
     int unforcedScos() {
-        return uploads.unforced().length;
+        return uploads.unforcedCount();
     }
 
     private void forceSealed(long scoId) {
@@ -795,19 +796,13 @@ final class VolumeLog {
         Path mapFile = map.file();
         map.close();
         try {
-            forcePath(mapFile);
+            Durable.force(mapFile);
             Path marker = dir.resolve(CLEAN);
             Files.write(marker, new byte[0]);
-            forcePath(marker);
-            forcePath(dir);
+            Durable.force(marker);
+            Durable.force(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot mark " + dir + " clean", e);
-        }
-    }
-
-    private static void forcePath(Path p) throws IOException {
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.READ)) {
-            ch.force(true);
         }
     }
 

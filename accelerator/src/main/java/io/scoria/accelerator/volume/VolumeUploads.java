@@ -1,6 +1,7 @@
 package io.scoria.accelerator.volume;
 
 import io.scoria.accelerator.VolumeException;
+import io.scoria.backend.NotFoundException;
 import io.scoria.backend.PreconditionFailedException;
 import io.scoria.sco.ClusterLocation;
 import io.scoria.sco.Durable;
@@ -80,7 +81,19 @@ final class VolumeUploads {
 
     /** The sealed SCOs neither forced nor uploaded, at this moment. */
     long[] unforced() {
-        return unforced.stream().mapToLong(Long::longValue).toArray();
+        long[] ids = new long[unforced.size() + 4];
+        int n = 0;
+        for (long id : unforced) { // the set may grow meanwhile (uploads, restart)
+            if (n == ids.length) {
+                ids = java.util.Arrays.copyOf(ids, n * 2);
+            }
+            ids[n++] = id;
+        }
+        return java.util.Arrays.copyOf(ids, n);
+    }
+
+    int unforcedCount() {
+        return unforced.size();
     }
 
     boolean isUnforced(long scoId) {
@@ -217,11 +230,12 @@ final class VolumeUploads {
                     }
                     try {
                         long local = Files.size(ctx.scoCache().file(ns, id));
-                        if (ctx.store().exists(ns, NamespaceLayout.scoKey(id))
-                                && ctx.store().stat(ns, NamespaceLayout.scoKey(id)).size() == local) {
+                        if (ctx.store().stat(ns, NamespaceLayout.scoKey(id)).size() == local) {
                             ctx.scoCache().uploaded(ns, id);
                             unforced.remove(id);
                         }
+                    } catch (NotFoundException notUploaded) {
+                        // not on the backend (yet): stays pinned until its upload
                     } catch (java.nio.file.NoSuchFileException gone) {
                         // evicted or dropped meanwhile
                     } catch (IOException e) {
@@ -254,7 +268,7 @@ final class VolumeUploads {
     private synchronized void publish() {
         // local manifest renames done without an fsync under the write lock (a scrub's) become
         // durable before the backend's manifest moves past them
-        Durable.forceDirectory(dir);
+        Durable.force(dir);
         VolumeManifest m = log.manifest().restrictedTo(uploadedThrough).withGeneration(publishedGeneration + 1);
         try {
             ctx.manifests().publish(ns, m);
