@@ -31,7 +31,7 @@ import java.util.Map;
  *       defaultExport: {readOnly: false, tlsRequired: false, allowedClients: []},
  *       exports: {vm1: {allowedClients: [10.0.0.0/8]}}}
  * api: {host: 127.0.0.1, port: 8080}
- * backend: {type: fs, fs: {root: ./scoria-data/backend}}   # or s3, swift, distributor: the shared
+ * backend: {type: fs, fs: {root: DATADIR/backend}}        # or s3, swift, distributor: the shared
  *                                                         # section of io.scoria.distributor.config.BackendConfig
  * cache: {clusterCache: 1GiB, scoCache: 2GiB}
  * volumes: {clusterSize: 4KiB, scoSize: 4MiB}
