@@ -1,19 +1,13 @@
 package io.scoria.scrubber;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.scoria.backend.ObjectStore;
+import io.scoria.backend.config.ConfigReader;
 import io.scoria.distributor.config.BackendConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -22,14 +16,12 @@ import java.util.concurrent.Callable;
 /**
  * {@code scoria-scrub}: runs one scrub job against a backend described by a YAML file whose
  * {@code backend:} section is the same as {@code scoria serve}'s (other sections are ignored),
- * so the job can run on any machine that reaches the backend.
+ * read by the same {@link ConfigReader} (relative paths from the file's directory, secrets from
+ * files or environment variables), so the job can run on any machine that reaches the backend.
  */
 @Command(name = "scoria-scrub", mixinStandardHelpOptions = true,
         description = "Compacts a volume's SCOs on the backend and writes a scrub result for the router to apply.")
 public final class ScrubMain implements Callable<Integer> {
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-
     @Option(names = "--config", required = true, description = "YAML file with a 'backend:' section")
     Path config;
 
@@ -75,8 +67,7 @@ public final class ScrubMain implements Callable<Integer> {
         BackendConfig backend = readBackend(config);
         ScrubConfig job = new ScrubConfig(namespace, snapshots, threshold,
                 scratch != null ? scratch : Path.of(System.getProperty("java.io.tmpdir")), Duration.ofSeconds(leaseTtlSeconds));
-        Path base = config.toAbsolutePath().getParent();
-        try (ObjectStore store = backend.open(base)) {
+        try (ObjectStore store = backend.open()) {
             out.println("scoria-scrub: " + backend.describe() + ", namespace " + namespace);
             new Scrubber(store, job, out).run();
         }
@@ -85,22 +76,6 @@ public final class ScrubMain implements Callable<Integer> {
 
     /** Reads the {@code backend:} section of a scoria YAML config file. */
     public static BackendConfig readBackend(Path file) {
-        try {
-            JsonNode root = YAML.readTree(Files.readString(file));
-            JsonNode backend = root == null ? null : root.get("backend");
-            if (backend == null) {
-                throw new IllegalArgumentException(file + " has no 'backend:' section");
-            }
-            return YAML.treeToValue(backend, BackendConfig.class);
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("config file not found: " + file);
-        } catch (IOException e) {
-            Throwable root = e;
-            while (root.getCause() != null && root.getCause() != root) {
-                root = root.getCause();
-            }
-            throw new IllegalArgumentException(file + ": " + (root instanceof IllegalArgumentException ? root.getMessage()
-                    : e.getMessage().lines().findFirst().orElse("")), e);
-        }
+        return ConfigReader.read(file).section("backend", BackendConfig.class);
     }
 }

@@ -13,7 +13,7 @@ import io.scoria.accelerator.VolumeNotFoundException;
 import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.VolumeSpec;
 import io.scoria.accelerator.config.ScoriaConfig;
-import io.scoria.accelerator.config.Sizes;
+import io.scoria.backend.config.Sizes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

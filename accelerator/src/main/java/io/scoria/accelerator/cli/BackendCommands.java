@@ -2,7 +2,7 @@ package io.scoria.accelerator.cli;
 
 import io.scoria.accelerator.config.ConfigLoader;
 import io.scoria.accelerator.config.ScoriaConfig;
-import io.scoria.accelerator.config.Sizes;
+import io.scoria.backend.config.Sizes;
 import io.scoria.backend.ObjectStore;
 import io.scoria.backend.check.BackendCheck;
 import picocli.CommandLine.Command;

@@ -2,7 +2,7 @@ package io.scoria.accelerator.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.scoria.accelerator.api.ApiModel;
-import io.scoria.accelerator.config.Sizes;
+import io.scoria.backend.config.Sizes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

@@ -16,7 +16,6 @@ import io.scoria.accelerator.volume.LocalVolumeService;
 import io.scoria.accelerator.scrub.ScrubApplier;
 import io.scoria.backend.ObjectStore;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
@@ -74,9 +73,9 @@ final class VolumeServices {
         }
     }
 
-    /** Opens the configured backend; relative fs roots are relative to the working directory. */
+    /** Opens the configured backend (relative fs roots were resolved when the config was read). */
     static ObjectStore backend(ScoriaConfig config) {
-        return config.backend().open(Path.of("").toAbsolutePath());
+        return config.backend().open();
     }
 
     /** The engine, plus closing its backend store after it. */

@@ -3,6 +3,10 @@ package io.scoria.accelerator.config;
 import io.scoria.accelerator.VolumeSpec;
 import io.scoria.accelerator.nbd.ExportPolicy;
 import io.scoria.accelerator.nbd.NbdServerConfig;
+import io.scoria.backend.config.ConfigException;
+import io.scoria.backend.config.ConfigReader;
+import io.scoria.backend.config.Durations;
+import io.scoria.backend.config.Sizes;
 import io.scoria.distributor.config.BackendConfig;
 
 import java.nio.file.Path;
@@ -11,8 +15,13 @@ import java.util.Map;
 
 /**
  * Configuration of {@code scoria serve}: one immutable record per section, each validated in
- * its constructor; a missing section or key takes the default declared here, once. The
- * embedded default ({@link #embeddedDefault()}) keeps everything under {@code ./scoria-data}.
+ * its constructor; a missing section or key takes the default declared here, once. Read by
+ * {@link ConfigLoader} with the shared {@link ConfigReader}: unknown keys refused by their full
+ * path, relative paths (written or the default {@code dataDir}) resolved against the config
+ * file's directory, secrets inline or from {@code {file: PATH}} / {@code {env: NAME}}. The
+ * embedded default ({@link #embeddedDefault()}, no config file) keeps everything under
+ * {@code ./scoria-data} of the working directory. Validation errors are
+ * {@link ConfigException}s naming the key relative to the section's record.
  *
  * <p>YAML form (every key optional):
  * <pre>
@@ -22,7 +31,7 @@ import java.util.Map;
  *       defaultExport: {readOnly: false, tlsRequired: false, allowedClients: []},
  *       exports: {vm1: {allowedClients: [10.0.0.0/8]}}}
  * api: {host: 127.0.0.1, port: 8080}
- * backend: {type: fs, fs: {root: ./scoria-data/backend}}   # or s3, swift, distributor: the shared
+ * backend: {type: fs, fs: {root: DATADIR/backend}}        # or s3, swift, distributor: the shared
  *                                                         # section of io.scoria.distributor.config.BackendConfig
  * cache: {clusterCache: 1GiB, scoCache: 2GiB}
  * volumes: {clusterSize: 4KiB, scoSize: 4MiB}
@@ -34,9 +43,11 @@ import java.util.Map;
  */
 public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend, Cache cache, Volumes volumes,
                            Foc foc, Scrub scrub) {
+    /** The default {@code dataDir}, relative: to the config file's directory, or without one the working directory. */
+    public static final String DEFAULT_DATA_DIR = "scoria-data";
 
     public ScoriaConfig {
-        dataDir = dataDir != null ? dataDir : Path.of("scoria-data");
+        dataDir = dataDir != null ? dataDir : Path.of(DEFAULT_DATA_DIR);
         nbd = nbd != null ? nbd : new Nbd(null, null, null, null, null, null, null, null);
         api = api != null ? api : new Api(null, null);
         backend = backend != null ? backend : BackendConfig.fs(dataDir.resolve("backend"));
@@ -70,10 +81,10 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
             maxInFlight = maxInFlight != null ? maxInFlight : 256;
             defaultExport = defaultExport != null ? defaultExport : new Export(null, null, null);
             exports = exports != null ? Map.copyOf(exports) : Map.of();
-            check(port >= 0 && port <= 65535, "nbd.port", "must be 0-65535: " + port);
-            check(workerThreads >= 1 && workerThreads <= 1024, "nbd.workerThreads", "must be 1-1024: " + workerThreads);
-            check(maxInFlight >= 1 && maxInFlight <= 65536, "nbd.maxInFlight", "must be 1-65536: " + maxInFlight);
-            check((tlsCertificate == null) == (tlsKey == null), "nbd.tlsKey", "nbd.tlsCertificate and nbd.tlsKey go together");
+            check(port >= 0 && port <= 65535, "port", "must be 0-65535: " + port);
+            check(workerThreads >= 1 && workerThreads <= 1024, "workerThreads", "must be 1-1024: " + workerThreads);
+            check(maxInFlight >= 1 && maxInFlight <= 65536, "maxInFlight", "must be 1-65536: " + maxInFlight);
+            check((tlsCertificate == null) == (tlsKey == null), "tlsKey", "tlsCertificate and tlsKey go together");
         }
 
         Map<String, ExportPolicy> policies() {
@@ -91,7 +102,7 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
             try {
                 policy0(readOnly, tlsRequired, allowedClients);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("allowedClients: " + e.getMessage(), e);
+                throw new ConfigException("allowedClients", e.getMessage());
             }
         }
 
@@ -108,7 +119,7 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
         public Api {
             host = host != null ? host : "127.0.0.1";
             port = port != null ? port : 8080;
-            check(port >= 0 && port <= 65535, "api.port", "must be 0-65535: " + port);
+            check(port >= 0 && port <= 65535, "port", "must be 0-65535: " + port);
         }
     }
 
@@ -116,10 +127,9 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
         public Cache {
             clusterCache = clusterCache != null ? clusterCache : "1GiB";
             scoCache = scoCache != null ? scoCache : "2GiB";
-            check(Sizes.parse("cache.clusterCache", clusterCache) >= (16 << 20), "cache.clusterCache",
+            check(Sizes.parse("clusterCache", clusterCache) >= (16 << 20), "clusterCache",
                     "must be at least 16MiB: " + clusterCache);
-            check(Sizes.parse("cache.scoCache", scoCache) >= (64 << 20), "cache.scoCache",
-                    "must be at least 64MiB: " + scoCache);
+            check(Sizes.parse("scoCache", scoCache) >= (64 << 20), "scoCache", "must be at least 64MiB: " + scoCache);
         }
 
         public long clusterCacheBytes() {
@@ -135,19 +145,19 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
         public Volumes {
             clusterSize = clusterSize != null ? clusterSize : "4KiB";
             scoSize = scoSize != null ? scoSize : "4MiB";
-            try {
-                spec(1L << 30, clusterSize, scoSize);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("volumes: " + e.getMessage(), e);
-            }
+            spec(1L << 30, clusterSize, scoSize);
         }
 
         private static VolumeSpec spec(long size, String cluster, String sco) {
-            long c = Sizes.parse("volumes.clusterSize", cluster);
-            long s = Sizes.parse("volumes.scoSize", sco);
-            check(c <= 65536, "volumes.clusterSize", "must be 4KiB to 64KiB: " + cluster);
-            check(s <= (64 << 20), "volumes.scoSize", "must be 1MiB to 64MiB: " + sco);
-            return new VolumeSpec(size, (int) c, (int) s);
+            long c = Sizes.parse("clusterSize", cluster);
+            long s = Sizes.parse("scoSize", sco);
+            check(c <= 65536, "clusterSize", "must be 4KiB to 64KiB: " + cluster);
+            check(s <= (64 << 20), "scoSize", "must be 1MiB to 64MiB: " + sco);
+            try {
+                return new VolumeSpec(size, (int) c, (int) s);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("", e.getMessage());
+            }
         }
 
         /** The spec of a new volume of {@code sizeBytes} with these defaults. */
@@ -171,19 +181,19 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
             try {
                 m = io.scoria.accelerator.foc.FocMode.parse(mode);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("foc.mode: must be sync, async or none: " + mode, e);
+                throw new ConfigException("mode", "must be sync, async or none: " + mode);
             }
-            check(m == io.scoria.accelerator.foc.FocMode.NONE || address != null, "foc.address",
-                    "is required when foc.mode is " + mode);
+            check(m == io.scoria.accelerator.foc.FocMode.NONE || address != null, "address",
+                    "is required when mode is " + mode);
             if (address != null) {
                 try {
                     io.scoria.accelerator.foc.FocClientConfig.of(address, "probe", 4096, 0);
                 } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("foc.address: expected HOST:PORT, got '" + address + "'", e);
+                    throw new ConfigException("address", "expected HOST:PORT, got '" + address + "'");
                 }
             }
-            duration("foc.connectTimeout", connectTimeout);
-            duration("foc.requestTimeout", requestTimeout);
+            Durations.parse("connectTimeout", connectTimeout);
+            Durations.parse("requestTimeout", requestTimeout);
         }
 
         public io.scoria.accelerator.foc.FocMode focMode() {
@@ -191,24 +201,11 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
         }
 
         public java.time.Duration connectTimeoutDuration() {
-            return duration("foc.connectTimeout", connectTimeout);
+            return Durations.parse("foc.connectTimeout", connectTimeout);
         }
 
         public java.time.Duration requestTimeoutDuration() {
-            return duration("foc.requestTimeout", requestTimeout);
-        }
-
-        private static java.time.Duration duration(String key, String text) {
-            var m = java.util.regex.Pattern.compile("\\s*(\\d{1,9})\\s*(ms|s|m)\\s*").matcher(text);
-            check(m.matches(), key, "expected a duration such as 500ms, 5s or 1m: " + text);
-            long n = Long.parseLong(m.group(1));
-            java.time.Duration d = switch (m.group(2)) {
-                case "ms" -> java.time.Duration.ofMillis(n);
-                case "s" -> java.time.Duration.ofSeconds(n);
-                default -> java.time.Duration.ofMinutes(n);
-            };
-            check(!d.isZero(), key, "must be positive: " + text);
-            return d;
+            return Durations.parse("foc.requestTimeout", requestTimeout);
         }
     }
 
@@ -225,18 +222,18 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
             applyDutyCycle = applyDutyCycle != null ? applyDutyCycle
                     : io.scoria.accelerator.scrub.RelocationPacing.DEFAULT_DUTY_CYCLE;
             applyBatch = applyBatch != null ? applyBatch : io.scoria.accelerator.scrub.RelocationPacing.DEFAULT_BATCH;
-            Foc.duration("scrub.poll", poll);
-            Foc.duration("scrub.grace", grace);
-            check(applyDutyCycle > 0 && applyDutyCycle <= 1, "scrub.applyDutyCycle", "must be in (0, 1]: " + applyDutyCycle);
-            check(applyBatch >= 1 && applyBatch <= 65_536, "scrub.applyBatch", "must be 1-65536: " + applyBatch);
+            Durations.parse("poll", poll);
+            Durations.parse("grace", grace);
+            check(applyDutyCycle > 0 && applyDutyCycle <= 1, "applyDutyCycle", "must be in (0, 1]: " + applyDutyCycle);
+            check(applyBatch >= 1 && applyBatch <= 65_536, "applyBatch", "must be 1-65536: " + applyBatch);
         }
 
         public java.time.Duration pollDuration() {
-            return Foc.duration("scrub.poll", poll);
+            return Durations.parse("scrub.poll", poll);
         }
 
         public java.time.Duration graceDuration() {
-            return Foc.duration("scrub.grace", grace);
+            return Durations.parse("scrub.grace", grace);
         }
 
         public io.scoria.accelerator.scrub.RelocationPacing pacing() {
@@ -244,9 +241,7 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
         }
     }
 
-    static void check(boolean ok, String key, String message) {
-        if (!ok) {
-            throw new IllegalArgumentException(key + ": " + message);
-        }
+    private static void check(boolean ok, String key, String message) {
+        ConfigException.check(ok, key, message);
     }
 }

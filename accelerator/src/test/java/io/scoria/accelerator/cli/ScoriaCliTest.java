@@ -159,6 +159,22 @@ class ScoriaCliTest {
     }
 
     @Test
+    void backendCheckResolvesARelativeRootAgainstTheConfigFilesDirectory() throws Exception {
+        Path etc = java.nio.file.Files.createDirectories(dir.resolve("etc"));
+        Path cfg = java.nio.file.Files.writeString(etc.resolve("scoria.yaml"), "backend: {type: fs, fs: {root: objects}}\n");
+        Run r = local("backend", "check", "--config", cfg.toString(), "--namespace", "probe-ns", "--probe-size", "64KiB");
+        assertEquals(0, r.code(), r.err() + r.out());
+        assertTrue(java.nio.file.Files.isDirectory(etc.resolve("objects")), "the store is under the config's directory");
+        assertFalse(java.nio.file.Files.exists(Path.of("objects")), "not under the working directory");
+        java.nio.file.Files.writeString(cfg, "backend: {type: s3, s3: {accessKey: {env: SCORIA_UNSET_ACCESS_KEY},"
+                + " secretKey: {file: s3.secret}}}\n");
+        r = local("backend", "check", "--config", cfg.toString());
+        assertEquals(1, r.code(), r.out());
+        assertEquals("scoria: error: " + cfg + ": backend.s3.accessKey: environment variable SCORIA_UNSET_ACCESS_KEY"
+                + " is not set", r.err().strip());
+    }
+
+    @Test
     void helpOnEveryLevel() {
         for (String[] args : new String[][]{{"--help"}, {"serve", "--help"}, {"volume", "--help"},
                 {"volume", "create", "--help"}, {"snapshot", "--help"}, {"snapshot", "create", "--help"},

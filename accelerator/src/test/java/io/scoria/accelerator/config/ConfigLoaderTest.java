@@ -1,13 +1,20 @@
 package io.scoria.accelerator.config;
 
+import io.scoria.backend.config.ConfigException;
+import io.scoria.backend.config.ConfigReader;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 class ConfigLoaderTest {
+    @TempDir
+    Path tmp;
 
     @Test
     void embeddedDefaultMatchesTheDocumentedDefaults() {
@@ -63,26 +70,37 @@ class ConfigLoaderTest {
         var sw = assertThrows(ConfigException.class, () -> ConfigLoader.parse(
                 "backend: {type: swift, swift: {authUrl: 'http://h/auth/v1.0', auth: tempauth, user: u, key: k, kee: k}}",
                 "s.yaml"));
-        assertTrue(sw.getMessage().contains("backend.swift.kee"), sw.getMessage());
+        assertTrue(sw.getMessage().startsWith("s.yaml: backend.swift.kee: unknown key"), sw.getMessage());
     }
 
     @Test
     void unknownKeysAreRejectedByName() {
         var e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("nbd:\n  prot: 1\n", "t.yaml"));
-        assertTrue(e.getMessage().contains("unknown key 'nbd.prot'"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("t.yaml: nbd.prot: unknown key"), e.getMessage());
         assertTrue(e.getMessage().contains("port"), "lists the known keys: " + e.getMessage());
         e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("colour: red\n", "t.yaml"));
-        assertTrue(e.getMessage().contains("unknown key 'colour'"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("t.yaml: colour: unknown key"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("nbd: {exports: {vm1: {readOnly: true, ro: 1}}}",
+                "t.yaml"));
+        assertTrue(e.getMessage().startsWith("t.yaml: nbd.exports.vm1.ro: unknown key"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("backend: {type: distributor, distributor: "
+                + "{policy: 1+1, stores: [{name: a, fs: {root: a}}, {name: b, fs: {rot: b}}]}}", "t.yaml"));
+        assertTrue(e.getMessage().startsWith("t.yaml: backend.distributor.stores[1].fs.rot: unknown key"), e.getMessage());
     }
 
     @Test
     void badValuesAreRejectedWithTheKey() {
-        assertMessage("nbd: {port: 70000}", "nbd.port");
-        assertMessage("cache: {clusterCache: lots}", "cache.clusterCache");
-        assertMessage("volumes: {clusterSize: 3KiB}", "clusterSize");
-        assertMessage("backend: {type: ftp}", "backend.type");
-        assertMessage("nbd: {exports: {vm1: {allowedClients: [not-an-ip]}}}", "allowedClients");
-        assertMessage("nbd: {port: eighty}", "nbd.port");
+        assertMessage("nbd: {port: 70000}", "t.yaml: nbd.port: must be 0-65535: 70000");
+        assertMessage("cache: {clusterCache: lots}", "t.yaml: cache.clusterCache: not a size: 'lots'");
+        assertMessage("cache: {scoCache: 1MiB}", "t.yaml: cache.scoCache: must be at least 64MiB: 1MiB");
+        assertMessage("volumes: {clusterSize: 3KiB}", "t.yaml: volumes: ");
+        assertMessage("volumes: {scoSize: 128MiB}", "t.yaml: volumes.scoSize: must be 1MiB to 64MiB");
+        assertMessage("backend: {type: ftp}", "t.yaml: backend.type: must be one of");
+        assertMessage("nbd: {exports: {vm1: {allowedClients: [not-an-ip]}}}", "t.yaml: nbd.exports.vm1.allowedClients: ");
+        assertMessage("nbd: {port: eighty}", "t.yaml: nbd.port: expected a whole number, got 'eighty'");
+        assertMessage("nbd: {tlsCertificate: c.pem}", "t.yaml: nbd.tlsKey: tlsCertificate and tlsKey go together");
+        assertMessage("foc: {mode: sync}", "t.yaml: foc.address: is required when mode is sync");
+        assertMessage("foc: {address: 'h:1', requestTimeout: 5}", "t.yaml: foc.requestTimeout: expected a duration");
     }
 
     @Test
@@ -96,26 +114,55 @@ class ConfigLoaderTest {
         assertEquals(java.time.Duration.ofMinutes(2), c.scrub().graceDuration());
         assertEquals(0.2, c.scrub().pacing().dutyCycle());
         assertEquals(32, c.scrub().pacing().batch());
-        assertMessage("scrub: {applyDutyCycle: 0}", "scrub.applyDutyCycle");
-        assertMessage("scrub: {applyDutyCycle: 1.5}", "scrub.applyDutyCycle");
-        assertMessage("scrub: {applyBatch: 0}", "scrub.applyBatch");
-        assertMessage("scrub: {grace: soon}", "scrub.grace");
+        assertMessage("scrub: {applyDutyCycle: 0}", "t.yaml: scrub.applyDutyCycle: must be in (0, 1]");
+        assertMessage("scrub: {applyDutyCycle: 1.5}", "t.yaml: scrub.applyDutyCycle: must be in (0, 1]");
+        assertMessage("scrub: {applyBatch: 0}", "t.yaml: scrub.applyBatch: must be 1-65536");
+        assertMessage("scrub: {grace: soon}", "t.yaml: scrub.grace: expected a duration");
     }
 
-    private static void assertMessage(String yaml, String key) {
+    private static void assertMessage(String yaml, String start) {
         var e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, "t.yaml"));
-        assertTrue(e.getMessage().contains(key), e.getMessage());
+        assertTrue(e.getMessage().startsWith(start), e.getMessage());
     }
 
     @Test
-    void sizes() {
-        assertEquals(20L << 30, Sizes.parse("size", "20GiB"));
-        assertEquals(4096, Sizes.parse("size", "4k"));
-        assertEquals(512, Sizes.parse("size", "512"));
-        assertEquals(1L << 40, Sizes.parse("size", "1 TiB"));
-        assertEquals("20GiB", Sizes.format(20L << 30));
-        var e = assertThrows(IllegalArgumentException.class, () -> Sizes.parse("--size", "twenty"));
-        assertTrue(e.getMessage().startsWith("--size"));
-        assertThrows(IllegalArgumentException.class, () -> Sizes.parse("--size", "99999999999TiB"));
+    void relativePathsResolveAgainstTheConfigFilesDirectoryNotTheWorkingDirectory() throws Exception {
+        Path etc = Files.createDirectories(tmp.resolve("etc/scoria"));
+        Path file = Files.writeString(etc.resolve("scoria.yaml"), """
+                dataDir: data
+                nbd: {tlsCertificate: tls/cert.pem, tlsKey: ../keys/key.pem}
+                backend: {type: fs, fs: {root: /srv/objects}}
+                """);
+        assertNotEquals(etc.toAbsolutePath(), Path.of("").toAbsolutePath());
+        ScoriaConfig c = ConfigLoader.load(file);
+        assertEquals(etc.resolve("data").toAbsolutePath(), c.dataDir());
+        assertEquals(etc.resolve("data/flash").toAbsolutePath(), c.flashDir());
+        assertEquals(etc.resolve("tls/cert.pem").toAbsolutePath(), c.nbd().tlsCertificate());
+        assertEquals(tmp.resolve("etc/keys/key.pem").toAbsolutePath(), c.nbd().tlsKey());
+        assertEquals(Path.of("/srv/objects"), c.backend().fs().root());
+
+        Files.writeString(file, "backend: {type: fs, fs: {root: objects}}\n");
+        c = ConfigLoader.load(file);
+        assertEquals(etc.resolve("scoria-data").toAbsolutePath(), c.dataDir(), "the default dataDir follows the same rule");
+        assertEquals(etc.resolve("objects").toAbsolutePath(), c.backend().fs().root());
+        Files.writeString(file, "");
+        assertEquals(etc.resolve("scoria-data/backend").toAbsolutePath(), ConfigLoader.load(file).backend().fs().root());
+    }
+
+    @Test
+    void credentialsAreReadFromFilesOrTheEnvironmentAndNeverPrinted() throws Exception {
+        Files.writeString(tmp.resolve("s3.secret"), "s3cr3t-Value-42\n");
+        Path file = Files.writeString(tmp.resolve("scoria.yaml"), """
+                backend:
+                  type: s3
+                  s3: {endpoint: "http://127.0.0.1:9000", accessKey: {env: SCORIA_S3_ACCESS}, secretKey: {file: s3.secret}}
+                """);
+        ScoriaConfig c = ConfigLoader.load(ConfigReader.read(file).withEnv(Map.of("SCORIA_S3_ACCESS", "AKIA-42")::get));
+        assertEquals("s3cr3t-Value-42", c.backend().s3().secretKey().reveal());
+        assertEquals("AKIA-42", c.backend().s3().accessKey().reveal());
+        assertFalse(c.toString().contains("s3cr3t-Value-42"), c.toString());
+        assertFalse(c.toString().contains("AKIA-42"), c.toString());
+        var e = assertThrows(ConfigException.class, () -> ConfigLoader.load(ConfigReader.read(file).withEnv(Map.<String, String>of()::get)));
+        assertEquals(file + ": backend.s3.accessKey: environment variable SCORIA_S3_ACCESS is not set", e.getMessage());
     }
 }

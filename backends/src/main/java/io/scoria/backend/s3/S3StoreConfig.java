@@ -11,8 +11,10 @@ import java.util.Objects;
  * @param region              signing region, e.g. {@code us-east-1}
  * @param pathStyle           path-style addressing ({@code endpoint/bucket/key}), needed by most
  *                            non-AWS servers
- * @param accessKey           access key; null to use the SDK's default credential chain
- * @param secretKey           secret key; null exactly when {@code accessKey} is null
+ * @param accessKey           access key; null to use the SDK's default credential chain. Never
+ *                            printed by {@link #toString()}
+ * @param secretKey           secret key; null exactly when {@code accessKey} is null. Never
+ *                            printed by {@link #toString()}
  * @param multipartThreshold  objects larger than this are uploaded in parts
  * @param partSize            part size of multipart uploads (5 MiB to 5 GiB)
  * @param maxAttempts         attempts per request, including the first (retries with backoff on
@@ -29,6 +31,7 @@ public record S3StoreConfig(URI endpoint, String region, boolean pathStyle, Stri
                             boolean legacyChecksums, boolean conditionalPut) {
     public static final long MIN_PART = 5L << 20;
     public static final long MAX_PART = 5L << 30;
+    public static final String DEFAULT_REGION = "us-east-1";
 
     public S3StoreConfig {
         Objects.requireNonNull(region, "region");
@@ -58,7 +61,7 @@ public record S3StoreConfig(URI endpoint, String region, boolean pathStyle, Stri
 
     /** A path-style configuration with static credentials and the defaults for everything else. */
     public static S3StoreConfig of(URI endpoint, String accessKey, String secretKey) {
-        return new S3StoreConfig(endpoint, "us-east-1", true, accessKey, secretKey, 16L << 20, 16L << 20, 4,
+        return new S3StoreConfig(endpoint, DEFAULT_REGION, true, accessKey, secretKey, 16L << 20, 16L << 20, 4,
                 Duration.ofSeconds(60), false, false);
     }
 
@@ -75,5 +78,15 @@ public record S3StoreConfig(URI endpoint, String region, boolean pathStyle, Stri
     public S3StoreConfig withMaxAttempts(int attempts) {
         return new S3StoreConfig(endpoint, region, pathStyle, accessKey, secretKey, multipartThreshold, partSize,
                 attempts, requestTimeout, legacyChecksums, conditionalPut);
+    }
+
+    /** Like the record's, but the access and secret keys are masked. */
+    @Override
+    public String toString() {
+        return "S3StoreConfig[endpoint=" + endpoint + ", region=" + region + ", pathStyle=" + pathStyle
+                + ", accessKey=" + (accessKey == null ? null : "***") + ", secretKey=" + (secretKey == null ? null : "***")
+                + ", multipartThreshold=" + multipartThreshold + ", partSize=" + partSize + ", maxAttempts=" + maxAttempts
+                + ", requestTimeout=" + requestTimeout + ", legacyChecksums=" + legacyChecksums
+                + ", conditionalPut=" + conditionalPut + "]";
     }
 }

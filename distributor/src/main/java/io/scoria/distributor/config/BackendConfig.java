@@ -1,6 +1,9 @@
 package io.scoria.distributor.config;
 
 import io.scoria.backend.ObjectStore;
+import io.scoria.backend.config.ConfigException;
+import io.scoria.backend.config.ConfigReader;
+import io.scoria.backend.config.Secret;
 import io.scoria.backend.fs.FsObjectStore;
 import io.scoria.backend.fs.FsStoreConfig;
 import io.scoria.backend.s3.S3ObjectStore;
@@ -22,19 +25,22 @@ import java.util.Set;
 
 /**
  * Which backend a program talks to, as written in the {@code backend:} section of a YAML
- * config (read with Jackson, unknown keys refused by the caller's mapper). Shared by
- * {@code scoria serve}, {@code scoria backend check} and {@code scoria-scrub}, so that every
- * program reads the same file. Immutable; validated on construction with messages naming the
- * key ({@code backend.s3.endpoint}).
+ * config and read by {@link ConfigReader} (unknown keys refused, relative paths resolved against
+ * the config file's directory, secrets inline or from {@code {file: PATH}} / {@code {env: NAME}}).
+ * Shared by {@code scoria serve}, {@code scoria backend check} and {@code scoria-scrub}, so that
+ * every program reads the same file. Immutable; validated on construction with
+ * {@link ConfigException}s naming the key, which the reader places under its full path
+ * ({@code backend.s3.endpoint}). Credentials are {@link Secret}s: no {@code toString} prints them.
  *
  * <pre>
  * backend:
  *   type: fs | s3 | swift | distributor
  *   fs:    { root: ./scoria-data/backend }
  *   s3:    { endpoint: http://127.0.0.1:9000, region: us-east-1, pathStyle: true,
- *            accessKey: ..., secretKey: ..., legacyChecksums: false, conditionalPut: false }
+ *            accessKey: {env: S3_ACCESS_KEY}, secretKey: {file: s3.secret},
+ *            legacyChecksums: false, conditionalPut: false }
  *   swift: { authUrl: http://127.0.0.1:8080/auth/v1.0, auth: tempauth | keystone,
- *            user: test:tester, key: testing, project: ..., domain: ..., region: ... }
+ *            user: test:tester, key: {file: swift.key}, project: ..., domain: ..., region: ... }
  *   distributor:
  *     policy: 4+2            # data+parity
  *     minFragments: 6        # fragments a write must store (default: all)
@@ -47,12 +53,12 @@ public record BackendConfig(String type, Fs fs, S3 s3, Swift swift, Dist distrib
 
     public BackendConfig {
         type = type == null ? "fs" : type.toLowerCase(Locale.ROOT);
-        check(TYPES.contains(type), "backend.type", "must be one of fs, s3, swift, distributor: " + type);
-        check(!type.equals("fs") || fs != null, "backend.fs", "is required when backend.type is fs");
-        check(!type.equals("s3") || s3 != null, "backend.s3", "is required when backend.type is s3");
-        check(!type.equals("swift") || swift != null, "backend.swift", "is required when backend.type is swift");
-        check(!type.equals("distributor") || distributor != null, "backend.distributor",
-                "is required when backend.type is distributor");
+        check(TYPES.contains(type), "type", "must be one of fs, s3, swift, distributor: " + type);
+        check(!type.equals("fs") || fs != null, "fs", "is required when type is fs");
+        check(!type.equals("s3") || s3 != null, "s3", "is required when type is s3");
+        check(!type.equals("swift") || swift != null, "swift", "is required when type is swift");
+        check(!type.equals("distributor") || distributor != null, "distributor",
+                "is required when type is distributor");
     }
 
     /** A local directory backend. */
@@ -60,57 +66,63 @@ public record BackendConfig(String type, Fs fs, S3 s3, Swift swift, Dist distrib
         return new BackendConfig("fs", new Fs(root), null, null, null);
     }
 
-    /** {@code backend.fs} */
+    /** {@code backend.fs}; a relative {@code root} read from a file is already resolved by the reader. */
     public record Fs(Path root) {
         public Fs {
-            check(root != null, "backend.fs.root", "is required");
+            check(root != null, "root", "is required");
         }
     }
 
     /** {@code backend.s3} */
-    public record S3(String endpoint, String region, Boolean pathStyle, String accessKey, String secretKey,
+    public record S3(String endpoint, String region, Boolean pathStyle, Secret accessKey, Secret secretKey,
                      Boolean legacyChecksums, Boolean conditionalPut) {
         public S3 {
-            region = region == null ? "us-east-1" : region;
+            region = region == null ? S3StoreConfig.DEFAULT_REGION : region;
             pathStyle = pathStyle == null || pathStyle;
             legacyChecksums = legacyChecksums != null && legacyChecksums;
             conditionalPut = conditionalPut != null && conditionalPut;
-            check((accessKey == null) == (secretKey == null), "backend.s3.secretKey",
-                    "backend.s3.accessKey and backend.s3.secretKey go together");
+            check((accessKey == null) == (secretKey == null), "secretKey", "accessKey and secretKey go together");
             if (endpoint != null) {
-                URI uri = parseUri(endpoint, "backend.s3.endpoint");
-                check(uri.getScheme() != null && uri.getHost() != null, "backend.s3.endpoint",
+                URI uri = parseUri(endpoint, "endpoint");
+                check(uri.getScheme() != null && uri.getHost() != null, "endpoint",
                         "must be an absolute http(s) URL: " + endpoint);
             }
         }
 
         S3StoreConfig toStoreConfig() {
-            S3StoreConfig base = S3StoreConfig.of(endpoint == null ? null : URI.create(endpoint), accessKey, secretKey);
-            return new S3StoreConfig(base.endpoint(), region, pathStyle, accessKey, secretKey, base.multipartThreshold(),
+            String access = Secret.reveal(accessKey);
+            String secret = Secret.reveal(secretKey);
+            S3StoreConfig base = S3StoreConfig.of(endpoint == null ? null : URI.create(endpoint), access, secret);
+            return new S3StoreConfig(base.endpoint(), region, pathStyle, access, secret, base.multipartThreshold(),
                     base.partSize(), base.maxAttempts(), base.requestTimeout(), legacyChecksums, conditionalPut);
         }
     }
 
     /** {@code backend.swift} */
-    public record Swift(String authUrl, String auth, String user, String key, String project, String domain,
+    public record Swift(String authUrl, String auth, String user, Secret key, String project, String domain,
                         String region) {
         public Swift {
             auth = auth == null ? "tempauth" : auth.toLowerCase(Locale.ROOT);
-            check(auth.equals("tempauth") || auth.equals("keystone"), "backend.swift.auth",
-                    "must be tempauth or keystone: " + auth);
-            check(authUrl != null, "backend.swift.authUrl", "is required");
-            parseUri(authUrl, "backend.swift.authUrl");
-            check(user != null, "backend.swift.user", "is required");
-            check(key != null, "backend.swift.key", "is required");
+            check(auth.equals("tempauth") || auth.equals("keystone"), "auth", "must be tempauth or keystone: " + auth);
+            check(authUrl != null, "authUrl", "is required");
+            parseUri(authUrl, "authUrl");
+            check(user != null, "user", "is required");
+            check(key != null, "key", "is required");
+            storeConfig(authUrl, auth, user, key, project, domain, region);
         }
 
         SwiftStoreConfig toStoreConfig() {
+            return storeConfig(authUrl, auth, user, key, project, domain, region);
+        }
+
+        private static SwiftStoreConfig storeConfig(String authUrl, String auth, String user, Secret key, String project,
+                                                    String domain, String region) {
             try {
                 return auth.equals("tempauth")
-                        ? SwiftStoreConfig.tempAuth(URI.create(authUrl), user, key)
-                        : SwiftStoreConfig.keystone(URI.create(authUrl), user, key, project, domain, region);
+                        ? SwiftStoreConfig.tempAuth(URI.create(authUrl), user, key.reveal())
+                        : SwiftStoreConfig.keystone(URI.create(authUrl), user, key.reveal(), project, domain, region);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("backend.swift: " + e.getMessage(), e);
+                throw new ConfigException("", e.getMessage());
             }
         }
     }
@@ -118,10 +130,9 @@ public record BackendConfig(String type, Fs fs, S3 s3, Swift swift, Dist distrib
     /** One store of {@code backend.distributor.stores}. */
     public record Store(String name, String domain, String type, Fs fs, S3 s3, Swift swift) {
         public Store {
-            check(name != null && !name.isBlank(), "backend.distributor.stores[].name", "is required");
+            check(name != null && !name.isBlank(), "name", "is required");
             type = type == null ? "fs" : type.toLowerCase(Locale.ROOT);
-            check(!type.equals("distributor") && TYPES.contains(type), "backend.distributor.stores[" + name + "].type",
-                    "must be fs, s3 or swift: " + type);
+            check(!type.equals("distributor") && TYPES.contains(type), "type", "must be fs, s3 or swift: " + type);
             new BackendConfig(type, fs, s3, swift, null);
         }
     }
@@ -130,14 +141,14 @@ public record BackendConfig(String type, Fs fs, S3 s3, Swift swift, Dist distrib
     public record Dist(String policy, Integer minFragments, List<Store> stores) {
         public Dist {
             policy = policy == null ? "4+2" : policy;
-            check(stores != null && !stores.isEmpty(), "backend.distributor.stores", "must list at least one store");
+            check(stores != null && !stores.isEmpty(), "stores", "must list at least one store");
             stores = List.copyOf(stores);
             Set<String> names = new HashSet<>();
             for (Store s : stores) {
-                check(names.add(s.name()), "backend.distributor.stores", "name '" + s.name() + "' is used twice");
+                check(names.add(s.name()), "stores", "name '" + s.name() + "' is used twice");
             }
             Policy p = parsePolicy(policy, minFragments);
-            check(stores.size() >= p.totalFragments(), "backend.distributor.stores",
+            check(stores.size() >= p.totalFragments(), "stores",
                     "policy " + policy + " needs at least " + p.totalFragments() + " stores, " + stores.size() + " given");
         }
 
@@ -150,30 +161,31 @@ public record BackendConfig(String type, Fs fs, S3 s3, Swift swift, Dist distrib
                 Policy p = Policy.parse(policy);
                 return minFragments == null ? p : p.withMinFragments(minFragments);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("backend.distributor.policy: " + e.getMessage(), e);
+                throw new ConfigException("policy", e.getMessage());
             }
         }
     }
 
     /**
-     * Opens the configured store. {@code base} resolves relative fs roots. The caller owns
-     * the returned store and closes it.
+     * Opens the configured store. Relative fs roots were resolved by the reader against the
+     * config file's directory; one given in code (or by the embedded default) resolves against
+     * the working directory. The caller owns the returned store and closes it.
      */
-    public ObjectStore open(Path base) {
+    public ObjectStore open() {
         return switch (type) {
-            case "fs" -> new FsObjectStore(new FsStoreConfig(base.resolve(fs.root())));
+            case "fs" -> new FsObjectStore(new FsStoreConfig(fs.root()));
             case "s3" -> new S3ObjectStore(s3.toStoreConfig());
             case "swift" -> new SwiftObjectStore(swift.toStoreConfig());
-            case "distributor" -> openDistributor(base);
+            case "distributor" -> openDistributor();
             default -> throw new IllegalStateException("unknown backend type " + type);
         };
     }
 
-    private ObjectStore openDistributor(Path base) {
+    private ObjectStore openDistributor() {
         List<FragmentStore> opened = new ArrayList<>();
         try {
             for (Store s : distributor.stores()) {
-                ObjectStore store = new BackendConfig(s.type(), s.fs(), s.s3(), s.swift(), null).open(base);
+                ObjectStore store = new BackendConfig(s.type(), s.fs(), s.s3(), s.swift(), null).open();
                 opened.add(new FragmentStore(s.name(), s.domain() == null ? s.name() : s.domain(), store));
             }
             return new Distributor(DistributorConfig.of(opened, distributor.parsedPolicy()));
@@ -197,13 +209,11 @@ public record BackendConfig(String type, Fs fs, S3 s3, Swift swift, Dist distrib
         try {
             return URI.create(text);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(key + " is not a valid URL: " + text, e);
+            throw new ConfigException(key, "is not a valid URL: " + text);
         }
     }
 
     private static void check(boolean ok, String key, String message) {
-        if (!ok) {
-            throw new IllegalArgumentException(key + " " + message);
-        }
+        ConfigException.check(ok, key, message);
     }
 }

@@ -1,9 +1,8 @@
 package io.scoria.distributor.config;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.scoria.backend.ObjectStore;
+import io.scoria.backend.config.ConfigException;
+import io.scoria.backend.config.ConfigReader;
 import io.scoria.distributor.Distributor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -11,60 +10,137 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BackendConfigTest {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final String ACCESS = "AKIA-ACCESS-42";
+    private static final String SECRET = "s3cr3t-Value-42";
+    private static final String SWIFT_KEY = "sw1ft-Key-42";
+    private static final Map<String, String> ENV = Map.of("S3_ACCESS", ACCESS, "SWIFT_KEY", SWIFT_KEY);
 
     @TempDir
     Path tmp;
 
-    private static BackendConfig parse(String json) throws Exception {
-        return JSON.readValue(json.replace('\'', '"'), BackendConfig.class);
+    private static BackendConfig parse(String yaml) {
+        return ConfigReader.parse(yaml, "t.yaml", null).withEnv(ENV::get).section("backend", BackendConfig.class);
+    }
+
+    private static String refused(String yaml) {
+        return assertThrows(ConfigException.class, () -> parse(yaml)).getMessage();
     }
 
     @Test
-    void fsBackendResolvesRelativeRootAgainstBase() throws Exception {
-        BackendConfig c = parse("{'type':'fs','fs':{'root':'backend'}}");
-        try (ObjectStore store = c.open(tmp)) {
+    void relativeFsRootsResolveAgainstTheConfigFilesDirectory() throws Exception {
+        Path file = Files.createDirectories(tmp.resolve("etc")).resolve("backend.yaml");
+        Files.writeString(file, "backend: {type: fs, fs: {root: ../store}}\n");
+        BackendConfig c = ConfigReader.read(file).section("backend", BackendConfig.class);
+        try (ObjectStore store = c.open()) {
             store.createNamespace("ns1");
-            assertTrue(Files.isDirectory(tmp.resolve("backend/ns1")));
         }
-        assertEquals("fs backend", c.describe());
+        assertTrue(Files.isDirectory(tmp.resolve("store/ns1")));
+        assertEquals("fs " + tmp.resolve("store").toAbsolutePath(), c.describe());
     }
 
     @Test
     void distributorOverFsStoresRoundTrips() throws Exception {
-        BackendConfig c = parse("{'type':'distributor','distributor':{'policy':'2+1','stores':["
-                + "{'name':'a','type':'fs','fs':{'root':'a'}},{'name':'b','fs':{'root':'b'}},"
-                + "{'name':'c','domain':'n3','fs':{'root':'c'}}]}}");
-        try (ObjectStore store = c.open(tmp)) {
+        Path file = tmp.resolve("d.yaml");
+        Files.writeString(file, """
+                backend:
+                  type: distributor
+                  distributor:
+                    policy: 2+1
+                    stores:
+                      - {name: a, type: fs, fs: {root: a}}
+                      - {name: b, fs: {root: b}}
+                      - {name: c, domain: n3, fs: {root: c}}
+                """);
+        BackendConfig c = ConfigReader.read(file).section("backend", BackendConfig.class);
+        try (ObjectStore store = c.open()) {
             assertInstanceOf(Distributor.class, store);
             store.createNamespace("ns1");
             store.put("ns1", "k", ByteBuffer.wrap(new byte[] {1, 2, 3}));
             assertEquals(3, store.get("ns1", "k").remaining());
         }
+        assertTrue(Files.isDirectory(tmp.resolve("c")));
     }
 
     @Test
-    void badValuesNameTheKey() {
-        Exception e = assertThrows(Exception.class, () -> parse("{'type':'nfs'}"));
-        assertTrue(e.getMessage().contains("backend.type"), e.getMessage());
-        e = assertThrows(Exception.class, () -> parse("{'type':'s3'}"));
-        assertTrue(e.getMessage().contains("backend.s3"), e.getMessage());
-        e = assertThrows(Exception.class, () -> parse("{'type':'s3','s3':{'endpoint':'http://x:1','accessKey':'a'}}"));
-        assertTrue(e.getMessage().contains("backend.s3.secretKey"), e.getMessage());
-        e = assertThrows(Exception.class, () -> parse("{'type':'distributor','distributor':{'policy':'4+2','stores':["
-                + "{'name':'a','fs':{'root':'a'}}]}}"));
-        assertTrue(e.getMessage().contains("needs at least 6 stores"), e.getMessage());
-        e = assertThrows(Exception.class, () -> parse("{'type':'swift','swift':{'authUrl':'http://h/auth/v1.0','user':'u'}}"));
-        assertTrue(e.getMessage().contains("backend.swift.key"), e.getMessage());
-        UnrecognizedPropertyException u = assertThrows(UnrecognizedPropertyException.class,
-                () -> parse("{'type':'fs','fs':{'root':'x','rooot':'y'}}"));
-        assertEquals("rooot", u.getPropertyName());
+    void badValuesNameTheKeyByItsFullPath() {
+        assertTrue(refused("backend: {type: nfs}").startsWith("t.yaml: backend.type: must be one of"));
+        assertEquals("t.yaml: backend.s3: is required when type is s3", refused("backend: {type: s3}"));
+        assertEquals("t.yaml: backend.s3.secretKey: accessKey and secretKey go together",
+                refused("backend: {type: s3, s3: {endpoint: 'http://x:1', accessKey: a}}"));
+        assertTrue(refused("backend: {type: s3, s3: {acessKey: a}}")
+                .startsWith("t.yaml: backend.s3.acessKey: unknown key (known keys: accessKey, "));
+        assertTrue(refused("backend: {type: distributor, distributor: {policy: 4+2, stores: [{name: a, fs: {root: a}}]}}")
+                .contains("backend.distributor.stores: policy 4+2 needs at least 6 stores"));
+        assertEquals("t.yaml: backend.swift.key: is required",
+                refused("backend: {type: swift, swift: {authUrl: 'http://h/auth/v1.0', user: u}}"));
+        assertTrue(refused("backend: {type: fs, fs: {root: x, rooot: y}}").startsWith("t.yaml: backend.fs.rooot: unknown key"));
+        assertEquals("t.yaml: backend.distributor.stores[1].s3.secretKey: accessKey and secretKey go together",
+                refused("backend: {type: distributor, distributor: {policy: 1+1, stores: [{name: a, fs: {root: a}},"
+                        + " {name: b, type: s3, s3: {accessKey: a}}]}}"));
+        assertEquals("t.yaml: backend.distributor.stores[0].fs: is required when type is fs",
+                refused("backend: {type: distributor, distributor: {policy: 1+0, stores: [{name: a}]}}"));
+        assertTrue(refused("backend: {type: swift, swift: {authUrl: 'http://h:5000/v3', auth: keystone, user: u, key: k}}")
+                .startsWith("t.yaml: backend.swift: project must not be empty"));
+    }
+
+    @Test
+    void credentialsComeInlineFromFilesOrFromTheEnvironment() throws Exception {
+        Files.writeString(tmp.resolve("s3.secret"), SECRET + "\n");
+        Path file = tmp.resolve("s3.yaml");
+        Files.writeString(file, "backend: {type: s3, s3: {endpoint: 'http://127.0.0.1:9000', accessKey: {env: S3_ACCESS},"
+                + " secretKey: {file: s3.secret}}}\n");
+        BackendConfig c = ConfigReader.read(file).withEnv(ENV::get).section("backend", BackendConfig.class);
+        assertEquals(ACCESS, c.s3().toStoreConfig().accessKey());
+        assertEquals(SECRET, c.s3().toStoreConfig().secretKey());
+        BackendConfig s = parse("backend: {type: swift, swift: {authUrl: 'http://h/auth/v1.0', user: u, key: {env: SWIFT_KEY}}}");
+        assertEquals(SWIFT_KEY, s.swift().toStoreConfig().password());
+        assertEquals("t.yaml: backend.s3.secretKey: environment variable S3_SECRET is not set", refused(
+                "backend: {type: s3, s3: {accessKey: {env: S3_ACCESS}, secretKey: {env: S3_SECRET}}}"));
+    }
+
+    @Test
+    void noRecordPrintsACredential() {
+        BackendConfig s3 = parse("backend: {type: s3, s3: {accessKey: " + ACCESS + ", secretKey: " + SECRET + "}}");
+        BackendConfig swift = parse("backend: {type: swift, swift: {authUrl: 'http://h/auth/v1.0', user: u, key: "
+                + SWIFT_KEY + "}}");
+        BackendConfig dist = parse("backend: {type: distributor, distributor: {policy: 1+1, stores: ["
+                + "{name: a, type: s3, s3: {accessKey: " + ACCESS + ", secretKey: " + SECRET + "}},"
+                + "{name: b, type: swift, swift: {authUrl: 'http://h/auth/v1.0', user: u, key: {env: SWIFT_KEY}}}]}}");
+        for (Object o : List.of(s3, s3.s3(), s3.s3().toStoreConfig(), swift, swift.swift(), swift.swift().toStoreConfig(),
+                dist, dist.distributor(), dist.distributor().stores().get(0), dist.distributor().stores().get(1),
+                s3.describe(), swift.describe(), dist.describe())) {
+            String text = o.toString();
+            for (String credential : List.of(ACCESS, SECRET, SWIFT_KEY)) {
+                assertFalse(text.contains(credential), text);
+            }
+        }
+        assertTrue(s3.toString().contains("secretKey=***"), s3.toString());
+    }
+
+    @Test
+    void errorsOfABadConfigNeverCarryACredential() {
+        for (String yaml : List.of(
+                "backend: {type: s3, s3: {endpoint: 'no host', accessKey: " + ACCESS + ", secretKey: " + SECRET + "}}",
+                "backend: {type: s3, s3: {accessKey: " + ACCESS + ", secretKey: [" + SECRET + "]}}",
+                "backend: {type: s3, s3: {accessKey: " + ACCESS + ", secretKey: " + SECRET + ", region: [x]}}",
+                "backend: {type: s3, s3: {accessKey: " + ACCESS + ", secretKey: '" + SECRET + "}}",
+                "backend: {type: swift, swift: {authUrl: 'http://h:5000/v3', auth: keystone, user: u, key: " + SWIFT_KEY + "}}",
+                "backend: {type: swift, swift: {authUrl: 'http://h/auth/v1.0', user: u, key: " + SWIFT_KEY + ", kee: "
+                        + SWIFT_KEY + "}}")) {
+            String message = refused(yaml);
+            for (String credential : List.of(ACCESS, SECRET, SWIFT_KEY)) {
+                assertFalse(message.contains(credential), message);
+            }
+        }
     }
 }
