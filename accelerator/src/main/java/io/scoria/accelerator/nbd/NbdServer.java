@@ -1,5 +1,6 @@
 package io.scoria.accelerator.nbd;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -68,6 +69,9 @@ public final class NbdServer implements AutoCloseable {
         memory = new MemoryBudget(config.limits().memoryBudget());
         connections = new ConnectionCounts(config.limits());
         NbdContext context = new NbdContext(config, volumes, ssl, workers, metrics, memory, connections);
+        Gauge.builder("scoria.nbd.request.data", memory, MemoryBudget::used).baseUnit("bytes")
+                .description("bytes of NBD request data held (payloads, read replies not yet sent); bounded by "
+                        + "nbd.limits.memoryBudget").register(registry);
         ServerBootstrap b = new ServerBootstrap()
                 .group(bossGroup, ioGroup)
                 .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
