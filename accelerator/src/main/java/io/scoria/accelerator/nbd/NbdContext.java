@@ -6,7 +6,10 @@ import io.scoria.accelerator.metrics.NbdMetrics;
 
 import java.util.concurrent.Executor;
 
-/** What every connection of one {@link NbdServer} shares. Immutable. */
+/**
+ * What every connection of one {@link NbdServer} shares: settings, volumes, TLS, the I/O workers,
+ * metrics, the node's budget of request data and its connection counts.
+ */
 record NbdContext(NbdServerConfig config, VolumeService volumes, SslContext sslContext, Executor workers,
-                  NbdMetrics metrics) {
+                  NbdMetrics metrics, MemoryBudget memory, ConnectionCounts connections) {
 }

@@ -34,6 +34,7 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
     private boolean noZeroes;
     private boolean structuredReplies;
     private boolean tlsActive;
+    private boolean discardBuffered;
     private int option;
     private int optionLength;
     private long skipRemaining;
@@ -115,6 +116,14 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
                     ByteBuf data = in.readSlice(optionLength);
                     state = State.OPTION_HEADER;
                     handleOption(ctx, option, data);
+                    if (discardBuffered) {
+                        discardBuffered = false;
+                        if (in.isReadable()) {
+                            log.warn("NBD client {} sent {} clear-text bytes after STARTTLS; discarded",
+                                    ctx.channel().remoteAddress(), in.readableBytes());
+                            in.skipBytes(in.readableBytes());
+                        }
+                    }
                 }
                 default -> {
                     return;
@@ -133,6 +142,7 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
                     reply(ctx, opt, REP_ERR_INVALID, tlsActive ? "TLS already active" : "STARTTLS takes no data");
                 } else {
                     tlsActive = true;
+                    discardBuffered = true; // bytes sent in clear text after STARTTLS are an injection
                     // startTls=true: the ACK below leaves in clear text, everything after is TLS.
                     ctx.pipeline().addFirst("tls", new SslHandler(context.sslContext().newEngine(ctx.alloc()), true));
                     reply(ctx, opt, REP_ACK, null);
@@ -151,14 +161,13 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
                     reply(ctx, opt, REP_ERR_INVALID, "LIST takes no data");
                     return;
                 }
-                InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
                 offload(ctx, () -> context.volumes().list(), (infos, error) -> {
                     if (error != null) {
-                        reply(ctx, opt, REP_ERR_UNKNOWN, "cannot list volumes: " + error);
+                        reply(ctx, opt, REP_ERR_UNKNOWN, "cannot list volumes; see the server log");
                         return;
                     }
                     for (var info : infos) {
-                        if (context.config().policy(info.name()).allows(remote.getAddress())) {
+                        if (refusal(ctx, info.name()) == null) { // only exports this client may use
                             byte[] name = info.name().getBytes(StandardCharsets.UTF_8);
                             ByteBuf b = replyHeader(ctx, opt, REP_SERVER, 4 + name.length);
                             b.writeInt(name.length).writeBytes(name);
@@ -206,8 +215,16 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
             wantName |= type == INFO_NAME;
         }
         final boolean includeName = wantName;
+        if (!admit(ctx, opt, name)) {
+            return; // refused before the volume is looked up or opened
+        }
         offload(ctx, () -> lookupOrNull(name), (volume, error) -> {
-            if (!admit(ctx, opt, name, volume, error)) {
+            if (!found(ctx, opt, name, volume, error)) {
+                return;
+            }
+            if (opt == OPT_GO && !attach(ctx, name)) {
+                reply(ctx, opt, REP_ERR_POLICY, "export " + name + " has " + context.config().limits()
+                        .maxConnectionsPerExport() + " connections, its maximum");
                 return;
             }
             ExportPolicy policy = context.config().policy(name);
@@ -236,12 +253,16 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
             fail(ctx, "export name is not UTF-8");
             return;
         }
+        ExportPolicy.Refusal refusal = refusal(ctx, name);
+        if (refusal != null) {
+            fail(ctx, "EXPORT_NAME " + name + " refused: " + refusal); // before any lookup
+            return;
+        }
         offload(ctx, () -> lookupOrNull(name), (volume, error) -> {
             ExportPolicy policy = context.config().policy(name);
-            InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-            if (volume == null || !policy.allows(remote.getAddress()) || (policy.tlsRequired() && !tlsActive)) {
+            if (volume == null || !attach(ctx, name)) {
                 fail(ctx, "EXPORT_NAME " + name + " refused (" + (error != null ? error
-                        : "unknown, not allowed, or TLS required") + ")");
+                        : volume == null ? "unknown" : "too many connections") + ")");
                 return;
             }
             ByteBuf b = ctx.alloc().buffer(134);
@@ -294,28 +315,52 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
         }
     }
 
-    /** Replies with the right error and returns false unless the client may use the volume. */
-    private boolean admit(ChannelHandlerContext ctx, int opt, String name, Volume volume, String error) {
-        ExportPolicy policy = context.config().policy(name);
+    /**
+     * Replies with the right error and returns false unless this client may use export {@code name}:
+     * decided from the configuration, the client's address, TLS and certificate alone, so a refused
+     * client learns nothing about which volumes exist and opens none.
+     */
+    private boolean admit(ChannelHandlerContext ctx, int opt, String name) {
+        ExportPolicy.Refusal refusal = refusal(ctx, name);
+        if (refusal == null) {
+            return true;
+        }
         InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+        log.warn("NBD client {} refused export {}: {}", remote, name, refusal);
+        if (refusal == ExportPolicy.Refusal.TLS_REQUIRED) {
+            reply(ctx, opt, REP_ERR_TLS_REQD, "export " + name + " requires TLS");
+        } else {
+            reply(ctx, opt, REP_ERR_POLICY, "this client may not use export " + name);
+        }
+        return false;
+    }
+
+    private ExportPolicy.Refusal refusal(ChannelHandlerContext ctx, String name) {
+        InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+        return context.config().policy(name).refusal(remote.getAddress(), tlsActive, PeerIdentity.of(ctx));
+    }
+
+    /** Replies with an error and returns false unless the lookup found the volume. */
+    private boolean found(ChannelHandlerContext ctx, int opt, String name, Volume volume, String error) {
         if (error != null) {
-            reply(ctx, opt, REP_ERR_UNKNOWN, "cannot open export " + name + ": " + error);
+            reply(ctx, opt, REP_ERR_UNKNOWN, "cannot open export " + name + "; see the server log");
             return false;
         }
         if (volume == null) {
             reply(ctx, opt, REP_ERR_UNKNOWN, "no export named " + name);
             return false;
         }
-        if (!policy.allows(remote.getAddress())) {
-            reply(ctx, opt, REP_ERR_POLICY, "client " + remote.getAddress().getHostAddress()
-                    + " is not allowed to use " + name);
-            log.warn("NBD client {} refused by the allow-list of export {}", remote, name);
+        return true;
+    }
+
+    /** Counts this connection against the export's cap until it closes; false if the export is full. */
+    private boolean attach(ChannelHandlerContext ctx, String name) {
+        if (!context.connections().tryAttach(name)) {
+            log.warn("NBD client {} refused export {}: {} connections, the maximum", ctx.channel().remoteAddress(), name,
+                    context.config().limits().maxConnectionsPerExport());
             return false;
         }
-        if (policy.tlsRequired() && !tlsActive) {
-            reply(ctx, opt, REP_ERR_TLS_REQD, "export " + name + " requires TLS");
-            return false;
-        }
+        ctx.channel().closeFuture().addListener(f -> context.connections().detached(name));
         return true;
     }
 

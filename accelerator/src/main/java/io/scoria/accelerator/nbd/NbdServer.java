@@ -1,5 +1,6 @@
 package io.scoria.accelerator.nbd;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -7,6 +8,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.ssl.ClientAuth;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
@@ -48,6 +51,8 @@ public final class NbdServer implements AutoCloseable {
     private final ChannelGroup channels = new DefaultChannelGroup("nbd", GlobalEventExecutor.INSTANCE);
     private final Channel serverChannel;
     private final int port;
+    private final MemoryBudget memory;
+    private final ConnectionCounts connections;
     private boolean closed;
 
     public NbdServer(NbdServerConfig config, VolumeService volumes, MeterRegistry registry) {
@@ -61,16 +66,31 @@ public final class NbdServer implements AutoCloseable {
         ioGroup = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("nbd-io", true), factory);
         workers = Executors.newFixedThreadPool(config.workerThreads(), new DefaultThreadFactory("nbd-worker", true));
         NbdMetrics metrics = new NbdMetrics(registry);
-        NbdContext context = new NbdContext(config, volumes, ssl, workers, metrics);
+        memory = new MemoryBudget(config.limits().memoryBudget());
+        connections = new ConnectionCounts(config.limits());
+        NbdContext context = new NbdContext(config, volumes, ssl, workers, metrics, memory, connections);
+        Gauge.builder("scoria.nbd.request.data", memory, MemoryBudget::used).baseUnit("bytes")
+                .description("bytes of NBD request data held (payloads, read replies not yet sent); bounded by "
+                        + "nbd.limits.memoryBudget").register(registry);
         ServerBootstrap b = new ServerBootstrap()
                 .group(bossGroup, ioGroup)
                 .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 128)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(NbdLimits.OUTBOUND_LOW_WATER, NbdLimits.OUTBOUND_HIGH_WATER))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (!connections.tryOpen()) {
+                            metrics.protocolError();
+                            log.warn("NBD client {} refused: the node has {} connections, its maximum",
+                                    ch.remoteAddress(), config.limits().maxConnections());
+                            ch.close();
+                            return;
+                        }
+                        ch.closeFuture().addListener(f -> connections.closed());
                         channels.add(ch);
                         metrics.connectionOpened();
                         ch.closeFuture().addListener(f -> metrics.connectionClosed());
@@ -99,11 +119,28 @@ public final class NbdServer implements AutoCloseable {
 
     private static SslContext sslContext(NbdServerConfig config) {
         try {
-            return SslContextBuilder.forServer(config.tlsCertificate().toFile(), config.tlsKey().toFile()).build();
+            SslContextBuilder b = SslContextBuilder.forServer(config.tlsCertificate().toFile(), config.tlsKey().toFile());
+            if (config.tlsClientCa() != null) {
+                // OPTIONAL: exports without allowedIdentities take clients without a certificate; a
+                // certificate that is presented must verify against the CA bundle.
+                b.trustManager(config.tlsClientCa().toFile()).clientAuth(ClientAuth.OPTIONAL);
+            }
+            return b.build();
         } catch (SSLException | IllegalArgumentException e) {
             throw new IllegalArgumentException("cannot load tlsCertificate " + config.tlsCertificate() + " / tlsKey "
-                    + config.tlsKey() + ": " + e.getMessage(), e);
+                    + config.tlsKey() + (config.tlsClientCa() != null ? " / tlsClientCa " + config.tlsClientCa() : "")
+                    + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Bytes of request data all connections hold now (see {@link NbdLimits}). */
+    public long requestBytesHeld() {
+        return memory.used();
+    }
+
+    /** Connections open now. */
+    public int connections() {
+        return connections.node();
     }
 
     /** The bound TCP port (useful with port 0). */

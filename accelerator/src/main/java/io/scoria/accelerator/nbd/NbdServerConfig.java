@@ -19,10 +19,14 @@ import java.util.Objects;
  * @param defaultPolicy        policy of exports without an entry in {@code exports}
  * @param exports              per-export policies by export (volume) name
  * @param negotiationTimeout   a connection that has not entered transmission by then is closed
+ * @param tlsClientCa          PEM bundle of the CAs whose client certificates identify hosts, or null (no
+ *                             client certificates asked for); needed by exports with {@code allowedIdentities}
+ * @param limits               connection, memory and time limits per client and per node
  */
 public record NbdServerConfig(String host, int port, int workerThreads, int maxInFlight, int maxPayload,
                               Path tlsCertificate, Path tlsKey, ExportPolicy defaultPolicy,
-                              Map<String, ExportPolicy> exports, Duration negotiationTimeout) {
+                              Map<String, ExportPolicy> exports, Duration negotiationTimeout, Path tlsClientCa,
+                              NbdLimits limits) {
     public static final Duration DEFAULT_NEGOTIATION_TIMEOUT = Duration.ofSeconds(30);
     public static final int DEFAULT_PORT = 10809;
     public static final int DEFAULT_MAX_PAYLOAD = 32 << 20;
@@ -32,6 +36,7 @@ public record NbdServerConfig(String host, int port, int workerThreads, int maxI
         Objects.requireNonNull(defaultPolicy, "defaultPolicy");
         exports = Map.copyOf(Objects.requireNonNull(exports, "exports"));
         Objects.requireNonNull(negotiationTimeout, "negotiationTimeout");
+        Objects.requireNonNull(limits, "limits");
         if (negotiationTimeout.isNegative() || negotiationTimeout.isZero()) {
             throw new IllegalArgumentException("negotiationTimeout must be positive: " + negotiationTimeout);
         }
@@ -60,6 +65,31 @@ public record NbdServerConfig(String host, int port, int workerThreads, int maxI
         if (anyTls && tlsCertificate == null) {
             throw new IllegalArgumentException("an export requires TLS but no tlsCertificate/tlsKey is configured");
         }
+        if (tlsClientCa != null && tlsCertificate == null) {
+            throw new IllegalArgumentException("tlsClientCa needs tlsCertificate and tlsKey (client certificates are "
+                    + "only asked for over TLS)");
+        }
+        if (tlsClientCa != null && !Files.isReadable(tlsClientCa)) {
+            throw new IllegalArgumentException("tlsClientCa is not a readable file: " + tlsClientCa);
+        }
+        boolean anyIdentities = !defaultPolicy.allowedIdentities().isEmpty()
+                || exports.values().stream().anyMatch(p -> !p.allowedIdentities().isEmpty());
+        if (anyIdentities && tlsClientCa == null) {
+            throw new IllegalArgumentException("an export names allowedIdentities but no tlsClientCa is configured to "
+                    + "verify client certificates");
+        }
+        if (limits.memoryBudget() < maxPayload) {
+            throw new IllegalArgumentException("limits.memoryBudget (" + limits.memoryBudget()
+                    + ") must hold at least one request of maxPayload (" + maxPayload + ")");
+        }
+    }
+
+    /** The settings before limits and client certificates were configurable: default limits, no client CA. */
+    public NbdServerConfig(String host, int port, int workerThreads, int maxInFlight, int maxPayload,
+                           Path tlsCertificate, Path tlsKey, ExportPolicy defaultPolicy,
+                           Map<String, ExportPolicy> exports, Duration negotiationTimeout) {
+        this(host, port, workerThreads, maxInFlight, maxPayload, tlsCertificate, tlsKey, defaultPolicy, exports,
+                negotiationTimeout, null, NbdLimits.DEFAULTS);
     }
 
     /** Loopback, the given port, defaults for everything else, every export open. */
@@ -78,16 +108,27 @@ public record NbdServerConfig(String host, int port, int workerThreads, int maxI
 
     public NbdServerConfig withTls(Path certificate, Path key) {
         return new NbdServerConfig(host, port, workerThreads, maxInFlight, maxPayload, certificate, key, defaultPolicy,
-                exports, negotiationTimeout);
+                exports, negotiationTimeout, tlsClientCa, limits);
+    }
+
+    /** Client certificates signed by a CA of {@code caBundle} identify hosts (see {@link ExportPolicy}). */
+    public NbdServerConfig withClientCa(Path caBundle) {
+        return new NbdServerConfig(host, port, workerThreads, maxInFlight, maxPayload, tlsCertificate, tlsKey,
+                defaultPolicy, exports, negotiationTimeout, caBundle, limits);
+    }
+
+    public NbdServerConfig withLimits(NbdLimits v) {
+        return new NbdServerConfig(host, port, workerThreads, maxInFlight, maxPayload, tlsCertificate, tlsKey,
+                defaultPolicy, exports, negotiationTimeout, tlsClientCa, v);
     }
 
     public NbdServerConfig withExports(ExportPolicy defaults, Map<String, ExportPolicy> perExport) {
         return new NbdServerConfig(host, port, workerThreads, maxInFlight, maxPayload, tlsCertificate, tlsKey, defaults,
-                perExport, negotiationTimeout);
+                perExport, negotiationTimeout, tlsClientCa, limits);
     }
 
     public NbdServerConfig withNegotiationTimeout(Duration timeout) {
         return new NbdServerConfig(host, port, workerThreads, maxInFlight, maxPayload, tlsCertificate, tlsKey,
-                defaultPolicy, exports, timeout);
+                defaultPolicy, exports, timeout, tlsClientCa, limits);
     }
 }

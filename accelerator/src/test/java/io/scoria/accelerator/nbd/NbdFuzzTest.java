@@ -1,7 +1,14 @@
 package io.scoria.accelerator.nbd;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.VolumeSpec;
+import io.scoria.accelerator.volume.EngineConfig;
+import io.scoria.accelerator.volume.LocalVolumeService;
+import io.scoria.backend.testing.InMemoryObjectStore;
+import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.Path;
+import java.time.Duration;
 import io.scoria.accelerator.testing.InMemoryVolumeService;
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +34,22 @@ class NbdFuzzTest {
     @Test
     void serverSurvivesRandomAndMutatedMessages() throws Exception {
         try (InMemoryVolumeService service = new InMemoryVolumeService()) {
+            fuzz(service);
+        }
+    }
+
+    /** The same messages against the real engine: volumes with SCOs, TLogs and a cluster cache on disk. */
+    @Test
+    void theRealEngineSurvivesRandomAndMutatedMessages(@TempDir Path dir) throws Exception {
+        EngineConfig config = EngineConfig.defaults(dir).withScoCacheBytes(64L << 20).withClusterCacheBytes(16L << 20)
+                .withRetry(Duration.ofMillis(1), Duration.ofMillis(20));
+        try (LocalVolumeService service = new LocalVolumeService(new InMemoryObjectStore(), config)) {
+            fuzz(service);
+        }
+    }
+
+    private static void fuzz(VolumeService service) throws Exception {
+        {
             service.create("fuzz", VolumeSpec.ofSize(1 << 20));
             service.create("canary", VolumeSpec.ofSize(1 << 20));
             byte[] canary = NbdServerTest.pattern(1 << 20, 99);

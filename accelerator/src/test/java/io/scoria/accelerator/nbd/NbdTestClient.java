@@ -134,12 +134,23 @@ final class NbdTestClient implements AutoCloseable {
 
     /** Upgrades to TLS (trusting any certificate); returns the STARTTLS reply type. */
     int startTls() throws Exception {
+        return startTls(null);
+    }
+
+    /** STARTTLS, then a TLS handshake presenting the certificate of {@code keys} (null: none). */
+    int startTls(javax.net.ssl.KeyManager[] keys) throws Exception {
         int type = option(OPT_STARTTLS, new byte[0]).get(0).type();
         if (type != REP_ACK) {
             return type;
         }
+        handshake(keys);
+        return type;
+    }
+
+    /** The TLS handshake over the open socket (after the server acknowledged STARTTLS). */
+    void handshake(javax.net.ssl.KeyManager[] keys) throws Exception {
         SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[]{new X509TrustManager() {
+        ctx.init(keys, new TrustManager[]{new X509TrustManager() {
             public void checkClientTrusted(X509Certificate[] c, String a) {
             }
 
@@ -156,7 +167,6 @@ final class NbdTestClient implements AutoCloseable {
         tls.startHandshake();
         socket = tls;
         streams();
-        return type;
     }
 
     void send(int type, int flags, long cookie, long offset, long length, byte[] payload) throws IOException {
