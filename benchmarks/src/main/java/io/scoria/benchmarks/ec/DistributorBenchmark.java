@@ -3,7 +3,7 @@ package io.scoria.benchmarks.ec;
 import io.scoria.backend.ObjectStore;
 import io.scoria.backend.fs.FsObjectStore;
 import io.scoria.backend.fs.FsStoreConfig;
-import io.scoria.distributor.Distributor;
+import io.scoria.distributor.store.Distributor;
 import io.scoria.distributor.DistributorConfig;
 import io.scoria.distributor.FragmentStore;
 import io.scoria.distributor.Policy;

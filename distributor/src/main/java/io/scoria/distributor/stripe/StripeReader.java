@@ -6,6 +6,7 @@ import io.scoria.backend.CorruptDataException;
 import io.scoria.backend.NotFoundException;
 import io.scoria.distributor.FragmentStore;
 import io.scoria.distributor.manifest.Manifest;
+import io.scoria.distributor.placement.StoreSet;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -22,10 +23,10 @@ import java.util.concurrent.TimeUnit;
  * first X answers win ("fastest X of Y"); reads still running are cancelled. Thread-safe.
  */
 public final class StripeReader {
-    private final Cluster cluster;
+    private final StoreSet storeSet;
 
-    public StripeReader(Cluster cluster) {
-        this.cluster = cluster;
+    public StripeReader(StoreSet storeSet) {
+        this.storeSet = storeSet;
     }
 
     /** Too few fragments answered for some piece; carries the counts for the message. */
@@ -87,14 +88,14 @@ public final class StripeReader {
             }
             launched[f] = true;
             Manifest.Fragment frag = m.fragments().get(f);
-            FragmentStore store = cluster.store(frag.store());
+            FragmentStore store = storeSet.store(frag.store());
             if (store == null) {
                 done.add(new Result(f, null, new NotFoundException("fragment " + f + " of '" + m.key() + "' is on "
                         + (frag.store() == null ? "no store (degraded write)" : "unknown store '" + frag.store() + "'"))));
                 return true;
             }
             String key = m.fragmentKey(f);
-            running.add(cluster.submit(() -> {
+            running.add(storeSet.submit(() -> {
                 done.add(readRange(store, ns, key, f));
                 return null;
             }));
@@ -109,7 +110,7 @@ public final class StripeReader {
                 byte[] stored = new byte[storedLength];
                 store.store().read(ns, key, storedFrom, ByteBuffer.wrap(stored));
                 StripeLayout.verify(stored, storedLength, store.name() + ":" + ns + "/" + key);
-                cluster.latency().record(System.nanoTime() - t0);
+                storeSet.latency().record(System.nanoTime() - t0);
                 return new Result(f, stored, null);
             } catch (BackendException e) {
                 return new Result(f, null, e);
@@ -162,7 +163,7 @@ public final class StripeReader {
     private void finish(Piece p, ByteBuffer dst) {
         int x = p.m.dataFragments();
         // bigger pieces take longer: allow ~10 ns per byte (100 MB/s per fragment) on top
-        long delay = cluster.latency().hedgeDelayNanos() + 10L * (p.chunkTo - p.chunkFrom);
+        long delay = storeSet.latency().hedgeDelayNanos() + 10L * (p.chunkTo - p.chunkFrom);
         long deadline = System.nanoTime() + delay;
         int ok = 0;
         int inFlight = 1;
@@ -241,7 +242,7 @@ public final class StripeReader {
         }
         byte[] out = new byte[(int) (p.chunkTo - p.chunkFrom)];
         fragments[p.fragment] = ByteBuffer.wrap(out);
-        cluster.codec(p.m.dataFragments(), y).reconstruct(fragments, present);
+        storeSet.codec(p.m.dataFragments(), y).reconstruct(fragments, present);
         dst.put(dst.position() + p.dstOffset, out, p.skip, p.length);
     }
 

@@ -6,8 +6,9 @@ import io.scoria.distributor.FragmentStore;
 import io.scoria.distributor.Policy;
 import io.scoria.distributor.ec.ErasureCodec;
 import io.scoria.distributor.manifest.Manifest;
-import io.scoria.distributor.manifest.ManifestStore;
-
+import io.scoria.distributor.manifest.ObjectManifestStore;
+import io.scoria.distributor.placement.Placement;
+import io.scoria.distributor.placement.StoreSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,11 +28,11 @@ import java.util.concurrent.Future;
  */
 public final class StripeWriter {
     private static final Logger LOG = LoggerFactory.getLogger(StripeWriter.class);
-    private final Cluster cluster;
-    private final ManifestStore manifests;
+    private final StoreSet storeSet;
+    private final ObjectManifestStore manifests;
 
-    public StripeWriter(Cluster cluster, ManifestStore manifests) {
-        this.cluster = cluster;
+    public StripeWriter(StoreSet storeSet, ObjectManifestStore manifests) {
+        this.storeSet = storeSet;
         this.manifests = manifests;
     }
 
@@ -69,7 +70,7 @@ public final class StripeWriter {
                 out[i - x] = ByteBuffer.wrap(payload[i]);
             }
         }
-        cluster.codec(x, y).encode(in, out);
+        storeSet.codec(x, y).encode(in, out);
         byte[][] framed = new byte[y][];
         int[] crc = new int[y];
         for (int i = 0; i < y; i++) {
@@ -86,7 +87,7 @@ public final class StripeWriter {
      * @param previous the manifest being replaced, if known (its fragments are deleted after)
      */
     public Manifest put(String ns, String key, ByteBuffer data, Policy policy, Manifest previous) {
-        long generation = cluster.nextGeneration();
+        long generation = storeSet.nextGeneration();
         int y = policy.totalFragments();
         List<Manifest.Fragment> fragments = new ArrayList<>();
         if (data.remaining() > 0) {
@@ -102,7 +103,7 @@ public final class StripeWriter {
         int required = Math.max(1, policy.minFragments() - policy.dataFragments() + 1);
         try {
             manifests.write(ns, m, replicas, required);
-        } catch (ManifestStore.PartiallyWrittenException e) {
+        } catch (ObjectManifestStore.PartiallyWrittenException e) {
             throw e; // some readers may see the new generation: keep its fragments (and the old ones)
         } catch (RuntimeException e) {
             deleteFragments(ns, m);
@@ -117,7 +118,7 @@ public final class StripeWriter {
     /** Writes fragment i of {@code framed}; returns the store name per fragment (null: not stored). */
     private String[] storeFragments(String ns, String key, long generation, byte[][] framed, Policy policy) {
         int y = framed.length;
-        List<FragmentStore> ranked = Placement.rank(key + "#" + generation, cluster.stores());
+        List<FragmentStore> ranked = Placement.rank(key + "#" + generation, storeSet.stores());
         List<FragmentStore> chosen = Placement.choose(ranked, y, Set.of(), Set.of());
         String[] placed = new String[y];
         List<Future<?>> futures = new ArrayList<>(y);
@@ -125,7 +126,7 @@ public final class StripeWriter {
             FragmentStore target = chosen.get(i);
             String fkey = Manifest.fragmentKey(key, generation, i);
             byte[] bytes = framed[i];
-            futures.add(cluster.submit(() -> {
+            futures.add(storeSet.submit(() -> {
                 target.store().put(ns, fkey, ByteBuffer.wrap(bytes));
                 return null;
             }));
@@ -155,7 +156,7 @@ public final class StripeWriter {
             Set<String> domains = new HashSet<>();
             for (String name : placed) {
                 if (name != null) {
-                    domains.add(cluster.store(name).failureDomain());
+                    domains.add(storeSet.store(name).failureDomain());
                 }
             }
             while (placed[i] == null) {
@@ -182,7 +183,7 @@ public final class StripeWriter {
         if (stored < policy.minFragments()) {
             for (int i = 0; i < y; i++) {
                 if (placed[i] != null) {
-                    deleteQuietly(cluster.store(placed[i]), ns, Manifest.fragmentKey(key, generation, i));
+                    deleteQuietly(storeSet.store(placed[i]), ns, Manifest.fragmentKey(key, generation, i));
                 }
             }
             throw new BackendUnavailableException("distributor: put of '" + key + "' in '" + ns + "' stored only " + stored
@@ -194,10 +195,10 @@ public final class StripeWriter {
     /** Best-effort removal of a generation's fragments; leftovers are orphans for repair. */
     public void deleteFragments(String ns, Manifest m) {
         for (Manifest.Fragment f : m.fragments()) {
-            FragmentStore s = cluster.store(f.store());
+            FragmentStore s = storeSet.store(f.store());
             if (s != null) {
                 String fkey = m.fragmentKey(f.index());
-                cluster.submit(() -> {
+                storeSet.submit(() -> {
                     deleteQuietly(s, ns, fkey);
                     return null;
                 });

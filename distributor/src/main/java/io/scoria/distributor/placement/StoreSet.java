@@ -1,4 +1,4 @@
-package io.scoria.distributor.stripe;
+package io.scoria.distributor.placement;
 
 import io.scoria.distributor.DistributorConfig;
 import io.scoria.distributor.FragmentStore;
@@ -19,11 +19,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * What the parts of one distributor share: its stores, the fragment I/O threads, codecs per
- * policy, read latencies and the generation clock. Owns the I/O threads, not the stores.
+ * The set of fragment stores one distributor spreads objects over, with what its parts share
+ * about them: lookup by name, the fragment I/O threads, codecs per policy, read latencies and
+ * the generation clock. Owns the I/O threads, not the stores.
  * Thread-safe.
  */
-public final class Cluster implements AutoCloseable {
+public final class StoreSet implements AutoCloseable {
     private final DistributorConfig config;
     private final Map<String, FragmentStore> byName = new LinkedHashMap<>();
     private final ThreadPoolExecutor io;
@@ -33,7 +34,7 @@ public final class Cluster implements AutoCloseable {
     private final Map<Long, ErasureCodec> codecs = new ConcurrentHashMap<>();
     private final AtomicLong lastGeneration = new AtomicLong();
 
-    public Cluster(DistributorConfig config) {
+    public StoreSet(DistributorConfig config) {
         this.config = config;
         for (FragmentStore s : config.stores()) {
             byName.put(s.name(), s);
