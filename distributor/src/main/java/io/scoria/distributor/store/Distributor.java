@@ -15,14 +15,16 @@ import io.scoria.distributor.jobs.Jobs;
 import io.scoria.distributor.manifest.Manifest;
 import io.scoria.distributor.manifest.ObjectManifestStore;
 import io.scoria.distributor.placement.StoreSet;
+import io.scoria.distributor.stripe.FragmentEncoder;
 import io.scoria.distributor.stripe.StripeReader;
 import io.scoria.distributor.stripe.StripeWriter;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -177,8 +179,9 @@ public final class Distributor extends AbstractObjectStore {
         if (size > capabilities.maxObjectSize()) {
             throw new IllegalArgumentException("file " + file + " is larger than " + capabilities.maxObjectSize());
         }
-        try {
-            doPut(namespace, key, ByteBuffer.wrap(Files.readAllBytes(file)));
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+            writer.put(namespace, key, FragmentEncoder.Source.of(in, file), size, storeSet.config().policy(),
+                    manifests.peek(namespace, key));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }

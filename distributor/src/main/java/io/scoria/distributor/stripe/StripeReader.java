@@ -20,7 +20,10 @@ import java.util.concurrent.TimeUnit;
  * first read from its data fragment alone (a 4 KiB read is one ranged GET). If that read
  * fails (missing, CRC mismatch, store down) the same byte range is read from other fragments
  * and decoded; if it is merely slow, after the hedge delay further fragments are asked and the
- * first X answers win ("fastest X of Y"); reads still running are cancelled. Thread-safe.
+ * first X answers win ("fastest X of Y"); reads still running are cancelled. A read of one
+ * piece whose data fragment is on a store with only fast recent reads
+ * ({@link StoreSet#readsFast}) asks that fragment on the calling thread, saving two thread
+ * hand-offs; only if it fails are other fragments asked (on I/O threads). Thread-safe.
  */
 public final class StripeReader {
     private final StoreSet storeSet;
@@ -83,6 +86,14 @@ public final class StripeReader {
         }
 
         boolean launch(int f) {
+            return launch(f, false);
+        }
+
+        /**
+         * Asks fragment {@code f} (once); its result arrives in {@link #done}. With {@code inline}
+         * the read runs on this thread if the store's reads are fast, else on an I/O thread.
+         */
+        boolean launch(int f, boolean inline) {
             if (launched[f]) {
                 return false;
             }
@@ -95,6 +106,10 @@ public final class StripeReader {
                 return true;
             }
             String key = m.fragmentKey(f);
+            if (inline && storeSet.readsFast(store)) {
+                done.add(readRange(store, ns, key, f));
+                return true;
+            }
             running.add(storeSet.submit(() -> {
                 done.add(readRange(store, ns, key, f));
                 return null;
@@ -110,7 +125,7 @@ public final class StripeReader {
                 byte[] stored = new byte[storedLength];
                 store.store().read(ns, key, storedFrom, ByteBuffer.wrap(stored));
                 StripeLayout.verify(stored, storedLength, store.name() + ":" + ns + "/" + key);
-                storeSet.latency().record(System.nanoTime() - t0);
+                storeSet.recordRead(store, System.nanoTime() - t0);
                 return new Result(f, stored, null);
             } catch (BackendException e) {
                 return new Result(f, null, e);
@@ -146,8 +161,10 @@ public final class StripeReader {
             pos += n;
         }
         try {
+            // one piece (a small read) from a fast store: no hand-off to an I/O thread
+            boolean inline = pieces.size() == 1;
             for (Piece p : pieces) {
-                p.launch(p.fragment);
+                p.launch(p.fragment, inline);
             }
             for (Piece p : pieces) {
                 finish(p, dst);
