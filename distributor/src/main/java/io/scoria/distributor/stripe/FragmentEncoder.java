@@ -163,6 +163,10 @@ public final class FragmentEncoder {
         ByteBuffer[] data = new ByteBuffer[x];
         ByteBuffer[] parity = new ByteBuffer[y - x];
         CRC32C crc = new CRC32C();
+        CRC32C[] whole = new CRC32C[y];
+        for (int i = 0; i < y; i++) {
+            whole[i] = new CRC32C();
+        }
         for (int k = 0; k < chunks; k++) {
             int length = (int) Math.min(StripeLayout.CHUNK, payload - (long) k * StripeLayout.CHUNK);
             int at = k * SLOT;
@@ -179,10 +183,11 @@ public final class FragmentEncoder {
                 crc.reset();
                 crc.update(f.framed[i], at, length);
                 putInt(f.framed[i], at + length, (int) crc.getValue());
+                whole[i].update(f.framed[i], at, length + 4); // while the chunk is still in the cache
             }
         }
         for (int i = 0; i < y; i++) {
-            f.crc[i] = StripeLayout.crc32c(f.framed[i], 0, f.storedLength);
+            f.crc[i] = (int) whole[i].getValue();
         }
         return f;
     }
