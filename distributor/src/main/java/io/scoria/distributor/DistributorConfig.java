@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Configuration of a {@link Distributor}.
+ * Configuration of a {@link io.scoria.distributor.store.Distributor}.
  *
  * @param stores            at least {@code policy.totalFragments()} stores with unique names
  * @param policy            how new objects are written

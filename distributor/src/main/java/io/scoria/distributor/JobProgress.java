@@ -3,7 +3,7 @@ package io.scoria.distributor;
 /**
  * Progress of a long distributor job (repair, rebalance, re-encode) over one namespace.
  * Pass {@link #lastKey()} as {@code resumeAfter} to continue an interrupted job; the last
- * progress is also saved on the stores ({@link Distributor#savedProgress}), so another process
+ * progress is also saved on the stores ({@link io.scoria.distributor.store.Distributor#savedProgress}), so another process
  * can resume it. Counts are those of this run (a resumed run counts from zero).
  *
  * @param objects            objects examined so far

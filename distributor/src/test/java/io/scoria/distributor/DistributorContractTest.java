@@ -3,6 +3,7 @@ package io.scoria.distributor;
 import io.scoria.backend.ObjectStore;
 import io.scoria.backend.ObjectStoreContractTest;
 import io.scoria.backend.testing.InMemoryObjectStore;
+import io.scoria.distributor.store.Distributor;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -3,6 +3,7 @@ package io.scoria.distributor;
 import io.scoria.backend.BackendUnavailableException;
 import io.scoria.backend.testing.FaultInjectingStore;
 import io.scoria.distributor.manifest.Manifest;
+import io.scoria.distributor.store.Distributor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

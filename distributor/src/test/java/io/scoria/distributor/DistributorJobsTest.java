@@ -1,6 +1,7 @@
 package io.scoria.distributor;
 
 import io.scoria.distributor.manifest.Manifest;
+import io.scoria.distributor.store.Distributor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

@@ -173,15 +173,15 @@ public record VolumeManifest(int schemaVersion, long generation, String name, Co
     /**
      * True when TLog {@code tlog} is on the backend given that the router's own TLogs are
      * uploaded through {@code uploadedThrough}: TLogs written by a scrub
-     * ({@link io.scoria.sco.scrub.ScrubbedTlogs}) are on the backend before a manifest names them.
+     * ({@link ScrubbedTlogs}) are on the backend before a manifest names them.
      */
     public static boolean isUploaded(long tlog, long uploadedThrough) {
-        return tlog <= uploadedThrough || io.scoria.sco.scrub.ScrubbedTlogs.isScrubOutput(tlog);
+        return tlog <= uploadedThrough || ScrubbedTlogs.isScrubOutput(tlog);
     }
 
     /** The highest number among the router's own TLogs (scrub outputs excluded), or 0. */
     public long lastRouterTlog() {
         return allTlogs().stream().mapToLong(Long::longValue)
-                .filter(t -> !io.scoria.sco.scrub.ScrubbedTlogs.isScrubOutput(t)).max().orElse(0);
+                .filter(t -> !ScrubbedTlogs.isScrubOutput(t)).max().orElse(0);
     }
 }

@@ -6,7 +6,7 @@ import io.scoria.sco.ClusterLocation;
 import io.scoria.sco.NamespaceLayout;
 import io.scoria.sco.TLogVisitor;
 import io.scoria.sco.VolumeManifest;
-import io.scoria.sco.manifest.ManifestStore;
+import io.scoria.sco.manifest.VolumeManifestStore;
 import io.scoria.sco.scrub.ScrubResult;
 import io.scoria.sco.tlog.TLogReader;
 
@@ -55,7 +55,7 @@ public final class Scrubber {
             throw new ScrubException("namespace '" + ns + "' does not exist on " + store.name());
         }
         try (ScrubLease lease = ScrubLease.acquire(store, ns, config.leaseTtl())) {
-            ManifestStore manifests = new ManifestStore(store);
+            VolumeManifestStore manifests = new VolumeManifestStore(store);
             VolumeManifest manifest = manifests.readLatest(ns).orElseThrow(() -> new ScrubException(
                     "namespace '" + ns + "' on " + store.name() + " has no volume manifest: not a Scoria volume"));
             cleanUpAfterDeadJob(manifest);
@@ -159,7 +159,7 @@ public final class Scrubber {
 
     /** Highest snapshot id of this namespace that any clone on the backend was created from, or 0. */
     private long pinnedByClones(VolumeManifest manifest) {
-        ManifestStore manifests = new ManifestStore(store);
+        VolumeManifestStore manifests = new VolumeManifestStore(store);
         long pinned = 0;
         for (String other : store.listNamespaces()) {
             if (other.equals(config.namespace())) {

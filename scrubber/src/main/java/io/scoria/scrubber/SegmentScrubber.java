@@ -7,7 +7,7 @@ import io.scoria.sco.NamespaceLayout;
 import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.cache.OpenSco;
 import io.scoria.sco.scrub.ScrubResult;
-import io.scoria.sco.scrub.ScrubbedTlogs;
+import io.scoria.sco.ScrubbedTlogs;
 import io.scoria.sco.tlog.TLogReader;
 import io.scoria.sco.tlog.TLogRecord;
 import io.scoria.sco.tlog.TLogWriter;

@@ -6,7 +6,7 @@ import io.scoria.backend.testing.FaultInjectingStore;
 import io.scoria.backend.testing.InMemoryObjectStore;
 import io.scoria.sco.NamespaceLayout;
 import io.scoria.sco.VolumeManifest;
-import io.scoria.sco.manifest.ManifestStore;
+import io.scoria.sco.manifest.VolumeManifestStore;
 import io.scoria.sco.scrub.ScrubResult;
 import io.scoria.sco.scrub.StaleScrubResultException;
 import org.junit.jupiter.api.Test;
@@ -116,7 +116,7 @@ class ScrubberTest {
         for (int i = 0; i < 3; i++) {
             stores.add(io.scoria.distributor.FragmentStore.of("s" + i, new InMemoryObjectStore("mem" + i)));
         }
-        try (io.scoria.distributor.Distributor store = new io.scoria.distributor.Distributor(
+        try (io.scoria.distributor.store.Distributor store = new io.scoria.distributor.store.Distributor(
                 io.scoria.distributor.DistributorConfig.of(stores, io.scoria.distributor.Policy.of(2, 3)))) {
             VolumeHistory v = overwrittenVolume(store, "dvol");
             long live = v.snapshots.get("s10").size() * (long) CS;
@@ -249,7 +249,7 @@ class ScrubberTest {
         VolumeManifest clone = VolumeManifest.create("desk1", new VolumeManifest.Config(CLUSTERS * CS, CS, 64 * 1024, "desk1"))
                 .withParent(new VolumeManifest.Parent("gold", "gold", "s10", pinned)).withGeneration(1);
         store.createNamespace("desk1");
-        new ManifestStore(store).publish("desk1", clone);
+        new VolumeManifestStore(store).publish("desk1", clone);
         Set<String> before = keys(store, "gold");
         ScrubReport r = new Scrubber(store, ScrubConfig.of("gold", tmp), out).run();
         assertEquals(null, r.resultKey());

@@ -3,12 +3,12 @@ package io.scoria.scrubber;
 import io.scoria.backend.ObjectStore;
 import io.scoria.sco.ClusterLocation;
 import io.scoria.sco.NamespaceLayout;
+import io.scoria.sco.TLogVisitor;
 import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.cache.OpenSco;
-import io.scoria.sco.manifest.ManifestStore;
+import io.scoria.sco.manifest.VolumeManifestStore;
 import io.scoria.sco.tlog.TLogReader;
 import io.scoria.sco.tlog.TLogWriter;
-import io.scoria.sco.TLogVisitor;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -51,7 +51,7 @@ public final class VolumeHistory {
         this.clustersPerSco = scoSize / clusterSize;
         store.createNamespace(ns);
         manifest = VolumeManifest.create(ns, config).withGeneration(1);
-        new ManifestStore(store).publish(ns, manifest);
+        new VolumeManifestStore(store).publish(ns, manifest);
     }
 
     public void write(long lba, byte[] data) {
@@ -107,7 +107,7 @@ public final class VolumeHistory {
         tlog = null;
         manifest = manifest.withSnapshot(name, id, System.currentTimeMillis())
                 .withCounters(nextSco, nextTlog, nextSnap).withGeneration(manifest.generation() + 1);
-        new ManifestStore(store).publish(ns, manifest);
+        new VolumeManifestStore(store).publish(ns, manifest);
         Map<Long, byte[]> copy = new HashMap<>();
         current.forEach((k, v) -> copy.put(k, v.clone()));
         snapshots.put(name, copy);
@@ -124,7 +124,7 @@ public final class VolumeHistory {
                 merged.addAll(next.tlogs());
                 snaps.set(i, new VolumeManifest.Snapshot(next.name(), next.id(), next.createdMillis(), merged, false));
                 manifest = manifest.withHistory(snaps, manifest.currentTlogs()).withGeneration(manifest.generation() + 1);
-                new ManifestStore(store).publish(ns, manifest);
+                new VolumeManifestStore(store).publish(ns, manifest);
                 snapshots.remove(name);
                 return;
             }
@@ -139,12 +139,12 @@ public final class VolumeHistory {
     /** Publishes {@code m} as the next generation (as the router does after applying a result). */
     public void publish(VolumeManifest m) {
         manifest = m.withGeneration(manifest.generation() + 1);
-        new ManifestStore(store).publish(ns, manifest);
+        new VolumeManifestStore(store).publish(ns, manifest);
     }
 
     /** The state at a snapshot, read from the backend: LBA → bytes (zero clusters absent). */
     public Map<Long, byte[]> readBack(String snapshot) {
-        VolumeManifest m = new ManifestStore(store).readLatest(ns).orElseThrow();
+        VolumeManifest m = new VolumeManifestStore(store).readLatest(ns).orElseThrow();
         Map<Long, Long> map = new HashMap<>();
         for (long t : m.tlogsThrough(snapshot)) {
             String key = NamespaceLayout.tlogKey(t);

@@ -12,7 +12,7 @@ import io.scoria.backend.Names;
 import io.scoria.backend.ObjectStore;
 import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.cache.LocalScoCache;
-import io.scoria.sco.manifest.ManifestStore;
+import io.scoria.sco.manifest.VolumeManifestStore;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,7 +37,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class LocalVolumeService implements VolumeService, VolumeContext {
     private final ObjectStore store;
     private final EngineConfig config;
-    private final ManifestStore manifests;
+    private final VolumeManifestStore manifests;
     private final LocalScoCache scoCache;
     private final ClusterCache clusterCache;
     private final Uploader uploader;
@@ -48,7 +48,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     public LocalVolumeService(ObjectStore store, EngineConfig config) {
         this.store = Objects.requireNonNull(store, "store");
         this.config = Objects.requireNonNull(config, "config");
-        this.manifests = new ManifestStore(store);
+        this.manifests = new VolumeManifestStore(store);
         this.scoCache = new LocalScoCache(config.dataDir().resolve("sco"), config.scoCacheBytes());
         this.clusterCache = new ClusterCache(config.dataDir().resolve("cluster-cache"), config.cacheSlotSize(), config.clusterCacheBytes());
         this.uploader = new Uploader("scoria-upload", config.retryMin(), config.retryMax());
@@ -61,7 +61,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
             Files.createDirectories(vols);
             try (var dirs = Files.list(vols)) {
                 for (Path d : (Iterable<Path>) dirs::iterator) {
-                    ManifestStore.readLocal(d.resolve("volume.json")).ifPresent(m -> registry.put(m.config().namespace(), m));
+                    VolumeManifestStore.readLocal(d.resolve("volume.json")).ifPresent(m -> registry.put(m.config().namespace(), m));
                 }
             }
         } catch (IOException e) {
@@ -95,7 +95,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     }
 
     @Override
-    public ManifestStore manifests() {
+    public VolumeManifestStore manifests() {
         return manifests;
     }
 
@@ -120,7 +120,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         if (v != null) {
             return v.manifest();
         }
-        Optional<VolumeManifest> local = ManifestStore.readLocal(volumeDir(namespace).resolve("volume.json"));
+        Optional<VolumeManifest> local = VolumeManifestStore.readLocal(volumeDir(namespace).resolve("volume.json"));
         if (local.isPresent()) {
             return local.get();
         }

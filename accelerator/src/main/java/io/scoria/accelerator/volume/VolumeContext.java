@@ -4,7 +4,7 @@ import io.scoria.accelerator.dedup.ClusterCache;
 import io.scoria.backend.ObjectStore;
 import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.cache.LocalScoCache;
-import io.scoria.sco.manifest.ManifestStore;
+import io.scoria.sco.manifest.VolumeManifestStore;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -18,7 +18,7 @@ interface VolumeContext {
 
     ObjectStore store();
 
-    ManifestStore manifests();
+    VolumeManifestStore manifests();
 
     LocalScoCache scoCache();
 

@@ -11,9 +11,9 @@ import io.scoria.sco.TLogVisitor;
 import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.cache.LocalScoCache;
 import io.scoria.sco.cache.OpenSco;
-import io.scoria.sco.manifest.ManifestStore;
+import io.scoria.sco.manifest.VolumeManifestStore;
 import io.scoria.sco.scrub.ScrubResult;
-import io.scoria.sco.scrub.ScrubbedTlogs;
+import io.scoria.sco.ScrubbedTlogs;
 import io.scoria.accelerator.metadata.LbaEntry;
 import io.scoria.sco.tlog.TLogReader;
 import io.scoria.sco.tlog.TLogWriter;
@@ -87,7 +87,7 @@ final class VolumeLog {
     /** Opens the volume of {@code namespace}: restart from local flash, or rebuild from the backend. */
     static VolumeLog open(VolumeContext ctx, String namespace) {
         Path dir = ctx.volumeDir(namespace);
-        var local = ManifestStore.readLocal(dir.resolve(MANIFEST));
+        var local = VolumeManifestStore.readLocal(dir.resolve(MANIFEST));
         return local.isPresent() ? restart(ctx, local.get()) : rebuild(ctx, namespace, null);
     }
 
@@ -565,7 +565,7 @@ final class VolumeLog {
     ScrubManifest prepareScrubManifest(ScrubResult result) {
         VolumeManifest base = manifest;
         VolumeManifest next = result.applyTo(base);
-        ManifestStore.writeLocal(dir.resolve(SCRUB_MANIFEST), next);
+        VolumeManifestStore.writeLocal(dir.resolve(SCRUB_MANIFEST), next);
         return new ScrubManifest(base, next);
     }
 
@@ -770,7 +770,7 @@ final class VolumeLog {
 
     private void writeManifest(VolumeManifest m) {
         manifest = m;
-        ManifestStore.writeLocal(dir.resolve(MANIFEST), m);
+        VolumeManifestStore.writeLocal(dir.resolve(MANIFEST), m);
         ctx.manifestChanged(m);
     }
 

@@ -3,10 +3,10 @@ package io.scoria.benchmarks.ec;
 import io.scoria.backend.ObjectStore;
 import io.scoria.backend.fs.FsObjectStore;
 import io.scoria.backend.fs.FsStoreConfig;
-import io.scoria.distributor.Distributor;
 import io.scoria.distributor.DistributorConfig;
 import io.scoria.distributor.FragmentStore;
 import io.scoria.distributor.Policy;
+import io.scoria.distributor.store.Distributor;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -39,7 +39,9 @@ import java.util.stream.Stream;
  * ({@code /dev/shm}, or {@code -Dscoria.bench.dir}), so the figures are CPU and code-path
  * costs, not disk. Operations: a 4 KiB cluster read at a random aligned offset of a 4 MiB SCO
  * (one ranged GET of one fragment for the distributor), and the put of a whole 4 MiB SCO
- * (encode, six fragment files, three manifest replicas for the distributor). Fixed seed.
+ * (encode, six fragment files, three manifest replicas for the distributor), from a heap
+ * buffer ({@code put4m}) and from a sealed SCO file as the accelerator's upload does it
+ * ({@code putFile4m}). Fixed seed.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -59,6 +61,7 @@ public class DistributorBenchmark {
     private Path dir;
     private ObjectStore store;
     private byte[] sco;
+    private Path scoFile;
     private ByteBuffer cluster;
     private Random random;
     private int next;
@@ -80,6 +83,8 @@ public class DistributorBenchmark {
         random = new Random(42);
         sco = new byte[SCO];
         random.nextBytes(sco);
+        scoFile = dir.resolve("sealed.sco");
+        Files.write(scoFile, sco);
         for (int i = 0; i < OBJECTS; i++) {
             store.put(NS, "sco/" + i, ByteBuffer.wrap(sco));
         }
@@ -104,5 +109,10 @@ public class DistributorBenchmark {
     @Benchmark
     public void put4m() {
         store.put(NS, "sco/" + (next++ % OBJECTS), ByteBuffer.wrap(sco));
+    }
+
+    @Benchmark
+    public void putFile4m() {
+        store.put(NS, "sco/" + (next++ % OBJECTS), scoFile);
     }
 }

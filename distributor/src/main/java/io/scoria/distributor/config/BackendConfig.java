@@ -10,7 +10,7 @@ import io.scoria.backend.s3.S3ObjectStore;
 import io.scoria.backend.s3.S3StoreConfig;
 import io.scoria.backend.swift.SwiftObjectStore;
 import io.scoria.backend.swift.SwiftStoreConfig;
-import io.scoria.distributor.Distributor;
+import io.scoria.distributor.store.Distributor;
 import io.scoria.distributor.DistributorConfig;
 import io.scoria.distributor.FragmentStore;
 import io.scoria.distributor.Policy;

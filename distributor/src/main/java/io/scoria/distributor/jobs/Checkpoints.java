@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.scoria.backend.BackendException;
 import io.scoria.distributor.FragmentStore;
 import io.scoria.distributor.JobProgress;
-import io.scoria.distributor.stripe.Cluster;
+import io.scoria.distributor.placement.StoreSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,10 +25,10 @@ public final class Checkpoints {
     private static final ObjectMapper JSON = new ObjectMapper();
     public static final String PREFIX = "j/";
 
-    private final Cluster cluster;
+    private final StoreSet storeSet;
 
-    public Checkpoints(Cluster cluster) {
-        this.cluster = cluster;
+    public Checkpoints(StoreSet storeSet) {
+        this.storeSet = storeSet;
     }
 
     public void save(JobProgress p) {
@@ -39,8 +39,8 @@ public final class Checkpoints {
             throw new IllegalStateException("cannot serialize " + p, e);
         }
         List<Future<?>> futures = new ArrayList<>();
-        for (FragmentStore s : cluster.stores()) {
-            futures.add(cluster.submit(() -> {
+        for (FragmentStore s : storeSet.stores()) {
+            futures.add(storeSet.submit(() -> {
                 s.store().put(p.namespace(), PREFIX + p.job(), ByteBuffer.wrap(bytes));
                 return null;
             }));
@@ -60,7 +60,7 @@ public final class Checkpoints {
     /** The saved progress of {@code job} (repair, rebalance, reencode) in the namespace, or null. */
     public JobProgress load(String ns, String job) {
         JobProgress best = null;
-        for (FragmentStore s : cluster.stores()) {
+        for (FragmentStore s : storeSet.stores()) {
             try {
                 ByteBuffer b = s.store().get(ns, PREFIX + job);
                 byte[] bytes = new byte[b.remaining()];

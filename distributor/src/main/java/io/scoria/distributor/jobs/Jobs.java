@@ -10,9 +10,9 @@ import io.scoria.distributor.FragmentStore;
 import io.scoria.distributor.JobProgress;
 import io.scoria.distributor.Policy;
 import io.scoria.distributor.manifest.Manifest;
-import io.scoria.distributor.manifest.ManifestStore;
-import io.scoria.distributor.stripe.Cluster;
-import io.scoria.distributor.stripe.Placement;
+import io.scoria.distributor.manifest.ObjectManifestStore;
+import io.scoria.distributor.placement.StoreSet;
+import io.scoria.distributor.placement.Placement;
 import io.scoria.distributor.stripe.StripeLayout;
 import io.scoria.distributor.stripe.StripeReader;
 import io.scoria.distributor.stripe.StripeWriter;
@@ -40,22 +40,22 @@ public final class Jobs {
     /** The jobs. */
     public enum Kind { REPAIR, REBALANCE, REENCODE }
 
-    private final Cluster cluster;
-    private final ManifestStore manifests;
+    private final StoreSet storeSet;
+    private final ObjectManifestStore manifests;
     private final StripeWriter writer;
     private final StripeReader reader;
     private final BiFunction<String, String, ObjectPage> lister;
     private final Checkpoints checkpoints;
     private static final long SAVE_EVERY_NANOS = 2_000_000_000L;
 
-    public Jobs(Cluster cluster, ManifestStore manifests, StripeWriter writer, StripeReader reader,
+    public Jobs(StoreSet storeSet, ObjectManifestStore manifests, StripeWriter writer, StripeReader reader,
                 BiFunction<String, String, ObjectPage> lister) {
-        this.cluster = cluster;
+        this.storeSet = storeSet;
         this.manifests = manifests;
         this.writer = writer;
         this.reader = reader;
         this.lister = lister;
-        this.checkpoints = new Checkpoints(cluster);
+        this.checkpoints = new Checkpoints(storeSet);
     }
 
     public Checkpoints checkpoints() {
@@ -145,9 +145,9 @@ public final class Jobs {
 
     /** Verifies every fragment, rebuilds bad ones; with {@code move}, also moves to the ideal placement. */
     private void fix(String ns, String key, boolean move, Counts c) {
-        List<ManifestStore.Replica> replicas = manifests.readAll(ns, key);
+        List<ObjectManifestStore.Replica> replicas = manifests.readAll(ns, key);
         Manifest m = null;
-        for (ManifestStore.Replica r : replicas) {
+        for (ObjectManifestStore.Replica r : replicas) {
             if (r.manifest() != null && r.manifest().isNewerThan(m)) {
                 m = r.manifest();
             }
@@ -166,7 +166,7 @@ public final class Jobs {
             for (int i = 0; i < y; i++) {
                 Manifest.Fragment f = m.fragments().get(i);
                 stores[i] = f.store();
-                FragmentStore s = cluster.store(f.store());
+                FragmentStore s = storeSet.store(f.store());
                 c.checked++;
                 if (s == null) {
                     bad.add(i);
@@ -196,7 +196,7 @@ public final class Jobs {
             Set<String> keep = new HashSet<>();
             List<FragmentStore> ideal = null;
             if (move) {
-                List<FragmentStore> ranked = Placement.rank(key + "#" + m.generation(), cluster.stores());
+                List<FragmentStore> ranked = Placement.rank(key + "#" + m.generation(), storeSet.stores());
                 ideal = Placement.choose(ranked, y, Set.of(), Set.of());
                 Set<String> idealNames = new HashSet<>();
                 ideal.forEach(s -> idealNames.add(s.name()));
@@ -239,7 +239,7 @@ public final class Jobs {
             }
             if (changed) {
                 for (int i : bad) {
-                    FragmentStore from = cluster.store(old[i]);
+                    FragmentStore from = storeSet.store(old[i]);
                     if (from != null && !old[i].equals(stores[i])) {
                         try {
                             from.store().delete(ns, m.fragmentKey(i));
@@ -254,7 +254,7 @@ public final class Jobs {
         int wanted = m.totalFragments() - m.dataFragments() + 1;
         List<FragmentStore> ranked = manifests.ranking(key);
         int fresh = 0;
-        for (ManifestStore.Replica r : replicas) {
+        for (ObjectManifestStore.Replica r : replicas) {
             if (r.manifest() != null && !current.isNewerThan(r.manifest()) && ranked.indexOf(r.store()) < wanted) {
                 fresh++;
             }
@@ -263,7 +263,7 @@ public final class Jobs {
             List<FragmentStore> written = manifests.write(ns, current, wanted, wanted);
             c.manifests++;
             if (move) {
-                for (ManifestStore.Replica r : replicas) {
+                for (ObjectManifestStore.Replica r : replicas) {
                     if (r.manifest() != null && !written.contains(r.store())) {
                         try {
                             r.store().store().delete(ns, Manifest.manifestKey(key));
@@ -281,19 +281,19 @@ public final class Jobs {
                          Set<String> used) {
         List<FragmentStore> candidates = new ArrayList<>();
         if (sameStore != null) {
-            candidates.add(cluster.store(sameStore));
+            candidates.add(storeSet.store(sameStore));
         }
         if (ideal != null) {
             candidates.addAll(ideal);
         }
         Set<String> domains = new HashSet<>();
         for (String u : used) {
-            FragmentStore s = cluster.store(u);
+            FragmentStore s = storeSet.store(u);
             if (s != null) {
                 domains.add(s.failureDomain());
             }
         }
-        List<FragmentStore> ranked = Placement.rank(m.key() + "#" + m.generation(), cluster.stores());
+        List<FragmentStore> ranked = Placement.rank(m.key() + "#" + m.generation(), storeSet.stores());
         candidates.addAll(Placement.choose(ranked, ranked.size(), Set.of(), domains));
         for (FragmentStore s : candidates) {
             if (s == null || (used.contains(s.name()) && !s.name().equals(sameStore))) {
@@ -340,6 +340,6 @@ public final class Jobs {
             }
             fragments[i] = ByteBuffer.wrap(payload[i]);
         }
-        cluster.codec(m.dataFragments(), y).reconstruct(fragments, present);
+        storeSet.codec(m.dataFragments(), y).reconstruct(fragments, present);
     }
 }

@@ -6,8 +6,8 @@ import io.scoria.backend.ObjectInfo;
 import io.scoria.backend.ObjectPage;
 import io.scoria.distributor.FragmentStore;
 import io.scoria.distributor.manifest.Manifest;
-import io.scoria.distributor.manifest.ManifestStore;
-import io.scoria.distributor.stripe.Cluster;
+import io.scoria.distributor.manifest.ObjectManifestStore;
+import io.scoria.distributor.placement.StoreSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,11 +22,11 @@ import java.time.Instant;
 public final class OrphanCollector {
     private static final Logger LOG = LoggerFactory.getLogger(OrphanCollector.class);
 
-    private final Cluster cluster;
-    private final ManifestStore manifests;
+    private final StoreSet storeSet;
+    private final ObjectManifestStore manifests;
 
-    public OrphanCollector(Cluster cluster, ManifestStore manifests) {
-        this.cluster = cluster;
+    public OrphanCollector(StoreSet storeSet, ObjectManifestStore manifests) {
+        this.storeSet = storeSet;
         this.manifests = manifests;
     }
 
@@ -34,7 +34,7 @@ public final class OrphanCollector {
     public long collect(String ns, Duration grace) {
         Instant cutoff = Instant.now().minus(grace);
         long deleted = 0;
-        for (FragmentStore s : cluster.stores()) {
+        for (FragmentStore s : storeSet.stores()) {
             String after = null;
             try {
                 do {

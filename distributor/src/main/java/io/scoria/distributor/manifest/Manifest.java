@@ -71,7 +71,8 @@ public record Manifest(int format, String key, long size, int dataFragments, int
     }
 
     public static String fragmentKey(String key, long generation, int index) {
-        return FRAGMENT_PREFIX + key + "/" + String.format("%016x", generation) + "." + index;
+        String hex = Long.toHexString(generation);
+        return FRAGMENT_PREFIX + key + "/" + "0".repeat(16 - hex.length()) + hex + "." + index;
     }
 
     /** Bytes our keys add to a user key, so the distributor's key limit is the stores' minus this. */

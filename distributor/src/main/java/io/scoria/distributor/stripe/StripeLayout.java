@@ -108,6 +108,16 @@ public final class StripeLayout {
      * @throws CorruptDataException naming {@code where} and the chunk that fails
      */
     public static int unframe(byte[] stored, int storedLength, byte[] out, int outOffset, String where) {
+        return checkChunks(stored, storedLength, out, outOffset, where);
+    }
+
+    /** Checks the CRCs of stored bytes that start at a chunk boundary, without copying. */
+    public static void verify(byte[] stored, int storedLength, String where) {
+        checkChunks(stored, storedLength, null, 0, where);
+    }
+
+    /** Checks every chunk's CRC32C; copies the payload to {@code out} unless it is null. */
+    private static int checkChunks(byte[] stored, int storedLength, byte[] out, int outOffset, String where) {
         CRC32C crc = new CRC32C();
         int o = 0;
         int p = 0;
@@ -123,30 +133,13 @@ public final class StripeLayout {
             if ((int) crc.getValue() != expected) {
                 throw new CorruptDataException(where + ": chunk at stored byte " + o + " fails its CRC32C");
             }
-            System.arraycopy(stored, o, out, outOffset + p, n);
+            if (out != null) {
+                System.arraycopy(stored, o, out, outOffset + p, n);
+            }
             o += n + CRC;
             p += n;
         }
         return p;
-    }
-
-    /** Checks the CRCs of stored bytes that start at a chunk boundary, without copying. */
-    public static void verify(byte[] stored, int storedLength, String where) {
-        CRC32C crc = new CRC32C();
-        for (int o = 0; o < storedLength; ) {
-            int n = Math.min(CHUNK, storedLength - o - CRC);
-            if (n <= 0) {
-                throw new CorruptDataException(where + ": truncated at stored byte " + o);
-            }
-            crc.reset();
-            crc.update(stored, o, n);
-            int expected = ((stored[o + n] & 0xff) << 24) | ((stored[o + n + 1] & 0xff) << 16)
-                    | ((stored[o + n + 2] & 0xff) << 8) | (stored[o + n + 3] & 0xff);
-            if ((int) crc.getValue() != expected) {
-                throw new CorruptDataException(where + ": chunk at stored byte " + o + " fails its CRC32C");
-            }
-            o += n + CRC;
-        }
     }
 
     /**

@@ -6,6 +6,7 @@ import io.scoria.backend.CorruptDataException;
 import io.scoria.backend.NotFoundException;
 import io.scoria.distributor.FragmentStore;
 import io.scoria.distributor.manifest.Manifest;
+import io.scoria.distributor.placement.StoreSet;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -19,13 +20,16 @@ import java.util.concurrent.TimeUnit;
  * first read from its data fragment alone (a 4 KiB read is one ranged GET). If that read
  * fails (missing, CRC mismatch, store down) the same byte range is read from other fragments
  * and decoded; if it is merely slow, after the hedge delay further fragments are asked and the
- * first X answers win ("fastest X of Y"); reads still running are cancelled. Thread-safe.
+ * first X answers win ("fastest X of Y"); reads still running are cancelled. A read of one
+ * piece whose data fragment is on a store with only fast recent reads
+ * ({@link StoreSet#readsFast}) asks that fragment on the calling thread, saving two thread
+ * hand-offs; only if it fails are other fragments asked (on I/O threads). Thread-safe.
  */
 public final class StripeReader {
-    private final Cluster cluster;
+    private final StoreSet storeSet;
 
-    public StripeReader(Cluster cluster) {
-        this.cluster = cluster;
+    public StripeReader(StoreSet storeSet) {
+        this.storeSet = storeSet;
     }
 
     /** Too few fragments answered for some piece; carries the counts for the message. */
@@ -82,19 +86,31 @@ public final class StripeReader {
         }
 
         boolean launch(int f) {
+            return launch(f, false);
+        }
+
+        /**
+         * Asks fragment {@code f} (once); its result arrives in {@link #done}. With {@code inline}
+         * the read runs on this thread if the store's reads are fast, else on an I/O thread.
+         */
+        boolean launch(int f, boolean inline) {
             if (launched[f]) {
                 return false;
             }
             launched[f] = true;
             Manifest.Fragment frag = m.fragments().get(f);
-            FragmentStore store = cluster.store(frag.store());
+            FragmentStore store = storeSet.store(frag.store());
             if (store == null) {
                 done.add(new Result(f, null, new NotFoundException("fragment " + f + " of '" + m.key() + "' is on "
                         + (frag.store() == null ? "no store (degraded write)" : "unknown store '" + frag.store() + "'"))));
                 return true;
             }
             String key = m.fragmentKey(f);
-            running.add(cluster.submit(() -> {
+            if (inline && storeSet.readsFast(store)) {
+                done.add(readRange(store, ns, key, f));
+                return true;
+            }
+            running.add(storeSet.submit(() -> {
                 done.add(readRange(store, ns, key, f));
                 return null;
             }));
@@ -109,7 +125,7 @@ public final class StripeReader {
                 byte[] stored = new byte[storedLength];
                 store.store().read(ns, key, storedFrom, ByteBuffer.wrap(stored));
                 StripeLayout.verify(stored, storedLength, store.name() + ":" + ns + "/" + key);
-                cluster.latency().record(System.nanoTime() - t0);
+                storeSet.recordRead(store, System.nanoTime() - t0);
                 return new Result(f, stored, null);
             } catch (BackendException e) {
                 return new Result(f, null, e);
@@ -145,8 +161,10 @@ public final class StripeReader {
             pos += n;
         }
         try {
+            // one piece (a small read) from a fast store: no hand-off to an I/O thread
+            boolean inline = pieces.size() == 1;
             for (Piece p : pieces) {
-                p.launch(p.fragment);
+                p.launch(p.fragment, inline);
             }
             for (Piece p : pieces) {
                 finish(p, dst);
@@ -162,7 +180,7 @@ public final class StripeReader {
     private void finish(Piece p, ByteBuffer dst) {
         int x = p.m.dataFragments();
         // bigger pieces take longer: allow ~10 ns per byte (100 MB/s per fragment) on top
-        long delay = cluster.latency().hedgeDelayNanos() + 10L * (p.chunkTo - p.chunkFrom);
+        long delay = storeSet.latency().hedgeDelayNanos() + 10L * (p.chunkTo - p.chunkFrom);
         long deadline = System.nanoTime() + delay;
         int ok = 0;
         int inFlight = 1;
@@ -241,7 +259,7 @@ public final class StripeReader {
         }
         byte[] out = new byte[(int) (p.chunkTo - p.chunkFrom)];
         fragments[p.fragment] = ByteBuffer.wrap(out);
-        cluster.codec(p.m.dataFragments(), y).reconstruct(fragments, present);
+        storeSet.codec(p.m.dataFragments(), y).reconstruct(fragments, present);
         dst.put(dst.position() + p.dstOffset, out, p.skip, p.length);
     }
 

@@ -3,7 +3,7 @@ package io.scoria.distributor.config;
 import io.scoria.backend.ObjectStore;
 import io.scoria.backend.config.ConfigException;
 import io.scoria.backend.config.ConfigReader;
-import io.scoria.distributor.Distributor;
+import io.scoria.distributor.store.Distributor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -3,7 +3,7 @@ package io.scoria.it.distributor;
 import io.scoria.backend.BackendUnavailableException;
 import io.scoria.backend.s3.S3ObjectStore;
 import io.scoria.backend.s3.S3StoreConfig;
-import io.scoria.distributor.Distributor;
+import io.scoria.distributor.store.Distributor;
 import io.scoria.distributor.DistributorConfig;
 import io.scoria.distributor.FragmentStore;
 import io.scoria.distributor.JobProgress;

@@ -137,22 +137,7 @@ public final class OpenSco implements AutoCloseable {
         if (src.remaining() != clusterSize) {
             throw new IllegalArgumentException("src must hold exactly one cluster of " + clusterSize + " bytes: " + src.remaining());
         }
-        int offset = clusters;
-        long pos = (long) offset * clusterSize;
-        int start = src.position();
-        try {
-            while (src.hasRemaining()) {
-                channel.write(src, pos + src.position() - start);
-            }
-            src.position(start);
-            crc.update(src);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot append to SCO " + path, e);
-        } finally {
-            src.position(start);
-        }
-        clusters++;
-        return offset;
+        return write(src, 1);
     }
 
     /** Clusters that can still be appended. */
@@ -173,11 +158,19 @@ public final class OpenSco implements AutoCloseable {
         if (src.remaining() < bytes) {
             throw new IllegalArgumentException("src holds " + src.remaining() + " bytes, not " + count + " clusters");
         }
+        return write(src, count);
+    }
+
+    /**
+     * Writes the first {@code count} clusters of {@code src} after the appended ones and adds
+     * them to the CRC; position and limit of {@code src} unchanged. Arguments already checked.
+     */
+    private int write(ByteBuffer src, int count) {
         int offset = clusters;
         long pos = (long) offset * clusterSize;
         int start = src.position();
         int limit = src.limit();
-        src.limit(start + (int) bytes);
+        src.limit(start + count * clusterSize);
         try {
             while (src.hasRemaining()) {
                 channel.write(src, pos + src.position() - start);

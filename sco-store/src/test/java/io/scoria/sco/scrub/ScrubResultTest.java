@@ -1,6 +1,7 @@
 package io.scoria.sco.scrub;
 
 import io.scoria.sco.ScoFormatException;
+import io.scoria.sco.ScrubbedTlogs;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;

@@ -15,7 +15,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-class ManifestStoreTest {
+class VolumeManifestStoreTest {
     private static VolumeManifest sample() {
         return VolumeManifest.create("vol1", new VolumeManifest.Config(1 << 30, 4096, 4 << 20, "vol1"))
                 .withTlog(1).withTlog(2).withSnapshot("s1", 1, 1000).withTlog(3)
@@ -25,29 +25,29 @@ class ManifestStoreTest {
     @Test
     void jsonRoundTripKeepsEveryField() {
         VolumeManifest m = sample();
-        String json = new String(ManifestStore.toJson(m), StandardCharsets.UTF_8);
+        String json = new String(VolumeManifestStore.toJson(m), StandardCharsets.UTF_8);
         assertTrue(json.contains("\"schemaVersion\" : 1"), json);
-        assertEquals(m, ManifestStore.fromJson(json.getBytes(StandardCharsets.UTF_8), "x"));
+        assertEquals(m, VolumeManifestStore.fromJson(json.getBytes(StandardCharsets.UTF_8), "x"));
         assertEquals(List.of(1L, 2L), m.tlogsThrough("s1"));
         assertEquals(List.of(1L, 2L, 3L), m.allTlogs());
     }
 
     @Test
     void unknownSchemaVersionOrFieldIsRefused() {
-        String json = new String(ManifestStore.toJson(sample()), StandardCharsets.UTF_8);
+        String json = new String(VolumeManifestStore.toJson(sample()), StandardCharsets.UTF_8);
         ScoFormatException e = assertThrows(ScoFormatException.class, () ->
-                ManifestStore.fromJson(json.replace("\"schemaVersion\" : 1", "\"schemaVersion\" : 9").getBytes(StandardCharsets.UTF_8), "m9"));
+                VolumeManifestStore.fromJson(json.replace("\"schemaVersion\" : 1", "\"schemaVersion\" : 9").getBytes(StandardCharsets.UTF_8), "m9"));
         assertTrue(e.getMessage().contains("schema version 9"), e.getMessage());
         assertThrows(ScoFormatException.class, () ->
-                ManifestStore.fromJson(json.replace("\"template\"", "\"bogus\" : 1, \"template\"").getBytes(StandardCharsets.UTF_8), "m"));
-        assertThrows(ScoFormatException.class, () -> ManifestStore.fromJson("{".getBytes(StandardCharsets.UTF_8), "m"));
+                VolumeManifestStore.fromJson(json.replace("\"template\"", "\"bogus\" : 1, \"template\"").getBytes(StandardCharsets.UTF_8), "m"));
+        assertThrows(ScoFormatException.class, () -> VolumeManifestStore.fromJson("{".getBytes(StandardCharsets.UTF_8), "m"));
     }
 
     @Test
     void publishReplacesAtomicallyByGeneration() {
         try (InMemoryObjectStore store = new InMemoryObjectStore()) {
             store.createNamespace("vol1");
-            ManifestStore ms = new ManifestStore(store);
+            VolumeManifestStore ms = new VolumeManifestStore(store);
             assertTrue(ms.readLatest("vol1").isEmpty());
             VolumeManifest m = sample();
             for (int g = 1; g <= 6; g++) {
@@ -56,7 +56,7 @@ class ManifestStoreTest {
             VolumeManifest latest = ms.readLatest("vol1").orElseThrow();
             assertEquals(6, latest.generation());
             assertEquals(6, latest.nextScoNumber());
-            assertEquals(ManifestStore.KEEP, store.listAll("vol1", NamespaceLayout.MANIFEST_PREFIX).size());
+            assertEquals(VolumeManifestStore.KEEP, store.listAll("vol1", NamespaceLayout.MANIFEST_PREFIX).size());
             // a second writer of the same generation loses (put-if-absent)
             assertThrows(PreconditionFailedException.class, () -> ms.publish("vol1", m.withGeneration(6)));
             // a garbage object that is not a manifest key is ignored
@@ -81,8 +81,8 @@ class ManifestStoreTest {
     @Test
     void localFileRoundTrip(@TempDir Path dir) {
         Path f = dir.resolve("manifest.json");
-        ManifestStore.writeLocal(f, sample());
-        assertEquals(sample(), ManifestStore.readLocal(f).orElseThrow());
-        assertTrue(ManifestStore.readLocal(dir.resolve("none")).isEmpty());
+        VolumeManifestStore.writeLocal(f, sample());
+        assertEquals(sample(), VolumeManifestStore.readLocal(f).orElseThrow());
+        assertTrue(VolumeManifestStore.readLocal(dir.resolve("none")).isEmpty());
     }
 }

@@ -1,10 +1,11 @@
-package io.scoria.distributor.stripe;
+package io.scoria.distributor.placement;
 
 import io.scoria.distributor.DistributorConfig;
 import io.scoria.distributor.FragmentStore;
 import io.scoria.distributor.ec.ErasureCodec;
 import io.scoria.distributor.ec.ErasureCodecs;
 
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,11 +20,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * What the parts of one distributor share: its stores, the fragment I/O threads, codecs per
- * policy, read latencies and the generation clock. Owns the I/O threads, not the stores.
+ * The set of fragment stores one distributor spreads objects over, with what its parts share
+ * about them: lookup by name, the fragment I/O threads, codecs per policy, read latencies and
+ * the generation clock. Owns the I/O threads, not the stores.
  * Thread-safe.
  */
-public final class Cluster implements AutoCloseable {
+public final class StoreSet implements AutoCloseable {
+    /** A store whose reads stay below this may be read on the caller's thread (1/8 of the 2 ms hedge floor). */
+    public static final long FAST_READ_NANOS = 250_000;
+    private static final long UNKNOWN_READ_NANOS = 50_000_000;
     private final DistributorConfig config;
     private final Map<String, FragmentStore> byName = new LinkedHashMap<>();
     private final ThreadPoolExecutor io;
@@ -32,11 +37,14 @@ public final class Cluster implements AutoCloseable {
     private final LatencyTracker latency;
     private final Map<Long, ErasureCodec> codecs = new ConcurrentHashMap<>();
     private final AtomicLong lastGeneration = new AtomicLong();
+    /** Per store name: its recent slowest read in nanoseconds, decaying by 1/8 with each read. */
+    private final Map<String, AtomicLong> slowestRead = new HashMap<>();
 
-    public Cluster(DistributorConfig config) {
+    public StoreSet(DistributorConfig config) {
         this.config = config;
         for (FragmentStore s : config.stores()) {
             byName.put(s.name(), s);
+            slowestRead.put(s.name(), new AtomicLong(UNKNOWN_READ_NANOS));
         }
         AtomicInteger threadNumber = new AtomicInteger();
         this.io = new ThreadPoolExecutor(config.ioThreads(), config.ioThreads(), 30, TimeUnit.SECONDS,
@@ -72,6 +80,27 @@ public final class Cluster implements AutoCloseable {
 
     public LatencyTracker latency() {
         return latency;
+    }
+
+    /** Records a successful fragment read of {@code store} that took {@code nanos}. */
+    public void recordRead(FragmentStore store, long nanos) {
+        latency.record(nanos);
+        AtomicLong slowest = slowestRead.get(store.name());
+        if (slowest != null) {
+            long old = slowest.get();
+            slowest.set(Math.max(nanos, old - (old >> 3)));
+        }
+    }
+
+    /**
+     * True when the recent reads of {@code store} were all far below the smallest hedge delay
+     * ({@value #FAST_READ_NANOS} ns, decaying), so that a small read may run on the calling
+     * thread instead of being handed to an I/O thread and hedged. A store starts as not fast;
+     * one slow read makes it not fast until about 16 fast reads followed.
+     */
+    public boolean readsFast(FragmentStore store) {
+        AtomicLong slowest = slowestRead.get(store.name());
+        return slowest != null && slowest.get() < FAST_READ_NANOS;
     }
 
     public ErasureCodec codec(int data, int total) {

@@ -1,4 +1,4 @@
-package io.scoria.sco.scrub;
+package io.scoria.sco;
 
 /**
  * Numbers of the TLogs a scrub writes. The router numbers its TLogs 1, 2, 3 ... (below

@@ -1,4 +1,4 @@
-package io.scoria.distributor.stripe;
+package io.scoria.distributor.placement;
 
 import java.time.Duration;
 import java.util.Arrays;

@@ -5,8 +5,8 @@ import io.scoria.backend.BackendUnavailableException;
 import io.scoria.backend.CorruptDataException;
 import io.scoria.backend.NotFoundException;
 import io.scoria.distributor.FragmentStore;
-import io.scoria.distributor.stripe.Cluster;
-import io.scoria.distributor.stripe.Placement;
+import io.scoria.distributor.placement.StoreSet;
+import io.scoria.distributor.placement.Placement;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -21,20 +21,21 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Replicated manifests. Replicas of a key's manifest go to the first Y-X+1 reachable stores in
+ * The replicated manifests of distributed objects ({@link Manifest}: size, code, fragment
+ * placement and checksums; not the volume manifests of sco-store). Replicas of a key's manifest go to the first Y-X+1 reachable stores in
  * the rendezvous ranking of {@code m/<key>}; a reader asks the top of that ranking (then all
  * stores) and takes the newest valid replica, so a stale replica on a store that was down
  * during an overwrite loses. Recently used manifests are cached so that small reads cost one
  * GET. Thread-safe; no lock is held during I/O.
  */
-public final class ManifestStore {
-    private final Cluster cluster;
+public final class ObjectManifestStore {
+    private final StoreSet storeSet;
     private final Map<String, Manifest> cache;
     private final int cacheSize;
 
-    public ManifestStore(Cluster cluster) {
-        this.cluster = cluster;
-        this.cacheSize = cluster.config().manifestCacheSize();
+    public ObjectManifestStore(StoreSet storeSet) {
+        this.storeSet = storeSet;
+        this.cacheSize = storeSet.config().manifestCacheSize();
         this.cache = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Manifest> eldest) {
@@ -95,7 +96,7 @@ public final class ManifestStore {
     }
 
     public List<FragmentStore> ranking(String key) {
-        return Placement.rank(Manifest.manifestKey(key), cluster.stores());
+        return Placement.rank(Manifest.manifestKey(key), storeSet.stores());
     }
 
     /** The cached manifest, else the newest replica; throws NotFound/BackendUnavailable. */
@@ -107,7 +108,7 @@ public final class ManifestStore {
     /** Reads replicas from the stores (skipping the cache), caches and returns the newest. */
     public Manifest fetch(String ns, String key) {
         List<FragmentStore> ranked = ranking(key);
-        int top = Math.min(ranked.size(), cluster.config().policy().manifestReplicas());
+        int top = Math.min(ranked.size(), storeSet.config().policy().manifestReplicas());
         List<Replica> replicas = readReplicas(ns, key, ranked.subList(0, top), true);
         Manifest best = newest(replicas);
         if (best == null) {
@@ -129,7 +130,7 @@ public final class ManifestStore {
                     namespaceMissing = false;
                 }
             }
-            if (unavailable + corrupt >= cluster.config().policy().manifestReplicas()) {
+            if (unavailable + corrupt >= storeSet.config().policy().manifestReplicas()) {
                 throw new BackendUnavailableException("distributor: manifest of '" + key + "' in '" + ns + "' not found; "
                         + unavailable + " of " + replicas.size() + " stores unavailable and " + corrupt
                         + " replicas corrupt, so it may exist");
@@ -152,7 +153,7 @@ public final class ManifestStore {
             return m;
         }
         List<FragmentStore> ranked = ranking(key);
-        int top = Math.min(ranked.size(), cluster.config().policy().manifestReplicas());
+        int top = Math.min(ranked.size(), storeSet.config().policy().manifestReplicas());
         return newest(readReplicas(ns, key, ranked.subList(0, top), true));
     }
 
@@ -169,7 +170,7 @@ public final class ManifestStore {
         LinkedBlockingQueue<Replica> done = new LinkedBlockingQueue<>();
         List<Future<?>> futures = new ArrayList<>();
         for (FragmentStore s : stores) {
-            futures.add(cluster.submit(() -> {
+            futures.add(storeSet.submit(() -> {
                 done.add(readReplica(s, ns, key));
                 return null;
             }));
@@ -185,7 +186,7 @@ public final class ManifestStore {
                 }
                 out.add(r);
                 if (hedged && r.manifest() != null && graceEnd == Long.MAX_VALUE) {
-                    graceEnd = System.nanoTime() + cluster.latency().hedgeDelayNanos();
+                    graceEnd = System.nanoTime() + storeSet.latency().hedgeDelayNanos();
                 }
             }
         } catch (InterruptedException e) {
@@ -247,7 +248,7 @@ public final class ManifestStore {
             next += batch;
             List<Future<?>> futures = new ArrayList<>();
             for (FragmentStore s : targets) {
-                futures.add(cluster.submit(() -> {
+                futures.add(storeSet.submit(() -> {
                     s.store().put(ns, mkey, ByteBuffer.wrap(bytes));
                     return null;
                 }));
@@ -288,8 +289,8 @@ public final class ManifestStore {
         forget(ns, key);
         String mkey = Manifest.manifestKey(key);
         List<Future<?>> futures = new ArrayList<>();
-        for (FragmentStore s : cluster.stores()) {
-            futures.add(cluster.submit(() -> {
+        for (FragmentStore s : storeSet.stores()) {
+            futures.add(storeSet.submit(() -> {
                 s.store().delete(ns, mkey);
                 return null;
             }));
@@ -303,7 +304,7 @@ public final class ManifestStore {
                 if (e.getCause() instanceof NotFoundException) {
                     missingNamespace.add(i);
                 } else {
-                    failed.add(cluster.stores().get(i).name() + " (" + e.getCause().getMessage() + ")");
+                    failed.add(storeSet.stores().get(i).name() + " (" + e.getCause().getMessage() + ")");
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -1,4 +1,4 @@
-package io.scoria.distributor;
+package io.scoria.distributor.store;
 
 import io.scoria.backend.AbstractObjectStore;
 import io.scoria.backend.BackendException;
@@ -7,18 +7,24 @@ import io.scoria.backend.Capabilities;
 import io.scoria.backend.NotFoundException;
 import io.scoria.backend.ObjectInfo;
 import io.scoria.backend.ObjectPage;
+import io.scoria.distributor.DistributorConfig;
+import io.scoria.distributor.FragmentStore;
+import io.scoria.distributor.JobProgress;
+import io.scoria.distributor.Policy;
 import io.scoria.distributor.jobs.Jobs;
 import io.scoria.distributor.manifest.Manifest;
-import io.scoria.distributor.manifest.ManifestStore;
-import io.scoria.distributor.stripe.Cluster;
+import io.scoria.distributor.manifest.ObjectManifestStore;
+import io.scoria.distributor.placement.StoreSet;
+import io.scoria.distributor.stripe.FragmentEncoder;
 import io.scoria.distributor.stripe.StripeReader;
 import io.scoria.distributor.stripe.StripeWriter;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,18 +51,18 @@ public final class Distributor extends AbstractObjectStore {
     private static final long MAX_OBJECT = 1L << 30;
     private static final int MAX_STALE_RETRIES = 8;
 
-    private final Cluster cluster;
-    private final ManifestStore manifests;
+    private final StoreSet storeSet;
+    private final ObjectManifestStore manifests;
     private final StripeWriter writer;
     private final StripeReader reader;
     private final Capabilities capabilities;
     private final Jobs jobs;
 
     public Distributor(DistributorConfig config) {
-        this.cluster = new Cluster(config);
-        this.manifests = new ManifestStore(cluster);
-        this.writer = new StripeWriter(cluster, manifests);
-        this.reader = new StripeReader(cluster);
+        this.storeSet = new StoreSet(config);
+        this.manifests = new ObjectManifestStore(storeSet);
+        this.writer = new StripeWriter(storeSet, manifests);
+        this.reader = new StripeReader(storeSet);
         long minObject = Long.MAX_VALUE;
         int minKey = Integer.MAX_VALUE;
         boolean ranges = true;
@@ -73,17 +79,17 @@ public final class Distributor extends AbstractObjectStore {
         int data = config.policy().dataFragments();
         long maxObject = perFragment <= 0 ? 0 : perFragment > MAX_OBJECT / data ? MAX_OBJECT : perFragment * data;
         this.capabilities = new Capabilities(ranges, false, Math.max(1, maxObject), minKey - Manifest.KEY_OVERHEAD);
-        this.jobs = new Jobs(cluster, manifests, writer, reader, (ns, after) -> list(ns, "", after, 1000));
+        this.jobs = new Jobs(storeSet, manifests, writer, reader, (ns, after) -> list(ns, "", after, 1000));
     }
 
     public DistributorConfig config() {
-        return cluster.config();
+        return storeSet.config();
     }
 
     @Override
     public String name() {
-        return "distributor(" + cluster.config().policy().dataFragments() + "+" + cluster.config().policy().parityFragments()
-                + " over " + cluster.stores().size() + " stores)";
+        return "distributor(" + storeSet.config().policy().dataFragments() + "+" + storeSet.config().policy().parityFragments()
+                + " over " + storeSet.stores().size() + " stores)";
     }
 
     @Override
@@ -136,8 +142,8 @@ public final class Distributor extends AbstractObjectStore {
      */
     private <T> List<T> onEveryStore(String what, java.util.function.Function<FragmentStore, T> op) {
         List<Future<T>> futures = new ArrayList<>();
-        for (FragmentStore s : cluster.stores()) {
-            futures.add(cluster.submit(() -> op.apply(s)));
+        for (FragmentStore s : storeSet.stores()) {
+            futures.add(storeSet.submit(() -> op.apply(s)));
         }
         List<T> results = new ArrayList<>();
         List<String> errors = new ArrayList<>();
@@ -148,13 +154,13 @@ public final class Distributor extends AbstractObjectStore {
                 if (e.getCause() instanceof NotFoundException nf) {
                     throw nf;
                 }
-                errors.add(cluster.stores().get(i).name() + ": " + e.getCause().getMessage());
+                errors.add(storeSet.stores().get(i).name() + ": " + e.getCause().getMessage());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new BackendUnavailableException(name() + ": interrupted during " + what, e);
             }
         }
-        if (errors.size() > cluster.config().policy().parityFragments()) {
+        if (errors.size() > storeSet.config().policy().parityFragments()) {
             throw new BackendUnavailableException(name() + ": cannot " + what + ", " + errors.size() + " of "
                     + futures.size() + " stores failed: " + errors);
         }
@@ -165,7 +171,7 @@ public final class Distributor extends AbstractObjectStore {
 
     @Override
     protected void doPut(String namespace, String key, ByteBuffer data) {
-        writer.put(namespace, key, data, cluster.config().policy(), manifests.peek(namespace, key));
+        writer.put(namespace, key, data, storeSet.config().policy(), manifests.peek(namespace, key));
     }
 
     @Override
@@ -173,8 +179,9 @@ public final class Distributor extends AbstractObjectStore {
         if (size > capabilities.maxObjectSize()) {
             throw new IllegalArgumentException("file " + file + " is larger than " + capabilities.maxObjectSize());
         }
-        try {
-            doPut(namespace, key, ByteBuffer.wrap(Files.readAllBytes(file)));
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+            writer.put(namespace, key, FragmentEncoder.Source.of(in, file), size, storeSet.config().policy(),
+                    manifests.peek(namespace, key));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }
@@ -278,7 +285,7 @@ public final class Distributor extends AbstractObjectStore {
         boolean more = cutoff != null || keys.size() > selected.size();
         List<Future<Manifest>> futures = new ArrayList<>();
         for (String k : selected) {
-            futures.add(cluster.coordinate(() -> {
+            futures.add(storeSet.coordinate(() -> {
                 try {
                     return manifests.resolve(namespace, k);
                 } catch (NotFoundException e) {
@@ -341,7 +348,7 @@ public final class Distributor extends AbstractObjectStore {
         if (grace == null || grace.isNegative()) {
             throw new IllegalArgumentException("grace must be >= 0: " + grace);
         }
-        return new io.scoria.distributor.jobs.OrphanCollector(cluster, manifests).collect(namespace, grace);
+        return new io.scoria.distributor.jobs.OrphanCollector(storeSet, manifests).collect(namespace, grace);
     }
 
     /** Moves fragments so placement matches the current stores and domains; rebuilds those of removed stores. */
@@ -358,17 +365,17 @@ public final class Distributor extends AbstractObjectStore {
         if (target == null) {
             throw new IllegalArgumentException("target policy must not be null");
         }
-        if (target.totalFragments() > cluster.stores().size()) {
+        if (target.totalFragments() > storeSet.stores().size()) {
             throw new IllegalArgumentException("target policy " + target + " needs " + target.totalFragments()
-                    + " stores, only " + cluster.stores().size() + " configured");
+                    + " stores, only " + storeSet.stores().size() + " configured");
         }
         return jobs.run(Jobs.Kind.REENCODE, namespace, target, resumeAfter, progress, stop);
     }
 
     @Override
     protected void doClose() {
-        cluster.close();
-        for (FragmentStore s : cluster.stores()) {
+        storeSet.close();
+        for (FragmentStore s : storeSet.stores()) {
             s.store().close();
         }
     }

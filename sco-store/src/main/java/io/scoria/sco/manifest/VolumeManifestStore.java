@@ -29,7 +29,7 @@ import java.util.Optional;
  * generations beyond the last {@link #KEEP} are deleted. Locally a manifest is written to a
  * temp file and renamed. Thread-safe.
  */
-public final class ManifestStore {
+public final class VolumeManifestStore {
     /** Generations kept on the backend. */
     public static final int KEEP = 3;
 
@@ -39,7 +39,7 @@ public final class ManifestStore {
 
     private final ObjectStore store;
 
-    public ManifestStore(ObjectStore store) {
+    public VolumeManifestStore(ObjectStore store) {
         this.store = Objects.requireNonNull(store, "store");
     }
 

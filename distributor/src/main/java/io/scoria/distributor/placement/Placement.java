@@ -1,4 +1,4 @@
-package io.scoria.distributor.stripe;
+package io.scoria.distributor.placement;
 
 import io.scoria.distributor.FragmentStore;
 
