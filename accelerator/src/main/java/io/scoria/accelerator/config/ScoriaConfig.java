@@ -27,9 +27,12 @@ import java.util.Map;
  * <pre>
  * dataDir: ./scoria-data
  * nbd: {host: 127.0.0.1, port: 10809, workerThreads: 16, maxInFlight: 256,
- *       tlsCertificate: null, tlsKey: null,
- *       defaultExport: {readOnly: false, tlsRequired: false, allowedClients: []},
- *       exports: {vm1: {allowedClients: [10.0.0.0/8]}}}
+ *       tlsCertificate: null, tlsKey: null, tlsClientCa: null,
+ *       defaultExport: {readOnly: false, tlsRequired: false, allowedClients: [], allowedIdentities: []},
+ *       exports: {vm1: {allowedClients: [10.0.0.0/8], allowedIdentities: [host-a.example]}},
+ *       limits: {maxConnections: 128, maxConnectionsPerExport: 32, maxInFlightBytes: 16MiB,
+ *                memoryBudget: 512MiB, stallTimeout: 60s, idleTimeout: 0s}}
+ *                        # limits: see io.scoria.accelerator.nbd.NbdLimits
  * api: {host: 127.0.0.1, port: 8080}
  * backend: {type: fs, fs: {root: DATADIR/backend}}        # or s3, swift, distributor: the shared
  *                                                         # section of io.scoria.distributor.config.BackendConfig
@@ -48,7 +51,7 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
 
     public ScoriaConfig {
         dataDir = dataDir != null ? dataDir : Path.of(DEFAULT_DATA_DIR);
-        nbd = nbd != null ? nbd : new Nbd(null, null, null, null, null, null, null, null);
+        nbd = nbd != null ? nbd : new Nbd(null, null, null, null, null, null, null, null, null, null);
         api = api != null ? api : new Api(null, null);
         backend = backend != null ? backend : BackendConfig.fs(dataDir.resolve("backend"));
         cache = cache != null ? cache : new Cache(null, null);
@@ -67,24 +70,32 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
     }
 
     public NbdServerConfig nbdServerConfig() {
-        return new NbdServerConfig(nbd.host(), nbd.port(), nbd.workerThreads(), nbd.maxInFlight(),
-                NbdServerConfig.DEFAULT_MAX_PAYLOAD, nbd.tlsCertificate(), nbd.tlsKey(), nbd.defaultExport().policy(),
-                nbd.policies(), NbdServerConfig.DEFAULT_NEGOTIATION_TIMEOUT);
+        try {
+            return new NbdServerConfig(nbd.host(), nbd.port(), nbd.workerThreads(), nbd.maxInFlight(),
+                    NbdServerConfig.DEFAULT_MAX_PAYLOAD, nbd.tlsCertificate(), nbd.tlsKey(), nbd.defaultExport().policy(),
+                    nbd.policies(), NbdServerConfig.DEFAULT_NEGOTIATION_TIMEOUT, nbd.tlsClientCa(), nbd.limits().limits());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("nbd", e.getMessage());
+        }
     }
 
     public record Nbd(String host, Integer port, Integer workerThreads, Integer maxInFlight, Path tlsCertificate,
-                      Path tlsKey, Export defaultExport, Map<String, Export> exports) {
+                      Path tlsKey, Path tlsClientCa, Export defaultExport, Map<String, Export> exports,
+                      NbdLimitsSection limits) {
         public Nbd {
             host = host != null ? host : "127.0.0.1";
             port = port != null ? port : NbdServerConfig.DEFAULT_PORT;
             workerThreads = workerThreads != null ? workerThreads : 16;
             maxInFlight = maxInFlight != null ? maxInFlight : 256;
-            defaultExport = defaultExport != null ? defaultExport : new Export(null, null, null);
+            defaultExport = defaultExport != null ? defaultExport : new Export(null, null, null, null);
             exports = exports != null ? Map.copyOf(exports) : Map.of();
+            limits = limits != null ? limits : new NbdLimitsSection(null, null, null, null, null, null);
             check(port >= 0 && port <= 65535, "port", "must be 0-65535: " + port);
             check(workerThreads >= 1 && workerThreads <= 1024, "workerThreads", "must be 1-1024: " + workerThreads);
             check(maxInFlight >= 1 && maxInFlight <= 65536, "maxInFlight", "must be 1-65536: " + maxInFlight);
             check((tlsCertificate == null) == (tlsKey == null), "tlsKey", "tlsCertificate and tlsKey go together");
+            check(tlsClientCa == null || tlsCertificate != null, "tlsClientCa",
+                    "needs tlsCertificate and tlsKey (client certificates are only asked for over TLS)");
         }
 
         Map<String, ExportPolicy> policies() {
@@ -94,24 +105,31 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
         }
     }
 
-    public record Export(Boolean readOnly, Boolean tlsRequired, List<String> allowedClients) {
+    /**
+     * An export's policy ({@link ExportPolicy}): {@code allowedIdentities} are the names (subject CN
+     * or DNS name) of TLS client certificates, verified against {@code nbd.tlsClientCa}, that may use it.
+     */
+    public record Export(Boolean readOnly, Boolean tlsRequired, List<String> allowedClients,
+                         List<String> allowedIdentities) {
         public Export {
             readOnly = readOnly != null && readOnly;
             tlsRequired = tlsRequired != null && tlsRequired;
             allowedClients = allowedClients != null ? List.copyOf(allowedClients) : List.of();
+            allowedIdentities = allowedIdentities != null ? List.copyOf(allowedIdentities) : List.of();
             try {
-                policy0(readOnly, tlsRequired, allowedClients);
+                policy0(readOnly, tlsRequired, allowedClients, allowedIdentities);
             } catch (IllegalArgumentException e) {
-                throw new ConfigException("allowedClients", e.getMessage());
+                throw new ConfigException(e.getMessage().startsWith("allowedIdentities") ? "allowedIdentities"
+                        : "allowedClients", e.getMessage());
             }
         }
 
-        private static ExportPolicy policy0(boolean readOnly, boolean tls, List<String> allowed) {
-            return new ExportPolicy(readOnly, tls, allowed);
+        private static ExportPolicy policy0(boolean readOnly, boolean tls, List<String> allowed, List<String> ids) {
+            return new ExportPolicy(readOnly, tls, allowed, ids);
         }
 
         public ExportPolicy policy() {
-            return policy0(readOnly, tlsRequired, allowedClients);
+            return policy0(readOnly, tlsRequired, allowedClients, allowedIdentities);
         }
     }
 

@@ -120,6 +120,25 @@ class ConfigLoaderTest {
         assertMessage("scrub: {grace: soon}", "t.yaml: scrub.grace: expected a duration");
     }
 
+    @Test
+    void nbdLimitsAndClientIdentitiesAreRead() {
+        ScoriaConfig d = ScoriaConfig.embeddedDefault();
+        assertEquals(io.scoria.accelerator.nbd.NbdLimits.DEFAULTS, d.nbdServerConfig().limits());
+        ScoriaConfig c = ConfigLoader.parse("nbd: {limits: {maxConnections: 10, maxConnectionsPerExport: 2, "
+                + "maxInFlightBytes: 4MiB, memoryBudget: 64MiB, stallTimeout: 5s, idleTimeout: 10m},\n"
+                + "  exports: {vm1: {allowedIdentities: [host-a]}}}\n", "t.yaml");
+        var limits = c.nbd().limits().limits();
+        assertEquals(new io.scoria.accelerator.nbd.NbdLimits(10, 2, 4L << 20, 64L << 20,
+                java.time.Duration.ofSeconds(5), java.time.Duration.ofMinutes(10)), limits);
+        assertEquals(List.of("host-a"), c.nbd().exports().get("vm1").policy().allowedIdentities());
+        assertTrue(c.nbd().exports().get("vm1").policy().tlsRequired(), "identities imply TLS");
+        assertMessage("nbd: {limits: {maxConnections: 0}}", "t.yaml: nbd.limits.maxConnections: must be 1-65536");
+        assertMessage("nbd: {limits: {memoryBudget: 1MiB}}", "t.yaml: nbd.limits.memoryBudget: ");
+        assertMessage("nbd: {limits: {stallTimeout: never}}", "t.yaml: nbd.limits.stallTimeout: expected a duration");
+        assertMessage("nbd: {limits: {maxInFlight: 3}}", "t.yaml: nbd.limits.maxInFlight: unknown key");
+        assertMessage("nbd: {tlsClientCa: ca.pem}", "t.yaml: nbd.tlsClientCa: needs tlsCertificate");
+    }
+
     private static void assertMessage(String yaml, String start) {
         var e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, "t.yaml"));
         assertTrue(e.getMessage().startsWith(start), e.getMessage());
