@@ -58,7 +58,7 @@ final class VolumeServices {
                 engine = engine.withListener(router);
             }
             LocalVolumeService service = new LocalVolumeService(store, engine);
-            EngineMetrics.bind(registry, service);
+            EngineMetrics.bind(registry, service.clusterCache(), service.scoCache(), service.store());
             engineReady.accept(service);
             if (router == null) {
                 return new StoreClosing(service, store);

@@ -703,33 +703,17 @@ final class VolumeLog {
         List<Long> drop = new ArrayList<>(manifest.allTlogs());
         drop.removeAll(keep);
         drop.add(tlog.number());
+        TLogVisitor dropSealed = TLogVisitor.sealedScos((scoId, crc, clusters) -> {
+            ctx.scoCache().drop(ns, scoId);
+            garbage.add(NamespaceLayout.scoKey(scoId));
+        });
         for (long t : drop) {
             Path f = History.tlogFile(dir, t);
             if (!Files.exists(f) && ScrubbedTlogs.isScrubOutput(t)) {
-                TLogReader.replaySealed(History.load(ctx, ns, t), ns + "/" + NamespaceLayout.tlogKey(t), new TLogVisitor() {
-                    @Override
-                    public void cluster(long lba, long loc, long hi, long lo, int crc) {
-                    }
-
-                    @Override
-                    public void scoSealed(long scoId, int crc, int clusters) {
-                        ctx.scoCache().drop(ns, scoId);
-                        garbage.add(NamespaceLayout.scoKey(scoId));
-                    }
-                });
+                TLogReader.replaySealed(History.load(ctx, ns, t), ns + "/" + NamespaceLayout.tlogKey(t), dropSealed);
             }
             if (Files.exists(f)) {
-                TLogReader.replayFile(f, new TLogVisitor() {
-                    @Override
-                    public void cluster(long lba, long loc, long hi, long lo, int crc) {
-                    }
-
-                    @Override
-                    public void scoSealed(long scoId, int crc, int clusters) {
-                        ctx.scoCache().drop(ns, scoId);
-                        garbage.add(NamespaceLayout.scoKey(scoId));
-                    }
-                });
+                TLogReader.replayFile(f, dropSealed);
                 deleteQuietly(f);
             }
             garbage.add(NamespaceLayout.tlogKey(t));

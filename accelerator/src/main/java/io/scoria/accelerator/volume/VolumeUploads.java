@@ -183,16 +183,8 @@ final class VolumeUploads {
                 ByteBuffer content;
                 try {
                     byte[] all = Files.readAllBytes(f);
-                    TLogReader.Result r = TLogReader.scan(ByteBuffer.wrap(all), f.toString(), new TLogVisitor() {
-                        @Override
-                        public void cluster(long lba, long loc, long hi, long lo, int crc) {
-                        }
-
-                        @Override
-                        public void scoSealed(long scoId, int crc, int clusters) {
-                            scos.add(scoId);
-                        }
-                    });
+                    TLogReader.Result r = TLogReader.scan(ByteBuffer.wrap(all), f.toString(),
+                            TLogVisitor.sealedScos((scoId, crc, clusters) -> scos.add(scoId)));
                     content = ByteBuffer.wrap(all, 0, r.records() * TLogRecord.SIZE);
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot read " + f, e);
@@ -297,20 +289,13 @@ final class VolumeUploads {
     }
 
     void enqueueSealedScos(Path tlogFile) {
-        TLogReader.replayFile(tlogFile, new TLogVisitor() {
-            @Override
-            public void cluster(long lba, long loc, long hi, long lo, int crc) {
+        TLogReader.replayFile(tlogFile, TLogVisitor.sealedScos((scoId, crc, clusters) -> {
+            if (!ctx.scoCache().isUploaded(ns, scoId)) {
+                // written before a restart: maybe never forced, so a FLUSH must cover it
+                unforced.add(scoId);
+                enqueueSco(scoId, crc, clusters, true);
             }
-
-            @Override
-            public void scoSealed(long scoId, int crc, int clusters) {
-                if (!ctx.scoCache().isUploaded(ns, scoId)) {
-                    // written before a restart: maybe never forced, so a FLUSH must cover it
-                    unforced.add(scoId);
-                    enqueueSco(scoId, crc, clusters, true);
-                }
-            }
-        });
+        }));
     }
 
     /** Records what the backend holds, durably (a publish follows a TLog upload, so rarely). */

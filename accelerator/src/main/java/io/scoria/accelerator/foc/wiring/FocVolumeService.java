@@ -191,7 +191,7 @@ public final class FocVolumeService implements VolumeService {
         }
         FocVolume fv = new FocVolume(v, b, config.mode(), config.ackBound(), () -> closeVolume(name));
         if (registry != null) {
-            gauges.put(name, FocMetrics.bindVolume(registry, name, fv::focState));
+            gauges.put(name, FocMetrics.bindVolume(registry, name, () -> fv.focState() != FocState.OK));
         }
         LOG.info("volume {}: fail-over cache {} ({}), owner epoch {}", name, config.address(), config.mode().configName(),
                 epoch[0]);
