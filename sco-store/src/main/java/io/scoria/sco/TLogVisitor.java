@@ -17,4 +17,28 @@ public interface TLogVisitor {
 
     default void snapshot(long snapshotId) {
     }
+
+    /** Receives the SCO_SEALED records of a TLog (see {@link #sealedScos}). */
+    @FunctionalInterface
+    interface SealedSco {
+        void scoSealed(long scoId, int crc32c, int clusters);
+    }
+
+    /**
+     * A visitor that skips cluster records and markers and hands each SCO_SEALED record, in
+     * order, to {@code sealed}: what a reader that only needs a TLog's sealed SCOs (uploads,
+     * restart checks, discarding history) passes to {@link io.scoria.sco.tlog.TLogReader}.
+     */
+    static TLogVisitor sealedScos(SealedSco sealed) {
+        return new TLogVisitor() {
+            @Override
+            public void cluster(long lba, long location, long fpHi, long fpLo, int dataCrc) {
+            }
+
+            @Override
+            public void scoSealed(long scoId, int crc32c, int clusters) {
+                sealed.scoSealed(scoId, crc32c, clusters);
+            }
+        };
+    }
 }

@@ -7,7 +7,7 @@ import io.scoria.accelerator.VolumeSpec;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.scoria.accelerator.config.ScoriaConfig;
 import io.scoria.accelerator.foc.FocMode;
-import io.scoria.accelerator.foc.wiring.FocRouter;
+import io.scoria.accelerator.foc.wiring.FocHooks;
 import io.scoria.accelerator.foc.wiring.FocVolumeService;
 import io.scoria.accelerator.foc.wiring.FocWiringConfig;
 import io.scoria.accelerator.metrics.EngineMetrics;
@@ -52,19 +52,17 @@ final class VolumeServices {
                     .withScoCacheBytes(config.cache().scoCacheBytes())
                     .withClusterCacheBytes(config.cache().clusterCacheBytes());
             ScoriaConfig.Foc foc = config.foc();
-            FocRouter router = foc.focMode() == FocMode.NONE ? null : new FocRouter();
-            if (router != null) {
-                engine = engine.withListener(router);
-            }
-            LocalVolumeService service = new LocalVolumeService(store, engine);
-            EngineMetrics.bind(registry, service);
+            FocHooks hooks = foc.focMode() == FocMode.NONE ? null : new FocHooks();
+            LocalVolumeService service = hooks == null ? new LocalVolumeService(store, engine)
+                    : new LocalVolumeService(store, engine, hooks);
+            EngineMetrics.bind(registry, service.clusterCache(), service.scoCache(), service.store());
             engineReady.accept(service);
-            if (router == null) {
+            if (hooks == null) {
                 return new StoreClosing(service, store);
             }
             // entries stay kept until their SCO is on the backend: allow the whole SCO cache plus slack
             long retained = config.cache().scoCacheBytes() * 2 + (256L << 20);
-            return new FocVolumeService(new StoreClosing(service, store), router, new FocWiringConfig(foc.address(),
+            return new FocVolumeService(new StoreClosing(service, store), hooks, new FocWiringConfig(foc.address(),
                     foc.focMode(), foc.connectTimeoutDuration(), foc.requestTimeoutDuration(), retained,
                     config.dataDir().resolve("foc")), registry);
         } catch (RuntimeException e) {

@@ -2,7 +2,6 @@ package io.scoria.accelerator.volume;
 
 import io.scoria.accelerator.CacheMode;
 import io.scoria.accelerator.VolumeException;
-import io.scoria.accelerator.dedup.ClusterCache;
 import io.scoria.accelerator.metadata.LbaEntry;
 import io.scoria.backend.BackendUnavailableException;
 import io.scoria.backend.CorruptDataException;

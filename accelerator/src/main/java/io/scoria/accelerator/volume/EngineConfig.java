@@ -1,7 +1,6 @@
 package io.scoria.accelerator.volume;
 
 import io.scoria.accelerator.CacheMode;
-import io.scoria.accelerator.WriteListener;
 import io.scoria.accelerator.dedup.Fingerprinter;
 
 import java.nio.file.Path;
@@ -9,7 +8,8 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Settings of a {@link LocalVolumeService}; validated on construction.
+ * Settings of a {@link LocalVolumeService}; validated on construction. Settings only: the
+ * per-volume write hooks are handed to the service ({@link io.scoria.accelerator.WriteListener.Factory}).
  *
  * @param dataDir            local flash directory (volumes, SCO cache, cluster cache)
  * @param scoCacheBytes      byte budget of the local SCO cache (open + sealed SCOs)
@@ -20,18 +20,15 @@ import java.util.Objects;
  * @param fingerprinter      cluster fingerprint function (XXH3-128; tests inject collisions)
  * @param retryMin           first retry delay of a failed upload
  * @param retryMax           largest retry delay
- * @param listener           fail-over cache hook
  */
 public record EngineConfig(Path dataDir, long scoCacheBytes, long clusterCacheBytes, int cacheSlotSize, int scosPerTlog,
-                           CacheMode cacheMode, Fingerprinter fingerprinter, Duration retryMin, Duration retryMax,
-                           WriteListener listener) {
+                           CacheMode cacheMode, Fingerprinter fingerprinter, Duration retryMin, Duration retryMax) {
     public EngineConfig {
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(cacheMode, "cacheMode");
         Objects.requireNonNull(fingerprinter, "fingerprinter");
         Objects.requireNonNull(retryMin, "retryMin");
         Objects.requireNonNull(retryMax, "retryMax");
-        Objects.requireNonNull(listener, "listener");
         if (scoCacheBytes < (1 << 20)) {
             throw new IllegalArgumentException("scoCacheBytes must be at least 1 MiB: " + scoCacheBytes);
         }
@@ -49,34 +46,30 @@ public record EngineConfig(Path dataDir, long scoCacheBytes, long clusterCacheBy
     /** Defaults: 1 GiB SCO cache, 256 MiB cluster cache of 4 KiB slots, 16 SCOs per TLog, cache on write. */
     public static EngineConfig defaults(Path dataDir) {
         return new EngineConfig(dataDir, 1L << 30, 256L << 20, 4096, 16, CacheMode.CACHE_ON_WRITE,
-                Fingerprinter.XXH3_128, Duration.ofMillis(50), Duration.ofSeconds(5), WriteListener.NONE);
+                Fingerprinter.XXH3_128, Duration.ofMillis(50), Duration.ofSeconds(5));
     }
 
     public EngineConfig withScoCacheBytes(long v) {
-        return new EngineConfig(dataDir, v, clusterCacheBytes, cacheSlotSize, scosPerTlog, cacheMode, fingerprinter, retryMin, retryMax, listener);
+        return new EngineConfig(dataDir, v, clusterCacheBytes, cacheSlotSize, scosPerTlog, cacheMode, fingerprinter, retryMin, retryMax);
     }
 
     public EngineConfig withClusterCacheBytes(long v) {
-        return new EngineConfig(dataDir, scoCacheBytes, v, cacheSlotSize, scosPerTlog, cacheMode, fingerprinter, retryMin, retryMax, listener);
+        return new EngineConfig(dataDir, scoCacheBytes, v, cacheSlotSize, scosPerTlog, cacheMode, fingerprinter, retryMin, retryMax);
     }
 
     public EngineConfig withScosPerTlog(int v) {
-        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, v, cacheMode, fingerprinter, retryMin, retryMax, listener);
+        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, v, cacheMode, fingerprinter, retryMin, retryMax);
     }
 
     public EngineConfig withCacheMode(CacheMode v) {
-        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, scosPerTlog, v, fingerprinter, retryMin, retryMax, listener);
+        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, scosPerTlog, v, fingerprinter, retryMin, retryMax);
     }
 
     public EngineConfig withFingerprinter(Fingerprinter v) {
-        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, scosPerTlog, cacheMode, v, retryMin, retryMax, listener);
+        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, scosPerTlog, cacheMode, v, retryMin, retryMax);
     }
 
     public EngineConfig withRetry(Duration min, Duration max) {
-        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, scosPerTlog, cacheMode, fingerprinter, min, max, listener);
-    }
-
-    public EngineConfig withListener(WriteListener v) {
-        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, scosPerTlog, cacheMode, fingerprinter, retryMin, retryMax, v);
+        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, scosPerTlog, cacheMode, fingerprinter, min, max);
     }
 }

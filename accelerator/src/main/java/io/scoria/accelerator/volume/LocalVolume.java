@@ -5,12 +5,7 @@ import io.scoria.accelerator.ReadOnlyVolumeException;
 import io.scoria.accelerator.SnapshotInfo;
 import io.scoria.accelerator.Volume;
 import io.scoria.accelerator.VolumeConflictException;
-import io.scoria.accelerator.VolumeException;
-import io.scoria.accelerator.VolumeNotFoundException;
-import io.scoria.accelerator.dedup.ClusterCache;
-import io.scoria.accelerator.metadata.LbaEntry;
 import io.scoria.accelerator.metadata.LbaMap;
-import io.scoria.sco.ClusterLocation;
 import io.scoria.sco.VolumeManifest;
 
 import java.nio.ByteBuffer;
@@ -20,14 +15,18 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.zip.CRC32C;
 
 /**
  * A {@link Volume} stored as SCOs and TLogs (DESIGN.md write and read paths). Writes are split
  * into clusters (read-modify-write for partial ones), fingerprinted (XXH3-128), appended to
  * the open SCO, logged in the TLog, applied to the LBA map, offered to the cluster cache and
- * the {@link io.scoria.accelerator.WriteListener}, then acknowledged. Zero clusters are only
- * recorded in the map and the TLog.
+ * the volume's {@link io.scoria.accelerator.WriteListener}, then acknowledged. Zero clusters are
+ * only recorded in the map and the TLog.
+ *
+ * <p>This class is the volume's lifecycle and its locks; the work is done by collaborators with
+ * one job each: {@link RangeReader} (read path), {@link ClusterWriter} (write path),
+ * {@link VolumeLog} (append, seal, flush capture, roll, close), {@link HistoryRewriter} (snapshot
+ * deletion, rollback, reset, template) and {@link ScrubApply} (scrub results).
  *
  * <p>Thread-safety: reads run in parallel with each other and with writes; writes, trims and
  * flushes are serialised by one append lock, which is never held across an fsync: FLUSH and
@@ -36,57 +35,32 @@ import java.util.zip.CRC32C;
  * I/O through a read-write lock (I/O holds it shared). Buffers as in {@link Volume}.
  */
 public final class LocalVolume implements Volume {
-    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(65536).asReadOnlyBuffer();
-    /** Full clusters of one write appended to the SCO with one {@code pwrite} at most. */
-    private static final int RUN = 64;
-
     private final VolumeContext ctx;
     private final VolumeLog log;
+    private final HistoryRewriter history;
+    private final ScrubApply scrub;
     private final String name;
     private final int clusterSize;
     private final long size;
-    private final ClusterReader reader;
+    private final RangeReader reader;
+    private final ClusterWriter writer;
     private final ReentrantReadWriteLock structure = new ReentrantReadWriteLock();
     private final ReentrantLock append = new ReentrantLock();
     /** Serialises scrub applies of this volume (they share one side file for the manifest). */
     private final ReentrantLock scrubApply = new ReentrantLock();
     private final AtomicInteger inFlight = new AtomicInteger();
-    private final ThreadLocal<Scratch> scratch;
-    private final Scratch writeScratch;
-    /** One zero cluster, only compared against (never read through: its position stays 0). */
-    private final ByteBuffer zeroCluster;
-    private volatile CacheMode cacheMode;
     private volatile boolean closed;
-
-    private static final class Scratch {
-        final LbaEntry entry = new LbaEntry();
-        final ByteBuffer cluster;
-        final ByteBuffer head;
-        final ByteBuffer tail;
-        final long[] fp = new long[2];
-        final CRC32C crc = new CRC32C();
-        final long[] runHi = new long[RUN];
-        final long[] runLo = new long[RUN];
-        final int[] runCrc = new int[RUN];
-
-        Scratch(int clusterSize) {
-            cluster = ByteBuffer.allocateDirect(clusterSize);
-            head = ByteBuffer.allocateDirect(clusterSize);
-            tail = ByteBuffer.allocateDirect(clusterSize);
-        }
-    }
 
     LocalVolume(VolumeContext ctx, VolumeLog log, CacheMode mode) {
         this.ctx = ctx;
         this.log = log;
+        this.history = new HistoryRewriter(ctx, log);
+        this.scrub = new ScrubApply(ctx, log);
         this.name = log.manifest().name();
         this.clusterSize = log.manifest().config().clusterSize();
         this.size = log.manifest().config().sizeBytes();
-        this.reader = new ClusterReader(ctx, clusterSize);
-        this.scratch = ThreadLocal.withInitial(() -> new Scratch(clusterSize));
-        this.writeScratch = new Scratch(clusterSize);
-        this.zeroCluster = ZEROS.duplicate().limit(clusterSize);
-        this.cacheMode = mode;
+        this.reader = new RangeReader(ctx, log, clusterSize, mode);
+        this.writer = new ClusterWriter(ctx, log, reader, clusterSize);
     }
 
     @Override
@@ -114,11 +88,11 @@ public final class LocalVolume implements Volume {
     }
 
     public CacheMode cacheMode() {
-        return cacheMode;
+        return reader.cacheMode();
     }
 
     public void cacheMode(CacheMode mode) {
-        this.cacheMode = java.util.Objects.requireNonNull(mode, "mode");
+        reader.cacheMode(mode);
     }
 
     /** LBA map, for metadata measurements. */
@@ -161,39 +135,9 @@ public final class LocalVolume implements Volume {
         structure.readLock().lock();
         try {
             checkOpen();
-            Scratch s = scratch.get();
-            long pos = offset;
-            long end = offset + length;
-            while (pos < end) {
-                long lba = pos / clusterSize;
-                int in = (int) (pos % clusterSize);
-                int n = (int) Math.min(clusterSize - in, end - pos);
-                if (in == 0 && n == clusterSize) {
-                    readCluster(lba, s, dst);
-                } else {
-                    s.cluster.clear();
-                    readCluster(lba, s, s.cluster);
-                    dst.put(s.cluster.position(in).limit(in + n));
-                }
-                pos += n;
-            }
+            reader.read(offset, dst);
         } finally {
             structure.readLock().unlock();
-        }
-    }
-
-    private void readCluster(long lba, Scratch s, ByteBuffer dst) {
-        log.map().get(lba, s.entry);
-        if (s.entry.location == ClusterLocation.ZERO) {
-            dst.put(ZEROS.duplicate().limit(clusterSize));
-            return;
-        }
-        int limit = dst.limit();
-        dst.limit(dst.position() + clusterSize);
-        try {
-            reader.read(log.chain(), s.entry, cacheMode, dst);
-        } finally {
-            dst.limit(limit);
         }
     }
 
@@ -226,56 +170,10 @@ public final class LocalVolume implements Volume {
         try {
             checkOpen();
             checkWritable(op);
-            VolumeLog.PendingFlush durable = null;
+            PendingFlush durable = null;
             append.lock();
             try {
-                Scratch s = writeScratch;
-                long end = offset + length;
-                long firstLba = offset / clusterSize;
-                long lastLba = length == 0 ? firstLba : (end - 1) / clusterSize;
-                // read the partial head and tail clusters first, so a failing read changes nothing
-                if (length > 0 && (offset % clusterSize != 0 || (firstLba == lastLba && end % clusterSize != 0))) {
-                    readCluster(firstLba, scratch.get(), s.head.clear());
-                }
-                if (lastLba != firstLba && end % clusterSize != 0) {
-                    readCluster(lastLba, scratch.get(), s.tail.clear());
-                }
-                long pos = offset;
-                int srcPos = src == null ? 0 : src.position();
-                // one view of src per multi-cluster write (not per cluster) for batched appends
-                ByteBuffer view = src != null && length >= 2L * clusterSize ? src.duplicate() : null;
-                while (pos < end) {
-                    long lba = pos / clusterSize;
-                    int in = (int) (pos % clusterSize);
-                    int n = (int) Math.min(clusterSize - in, end - pos);
-                    if (n == clusterSize && src == null) {
-                        writeZero(lba, s);
-                    } else if (n == clusterSize && view != null) {
-                        int k = writeRun(lba, view, srcPos + (int) (pos - offset), (int) Math.min(RUN, (end - pos) / clusterSize), s);
-                        if (k == 0) {
-                            writeZero(lba, s);
-                        } else {
-                            pos += (long) k * clusterSize;
-                            continue;
-                        }
-                    } else {
-                        ByteBuffer c = s.cluster.clear();
-                        if (n != clusterSize) {
-                            c.put((lba == firstLba ? s.head : s.tail).clear());
-                            c.clear().position(in);
-                        }
-                        if (src == null) {
-                            c.put(ZEROS.duplicate().limit(n));
-                        } else {
-                            int from = srcPos + (int) (pos - offset);
-                            // absolute bulk copy: neither src's position nor a view of it
-                            c.put(c.position(), src, from, n).position(c.position() + n);
-                        }
-                        c.clear();
-                        writeCluster(lba, c, s);
-                    }
-                    pos += n;
-                }
+                writer.write(offset, length, src);
                 if (fua) {
                     durable = log.beginFlush();
                 }
@@ -291,73 +189,12 @@ public final class LocalVolume implements Volume {
         }
     }
 
-    /**
-     * Writes the leading non-zero full clusters (at most {@code max}) of {@code view} from
-     * {@code from} with one SCO append; returns how many (0: the first cluster is zero).
-     */
-    private int writeRun(long lba, ByteBuffer view, int from, int max, Scratch s) {
-        int k = 0;
-        while (k < max) {
-            int at = from + k * clusterSize;
-            view.limit(at + clusterSize).position(at);
-            if (view.mismatch(zeroCluster) == -1) {
-                break;
-            }
-            ctx.config().fingerprinter().fingerprint(view, s.fp);
-            s.runHi[k] = s.fp[0];
-            s.runLo[k] = s.fp[1];
-            s.crc.reset();
-            s.crc.update(view);
-            s.runCrc[k] = (int) s.crc.getValue();
-            k++;
-        }
-        if (k == 0) {
-            return 0;
-        }
-        view.limit(from + k * clusterSize).position(from);
-        log.appendRun(lba, view, k, s.runHi, s.runLo, s.runCrc);
-        if (cacheMode == CacheMode.CACHE_ON_WRITE && reader.cacheUsable(cacheMode)) {
-            ClusterCache cache = ctx.clusterCache();
-            for (int i = 0; i < k; i++) {
-                view.limit(from + (i + 1) * clusterSize).position(from + i * clusterSize);
-                cache.insert(s.runHi[i], s.runLo[i], s.runCrc[i], view);
-            }
-        }
-        return k;
-    }
-
-    private void writeZero(long lba, Scratch s) {
-        log.map().get(lba, s.entry);
-        if (s.entry.location == ClusterLocation.ZERO) {
-            return;
-        }
-        log.append(lba, ZEROS.duplicate().limit(clusterSize), true, 0, 0, 0);
-    }
-
-    private void writeCluster(long lba, ByteBuffer c, Scratch s) {
-        if (c.mismatch(zeroCluster) == -1) {
-            writeZero(lba, s);
-            return;
-        }
-        ctx.config().fingerprinter().fingerprint(c, s.fp);
-        s.crc.reset();
-        int start = c.position();
-        s.crc.update(c);
-        c.position(start);
-        int crc = (int) s.crc.getValue();
-        log.append(lba, c, false, s.fp[0], s.fp[1], crc);
-        if (cacheMode == CacheMode.CACHE_ON_WRITE && reader.cacheUsable(cacheMode)) {
-            ClusterCache cache = ctx.clusterCache();
-            cache.insert(s.fp[0], s.fp[1], crc, c);
-        }
-    }
-
     @Override
     public void flush() {
         structure.readLock().lock();
         try {
             checkOpen();
-            VolumeLog.PendingFlush durable;
+            PendingFlush durable;
             append.lock();
             try {
                 durable = log.beginFlush();
@@ -434,15 +271,15 @@ public final class LocalVolume implements Volume {
             try {
                 checkOpen();
                 for (int attempt = 1; ; attempt++) {
-                    VolumeLog.ScrubManifest prepared = attempt < SCRUB_MANIFEST_ATTEMPTS
-                            ? log.prepareScrubManifest(result) : null;
+                    ScrubApply.ScrubManifest prepared = attempt < SCRUB_MANIFEST_ATTEMPTS
+                            ? scrub.prepareScrubManifest(result) : null;
                     append.lock();
                     try {
                         if (prepared == null) {
-                            log.applyScrubManifest(result);
+                            scrub.applyScrubManifest(result);
                             return;
                         }
-                        if (log.commitScrubManifest(prepared)) {
+                        if (scrub.commitScrubManifest(prepared)) {
                             return;
                         }
                     } finally {
@@ -475,13 +312,13 @@ public final class LocalVolume implements Volume {
         structure.readLock().lock();
         try {
             checkOpen();
-            int[] candidates = log.relocationCandidates(result, from, to);
+            int[] candidates = scrub.relocationCandidates(result, from, to);
             if (candidates.length == 0) {
                 return 0;
             }
             append.lock();
             try {
-                return log.relocate(result, candidates);
+                return scrub.relocate(result, candidates);
             } finally {
                 append.unlock();
             }
@@ -492,7 +329,7 @@ public final class LocalVolume implements Volume {
 
     /** Drops local copies of SCOs and TLogs a scrub made obsolete (after the grace period). */
     public void dropScrubbed(List<Long> scoIds, List<Long> tlogs) {
-        log.dropLocal(scoIds, tlogs);
+        scrub.dropLocal(scoIds, tlogs);
     }
 
     @Override
@@ -500,12 +337,7 @@ public final class LocalVolume implements Volume {
         structure.writeLock().lock();
         try {
             checkOpen();
-            requireSnapshot(snapshotName);
-            List<String> deps = dependents(List.of(snapshotName));
-            if (!deps.isEmpty()) {
-                throw new VolumeConflictException("snapshot '" + snapshotName + "' of volume '" + name + "' has clones: " + deps);
-            }
-            log.deleteSnapshot(snapshotName);
+            history.deleteSnapshot(snapshotName);
         } finally {
             structure.writeLock().unlock();
         }
@@ -517,21 +349,7 @@ public final class LocalVolume implements Volume {
         try {
             checkOpen();
             checkWritable("rollback");
-            requireSnapshot(snapshotName);
-            List<String> later = new ArrayList<>();
-            boolean after = false;
-            for (VolumeManifest.Snapshot s : log.manifest().snapshots()) {
-                if (after) {
-                    later.add(s.name());
-                }
-                after |= s.name().equals(snapshotName);
-            }
-            List<String> deps = dependents(later);
-            if (!deps.isEmpty()) {
-                throw new VolumeConflictException("cannot roll volume '" + name + "' back to '" + snapshotName
-                        + "': later snapshots have clones: " + deps);
-            }
-            log.rollback(snapshotName);
+            history.rollback(snapshotName);
         } finally {
             structure.writeLock().unlock();
         }
@@ -542,14 +360,7 @@ public final class LocalVolume implements Volume {
         structure.writeLock().lock();
         try {
             checkOpen();
-            if (log.manifest().parent() == null) {
-                throw new VolumeConflictException("volume '" + name + "' is not a clone");
-            }
-            List<String> deps = dependents(null);
-            if (!deps.isEmpty()) {
-                throw new VolumeConflictException("cannot reset clone '" + name + "': it has clones: " + deps);
-            }
-            log.reset();
+            history.reset();
         } finally {
             structure.writeLock().unlock();
         }
@@ -565,27 +376,10 @@ public final class LocalVolume implements Volume {
             if (inFlight.get() > 0) {
                 throw new VolumeConflictException("volume '" + name + "' has writes in flight; retry makeTemplate when idle");
             }
-            log.makeTemplate();
+            history.makeTemplate();
         } finally {
             structure.writeLock().unlock();
         }
-    }
-
-    private void requireSnapshot(String snapshotName) {
-        if (snapshotName == null || log.manifest().snapshot(snapshotName) == null) {
-            throw new VolumeNotFoundException("volume '" + name + "' has no snapshot '" + snapshotName + "'");
-        }
-    }
-
-    /** Clones depending on the given snapshots (null: on any). */
-    private List<String> dependents(List<String> snapshots) {
-        List<String> out = new ArrayList<>();
-        for (VolumeManifest c : ctx.clonesOf(log.manifest().config().namespace())) {
-            if (snapshots == null || snapshots.contains(c.parent().snapshot())) {
-                out.add(c.name() + "@" + c.parent().snapshot());
-            }
-        }
-        return out;
     }
 
     /** Waits until all queued uploads of the node are done (tests, shutdown); false on timeout. */

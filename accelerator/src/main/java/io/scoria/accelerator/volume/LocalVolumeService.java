@@ -6,6 +6,7 @@ import io.scoria.accelerator.VolumeInfo;
 import io.scoria.accelerator.VolumeNotFoundException;
 import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.VolumeSpec;
+import io.scoria.accelerator.WriteListener;
 import io.scoria.accelerator.dedup.ClusterCache;
 import io.scoria.backend.BackendException;
 import io.scoria.backend.Names;
@@ -41,13 +42,24 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     private final LocalScoCache scoCache;
     private final ClusterCache clusterCache;
     private final Uploader uploader;
+    private final WriteListener.Factory listeners;
     private final Map<String, VolumeManifest> registry = new ConcurrentHashMap<>();
     private final Map<String, LocalVolume> open = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
+    /** A service whose volumes have no write hook. */
     public LocalVolumeService(ObjectStore store, EngineConfig config) {
+        this(store, config, WriteListener.Factory.NONE);
+    }
+
+    /**
+     * @param listeners gives each volume its write hook when the service opens it (the FOC wiring's
+     *                  {@code FocHooks}); every open of a volume asks it again
+     */
+    public LocalVolumeService(ObjectStore store, EngineConfig config, WriteListener.Factory listeners) {
         this.store = Objects.requireNonNull(store, "store");
         this.config = Objects.requireNonNull(config, "config");
+        this.listeners = Objects.requireNonNull(listeners, "listeners");
         this.manifests = new VolumeManifestStore(store);
         this.scoCache = new LocalScoCache(config.dataDir().resolve("sco"), config.scoCacheBytes());
         this.clusterCache = new ClusterCache(config.dataDir().resolve("cluster-cache"), config.cacheSlotSize(), config.clusterCacheBytes());
@@ -210,7 +222,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
             if (!registry.containsKey(n) && manifests.readLatest(n).isEmpty()) {
                 throw new VolumeNotFoundException("no volume '" + n + "'");
             }
-            return new LocalVolume(this, VolumeLog.open(this, n), config.cacheMode());
+            return new LocalVolume(this, LogRecovery.open(this, n, listeners.open(n)), config.cacheMode());
         });
     }
 
@@ -288,7 +300,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
                 .withParent(new VolumeManifest.Parent(pc.namespace(), p.name(), snap.name(), snap.id()));
         VolumeInfo info = createNamespace(m);
         VolumeManifest created = registry.get(cloneName);
-        open.computeIfAbsent(cloneName, n -> new LocalVolume(this, VolumeLog.openNew(this, created), config.cacheMode()));
+        open.computeIfAbsent(cloneName, n -> new LocalVolume(this, LogRecovery.openNew(this, created, listeners.open(n)), config.cacheMode()));
         return info;
     }
 

@@ -65,16 +65,8 @@ final class TLogDataCheck {
      */
     private static void cutLostWrites(VolumeContext ctx, VolumeManifest m, Path cur) {
         Map<Long, int[]> sealed = new HashMap<>();
-        boolean tlogSealed = TLogReader.replayFile(cur, new TLogVisitor() {
-            @Override
-            public void cluster(long lba, long loc, long hi, long lo, int crc) {
-            }
-
-            @Override
-            public void scoSealed(long scoId, int crc, int clusters) {
-                sealed.put(scoId, new int[]{crc, clusters});
-            }
-        }).sealed();
+        boolean tlogSealed = TLogReader.replayFile(cur,
+                TLogVisitor.sealedScos((scoId, crc, clusters) -> sealed.put(scoId, new int[]{crc, clusters}))).sealed();
         if (tlogSealed) {
             checkSealedScosOf(ctx, m, cur);
             return;
@@ -111,30 +103,23 @@ final class TLogDataCheck {
     private static void checkSealedScosOf(VolumeContext ctx, VolumeManifest m, Path tlog) {
         String ns = m.config().namespace();
         long clusterSize = m.config().clusterSize();
-        TLogReader.replayFile(tlog, new TLogVisitor() {
-            @Override
-            public void cluster(long lba, long loc, long hi, long lo, int crc) {
+        TLogReader.replayFile(tlog, TLogVisitor.sealedScos((scoId, crc, clusters) -> {
+            Path sco = ctx.scoCache().file(ns, scoId);
+            if (ctx.scoCache().isUploaded(ns, scoId) || !Files.exists(sco)) {
+                return;
             }
-
-            @Override
-            public void scoSealed(long scoId, int crc, int clusters) {
-                Path sco = ctx.scoCache().file(ns, scoId);
-                if (ctx.scoCache().isUploaded(ns, scoId) || !Files.exists(sco)) {
+            try {
+                OpenSco.verifySealed(sco, clusters * clusterSize, crc);
+            } catch (ScoFormatException e) {
+                if (BackendScoCopy.matchesSeal(ctx.store(), ns, scoId, clusters * clusterSize, crc)) {
+                    dropLocalCopy(ctx, m, scoId);
                     return;
                 }
-                try {
-                    OpenSco.verifySealed(sco, clusters * clusterSize, crc);
-                } catch (ScoFormatException e) {
-                    if (BackendScoCopy.matchesSeal(ctx.store(), ns, scoId, clusters * clusterSize, crc)) {
-                        dropLocalCopy(ctx, m, scoId);
-                        return;
-                    }
-                    throw new VolumeException("volume '" + m.name() + "' cannot restart from local flash: " + e.getMessage()
-                            + " (sealed TLog " + tlog.getFileName() + "); writes logged after it were acknowledged but not "
-                            + "flushed when the node stopped", e);
-                }
+                throw new VolumeException("volume '" + m.name() + "' cannot restart from local flash: " + e.getMessage()
+                        + " (sealed TLog " + tlog.getFileName() + "); writes logged after it were acknowledged but not "
+                        + "flushed when the node stopped", e);
             }
-        });
+        }));
     }
 
     private static void dropLocalCopy(VolumeContext ctx, VolumeManifest m, long scoId) {

@@ -1,6 +1,7 @@
 package io.scoria.accelerator.volume;
 
 import io.scoria.accelerator.VolumeException;
+import io.scoria.accelerator.WriteListener;
 import io.scoria.backend.NotFoundException;
 import io.scoria.backend.PreconditionFailedException;
 import io.scoria.sco.ClusterLocation;
@@ -31,15 +32,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * publishes on the node's {@link Uploader} (one FIFO, so in that order), and keeps what the
  * backend holds: the highest TLog uploaded and the published manifest generation (the local
  * {@code uploaded} file), and which sealed SCOs are neither forced on local flash nor uploaded
- * (what a FLUSH must force). Upload tasks synchronise on {@code this}; the write path only
- * adds to the unforced set and queues tasks.
+ * (what a FLUSH must force). It sees its volume only through {@link UploadSource} (manifest,
+ * epoch, deleted). Upload tasks synchronise on {@code this}; the write path only adds to the
+ * unforced set and queues tasks.
  */
 final class VolumeUploads {
     private static final Logger LOG = LoggerFactory.getLogger(VolumeUploads.class);
     static final String STATE = "uploaded";
 
     private final VolumeContext ctx;
-    private final VolumeLog log;
+    private final UploadSource log;
+    private final WriteListener listener;
     private final String ns;
     private final Path dir;
     private final int clusterSize;
@@ -54,9 +57,10 @@ final class VolumeUploads {
      */
     private final Set<Long> unforced = ConcurrentHashMap.newKeySet();
 
-    VolumeUploads(VolumeContext ctx, VolumeLog log, String ns, Path dir, int clusterSize) {
+    VolumeUploads(VolumeContext ctx, UploadSource log, WriteListener listener, String ns, Path dir, int clusterSize) {
         this.ctx = ctx;
         this.log = log;
+        this.listener = listener;
         this.ns = ns;
         this.dir = dir;
         this.clusterSize = clusterSize;
@@ -100,8 +104,16 @@ final class VolumeUploads {
         return unforced.contains(scoId);
     }
 
-    /** The SCO's local file was forced (or is gone). */
-    void forced(long scoId) {
+    /** Forces the local file of sealed SCO {@code scoId} (a file that is gone needs nothing) and notes it. */
+    void forceSealed(long scoId) {
+        Path f = ctx.scoCache().file(ns, scoId);
+        try {
+            OpenSco.forceFile(f);
+        } catch (UncheckedIOException e) {
+            if (!(e.getCause() instanceof java.nio.file.NoSuchFileException)) {
+                throw e;
+            }
+        }
         unforced.remove(scoId);
     }
 
@@ -183,16 +195,8 @@ final class VolumeUploads {
                 ByteBuffer content;
                 try {
                     byte[] all = Files.readAllBytes(f);
-                    TLogReader.Result r = TLogReader.scan(ByteBuffer.wrap(all), f.toString(), new TLogVisitor() {
-                        @Override
-                        public void cluster(long lba, long loc, long hi, long lo, int crc) {
-                        }
-
-                        @Override
-                        public void scoSealed(long scoId, int crc, int clusters) {
-                            scos.add(scoId);
-                        }
-                    });
+                    TLogReader.Result r = TLogReader.scan(ByteBuffer.wrap(all), f.toString(),
+                            TLogVisitor.sealedScos((scoId, crc, clusters) -> scos.add(scoId)));
                     content = ByteBuffer.wrap(all, 0, r.records() * TLogRecord.SIZE);
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot read " + f, e);
@@ -203,7 +207,7 @@ final class VolumeUploads {
                 }
                 publish();
                 for (long s : scos) {
-                    ctx.config().listener().onScoOnBackend(log.manifest().name(), ClusterLocation.scoNumber(s));
+                    listener.onScoOnBackend(ClusterLocation.scoNumber(s));
                 }
             }
 
@@ -297,20 +301,13 @@ final class VolumeUploads {
     }
 
     void enqueueSealedScos(Path tlogFile) {
-        TLogReader.replayFile(tlogFile, new TLogVisitor() {
-            @Override
-            public void cluster(long lba, long loc, long hi, long lo, int crc) {
+        TLogReader.replayFile(tlogFile, TLogVisitor.sealedScos((scoId, crc, clusters) -> {
+            if (!ctx.scoCache().isUploaded(ns, scoId)) {
+                // written before a restart: maybe never forced, so a FLUSH must cover it
+                unforced.add(scoId);
+                enqueueSco(scoId, crc, clusters, true);
             }
-
-            @Override
-            public void scoSealed(long scoId, int crc, int clusters) {
-                if (!ctx.scoCache().isUploaded(ns, scoId)) {
-                    // written before a restart: maybe never forced, so a FLUSH must cover it
-                    unforced.add(scoId);
-                    enqueueSco(scoId, crc, clusters, true);
-                }
-            }
-        });
+        }));
     }
 
     /** Records what the backend holds, durably (a publish follows a TLog upload, so rarely). */

@@ -141,7 +141,7 @@ class BadInputTest {
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         io.scoria.accelerator.WriteListener blocking = new io.scoria.accelerator.WriteListener() {
             @Override
-            public void onWrite(String volume, long lba, long location, ByteBuffer cluster) {
+            public void onWrite(long lba, long location, ByteBuffer cluster) {
                 inWrite.countDown();
                 try {
                     release.await();
@@ -151,14 +151,14 @@ class BadInputTest {
             }
 
             @Override
-            public void onFlush(String volume) {
+            public void onFlush() {
             }
 
             @Override
-            public void onScoOnBackend(String volume, long scoNumber) {
+            public void onScoOnBackend(long scoNumber) {
             }
         };
-        try (LocalVolumeService svc = new LocalVolumeService(new InMemoryObjectStore(), EngineConfig.defaults(tmp).withListener(blocking))) {
+        try (LocalVolumeService svc = new LocalVolumeService(new InMemoryObjectStore(), EngineConfig.defaults(tmp), volume -> blocking)) {
             svc.create("vol", VolumeSpec.ofSize(1 << 20));
             Volume v = svc.open("vol");
             byte[] data = new byte[4096];

@@ -66,6 +66,24 @@ class TLogTest {
     }
 
     @Test
+    void sealedScosSeesOnlySealRecordsInOrder() {
+        try (TLogWriter w = TLogWriter.create(dir.resolve("t9"), 9, 100, 4096)) {
+            w.cluster(0, ClusterLocation.of(4, 0, 0, 0), 1, 2, 3);
+            w.scoSealed(ClusterLocation.of(4, 0, 0, 0), 11, 1);
+            w.cluster(1, ClusterLocation.ZERO, 0, 0, 0);
+            w.snapshot(2);
+            w.scoSealed(ClusterLocation.of(5, 1, 0, 0), 22, 7);
+            w.seal();
+            List<long[]> seen = new ArrayList<>();
+            TLogReader.replaySealed(w.contents(), "t9",
+                    TLogVisitor.sealedScos((scoId, crc, clusters) -> seen.add(new long[]{scoId, crc, clusters})));
+            assertEquals(2, seen.size());
+            assertArrayEquals(new long[]{ClusterLocation.of(4, 0, 0, 0), 11, 1}, seen.get(0));
+            assertArrayEquals(new long[]{ClusterLocation.of(5, 1, 0, 0), 22, 7}, seen.get(1));
+        }
+    }
+
+    @Test
     void tornTailStopsAtLastValidRecord() throws Exception {
         Path f = dir.resolve("t2");
         try (TLogWriter w = TLogWriter.create(f, 1, 100, 4096)) {

@@ -3,7 +3,6 @@ package io.scoria.accelerator.foc.wiring;
 import io.scoria.accelerator.SnapshotInfo;
 import io.scoria.accelerator.Volume;
 import io.scoria.accelerator.VolumeException;
-import io.scoria.accelerator.foc.FailoverCache;
 import io.scoria.accelerator.foc.FocFencedException;
 import io.scoria.accelerator.foc.FocMode;
 import io.scoria.accelerator.foc.FocState;

@@ -31,8 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A {@link VolumeService} decorator that puts every volume of the engine behind its fail-over
- * cache (FOC), leaving the engine untouched: the engine's {@link io.scoria.accelerator.WriteListener}
- * is the {@link FocRouter} given here, and {@link #open} returns a {@link FocVolume}.
+ * cache (FOC): the engine was built with the {@link FocHooks} given here, so each volume it opens
+ * has its own write hook, which this service binds to the volume's FOC link ({@link VolumeBinding})
+ * on {@link #open}; {@link #open} returns a {@link FocVolume}.
  *
  * <p>Opening a volume:
  * <ol>
@@ -57,7 +58,7 @@ public final class FocVolumeService implements VolumeService {
     private static final AtomicLong LAST_EPOCH = new AtomicLong();
 
     private final VolumeService engine;
-    private final FocRouter router;
+    private final FocHooks hooks;
     private final FocWiringConfig config;
     private final MeterRegistry registry;
     private final Map<String, FocVolume> open = new ConcurrentHashMap<>();
@@ -65,12 +66,12 @@ public final class FocVolumeService implements VolumeService {
     private volatile boolean closed;
 
     /**
-     * @param engine   the engine, configured with {@code router} as its write listener (now owned here)
+     * @param engine   the engine, built with {@code hooks} as its write listener factory (now owned here)
      * @param registry where the per-volume degraded gauge goes; may be null
      */
-    public FocVolumeService(VolumeService engine, FocRouter router, FocWiringConfig config, MeterRegistry registry) {
+    public FocVolumeService(VolumeService engine, FocHooks hooks, FocWiringConfig config, MeterRegistry registry) {
         this.engine = Objects.requireNonNull(engine, "engine");
-        this.router = Objects.requireNonNull(router, "router");
+        this.hooks = Objects.requireNonNull(hooks, "hooks");
         this.config = Objects.requireNonNull(config, "config");
         this.registry = registry;
         try {
@@ -161,7 +162,7 @@ public final class FocVolumeService implements VolumeService {
         VolumeBinding b;
         try {
             b = new VolumeBinding(name, cache, v.clusterSize(), epoch[0]);
-            router.bind(b);
+            hooks.bind(b);
         } catch (RuntimeException e) {
             cache.close();
             throw e;
@@ -191,7 +192,7 @@ public final class FocVolumeService implements VolumeService {
         }
         FocVolume fv = new FocVolume(v, b, config.mode(), config.ackBound(), () -> closeVolume(name));
         if (registry != null) {
-            gauges.put(name, FocMetrics.bindVolume(registry, name, fv::focState));
+            gauges.put(name, FocMetrics.bindVolume(registry, name, () -> fv.focState() != FocState.OK));
         }
         LOG.info("volume {}: fail-over cache {} ({}), owner epoch {}", name, config.address(), config.mode().configName(),
                 epoch[0]);
@@ -199,7 +200,7 @@ public final class FocVolumeService implements VolumeService {
     }
 
     private void unbind(VolumeBinding b) {
-        router.unbind(b);
+        hooks.unbind(b);
         b.cache().close();
         Meter g = gauges.remove(b.name());
         if (g != null && registry != null) {

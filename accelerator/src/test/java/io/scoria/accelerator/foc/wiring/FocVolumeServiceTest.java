@@ -56,11 +56,10 @@ class FocVolumeServiceTest {
     }
 
     private FocVolumeService router(String dataDir, FaultInjectingStore store, int port, FocMode mode) {
-        FocRouter r = new FocRouter();
+        FocHooks hooks = new FocHooks();
         EngineConfig ec = EngineConfig.defaults(tmp.resolve(dataDir)).withScoCacheBytes(64L << 20)
-                .withClusterCacheBytes(16L << 20).withScosPerTlog(2).withRetry(Duration.ofMillis(1), Duration.ofMillis(20))
-                .withListener(r);
-        return new FocVolumeService(new LocalVolumeService(store, ec), r, new FocWiringConfig("127.0.0.1:" + port, mode,
+                .withClusterCacheBytes(16L << 20).withScosPerTlog(2).withRetry(Duration.ofMillis(1), Duration.ofMillis(20));
+        return new FocVolumeService(new LocalVolumeService(store, ec, hooks), hooks, new FocWiringConfig("127.0.0.1:" + port, mode,
                 Duration.ofMillis(300), Duration.ofSeconds(1), 256L << 20, tmp.resolve(dataDir).resolve("foc")), null);
     }
 
@@ -131,6 +130,27 @@ class FocVolumeServiceTest {
         toClose.add(third);
         verify(third.open("vol"), model);
         assertEquals("OK", third.info("vol").orElseThrow().state());
+    }
+
+    @Test
+    void engineWritesAreRefusedUntilTheFocServiceBindsTheVolume() {
+        int port = startServer(0);
+        FocHooks hooks = new FocHooks();
+        Path dir = tmp.resolve("node");
+        LocalVolumeService engine = new LocalVolumeService(new FaultInjectingStore(mem), EngineConfig.defaults(dir)
+                .withScoCacheBytes(64L << 20).withClusterCacheBytes(16L << 20), hooks);
+        FocVolumeService svc = new FocVolumeService(engine, hooks, new FocWiringConfig("127.0.0.1:" + port, FocMode.SYNC,
+                Duration.ofMillis(300), Duration.ofSeconds(1), 256L << 20, dir.resolve("foc")), null);
+        toClose.add(svc);
+        svc.create("vol", new VolumeSpec(SIZE, CS, 1 << 20));
+        io.scoria.accelerator.volume.LocalVolume unbound = engine.open("vol");
+        io.scoria.accelerator.VolumeException e = assertThrows(io.scoria.accelerator.VolumeException.class,
+                () -> unbound.write(0, pattern(0, 1), false));
+        assertTrue(e.getMessage().contains("not bound"), e.getMessage());
+        FocVolume bound = svc.open("vol");
+        long[] model = new long[64];
+        load(bound, new Random(3), model.length, 200, model, 1);
+        verify(bound, model);
     }
 
     @Test
