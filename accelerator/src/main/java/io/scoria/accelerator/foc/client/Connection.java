@@ -18,13 +18,18 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One TCP connection of a {@link FocClient}: sends REGISTER, keeps the requests awaiting a
- * reply, decodes replies and hands them to the client. A reply that matches no request, or a
- * bad frame, closes the connection. Replies are handled on the client's I/O thread.
+ * reply, decodes replies and hands them to the {@link ClientSession}. A reply that matches no
+ * request, or a bad frame, closes the connection.
+ *
+ * <p>Threads: replies are handled on the client's I/O thread; {@link #close} and
+ * {@link #failPending} may be called from any thread. Locks: none of its own (the pending map is
+ * concurrent); it calls the session, which takes the client's lock. Buffers: each inbound frame is
+ * released here after decoding; replayed cluster bytes are lent to the consumer for the call only.
  */
 final class Connection extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
 
-    private final FocClient client;
+    private final ClientSession client;
     private final FocClientConfig config;
     private final int entryBytes;
     final Map<Long, Pending> pending = new ConcurrentHashMap<>();
@@ -34,7 +39,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
     volatile boolean registered;
     volatile String closeReason;
 
-    Connection(FocClient client, FocClientConfig config) {
+    Connection(ClientSession client, FocClientConfig config) {
         this.client = client;
         this.config = config;
         this.entryBytes = FocProtocol.entryBytes(config.clusterSize());

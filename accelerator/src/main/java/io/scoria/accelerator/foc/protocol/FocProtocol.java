@@ -17,8 +17,8 @@ import java.util.zip.CRC32C;
  * REGISTER      u32 magic "SFOC" | u16 version | u64 ownerEpoch | u32 clusterSize | u16 n | n bytes volume id (UTF-8)
  * ADD_ENTRIES   u32 count | count x entry
  * FLUSH, GET_ENTRIES, UNREGISTER   (empty)
- * REMOVE_UP_TO  u64 scoNumber (inclusive)
- * entry   = u64 lba | u64 scoNumber | u32 offsetInSco | u32 scoVersion | clusterSize bytes
+ * REMOVE_UP_TO  u64 scoTag (inclusive)
+ * entry   = u64 lba | u64 scoTag | u32 offsetInSco | u32 scoVersion | clusterSize bytes
  * replies carry the request's id:
  * OK            REGISTER: u32 magic | u16 version | u64 epoch; ADD_ENTRIES: u32 count; others empty
  * FENCED        u64 currentEpoch
@@ -31,6 +31,9 @@ import java.util.zip.CRC32C;
  * them in request order and replies in request order, except that the OK of REMOVE_UP_TO is sent
  * once the removal is durable, possibly after replies to later requests (match replies by id). A
  * frame that fails its length, CRC or layout check closes the connection.
+ *
+ * <p>{@code scoTag} is the owner's SCO tag (see {@link io.scoria.accelerator.foc.FailoverCache}); the
+ * server keys its files by it (its file format calls the field {@code scoNumber}).
  */
 public final class FocProtocol {
     public static final int MAGIC = 0x53464F43; // "SFOC"
@@ -52,7 +55,7 @@ public final class FocProtocol {
     /** opcode + request id. */
     public static final int HEADER_BYTES = 1 + 8;
     public static final int CRC_BYTES = 4;
-    /** lba + SCO number + offset + SCO version, before the cluster bytes. */
+    /** lba + SCO tag + offset + SCO version, before the cluster bytes. */
     public static final int ENTRY_HEADER_BYTES = 8 + 8 + 4 + 4;
     /** Largest frame (after the length field). */
     public static final int MAX_FRAME_BYTES = 32 << 20;
