@@ -8,9 +8,10 @@
  *
  * <p>Wiring, for the volume engine:
  * <ul>
- * <li>open: {@code FailoverCaches.create(mode, FocClientConfig.of(hostPort, volumeId, clusterSize, epoch))};
- * a new owner after fail-over uses a larger epoch (this fences the old owner) and calls
- * {@code replay(consumer)} before its first write, applying entries in the order given;</li>
+ * <li>open: {@code FailoverCaches.create(mode, FocClientConfig.of(hostPort, volumeId, clusterSize,
+ * OwnerEpochs.CLAIM).withSecret(FocSecret.readFile(secretFile)))}; a new owner claims the next owner
+ * epoch (this fences the old owner) and calls {@code replay(consumer)} before its first write,
+ * applying entries in the order given; its SCO tags start at {@code ScoTags.firstOfOpen(now)};</li>
  * <li>write hook (lba, cluster location, cluster bytes): {@code seq = add(lba, scoTag, offset, version, bytes)}
  * per cluster, then {@code awaitAsync(lastSeq, executor)} before acknowledging the write;</li>
  * <li>FLUSH / FUA: {@code flush()};</li>
@@ -20,7 +21,7 @@
  * <li>{@code state()} / {@code addStateListener} feed the volume's DEGRADED flag (API, metrics);
  * {@code FocFencedException} means the volume must stop serving writes.</li>
  * </ul>
- * The CLI's {@code scoria foc-server --listen HOST:PORT --dir DIR} is
- * {@code FocServer.run(listen, Path.of(dir))}.
+ * The CLI's {@code scoria foc-server --listen HOST:PORT --dir DIR [--secret-file FILE]} is
+ * {@code FocServer.run(listen, Path.of(dir), secret)}; without a secret it only listens on loopback.
  */
 package io.scoria.accelerator.foc;

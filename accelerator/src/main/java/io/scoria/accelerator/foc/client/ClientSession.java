@@ -36,6 +36,9 @@ final class ClientSession {
     final Outbox outbox;
     final AckWaiters waiters = new AckWaiters();
 
+    /** The epoch registered with: the configured one, or the one a claim got (see {@link #epochInForce}). */
+    private volatile long ownerEpoch;
+
     // guarded by lock
     long ackedSeq;
     FocFencedException fenced;
@@ -43,6 +46,7 @@ final class ClientSession {
 
     ClientSession(FocClientConfig config) {
         this.config = config;
+        this.ownerEpoch = config.ownerEpoch();
         ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
         this.dialer = new Dialer(this, config);
         Outbox[] box = new Outbox[1];
@@ -51,6 +55,19 @@ final class ClientSession {
                 b -> box[0].enqueueLocked(b));
         this.outbox = new Outbox(lock, config, kept, alloc, dialer.io());
         box[0] = outbox;
+    }
+
+    /** The owner epoch this client registers with ({@code 0}: it claims one at its first registration). */
+    long ownerEpoch() {
+        return ownerEpoch;
+    }
+
+    /** On the I/O thread: the server accepted {@code epoch}; later registrations use it. */
+    void epochInForce(long epoch) {
+        if (ownerEpoch != epoch) {
+            LOG.info("FOC volume {}: claimed owner epoch {}", config.volumeId(), epoch);
+            ownerEpoch = epoch;
+        }
     }
 
     /** Throws if fenced or closed; under the lock. */

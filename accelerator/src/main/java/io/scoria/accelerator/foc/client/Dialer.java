@@ -17,7 +17,7 @@ import io.scoria.accelerator.foc.FocClientConfig;
 import io.scoria.accelerator.foc.FocException;
 import io.scoria.accelerator.foc.FocUnavailableException;
 import io.scoria.accelerator.foc.protocol.FocProtocol;
-import io.scoria.accelerator.foc.protocol.FrameChecker;
+import io.scoria.accelerator.foc.protocol.FrameGuard;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +29,7 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The connection lifecycle of one {@link FocClient}: owns its single I/O thread (a Netty event
- * loop), connects with the connect timeout, starts REGISTER on each new connection, reconnects
+ * loop), connects with the connect timeout, starts the handshake and REGISTER on each new connection, reconnects
  * with exponential backoff ({@code reconnectMin} doubled up to {@code reconnectMax}, reset by a
  * successful registration) while the client is neither closed, fenced nor connected, and checks
  * request deadlines periodically: a request without reply for {@code requestTimeout}, or an
@@ -126,7 +126,8 @@ final class Dialer implements AutoCloseable {
         ChannelFuture cf = bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
-                ch.pipeline().addLast(FocProtocol.frameDecoder(), new FrameChecker(), c);
+                c.guard = new FrameGuard(true);
+                ch.pipeline().addLast(FocProtocol.frameDecoder(), c.guard, c);
             }
         }).connect();
         c.channel = cf.channel();
@@ -138,7 +139,7 @@ final class Dialer implements AutoCloseable {
                 reconnectLater();
                 return;
             }
-            c.sendRegister().future.whenComplete((v, e) -> {
+            c.start().future.whenComplete((v, e) -> {
                 if (e != null) {
                     attemptFailed(e);
                 }

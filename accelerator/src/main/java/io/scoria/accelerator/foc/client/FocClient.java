@@ -61,8 +61,11 @@ public final class FocClient implements AutoCloseable {
      * unreachable the client starts {@link FocState#DEGRADED} and keeps retrying.
      *
      * @throws FocFencedException if the server holds a newer owner epoch for the volume
+     * @throws io.scoria.accelerator.foc.FocAuthenticationException if client and server do not share
+     *         the same secret (or one of them has none)
      * @throws FocException if the server refuses the registration for another reason (protocol
-     *         version, a different cluster size for the volume, corrupt files); the message says which
+     *         version, a different cluster size for the volume, corrupt files, an implausible epoch);
+     *         the message says which
      */
     public FocClient(FocClientConfig config) {
         if (config == null) {
@@ -88,6 +91,11 @@ public final class FocClient implements AutoCloseable {
 
     public FocClientConfig config() {
         return config;
+    }
+
+    /** The owner epoch in force: the configured one, or the one claimed (0 until a claim succeeded). */
+    public long ownerEpoch() {
+        return session.ownerEpoch();
     }
 
     public FocState state() {

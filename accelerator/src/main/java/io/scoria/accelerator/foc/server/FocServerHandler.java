@@ -116,10 +116,10 @@ final class FocServerHandler extends ChannelInboundHandlerAdapter {
         store = s;
         queue(ctx, s, () -> {
             try {
-                long stored = s.register(ownerEpoch, clusterSize);
-                epoch = ownerEpoch;
-                Replies.registered(ctx, id, stored);
-                LOG.debug("FOC {} registered volume {} epoch {}", ctx.channel().remoteAddress(), volumeId, ownerEpoch);
+                long inForce = s.register(ownerEpoch, clusterSize);
+                epoch = inForce;
+                Replies.registered(ctx, id, inForce);
+                LOG.debug("FOC {} registered volume {} epoch {}", ctx.channel().remoteAddress(), volumeId, inForce);
             } catch (FocFencedException e) {
                 Replies.fenced(ctx, id, e);
             } catch (IOException | RuntimeException e) {

@@ -3,6 +3,7 @@ package io.scoria.accelerator.foc.server;
 import io.scoria.accelerator.foc.FocCorruptDataException;
 import io.scoria.accelerator.foc.FocException;
 import io.scoria.accelerator.foc.FocFencedException;
+import io.scoria.accelerator.foc.OwnerEpochs;
 import io.scoria.accelerator.foc.protocol.FocProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -130,9 +131,19 @@ final class VolumeStore implements AutoCloseable {
         }
     }
 
-    /** Registers an owner; returns the stored epoch. */
-    long register(long epoch, int clusterSize) throws IOException {
+    /**
+     * Registers an owner with {@code requested} ({@link OwnerEpochs#CLAIM}: the stored epoch + 1);
+     * returns the epoch in force for it.
+     *
+     * @throws FocFencedException if {@code requested} is below the stored epoch
+     * @throws FocException if it is implausible ({@link OwnerEpochs#checkPlausible}) or the cluster size differs;
+     *         nothing is changed then
+     */
+    long register(long requested, int clusterSize) throws IOException {
         load();
+        long stored = meta == null ? 0 : meta.epoch();
+        long epoch = requested == OwnerEpochs.CLAIM ? OwnerEpochs.next(stored)
+                : OwnerEpochs.checkPlausible(requested, stored);
         if (meta == null) {
             Files.createDirectories(dir);
             meta = new VolumeMeta(clusterSize, epoch, -1);
@@ -182,6 +193,7 @@ final class VolumeStore implements AutoCloseable {
             }
         }
         int rb = ScoFile.recordBytes(meta.clusterSize());
+        int limit = entries.limit();
         int i = 0;
         while (i < count) {
             long sco = entries.getLong(base + i * eb + 8);
@@ -207,6 +219,7 @@ final class VolumeStore implements AutoCloseable {
                 entries.limit(base + (k + 1) * eb).position(base + k * eb);
                 ScoFile.encodeRecord(scratch, entries, crc);
             }
+            entries.limit(limit); // encodeRecord narrowed it to one entry; the next group lies beyond
             scratch.flip();
             f.append(scratch);
             i = j;
