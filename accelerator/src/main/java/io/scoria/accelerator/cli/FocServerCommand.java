@@ -1,5 +1,6 @@
 package io.scoria.accelerator.cli;
 
+import io.scoria.accelerator.foc.FocSecret;
 import io.scoria.accelerator.foc.server.FocServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,10 +16,14 @@ final class FocServerCommand implements Runnable {
     String listen;
     @Option(names = "--dir", required = true, paramLabel = "DIR", description = "directory of the FOC's files")
     Path dir;
+    @Option(names = "--secret-file", paramLabel = "FILE", description = "file holding the cluster's shared FOC"
+            + " secret (at least 16 bytes); required unless --listen is a loopback address")
+    Path secretFile;
 
     @Override
     public void run() {
-        FocServer server = new FocServer(FocServer.parseHostPort(listen), dir);
+        FocSecret secret = secretFile == null ? null : FocSecret.readFile(secretFile);
+        FocServer server = new FocServer(FocServer.parseHostPort(listen), dir, secret);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

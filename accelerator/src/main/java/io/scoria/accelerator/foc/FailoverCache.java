@@ -10,7 +10,14 @@ import java.util.function.Consumer;
  * is not yet on the backend. The engine calls {@link #add} from its write hook for every
  * cluster it appended to a SCO, {@link #awaitAsync} before acknowledging a write,
  * {@link #flush()} on FLUSH/FUA and {@link #removeUpTo} once a sealed SCO (and the TLog naming
- * it) is on the backend. Implementations ({@code io.scoria.accelerator.foc.client.FailoverCaches})
+ * it) is on the backend.
+ *
+ * <p><b>SCO tags, not SCO numbers.</b> Entries are keyed by the owner's <em>SCO tag</em>: a number
+ * that grows by one whenever the owner starts writing into another SCO and never goes back for
+ * a volume, across opens and owners (the FOC wiring derives it; engine SCO numbers may restart
+ * after local flash was lost, tags may not). The server orders replay by tag, then by add order,
+ * and {@link #removeUpTo} drops whole tags. The FOC never interprets a tag as an engine SCO
+ * number; the engine's number is not sent. Implementations ({@code io.scoria.accelerator.foc.client.FailoverCaches})
  * exist per {@link FocMode}.
  *
  * <p>Never blocks forever: when the FOC server is unreachable the cache reports
@@ -36,14 +43,18 @@ public interface FailoverCache extends AutoCloseable {
     void addStateListener(Consumer<FocState> listener);
 
     /**
-     * Adds the entry for one cluster and returns its sequence number (increasing, from 1). Copies
+     * Adds the entry for one cluster and returns its sequence number (increasing, from 1).
+     * {@code scoTag} is the tag of the SCO the cluster was appended to (for a zero cluster, which
+     * has no SCO, the tag of the SCO being written); {@code offsetInSco} and {@code scoVersion} are
+     * the cluster's place in that SCO, kept for the replay. Tags of successive adds never decrease
+     * and are above the last {@link #removeUpTo}. Copies
      * {@code cluster} ({@code remaining()} must equal the cluster size); the caller keeps
      * ownership and its position is unchanged. Never waits on the network.
      *
      * @throws FocFencedException when a newer owner holds the volume
      * @throws FocException when closed or the copies held exceed the configured limit
      */
-    long add(long lba, long scoNumber, int offsetInSco, int scoVersion, ByteBuffer cluster);
+    long add(long lba, long scoTag, int offsetInSco, int scoVersion, ByteBuffer cluster);
 
     /**
      * A future that completes, on {@code executor}, once the write with sequence number
@@ -54,9 +65,9 @@ public interface FailoverCache extends AutoCloseable {
     CompletableFuture<Void> awaitAsync(long seq, Executor executor);
 
     /** {@link #add} then {@link #awaitAsync} of that entry. */
-    default CompletableFuture<Void> addAsync(long lba, long scoNumber, int offsetInSco, int scoVersion,
+    default CompletableFuture<Void> addAsync(long lba, long scoTag, int offsetInSco, int scoVersion,
                                              ByteBuffer cluster, Executor executor) {
-        return awaitAsync(add(lba, scoNumber, offsetInSco, scoVersion, cluster), executor);
+        return awaitAsync(add(lba, scoTag, offsetInSco, scoVersion, cluster), executor);
     }
 
     /**
@@ -67,10 +78,11 @@ public interface FailoverCache extends AutoCloseable {
     void flush();
 
     /**
-     * Declares that every SCO numbered up to and including {@code scoNumber} is on the backend:
-     * their entries are forgotten here and deleted on the server (at the latest on reconnection).
+     * Declares that the entries of every SCO tag up to and including {@code scoTag} are obsolete
+     * (their writes are on the backend, or were discarded): they are forgotten here and deleted on
+     * the server (at the latest on reconnection). A call that does not raise the watermark is ignored.
      */
-    void removeUpTo(long scoNumber);
+    void removeUpTo(long scoTag);
 
     /**
      * Streams every entry the FOC server holds for the volume to {@code consumer} (used by a new

@@ -11,9 +11,10 @@ import java.util.regex.Pattern;
  * @param port              FOC server port (1..65535)
  * @param volumeId          volume id on the server: 1..128 of {@code [A-Za-z0-9._-]}, not {@code .} or {@code ..}
  * @param clusterSize       bytes per cluster (power of two, 4 KiB..64 KiB)
- * @param ownerEpoch        this owner's epoch (&gt;= 0). Every change of owner (fail-over, move) must use a
- *                          larger one, e.g. a counter kept with the volume's manifest; the same owner
- *                          re-registers with the same epoch after a reconnection
+ * @param ownerEpoch        this owner's epoch ({@link OwnerEpochs}): {@link OwnerEpochs#CLAIM} (0) to become the
+ *                          new owner with the server's next epoch at the first registration (the client then
+ *                          re-registers with that one after a reconnection), or an explicit epoch, 1..
+ *                          {@link OwnerEpochs#MAX}: every change of owner must use a larger one
  * @param connectTimeout    TCP connect timeout
  * @param requestTimeout    a request without reply for this long breaks the connection
  * @param reconnectMin      first reconnect delay (doubled up to {@code reconnectMax})
@@ -21,11 +22,13 @@ import java.util.regex.Pattern;
  * @param maxBatchEntries   entries per ADD frame (1..4096, and at most {@link #MAX_BATCH_BYTES} per frame)
  * @param maxInFlightBatches ADD frames sent and not yet acknowledged (1..64)
  * @param maxRetainedBytes  bound of the copies kept for re-sending (entries not yet removed)
+ * @param secret            the cluster's shared FOC secret, or null for none (then only a FOC server on
+ *                          loopback accepts the client); its {@code toString} never shows it
  */
 public record FocClientConfig(String host, int port, String volumeId, int clusterSize, long ownerEpoch,
                               Duration connectTimeout, Duration requestTimeout, Duration reconnectMin,
                               Duration reconnectMax, int maxBatchEntries, int maxInFlightBatches,
-                              long maxRetainedBytes) {
+                              long maxRetainedBytes, FocSecret secret) {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
@@ -50,8 +53,9 @@ public record FocClientConfig(String host, int port, String volumeId, int cluste
         }
         checkVolumeId(volumeId);
         checkClusterSize(clusterSize);
-        if (ownerEpoch < 0) {
-            throw new IllegalArgumentException("ownerEpoch: must be >= 0, got " + ownerEpoch);
+        if (ownerEpoch < 0 || ownerEpoch > OwnerEpochs.MAX) {
+            throw new IllegalArgumentException("ownerEpoch: must be 0 (claim) or 1.." + OwnerEpochs.MAX + ", got "
+                    + ownerEpoch);
         }
         positive(connectTimeout, "connectTimeout");
         positive(requestTimeout, "requestTimeout");
@@ -91,25 +95,31 @@ public record FocClientConfig(String host, int port, String volumeId, int cluste
         }
         return new FocClientConfig(hostPort.substring(0, colon), port, volumeId, clusterSize, ownerEpoch,
                 DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DEFAULT_RECONNECT_MIN, DEFAULT_RECONNECT_MAX,
-                DEFAULT_MAX_BATCH_ENTRIES, DEFAULT_MAX_IN_FLIGHT_BATCHES, DEFAULT_MAX_RETAINED_BYTES);
+                DEFAULT_MAX_BATCH_ENTRIES, DEFAULT_MAX_IN_FLIGHT_BATCHES, DEFAULT_MAX_RETAINED_BYTES, null);
     }
 
     /** A copy with other timeouts. */
     public FocClientConfig withTimeouts(Duration connect, Duration request, Duration backoffMin, Duration backoffMax) {
         return new FocClientConfig(host, port, volumeId, clusterSize, ownerEpoch, connect, request, backoffMin,
-                backoffMax, maxBatchEntries, maxInFlightBatches, maxRetainedBytes);
+                backoffMax, maxBatchEntries, maxInFlightBatches, maxRetainedBytes, secret);
     }
 
     /** A copy with another owner epoch. */
     public FocClientConfig withOwnerEpoch(long epoch) {
         return new FocClientConfig(host, port, volumeId, clusterSize, epoch, connectTimeout, requestTimeout,
-                reconnectMin, reconnectMax, maxBatchEntries, maxInFlightBatches, maxRetainedBytes);
+                reconnectMin, reconnectMax, maxBatchEntries, maxInFlightBatches, maxRetainedBytes, secret);
     }
 
     /** A copy with other batching limits. */
     public FocClientConfig withBatching(int batchEntries, int inFlightBatches, long retainedBytes) {
         return new FocClientConfig(host, port, volumeId, clusterSize, ownerEpoch, connectTimeout, requestTimeout,
-                reconnectMin, reconnectMax, batchEntries, inFlightBatches, retainedBytes);
+                reconnectMin, reconnectMax, batchEntries, inFlightBatches, retainedBytes, secret);
+    }
+
+    /** A copy with the cluster's shared secret ({@code null}: none). */
+    public FocClientConfig withSecret(FocSecret s) {
+        return new FocClientConfig(host, port, volumeId, clusterSize, ownerEpoch, connectTimeout, requestTimeout,
+                reconnectMin, reconnectMax, maxBatchEntries, maxInFlightBatches, maxRetainedBytes, s);
     }
 
     /** Validates a volume id as used on the wire and as a directory name on the server. */

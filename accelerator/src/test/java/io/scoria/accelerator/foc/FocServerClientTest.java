@@ -2,6 +2,7 @@ package io.scoria.accelerator.foc;
 
 import io.scoria.accelerator.foc.client.FailoverCaches;
 import io.scoria.accelerator.foc.client.FocClient;
+import io.scoria.accelerator.foc.protocol.FocProtocol;
 import io.scoria.accelerator.foc.server.FocServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -109,6 +110,26 @@ class FocServerClientTest {
             }
             Thread.sleep(10);
         }
+    }
+
+    @Test
+    void oneAddWithEntriesOfSeveralScoTagsStoresThemAll() throws Exception {
+        try (RawPeer p = new RawPeer(port)) {
+            assertEquals(FocProtocol.WELCOME, p.hello(null, false).op());
+            p.send(FocProtocol.REGISTER, 1, RawPeer.register(OwnerEpochs.CLAIM, CS, VOL));
+            assertEquals(FocProtocol.OK, p.read().op());
+            long[] tags = {5, 5, 6};
+            ByteBuffer add = ByteBuffer.allocate(4 + tags.length * FocProtocol.entryBytes(CS)).putInt(tags.length);
+            for (int i = 0; i < tags.length; i++) {
+                add.putLong(i).putLong(tags[i]).putInt(i).putInt(1).put(data(i, 0));
+            }
+            p.send(FocProtocol.ADD_ENTRIES, 2, add.array());
+            RawPeer.Frame reply = p.read();
+            assertEquals(FocProtocol.OK, reply.op(), () -> "reply " + FocProtocol.opcodeName(reply.op()));
+        }
+        Map<Long, byte[]> m = replay(client(2));
+        assertEquals(3, m.size());
+        assertArrayEquals(data(2, 0).array(), m.get(2L));
     }
 
     @Test
@@ -238,7 +259,7 @@ class FocServerClientTest {
     void clientGoesDegradedFailsFastAndResendsAfterServerReturnsEmpty() throws Exception {
         FocClient c = client(1);
         FocClientConfig other = new FocClientConfig("127.0.0.1", port, "vol-2", CS, 1, Duration.ofMillis(500),
-                Duration.ofSeconds(2), Duration.ofMillis(20), Duration.ofMillis(200), 64, 4, 1 << 24);
+                Duration.ofSeconds(2), Duration.ofMillis(20), Duration.ofMillis(200), 64, 4, 1 << 24, null);
         FailoverCache sync = FailoverCaches.create(FocMode.SYNC, other);
         toClose.add(sync);
         for (int i = 0; i < 100; i++) {
@@ -414,7 +435,7 @@ class FocServerClientTest {
     void otherClusterSizeIsRefusedWithAReason() {
         client(1).flush();
         FocClientConfig eightK = new FocClientConfig("127.0.0.1", port, VOL, 8192, 1, Duration.ofMillis(500),
-                Duration.ofSeconds(2), Duration.ofMillis(20), Duration.ofMillis(200), 16, 4, 1 << 24);
+                Duration.ofSeconds(2), Duration.ofMillis(20), Duration.ofMillis(200), 16, 4, 1 << 24, null);
         FocException e = assertThrows(FocException.class, () -> new FocClient(eightK));
         assertTrue(e.getMessage().contains("cluster size 4096"), e.getMessage());
     }

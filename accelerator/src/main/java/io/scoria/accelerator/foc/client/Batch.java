@@ -3,11 +3,11 @@ package io.scoria.accelerator.foc.client;
 import io.netty.buffer.ByteBuf;
 
 /**
- * Entries of one SCO added consecutively, in wire layout, kept until their SCO is removed so that
+ * Entries of one SCO tag added consecutively, in wire layout, kept until their SCO is removed so that
  * they can be re-sent after a reconnection. Guarded by the client's lock.
  */
 final class Batch {
-    final long scoNumber;
+    final long scoTag;
     final ByteBuf entries;
     long firstSeq;
     long lastSeq;
@@ -20,8 +20,8 @@ final class Batch {
     Object sentOn;
     boolean released;
 
-    Batch(long scoNumber, ByteBuf entries) {
-        this.scoNumber = scoNumber;
+    Batch(long scoTag, ByteBuf entries) {
+        this.scoTag = scoTag;
         this.entries = entries;
     }
 

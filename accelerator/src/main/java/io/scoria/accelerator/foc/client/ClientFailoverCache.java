@@ -47,8 +47,8 @@ final class ClientFailoverCache implements FailoverCache {
     }
 
     @Override
-    public long add(long lba, long scoNumber, int offsetInSco, int scoVersion, ByteBuffer cluster) {
-        return client.append(lba, scoNumber, offsetInSco, scoVersion, cluster);
+    public long add(long lba, long scoTag, int offsetInSco, int scoVersion, ByteBuffer cluster) {
+        return client.append(lba, scoTag, offsetInSco, scoVersion, cluster);
     }
 
     @Override
@@ -83,8 +83,8 @@ final class ClientFailoverCache implements FailoverCache {
     }
 
     @Override
-    public void removeUpTo(long scoNumber) {
-        client.removeUpTo(scoNumber);
+    public void removeUpTo(long scoTag) {
+        client.removeUpTo(scoTag);
     }
 
     @Override

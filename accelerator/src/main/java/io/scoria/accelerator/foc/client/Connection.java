@@ -4,11 +4,15 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.scoria.accelerator.foc.FocAuthenticationException;
 import io.scoria.accelerator.foc.FocClientConfig;
 import io.scoria.accelerator.foc.FocException;
 import io.scoria.accelerator.foc.FocFencedException;
 import io.scoria.accelerator.foc.FocProtocolException;
+import io.scoria.accelerator.foc.OwnerEpochs;
 import io.scoria.accelerator.foc.protocol.FocProtocol;
+import io.scoria.accelerator.foc.protocol.FrameGuard;
+import io.scoria.accelerator.foc.protocol.SessionKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,24 +21,36 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One TCP connection of a {@link FocClient}: sends REGISTER, keeps the requests awaiting a
- * reply, decodes replies and hands them to the client. A reply that matches no request, or a
- * bad frame, closes the connection. Replies are handled on the client's I/O thread.
+ * One TCP connection of a {@link FocClient}: the handshake (HELLO, the server's WELCOME with its
+ * proof of the shared secret, then every frame under the session key, see {@link FocProtocol}),
+ * REGISTER, the requests awaiting a reply, and the replies, handed to the {@link ClientSession}. A
+ * reply that matches no request, a bad frame, a server that cannot prove the secret, or one
+ * without a secret while this client has one, closes the connection.
+ *
+ * <p>Threads: replies are handled on the client's I/O thread; {@link #close} and
+ * {@link #failPending} may be called from any thread. Locks: none of its own (the pending map is
+ * concurrent); it calls the session, which takes the client's lock. Buffers: each inbound frame is
+ * released here after decoding; replayed cluster bytes are lent to the consumer for the call only.
  */
 final class Connection extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
 
-    private final FocClient client;
+    private final ClientSession client;
     private final FocClientConfig config;
     private final int entryBytes;
     final Map<Long, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicLong nextId = new AtomicLong();
     volatile Channel channel;
+    /** Seals and checks frames; set before the channel is connected. */
+    FrameGuard guard;
     /** Set once REGISTER succeeded. */
     volatile boolean registered;
     volatile String closeReason;
+    private final byte[] clientNonce = SessionKey.newNonce();
+    private boolean welcomed;
+    private Pending registration;
 
-    Connection(FocClient client, FocClientConfig config) {
+    Connection(ClientSession client, FocClientConfig config) {
         this.client = client;
         this.config = config;
         this.entryBytes = FocProtocol.entryBytes(config.clusterSize());
@@ -44,17 +60,71 @@ final class Connection extends ChannelInboundHandlerAdapter {
         return nextId.incrementAndGet();
     }
 
-    /** Sends REGISTER (once connected); returns its pending request. */
-    Pending sendRegister() {
+    /**
+     * Once connected: sends HELLO and returns the pending REGISTER, which is sent when the server's
+     * WELCOME checks out. Its deadline covers the whole handshake.
+     */
+    Pending start() {
         Pending p = new Pending(FocProtocol.REGISTER, nextRequestId(), null, 0, null);
         p.deadline = System.nanoTime() + config.requestTimeout().toNanos();
         pending.put(p.requestId, p);
-        ByteBuf r = FocProtocol.begin(channel.alloc(), FocProtocol.REGISTER, p.requestId, 64);
-        r.writeInt(FocProtocol.MAGIC).writeShort(FocProtocol.VERSION).writeLong(config.ownerEpoch())
+        registration = p;
+        ByteBuf h = FocProtocol.begin(channel.alloc(), FocProtocol.HELLO, 0, 24);
+        h.writeInt(FocProtocol.MAGIC).writeShort(FocProtocol.VERSION)
+                .writeByte(config.secret() != null ? FocProtocol.FLAG_SECRET : 0).writeBytes(clientNonce);
+        channel.writeAndFlush(FocProtocol.finish(h));
+        return p;
+    }
+
+    /** On the I/O thread: checks the server's WELCOME, keys the connection and sends REGISTER. */
+    private void onWelcome(byte op, ByteBuf f) {
+        if (op == FocProtocol.ERROR) {
+            String msg = FocProtocol.readString(f, "ERROR");
+            fail(new FocException("FOC server " + config.host() + ":" + config.port() + " refused the handshake: " + msg));
+            return;
+        }
+        if (op != FocProtocol.WELCOME) {
+            throw new FocProtocolException("expected WELCOME, got " + FocProtocol.opcodeName(op));
+        }
+        FocProtocol.need(f, 4 + 2 + 1 + SessionKey.NONCE_BYTES + SessionKey.MAC_BYTES, "WELCOME");
+        if (f.readInt() != FocProtocol.MAGIC || f.readShort() != FocProtocol.VERSION) {
+            throw new FocProtocolException("WELCOME with bad magic or version");
+        }
+        boolean serverAuth = (f.readByte() & FocProtocol.FLAG_SECRET) != 0;
+        byte[] serverNonce = new byte[SessionKey.NONCE_BYTES];
+        byte[] proof = new byte[SessionKey.MAC_BYTES];
+        f.readBytes(serverNonce).readBytes(proof);
+        if (config.secret() != null) {
+            if (!serverAuth) {
+                fail(new FocAuthenticationException("FOC server " + config.host() + ":" + config.port()
+                        + " has no shared secret but this client has one: refusing an unauthenticated server"));
+                return;
+            }
+            SessionKey key = SessionKey.derive(config.secret(), clientNonce, serverNonce);
+            if (!key.verifyServerProof(proof)) {
+                fail(new FocAuthenticationException("FOC server " + config.host() + ":" + config.port()
+                        + " cannot prove the shared secret: the secrets of client and server differ"));
+                return;
+            }
+            guard.keyed(key);
+        } else if (serverAuth) {
+            fail(new FocAuthenticationException("FOC server " + config.host() + ":" + config.port()
+                    + " requires the cluster's shared secret and this client has none configured"));
+            return;
+        }
+        welcomed = true;
+        ByteBuf r = FocProtocol.begin(channel.alloc(), FocProtocol.REGISTER, registration.requestId, 64);
+        r.writeInt(FocProtocol.MAGIC).writeShort(FocProtocol.VERSION).writeLong(client.ownerEpoch())
                 .writeInt(config.clusterSize());
         FocProtocol.writeString(r, config.volumeId());
         channel.writeAndFlush(FocProtocol.finish(r));
-        return p;
+    }
+
+    /** Fails the registration with {@code e} (logged) and closes. */
+    private void fail(FocException e) {
+        LOG.error("{}", e.getMessage());
+        registration.future.completeExceptionally(e);
+        close(e.getMessage());
     }
 
     @Override
@@ -63,6 +133,15 @@ final class Connection extends ChannelInboundHandlerAdapter {
         try {
             byte op = f.readByte();
             long id = f.readLong();
+            if (op == FocProtocol.AUTH_FAILED) {
+                fail(new FocAuthenticationException("FOC server " + config.host() + ":" + config.port()
+                        + " refused this client: " + FocProtocol.readString(f, "AUTH_FAILED")));
+                return;
+            }
+            if (!welcomed) {
+                onWelcome(op, f);
+                return;
+            }
             Pending p = op == FocProtocol.ENTRIES ? pending.get(id) : pending.remove(id);
             if (p == null) {
                 throw new FocProtocolException("reply " + FocProtocol.opcodeName(op) + " to unknown request " + id);
@@ -77,7 +156,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
         switch (op) {
             case FocProtocol.FENCED:
                 FocProtocol.need(f, 8, "FENCED");
-                FocFencedException fenced = new FocFencedException(config.volumeId(), config.ownerEpoch(), f.readLong());
+                FocFencedException fenced = new FocFencedException(config.volumeId(), client.ownerEpoch(), f.readLong());
                 p.future.completeExceptionally(fenced);
                 client.onFenced(this, fenced);
                 return;
@@ -97,6 +176,12 @@ final class Connection extends ChannelInboundHandlerAdapter {
                     if (f.readInt() != FocProtocol.MAGIC || f.readShort() != FocProtocol.VERSION) {
                         throw new FocProtocolException("REGISTER reply with bad magic or version");
                     }
+                    long epoch = f.readLong();
+                    long asked = client.ownerEpoch();
+                    if (epoch <= OwnerEpochs.CLAIM || (asked != OwnerEpochs.CLAIM && epoch != asked)) {
+                        throw new FocProtocolException("REGISTER reply with epoch " + epoch + " for epoch " + asked);
+                    }
+                    client.epochInForce(epoch);
                     registered = true;
                     client.onRegistered(this);
                 } else if (p.opcode == FocProtocol.ADD_ENTRIES) {

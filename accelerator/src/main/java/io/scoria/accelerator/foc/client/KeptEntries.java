@@ -11,7 +11,7 @@ import java.util.function.Consumer;
 
 /**
  * The entries a {@link FocClient} keeps until their SCO is removed: an open batch being filled
- * and the sealed batches, in sequence order, each of one SCO. Copies each cluster once, into a
+ * and the sealed batches, in sequence order, each of one SCO tag. Copies each cluster once, into a
  * pooled direct buffer in wire layout, so that sending and re-sending need no further copy.
  *
  * <p>Not thread-safe: guarded by the client's lock.
@@ -42,24 +42,24 @@ final class KeptEntries {
     }
 
     /** Copies one entry (arguments already checked) and returns its sequence number. */
-    long append(long lba, long scoNumber, int offsetInSco, int scoVersion, ByteBuffer cluster) {
-        if (scoNumber <= removedUpTo) {
-            throw new IllegalArgumentException("scoNumber: SCO " + scoNumber
+    long append(long lba, long scoTag, int offsetInSco, int scoVersion, ByteBuffer cluster) {
+        if (scoTag <= removedUpTo) {
+            throw new IllegalArgumentException("scoTag: SCO tag " + scoTag
                     + " was already removed (declared on the backend) up to " + removedUpTo);
         }
         if (bytes + entryBytes > maxBytes) {
             throw new FocException("FOC volume " + volumeId + ": " + bytes + " bytes of entries kept for re-sending"
                     + " reach maxRetainedBytes " + maxBytes + "; removeUpTo must be called once SCOs are on the backend");
         }
-        if (open != null && (open.scoNumber != scoNumber || open.count == maxBatchEntries)) {
+        if (open != null && (open.scoTag != scoTag || open.count == maxBatchEntries)) {
             sealOpen();
         }
         if (open == null) {
-            open = new Batch(scoNumber, alloc.directBuffer(entryBytes * Math.min(4, maxBatchEntries),
+            open = new Batch(scoTag, alloc.directBuffer(entryBytes * Math.min(4, maxBatchEntries),
                     entryBytes * maxBatchEntries));
         }
         ByteBuf b = open.entries;
-        b.writeLong(lba).writeLong(scoNumber).writeInt(offsetInSco).writeInt(scoVersion);
+        b.writeLong(lba).writeLong(scoTag).writeInt(offsetInSco).writeInt(scoVersion);
         int pos = cluster.position();
         b.writeBytes(cluster);
         cluster.position(pos);
@@ -114,17 +114,17 @@ final class KeptEntries {
         return sealed.size();
     }
 
-    /** Forgets SCOs up to {@code scoNumber}: {@code dropped} sees each batch before it is released. */
-    boolean removeUpTo(long scoNumber, Consumer<Batch> dropped) {
-        if (scoNumber <= removedUpTo) {
+    /** Forgets SCO tags up to {@code scoTag}: {@code dropped} sees each batch before it is released. */
+    boolean removeUpTo(long scoTag, Consumer<Batch> dropped) {
+        if (scoTag <= removedUpTo) {
             return false;
         }
-        removedUpTo = scoNumber;
-        if (open != null && open.scoNumber <= scoNumber) {
+        removedUpTo = scoTag;
+        if (open != null && open.scoTag <= scoTag) {
             sealOpen();
         }
         sealed.removeIf(b -> {
-            if (b.scoNumber > scoNumber) {
+            if (b.scoTag > scoTag) {
                 return false;
             }
             dropped.accept(b);

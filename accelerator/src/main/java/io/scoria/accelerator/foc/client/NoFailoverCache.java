@@ -32,7 +32,7 @@ final class NoFailoverCache implements FailoverCache {
     }
 
     @Override
-    public long add(long lba, long scoNumber, int offsetInSco, int scoVersion, ByteBuffer cluster) {
+    public long add(long lba, long scoTag, int offsetInSco, int scoVersion, ByteBuffer cluster) {
         return seq.incrementAndGet();
     }
 
@@ -47,7 +47,7 @@ final class NoFailoverCache implements FailoverCache {
     }
 
     @Override
-    public void removeUpTo(long scoNumber) {
+    public void removeUpTo(long scoTag) {
         // nothing is kept
     }
 

@@ -10,31 +10,62 @@ import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32C;
 
 /**
- * The FOC wire protocol, version 1. All integers big-endian.
+ * The FOC wire protocol, version 2. All integers big-endian.
  *
  * <pre>
- * frame   = u32 length (of the rest) | u8 opcode | u64 requestId | payload | u32 crc32c(opcode..payload)
- * REGISTER      u32 magic "SFOC" | u16 version | u64 ownerEpoch | u32 clusterSize | u16 n | n bytes volume id (UTF-8)
+ * frame   = u32 length (of the rest) | u8 opcode | u64 requestId | payload | trailer
+ * trailer = u32 crc32c(opcode..payload)                                     before the handshake ends, and
+ *                                                                           always without a shared secret
+ *         | 32 bytes HMAC-SHA256(sessionKey, dir | u64 seq | opcode..payload) after it, with a secret
+ * HELLO (client, first frame)  u32 magic "SFOC" | u16 version | u8 flags (1: has a secret) | 16 bytes clientNonce
+ * WELCOME (server reply)       u32 magic | u16 version | u8 flags (1: requires a secret) | 16 bytes serverNonce
+ *                              | 32 bytes proof (HMAC-SHA256(sessionKey, "scoria-foc-2 server proof"), zeros without a secret)
+ * AUTH_FAILED (server, then it closes)  u16 n | n bytes reason (UTF-8); always with a CRC trailer
+ * REGISTER      u32 magic "SFOC" | u16 version | u64 ownerEpoch (0: claim the next one) | u32 clusterSize
+ *               | u16 n | n bytes volume id (UTF-8)
  * ADD_ENTRIES   u32 count | count x entry
  * FLUSH, GET_ENTRIES, UNREGISTER   (empty)
- * REMOVE_UP_TO  u64 scoNumber (inclusive)
- * entry   = u64 lba | u64 scoNumber | u32 offsetInSco | u32 scoVersion | clusterSize bytes
+ * REMOVE_UP_TO  u64 scoTag (inclusive)
+ * entry   = u64 lba | u64 scoTag | u32 offsetInSco | u32 scoVersion | clusterSize bytes
  * replies carry the request's id:
- * OK            REGISTER: u32 magic | u16 version | u64 epoch; ADD_ENTRIES: u32 count; others empty
+ * OK            REGISTER: u32 magic | u16 version | u64 epoch in force; ADD_ENTRIES: u32 count; others empty
  * FENCED        u64 currentEpoch
  * ERROR         u16 n | n bytes message (UTF-8)
  * ENTRIES       u32 count | count x entry      (zero or more per GET_ENTRIES, in replay order)
  * ENTRIES_END   u64 total
  * </pre>
  *
- * A connection serves one volume: REGISTER first, then any requests, pipelined. The server applies
- * them in request order and replies in request order, except that the OK of REMOVE_UP_TO is sent
- * once the removal is durable, possibly after replies to later requests (match replies by id). A
- * frame that fails its length, CRC or layout check closes the connection.
+ * <p>Handshake and authentication: the client sends HELLO, the server answers WELCOME. With a
+ * per-cluster secret ({@link io.scoria.accelerator.foc.FocSecret}) on both sides,
+ * {@code sessionKey = HMAC-SHA256(secret, "scoria-foc-2 session" | clientNonce | serverNonce)} (fresh
+ * nonces from both sides: a frame of one connection fails on every other), the client checks the
+ * server's proof, and every later frame in both directions carries the HMAC trailer, with
+ * {@code dir} = {@code 'C'} (client to server) or {@code 'S'} and {@code seq} counting that
+ * direction's keyed frames from 0 (a replayed, dropped or reordered frame fails). A server with a
+ * secret answers a client without one, or a frame whose HMAC fails, with AUTH_FAILED and closes
+ * before any request is applied; a client with a secret refuses a server without one (no
+ * downgrade). Without a secret on either side the trailer stays CRC32C; such a server only
+ * listens on loopback ({@link io.scoria.accelerator.foc.server.FocServer}). Version 1 (no
+ * handshake, REGISTER first) is refused with an ERROR naming both versions.
+ *
+ * <p>Owner epochs are 64-bit counters ({@link io.scoria.accelerator.foc.OwnerEpochs}): REGISTER
+ * with epoch 0 claims the stored epoch + 1 (a new owner); a larger explicit epoch than the stored
+ * one takes over; a smaller one is FENCED; an implausible one (above
+ * {@link io.scoria.accelerator.foc.OwnerEpochs#MAX} or more than
+ * {@link io.scoria.accelerator.foc.OwnerEpochs#MAX_STEP} above the stored one) is refused with ERROR.
+ *
+ * <p>A connection serves one volume: HELLO, REGISTER, then any requests, pipelined. The server
+ * applies them in request order and replies in request order, except that the OK of REMOVE_UP_TO
+ * is sent once the removal is durable, possibly after replies to later requests (match replies by
+ * id). A frame that fails its length, trailer or layout check closes the connection.
+ *
+ * <p>{@code scoTag} is the owner's SCO tag (see {@link io.scoria.accelerator.foc.FailoverCache}); the
+ * server keys its files by it (its file format calls the field {@code scoNumber}). Frames are built
+ * with {@link #begin} and written as they are; {@link FrameGuard} fills in the length and trailer.
  */
 public final class FocProtocol {
     public static final int MAGIC = 0x53464F43; // "SFOC"
-    public static final short VERSION = 1;
+    public static final short VERSION = 2;
 
     public static final byte REGISTER = 1;
     public static final byte ADD_ENTRIES = 2;
@@ -42,19 +73,25 @@ public final class FocProtocol {
     public static final byte REMOVE_UP_TO = 4;
     public static final byte GET_ENTRIES = 5;
     public static final byte UNREGISTER = 6;
+    public static final byte HELLO = 7;
 
     public static final byte OK = 0x40;
     public static final byte FENCED = 0x41;
     public static final byte ERROR = 0x42;
     public static final byte ENTRIES = 0x43;
     public static final byte ENTRIES_END = 0x44;
+    public static final byte AUTH_FAILED = 0x45;
+    public static final byte WELCOME = 0x46;
+
+    /** HELLO and WELCOME flag: a shared secret is held (HELLO) or required (WELCOME). */
+    public static final int FLAG_SECRET = 1;
 
     /** opcode + request id. */
     public static final int HEADER_BYTES = 1 + 8;
     public static final int CRC_BYTES = 4;
-    /** lba + SCO number + offset + SCO version, before the cluster bytes. */
+    /** lba + SCO tag + offset + SCO version, before the cluster bytes. */
     public static final int ENTRY_HEADER_BYTES = 8 + 8 + 4 + 4;
-    /** Largest frame (after the length field). */
+    /** Largest frame (after the length field, trailer included). */
     public static final int MAX_FRAME_BYTES = 32 << 20;
 
     private FocProtocol() {
@@ -77,6 +114,9 @@ public final class FocProtocol {
             case REMOVE_UP_TO: return "REMOVE_UP_TO";
             case GET_ENTRIES: return "GET_ENTRIES";
             case UNREGISTER: return "UNREGISTER";
+            case HELLO: return "HELLO";
+            case WELCOME: return "WELCOME";
+            case AUTH_FAILED: return "AUTH_FAILED";
             case OK: return "OK";
             case FENCED: return "FENCED";
             case ERROR: return "ERROR";
@@ -88,32 +128,27 @@ public final class FocProtocol {
 
     /** Starts a frame: a buffer with the length placeholder, opcode and id; append the payload, then {@link #finish}. */
     public static ByteBuf begin(ByteBufAllocator alloc, byte opcode, long requestId, int payloadHint) {
-        ByteBuf b = alloc.buffer(4 + HEADER_BYTES + payloadHint + CRC_BYTES);
+        ByteBuf b = alloc.buffer(4 + HEADER_BYTES + payloadHint);
         b.writeInt(0).writeByte(opcode).writeLong(requestId);
         return b;
     }
 
-    /** Completes a frame begun with {@link #begin}: fills in the length and appends the CRC. */
+    /**
+     * A frame begun with {@link #begin}, ready to write: the channel's {@link FrameGuard} fills in
+     * the length and appends the trailer (CRC32C or HMAC) as it goes to the wire.
+     */
     public static ByteBuf finish(ByteBuf frame) {
-        CRC32C crc = new CRC32C();
-        update(crc, frame, 4, frame.writerIndex() - 4);
-        frame.writeInt((int) crc.getValue());
-        frame.setInt(0, frame.writerIndex() - 4);
         return frame;
     }
 
     /**
      * A frame whose payload is {@code prefix} (already written after the header in {@code head})
-     * followed by {@code body}; takes ownership of {@code head} and of {@code body} (one reference).
+     * followed by {@code body}, without copying {@code body}; takes ownership of {@code head} and of
+     * {@code body} (one reference). Sealed by {@link FrameGuard} like {@link #finish}.
      */
     public static ByteBuf finishWithBody(ByteBufAllocator alloc, ByteBuf head, ByteBuf body) {
-        CRC32C crc = new CRC32C();
-        update(crc, head, 4, head.writerIndex() - 4);
-        update(crc, body, body.readerIndex(), body.readableBytes());
-        ByteBuf trailer = alloc.buffer(CRC_BYTES).writeInt((int) crc.getValue());
-        head.setInt(0, head.readableBytes() - 4 + body.readableBytes() + CRC_BYTES);
-        CompositeByteBuf out = alloc.compositeBuffer(3);
-        out.addComponents(true, head, body, trailer);
+        CompositeByteBuf out = alloc.compositeBuffer(2);
+        out.addComponents(true, head, body);
         return out;
     }
 

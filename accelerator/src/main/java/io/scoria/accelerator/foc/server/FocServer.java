@@ -18,7 +18,8 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.scoria.accelerator.foc.FocException;
 import io.scoria.accelerator.foc.protocol.FocProtocol;
-import io.scoria.accelerator.foc.protocol.FrameChecker;
+import io.scoria.accelerator.foc.FocSecret;
+import io.scoria.accelerator.foc.protocol.FrameGuard;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +35,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The fail-over cache server ({@code scoria foc-server --listen HOST:PORT --dir DIR}): keeps,
+ * The fail-over cache server ({@code scoria foc-server --listen HOST:PORT --dir DIR [--secret-file F]}): keeps,
  * per volume and per SCO, an append-only file of the entries that volume's owner added and has
  * not yet removed (see {@link ScoFile}), stores the highest owner epoch per volume durably and
  * refuses requests of older owners (fencing). Survives its own crash: on first use of a volume
@@ -44,13 +45,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Adds are written (not fsynced) before their reply: they survive a crash of this process;
  * FLUSH fsyncs them, so they also survive a crash of the node.
  *
- * <p>Thread-safety: all methods may be called from any thread. The constructor binds and returns
- * ready; {@link #close()} is idempotent.
+ * <p>Authentication: with the cluster's {@link FocSecret} every connection must prove it (handshake,
+ * then an HMAC on every frame, see {@link FocProtocol}) before any request reaches a volume.
+ * Without one the server only binds a loopback address, and warns: any local process can then
+ * read, add, drop or fence any volume.
+ *
+ * <p>Threads: one accept thread, two event loops ({@code foc-io}), and two threads per volume
+ * ({@link VolumeThreads}). All methods may be called from any thread. The constructor binds and
+ * returns ready; {@link #close()} is idempotent.
  */
 public final class FocServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FocServer.class);
 
     private final Path dir;
+    private final FocSecret secret;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final Channel serverChannel;
@@ -58,18 +66,32 @@ public final class FocServer implements AutoCloseable {
     private final Map<String, VolumeStore> stores = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    /**
-     * Binds {@code listen} and serves the volumes under {@code dir} (created if absent).
-     *
-     * @throws FocException if the address cannot be bound or the directory cannot be created
-     */
+    /** A server without a shared secret: {@code listen} must be a loopback address. */
     public FocServer(InetSocketAddress listen, Path dir) {
+        this(listen, dir, null);
+    }
+
+    /**
+     * Binds {@code listen} and serves the volumes under {@code dir} (created if absent) to clients
+     * holding {@code secret}.
+     *
+     * @param secret the cluster's shared secret; null only for a loopback {@code listen} address
+     * @throws FocException if there is no secret and {@code listen} is not loopback, or the address
+     *         cannot be bound or the directory cannot be created
+     */
+    public FocServer(InetSocketAddress listen, Path dir, FocSecret secret) {
         if (listen == null) {
             throw new IllegalArgumentException("listen: must not be null");
         }
         if (dir == null) {
             throw new IllegalArgumentException("dir: must not be null");
         }
+        if (secret == null && (listen.getAddress() == null || !listen.getAddress().isLoopbackAddress())) {
+            throw new FocException("FOC server: refusing to listen on " + listen + " without a shared secret: anyone"
+                    + " who reaches it could read, add, drop or fence any volume's writes; give --secret-file"
+                    + " (or listen on 127.0.0.1)");
+        }
+        this.secret = secret;
         try {
             this.dir = Files.createDirectories(dir).toRealPath();
         } catch (IOException e) {
@@ -90,8 +112,9 @@ public final class FocServer implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             connections.add(ch);
-                            ch.pipeline().addLast(FocProtocol.frameDecoder(), new FrameChecker(),
-                                    new FocServerHandler(FocServer.this));
+                            FrameGuard guard = new FrameGuard(false);
+                            ch.pipeline().addLast(FocProtocol.frameDecoder(), guard,
+                                    new ServerHandshake(guard, FocServer.this.secret), new FocServerHandler(FocServer.this));
                         }
                     })
                     .bind(listen).syncUninterruptibly().channel();
@@ -100,7 +123,12 @@ public final class FocServer implements AutoCloseable {
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new FocException("FOC server cannot listen on " + listen + ": " + e, e);
         }
-        LOG.info("FOC server listening on {}, directory {}", serverChannel.localAddress(), this.dir);
+        if (secret == null) {
+            LOG.warn("FOC server listening on {} without a shared secret: any local process can read, add, drop or"
+                    + " fence volumes; give a secret file to authenticate", serverChannel.localAddress());
+        }
+        LOG.info("FOC server listening on {}, directory {}, {}", serverChannel.localAddress(), this.dir,
+                secret == null ? "unauthenticated" : "HMAC-SHA256 authenticated");
     }
 
     /** The bound address (useful with port 0). */
@@ -160,7 +188,12 @@ public final class FocServer implements AutoCloseable {
      * interrupted, then closes it. For {@code scoria foc-server}.
      */
     public static void run(String listenHostPort, Path dir) throws InterruptedException {
-        FocServer server = new FocServer(parseHostPort(listenHostPort), dir);
+        run(listenHostPort, dir, null);
+    }
+
+    /** {@link #run(String, Path)} with the cluster's shared secret (null: none, loopback only). */
+    public static void run(String listenHostPort, Path dir, FocSecret secret) throws InterruptedException {
+        FocServer server = new FocServer(parseHostPort(listenHostPort), dir, secret);
         try {
             new CountDownLatch(1).await();
         } finally {
@@ -168,23 +201,27 @@ public final class FocServer implements AutoCloseable {
         }
     }
 
-    /** {@code --listen HOST:PORT --dir DIR}; runs until the JVM is stopped. */
+    /** {@code --listen HOST:PORT --dir DIR [--secret-file FILE]}; runs until the JVM is stopped. */
     public static void main(String[] args) throws InterruptedException {
         String listen = null;
         String d = null;
+        FocSecret secret = null;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--listen") && i + 1 < args.length) {
                 listen = args[++i];
             } else if (args[i].equals("--dir") && i + 1 < args.length) {
                 d = args[++i];
+            } else if (args[i].equals("--secret-file") && i + 1 < args.length) {
+                secret = FocSecret.readFile(Path.of(args[++i]));
             } else {
                 throw new IllegalArgumentException("unknown argument '" + args[i]
-                        + "'; usage: --listen HOST:PORT --dir DIR");
+                        + "'; usage: --listen HOST:PORT --dir DIR [--secret-file FILE]");
             }
         }
         if (listen == null || d == null) {
-            throw new IllegalArgumentException("usage: --listen HOST:PORT --dir DIR");
+            throw new IllegalArgumentException("usage: --listen HOST:PORT --dir DIR [--secret-file FILE]");
         }
+        FocSecret key = secret;
         Thread main = Thread.currentThread();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             main.interrupt();
@@ -195,7 +232,7 @@ public final class FocServer implements AutoCloseable {
             }
         }, "foc-server-shutdown"));
         try {
-            run(listen, Path.of(d));
+            run(listen, Path.of(d), key);
         } catch (InterruptedException e) {
             LOG.info("FOC server stopped");
         } catch (UncheckedIOException e) {

@@ -1,7 +1,6 @@
 package io.scoria.accelerator.foc.server;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.scoria.accelerator.foc.FocClientConfig;
@@ -13,9 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -31,10 +28,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@link VolumeStore#persistRemovals}), and later requests do not wait for that; replies carry
  * the request id.
  * A malformed frame closes this connection only, with the reason logged.
+ *
+ * <p>Threads: {@link #channelRead} on the connection's event loop; tasks on the volume's thread.
+ * Locks: the volume's lock around every task. Buffers: each request frame is owned by its task,
+ * which releases it; replies are built by {@link Replies} and {@link EntryStream}.
  */
 final class FocServerHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(FocServerHandler.class);
-    private static final int ENTRIES_PER_REPLY = 256;
 
     private final FocServer server;
     /** Set on the event loop by REGISTER; requests before it are protocol errors. */
@@ -97,7 +97,7 @@ final class FocServerHandler extends ChannelInboundHandlerAdapter {
         int clusterSize = f.readInt();
         String volumeId = FocProtocol.readString(f, "REGISTER volume id");
         if (version != FocProtocol.VERSION) {
-            replyError(ctx, id, "unsupported FOC protocol version " + version + ", this server speaks "
+            Replies.error(ctx, id, "unsupported FOC protocol version " + version + ", this server speaks "
                     + FocProtocol.VERSION);
             ctx.close();
             return;
@@ -109,23 +109,21 @@ final class FocServerHandler extends ChannelInboundHandlerAdapter {
                 throw new IllegalArgumentException("ownerEpoch: must be >= 0, got " + ownerEpoch);
             }
         } catch (IllegalArgumentException e) {
-            replyError(ctx, id, "REGISTER: " + e.getMessage());
+            Replies.error(ctx, id, "REGISTER: " + e.getMessage());
             return;
         }
         VolumeStore s = server.store(volumeId);
         store = s;
         queue(ctx, s, () -> {
             try {
-                long stored = s.register(ownerEpoch, clusterSize);
-                epoch = ownerEpoch;
-                ByteBuf r = FocProtocol.begin(ctx.alloc(), FocProtocol.OK, id, 14);
-                r.writeInt(FocProtocol.MAGIC).writeShort(FocProtocol.VERSION).writeLong(stored);
-                ctx.writeAndFlush(FocProtocol.finish(r));
-                LOG.debug("FOC {} registered volume {} epoch {}", ctx.channel().remoteAddress(), volumeId, ownerEpoch);
+                long inForce = s.register(ownerEpoch, clusterSize);
+                epoch = inForce;
+                Replies.registered(ctx, id, inForce);
+                LOG.debug("FOC {} registered volume {} epoch {}", ctx.channel().remoteAddress(), volumeId, inForce);
             } catch (FocFencedException e) {
-                replyFenced(ctx, id, e);
+                Replies.fenced(ctx, id, e);
             } catch (IOException | RuntimeException e) {
-                replyError(ctx, id, "REGISTER " + volumeId + ": " + e);
+                Replies.error(ctx, id, "REGISTER " + volumeId + ": " + e);
             }
         });
     }
@@ -173,44 +171,41 @@ final class FocServerHandler extends ChannelInboundHandlerAdapter {
                         throw new FocProtocolException("ADD_ENTRIES of " + count + " entries of " + eb
                                 + " bytes has " + f.readableBytes() + " payload bytes");
                     }
-                    ByteBuffer nio = f.nioBuffer();
-                    s.add(epoch, nio, count);
-                    ByteBuf r = FocProtocol.begin(ctx.alloc(), FocProtocol.OK, id, 4);
-                    r.writeInt(count);
-                    ctx.writeAndFlush(FocProtocol.finish(r));
+                    s.add(epoch, f.nioBuffer(), count);
+                    Replies.added(ctx, id, count);
                 });
             }
             case FocProtocol.FLUSH:
                 return task(ctx, op, id, f, () -> {
                     s.flush(epoch);
-                    replyOk(ctx, id);
+                    Replies.ok(ctx, id);
                 });
             case FocProtocol.REMOVE_UP_TO: {
                 FocProtocol.need(f, 8, "REMOVE_UP_TO");
                 long sco = f.readLong();
                 return task(ctx, op, id, f, () -> {
                     if (!s.removeUpTo(epoch, sco)) {
-                        replyOk(ctx, id);
+                        Replies.ok(ctx, id);
                         return;
                     }
                     // the fsyncs run on the persister, so this connection's next requests need not wait for them
                     s.persister().execute(() -> {
                         try {
                             s.persistRemovals();
-                            replyOk(ctx, id);
+                            Replies.ok(ctx, id);
                         } catch (IOException | RuntimeException e) {
                             LOG.warn("FOC REMOVE_UP_TO {} on volume {} failed: {}", sco, s.volumeId(), e.toString());
-                            replyError(ctx, id, "REMOVE_UP_TO " + sco + " on volume " + s.volumeId() + ": " + e);
+                            Replies.error(ctx, id, "REMOVE_UP_TO " + sco + " on volume " + s.volumeId() + ": " + e);
                         }
                     });
                 });
             }
             case FocProtocol.GET_ENTRIES:
-                return task(ctx, op, id, f, () -> streamEntries(ctx, id, s));
+                return task(ctx, op, id, f, () -> EntryStream.send(ctx, id, s, epoch));
             case FocProtocol.UNREGISTER:
                 return task(ctx, op, id, f, () -> {
                     s.unregister(epoch);
-                    replyOk(ctx, id);
+                    Replies.ok(ctx, id);
                 });
             default:
                 throw new FocProtocolException("unknown request opcode " + FocProtocol.opcodeName(op));
@@ -225,85 +220,22 @@ final class FocServerHandler extends ChannelInboundHandlerAdapter {
         return () -> {
             try {
                 if (epoch < 0) {
-                    replyError(ctx, id, FocProtocol.opcodeName(op) + ": the connection's REGISTER did not succeed");
+                    Replies.error(ctx, id, FocProtocol.opcodeName(op) + ": the connection's REGISTER did not succeed");
                     return;
                 }
                 body.run();
             } catch (FocFencedException e) {
-                replyFenced(ctx, id, e);
+                Replies.fenced(ctx, id, e);
             } catch (FocProtocolException e) {
                 LOG.warn("closing FOC connection from {}: {}", ctx.channel().remoteAddress(), e.getMessage());
                 ctx.close();
             } catch (IOException | RuntimeException e) {
                 LOG.warn("FOC {} on volume {} failed: {}", FocProtocol.opcodeName(op), store.volumeId(), e.toString());
-                replyError(ctx, id, FocProtocol.opcodeName(op) + " on volume " + store.volumeId() + ": " + e);
+                Replies.error(ctx, id, FocProtocol.opcodeName(op) + " on volume " + store.volumeId() + ": " + e);
             } finally {
                 f.release();
             }
         };
-    }
-
-    private void streamEntries(ChannelHandlerContext ctx, long id, VolumeStore s) throws IOException {
-        int eb = FocProtocol.entryBytes(s.clusterSize());
-        ByteBuf[] chunk = new ByteBuf[1];
-        int[] count = new int[1];
-        long total;
-        try {
-            total = s.readAll(epoch, (buf, off) -> {
-                if (chunk[0] == null) {
-                    chunk[0] = FocProtocol.begin(ctx.alloc(), FocProtocol.ENTRIES, id, 4 + ENTRIES_PER_REPLY * eb);
-                    chunk[0].writeInt(0);
-                    count[0] = 0;
-                }
-                int lim = buf.limit();
-                buf.limit(off + eb).position(off);
-                chunk[0].writeBytes(buf);
-                buf.limit(lim);
-                if (++count[0] == ENTRIES_PER_REPLY) {
-                    sendChunk(ctx, chunk[0], count[0]);
-                    chunk[0] = null;
-                }
-            });
-        } catch (IOException | RuntimeException e) {
-            if (chunk[0] != null) {
-                chunk[0].release();
-            }
-            throw e;
-        }
-        if (chunk[0] != null) {
-            sendChunk(ctx, chunk[0], count[0]);
-        }
-        ByteBuf end = FocProtocol.begin(ctx.alloc(), FocProtocol.ENTRIES_END, id, 8);
-        end.writeLong(total);
-        ctx.writeAndFlush(FocProtocol.finish(end));
-    }
-
-    private static void sendChunk(ChannelHandlerContext ctx, ByteBuf chunk, int count) throws IOException {
-        chunk.setInt(4 + FocProtocol.HEADER_BYTES, count);
-        ChannelFuture written = ctx.writeAndFlush(FocProtocol.finish(chunk));
-        if (!ctx.channel().isWritable() && !written.awaitUninterruptibly(30, TimeUnit.SECONDS)) {
-            ctx.close();
-            throw new IOException("GET_ENTRIES: the client did not read for 30 s");
-        }
-        if (!ctx.channel().isActive()) {
-            throw new IOException("GET_ENTRIES: the connection closed");
-        }
-    }
-
-    private static void replyOk(ChannelHandlerContext ctx, long id) {
-        ctx.writeAndFlush(FocProtocol.finish(FocProtocol.begin(ctx.alloc(), FocProtocol.OK, id, 0)));
-    }
-
-    private static void replyFenced(ChannelHandlerContext ctx, long id, FocFencedException e) {
-        ByteBuf r = FocProtocol.begin(ctx.alloc(), FocProtocol.FENCED, id, 8);
-        r.writeLong(e.currentEpoch());
-        ctx.writeAndFlush(FocProtocol.finish(r));
-    }
-
-    private static void replyError(ChannelHandlerContext ctx, long id, String message) {
-        ByteBuf r = FocProtocol.begin(ctx.alloc(), FocProtocol.ERROR, id, 2 + message.length() * 3);
-        FocProtocol.writeString(r, message);
-        ctx.writeAndFlush(FocProtocol.finish(r));
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.scoria.accelerator.foc.server;
 import io.scoria.accelerator.foc.FocCorruptDataException;
 import io.scoria.accelerator.foc.FocException;
 import io.scoria.accelerator.foc.FocFencedException;
+import io.scoria.accelerator.foc.OwnerEpochs;
 import io.scoria.accelerator.foc.protocol.FocProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,15 +13,11 @@ import java.nio.ByteBuffer;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.zip.CRC32C;
 
@@ -39,34 +36,26 @@ import java.util.zip.CRC32C;
  * after a crash a file of a removed SCO may still exist, but then its SCO is at or below the
  * durable watermark and it is recycled when the volume loads, never replayed; and a spare is reused
  * only once the removal of its old SCO is durable.
+ *
+ * <p>Collaborators: {@link VolumeThreads} (its two threads), {@link SpareFiles} (the reuse pool),
+ * {@link DurableMeta} (the record on disk), {@link ScoFile} (one file per SCO tag). Buffers:
+ * {@link #add} reads the caller's frame buffer during the call only; the scratch buffer for
+ * encoding and reading records is owned here and used under the lock.
  */
 final class VolumeStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VolumeStore.class);
-    /**
-     * Files of removed SCOs kept for reuse per volume (their pages are mostly still cached). SCOs
-     * are removed in bursts, all those of a TLog once it is on the backend (16 by default), so the
-     * pool must hold a burst or new SCOs would again create files.
-     */
-    static final int MAX_SPARES = 16;
 
     private final Path dir;
     private final String volumeId;
-    private final ExecutorService executor;
-    private final ExecutorService persister;
+    private final VolumeThreads threads;
     private final ReentrantLock lock = new ReentrantLock();
     private final TreeMap<Long, ScoFile> files = new TreeMap<>();
-    /** Retired files of removed SCOs, reused for new ones (at most {@link #MAX_SPARES}). */
-    private final ArrayDeque<Path> spares = new ArrayDeque<>();
+    private final SpareFiles spares;
     /** Files of removed SCOs waiting for {@link #persistRemovals}. */
     private final List<ScoFile> retiring = new ArrayList<>();
     /** Counts UNREGISTERs, so that files recycled meanwhile by {@link #persistRemovals} are deleted, not kept. */
     private long unregistrations;
-    /** Serialises writes of {@code volume.meta}; guards {@link #durable}. */
-    private final Object metaWrite = new Object();
-    /** The record last written durably. */
-    private VolumeMeta durable;
-    /** {@code durable}'s watermark, readable without {@code metaWrite}. */
-    private volatile long durableUpTo = Long.MIN_VALUE;
+    private final DurableMeta durable;
     private final CRC32C crc = new CRC32C();
     private ByteBuffer scratch = ByteBuffer.allocateDirect(1 << 20);
     private boolean loaded;
@@ -78,25 +67,18 @@ final class VolumeStore implements AutoCloseable {
     VolumeStore(Path dir, String volumeId) {
         this.dir = dir;
         this.volumeId = volumeId;
-        this.executor = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "foc-volume-" + volumeId);
-            t.setDaemon(true);
-            return t;
-        });
-        this.persister = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "foc-persist-" + volumeId);
-            t.setDaemon(true);
-            return t;
-        });
+        this.spares = new SpareFiles(dir);
+        this.durable = new DurableMeta(dir);
+        this.threads = new VolumeThreads(volumeId);
     }
 
     ExecutorService executor() {
-        return executor;
+        return threads.requests();
     }
 
     /** Runs {@link #persistRemovals}; one at a time per volume. */
     ExecutorService persister() {
-        return persister;
+        return threads.persister();
     }
 
     /** Held by whoever applies a request to this volume's files. */
@@ -119,20 +101,9 @@ final class VolumeStore implements AutoCloseable {
         try {
             if (Files.isDirectory(dir)) {
                 meta = VolumeMeta.read(dir);
-                synchronized (metaWrite) {
-                    durable = meta;
-                    durableUpTo = meta == null ? Long.MIN_VALUE : meta.removedUpTo();
-                }
+                durable.loaded(meta);
                 if (meta != null) {
-                    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "spare-*.foc")) {
-                        for (Path p : ds) {
-                            if (spares.size() < MAX_SPARES) {
-                                spares.add(p);
-                            } else {
-                                Files.delete(p);
-                            }
-                        }
-                    }
+                    spares.load();
                     List<Path> removed = new ArrayList<>();
                     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "sco-*.foc")) {
                         for (Path p : ds) {
@@ -145,7 +116,7 @@ final class VolumeStore implements AutoCloseable {
                         }
                     }
                     for (Path p : removed) {
-                        recycle(p);
+                        spares.recycle(p);
                     }
                     LOG.info("FOC volume {}: recovered epoch {}, {} SCO files, {} entries", volumeId, meta.epoch(),
                             files.size(), files.values().stream().mapToLong(ScoFile::entries).sum());
@@ -160,9 +131,19 @@ final class VolumeStore implements AutoCloseable {
         }
     }
 
-    /** Registers an owner; returns the stored epoch. */
-    long register(long epoch, int clusterSize) throws IOException {
+    /**
+     * Registers an owner with {@code requested} ({@link OwnerEpochs#CLAIM}: the stored epoch + 1);
+     * returns the epoch in force for it.
+     *
+     * @throws FocFencedException if {@code requested} is below the stored epoch
+     * @throws FocException if it is implausible ({@link OwnerEpochs#checkPlausible}) or the cluster size differs;
+     *         nothing is changed then
+     */
+    long register(long requested, int clusterSize) throws IOException {
         load();
+        long stored = meta == null ? 0 : meta.epoch();
+        long epoch = requested == OwnerEpochs.CLAIM ? OwnerEpochs.next(stored)
+                : OwnerEpochs.checkPlausible(requested, stored);
         if (meta == null) {
             Files.createDirectories(dir);
             meta = new VolumeMeta(clusterSize, epoch, -1);
@@ -212,6 +193,7 @@ final class VolumeStore implements AutoCloseable {
             }
         }
         int rb = ScoFile.recordBytes(meta.clusterSize());
+        int limit = entries.limit();
         int i = 0;
         while (i < count) {
             long sco = entries.getLong(base + i * eb + 8);
@@ -237,6 +219,7 @@ final class VolumeStore implements AutoCloseable {
                 entries.limit(base + (k + 1) * eb).position(base + k * eb);
                 ScoFile.encodeRecord(scratch, entries, crc);
             }
+            entries.limit(limit); // encodeRecord narrowed it to one entry; the next group lies beyond
             scratch.flip();
             f.append(scratch);
             i = j;
@@ -264,7 +247,7 @@ final class VolumeStore implements AutoCloseable {
         checkOwner(epoch);
         if (scoNumber <= meta.removedUpTo()) {
             // a repeat (e.g. re-sent on reconnection): acknowledge it only once it is durable
-            return scoNumber > durableUpTo || !retiring.isEmpty();
+            return scoNumber > durable.removedUpTo() || !retiring.isEmpty();
         }
         Map<Long, ScoFile> head = files.headMap(scoNumber, true);
         retiring.addAll(head.values());
@@ -275,7 +258,7 @@ final class VolumeStore implements AutoCloseable {
 
     /**
      * On the {@link #persister()} thread, without the lock held on entry: writes the watermark
-     * durably, then renames the removed SCOs' files to spares (up to {@link #MAX_SPARES}) or deletes
+     * durably, then renames the removed SCOs' files to spares (up to {@link SpareFiles#MAX}) or deletes
      * them, and only then offers the spares for reuse. Several removals in a row are made durable by
      * one call. If writing the watermark fails, the files stay retiring for the next call.
      */
@@ -305,8 +288,8 @@ final class VolumeStore implements AutoCloseable {
         IOException failed = null;
         for (ScoFile f : taken) {
             try {
-                if (recycled.size() < MAX_SPARES - sparesCount()) {
-                    Path spare = dir.resolve("spare-" + ScoFile.fileName(f.scoNumber()));
+                if (recycled.size() < SpareFiles.MAX - sparesCount()) {
+                    Path spare = spares.spareFor(ScoFile.fileName(f.scoNumber()));
                     f.retire(spare);
                     recycled.add(spare);
                 } else {
@@ -342,27 +325,9 @@ final class VolumeStore implements AutoCloseable {
         }
     }
 
-    /** Renames a removed SCO's file to a spare if there is room, else deletes it. Under the lock. */
-    private void recycle(Path p) throws IOException {
-        if (spares.size() < MAX_SPARES) {
-            Path spare = dir.resolve("spare-" + p.getFileName());
-            Files.move(p, spare, StandardCopyOption.ATOMIC_MOVE);
-            spares.add(spare);
-        } else {
-            Files.delete(p);
-        }
-    }
-
     /** Writes the current record durably unless it already is; serialised with every other meta write. */
     private void writeMeta() throws IOException {
-        synchronized (metaWrite) {
-            VolumeMeta m = meta;
-            if (!m.equals(durable)) {
-                m.write(dir);
-                durable = m;
-                durableUpTo = m.removedUpTo();
-            }
-        }
+        durable.write(meta);
     }
 
     /** Deletes every entry of the volume; the owner epoch stays, so fencing still holds. */
@@ -377,10 +342,7 @@ final class VolumeStore implements AutoCloseable {
             f.delete();
         }
         retiring.clear();
-        for (Path spare : spares) {
-            Files.deleteIfExists(spare);
-        }
-        spares.clear();
+        spares.deleteAll();
         VolumeMeta.fsyncDir(dir);
         LOG.info("FOC volume {}: unregistered by owner epoch {}, entries deleted", volumeId, epoch);
     }
@@ -418,39 +380,16 @@ final class VolumeStore implements AutoCloseable {
         files.clear();
     }
 
-    /** Finishes queued requests, closes the files and stops the thread; idempotent. */
+    /** Finishes queued requests, closes the files and stops the threads; idempotent. */
     @Override
     public void close() {
-        if (executor.isShutdown()) {
-            return;
-        }
-        persister.shutdown();
-        try {
-            if (!persister.awaitTermination(10, TimeUnit.SECONDS)) {
-                LOG.warn("FOC volume {}: removals still being made durable after 10 s at close", volumeId);
+        threads.close(() -> {
+            lock.lock();
+            try {
+                closeFiles();
+            } finally {
+                lock.unlock();
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        try {
-            executor.execute(() -> {
-                lock.lock();
-                try {
-                    closeFiles();
-                } finally {
-                    lock.unlock();
-                }
-            });
-        } catch (RuntimeException e) {
-            return;
-        }
-        executor.shutdown();
-        try {
-            if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
-                LOG.warn("FOC volume {}: requests still running after 10 s at close", volumeId);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        });
     }
 }

@@ -11,6 +11,7 @@ import io.scoria.accelerator.foc.FailoverCache;
 import io.scoria.accelerator.foc.FocFencedException;
 import io.scoria.accelerator.foc.FocState;
 import io.scoria.accelerator.foc.FocUnavailableException;
+import io.scoria.accelerator.foc.OwnerEpochs;
 import io.scoria.accelerator.foc.client.FailoverCaches;
 import io.scoria.accelerator.metrics.FocMetrics;
 import org.slf4j.Logger;
@@ -27,7 +28,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A {@link VolumeService} decorator that puts every volume of the engine behind its fail-over
@@ -38,9 +38,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Opening a volume:
  * <ol>
  * <li>opens it in the engine (which restarts from local flash, or rebuilds from the backend);</li>
- * <li>registers with the FOC under a new owner epoch: the current time in milliseconds, at least one
- * more than the last epoch this process used, or one more than the FOC's epoch if the FOC holds a
- * larger one (clock skew); every open is a new owner;</li>
+ * <li>registers with the FOC as a new owner: it claims the FOC's next owner epoch (a counter, see
+ * {@link io.scoria.accelerator.foc.OwnerEpochs}); every open is a new owner;</li>
  * <li>if this node's {@code stateDir} has no marker for the volume (local flash lost, or a new data
  * directory), replays the FOC's entries in write order into the volume before serving it, then
  * writes the marker. With the marker, local flash survived and the engine's own restart has every
@@ -55,7 +54,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class FocVolumeService implements VolumeService {
     private static final Logger LOG = LoggerFactory.getLogger(FocVolumeService.class);
-    private static final AtomicLong LAST_EPOCH = new AtomicLong();
 
     private final VolumeService engine;
     private final FocHooks hooks;
@@ -79,10 +77,6 @@ public final class FocVolumeService implements VolumeService {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create FOC state directory " + config.stateDir(), e);
         }
-    }
-
-    private static long nextEpoch(long atLeast) {
-        return LAST_EPOCH.updateAndGet(last -> Math.max(Math.max(System.currentTimeMillis(), atLeast), last + 1));
     }
 
     private Path marker(String name) {
@@ -137,7 +131,7 @@ public final class FocVolumeService implements VolumeService {
     }
 
     private FailoverCache connect(String name, int clusterSize, long[] epochOut) {
-        long epoch = nextEpoch(0);
+        long epoch = OwnerEpochs.CLAIM;
         for (int attempt = 0; ; attempt++) {
             try {
                 FailoverCache c = FailoverCaches.create(config.mode(), config.clientConfig(name, clusterSize, epoch));
@@ -150,7 +144,7 @@ public final class FocVolumeService implements VolumeService {
                 }
                 LOG.warn("volume {}: FOC holds owner epoch {} (clock skew?); registering with a larger one", name,
                         e.currentEpoch());
-                epoch = nextEpoch(e.currentEpoch() + 1);
+                epoch = OwnerEpochs.next(e.currentEpoch());
             }
         }
     }

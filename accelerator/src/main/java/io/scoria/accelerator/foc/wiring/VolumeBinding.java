@@ -1,6 +1,7 @@
 package io.scoria.accelerator.foc.wiring;
 
 import io.scoria.accelerator.foc.FailoverCache;
+import io.scoria.accelerator.foc.ScoTags;
 import io.scoria.sco.ClusterLocation;
 
 import java.nio.ByteBuffer;
@@ -10,7 +11,7 @@ import java.nio.ByteBuffer;
  * entries and the engine's "SCO on backend" events into removals.
  *
  * <p>FOC entries are not tagged with the engine's SCO numbers but with <em>tags</em>: a 63-bit
- * counter that starts, for each open, at {@code (ownerEpoch - 2024-01-01 in ms) << 24} and grows by
+ * counter that starts, for each open, at {@link ScoTags#firstOfOpen} of the time of the open and grows by
  * one whenever the engine starts writing into another SCO. Engine SCO numbers may be reused after
  * local flash was lost (they restart after the highest one on the backend) while the FOC still
  * holds entries of the lost SCOs; tags never go back, so the FOC's replay order (tag, then add
@@ -29,8 +30,8 @@ import java.nio.ByteBuffer;
  * the FOC; no allocation per cluster.
  */
 final class VolumeBinding {
-    /** 2024-01-01T00:00:00Z: owner epochs (ms) are counted from here in tags. */
-    static final long TAG_EPOCH_BASE_MS = 1_704_067_200_000L;
+    /** 2024-01-01T00:00:00Z in ms, where {@link ScoTags} count from. */
+    static final long TAG_EPOCH_BASE_MS = ScoTags.BASE_MILLIS;
 
     private final String name;
     private final FailoverCache cache;
@@ -50,14 +51,10 @@ final class VolumeBinding {
     private final Object removals = new Object();
 
     VolumeBinding(String name, FailoverCache cache, int clusterSize, long ownerEpoch) {
-        if (ownerEpoch < TAG_EPOCH_BASE_MS || ownerEpoch - TAG_EPOCH_BASE_MS >= (1L << 38)) {
-            throw new IllegalArgumentException("ownerEpoch: must be milliseconds since 1970 after 2024-01-01, got "
-                    + ownerEpoch);
-        }
         this.name = name;
         this.cache = cache;
         this.clusterSize = clusterSize;
-        this.tagBase = (ownerEpoch - TAG_EPOCH_BASE_MS) << 24;
+        this.tagBase = ScoTags.firstOfOpen(System.currentTimeMillis());
         this.tag = tagBase;
         this.minRemovable = tagBase;
     }
