@@ -35,7 +35,8 @@ run() { # mode round
     "$d/data" "$nbd" "$api" "$focline" > "$d/scoria.yaml"
   "$repo/scoria" serve --config "$d/scoria.yaml" > "$d/serve.log" 2>&1 & local pid=$!; pids+=($pid)
   wait_port "$api"; wait_port "$nbd"
-  curl -sf -X POST -H 'Content-Type: application/json' -d '{"name":"benchvol","size":"4GiB"}' \
+  curl -sf -X POST -H 'Content-Type: application/json' -H "Authorization: Bearer $(cat "$d/data/admin.token")" \
+    -d '{"name":"benchvol","size":"4GiB"}' \
     "http://127.0.0.1:$api/v1/volumes" > /dev/null
   fio --name="foc-$1" --ioengine=nbd --uri="nbd://127.0.0.1:$nbd/benchvol" --rw=randwrite --bs=4k --iodepth=32 \
     --size=1g --time_based --runtime="$secs" --ramp_time="$ramp" --output-format=json > "$d/fio.json"

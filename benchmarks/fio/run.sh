@@ -46,7 +46,8 @@ java $flags -cp "$repo/accelerator/target/scoria.jar:$repo/accelerator/target/te
     io.scoria.accelerator.testing.InMemoryNbdMain "$p_front" $((1 << 30)) > "$work/frontend.log" 2>&1 & pid_front=$!
 pids+=("$pid_front")
 wait_port "$p_nbdkit"; wait_port "$p_qemu"; wait_port "$p_scoria"; wait_port "$p_api"; wait_port "$p_front"
-"$repo/scoria" volume create bench --size 1GiB --api "http://127.0.0.1:$p_api" >/dev/null
+"$repo/scoria" volume create bench --size 1GiB --api "http://127.0.0.1:$p_api" \
+    --token-file "$work/scoria-data/admin.token" >/dev/null
 
 declare -A uri=( [scoria]="nbd://127.0.0.1:$p_scoria/bench" [nbdkit-memory]="nbd://127.0.0.1:$p_nbdkit/"
                  [qemu-nbd-raw]="nbd://127.0.0.1:$p_qemu/disk" [scoria-frontend-only]="nbd://127.0.0.1:$p_front/bench" )

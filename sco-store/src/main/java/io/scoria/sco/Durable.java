@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.util.Set;
 
 /**
  * Small files replaced so that a power loss leaves the old or the new content, and the new
@@ -19,11 +21,20 @@ public final class Durable {
     private Durable() {
     }
 
-    /** Replaces {@code file} with {@code content} atomically and durably. */
-    public static void replace(Path file, ByteBuffer content) {
+    /**
+     * Replaces {@code file} with {@code content} atomically and durably. {@code attributes}
+     * (e.g. owner-only POSIX permissions for a file of secrets) apply to the new file from its
+     * creation on, so its content is never readable with other permissions.
+     */
+    public static void replace(Path file, ByteBuffer content, FileAttribute<?>... attributes) {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
+        try {
+            Files.deleteIfExists(tmp);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + tmp, e);
+        }
+        try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                attributes)) {
             ByteBuffer b = content.duplicate();
             while (b.hasRemaining()) {
                 ch.write(b);

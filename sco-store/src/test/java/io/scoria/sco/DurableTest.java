@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -42,5 +43,17 @@ class DurableTest {
         assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
         e = assertThrows(UncheckedIOException.class, () -> Durable.force(missing));
         assertTrue(e.getMessage().contains("nope"), e.getMessage());
+    }
+
+    @Test
+    void attributesApplyFromTheNewFilesCreation() throws Exception {
+        Path f = Files.writeString(tmp.resolve("secrets"), "old");
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
+        Files.writeString(tmp.resolve("secrets.tmp"), "left by a crash");
+        Durable.replace(f, ByteBuffer.wrap("new".getBytes(StandardCharsets.US_ASCII)),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        assertEquals("new", Files.readString(f));
+        assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(f));
+        assertFalse(Files.exists(tmp.resolve("secrets.tmp")));
     }
 }

@@ -31,6 +31,15 @@ public final class ApiModel {
     public record VolumeDetail(VolumeInfo volume, long sizeBytes, List<SnapshotInfo> snapshots) {
     }
 
-    public record Error(int status, String error) {
+    /** {@code role}: {@code admin}, {@code operator} or {@code viewer}. */
+    public record CreateToken(String role) {
+    }
+
+    /** A new token: the only answer that carries its secret; {@code toString} hides it. */
+    public record CreatedToken(String id, Role role, java.time.Instant created, String token) {
+        @Override
+        public String toString() {
+            return "CreatedToken[id=" + id + ", role=" + role.wireName() + ", created=" + created + ", token=redacted]";
+        }
     }
 }

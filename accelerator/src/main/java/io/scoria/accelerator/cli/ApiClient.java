@@ -1,10 +1,14 @@
 package io.scoria.accelerator.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.scoria.accelerator.api.BearerToken;
 import io.scoria.accelerator.api.Json;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -14,14 +18,17 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 
 /**
- * A blocking client of the management REST API, used by the CLI. A non-2xx answer becomes an
- * {@link ApiException} carrying the server's message. Thread-safe.
+ * A blocking client of the management REST API, used by the CLI. Sends the bearer token (if
+ * any) on every call; a non-2xx answer becomes an {@link ApiException} carrying the server's
+ * problem detail. The token never appears in its messages. Thread-safe.
  */
 final class ApiClient {
     private final URI base;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final BearerToken token;
+    private final HttpClient http;
     private final ObjectMapper json = Json.mapper();
 
     static final class ApiException extends RuntimeException {
@@ -34,13 +41,24 @@ final class ApiClient {
         }
     }
 
-    ApiClient(String base) {
+    /** A client of the API at {@code base}; {@code token} and {@code tls} (trust for https) may be null. */
+    ApiClient(String base, BearerToken token, SSLContext tls) {
         String b = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
         try {
             this.base = URI.create(b);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--api is not a URL: " + base);
         }
+        String scheme = this.base.getScheme();
+        if (!"http".equals(scheme) && !"https".equals(scheme)) {
+            throw new IllegalArgumentException("--api must be an http:// or https:// URL: " + base);
+        }
+        this.token = token;
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        if (tls != null) {
+            builder.sslContext(tls);
+        }
+        this.http = builder.build();
     }
 
     static String seg(String s) {
@@ -53,10 +71,10 @@ final class ApiClient {
 
     JsonNode post(String path, Object body) {
         try {
-            byte[] b = json.writeValueAsBytes(body == null ? java.util.Map.of() : body);
+            byte[] b = json.writeValueAsBytes(body == null ? Map.of() : body);
             return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(b)), path);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -72,19 +90,24 @@ final class ApiClient {
     String pretty(JsonNode node) {
         try {
             return json.writerWithDefaultPrettyPrinter().writeValueAsString(node);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }
 
     private JsonNode send(HttpRequest.Builder request, String path) {
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token.value());
+        }
         HttpResponse<byte[]> response;
         try {
             response = http.send(request.timeout(Duration.ofMinutes(10)).build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (ConnectException e) {
             throw new ApiException(0, "cannot reach the Scoria API at " + base + " (is 'scoria serve' running?)");
+        } catch (SSLException e) {
+            throw new ApiException(0, "TLS with " + base + " failed (pass the CA with --ca-file?): " + e.getMessage());
         } catch (IOException e) {
-            throw new ApiException(0, "API request to " + base + path + " failed: " + e);
+            throw new ApiException(0, "API request to " + base + path + " failed: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApiException(0, "interrupted");
@@ -97,10 +120,14 @@ final class ApiClient {
                 throw new ApiException(response.statusCode(), "HTTP " + response.statusCode() + " with a non-JSON body");
             }
         }
-        if (response.statusCode() / 100 != 2) {
-            String message = node != null && node.hasNonNull("error") ? node.get("error").asText()
-                    : "HTTP " + response.statusCode();
-            throw new ApiException(response.statusCode(), message);
+        int status = response.statusCode();
+        if (status / 100 != 2) {
+            String message = node != null && node.hasNonNull("detail") ? node.get("detail").asText() : "HTTP " + status;
+            if (status == 401 && token == null) {
+                message += "; pass --token-file FILE or set SCORIA_TOKEN (the router writes an admin token to"
+                        + " <dataDir>/admin.token)";
+            }
+            throw new ApiException(status, message);
         }
         return node;
     }

@@ -4,6 +4,7 @@ import io.scoria.accelerator.scrub.ScrubApplier;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.api.ApiServer;
+import io.scoria.accelerator.api.ApiServerConfig;
 import io.scoria.accelerator.config.ScoriaConfig;
 import io.scoria.accelerator.metrics.ScoriaMetrics;
 import io.scoria.accelerator.nbd.NbdServer;
@@ -37,6 +38,12 @@ public final class ScoriaDaemon implements AutoCloseable {
 
     /** As above, also applying scrub results with {@code scrub} (may be null; owned by the daemon). */
     public ScoriaDaemon(ScoriaConfig config, VolumeService volumes, PrometheusMeterRegistry registry, ScrubApplier scrub) {
+        this(config, apiSettings(config), volumes, registry, scrub);
+    }
+
+    /** As above, with the REST API set up by {@code apiConfig} (instead of {@link #apiSettings}). */
+    public ScoriaDaemon(ScoriaConfig config, ApiServerConfig apiConfig, VolumeService volumes,
+                        PrometheusMeterRegistry registry, ScrubApplier scrub) {
         this.scrub = scrub;
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(registry, "registry");
@@ -44,7 +51,7 @@ public final class ScoriaDaemon implements AutoCloseable {
         NbdServer n = null;
         try {
             n = new NbdServer(config.nbdServerConfig(), volumes, registry);
-            api = new ApiServer(config.api().host(), config.api().port(), volumes, config.volumes(), registry, scrub);
+            api = new ApiServer(apiConfig, volumes, config.volumes(), registry, scrub);
         } catch (RuntimeException e) {
             if (n != null) {
                 n.close();
@@ -56,8 +63,17 @@ public final class ScoriaDaemon implements AutoCloseable {
             throw e;
         }
         nbd = n;
-        log.info("Scoria serving NBD on nbd://{}:{}/<volume>, REST API on http://{}:{}/v1, data in {}",
-                config.nbd().host(), nbd.port(), config.api().host(), api.port(), config.dataDir().toAbsolutePath());
+        log.info("Scoria serving NBD on nbd://{}:{}/<volume>, REST API on {}://{}:{}/v1, data in {}",
+                config.nbd().host(), nbd.port(), apiConfig.scheme(), apiConfig.host(), api.port(),
+                config.dataDir().toAbsolutePath());
+    }
+
+    /**
+     * The REST API's settings from {@code config}: its {@code api:} address, tokens in
+     * {@code <dataDir>/api-tokens.json}, the admin token in {@code <dataDir>/admin.token}.
+     */
+    public static ApiServerConfig apiSettings(ScoriaConfig config) {
+        return ApiServerConfig.of(config.api().host(), config.api().port(), config.dataDir());
     }
 
     public int nbdPort() {

@@ -16,7 +16,9 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Run the storage router: volumes over NBD and the management REST API.",
                 "Without --config: data under ./scoria-data (fs backend), NBD on 127.0.0.1:10809,"
-                        + " REST API and /metrics on 127.0.0.1:8080."})
+                        + " REST API and /metrics on 127.0.0.1:8080.",
+                "The REST API needs a bearer token; an admin token is written once to <dataDir>/admin.token (mode 0600)",
+                "and the CLI reads ./scoria-data/admin.token by default."})
 final class ServeCommand implements Runnable {
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "YAML configuration file")
     Path config;

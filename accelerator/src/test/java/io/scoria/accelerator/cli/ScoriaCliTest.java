@@ -33,7 +33,7 @@ class ScoriaCliTest {
     Run scoria(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        String[] full = new String[args.length + 2];
+        String[] full = new String[args.length + 4];
         System.arraycopy(args, 0, full, 0, args.length);
         boolean help = args.length == 0 || args[args.length - 1].equals("--help");
         int code;
@@ -42,6 +42,8 @@ class ScoriaCliTest {
         } else {
             full[args.length] = "--api";
             full[args.length + 1] = api;
+            full[args.length + 2] = "--token-file";
+            full[args.length + 3] = dir.resolve("admin.token").toString();
             code = ScoriaMain.execute(full, new PrintWriter(out), new PrintWriter(err));
         }
         return new Run(code, out.toString(), err.toString());
@@ -179,42 +181,47 @@ class ScoriaCliTest {
         for (String[] args : new String[][]{{"--help"}, {"serve", "--help"}, {"volume", "--help"},
                 {"volume", "create", "--help"}, {"snapshot", "--help"}, {"snapshot", "create", "--help"},
                 {"clone", "--help"}, {"clone", "create", "--help"}, {"template", "--help"},
-                {"template", "create", "--help"}, {"backend", "--help"}, {"backend", "check", "--help"}, {"foc-server", "--help"}}) {
+                {"template", "create", "--help"}, {"backend", "--help"}, {"backend", "check", "--help"}, {"foc-server", "--help"},
+                {"token", "--help"}, {"token", "create", "--help"}}) {
             Run r = scoria(args);
             assertEquals(0, r.code(), String.join(" ", args));
             assertTrue(r.out().contains("Usage: scoria"), r.out());
         }
     }
 
+    HttpRequest.Builder request(String path) throws java.io.IOException {
+        String token = java.nio.file.Files.readString(dir.resolve("admin.token")).strip();
+        return HttpRequest.newBuilder(URI.create(api + path)).header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json");
+    }
+
     @Test
-    void restErrorsAreJsonWithFittingStatusAndMetricsArePrometheusText() throws Exception {
+    void restErrorsAreProblemDetailsWithFittingStatusAndMetricsArePrometheusText() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        var notFound = http.send(HttpRequest.newBuilder(URI.create(api + "/v1/volumes/nope")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        var notFound = http.send(request("/v1/volumes/nope").build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(404, notFound.statusCode());
-        assertTrue(notFound.body().contains("\"error\""), notFound.body());
-        var bad = http.send(HttpRequest.newBuilder(URI.create(api + "/v1/volumes"))
+        assertTrue(notFound.body().contains("\"detail\""), notFound.body());
+        var bad = http.send(request("/v1/volumes")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"name\": \"a\", \"size\": \"1MiB\", \"colour\": 1}"))
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(400, bad.statusCode(), bad.body());
         assertTrue(bad.body().contains("colour"), bad.body());
-        var made = http.send(HttpRequest.newBuilder(URI.create(api + "/v1/volumes"))
+        var made = http.send(request("/v1/volumes")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"name\": \"a\", \"size\": \"1MiB\"}"))
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(201, made.statusCode(), made.body());
-        var dup = http.send(HttpRequest.newBuilder(URI.create(api + "/v1/volumes"))
+        var dup = http.send(request("/v1/volumes")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"name\": \"a\", \"size\": \"1MiB\"}"))
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(409, dup.statusCode());
-        var badSize = http.send(HttpRequest.newBuilder(URI.create(api + "/v1/volumes"))
+        var badSize = http.send(request("/v1/volumes")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"name\": \"b\", \"size\": \"1000\"}"))
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(400, badSize.statusCode(), badSize.body());
 
         try (var nbd = new java.net.Socket("127.0.0.1", daemon.nbdPort())) {
             nbd.getInputStream().readNBytes(18); // an NBD client connects: the connection gauge moves
-            var metrics = http.send(HttpRequest.newBuilder(URI.create(api + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            var metrics = http.send(request("/metrics").build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, metrics.statusCode());
             assertTrue(metrics.body().contains("scoria_nbd_connections{service=\"scoria\"} 1.0"), metrics.body());
             assertTrue(metrics.body().contains("scoria_nbd_requests_seconds_bucket"), "latency histogram");
@@ -224,5 +231,72 @@ class ScoriaCliTest {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, openapi.statusCode());
         assertTrue(openapi.body().startsWith("openapi: 3"));
+    }
+
+    @Test
+    void tokenCommandsAndRolesFromTheCommandLine() throws Exception {
+        Run r = local("volume", "list", "--api", api, "--token-file", dir.resolve("nope").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("cannot read the token file"), r.err());
+        Path empty = java.nio.file.Files.createDirectories(dir.resolve("elsewhere"));
+        r = local("volume", "list", "--api", api, "--token-file", java.nio.file.Files.writeString(empty.resolve("t"),
+                "scoria_wrong").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("not valid"), r.err());
+
+        r = scoria("token", "create", "--role", "viewer");
+        assertEquals(0, r.code(), r.err());
+        String secret = r.out().strip().lines().reduce((a, b) -> b).orElseThrow();
+        String id = r.out().split(" ")[2];
+        Path viewer = java.nio.file.Files.writeString(dir.resolve("viewer.token"), secret + "\n");
+        assertEquals(0, local("volume", "list", "--api", api, "--token-file", viewer.toString()).code());
+        r = local("volume", "create", "x", "--size", "1MiB", "--api", api, "--token-file", viewer.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("viewer token may not"), r.err());
+        r = local("token", "list", "--api", api, "--token-file", viewer.toString());
+        assertEquals(1, r.code(), "a viewer may not list tokens");
+
+        r = scoria("token", "list");
+        assertTrue(r.out().contains(id) && r.out().contains("viewer") && r.out().contains("admin"), r.out());
+        assertFalse(r.out().contains(secret), "secrets are never listed");
+        assertEquals(0, scoria("token", "revoke", id).code());
+        assertEquals(1, local("volume", "list", "--api", api, "--token-file", viewer.toString()).code());
+        assertEquals(2, scoria("token", "create").code(), "--role is required");
+        assertEquals(1, scoria("token", "create", "--role", "root").code());
+    }
+
+    @Test
+    void theTokenComesFromTheFileTheEnvironmentOrTheDefaultAdminToken() throws Exception {
+        Path fallback = dir.resolve("admin.token");
+        Path other = java.nio.file.Files.writeString(dir.resolve("other.token"), "scoria_from-file\n");
+        java.util.Map<String, String> env = java.util.Map.of("SCORIA_TOKEN", "scoria_from-env");
+        assertEquals("scoria_from-file", ApiOptions.token(other, env, fallback).value());
+        assertEquals("scoria_from-env", ApiOptions.token(null, env, fallback).value());
+        assertEquals(java.nio.file.Files.readString(fallback).strip(),
+                ApiOptions.token(null, java.util.Map.of(), fallback).value());
+        assertEquals(null, ApiOptions.token(null, java.util.Map.of(), dir.resolve("missing")));
+        Run r = local("volume", "list", "--api", api);
+        assertEquals(1, r.code(), "no token in ./scoria-data here");
+        assertTrue(r.err().contains("--token-file"), r.err());
+    }
+
+    @Test
+    void httpsApiWithACaFile() throws Exception {
+        io.scoria.accelerator.testing.SelfSignedCertificate cert =
+                io.scoria.accelerator.testing.SelfSignedCertificate.generate(java.nio.file.Files.createDirectories(dir.resolve("tls")));
+        ScoriaConfig cfg = ConfigLoader.parse("dataDir: " + dir.resolve("tls") + "\nnbd: {port: 0}\napi: {port: 0}\n", "test");
+        var settings = ScoriaDaemon.apiSettings(cfg)
+                .withTls(new io.scoria.accelerator.api.ApiServerConfig.Tls(cert.certificate(), cert.privateKey()));
+        try (ScoriaDaemon secure = new ScoriaDaemon(cfg, settings, new InMemoryVolumeService(),
+                io.scoria.accelerator.metrics.ScoriaMetrics.newRegistry(), null)) {
+            String https = "https://127.0.0.1:" + secure.apiPort();
+            String token = dir.resolve("tls/admin.token").toString();
+            Run r = local("volume", "create", "s", "--size", "1MiB", "--api", https, "--token-file", token,
+                    "--ca-file", cert.certificate().toString());
+            assertEquals(0, r.code(), r.err());
+            r = local("volume", "list", "--api", https, "--token-file", token);
+            assertEquals(1, r.code(), "the JDK does not trust a self-signed certificate");
+            assertTrue(r.err().contains("--ca-file"), r.err());
+        }
     }
 }

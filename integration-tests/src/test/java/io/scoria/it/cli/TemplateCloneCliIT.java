@@ -46,6 +46,8 @@ class TemplateCloneCliIT {
         List<String> full = new ArrayList<>(List.of(args));
         full.add("--api");
         full.add("http://127.0.0.1:" + apiPort);
+        full.add("--token-file");
+        full.add(dir.resolve("data").resolve("admin.token").toString());
         int code = ScoriaMain.execute(full.toArray(new String[0]), new PrintWriter(out), new PrintWriter(err));
         return new Result(code, out.toString(), err.toString());
     }
@@ -125,7 +127,8 @@ class TemplateCloneCliIT {
         // Prometheus metrics of the frontend and the engine on the management port
         var http = java.net.http.HttpClient.newHttpClient();
         String metrics = http.send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://127.0.0.1:" + apiPort + "/metrics")).build(),
+                java.net.URI.create("http://127.0.0.1:" + apiPort + "/metrics")).header("Authorization", "Bearer "
+                        + Files.readString(dir.resolve("data").resolve("admin.token")).strip()).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString()).body();
         var writes = java.util.regex.Pattern.compile(
                 "scoria_nbd_requests_seconds_count\\{op=\"write\",service=\"scoria\"\\} (\\S+)").matcher(metrics);

@@ -41,7 +41,7 @@ class FocRollbackResetIT {
     }
 
     private void post(String path, String json, int expect) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + rig.apiPort + path))
+        HttpResponse<String> r = http.send(rig.api(path)
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(expect, r.statusCode(), "POST " + path + ": " + r.body());

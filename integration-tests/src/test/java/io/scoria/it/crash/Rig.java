@@ -30,6 +30,7 @@ final class Rig implements AutoCloseable {
     ManagedProcess foc;
     ManagedProcess router;
     private int starts;
+    private Path dataDir;
 
     Rig(Path dir) {
         this.dir = dir;
@@ -44,7 +45,8 @@ final class Rig implements AutoCloseable {
     /** Starts the router on {@code dataDir} with {@code backendYaml} and the FOC in {@code mode}. */
     void startRouter(String dataDir, String backendYaml, String focMode) throws IOException {
         Path cfg = dir.resolve("scoria-" + (++starts) + ".yaml");
-        Files.writeString(cfg, "dataDir: " + dir.resolve(dataDir) + "\n"
+        this.dataDir = dir.resolve(dataDir);
+        Files.writeString(cfg, "dataDir: " + this.dataDir + "\n"
                 + "nbd: {port: " + nbdPort + "}\n"
                 + "api: {port: " + apiPort + "}\n"
                 + "backend: " + backendYaml + "\n"
@@ -61,8 +63,15 @@ final class Rig implements AutoCloseable {
         return "{type: fs, fs: {root: " + dir.resolve("backend") + "}}";
     }
 
+    /** A request to the running router's REST API with its admin token ({@code <dataDir>/admin.token}). */
+    HttpRequest.Builder api(String path) throws IOException {
+        String token = Files.readString(dataDir.resolve("admin.token")).strip();
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + path))
+                .header("Authorization", "Bearer " + token);
+    }
+
     void createVolume(String name, String size) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + "/v1/volumes"))
+        HttpResponse<String> r = http.send(api("/v1/volumes")
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + name + "\",\"size\":\"" + size + "\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -73,8 +82,7 @@ final class Rig implements AutoCloseable {
 
     /** The volume's state as the REST API shows it (OK, DEGRADED, ...). */
     String volumeState(String name) throws Exception {
-        String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + "/v1/volumes/" + name))
-                .build(), HttpResponse.BodyHandlers.ofString()).body();
+        String body = http.send(api("/v1/volumes/" + name).build(), HttpResponse.BodyHandlers.ofString()).body();
         Matcher m = Pattern.compile("\"state\"\\s*:\\s*\"(\\w+)\"").matcher(body);
         if (!m.find()) {
             throw new IllegalStateException("no state in " + body);
@@ -83,8 +91,7 @@ final class Rig implements AutoCloseable {
     }
 
     String metrics() throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        return http.send(api("/metrics").build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
     static void deleteTree(Path p) throws IOException {

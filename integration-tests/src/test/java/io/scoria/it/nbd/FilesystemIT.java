@@ -77,6 +77,8 @@ class FilesystemIT {
         List<String> full = new ArrayList<>(List.of(args));
         full.add("--api");
         full.add("http://127.0.0.1:" + apiPort);
+        full.add("--token-file");
+        full.add(dir.resolve("data").resolve("admin.token").toString());
         int code = ScoriaMain.execute(full.toArray(new String[0]), new PrintWriter(out), new PrintWriter(err));
         assertEquals(0, code, String.join(" ", args) + ": " + err);
         return out.toString();

@@ -98,9 +98,15 @@ class ScrubUnderFioIT {
                 && ManagedProcess.listening(nbdPort));
     }
 
+    /** A request to the router's REST API with its admin token. */
+    private HttpRequest.Builder request(String path) throws IOException {
+        String token = Files.readString(dir.resolve("data").resolve("admin.token")).strip();
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + path))
+                .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(120));
+    }
+
     private HttpResponse<String> api(String method, String path, String json) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + path))
-                .timeout(Duration.ofSeconds(120));
+        HttpRequest.Builder b = request(path);
         b = json == null ? b.method(method, HttpRequest.BodyPublishers.noBody())
                 : b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json));
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
@@ -276,9 +282,8 @@ class ScrubUnderFioIT {
         String ns = scrubbableVolume(64L << 20, "{poll: 10m, grace: 2s, applyDutyCycle: 0.002, applyBatch: 16}");
         S3ObjectStore store = store();
         scrub(ns);
-        var pending = http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + "/v1/volumes/"
-                        + VOLUME + "/scrub-results")).timeout(Duration.ofSeconds(120)).POST(HttpRequest.BodyPublishers.noBody())
-                .build(), HttpResponse.BodyHandlers.ofString());
+        var pending = http.sendAsync(request("/v1/volumes/" + VOLUME + "/scrub-results")
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         Thread.sleep(1500);
         assertFalse(pending.isDone(), "the paced apply was still running when the router was killed: "
                 + (pending.isDone() ? pending.join().body() : ""));

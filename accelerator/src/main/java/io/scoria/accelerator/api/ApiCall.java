@@ -1,0 +1,79 @@
+package io.scoria.accelerator.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One request as the routes see it: method, decoded path segments and a JSON body read with a
+ * size limit (413 above it, however the body is framed). Used by one request thread.
+ */
+final class ApiCall {
+    private final HttpExchange exchange;
+    private final ObjectMapper json;
+    private final int maxBodyBytes;
+    final String method;
+    final String[] path;
+
+    ApiCall(HttpExchange exchange, ObjectMapper json, int maxBodyBytes) {
+        this.exchange = exchange;
+        this.json = json;
+        this.maxBodyBytes = maxBodyBytes;
+        this.method = exchange.getRequestMethod();
+        this.path = segments(exchange.getRequestURI().getRawPath());
+    }
+
+    /** Path segment {@code i}, or "" beyond the end. */
+    String at(int i) {
+        return i < path.length ? path[i] : "";
+    }
+
+    /** The request body as a {@code type}; 400 if it is missing or not valid JSON of that type. */
+    <T> T body(Class<T> type) {
+        byte[] raw;
+        try {
+            raw = exchange.getRequestBody().readNBytes(maxBodyBytes + 1);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the request body", e);
+        }
+        if (raw.length > maxBodyBytes) {
+            throw ProblemException.tooLarge(maxBodyBytes);
+        }
+        if (raw.length == 0) {
+            throw ProblemException.badRequest("a JSON body is required");
+        }
+        try {
+            return json.readValue(raw, type);
+        } catch (JsonProcessingException e) {
+            throw ProblemException.badRequest("bad JSON body: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot parse the request body", e);
+        }
+    }
+
+    ProblemException notFound() {
+        return ProblemException.notFound("no such resource: " + method + " " + exchange.getRequestURI().getPath());
+    }
+
+    ProblemException methodNotAllowed() {
+        return new ProblemException(405, "method-not-allowed", "Method not allowed",
+                "method " + method + " is not allowed on " + exchange.getRequestURI().getPath());
+    }
+
+    private static String[] segments(String rawPath) {
+        List<String> out = new ArrayList<>();
+        for (String s : rawPath.split("/")) {
+            if (!s.isEmpty()) {
+                out.add(URLDecoder.decode(s, StandardCharsets.UTF_8));
+            }
+        }
+        return out.toArray(new String[0]);
+    }
+}

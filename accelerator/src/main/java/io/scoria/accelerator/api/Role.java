@@ -1,0 +1,42 @@
+package io.scoria.accelerator.api;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
+import java.util.Locale;
+
+/**
+ * What a bearer token may do on the management API. {@link #ADMIN}: everything, including
+ * token management ({@code /v1/tokens}); {@link #OPERATOR}: every volume, snapshot, clone and
+ * scrub call, no token management; {@link #VIEWER}: reading only ({@code GET}, including
+ * {@code /metrics}). Immutable.
+ */
+public enum Role {
+    ADMIN, OPERATOR, VIEWER;
+
+    /** Whether this role may make a {@code method} call; {@code tokenManagement}: under {@code /v1/tokens}. */
+    public boolean permits(String method, boolean tokenManagement) {
+        return switch (this) {
+            case ADMIN -> true;
+            case OPERATOR -> !tokenManagement;
+            case VIEWER -> !tokenManagement && (method.equals("GET") || method.equals("HEAD"));
+        };
+    }
+
+    /** The name on the command line, in JSON and in the token file: {@code admin}, {@code operator}, {@code viewer}. */
+    @JsonValue
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The role named {@code name} (see {@link #wireName()}). */
+    @JsonCreator
+    public static Role parse(String name) {
+        for (Role r : values()) {
+            if (r.wireName().equals(name)) {
+                return r;
+            }
+        }
+        throw new IllegalArgumentException("role must be admin, operator or viewer: " + name);
+    }
+}

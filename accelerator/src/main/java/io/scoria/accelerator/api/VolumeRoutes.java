@@ -1,0 +1,166 @@
+package io.scoria.accelerator.api;
+
+import io.scoria.accelerator.SnapshotInfo;
+import io.scoria.accelerator.VolumeConflictException;
+import io.scoria.accelerator.VolumeInfo;
+import io.scoria.accelerator.VolumeNotFoundException;
+import io.scoria.accelerator.VolumeService;
+import io.scoria.accelerator.VolumeSpec;
+import io.scoria.accelerator.config.ScoriaConfig;
+import io.scoria.backend.config.Sizes;
+import io.scoria.accelerator.scrub.ScrubApplier;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The {@code /v1/volumes} calls: volumes, snapshots, rollback, templates, clones and scrub
+ * results, on a {@link VolumeService}. Thread-safe if the service is.
+ */
+final class VolumeRoutes {
+    private static final int MAX_CLONES = 10_000;
+
+    private final VolumeService volumes;
+    private final ScoriaConfig.Volumes defaults;
+    private final ScrubApplier scrub;
+
+    /** {@code scrub} (may be null) serves {@code POST /v1/volumes/NAME/scrub-results}. */
+    VolumeRoutes(VolumeService volumes, ScoriaConfig.Volumes defaults, ScrubApplier scrub) {
+        this.volumes = Objects.requireNonNull(volumes, "volumes");
+        this.defaults = Objects.requireNonNull(defaults, "defaults");
+        this.scrub = scrub;
+    }
+
+    /** Answers {@code call}, whose path starts with {@code v1/volumes}. */
+    Reply route(ApiCall call) {
+        String method = call.method;
+        int depth = call.path.length;
+        if (depth == 2) {
+            return switch (method) {
+                case "GET" -> Reply.json(200, volumes.list());
+                case "POST" -> Reply.json(201, create(call.body(ApiModel.CreateVolume.class)));
+                default -> throw call.methodNotAllowed();
+            };
+        }
+        String name = call.at(2);
+        if (depth == 3) {
+            return switch (method) {
+                case "GET" -> Reply.json(200, detail(name));
+                case "DELETE" -> {
+                    volumes.delete(name);
+                    yield Reply.noContent();
+                }
+                default -> throw call.methodNotAllowed();
+            };
+        }
+        String action = call.at(3);
+        if (action.equals("snapshots")) {
+            return snapshots(call, name);
+        }
+        if (depth == 4 && method.equals("POST")) {
+            switch (action) {
+                case "rollback" -> {
+                    ApiModel.Rollback req = call.body(ApiModel.Rollback.class);
+                    volumes.open(name).rollback(required(req.snapshot(), "snapshot"));
+                    return Reply.json(200, detail(name));
+                }
+                case "template" -> {
+                    return Reply.json(200, volumes.makeTemplate(name));
+                }
+                case "reset" -> {
+                    return Reply.json(200, volumes.resetToParent(name));
+                }
+                case "clones" -> {
+                    return Reply.json(201, clones(name, call.body(ApiModel.CreateClones.class)));
+                }
+                case "scrub-results" -> {
+                    if (scrub == null) {
+                        throw ProblemException.notFound("this router does not apply scrub results");
+                    }
+                    return Reply.json(200, scrub.applyPending(name));
+                }
+                default -> {
+                }
+            }
+        }
+        throw call.notFound();
+    }
+
+    private Reply snapshots(ApiCall call, String name) {
+        if (call.path.length == 4) {
+            return switch (call.method) {
+                case "GET" -> Reply.json(200, volumes.open(name).listSnapshots());
+                case "POST" -> {
+                    ApiModel.CreateSnapshot req = call.body(ApiModel.CreateSnapshot.class);
+                    yield Reply.json(201, volumes.open(name).snapshot(required(req.name(), "name")));
+                }
+                default -> throw call.methodNotAllowed();
+            };
+        }
+        String snapshot = call.at(4);
+        if (call.path.length == 5 && call.method.equals("DELETE")) {
+            volumes.open(name).deleteSnapshot(snapshot);
+            return Reply.noContent();
+        }
+        if (call.path.length == 5 && call.method.equals("GET")) {
+            for (SnapshotInfo s : volumes.open(name).listSnapshots()) {
+                if (s.name().equals(snapshot)) {
+                    return Reply.json(200, s);
+                }
+            }
+            throw new VolumeNotFoundException("volume " + name + " has no snapshot " + snapshot);
+        }
+        throw call.notFound();
+    }
+
+    private VolumeInfo create(ApiModel.CreateVolume req) {
+        String name = required(req.name(), "name");
+        long size = Sizes.parse("size", required(req.size(), "size"));
+        VolumeSpec base = defaults.spec(size);
+        int cluster = req.clusterSize() == null ? base.clusterSize() : (int) Sizes.parse("clusterSize", req.clusterSize());
+        int sco = req.scoSize() == null ? base.scoSize() : (int) Sizes.parse("scoSize", req.scoSize());
+        return volumes.create(name, new VolumeSpec(size, cluster, sco));
+    }
+
+    private ApiModel.VolumeDetail detail(String name) {
+        VolumeInfo info = volumes.info(name).orElseThrow(() -> new VolumeNotFoundException("no volume " + name));
+        return new ApiModel.VolumeDetail(info, info.spec().sizeBytes(), volumes.open(name).listSnapshots());
+    }
+
+    private List<VolumeInfo> clones(String parent, ApiModel.CreateClones req) {
+        List<String> names = new ArrayList<>();
+        if (req.name() != null) {
+            if (req.count() != null || req.prefix() != null) {
+                throw new IllegalArgumentException("give either name, or count and prefix");
+            }
+            names.add(req.name());
+        } else {
+            int count = req.count() == null ? 1 : req.count();
+            if (count < 1 || count > MAX_CLONES) {
+                throw new IllegalArgumentException("count must be 1-" + MAX_CLONES + ": " + count);
+            }
+            String prefix = required(req.prefix(), "prefix (or name)");
+            for (int i = 1; i <= count; i++) {
+                names.add(prefix + i);
+            }
+        }
+        for (String n : names) {
+            if (volumes.info(n).isPresent()) {
+                throw new VolumeConflictException("volume " + n + " exists; no clone was created");
+            }
+        }
+        List<VolumeInfo> made = new ArrayList<>();
+        for (String n : names) {
+            made.add(volumes.clone(parent, req.snapshot(), n));
+        }
+        return made;
+    }
+
+    static String required(String value, String field) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException("field '" + field + "' is required");
+        }
+        return value;
+    }
+}
