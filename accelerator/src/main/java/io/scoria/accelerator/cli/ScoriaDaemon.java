@@ -73,7 +73,14 @@ public final class ScoriaDaemon implements AutoCloseable {
      * {@code <dataDir>/api-tokens.json}, the admin token in {@code <dataDir>/admin.token}.
      */
     public static ApiServerConfig apiSettings(ScoriaConfig config) {
-        return ApiServerConfig.of(config.api().host(), config.api().port(), config.dataDir());
+        ScoriaConfig.Api a = config.api();
+        try {
+            ApiServerConfig c = ApiServerConfig.of(a.host(), a.port(), config.dataDir())
+                    .withAllowed(a.allowedHosts(), a.allowedOrigins()).withMaxBodyBytes(a.maxBodyBytes());
+            return a.tlsCertificate() == null ? c : c.withTls(new ApiServerConfig.Tls(a.tlsCertificate(), a.tlsKey()));
+        } catch (IllegalArgumentException e) {
+            throw new io.scoria.backend.config.ConfigException(e.getMessage());
+        }
     }
 
     public int nbdPort() {

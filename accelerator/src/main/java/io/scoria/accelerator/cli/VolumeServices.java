@@ -64,7 +64,7 @@ final class VolumeServices {
             long retained = config.cache().scoCacheBytes() * 2 + (256L << 20);
             return new FocVolumeService(new StoreClosing(service, store), hooks, new FocWiringConfig(foc.address(),
                     foc.focMode(), foc.connectTimeoutDuration(), foc.requestTimeoutDuration(), retained,
-                    config.dataDir().resolve("foc")), registry);
+                    config.dataDir().resolve("foc"), foc.secret()), registry);
         } catch (RuntimeException e) {
             store.close();
             throw e;

@@ -33,13 +33,16 @@ import java.util.Map;
  *       limits: {maxConnections: 128, maxConnectionsPerExport: 32, maxInFlightBytes: 16MiB,
  *                memoryBudget: 512MiB, stallTimeout: 60s, idleTimeout: 0s}}
  *                        # limits: see io.scoria.accelerator.nbd.NbdLimits
- * api: {host: 127.0.0.1, port: 8080}
+ * api: {host: 127.0.0.1, port: 8080, tlsCertificate: null, tlsKey: null, allowedHosts: [], allowedOrigins: [],
+ *       maxBodySize: 1MiB}
+ *                        # bearer tokens in DATADIR/api-tokens.json, DATADIR/admin.token: see io.scoria.accelerator.api
  * backend: {type: fs, fs: {root: DATADIR/backend}}        # or s3, swift, distributor: the shared
  *                                                         # section of io.scoria.distributor.config.BackendConfig
  * cache: {clusterCache: 1GiB, scoCache: 2GiB}
  * volumes: {clusterSize: 4KiB, scoSize: 4MiB}
- * foc: {address: 10.0.0.2:10900, mode: sync, connectTimeout: 2s, requestTimeout: 5s}
- *                        # mode: sync (default with an address) | async | none (default without)
+ * foc: {address: 10.0.0.2:10900, mode: sync, connectTimeout: 2s, requestTimeout: 5s, secretFile: foc.secret}
+ *                        # mode: sync (default with an address) | async | none (default without);
+ *                        # secretFile: the cluster's FOC secret, as given to `scoria foc-server --secret-file`
  * scrub: {poll: 30s, grace: 60s, applyDutyCycle: 0.05, applyBatch: 128}
  *                        # applying scrub results: see io.scoria.accelerator.scrub.RelocationPacing
  * </pre>
@@ -52,11 +55,11 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
     public ScoriaConfig {
         dataDir = dataDir != null ? dataDir : Path.of(DEFAULT_DATA_DIR);
         nbd = nbd != null ? nbd : new Nbd(null, null, null, null, null, null, null, null, null, null);
-        api = api != null ? api : new Api(null, null);
+        api = api != null ? api : new Api(null, null, null, null, null, null, null);
         backend = backend != null ? backend : BackendConfig.fs(dataDir.resolve("backend"));
         cache = cache != null ? cache : new Cache(null, null);
         volumes = volumes != null ? volumes : new Volumes(null, null);
-        foc = foc != null ? foc : new Foc(null, null, null, null);
+        foc = foc != null ? foc : new Foc(null, null, null, null, null);
         scrub = scrub != null ? scrub : new Scrub(null, null, null, null);
     }
 
@@ -133,11 +136,28 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
         }
     }
 
-    public record Api(String host, Integer port) {
+    /**
+     * {@code api}: the REST API's listener. {@code tlsCertificate}/{@code tlsKey} (PEM) switch it to
+     * HTTPS; {@code allowedHosts} and {@code allowedOrigins} add to the loopback names and the API's own
+     * origin that requests may name (DNS rebinding, cross-site requests); {@code maxBodySize} bounds a
+     * request body.
+     */
+    public record Api(String host, Integer port, Path tlsCertificate, Path tlsKey, List<String> allowedHosts,
+                      List<String> allowedOrigins, String maxBodySize) {
         public Api {
             host = host != null ? host : "127.0.0.1";
             port = port != null ? port : 8080;
+            allowedHosts = allowedHosts != null ? List.copyOf(allowedHosts) : List.of();
+            allowedOrigins = allowedOrigins != null ? List.copyOf(allowedOrigins) : List.of();
+            maxBodySize = maxBodySize != null ? maxBodySize : "1MiB";
             check(port >= 0 && port <= 65535, "port", "must be 0-65535: " + port);
+            check((tlsCertificate == null) == (tlsKey == null), "tlsKey", "tlsCertificate and tlsKey go together");
+            long body = Sizes.parse("maxBodySize", maxBodySize);
+            check(body >= 1024 && body <= (64 << 20), "maxBodySize", "must be 1KiB-64MiB: " + maxBodySize);
+        }
+
+        public int maxBodyBytes() {
+            return (int) Sizes.parse("api.maxBodySize", maxBodySize);
         }
     }
 
@@ -190,7 +210,7 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
      * wait for it) or {@code none}; it defaults to {@code sync} when {@code address} is set, else
      * {@code none}. Timeouts take {@code ms}, {@code s} or {@code m} units.
      */
-    public record Foc(String address, String mode, String connectTimeout, String requestTimeout) {
+    public record Foc(String address, String mode, String connectTimeout, String requestTimeout, Path secretFile) {
         public Foc {
             mode = mode != null ? mode : (address != null ? "sync" : "none");
             connectTimeout = connectTimeout != null ? connectTimeout : "2s";
@@ -212,6 +232,20 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
             }
             Durations.parse("connectTimeout", connectTimeout);
             Durations.parse("requestTimeout", requestTimeout);
+            check(secretFile == null || java.nio.file.Files.isReadable(secretFile), "secretFile",
+                    "cannot read " + secretFile);
+        }
+
+        /** The FOC secret from {@code secretFile}, or null without one. */
+        public io.scoria.accelerator.foc.FocSecret secret() {
+            if (secretFile == null) {
+                return null;
+            }
+            try {
+                return io.scoria.accelerator.foc.FocSecret.readFile(secretFile);
+            } catch (RuntimeException e) {
+                throw new ConfigException("foc.secretFile", e.getMessage());
+            }
         }
 
         public io.scoria.accelerator.foc.FocMode focMode() {

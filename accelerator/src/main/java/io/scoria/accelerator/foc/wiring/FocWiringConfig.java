@@ -2,6 +2,7 @@ package io.scoria.accelerator.foc.wiring;
 
 import io.scoria.accelerator.foc.FocClientConfig;
 import io.scoria.accelerator.foc.FocMode;
+import io.scoria.accelerator.foc.FocSecret;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,9 +18,11 @@ import java.util.Objects;
  * @param maxRetainedBytes bound of the entries kept per volume for re-sending; should exceed the local SCO
  *                         cache budget, since entries are kept until their SCO is on the backend
  * @param stateDir         local directory of the per-volume markers (see {@link FocVolumeService})
+ * @param secret           the cluster's FOC secret (every frame authenticated with it), or null for a FOC server
+ *                         on loopback that has none
  */
 public record FocWiringConfig(String address, FocMode mode, Duration connectTimeout, Duration requestTimeout,
-                              long maxRetainedBytes, Path stateDir) {
+                              long maxRetainedBytes, Path stateDir, FocSecret secret) {
     public FocWiringConfig {
         Objects.requireNonNull(mode, "mode");
         if (mode == FocMode.NONE) {
@@ -38,12 +41,19 @@ public record FocWiringConfig(String address, FocMode mode, Duration connectTime
         Objects.requireNonNull(stateDir, "stateDir");
     }
 
+    /** Settings without a FOC secret (a FOC server on loopback that has none). */
+    public FocWiringConfig(String address, FocMode mode, Duration connectTimeout, Duration requestTimeout,
+                           long maxRetainedBytes, Path stateDir) {
+        this(address, mode, connectTimeout, requestTimeout, maxRetainedBytes, stateDir, null);
+    }
+
     /** The client configuration of one volume. */
     FocClientConfig clientConfig(String volume, int clusterSize, long epoch) {
         FocClientConfig c = FocClientConfig.of(address, volume, clusterSize, epoch);
         c = c.withTimeouts(connectTimeout, requestTimeout, FocClientConfig.DEFAULT_RECONNECT_MIN,
                 FocClientConfig.DEFAULT_RECONNECT_MAX);
-        return c.withBatching(c.maxBatchEntries(), c.maxInFlightBatches(), maxRetainedBytes);
+        c = c.withBatching(c.maxBatchEntries(), c.maxInFlightBatches(), maxRetainedBytes);
+        return secret == null ? c : c.withSecret(secret);
     }
 
     /** Longest time a write waits for its FOC acknowledgement before it is acknowledged anyway. */
