@@ -9,8 +9,10 @@ import java.util.Objects;
  * <p>The memory bound these give: request data (WRITE payloads being received or applied, READ
  * replies not yet handed to the kernel) of all connections together never exceeds
  * {@code memoryBudget}; one connection holds at most {@code maxInFlightBytes} of it, or a single
- * request of up to the maximum payload when it has nothing else in flight. A WRITE payload is
- * allocated in 1 MiB pieces as its bytes arrive, so a header without data costs budget, not memory.
+ * request of up to the maximum payload when it has nothing else in flight. A WRITE takes its bytes
+ * when the first byte of its payload arrives, and its payload is allocated in 1 MiB pieces as bytes
+ * arrive: a header without data costs neither budget nor memory, a payload sent in part holds memory
+ * only for what was sent (and its connection is closed after {@code stallTimeout}).
  * Replies that are not request data (write acknowledgements, errors) wait in a connection's outbound
  * buffer only up to {@link #OUTBOUND_HIGH_WATER} bytes before the server stops reading that client.
  *

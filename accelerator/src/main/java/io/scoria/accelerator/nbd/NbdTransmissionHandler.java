@@ -139,24 +139,34 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
                     continue;
                 }
             }
-            boolean carriesData = type == CMD_READ || type == CMD_WRITE;
-            if (carriesData && !admitted) {
+            if (type == CMD_READ && !admitted) {
                 if (!flow.tryAcquire(length)) {
                     return; // resumed once bytes come back
                 }
                 admitted = true;
             }
-            if (type == CMD_WRITE) {
-                if (payload == null) {
-                    payload = new WritePayload((int) length);
-                }
-                if (!payload.receive(in, ctx.alloc())) {
-                    return;
-                }
+            if (type == CMD_WRITE && !receivePayload(ctx, in)) {
+                return;
             }
             haveHeader = false;
             dispatch(ctx, in);
         }
+    }
+
+    /**
+     * Receives the current WRITE's payload; its bytes are admitted by the flow when the first of them
+     * is there (a header without data takes no budget), all at once (a request that held part of its
+     * bytes while waiting for the rest could deadlock with another). False while more is to come.
+     */
+    private boolean receivePayload(ChannelHandlerContext ctx, ByteBuf in) {
+        if (!admitted) {
+            if (!in.isReadable() || !flow.tryAcquire(length)) {
+                return false; // resumed once data or bytes come
+            }
+            admitted = true;
+            payload = new WritePayload((int) length);
+        }
+        return payload.receive(in, ctx.alloc());
     }
 
     @Override
@@ -164,7 +174,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
         if (watchdog != null) {
             watchdog.stop();
         }
-        if (payload != null) {
+        if (payload != null) { // received in part, never dispatched
             payload.release();
             payload = null;
         }
@@ -174,9 +184,9 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
         }
     }
 
-    /** True while a request is half received: its client owes the server bytes. */
+    /** True while a request is half received and the server waits for its client, not for budget. */
     private boolean midRequest() {
-        return skipRemaining > 0 || (haveHeader && admitted && type == CMD_WRITE);
+        return skipRemaining > 0 || (haveHeader && type == CMD_WRITE && !flow.paused());
     }
 
     /** Why the current header is refused before any data is buffered, or null. */
@@ -437,14 +447,18 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
         }
     }
 
-    /** On the event loop: decode the requests that waited in the buffer, then read again. */
+    /**
+     * On the event loop: go on with what waited (a header already decoded that may now take its bytes,
+     * then the requests in the buffer), then read again. Decodes the buffer directly: a READ whose header
+     * waited for bytes leaves nothing in the buffer, and {@code channelRead} would not call decode then.
+     */
     private void resume() {
         if (ctxRef == null || ctxRef.isRemoved() || !channel.isActive()) {
             return;
         }
         channel.config().setAutoRead(true);
         try {
-            channelRead(ctxRef, Unpooled.EMPTY_BUFFER);
+            decode(ctxRef, internalBuffer(), null);
         } catch (Exception e) {
             ctxRef.fireExceptionCaught(e);
         }

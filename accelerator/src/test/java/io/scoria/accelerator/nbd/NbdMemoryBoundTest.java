@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class NbdMemoryBoundTest {
     static final int MAX = 32 << 20;
     static final long PER_CONNECTION = 8 << 20;
-    static final NbdLimits LIMITS = NbdLimits.DEFAULTS.withMemory(PER_CONNECTION, 128L << 20)
+    static final NbdLimits LIMITS = NbdLimits.DEFAULTS.withMemory(PER_CONNECTION, 256L << 20)
             .withTimeouts(Duration.ofSeconds(3), Duration.ZERO);
 
     @Test
