@@ -139,6 +139,26 @@ class ConfigLoaderTest {
         assertMessage("nbd: {tlsClientCa: ca.pem}", "t.yaml: nbd.tlsClientCa: needs tlsCertificate");
     }
 
+    @Test
+    void apiAndFocSecuritySettingsAreRead(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path secret = dir.resolve("foc.secret");
+        java.nio.file.Files.writeString(secret, "0123456789abcdef0123456789abcdef\n");
+        java.nio.file.Path cfg = dir.resolve("scoria.yaml");
+        java.nio.file.Files.writeString(cfg, "api: {allowedHosts: [router.example], allowedOrigins: ['https://ui.example'],"
+                + " maxBodySize: 64KiB}\nfoc: {address: '127.0.0.1:7001', secretFile: foc.secret}\n");
+        ScoriaConfig c = ConfigLoader.load(cfg);
+        var api = io.scoria.accelerator.cli.ScoriaDaemon.apiSettings(c);
+        assertEquals(List.of("router.example"), api.allowedHosts());
+        assertEquals(List.of("https://ui.example"), api.allowedOrigins());
+        assertEquals(64 << 10, api.maxBodyBytes());
+        assertEquals(secret, c.foc().secretFile(), "resolved against the config file's directory");
+        assertNotNull(c.foc().secret());
+        assertFalse(c.foc().secret().toString().contains("0123456789"), "the secret is never printed");
+        assertMessage("api: {maxBodySize: 10}", "t.yaml: api.maxBodySize: must be 1KiB-64MiB");
+        assertMessage("api: {tlsCertificate: c.pem}", "t.yaml: api.tlsKey: tlsCertificate and tlsKey go together");
+        assertMessage("foc: {address: 'h:1', secretFile: /no/such/secret}", "t.yaml: foc.secretFile: cannot read");
+    }
+
     private static void assertMessage(String yaml, String start) {
         var e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, "t.yaml"));
         assertTrue(e.getMessage().startsWith(start), e.getMessage());

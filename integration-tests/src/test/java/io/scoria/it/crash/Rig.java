@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
 /**
  * The processes of a crash test: {@code scoria foc-server} and {@code scoria serve} (each its own
  * JVM through the {@code ./scoria} launcher), on fixed loopback ports so that a restarted router
- * or FOC is found where the old one was. Closing kills whatever still runs.
+ * or FOC is found where the old one was. The FOC server and the router share a FOC secret, so every
+ * FOC frame of these tests is HMAC-authenticated as in production. Closing kills whatever still runs.
  */
 final class Rig implements AutoCloseable {
     final Path dir;
@@ -36,9 +37,21 @@ final class Rig implements AutoCloseable {
         this.dir = dir;
     }
 
+    /** The cluster's FOC secret (32 random bytes, base64), made once per rig. */
+    Path focSecret() throws IOException {
+        Path f = dir.resolve("foc.secret");
+        if (!Files.exists(f)) {
+            byte[] key = new byte[32];
+            new java.security.SecureRandom().nextBytes(key);
+            Files.writeString(f, java.util.Base64.getEncoder().encodeToString(key) + "\n");
+        }
+        return f;
+    }
+
     void startFoc() throws IOException {
         foc = ManagedProcess.start("foc-server", List.of(repo.resolve("scoria").toString(), "foc-server", "--listen",
-                "127.0.0.1:" + focPort, "--dir", dir.resolve("foc-server").toString()), dir, dir.resolve("foc-server.log"));
+                "127.0.0.1:" + focPort, "--dir", dir.resolve("foc-server").toString(), "--secret-file",
+                focSecret().toString()), dir, dir.resolve("foc-server.log"));
         foc.awaitReady(Duration.ofSeconds(60), () -> ManagedProcess.listening(focPort));
     }
 
@@ -52,7 +65,8 @@ final class Rig implements AutoCloseable {
                 + "backend: " + backendYaml + "\n"
                 + "cache: {clusterCache: 16MiB, scoCache: 64MiB}\n"
                 + "volumes: {scoSize: 1MiB}\n"
-                + "foc: {address: 127.0.0.1:" + focPort + ", mode: " + focMode + ", connectTimeout: 500ms, requestTimeout: 2s}\n");
+                + "foc: {address: 127.0.0.1:" + focPort + ", mode: " + focMode + ", connectTimeout: 500ms, requestTimeout: 2s, "
+                + "secretFile: " + focSecret() + "}\n");
         router = ManagedProcess.start("scoria-serve", List.of(repo.resolve("scoria").toString(), "serve", "--config",
                 cfg.toString()), dir, dir.resolve("serve.log"));
         router.awaitReady(Duration.ofSeconds(120), () -> ManagedProcess.listening(apiPort)
