@@ -30,6 +30,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
@@ -113,6 +114,13 @@ public final class NbdServer implements AutoCloseable {
                     + e.getMessage(), e);
         }
         port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
+        InetAddress bound = ((InetSocketAddress) serverChannel.localAddress()).getAddress();
+        if (!bound.isLoopbackAddress() && !config.defaultPolicy().tlsRequired()
+                && config.defaultPolicy().allowedClients().isEmpty()) {
+            log.warn("NBD is bound to {} beyond loopback and exports without their own policy take any client in "
+                    + "clear text: set nbd.defaultExport (allowedClients, tlsRequired) or bind to loopback",
+                    config.host());
+        }
         log.info("NBD server listening on {}:{} ({}, TLS {})", config.host(), port, epoll ? "epoll" : "nio",
                 ssl != null ? "available" : "off");
     }
