@@ -72,8 +72,9 @@ final class ClusterWriter {
         }
         long pos = offset;
         int srcPos = src == null ? 0 : src.position();
-        // one view of src per multi-cluster write (not per cluster) for batched appends
-        ByteBuffer view = src != null && length >= 2L * clusterSize ? src.duplicate() : null;
+        // one view of src per write with a full cluster (not per cluster): full clusters are appended
+        // straight from it, without a copy into scratch
+        ByteBuffer view = src != null && length >= clusterSize ? src.duplicate() : null;
         while (pos < end) {
             long lba = pos / clusterSize;
             int in = (int) (pos % clusterSize);
