@@ -9,7 +9,8 @@ import java.util.Objects;
  * parent for clones, template flag, ordered snapshots with their TLogs, and the TLogs written
  * since the last snapshot. Immutable; the {@code with*} methods return changed copies.
  *
- * @param schemaVersion   {@link #SCHEMA_VERSION}; readers refuse any other value
+ * @param schemaVersion   {@link #SCHEMA_VERSION}; version 1 (no {@code volumeId}) is read and upgraded in memory;
+ *                        readers refuse any other value
  * @param generation      increases by one with every replacement on the backend
  * @param name            the volume's name
  * @param config          size, cluster size, SCO size and namespace
@@ -20,11 +21,18 @@ import java.util.Objects;
  * @param nextScoNumber   lower bound for the next SCO number
  * @param nextTlogNumber  lower bound for the next TLog number
  * @param nextSnapshotId  next snapshot id
+ * @param volumeId        128 random bits (32 hex digits) made when the volume (or clone) was created: two volumes
+ *                        that share a name one after the other, or in two deployments, never share it; null for a
+ *                        volume created before schema version 2
  */
 public record VolumeManifest(int schemaVersion, long generation, String name, Config config, Parent parent,
                              boolean template, List<Snapshot> snapshots, List<Long> currentTlogs,
-                             long nextScoNumber, long nextTlogNumber, long nextSnapshotId) {
-    public static final int SCHEMA_VERSION = 1;
+                             long nextScoNumber, long nextTlogNumber, long nextSnapshotId, String volumeId) {
+    public static final int SCHEMA_VERSION = 2;
+    /** The first schema version, without {@code volumeId}; read and upgraded. */
+    public static final int SCHEMA_VERSION_1 = 1;
+    private static final java.util.regex.Pattern VOLUME_ID = java.util.regex.Pattern.compile("[0-9a-f]{32}");
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     /** Volume geometry and backend namespace. */
     public record Config(long sizeBytes, int clusterSize, int scoSize, String namespace) {
@@ -65,9 +73,15 @@ public record VolumeManifest(int schemaVersion, long generation, String name, Co
     }
 
     public VolumeManifest {
+        if (schemaVersion == SCHEMA_VERSION_1 && volumeId == null) {
+            schemaVersion = SCHEMA_VERSION; // no other field changed: the next write is version 2, still without an id
+        }
         if (schemaVersion != SCHEMA_VERSION) {
             throw new ScoFormatException("volume manifest schema version " + schemaVersion + " is not supported (this build reads "
-                    + SCHEMA_VERSION + ")");
+                    + SCHEMA_VERSION_1 + " and " + SCHEMA_VERSION + ")");
+        }
+        if (volumeId != null && !VOLUME_ID.matcher(volumeId).matches()) {
+            throw new ScoFormatException("volume manifest volumeId must be 32 lower-case hex digits: '" + volumeId + "'");
         }
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(config, "config");
@@ -76,32 +90,40 @@ public record VolumeManifest(int schemaVersion, long generation, String name, Co
     }
 
     public static VolumeManifest create(String name, Config config) {
-        return new VolumeManifest(SCHEMA_VERSION, 0, name, config, null, false, List.of(), List.of(), 1, 1, 1);
+        return new VolumeManifest(SCHEMA_VERSION, 0, name, config, null, false, List.of(), List.of(), 1, 1, 1,
+                newVolumeId());
+    }
+
+    /** 128 random bits as 32 lower-case hex digits. */
+    public static String newVolumeId() {
+        byte[] b = new byte[16];
+        RANDOM.nextBytes(b);
+        return java.util.HexFormat.of().formatHex(b);
     }
 
     public VolumeManifest withGeneration(long g) {
         return new VolumeManifest(schemaVersion, g, name, config, parent, template, snapshots, currentTlogs,
-                nextScoNumber, nextTlogNumber, nextSnapshotId);
+                nextScoNumber, nextTlogNumber, nextSnapshotId, volumeId);
     }
 
     public VolumeManifest withParent(Parent p) {
         return new VolumeManifest(schemaVersion, generation, name, config, p, template, snapshots, currentTlogs,
-                nextScoNumber, nextTlogNumber, nextSnapshotId);
+                nextScoNumber, nextTlogNumber, nextSnapshotId, volumeId);
     }
 
     public VolumeManifest withTemplate(boolean t) {
         return new VolumeManifest(schemaVersion, generation, name, config, parent, t, snapshots, currentTlogs,
-                nextScoNumber, nextTlogNumber, nextSnapshotId);
+                nextScoNumber, nextTlogNumber, nextSnapshotId, volumeId);
     }
 
     public VolumeManifest withHistory(List<Snapshot> snaps, List<Long> current) {
         return new VolumeManifest(schemaVersion, generation, name, config, parent, template, snaps, current,
-                nextScoNumber, nextTlogNumber, nextSnapshotId);
+                nextScoNumber, nextTlogNumber, nextSnapshotId, volumeId);
     }
 
     public VolumeManifest withCounters(long nextSco, long nextTlog, long nextSnap) {
         return new VolumeManifest(schemaVersion, generation, name, config, parent, template, snapshots, currentTlogs,
-                nextSco, nextTlog, nextSnap);
+                nextSco, nextTlog, nextSnap, volumeId);
     }
 
     /** Appends a sealed TLog to {@link #currentTlogs()}. */

@@ -180,7 +180,8 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     private VolumeInfo infoOf(VolumeManifest m) {
         VolumeManifest.Config c = m.config();
         return new VolumeInfo(m.name(), c.namespace(), new VolumeSpec(c.sizeBytes(), c.clusterSize(), c.scoSize()), m.template(),
-                m.parent() == null ? null : m.parent().volume(), m.parent() == null ? null : m.parent().snapshot(), "OK");
+                m.parent() == null ? null : m.parent().volume(), m.parent() == null ? null : m.parent().snapshot(), "OK",
+                m.volumeId());
     }
 
     @Override

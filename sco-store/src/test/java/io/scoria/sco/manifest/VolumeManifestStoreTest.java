@@ -26,17 +26,43 @@ class VolumeManifestStoreTest {
     void jsonRoundTripKeepsEveryField() {
         VolumeManifest m = sample();
         String json = new String(VolumeManifestStore.toJson(m), StandardCharsets.UTF_8);
-        assertTrue(json.contains("\"schemaVersion\" : 1"), json);
+        assertTrue(json.contains("\"schemaVersion\" : 2"), json);
+        assertTrue(json.contains("\"volumeId\" : \"" + m.volumeId() + "\""), json);
         assertEquals(m, VolumeManifestStore.fromJson(json.getBytes(StandardCharsets.UTF_8), "x"));
         assertEquals(List.of(1L, 2L), m.tlogsThrough("s1"));
         assertEquals(List.of(1L, 2L, 3L), m.allTlogs());
+    }
+
+    /** A manifest of schema version 1 (before volume ids) is read, upgraded in memory, and keeps no id. */
+    @Test
+    void schemaVersionOneIsReadWithoutAVolumeId() {
+        String v1 = "{\"schemaVersion\": 1, \"generation\": 7, \"name\": \"vm1\", \"config\": {\"sizeBytes\": 1073741824, "
+                + "\"clusterSize\": 4096, \"scoSize\": 4194304, \"namespace\": \"vm1\"}, \"parent\": null, \"template\": false, "
+                + "\"snapshots\": [{\"name\": \"s1\", \"id\": 1, \"createdMillis\": 1700000000000, \"tlogs\": [1, 2], "
+                + "\"scrubbed\": false}], \"currentTlogs\": [3], \"nextScoNumber\": 9, \"nextTlogNumber\": 4, "
+                + "\"nextSnapshotId\": 2}";
+        VolumeManifest m = VolumeManifestStore.fromJson(v1.getBytes(StandardCharsets.UTF_8), "v1");
+        assertEquals(VolumeManifest.SCHEMA_VERSION, m.schemaVersion());
+        assertEquals(null, m.volumeId());
+        assertEquals(List.of(1L, 2L, 3L), m.allTlogs());
+        assertThrows(ScoFormatException.class, () -> VolumeManifestStore.fromJson(v1.replace("\"generation\"",
+                "\"volumeId\": \"00112233445566778899aabbccddeeff\", \"generation\"").getBytes(StandardCharsets.UTF_8), "v1"),
+                "version 1 has no volumeId");
+        assertThrows(ScoFormatException.class, () -> VolumeManifestStore.fromJson(v1.replace("\"schemaVersion\": 1",
+                "\"schemaVersion\": 2, \"volumeId\": \"not-hex\"").getBytes(StandardCharsets.UTF_8), "bad"));
+    }
+
+    @Test
+    void newVolumesGetDistinctIds() {
+        VolumeManifest.Config c = new VolumeManifest.Config(1 << 30, 4096, 4 << 20, "vol1");
+        assertNotEquals(VolumeManifest.create("vol1", c).volumeId(), VolumeManifest.create("vol1", c).volumeId());
     }
 
     @Test
     void unknownSchemaVersionOrFieldIsRefused() {
         String json = new String(VolumeManifestStore.toJson(sample()), StandardCharsets.UTF_8);
         ScoFormatException e = assertThrows(ScoFormatException.class, () ->
-                VolumeManifestStore.fromJson(json.replace("\"schemaVersion\" : 1", "\"schemaVersion\" : 9").getBytes(StandardCharsets.UTF_8), "m9"));
+                VolumeManifestStore.fromJson(json.replace("\"schemaVersion\" : 2", "\"schemaVersion\" : 9").getBytes(StandardCharsets.UTF_8), "m9"));
         assertTrue(e.getMessage().contains("schema version 9"), e.getMessage());
         assertThrows(ScoFormatException.class, () ->
                 VolumeManifestStore.fromJson(json.replace("\"template\"", "\"bogus\" : 1, \"template\"").getBytes(StandardCharsets.UTF_8), "m"));
@@ -81,8 +107,9 @@ class VolumeManifestStoreTest {
     @Test
     void localFileRoundTrip(@TempDir Path dir) {
         Path f = dir.resolve("manifest.json");
-        VolumeManifestStore.writeLocal(f, sample());
-        assertEquals(sample(), VolumeManifestStore.readLocal(f).orElseThrow());
+        VolumeManifest m = sample();
+        VolumeManifestStore.writeLocal(f, m);
+        assertEquals(m, VolumeManifestStore.readLocal(f).orElseThrow());
         assertTrue(VolumeManifestStore.readLocal(dir.resolve("none")).isEmpty());
     }
 }

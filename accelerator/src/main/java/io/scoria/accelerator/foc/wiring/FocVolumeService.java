@@ -79,12 +79,27 @@ public final class FocVolumeService implements VolumeService {
         }
     }
 
-    private Path marker(String name) {
-        return config.stateDir().resolve(name + ".bound");
+    /**
+     * The volume's key at the FOC (and of its local marker): {@code NAME.VOLUMEID}, so that the entries of
+     * a deleted volume can never be replayed into a later volume of the same name, nor collide with a
+     * volume of another deployment on a shared FOC server; just the name for a volume made before
+     * volumes had unique ids (its entries are where they always were).
+     */
+    static String focKey(VolumeInfo info) {
+        return info.volumeId() == null ? info.name() : info.name() + "." + info.volumeId();
     }
 
-    private void writeMarker(String name) {
-        Path m = marker(name);
+    private String focKey(String name) {
+        return focKey(engine.info(name).orElseThrow(() -> new io.scoria.accelerator.VolumeNotFoundException(
+                "no volume named '" + name + "'")));
+    }
+
+    private Path marker(String key) {
+        return config.stateDir().resolve(key + ".bound");
+    }
+
+    private void writeMarker(String key) {
+        Path m = marker(key);
         try (FileChannel ch = FileChannel.open(m, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             ch.force(true);
             try (FileChannel dir = FileChannel.open(config.stateDir(), StandardOpenOption.READ)) {
@@ -102,13 +117,13 @@ public final class FocVolumeService implements VolumeService {
         }
         FocState s = v.focState();
         String state = s == FocState.OK ? i.state() : s.name();
-        return new VolumeInfo(i.name(), i.namespace(), i.spec(), i.template(), i.parent(), i.parentSnapshot(), state);
+        return i.withState(state);
     }
 
     @Override
     public VolumeInfo create(String name, VolumeSpec spec) {
         VolumeInfo i = engine.create(name, spec);
-        writeMarker(name);
+        writeMarker(focKey(i));
         return i;
     }
 
@@ -151,8 +166,9 @@ public final class FocVolumeService implements VolumeService {
 
     private FocVolume bindAndOpen(String name) {
         Volume v = engine.open(name);
+        String key = focKey(name);
         long[] epoch = new long[1];
-        FailoverCache cache = connect(name, v.clusterSize(), epoch);
+        FailoverCache cache = connect(key, v.clusterSize(), epoch);
         VolumeBinding b;
         try {
             b = new VolumeBinding(name, cache, v.clusterSize(), epoch[0]);
@@ -162,11 +178,11 @@ public final class FocVolumeService implements VolumeService {
             throw e;
         }
         try {
-            if (!Files.exists(marker(name)) && !v.isReadOnly()) {
+            if (!Files.exists(marker(key)) && !v.isReadOnly()) {
                 b.replaying(true);
                 try {
                     long t0 = System.nanoTime();
-                    long n = ReplaySpool.replay(cache, v, config.stateDir().resolve(name + ".replay"));
+                    long n = ReplaySpool.replay(cache, v, config.stateDir().resolve(key + ".replay"));
                     v.flush();
                     LOG.info("volume {}: local state is new; replayed {} fail-over cache entries in {} ms", name, n,
                             (System.nanoTime() - t0) / 1_000_000);
@@ -174,7 +190,7 @@ public final class FocVolumeService implements VolumeService {
                     b.replaying(false);
                 }
             }
-            writeMarker(name);
+            writeMarker(key);
         } catch (FocUnavailableException e) {
             unbind(b);
             throw new VolumeException("cannot open volume '" + name + "': its local state is new and the fail-over cache "
@@ -219,6 +235,7 @@ public final class FocVolumeService implements VolumeService {
 
     @Override
     public void delete(String name) {
+        String key = engine.info(name).map(FocVolumeService::focKey).orElse(name);
         FocVolume v = open.remove(name);
         if (v != null) {
             try {
@@ -228,7 +245,7 @@ public final class FocVolumeService implements VolumeService {
             }
         } else if (engine.info(name).isPresent()) {
             long[] epoch = new long[1];
-            try (FailoverCache c = connect(name, engine.info(name).get().spec().clusterSize(), epoch)) {
+            try (FailoverCache c = connect(key, engine.info(name).get().spec().clusterSize(), epoch)) {
                 VolumeBinding b = new VolumeBinding(name, c, engine.info(name).get().spec().clusterSize(), epoch[0]);
                 b.dropAll();
                 c.flush();
@@ -236,9 +253,9 @@ public final class FocVolumeService implements VolumeService {
         }
         engine.delete(name);
         try {
-            Files.deleteIfExists(marker(name));
+            Files.deleteIfExists(marker(key));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete FOC marker " + marker(name), e);
+            throw new UncheckedIOException("cannot delete FOC marker " + marker(key), e);
         }
     }
 
@@ -250,7 +267,7 @@ public final class FocVolumeService implements VolumeService {
     @Override
     public VolumeInfo clone(String parent, String snapshot, String cloneName) {
         VolumeInfo i = engine.clone(parent, snapshot, cloneName);
-        writeMarker(cloneName);
+        writeMarker(focKey(i));
         return i;
     }
 

@@ -195,6 +195,43 @@ class FocVolumeServiceTest {
         verify(v, model);
     }
 
+    /**
+     * Issue 19: a volume deleted while its FOC was unreachable leaves its entries there; a later volume
+     * of the same name (here on a node with a new data directory, so it replays from the FOC) must not
+     * get them. The FOC knows volumes by name and unique id, so it never does.
+     */
+    @Test
+    void aDeletedVolumesFocEntriesAreNeverReplayedIntoALaterVolumeOfTheSameName() {
+        int port = startServer(0);
+        FaultInjectingStore store = new FaultInjectingStore(mem);
+        FocVolumeService first = router("node1", store, port, FocMode.SYNC);
+        toClose.add(first);
+        first.create("vol", new VolumeSpec(SIZE, CS, 1 << 20));
+        FocVolume v = first.open("vol");
+        store.down(true); // nothing reaches the backend: every write stays in the FOC
+        for (long lba = 0; lba < 64; lba++) {
+            v.write(lba * CS, pattern(lba, 7), false);
+        }
+        server.close(); // the FOC becomes unreachable: the delete cannot drop the entries
+        store.down(false);
+        first.delete("vol");
+        startServer(port); // it comes back, still holding them
+        FaultInjectingStore store2 = new FaultInjectingStore(mem);
+        FocVolumeService second = router("node2", store2, port, FocMode.SYNC);
+        second.create("vol", new VolumeSpec(SIZE, CS, 1 << 20));
+        FocVolume fresh = second.open("vol");
+        long[] model = new long[64];
+        store2.down(true);
+        for (long lba = 0; lba < 8; lba++) {
+            fresh.write(lba * CS, pattern(lba, 9), false);
+            model[(int) lba] = 9;
+        }
+        // node2 is lost (never closed); node3 has a new data directory, so it replays the FOC's entries
+        FocVolumeService third = router("node3", new FaultInjectingStore(mem), port, FocMode.SYNC);
+        toClose.add(third);
+        verify(third.open("vol"), model);
+    }
+
     @Test
     void badSettingsNameTheArgument() {
         Path d = tmp.resolve("x");
