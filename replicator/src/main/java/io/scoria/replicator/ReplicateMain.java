@@ -64,13 +64,24 @@ public final class ReplicateMain {
         Path config;
     }
 
-    @Command(name = "run", description = "Replicate the selected volumes, continuously or --once.")
-    static final class Run extends Sub implements java.util.concurrent.Callable<Integer> {
-        @Option(names = "--volume", description = "a volume to replicate (repeatable); default: the config's selection")
+    /** {@code --volume} and {@code --pattern}: override the config's selection of volumes. */
+    static final class Selection {
+        @Option(names = "--volume", description = "a volume (repeatable); default: the config's selection")
         List<String> volumes = List.of();
 
         @Option(names = "--pattern", description = "a glob over volume names, e.g. 'vm*'")
         String pattern;
+
+        ReplicationConfig.Replication applyTo(ReplicationConfig.Replication r) {
+            r = volumes.isEmpty() ? r : r.withVolumes(volumes);
+            return pattern == null ? r : r.withPattern(pattern);
+        }
+    }
+
+    @Command(name = "run", description = "Replicate the selected volumes, continuously or --once.")
+    static final class Run extends Sub implements java.util.concurrent.Callable<Integer> {
+        @CommandLine.Mixin
+        Selection selection = new Selection();
 
         @Option(names = "--once", description = "one pass over the volumes, then exit")
         boolean once;
@@ -84,9 +95,7 @@ public final class ReplicateMain {
         @Override
         public Integer call() throws InterruptedException {
             ReplicationConfig c = ReplicationConfig.read(config);
-            ReplicationConfig.Replication r = c.replication();
-            r = volumes.isEmpty() ? r : r.withVolumes(volumes);
-            r = pattern == null ? r : r.withPattern(pattern);
+            ReplicationConfig.Replication r = selection.applyTo(c.replication());
             r = mode == null ? r : r.withMode(mode);
             r = bandwidthLimit == null ? r : r.withBandwidthLimit(bandwidthLimit);
             try (ObjectStore source = c.source().open(); ObjectStore target = c.target().open();
@@ -94,27 +103,34 @@ public final class ReplicateMain {
                 out.println("scoria-replicate: " + c.source().describe() + " -> " + c.target().describe());
                 Thread hook = new Thread(job::stop, "scoria-replicate-stop");
                 Runtime.getRuntime().addShutdownHook(hook);
-                boolean ok = once ? job.runOnce() : job.runContinuously();
-                out.println("scoria-replicate: " + job.counters());
-                return ok ? 0 : 1;
+                try {
+                    boolean ok = once ? job.runOnce() : job.runContinuously();
+                    out.println("scoria-replicate: " + job.counters());
+                    return ok ? 0 : 1;
+                } finally {
+                    removeHook(hook);
+                }
             }
+        }
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down: the hook is running or ran
         }
     }
 
     @Command(name = "verify", description = "Compare what the target holds with the source, by checksums.")
     static final class Verify extends Sub implements java.util.concurrent.Callable<Integer> {
-        @Option(names = "--volume", description = "a volume to verify (repeatable); default: every replica of the selection")
-        List<String> volumes = List.of();
-
-        @Option(names = "--pattern", description = "a glob over volume names")
-        String pattern;
+        @CommandLine.Mixin
+        Selection selection = new Selection();
 
         @Override
         public Integer call() {
             ReplicationConfig c = ReplicationConfig.read(config);
-            ReplicationConfig.Replication r = c.replication();
-            r = volumes.isEmpty() ? r : r.withVolumes(volumes);
-            r = pattern == null ? r : r.withPattern(pattern);
+            ReplicationConfig.Replication r = selection.applyTo(c.replication());
             int problems = 0;
             try (ObjectStore source = c.source().open(); ObjectStore target = c.target().open()) {
                 for (String ns : target.listNamespaces()) {

@@ -34,6 +34,8 @@ class ReplicationJobTest {
     @TempDir
     Path tmp;
 
+    final InMemoryObjectStore a = new InMemoryObjectStore("a");
+    final InMemoryObjectStore b = new InMemoryObjectStore("b");
     final ByteArrayOutputStream log = new ByteArrayOutputStream();
     final PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
 
@@ -94,8 +96,6 @@ class ReplicationJobTest {
 
     @Test
     void replicaHoldsTheSourceHistoryAndASecondPassShipsNothing() {
-        InMemoryObjectStore a = new InMemoryObjectStore("a");
-        InMemoryObjectStore b = new InMemoryObjectStore("b");
         VolumeHistory v = history(a, "vm1", 4, 1, tmp);
         history(a, "other", 1, 2, tmp);
         ReplicationCounters[] c = new ReplicationCounters[1];
@@ -119,25 +119,24 @@ class ReplicationJobTest {
 
     @Test
     void aPassInterruptedAtEveryPutLeavesAConsistentPrefixAndTheReRunShipsEachObjectOnce() {
-        InMemoryObjectStore a = new InMemoryObjectStore("a");
         history(a, "vm1", 3, 3, tmp);
         long total = objects(a, "vm1");
         for (int failAt = 1; failAt <= total + 1; failAt++) {
             InMemoryObjectStore mem = new InMemoryObjectStore("b");
-            FaultInjectingStore b = new FaultInjectingStore(mem);
+            FaultInjectingStore faulty = new FaultInjectingStore(mem);
             AtomicInteger puts = new AtomicInteger();
             int fail = failAt;
-            b.failWhen(call -> call.op() == FaultInjectingStore.Op.PUT && call.key() != null
+            faulty.failWhen(call -> call.op() == FaultInjectingStore.Op.PUT && call.key() != null
                     && (call.key().startsWith("sco/") || call.key().startsWith("tlog/")) && puts.incrementAndGet() >= fail);
             ReplicationCounters[] first = new ReplicationCounters[1];
             log.reset();
-            assertTrue(runOnce(a, b, options(), first), "a backend error only fails the pass: " + log());
+            assertTrue(runOnce(a, faulty, options(), first), "a backend error only fails the pass: " + log());
             assertEquals(failAt <= total, log().contains("pass failed, retrying next pass: faulty(b): injected failure of PUT"),
                     log());
             assertConsistentPrefix(a, mem, "vm1");
-            b.heal();
+            faulty.heal();
             ReplicationCounters[] second = new ReplicationCounters[1];
-            assertTrue(runOnce(a, b, options(), second), log());
+            assertTrue(runOnce(a, faulty, options(), second), log());
             assertEquals(total, first[0].objectsShipped() + second[0].objectsShipped(), "failing put " + failAt);
             assertConsistentPrefix(a, mem, "vm1");
             assertEquals(new VolumeManifestStore(a).readLatest("vm1").orElseThrow().allTlogs(),
@@ -147,8 +146,6 @@ class ReplicationJobTest {
 
     @Test
     void aCorruptSourceScoStopsThatVolumeNamingItAndNothingAfterItIsShipped() {
-        InMemoryObjectStore a = new InMemoryObjectStore("a");
-        InMemoryObjectStore b = new InMemoryObjectStore("b");
         VolumeHistory v = history(a, "vm1", 4, 4, tmp);
         history(a, "vm2", 2, 5, tmp);
         long badTlog = v.manifest().allTlogs().get(2);
@@ -172,8 +169,6 @@ class ReplicationJobTest {
 
     @Test
     void aCorruptSourceTlogIsNamed() {
-        InMemoryObjectStore a = new InMemoryObjectStore("a");
-        InMemoryObjectStore b = new InMemoryObjectStore("b");
         VolumeHistory v = history(a, "vm1", 2, 6, tmp);
         String key = NamespaceLayout.tlogKey(v.manifest().allTlogs().get(1));
         a.corrupt("vm1", key, 60);
@@ -184,8 +179,6 @@ class ReplicationJobTest {
 
     @Test
     void aTargetHoldingAnotherVolumeOfTheSameNameIsRefused() {
-        InMemoryObjectStore a = new InMemoryObjectStore("a");
-        InMemoryObjectStore b = new InMemoryObjectStore("b");
         history(a, "vm1", 1, 7, tmp);
         history(b, "vm1", 1, 8, tmp);
         assertFalse(runOnce(a, b, options(), new ReplicationCounters[1]));
@@ -203,8 +196,6 @@ class ReplicationJobTest {
 
     @Test
     void snapshotModeShipsUpToTheLastSnapshotOnly() {
-        InMemoryObjectStore a = new InMemoryObjectStore("a");
-        InMemoryObjectStore b = new InMemoryObjectStore("b");
         VolumeHistory v = history(a, "vm1", 3, 10, tmp);
         VolumeManifest m = v.manifest();
         List<VolumeManifest.Snapshot> snaps = m.snapshots();
@@ -230,8 +221,6 @@ class ReplicationJobTest {
 
     @Test
     void aPromotedReplicaIsNeverShippedInto() {
-        InMemoryObjectStore a = new InMemoryObjectStore("a");
-        InMemoryObjectStore b = new InMemoryObjectStore("b");
         VolumeHistory v = history(a, "vm1", 2, 11, tmp);
         assertTrue(runOnce(a, b, options(), new ReplicationCounters[1]));
         long gen = new VolumeManifestStore(b).readLatest("vm1").orElseThrow().generation();
@@ -245,5 +234,19 @@ class ReplicationJobTest {
         assertFalse(runOnce(a, b, options(), c));
         assertTrue(log().contains("was promoted (epoch 1)"), log());
         assertEquals(0, c[0].objectsShipped());
+    }
+
+    @Test
+    void aCloneIsShippedAfterItsParentAndRefusedWithoutIt() {
+        history(a, "gold", 1, 12, tmp);
+        VolumeHistory desk = history(a, "desk1", 1, 13, tmp);
+        desk.publish(desk.manifest().withParent(new VolumeManifest.Parent("gold", "gold", "s0", 1)));
+        assertFalse(runOnce(a, b, options().withPattern("desk*"), new ReplicationCounters[1]));
+        assertTrue(log().contains("volume 'desk1' is a clone of 'gold', which is not on the target yet"), log());
+        log.reset();
+        ReplicationCounters[] c = new ReplicationCounters[1];
+        assertTrue(runOnce(a, b, options().withPattern("*"), c), log());
+        assertTrue(log().indexOf("gold: manifest") < log().indexOf("desk1: manifest") && log().contains("gold: manifest"), log());
+        assertEquals("gold", new VolumeManifestStore(b).readLatest("desk1").orElseThrow().parent().namespace());
     }
 }

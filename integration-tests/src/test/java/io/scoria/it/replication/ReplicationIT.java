@@ -5,6 +5,7 @@ import io.scoria.backend.s3.S3ObjectStore;
 import io.scoria.backend.s3.S3StoreConfig;
 import io.scoria.it.harness.ManagedProcess;
 import io.scoria.it.harness.S3ProxyServer;
+import io.scoria.it.nbd.Command;
 import io.scoria.sco.NamespaceLayout;
 import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.manifest.VolumeManifestStore;
@@ -17,7 +18,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,9 +66,17 @@ class ReplicationIT {
                 + ", secretKey: " + S3ProxyServer.SECRET_KEY + ", conditionalPut: true}}";
     }
 
-    private static ObjectStore store(S3ProxyServer s3) {
-        return new S3ObjectStore(S3StoreConfig.of(s3.endpoint(), S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)
+    private S3ProxyServer site(String name) throws Exception {
+        S3ProxyServer s3 = S3ProxyServer.start(name);
+        cleanup.add(s3);
+        return s3;
+    }
+
+    private ObjectStore store(S3ProxyServer s3) {
+        ObjectStore store = new S3ObjectStore(S3StoreConfig.of(s3.endpoint(), S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)
                 .withConditionalPut(true));
+        cleanup.add(store);
+        return store;
     }
 
     private ManagedProcess serve(String name, S3ProxyServer s3) throws Exception {
@@ -96,13 +104,9 @@ class ReplicationIT {
     private String qemuIo(String export, String... commands) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("qemu-io", "-f", "raw", "nbd://127.0.0.1:" + nbdPort + "/" + export));
         for (String c : commands) {
-            cmd.add("-c");
-            cmd.add(c);
+            cmd.addAll(List.of("-c", c));
         }
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), out);
+        String out = Command.run(120, cmd.toArray(new String[0])).ok().output();
         assertFalse(out.contains("Pattern verification failed") || out.contains("failed"), export + ": " + out);
         return out;
     }
@@ -149,14 +153,10 @@ class ReplicationIT {
 
     @Test
     void replicatePromoteAndFailBackBetweenTwoS3Sites() throws Exception {
-        S3ProxyServer siteA = S3ProxyServer.start("site-a");
-        cleanup.add(siteA);
-        S3ProxyServer siteB = S3ProxyServer.start("site-b");
-        cleanup.add(siteB);
+        S3ProxyServer siteA = site("site-a");
+        S3ProxyServer siteB = site("site-b");
         ObjectStore a = store(siteA);
-        cleanup.add(a);
         ObjectStore b = store(siteB);
-        cleanup.add(b);
         Path cfg = replConfig(siteA, siteB);
 
         ManagedProcess routerA = serve("a-data", siteA);
@@ -234,14 +234,10 @@ class ReplicationIT {
 
     @Test
     void aCorruptSourceObjectAndAForeignVolumeOnTheTargetAreRefusedNamingThem() throws Exception {
-        S3ProxyServer siteA = S3ProxyServer.start("bad-a");
-        cleanup.add(siteA);
-        S3ProxyServer siteB = S3ProxyServer.start("bad-b");
-        cleanup.add(siteB);
+        S3ProxyServer siteA = site("bad-a");
+        S3ProxyServer siteB = site("bad-b");
         ObjectStore a = store(siteA);
-        cleanup.add(a);
         ObjectStore b = store(siteB);
-        cleanup.add(b);
         VolumeHistory good = new VolumeHistory(a, "vm1", 512, 4096, 64 * 1024, VolumeHistory.tempDir());
         VolumeHistory bad = new VolumeHistory(a, "vm2", 512, 4096, 64 * 1024, VolumeHistory.tempDir());
         new VolumeHistory(b, "vm3", 512, 4096, 64 * 1024, VolumeHistory.tempDir());

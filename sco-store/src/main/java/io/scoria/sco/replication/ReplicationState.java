@@ -1,12 +1,7 @@
 package io.scoria.sco.replication;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.scoria.sco.ScoFormatException;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 
@@ -40,10 +35,6 @@ public record ReplicationState(int formatVersion, String volumeId, Role role, lo
         PRIMARY
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .enable(SerializationFeature.INDENT_OUTPUT);
 
     public ReplicationState {
         if (formatVersion != FORMAT_VERSION) {
@@ -72,21 +63,11 @@ public record ReplicationState(int formatVersion, String volumeId, Role role, lo
     }
 
     public ByteBuffer encode() {
-        try {
-            return ByteBuffer.wrap(JSON.writeValueAsBytes(this));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return ReplicationJson.encode(this);
     }
 
     /** @param what names the object in error messages */
     public static ReplicationState decode(ByteBuffer data, String what) {
-        byte[] bytes = new byte[data.remaining()];
-        data.duplicate().get(bytes);
-        try {
-            return JSON.readValue(bytes, ReplicationState.class);
-        } catch (IOException | IllegalArgumentException e) {
-            throw VolumeIdentity.formatError(what, "replication state", e);
-        }
+        return ReplicationJson.decode(data, ReplicationState.class, what, "replication state");
     }
 }

@@ -1,12 +1,7 @@
 package io.scoria.sco.replication;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.scoria.sco.ScoFormatException;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -28,10 +23,6 @@ public record VolumeIdentity(int formatVersion, String volumeId, long createdMil
     public static final String KEY = "replication/identity";
 
     private static final Pattern UUID_TEXT = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .enable(SerializationFeature.INDENT_OUTPUT);
 
     public VolumeIdentity {
         if (formatVersion != FORMAT_VERSION) {
@@ -52,32 +43,12 @@ public record VolumeIdentity(int formatVersion, String volumeId, long createdMil
     }
 
     public ByteBuffer encode() {
-        try {
-            return ByteBuffer.wrap(JSON.writeValueAsBytes(this));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return ReplicationJson.encode(this);
     }
 
     /** @param what names the object in error messages */
     public static VolumeIdentity decode(ByteBuffer data, String what) {
-        byte[] bytes = new byte[data.remaining()];
-        data.duplicate().get(bytes);
-        try {
-            return JSON.readValue(bytes, VolumeIdentity.class);
-        } catch (IOException | IllegalArgumentException e) {
-            throw formatError(what, "volume identity", e);
-        }
+        return ReplicationJson.decode(data, VolumeIdentity.class, what, "volume identity");
     }
 
-    static ScoFormatException formatError(String what, String kind, Exception e) {
-        Throwable c = e.getCause();
-        if (e instanceof ScoFormatException sfe) {
-            return new ScoFormatException(what + ": " + sfe.getMessage(), e);
-        }
-        if (c instanceof ScoFormatException sfe) {
-            return new ScoFormatException(what + ": " + sfe.getMessage(), e);
-        }
-        return new ScoFormatException(what + " is not a valid " + kind + ": " + e.getMessage(), e);
-    }
 }
