@@ -92,6 +92,9 @@ public final class ReplicateMain {
         @Option(names = "--bandwidth-limit", description = "bytes per second over all volumes, e.g. 100MiB; 0 = unlimited")
         String bandwidthLimit;
 
+        @Option(names = "--metrics-port", description = "serve Prometheus metrics at http://127.0.0.1:PORT/metrics (default: off)")
+        Integer metricsPort;
+
         @Override
         public Integer call() throws InterruptedException {
             ReplicationConfig c = ReplicationConfig.read(config);
@@ -101,6 +104,10 @@ public final class ReplicateMain {
             try (ObjectStore source = c.source().open(); ObjectStore target = c.target().open();
                  ReplicationJob job = new ReplicationJob(source, target, r, out)) {
                 out.println("scoria-replicate: " + c.source().describe() + " -> " + c.target().describe());
+                MetricsEndpoint metrics = metricsPort == null ? null : new MetricsEndpoint(metricsPort, job.counters());
+                if (metrics != null) {
+                    out.println("scoria-replicate: metrics at http://127.0.0.1:" + metrics.port() + "/metrics");
+                }
                 Thread hook = new Thread(job::stop, "scoria-replicate-stop");
                 Runtime.getRuntime().addShutdownHook(hook);
                 try {
@@ -109,6 +116,9 @@ public final class ReplicateMain {
                     return ok ? 0 : 1;
                 } finally {
                     removeHook(hook);
+                    if (metrics != null) {
+                        metrics.close();
+                    }
                 }
             }
         }

@@ -249,4 +249,19 @@ class ReplicationJobTest {
         assertTrue(log().indexOf("gold: manifest") < log().indexOf("desk1: manifest") && log().contains("gold: manifest"), log());
         assertEquals("gold", new VolumeManifestStore(b).readLatest("desk1").orElseThrow().parent().namespace());
     }
+
+    @Test
+    void countersAreServedAsPrometheusText() throws Exception {
+        history(a, "vm1", 2, 14, tmp);
+        try (ReplicationJob job = new ReplicationJob(a, b, options(), out);
+             MetricsEndpoint metrics = new MetricsEndpoint(0, job.counters())) {
+            assertTrue(job.runOnce());
+            var http = java.net.http.HttpClient.newHttpClient();
+            String text = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + metrics.port()
+                    + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(text.contains("scoria_replication_objects_shipped_total " + objects(a, "vm1") + "\n"), text);
+            assertTrue(text.contains("scoria_replication_manifests_published_total 1\n"), text);
+            assertTrue(text.contains("# TYPE scoria_replication_lag_seconds gauge"), text);
+        }
+    }
 }
