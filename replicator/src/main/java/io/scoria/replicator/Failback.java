@@ -211,7 +211,8 @@ final class Failback {
             long nextTlog = Math.max(ma.nextTlogNumber(), unpublished.stream().mapToLong(Long::longValue).max().orElse(0) + 1);
             VolumeManifest copy = new VolumeManifest(VolumeManifest.SCHEMA_VERSION, 1, keptAs,
                     new VolumeManifest.Config(c.sizeBytes(), c.clusterSize(), c.scoSize(), keptAs), ma.parent(), false,
-                    ma.snapshots(), current, ma.nextScoNumber(), nextTlog, ma.nextSnapshotId());
+                    ma.snapshots(), current, ma.nextScoNumber(), nextTlog, ma.nextSnapshotId(),
+                    VolumeManifest.newVolumeId()); // another volume: its own id
             manifests.publish(keptAs, copy);
         }
         return keys;
