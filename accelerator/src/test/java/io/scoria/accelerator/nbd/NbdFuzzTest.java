@@ -23,32 +23,47 @@ import static io.scoria.accelerator.nbd.NbdProtocol.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Sends at least 100,000 random and mutated negotiation and transmission messages (fixed seed),
- * then checks that the server still serves a normal client byte-exact and that an export the
- * fuzzer never named is unchanged.
+ * Sends at least 100,000 random and mutated messages (fixed seed), then checks that the server
+ * still serves a normal client byte-exact and that an export the fuzzer never named is unchanged:
+ * a mix of both phases against the in-memory volumes, and against the real engine 100,000 of
+ * negotiation options and 100,000 of transmission requests.
  */
 class NbdFuzzTest {
     static final int MESSAGES = 100_000;
     static final int PER_CONNECTION = 50;
 
+    /** Which phase the fuzzed messages are for: 1 in 4 connections negotiate only, or one phase only. */
+    enum Phases { MIXED, NEGOTIATION, TRANSMISSION }
+
     @Test
     void serverSurvivesRandomAndMutatedMessages() throws Exception {
         try (InMemoryVolumeService service = new InMemoryVolumeService()) {
-            fuzz(service);
+            fuzz(service, Phases.MIXED);
         }
     }
 
-    /** The same messages against the real engine: volumes with SCOs, TLogs and a cluster cache on disk. */
+    /** Negotiation messages against the real engine: volumes with SCOs, TLogs and a cluster cache on disk. */
     @Test
-    void theRealEngineSurvivesRandomAndMutatedMessages(@TempDir Path dir) throws Exception {
-        EngineConfig config = EngineConfig.defaults(dir).withScoCacheBytes(64L << 20).withClusterCacheBytes(16L << 20)
-                .withRetry(Duration.ofMillis(1), Duration.ofMillis(20));
-        try (LocalVolumeService service = new LocalVolumeService(new InMemoryObjectStore(), config)) {
-            fuzz(service);
+    void theRealEngineSurvivesRandomNegotiation(@TempDir Path dir) throws Exception {
+        try (LocalVolumeService service = new LocalVolumeService(new InMemoryObjectStore(), engine(dir))) {
+            fuzz(service, Phases.NEGOTIATION);
         }
     }
 
-    private static void fuzz(VolumeService service) throws Exception {
+    /** Transmission requests against the real engine. */
+    @Test
+    void theRealEngineSurvivesRandomTransmission(@TempDir Path dir) throws Exception {
+        try (LocalVolumeService service = new LocalVolumeService(new InMemoryObjectStore(), engine(dir))) {
+            fuzz(service, Phases.TRANSMISSION);
+        }
+    }
+
+    private static EngineConfig engine(Path dir) {
+        return EngineConfig.defaults(dir).withScoCacheBytes(64L << 20).withClusterCacheBytes(16L << 20)
+                .withRetry(Duration.ofMillis(1), Duration.ofMillis(20));
+    }
+
+    private static void fuzz(VolumeService service, Phases phases) throws Exception {
         {
             service.create("fuzz", VolumeSpec.ofSize(1 << 20));
             service.create("canary", VolumeSpec.ofSize(1 << 20));
@@ -61,7 +76,11 @@ class NbdFuzzTest {
                 int closedByServer = 0;
                 while (sent < MESSAGES) {
                     connections++;
-                    boolean transmission = rnd.nextInt(4) != 0;
+                    boolean transmission = switch (phases) {
+                        case MIXED -> rnd.nextInt(4) != 0;
+                        case NEGOTIATION -> false;
+                        case TRANSMISSION -> true;
+                    };
                     try (Socket s = new Socket("127.0.0.1", server.port())) {
                         s.setSoLinger(true, 0);
                         OutputStream out = s.getOutputStream();
