@@ -60,7 +60,7 @@ final class Rig implements AutoCloseable {
         Path cfg = dir.resolve("scoria-" + (++starts) + ".yaml");
         this.dataDir = dir.resolve(dataDir);
         Files.writeString(cfg, "dataDir: " + this.dataDir + "\n"
-                + "nbd: {port: " + nbdPort + "}\n"
+                + "nbd: {port: " + nbdPort + "}\n" + "iscsi: {port: 0}\n"
                 + "api: {port: " + apiPort + "}\n"
                 + "backend: " + backendYaml + "\n"
                 + "cache: {clusterCache: 16MiB, scoCache: 64MiB}\n"
