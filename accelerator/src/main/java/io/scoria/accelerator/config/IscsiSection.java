@@ -24,7 +24,7 @@ import java.util.Map;
  *                initiators: {iqn.1993-08.org.debian:01:abc: {file: abc.secret}}},
  *         discoveryChap: {user: disc, secret: ...},     # default: open discovery
  *         targetChap: {vm1: {user: ..., secret: ...}},  # per-volume CHAP instead of chap
- *         limits: {maxConnections: 128, cmdWindow: 128, maxTransferBytes: 8MiB, maxInFlightBytes: 32MiB,
+ *         limits: {maxConnections: 128, cmdWindow: 128, maxTransferBytes: 32MiB, maxInFlightBytes: 64MiB,
  *                  memoryBudget: 512MiB, loginTimeout: 30s, stallTimeout: 60s, nopInterval: 30s}}
  * </pre>
  */

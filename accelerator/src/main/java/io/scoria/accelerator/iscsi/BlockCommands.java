@@ -43,6 +43,8 @@ final class BlockCommands {
     static final int MAX_COMPARE_AND_WRITE = 255;
     /** Most UNMAP block descriptors in one command. */
     static final int MAX_UNMAP_DESCRIPTORS = 256;
+    /** Most bytes one GET LBA STATUS looks at. */
+    static final int SCAN = 1 << 20;
     /** Most bytes one WRITE SAME covers. */
     static final long MAX_WRITE_SAME_BYTES = 1L << 30;
 
@@ -163,19 +165,69 @@ final class BlockCommands {
         return dataOut.nioBuffer(dataOut.readerIndex(), (int) bytes);
     }
 
+    /** COMPARE AND WRITE and WRITE SAME take exactly their data: other lengths are refused. */
+    private static void exactDataOut(ByteBuf dataOut, long bytes) {
+        int given = dataOut == null ? 0 : dataOut.readableBytes();
+        if (given != bytes) {
+            throw new SenseException(SenseException.ILLEGAL_REQUEST, 0x00, 0x00, -1, "data-out of " + given
+                    + " bytes where the CDB needs " + bytes);
+        }
+    }
+
+    /**
+     * GET LBA STATUS descriptors (SBC-3 section 5.6) from {@code lba} over at most {@code SCAN} bytes:
+     * runs of blocks that read as zeros are reported deallocated (with LBPRZ they read the same as
+     * unmapped blocks), others mapped. The initiator asks again from where the last descriptor ends.
+     */
+    byte[] lbaStatus(long lba) {
+        if (lba < 0 || lba >= capacityBlocks) {
+            throw SenseException.lbaOutOfRange();
+        }
+        int blocks = (int) Math.min(capacityBlocks - lba, SCAN / blockSize);
+        ByteBuffer data = ByteBuffer.allocate(blocks * blockSize);
+        volume.read(lba * blockSize, data);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int start = 0;
+        boolean zero = isZero(data.slice(0, blockSize));
+        for (int i = 1; i <= blocks; i++) {
+            boolean z = i < blocks && isZero(data.slice(i * blockSize, blockSize));
+            if (i == blocks || z != zero) {
+                byte[] d = new byte[16];
+                Cdb.put64(d, 0, lba + start);
+                Cdb.put32(d, 8, i - start);
+                d[12] = (byte) (zero ? 1 : 0);
+                out.writeBytes(d);
+                start = i;
+                zero = z;
+            }
+        }
+        byte[] b = new byte[8 + out.size()];
+        Cdb.put32(b, 0, b.length - 4);
+        System.arraycopy(out.toByteArray(), 0, b, 8, out.size());
+        return b;
+    }
+
+    /**
+     * A WRITE of {@code n} blocks. An expected data transfer length that differs from the CDB's
+     * (RFC 7143 section 11.4.5.1) writes the whole blocks both cover and reports the difference as a
+     * residual.
+     */
     private ScsiResult write(long lba, int n, ByteBuf dataOut, boolean fua) {
-        if (n == 0) {
-            return ScsiResult.good();
+        long wanted = (long) n * blockSize;
+        int given = dataOut == null ? 0 : dataOut.readableBytes();
+        int blocks = (int) (Math.min(wanted, given) / blockSize);
+        if (blocks == 0) {
+            return ScsiResult.wrote(wanted);
         }
         checkWritable();
-        ByteBuffer src = payload(dataOut, (long) n * blockSize);
+        ByteBuffer src = payload(dataOut, (long) blocks * blockSize);
         atomic.readLock().lock();
         try {
             volume.write(lba * blockSize, src, fua);
         } finally {
             atomic.readLock().unlock();
         }
-        return ScsiResult.good();
+        return ScsiResult.wrote(wanted);
     }
 
     private void checkWritable() {
@@ -211,10 +263,14 @@ final class BlockCommands {
         }
         checkRange(lba, n);
         if (n == 0) {
+            if (dataOut != null && dataOut.isReadable()) {
+                throw SenseException.invalidField("COMPARE AND WRITE of 0 blocks with data");
+            }
             return ScsiResult.good();
         }
         checkWritable();
         int len = n * blockSize;
+        exactDataOut(dataOut, 2L * len);
         ByteBuffer both = payload(dataOut, 2L * len);
         ByteBuffer expected = both.slice(both.position(), len);
         ByteBuffer replacement = both.slice(both.position() + len, len);
@@ -247,6 +303,7 @@ final class BlockCommands {
         }
         checkRange(lba, n);
         checkWritable();
+        exactDataOut(dataOut, noDataOut ? 0 : blockSize);
         ByteBuffer block = noDataOut ? ByteBuffer.allocate(blockSize) : payload(dataOut, blockSize);
         long offset = lba * blockSize;
         long length = n * blockSize;

@@ -130,6 +130,12 @@ final class CommandPipeline {
             throw new PduException("Data-Out for task 0x" + Integer.toHexString(t.itt) + " at " + offset + "+" + length
                     + " outside what was expected");
         }
+        int dataSn = pdu.int32(36);
+        int expectedSn = solicited ? t.solicitedDataSn++ : t.unsolicitedDataSn++;
+        if (dataSn != expectedSn) {
+            throw new PduException("Data-Out for task 0x" + Integer.toHexString(t.itt) + " has DataSN " + dataSn
+                    + ", expected " + expectedSn + " (error recovery level 0)");
+        }
         if (t.buffer != null && length > 0) {
             t.buffer.setBytes((int) offset, pdu.data(), pdu.data().readerIndex(), length);
         }
@@ -150,6 +156,7 @@ final class CommandPipeline {
         }
         int length = Math.min(params.maxBurst(), t.expectedLength - t.nextSolicit);
         t.r2tTag = nextTransferTag++ & 0x7fffffff;
+        t.solicitedDataSn = 0;
         t.r2tOffset = t.nextSolicit;
         t.r2tEnd = t.nextSolicit + length;
         t.nextSolicit += length;
@@ -218,12 +225,13 @@ final class CommandPipeline {
         int sent = t.read ? Math.min(produced, t.expectedLength) : 0;
         int residualFlag = 0;
         int residual = 0;
-        if (t.read && produced > t.expectedLength) {
+        long wanted = t.read ? produced : r.dataOutWanted() >= 0 ? r.dataOutWanted() : t.expectedLength;
+        if (wanted > t.expectedLength) {
             residualFlag = 0x04; // O: overflow
-            residual = produced - t.expectedLength;
-        } else if (t.expectedLength > (t.read ? sent : t.expectedLength)) {
+            residual = (int) Math.min(wanted - t.expectedLength, Integer.MAX_VALUE);
+        } else if (wanted < t.expectedLength) {
             residualFlag = 0x02; // U: underflow
-            residual = t.expectedLength - sent;
+            residual = (int) (t.expectedLength - wanted);
         }
         int dataSn = 0;
         if (sent > 0) {

@@ -32,8 +32,8 @@ public record IscsiLimits(int maxConnections, int cmdWindow, int maxTransferByte
     /** Outbound bytes below which reading resumes. */
     public static final int OUTBOUND_LOW_WATER = 512 << 10;
 
-    /** 128 connections, window 128, 8 MiB transfers, 32 MiB per connection, 512 MiB per node, 30 s login, 60 s stall, 30 s NOP. */
-    public static final IscsiLimits DEFAULTS = new IscsiLimits(128, 128, 8 << 20, 32L << 20, 512L << 20,
+    /** 128 connections, window 128, 32 MiB transfers, 64 MiB per connection, 512 MiB per node, 30 s login, 60 s stall, 30 s NOP. */
+    public static final IscsiLimits DEFAULTS = new IscsiLimits(128, 128, 32 << 20, 64L << 20, 512L << 20,
             Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(30));
 
     public IscsiLimits {

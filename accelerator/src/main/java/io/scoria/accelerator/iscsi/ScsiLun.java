@@ -93,7 +93,7 @@ final class ScsiLun {
             case SERVICE_ACTION_IN_16 -> {
                 int action = Cdb.u8(cdb, 1) & 0x1f;
                 if (action == GET_LBA_STATUS) {
-                    yield data(lbaStatus(Cdb.u64(cdb, 2)), Cdb.u32(cdb, 10));
+                    yield data(blocks.lbaStatus(Cdb.u64(cdb, 2)), Cdb.u32(cdb, 10));
                 }
                 if (action != READ_CAPACITY_16) {
                     throw SenseException.invalidField("service action " + action);
@@ -136,22 +136,6 @@ final class ScsiLun {
         int perCluster = Math.max(1, volume.clusterSize() / blockSize);
         b[13] = (byte) Integer.numberOfTrailingZeros(perCluster); // logical blocks per physical block exponent
         b[14] = (byte) 0xc0; // LBPME (thin, UNMAP works) and LBPRZ (unmapped blocks read as zeros)
-        return b;
-    }
-
-    /**
-     * GET LBA STATUS (SBC-3 section 5.6): one descriptor from {@code lba} on, "mapped or unknown"
-     * (the volume does not tell which clusters hold data; LBPRZ makes unmapped ones read as zeros).
-     */
-    private byte[] lbaStatus(long lba) {
-        long capacity = blocks.capacityBlocks();
-        if (lba < 0 || lba >= capacity) {
-            throw SenseException.lbaOutOfRange();
-        }
-        byte[] b = new byte[24];
-        Cdb.put32(b, 0, 20);
-        Cdb.put64(b, 8, lba);
-        Cdb.put32(b, 16, Math.min(capacity - lba, 0xffffffffL));
         return b;
     }
 

@@ -32,6 +32,9 @@ final class ScsiTask {
     int r2tOffset;
     int r2tEnd;
     int r2tSn;
+    /** DataSN the next Data-Out of the unsolicited sequence and of the current R2T's sequence must carry. */
+    int unsolicitedDataSn;
+    int solicitedDataSn;
     /** Why the command fails once its data is in (a too-long transfer), or null. */
     SenseException refusal;
     boolean dispatched;
