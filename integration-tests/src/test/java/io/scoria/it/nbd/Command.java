@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs a real client program to completion and keeps its exit code and combined output. */
-record Command(List<String> argv, int exitCode, String output) {
+public record Command(List<String> argv, int exitCode, String output) {
 
-    static Command run(long timeoutSeconds, String... argv) throws IOException, InterruptedException {
+    public static Command run(long timeoutSeconds, String... argv) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
         byte[][] out = new byte[1][];
         Thread reader = new Thread(() -> {
@@ -30,7 +30,7 @@ record Command(List<String> argv, int exitCode, String output) {
     }
 
     /** Fails with the command and its output unless it exited with 0. */
-    Command ok() {
+    public Command ok() {
         if (exitCode != 0) {
             throw new AssertionError(String.join(" ", argv) + " exited with " + exitCode + ":\n" + output);
         }
