@@ -55,7 +55,7 @@ public final class ScoriaDaemon implements AutoCloseable {
         try {
             n = new NbdServer(config.nbdServerConfig(), volumes, registry);
             if (config.iscsi().enabled()) {
-                i = new IscsiServer(config.iscsi().serverConfig(), volumes, registry);
+                i = new IscsiServer(config.iscsiServerConfig(), volumes, registry);
             }
             api = new ApiServer(apiConfig, volumes, config.volumes(), registry, scrub);
         } catch (RuntimeException e) {

@@ -50,8 +50,10 @@ public record IscsiSection(Boolean enabled, String host, Integer port, String iq
         return new IscsiSection(null, null, null, null, null, null, null, null, null, null);
     }
 
-    public IscsiServerConfig serverConfig() {
-        return server(host, port, iqnPrefix, workerThreads, blockSize, chap, discoveryChap, targetChap, limits);
+    /** The target's settings; persistent reservations are kept in {@code reservations} (null: memory only). */
+    public IscsiServerConfig serverConfig(java.nio.file.Path reservations) {
+        return server(host, port, iqnPrefix, workerThreads, blockSize, chap, discoveryChap, targetChap, limits)
+                .withReservations(reservations);
     }
 
     private static IscsiServerConfig server(String host, int port, String prefix, int workers, int blockSize, Chap chap,
@@ -60,7 +62,7 @@ public record IscsiSection(Boolean enabled, String host, Integer port, String iq
         targets.forEach((k, v) -> perTarget.put(k, v.settings("targetChap." + k)));
         try {
             return new IscsiServerConfig(host, port, prefix, workers, blockSize, discovery.settings("discoveryChap"),
-                    chap.settings("chap"), perTarget, limits.limits());
+                    chap.settings("chap"), perTarget, limits.limits(), null);
         } catch (IllegalArgumentException e) {
             if (e instanceof ConfigException) {
                 throw e;

@@ -86,6 +86,11 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
         }
     }
 
+    /** The iSCSI target's settings; persistent reservations under {@code <dataDir>/iscsi-reservations}. */
+    public io.scoria.accelerator.iscsi.IscsiServerConfig iscsiServerConfig() {
+        return iscsi.serverConfig(dataDir.resolve("iscsi-reservations"));
+    }
+
     public record Nbd(String host, Integer port, Integer workerThreads, Integer maxInFlight, Path tlsCertificate,
                       Path tlsKey, Path tlsClientCa, Export defaultExport, Map<String, Export> exports,
                       NbdLimitsSection limits) {

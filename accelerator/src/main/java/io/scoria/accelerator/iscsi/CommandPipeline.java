@@ -39,11 +39,16 @@ final class CommandPipeline {
     private final int maxTransfer;
     private final Map<Integer, ScsiTask> tasks = new HashMap<>();
     private final Consumer<ScsiTask> finished;
+    private final String nexus;
     private int nextTransferTag = 1;
 
-    /** @param finished runs on the event loop after a task left (answered, aborted or dropped) */
+    /**
+     * @param nexus    the session's I_T nexus ({@code <initiator>,i,0x<ISID>})
+     * @param finished runs on the event loop after a task left (answered, aborted or dropped)
+     */
     CommandPipeline(Channel channel, PduWriter writer, Sequencer seq, ConnectionFlow flow, Executor workers,
-                    ScsiLun lun, SessionParams params, int maxTransfer, Consumer<ScsiTask> finished) {
+                    ScsiLun lun, SessionParams params, int maxTransfer, String nexus, Consumer<ScsiTask> finished) {
+        this.nexus = nexus;
         this.channel = channel;
         this.writer = writer;
         this.seq = seq;
@@ -189,7 +194,7 @@ final class CommandPipeline {
         }
         try {
             workers.execute(() -> {
-                ScsiResult r = lun.execute(t.cdb, (t.lun >>> 48) & 0x3fff, t.buffer, channel.alloc());
+                ScsiResult r = lun.execute(t.cdb, (t.lun >>> 48) & 0x3fff, t.buffer, channel.alloc(), nexus);
                 try {
                     channel.eventLoop().execute(() -> complete(t, r));
                 } catch (RejectedExecutionException e) {

@@ -55,7 +55,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
                 r.target()), r.discovery(), context.workers(), ctx.channel().eventLoop());
         FullFeaturePhase[] self = new FullFeaturePhase[1];
         CommandPipeline pipeline = r.discovery() ? null : new CommandPipeline(ctx.channel(), writer, r.sequencer(),
-                flow, context.workers(), r.lun(), p, context.config().limits().maxTransferBytes(),
+                flow, context.workers(), r.lun(), p, context.config().limits().maxTransferBytes(), r.nexus(),
                 t -> self[0].taskFinished(t));
         session = new FullFeaturePhase(ctx.channel(), writer, r.sequencer(), pipeline, targets, r.discovery(), p, flow);
         self[0] = session;

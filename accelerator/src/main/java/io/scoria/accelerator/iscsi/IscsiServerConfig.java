@@ -1,5 +1,6 @@
 package io.scoria.accelerator.iscsi;
 
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
 
@@ -15,10 +16,12 @@ import java.util.Objects;
  * @param defaultChap   CHAP of targets without an entry in {@code targetChap}
  * @param targetChap    per-target CHAP by volume name
  * @param limits        connection, memory and time limits
+ * @param reservations  directory of the persistent reservations (one file per volume), or null: kept in
+ *                      memory only (lost at restart)
  */
 public record IscsiServerConfig(String host, int port, String iqnPrefix, int workerThreads, int blockSize,
                                 ChapSettings discoveryChap, ChapSettings defaultChap,
-                                Map<String, ChapSettings> targetChap, IscsiLimits limits) {
+                                Map<String, ChapSettings> targetChap, IscsiLimits limits, Path reservations) {
     public static final int DEFAULT_PORT = 3260;
     public static final String DEFAULT_IQN_PREFIX = "iqn.2026-12.io.scoria";
 
@@ -46,22 +49,27 @@ public record IscsiServerConfig(String host, int port, String iqnPrefix, int wor
     /** Loopback, the given port, every other setting at its default, no CHAP. */
     public static IscsiServerConfig loopback(int port) {
         return new IscsiServerConfig("127.0.0.1", port, DEFAULT_IQN_PREFIX, 16, 512, ChapSettings.NONE,
-                ChapSettings.NONE, Map.of(), IscsiLimits.DEFAULTS);
+                ChapSettings.NONE, Map.of(), IscsiLimits.DEFAULTS, null);
     }
 
     public IscsiServerConfig withChap(ChapSettings discovery, ChapSettings targets) {
         return new IscsiServerConfig(host, port, iqnPrefix, workerThreads, blockSize, discovery, targets, targetChap,
-                limits);
+                limits, reservations);
     }
 
     public IscsiServerConfig withBlockSize(int size) {
         return new IscsiServerConfig(host, port, iqnPrefix, workerThreads, size, discoveryChap, defaultChap, targetChap,
-                limits);
+                limits, reservations);
     }
 
     public IscsiServerConfig withLimits(IscsiLimits l) {
         return new IscsiServerConfig(host, port, iqnPrefix, workerThreads, blockSize, discoveryChap, defaultChap,
-                targetChap, l);
+                targetChap, l, reservations);
+    }
+
+    public IscsiServerConfig withReservations(Path dir) {
+        return new IscsiServerConfig(host, port, iqnPrefix, workerThreads, blockSize, discoveryChap, defaultChap,
+                targetChap, limits, dir);
     }
 
     /** The target name of {@code volume}. */

@@ -28,7 +28,7 @@ final class LoginPhase {
 
     /** What a successful login hands to the full feature phase. */
     record Result(boolean discovery, ScsiLun lun, String initiator, String target, SessionParams params,
-                  Sequencer sequencer) {
+                  Sequencer sequencer, String nexus) {
     }
 
     private final IscsiContext context;
@@ -217,7 +217,8 @@ final class LoginPhase {
             log.info("iSCSI {} login of {} from {} to {}", discovery ? "discovery" : "normal", initiator,
                     channel.remoteAddress(), discovery ? "discovery" : target);
             done.accept(new Result(discovery, lun, initiator, target, params,
-                    new Sequencer(context.config().limits().cmdWindow(), statSn, cmdSn)));
+                    new Sequencer(context.config().limits().cmdWindow(), statSn, cmdSn),
+                    initiator + ",i,0x" + java.util.HexFormat.of().formatHex(isid)));
             return;
         }
         respond(pdu, csg, go ? nsg : 0, go, answers);

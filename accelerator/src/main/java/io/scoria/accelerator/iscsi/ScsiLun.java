@@ -11,8 +11,10 @@ import org.slf4j.LoggerFactory;
 /**
  * LUN 0 of one target: a {@link Volume} as a SCSI direct-access block device (SBC-3, SPC-4).
  * Decodes a CDB and runs it: the block commands in {@link BlockCommands}, INQUIRY in
- * {@link InquiryData}, MODE SENSE and REPORT SUPPORTED OPERATION CODES in {@link CommandPages};
- * unknown commands end in CHECK CONDITION, ILLEGAL REQUEST, INVALID COMMAND OPERATION CODE.
+ * {@link InquiryData}, MODE SENSE and REPORT SUPPORTED OPERATION CODES in {@link CommandPages},
+ * PERSISTENT RESERVE IN/OUT in {@link ReservationCommands} (a reservation held by another nexus
+ * answers RESERVATION CONFLICT); unknown commands end in CHECK CONDITION, ILLEGAL REQUEST, INVALID
+ * COMMAND OPERATION CODE.
  *
  * <p>Threads: {@link #execute} runs on the target's worker threads, many at once; the volume is
  * thread-safe and COMPARE AND WRITE excludes writes through {@link BlockCommands}. Buffers: the
@@ -40,9 +42,11 @@ final class ScsiLun {
     private final BlockCommands blocks;
     private final InquiryData inquiry;
     private final CommandPages pages;
+    private final ReservationCommands reservations;
 
-    ScsiLun(Volume volume, String targetName, int blockSize, int maxTransferBytes) {
+    ScsiLun(Volume volume, String targetName, int blockSize, int maxTransferBytes, PersistentReservations pr) {
         this.volume = volume;
+        this.reservations = new ReservationCommands(pr);
         this.blockSize = blockSize;
         this.blocks = new BlockCommands(volume, blockSize, maxTransferBytes);
         this.inquiry = new InquiryData(volume, targetName, blockSize, maxTransferBytes);
@@ -62,14 +66,29 @@ final class ScsiLun {
         return read >= 0 ? read : 64 << 10;
     }
 
-    /** Runs the command. {@code dataOut} holds what the initiator sent (may be null). */
-    ScsiResult execute(byte[] cdb, long lun, ByteBuf dataOut, ByteBufAllocator alloc) {
+    /**
+     * Runs the command for the I_T nexus {@code nexus} (initiator name and ISID; persistent
+     * reservations tell nexuses apart). {@code dataOut} holds what the initiator sent (may be null).
+     */
+    ScsiResult execute(byte[] cdb, long lun, ByteBuf dataOut, ByteBufAllocator alloc, String nexus) {
+        int opcode = Cdb.u8(cdb, 0);
         try {
-            if (lun != 0 && Cdb.u8(cdb, 0) != INQUIRY && Cdb.u8(cdb, 0) != REPORT_LUNS
-                    && Cdb.u8(cdb, 0) != REQUEST_SENSE) {
+            if (lun != 0 && opcode != INQUIRY && opcode != REPORT_LUNS && opcode != REQUEST_SENSE) {
                 throw SenseException.lunNotSupported();
             }
+            if (!reservations.allows(nexus, opcode)) {
+                return ScsiResult.reservationConflict();
+            }
+            if (opcode == ReservationCommands.PERSISTENT_RESERVE_IN) {
+                return data(reservations.in(cdb), Cdb.u16(cdb, 7));
+            }
+            if (opcode == ReservationCommands.PERSISTENT_RESERVE_OUT) {
+                reservations.out(cdb, dataOut, nexus);
+                return ScsiResult.good();
+            }
             return run(cdb, dataOut, alloc);
+        } catch (PersistentReservations.Conflict e) {
+            return ScsiResult.reservationConflict();
         } catch (SenseException e) {
             return ScsiResult.checkCondition(e);
         } catch (ReadOnlyVolumeException e) {

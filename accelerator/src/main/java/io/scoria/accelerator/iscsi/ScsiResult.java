@@ -31,6 +31,10 @@ record ScsiResult(int status, byte[] sense, ByteBuf data, long dataOutWanted) {
         return new ScsiResult(GOOD, null, null, bytes);
     }
 
+    static ScsiResult reservationConflict() {
+        return new ScsiResult(RESERVATION_CONFLICT, null, null, -1);
+    }
+
     static ScsiResult checkCondition(SenseException e) {
         return new ScsiResult(CHECK_CONDITION, e.senseData(), null, -1);
     }

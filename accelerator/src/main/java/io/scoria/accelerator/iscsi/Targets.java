@@ -12,12 +12,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * The targets of one {@link IscsiServer}: one per volume, named {@code <iqnPrefix>:<volume>}, with
  * LUN 0 shared by every session of that target (so COMPARE AND WRITE is atomic across sessions).
  * iSCSI names are compared without case (RFC 3722), so a target name finds its volume whatever the
- * case. Thread-safe; {@link #lun} may open a volume, so it runs on a worker.
+ * case. Persistent reservations live per volume name, in a file under
+ * {@link IscsiServerConfig#reservations()} when one is set. Thread-safe; {@link #lun} may open a volume, so it runs on a worker.
  */
 final class Targets {
     private final IscsiServerConfig config;
     private final VolumeService volumes;
     private final Map<String, ScsiLun> luns = new ConcurrentHashMap<>();
+    private final Map<String, PersistentReservations> reservations = new ConcurrentHashMap<>();
 
     Targets(IscsiServerConfig config, VolumeService volumes) {
         this.config = config;
@@ -37,8 +39,11 @@ final class Targets {
         } catch (VolumeNotFoundException e) {
             return null;
         }
+        PersistentReservations pr = reservations.computeIfAbsent(name, k -> new PersistentReservations(
+                config.reservations() == null ? null : config.reservations().resolve(k + ".pr")));
         return luns.compute(name, (k, old) -> old != null && old.volume() == v ? old
-                : new ScsiLun(v, config.targetName(name.toLowerCase()), config.blockSize(), config.limits().maxTransferBytes()));
+                : new ScsiLun(v, config.targetName(name.toLowerCase()), config.blockSize(),
+                config.limits().maxTransferBytes(), pr));
     }
 
     /** The names of all targets (for SendTargets). */

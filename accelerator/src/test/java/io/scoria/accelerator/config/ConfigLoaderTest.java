@@ -161,7 +161,7 @@ class ConfigLoaderTest {
 
     @Test
     void iscsiSectionWithChapFromAFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-        var d = ScoriaConfig.embeddedDefault().iscsi().serverConfig();
+        var d = ScoriaConfig.embeddedDefault().iscsiServerConfig();
         assertTrue(ScoriaConfig.embeddedDefault().iscsi().enabled());
         assertEquals("127.0.0.1", d.host());
         assertEquals(3260, d.port());
@@ -174,7 +174,7 @@ class ConfigLoaderTest {
                 + "  chap: {user: host1, secret: {file: chap.secret}, mutualUser: tgt, mutualSecret: mutual-secret-987},\n"
                 + "  targetChap: {vm2: {user: other, secret: other-secret-123}},\n"
                 + "  limits: {cmdWindow: 32, maxTransferBytes: 1MiB, nopInterval: 0s}}\n");
-        var c = ConfigLoader.load(cfg).iscsi().serverConfig();
+        var c = ConfigLoader.load(cfg).iscsiServerConfig();
         assertEquals(4096, c.blockSize());
         assertEquals("iqn.2030-01.com.example:vm1", c.targetName("vm1"));
         assertEquals("chap-secret-0123", c.defaultChap().secret().reveal());

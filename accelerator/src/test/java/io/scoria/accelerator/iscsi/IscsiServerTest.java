@@ -189,6 +189,45 @@ class IscsiServerTest {
         }
     }
 
+    static byte[] reserveOut(int action, int type) {
+        return new byte[]{0x5f, (byte) action, (byte) type, 0, 0, 0, 0, 0, 24, 0};
+    }
+
+    static byte[] reserveParameters(long key, long serviceKey) {
+        return ByteBuffer.allocate(24).putLong(key).putLong(serviceKey).array();
+    }
+
+    @Test
+    void persistentReservationsSurviveARestart(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        IscsiServerConfig config = IscsiServerConfig.loopback(0).withReservations(dir);
+        start(config);
+        try (IscsiTestClient owner = new IscsiTestClient("127.0.0.1", server.port())) {
+            assertEquals(0, owner.login(TARGET, OPS));
+            assertEquals(0, owner.scsi(reserveOut(0, 0), reserveParameters(0, 0xabcL), 0).status());
+            assertEquals(0, owner.scsi(reserveOut(1, PersistentReservations.EXCLUSIVE_ACCESS),
+                    reserveParameters(0xabcL, 0), 0).status());
+        }
+        server.close();
+        server = new IscsiServer(config, service, new SimpleMeterRegistry());
+        try (IscsiTestClient other = new IscsiTestClient("127.0.0.1", server.port());
+             IscsiTestClient owner = new IscsiTestClient("127.0.0.1", server.port())) {
+            other.initiator = "iqn.2026-12.io.scoria.test:other";
+            assertEquals(0, other.login(TARGET, OPS));
+            assertEquals(ScsiResult.RESERVATION_CONFLICT,
+                    other.scsi(IscsiTestClient.cdb16(BlockCommands.READ_16, 0, 1, 0), null, 512).status());
+            IscsiTestClient.Response keys = other.scsi(new byte[]{0x5e, 0, 0, 0, 0, 0, 0, 0, 64, 0}, null, 64);
+            assertEquals(8, ByteBuffer.wrap(keys.data()).getInt(4), "one key registered");
+            assertEquals(0xabcL, ByteBuffer.wrap(keys.data()).getLong(8));
+            assertEquals(0, owner.login(TARGET, OPS));
+            byte[] data = pattern(512, 3);
+            owner.write(0, data, 512, true);
+            assertArrayEquals(data, owner.read(0, 1, 512), "the holder still reads and writes");
+            assertEquals(0, owner.scsi(reserveOut(3, 0), reserveParameters(0xabcL, 0), 0).status(), "CLEAR");
+            assertArrayEquals(data, other.read(0, 1, 512), "after CLEAR everyone may read");
+        }
+    }
+
     @Test
     void blockSize4096() throws Exception {
         start(IscsiServerConfig.loopback(0).withBlockSize(4096));

@@ -58,6 +58,7 @@ final class IscsiTestClient implements AutoCloseable {
     private boolean initialR2T = true;
     int maxCmdSn;
     Map<String, String> answers = new LinkedHashMap<>();
+    String initiator = INITIATOR;
 
     IscsiTestClient(String host, int port) throws IOException {
         socket = new Socket(host, port);
@@ -79,7 +80,7 @@ final class IscsiTestClient implements AutoCloseable {
     int login(String target, String user, Secret secret, Secret targetSecret, Map<String, String> operational)
             throws IOException {
         Map<String, String> keys = new LinkedHashMap<>();
-        keys.put("InitiatorName", INITIATOR);
+        keys.put("InitiatorName", initiator);
         keys.put("SessionType", target == null ? "Discovery" : "Normal");
         if (target != null) {
             keys.put("TargetName", target);

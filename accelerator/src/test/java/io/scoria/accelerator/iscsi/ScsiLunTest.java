@@ -15,12 +15,13 @@ import static org.junit.jupiter.api.Assertions.*;
 /** SCSI commands of {@link ScsiLun} against an in-memory volume. */
 class ScsiLunTest {
     static final long SIZE = 16L << 20;
+    static final String NEXUS = "iqn.2026-12.io.scoria.test:client,i,0x400000000001";
     final InMemoryVolume volume = new InMemoryVolume("vm1", SIZE, 4096);
-    final ScsiLun lun = new ScsiLun(volume, "iqn.2026-12.io.scoria:vm1", 512, 8 << 20);
+    final ScsiLun lun = new ScsiLun(volume, "iqn.2026-12.io.scoria:vm1", 512, 8 << 20, new PersistentReservations(null));
 
     ScsiResult run(byte[] cdb, byte[] dataOut) {
         ByteBuf out = dataOut == null ? null : Unpooled.wrappedBuffer(dataOut);
-        return lun.execute(cdb, 0, out, ByteBufAllocator.DEFAULT);
+        return lun.execute(cdb, 0, out, ByteBufAllocator.DEFAULT, NEXUS);
     }
 
     byte[] data(ScsiResult r) {
@@ -62,8 +63,8 @@ class ScsiLunTest {
         assertEquals(0x03, ids[5] & 0x0f, "first designator: NAA");
         assertEquals(0x6, (ids[8] & 0xf0) >> 4, "NAA 6");
         assertTrue(new String(ids, StandardCharsets.UTF_8).contains("iqn.2026-12.io.scoria:vm1"));
-        byte[] again = data(new ScsiLun(volume, "iqn.2026-12.io.scoria:vm1", 512, 8 << 20)
-                .execute(cdb(0x12, 1, 0x83, 0, 255, 0), 0, null, ByteBufAllocator.DEFAULT));
+        byte[] again = data(new ScsiLun(volume, "iqn.2026-12.io.scoria:vm1", 512, 8 << 20, new PersistentReservations(null))
+                .execute(cdb(0x12, 1, 0x83, 0, 255, 0), 0, null, ByteBufAllocator.DEFAULT, NEXUS));
         assertArrayEquals(ids, again, "identifiers are stable");
         byte[] limits = data(run(cdb(0x12, 1, 0xb0, 0, 255, 0), null));
         assertEquals((8 << 20) / 512, ByteBuffer.wrap(limits).getInt(8), "maximum transfer length");
@@ -155,11 +156,11 @@ class ScsiLunTest {
         service.makeTemplate("ro");
         io.scoria.accelerator.Volume ro = service.open("ro");
         assertTrue(ro.isReadOnly());
-        ScsiLun l = new ScsiLun(ro, "iqn.2026-12.io.scoria:ro", 512, 8 << 20);
+        ScsiLun l = new ScsiLun(ro, "iqn.2026-12.io.scoria:ro", 512, 8 << 20, new PersistentReservations(null));
         ScsiResult r = l.execute(IscsiTestClient.cdb16(BlockCommands.WRITE_16, 0, 1, 0), 0,
-                Unpooled.wrappedBuffer(new byte[512]), ByteBufAllocator.DEFAULT);
+                Unpooled.wrappedBuffer(new byte[512]), ByteBufAllocator.DEFAULT, NEXUS);
         assertEquals(SenseException.DATA_PROTECT, r.sense()[2] & 0x0f);
-        byte[] ms = data(l.execute(cdb(0x1a, 0, 0x08, 0, 255, 0), 0, null, ByteBufAllocator.DEFAULT));
+        byte[] ms = data(l.execute(cdb(0x1a, 0, 0x08, 0, 255, 0), 0, null, ByteBufAllocator.DEFAULT, NEXUS));
         assertEquals(0x80, ms[2] & 0x80, "WP in the mode parameter header");
     }
 }
