@@ -5,6 +5,8 @@ import io.netty.buffer.ByteBufAllocator;
 import io.scoria.accelerator.Volume;
 
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -53,6 +55,7 @@ final class BlockCommands {
     private final int maxTransferBytes;
     private final long capacityBlocks;
     private final ReadWriteLock atomic = new ReentrantReadWriteLock();
+    private final Executor acknowledgements = Runnable::run;
 
     BlockCommands(Volume volume, int blockSize, int maxTransferBytes) {
         this.volume = volume;
@@ -210,24 +213,26 @@ final class BlockCommands {
     /**
      * A WRITE of {@code n} blocks. An expected data transfer length that differs from the CDB's
      * (RFC 7143 section 11.4.5.1) writes the whole blocks both cover and reports the difference as a
-     * residual.
+     * residual. The data is applied when this returns; the result's future completes when the write may
+     * be acknowledged, so no worker waits for the fail-over cache.
      */
     private ScsiResult write(long lba, int n, ByteBuf dataOut, boolean fua) {
         long wanted = (long) n * blockSize;
         int given = dataOut == null ? 0 : dataOut.readableBytes();
         int blocks = (int) (Math.min(wanted, given) / blockSize);
         if (blocks == 0) {
-            return ScsiResult.wrote(wanted);
+            return ScsiResult.wrote(wanted, null);
         }
         checkWritable();
         ByteBuffer src = payload(dataOut, (long) blocks * blockSize);
+        CompletableFuture<Void> acked;
         atomic.readLock().lock();
         try {
-            volume.write(lba * blockSize, src, fua);
+            acked = volume.writeAsync(lba * blockSize, src, fua, acknowledgements);
         } finally {
             atomic.readLock().unlock();
         }
-        return ScsiResult.wrote(wanted);
+        return ScsiResult.wrote(wanted, acked.isDone() && !acked.isCompletedExceptionally() ? null : acked);
     }
 
     private void checkWritable() {

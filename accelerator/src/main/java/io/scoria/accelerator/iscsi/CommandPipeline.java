@@ -195,17 +195,30 @@ final class CommandPipeline {
         try {
             workers.execute(() -> {
                 ScsiResult r = lun.execute(t.cdb, (t.lun >>> 48) & 0x3fff, t.buffer, channel.alloc(), nexus);
-                try {
-                    channel.eventLoop().execute(() -> complete(t, r));
-                } catch (RejectedExecutionException e) {
-                    r.release();
-                    t.releaseBuffer();
-                    flow.giveBack(t.budget);
+                if (r.acknowledged() == null) {
+                    toEventLoop(t, r);
+                } else {
+                    r.acknowledged().whenComplete((v, e) -> toEventLoop(t, e == null ? r : failedAck(t, e)));
                 }
             });
         } catch (RejectedExecutionException e) {
             complete(t, ScsiResult.checkCondition(SenseException.internalFailure()));
         }
+    }
+
+    /** Answers {@code t} on the event loop (from a worker, or the thread that acknowledged a write). */
+    private void toEventLoop(ScsiTask t, ScsiResult r) {
+        try {
+            channel.eventLoop().execute(() -> complete(t, r));
+        } catch (RejectedExecutionException e) {
+            r.release();
+            flow.giveBack(t.budget);
+        }
+    }
+
+    private static ScsiResult failedAck(ScsiTask t, Throwable e) {
+        log.error("iSCSI write of task 0x{} was not acknowledged", Integer.toHexString(t.itt), e);
+        return ScsiResult.checkCondition(SenseException.internalFailure());
     }
 
     private void complete(ScsiTask t, ScsiResult r) {

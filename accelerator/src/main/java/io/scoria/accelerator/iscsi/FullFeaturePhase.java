@@ -159,35 +159,30 @@ final class FullFeaturePhase {
         int function = pdu.flags() & 0x7f;
         byte[] h = PduWriter.header(Pdu.TASK_MGMT_RESPONSE, 0x80);
         PduWriter.putInt(h, 16, pdu.itt());
-        long lun = (pdu.lun() >>> 48) & 0x3fff;
-        List<ScsiTask> affected;
+        boolean lunZero = ((pdu.lun() >>> 48) & 0x3fff) == 0;
+        List<ScsiTask> affected = List.of();
         switch (function) {
-            case 1 -> { // ABORT TASK
+            case 1 -> { // ABORT TASK (RFC 7143 section 11.5.1: a task never received before the TMF is complete)
                 affected = commands.select(pdu.int32(20));
                 if (affected.isEmpty()) {
                     boolean earlier = Sequencer.less(pdu.int32(32), pdu.cmdSn()) || pdu.int32(32) == pdu.cmdSn();
                     h[2] = (byte) (earlier ? 0 : 1); // function complete, or task does not exist
                 }
             }
-            case 2, 4, 5, 6 -> affected = commands.select(null); // ABORT/CLEAR TASK SET, LUN RESET, WARM RESET
-            case 3 -> { // CLEAR ACA: no ACA is ever established
-                affected = List.of();
+            case 2, 4, 5 -> { // ABORT TASK SET, CLEAR TASK SET, LUN RESET
+                if (lunZero) {
+                    affected = commands.select(null);
+                } else {
+                    h[2] = 2; // LUN does not exist
+                }
             }
-            case 8 -> {
-                affected = List.of();
-                h[2] = 4; // task reassign not supported (error recovery level 0)
-            }
-            default -> {
-                affected = List.of();
-                h[2] = 5; // function not supported
-            }
-        }
-        if (function != 6 && function != 7 && function != 8 && lun != 0 && function != 1) {
-            affected = List.of();
-            h[2] = 2; // LUN does not exist
+            case 6 -> affected = commands.select(null); // TARGET WARM RESET: this session's tasks
+            case 3 -> h[2] = (byte) (lunZero ? 0 : 2); // CLEAR ACA: no ACA is ever established
+            case 8 -> h[2] = 4; // task reassign not supported (error recovery level 0)
+            default -> h[2] = 5; // function not supported (TARGET COLD RESET and unknown functions)
         }
         List<ScsiTask> running = affected.stream().filter(t -> !commands.abort(t)).toList();
-        log.info("iSCSI task management function {} on {}: {} tasks aborted", function, channel.remoteAddress(),
+        log.info("iSCSI task management function {} from {}: {} tasks aborted", function, channel.remoteAddress(),
                 affected.size());
         tmf = new PendingReply(h, new java.util.ArrayList<>(running));
         sendIfDone();

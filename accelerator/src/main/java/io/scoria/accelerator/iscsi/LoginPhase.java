@@ -49,6 +49,7 @@ final class LoginPhase {
     private ChapExchange chap;
     private ChapSettings chapSettings;
     private boolean securityPassed;
+    private boolean portalGroupSent;
     private boolean failed;
 
     private boolean resolving;
@@ -203,7 +204,8 @@ final class LoginPhase {
         } else {
             throw new LoginException(LoginException.INITIATOR_ERROR, "login stage " + csg);
         }
-        if (!discovery && csg == 0 && statSnIsFirst()) {
+        if (!discovery && csg == 0 && !portalGroupSent) {
+            portalGroupSent = true; // RFC 7143 section 13.9: in the first response of the security stage
             answers.put("TargetPortalGroupTag", "1");
         }
         boolean go = transit && (csg == 1 || securityPassed);
@@ -222,14 +224,6 @@ final class LoginPhase {
             return;
         }
         respond(pdu, csg, go ? nsg : 0, go, answers);
-    }
-
-    private boolean firstResponse = true;
-
-    private boolean statSnIsFirst() {
-        boolean f = firstResponse;
-        firstResponse = false;
-        return f;
     }
 
     private void respond(Pdu request, int csg, int nsg, boolean transit, Map<String, String> answers) {
