@@ -1,13 +1,14 @@
 package io.scoria.accelerator.iscsi;
 
 import io.netty.channel.Channel;
+import io.scoria.accelerator.frontend.MemoryBudget;
 
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Back-pressure of one iSCSI connection: the bytes of command data it holds, against its own cap
- * ({@link IscsiLimits#maxInFlightBytes()}) and the node's {@link CommandMemory}. When a command
+ * ({@link IscsiLimits#maxInFlightBytes()}) and the node's {@link MemoryBudget}. When a command
  * cannot take its bytes, or the socket's outbound buffer is above its high water mark, the
  * connection stops reading; {@code resume} runs on the event loop once bytes come back or the
  * socket drained.
@@ -18,12 +19,12 @@ import java.util.concurrent.atomic.AtomicLong;
 final class ConnectionFlow {
     private final Channel channel;
     private final long cap;
-    private final CommandMemory node;
+    private final MemoryBudget node;
     private final Runnable resume;
     private final AtomicLong held = new AtomicLong();
     private volatile boolean paused;
 
-    ConnectionFlow(Channel channel, long cap, CommandMemory node, Runnable resume) {
+    ConnectionFlow(Channel channel, long cap, MemoryBudget node, Runnable resume) {
         this.channel = channel;
         this.cap = cap;
         this.node = node;
@@ -40,19 +41,19 @@ final class ConnectionFlow {
             pause();
             return false;
         }
-        if (node.tryTake(n)) {
+        if (node.tryAcquire(n)) {
             held.addAndGet(n);
             return true;
         }
         pause();
-        node.onRelease(n, this::wake);
+        node.awaitRelease(n, this::wake);
         return false;
     }
 
     void giveBack(long n) {
         if (n > 0) {
             held.addAndGet(-n);
-            node.giveBack(n);
+            node.release(n);
             wake();
         }
     }

@@ -1,6 +1,7 @@
 package io.scoria.accelerator.iscsi;
 
 import io.scoria.accelerator.VolumeService;
+import io.scoria.accelerator.frontend.MemoryBudget;
 
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -10,7 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * workers, the node's command memory and the session handle (TSIH) counter.
  */
 record IscsiContext(IscsiServerConfig config, VolumeService volumes, Targets targets, Executor workers,
-                    CommandMemory memory, AtomicInteger tsih) {
+                    MemoryBudget memory, AtomicInteger tsih) {
 
     /** A new session handle, never 0. */
     int nextTsih() {

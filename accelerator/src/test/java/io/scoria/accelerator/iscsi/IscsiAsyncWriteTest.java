@@ -4,14 +4,12 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.scoria.accelerator.Volume;
 import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.VolumeSpec;
+import io.scoria.accelerator.testing.DeferredAcks;
 import io.scoria.accelerator.testing.InMemoryVolumeService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
-import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -26,46 +24,23 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class IscsiAsyncWriteTest {
     final InMemoryVolumeService engine = new InMemoryVolumeService();
-    final LinkedBlockingQueue<CompletableFuture<Void>> acks = new LinkedBlockingQueue<>();
+    final DeferredAcks deferred = new DeferredAcks();
+    final LinkedBlockingQueue<CompletableFuture<Void>> acks = deferred.acks;
     IscsiServer server;
 
     @BeforeEach
     void start() {
         engine.create("vm1", VolumeSpec.ofSize(16L << 20));
-        VolumeService deferring = (VolumeService) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[]{VolumeService.class}, (p, m, args) -> {
-                    Object r = invoke(engine, m, args);
-                    return m.getName().equals("open") ? deferAcks((Volume) r) : r;
-                });
+        VolumeService deferring = deferred.wrap(engine);
         IscsiServerConfig l = IscsiServerConfig.loopback(0);
         // one worker: if it waited for an acknowledgement, nothing else would run
         server = new IscsiServer(new IscsiServerConfig(l.host(), 0, l.iqnPrefix(), 1, 512, l.discoveryChap(),
                 l.defaultChap(), Map.of(), l.limits(), null), deferring, new SimpleMeterRegistry());
     }
 
-    private Volume deferAcks(Volume v) {
-        return (Volume) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[]{Volume.class}, (p, m, args) -> {
-            if (m.getName().equals("writeAsync")) {
-                v.write((Long) args[0], (ByteBuffer) args[1], (Boolean) args[2]);
-                CompletableFuture<Void> ack = new CompletableFuture<>();
-                acks.add(ack);
-                return ack;
-            }
-            return invoke(v, m, args);
-        });
-    }
-
-    private static Object invoke(Object target, java.lang.reflect.Method m, Object[] args) throws Throwable {
-        try {
-            return m.invoke(target, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
-    }
-
     @AfterEach
     void stop() {
-        acks.forEach(a -> a.complete(null));
+        deferred.completeAll();
         server.close();
         engine.close();
     }
