@@ -6,14 +6,15 @@ import java.io.ByteArrayOutputStream;
  * MODE SENSE 6/10 data (SPC-4 section 6.11, pages: caching 0x08 with the write cache enabled, so
  * initiators send SYNCHRONIZE CACHE and FUA; control 0x0A; informational exceptions 0x1C) and
  * REPORT SUPPORTED OPERATION CODES data (SPC-4 section 6.35) of LUN 0. No mode parameter can be
- * changed. Immutable.
+ * changed: MODE SELECT 6/10 accepts pages equal to the current ones (an initiator that writes back
+ * what it read) and refuses any change. Immutable.
  */
 final class CommandPages {
     /** Supported commands: opcode, service action (-1: none), CDB length. */
     private static final int[][] COMMANDS = {
-            {0x00, -1, 6}, {0x03, -1, 6}, {0x08, -1, 6}, {0x0a, -1, 6}, {0x12, -1, 6}, {0x1a, -1, 6},
+            {0x00, -1, 6}, {0x03, -1, 6}, {0x08, -1, 6}, {0x0a, -1, 6}, {0x12, -1, 6}, {0x15, -1, 6}, {0x1a, -1, 6},
             {0x1b, -1, 6}, {0x25, -1, 10}, {0x28, -1, 10}, {0x2a, -1, 10}, {0x2e, -1, 10}, {0x2f, -1, 10},
-            {0x35, -1, 10}, {0x41, -1, 10}, {0x42, -1, 10}, {0x5a, -1, 10}, {0x5e, 0x00, 10}, {0x5e, 0x01, 10}, {0x5e, 0x02, 10}, {0x5e, 0x03, 10},
+            {0x35, -1, 10}, {0x41, -1, 10}, {0x42, -1, 10}, {0x55, -1, 10}, {0x5a, -1, 10}, {0x5e, 0x00, 10}, {0x5e, 0x01, 10}, {0x5e, 0x02, 10}, {0x5e, 0x03, 10},
             {0x5f, 0x00, 10}, {0x5f, 0x01, 10}, {0x5f, 0x02, 10}, {0x5f, 0x03, 10}, {0x5f, 0x04, 10},
             {0x5f, 0x05, 10}, {0x5f, 0x06, 10}, {0x88, -1, 16}, {0x89, -1, 16},
             {0x8a, -1, 16}, {0x8e, -1, 16}, {0x8f, -1, 16}, {0x91, -1, 16}, {0x93, -1, 16}, {0x9e, 0x10, 16}, {0x9e, 0x12, 16},
@@ -74,6 +75,46 @@ final class CommandPages {
         System.arraycopy(descriptor, 0, out, header, descriptor.length);
         System.arraycopy(pages.toByteArray(), 0, out, header + descriptor.length, pages.size());
         return out;
+    }
+
+    /** MODE SELECT 6/10: the parameter list must repeat the current block length and pages. */
+    void modeSelect(byte[] cdb, io.netty.buffer.ByteBuf dataOut, boolean ten) {
+        int length = ten ? Cdb.u16(cdb, 7) : Cdb.u8(cdb, 4);
+        if (length == 0) {
+            return;
+        }
+        if (dataOut == null || dataOut.readableBytes() < length) {
+            throw SenseException.parameterLength("MODE SELECT parameter list of " + length + " bytes");
+        }
+        byte[] p = new byte[length];
+        dataOut.getBytes(dataOut.readerIndex(), p);
+        int header = ten ? 8 : 4;
+        int descriptors = ten ? Cdb.u16(p, 6) : Cdb.u8(p, 3);
+        if (length < header + descriptors) {
+            throw SenseException.parameterLength("MODE SELECT block descriptors past the parameter list");
+        }
+        for (int d = header; d + 8 <= header + descriptors; d += 8) {
+            if ((Cdb.u32(p, d + 4) & 0xffffff) != blockSize) {
+                throw SenseException.invalidParameter("block length " + (Cdb.u32(p, d + 4) & 0xffffff));
+            }
+        }
+        byte[] current = new byte[0];
+        for (int at = header + descriptors; at + 2 <= length; ) {
+            int code = p[at] & 0x3f;
+            int pageLength = (p[at + 1] & 0xff) + 2;
+            current = switch (code) {
+                case 0x08 -> caching(false);
+                case 0x0a -> controlPage(false);
+                case 0x1c -> new byte[]{0x1c, 0x0a, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+                default -> throw SenseException.invalidParameter("mode page 0x" + Integer.toHexString(code));
+            };
+            if (at + pageLength > length || pageLength != current.length
+                    || !java.util.Arrays.equals(p, at + 1, at + pageLength, current, 1, current.length)) {
+                throw SenseException.invalidParameter("mode page 0x" + Integer.toHexString(code)
+                        + " differs from the current values (none can be changed)");
+            }
+            at += pageLength;
+        }
     }
 
     private byte[] blockDescriptor() {

@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 /**
  * LUN 0 of one target: a {@link Volume} as a SCSI direct-access block device (SBC-3, SPC-4).
  * Decodes a CDB and runs it: the block commands in {@link BlockCommands}, INQUIRY in
- * {@link InquiryData}, MODE SENSE and REPORT SUPPORTED OPERATION CODES in {@link CommandPages},
+ * {@link InquiryData}, MODE SENSE/SELECT and REPORT SUPPORTED OPERATION CODES in {@link CommandPages},
  * PERSISTENT RESERVE IN/OUT in {@link ReservationCommands} (a reservation held by another nexus
  * answers RESERVATION CONFLICT); unknown commands end in CHECK CONDITION, ILLEGAL REQUEST, INVALID
  * COMMAND OPERATION CODE.
@@ -26,6 +26,8 @@ final class ScsiLun {
     static final int TEST_UNIT_READY = 0x00;
     static final int REQUEST_SENSE = 0x03;
     static final int INQUIRY = 0x12;
+    static final int MODE_SELECT_6 = 0x15;
+    static final int MODE_SELECT_10 = 0x55;
     static final int MODE_SENSE_6 = 0x1a;
     static final int START_STOP_UNIT = 0x1b;
     static final int READ_CAPACITY_10 = 0x25;
@@ -121,6 +123,10 @@ final class ScsiLun {
             }
             case MODE_SENSE_6 -> data(pages.modeSense(cdb, false), Cdb.u8(cdb, 4));
             case MODE_SENSE_10 -> data(pages.modeSense(cdb, true), Cdb.u16(cdb, 7));
+            case MODE_SELECT_6, MODE_SELECT_10 -> {
+                pages.modeSelect(cdb, dataOut, opcode == MODE_SELECT_10);
+                yield ScsiResult.good();
+            }
             case REPORT_LUNS -> {
                 long alloc16 = Cdb.u32(cdb, 6);
                 if (alloc16 < 16) {

@@ -150,6 +150,18 @@ class ScsiLunTest {
     }
 
     @Test
+    void modeSelectTakesBackTheCurrentPagesAndRefusesChanges() {
+        byte[] current = data(run(cdb(0x1a, 0, 0x08, 0, 255, 0), null));
+        current[0] = 0; // mode data length is reserved in MODE SELECT
+        data(run(cdb(0x15, 0x10, 0, 0, current.length, 0), current));
+        byte[] changed = current.clone();
+        changed[4 + 8 + 2] &= ~0x04; // WCE off
+        assertSense(run(cdb(0x15, 0x10, 0, 0, changed.length, 0), changed), SenseException.ILLEGAL_REQUEST, 0x26);
+        byte[] ten = data(run(cdb(0x5a, 0, 0x0a, 0, 0, 0, 0, 0, 255, 0), null));
+        data(run(cdb(0x55, 0x10, 0, 0, 0, 0, 0, 0, ten.length, 0), ten));
+    }
+
+    @Test
     void readOnlyVolumeRefusesWrites() {
         io.scoria.accelerator.testing.InMemoryVolumeService service = new io.scoria.accelerator.testing.InMemoryVolumeService();
         service.create("ro", io.scoria.accelerator.VolumeSpec.ofSize(1 << 20));
