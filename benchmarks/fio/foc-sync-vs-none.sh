@@ -31,7 +31,7 @@ run() { # mode round
   mkdir -p "$d"
   local focline="foc: {mode: none}"
   [[ "$1" == sync ]] && focline="foc: {address: 127.0.0.1:$p_foc, mode: sync}"
-  printf 'dataDir: %s\nnbd: {port: %s}\napi: {port: %s}\ncache: {clusterCache: 256MiB, scoCache: 2GiB}\n%s\n' \
+  printf 'dataDir: %s\nnbd: {port: %s}\niscsi: {port: 0}\napi: {port: %s}\ncache: {clusterCache: 256MiB, scoCache: 2GiB}\n%s\n' \
     "$d/data" "$nbd" "$api" "$focline" > "$d/scoria.yaml"
   "$repo/scoria" serve --config "$d/scoria.yaml" > "$d/serve.log" 2>&1 & local pid=$!; pids+=($pid)
   wait_port "$api"; wait_port "$nbd"

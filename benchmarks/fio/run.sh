@@ -35,6 +35,7 @@ p_scoria=$(free_port); p_api=$(free_port)
 cat > "$work/scoria.yaml" <<YAML
 dataDir: $work/scoria-data
 nbd: {port: $p_scoria}
+iscsi: {port: 0}
 api: {port: $p_api}
 YAML
 "$repo/scoria" serve --config "$work/scoria.yaml" > "$work/scoria.log" 2>&1 & pid_scoria=$!; pids+=("$pid_scoria")

@@ -7,6 +7,7 @@ import io.scoria.accelerator.api.ApiServer;
 import io.scoria.accelerator.api.ApiServerConfig;
 import io.scoria.accelerator.config.ScoriaConfig;
 import io.scoria.accelerator.metrics.ScoriaMetrics;
+import io.scoria.accelerator.iscsi.IscsiServer;
 import io.scoria.accelerator.nbd.NbdServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,14 +15,15 @@ import org.slf4j.LoggerFactory;
 import java.util.Objects;
 
 /**
- * The running router: a {@link VolumeService}, its NBD frontend and the management API with
- * {@code /metrics}. Owns the service and closes it last; {@link #close()} is idempotent.
+ * The running router: a {@link VolumeService}, its NBD and iSCSI frontends and the management API
+ * with {@code /metrics}. Owns the service and closes it last; {@link #close()} is idempotent.
  */
 public final class ScoriaDaemon implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ScoriaDaemon.class);
 
     private final VolumeService volumes;
     private final NbdServer nbd;
+    private final IscsiServer iscsi;
     private final ApiServer api;
     private final ScrubApplier scrub;
     private boolean closed;
@@ -49,10 +51,17 @@ public final class ScoriaDaemon implements AutoCloseable {
         Objects.requireNonNull(registry, "registry");
         this.volumes = Objects.requireNonNull(volumes, "volumes");
         NbdServer n = null;
+        IscsiServer i = null;
         try {
             n = new NbdServer(config.nbdServerConfig(), volumes, registry);
+            if (config.iscsi().enabled()) {
+                i = new IscsiServer(config.iscsiServerConfig(), volumes, registry);
+            }
             api = new ApiServer(apiConfig, volumes, config.volumes(), registry, scrub);
         } catch (RuntimeException e) {
+            if (i != null) {
+                i.close();
+            }
             if (n != null) {
                 n.close();
             }
@@ -63,9 +72,11 @@ public final class ScoriaDaemon implements AutoCloseable {
             throw e;
         }
         nbd = n;
-        log.info("Scoria serving NBD on nbd://{}:{}/<volume>, REST API on {}://{}:{}/v1, data in {}",
-                config.nbd().host(), nbd.port(), apiConfig.scheme(), apiConfig.host(), api.port(),
-                config.dataDir().toAbsolutePath());
+        iscsi = i;
+        log.info("Scoria serving NBD on nbd://{}:{}/<volume>, iSCSI {}, REST API on {}://{}:{}/v1, data in {}",
+                config.nbd().host(), nbd.port(), iscsi == null ? "off" : "on iscsi://" + config.iscsi().host() + ":"
+                        + iscsi.port() + "/" + config.iscsi().iqnPrefix() + ":<volume>/0", apiConfig.scheme(),
+                apiConfig.host(), api.port(), config.dataDir().toAbsolutePath());
     }
 
     /**
@@ -87,6 +98,11 @@ public final class ScoriaDaemon implements AutoCloseable {
         return nbd.port();
     }
 
+    /** The iSCSI target's port, or -1 if {@code iscsi.enabled} is false. */
+    public int iscsiPort() {
+        return iscsi == null ? -1 : iscsi.port();
+    }
+
     public int apiPort() {
         return api.port();
     }
@@ -101,6 +117,9 @@ public final class ScoriaDaemon implements AutoCloseable {
             api.close();
         } finally {
             try {
+                if (iscsi != null) {
+                    iscsi.close();
+                }
                 nbd.close();
             } finally {
                 if (scrub != null) {

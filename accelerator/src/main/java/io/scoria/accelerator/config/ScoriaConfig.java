@@ -45,10 +45,13 @@ import java.util.Map;
  *                        # secretFile: the cluster's FOC secret, as given to `scoria foc-server --secret-file`
  * scrub: {poll: 30s, grace: 60s, applyDutyCycle: 0.05, applyBatch: 128}
  *                        # applying scrub results: see io.scoria.accelerator.scrub.RelocationPacing
+ * iscsi: {enabled: true, host: 127.0.0.1, port: 3260, iqnPrefix: iqn.2026-12.io.scoria, blockSize: 512,
+ *         chap: {user: u, secret: {file: chap.secret}}, limits: {...}}
+ *                        # the iSCSI target: see IscsiSection
  * </pre>
  */
 public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend, Cache cache, Volumes volumes,
-                           Foc foc, Scrub scrub) {
+                           Foc foc, Scrub scrub, IscsiSection iscsi) {
     /** The default {@code dataDir}, relative: to the config file's directory, or without one the working directory. */
     public static final String DEFAULT_DATA_DIR = "scoria-data";
 
@@ -61,10 +64,11 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
         volumes = volumes != null ? volumes : new Volumes(null, null);
         foc = foc != null ? foc : new Foc(null, null, null, null, null);
         scrub = scrub != null ? scrub : new Scrub(null, null, null, null);
+        iscsi = iscsi != null ? iscsi : IscsiSection.defaults();
     }
 
     public static ScoriaConfig embeddedDefault() {
-        return new ScoriaConfig(null, null, null, null, null, null, null, null);
+        return new ScoriaConfig(null, null, null, null, null, null, null, null, null);
     }
 
     /** Local flash directory (metadata, SCO cache, cluster cache). */
@@ -80,6 +84,11 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
         } catch (IllegalArgumentException e) {
             throw new ConfigException("nbd", e.getMessage());
         }
+    }
+
+    /** The iSCSI target's settings; persistent reservations under {@code <dataDir>/iscsi-reservations}. */
+    public io.scoria.accelerator.iscsi.IscsiServerConfig iscsiServerConfig() {
+        return iscsi.serverConfig(dataDir.resolve("iscsi-reservations"));
     }
 
     public record Nbd(String host, Integer port, Integer workerThreads, Integer maxInFlight, Path tlsCertificate,

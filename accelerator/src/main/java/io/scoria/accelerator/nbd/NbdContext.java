@@ -2,6 +2,7 @@ package io.scoria.accelerator.nbd;
 
 import io.netty.handler.ssl.SslContext;
 import io.scoria.accelerator.VolumeService;
+import io.scoria.accelerator.frontend.MemoryBudget;
 import io.scoria.accelerator.metrics.NbdMetrics;
 
 import java.util.concurrent.Executor;

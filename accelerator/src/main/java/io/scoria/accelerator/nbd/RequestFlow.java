@@ -1,6 +1,7 @@
 package io.scoria.accelerator.nbd;
 
 import io.netty.channel.Channel;
+import io.scoria.accelerator.frontend.MemoryBudget;
 
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;

@@ -59,7 +59,7 @@ class ScoriaCliTest {
 
     @BeforeEach
     void start() {
-        ScoriaConfig cfg = ConfigLoader.parse("dataDir: " + dir + "\nnbd: {port: 0}\napi: {port: 0}\n", "test");
+        ScoriaConfig cfg = ConfigLoader.parse("dataDir: " + dir + "\nnbd: {port: 0}\napi: {port: 0}\niscsi: {port: 0}\n", "test");
         service = new InMemoryVolumeService();
         daemon = new ScoriaDaemon(cfg, service);
         api = "http://127.0.0.1:" + daemon.apiPort();
@@ -284,7 +284,7 @@ class ScoriaCliTest {
     void httpsApiWithACaFile() throws Exception {
         io.scoria.accelerator.testing.SelfSignedCertificate cert =
                 io.scoria.accelerator.testing.SelfSignedCertificate.generate(java.nio.file.Files.createDirectories(dir.resolve("tls")));
-        ScoriaConfig cfg = ConfigLoader.parse("dataDir: " + dir.resolve("tls") + "\nnbd: {port: 0}\napi: {port: 0}\n", "test");
+        ScoriaConfig cfg = ConfigLoader.parse("dataDir: " + dir.resolve("tls") + "\nnbd: {port: 0}\napi: {port: 0}\niscsi: {port: 0}\n", "test");
         var settings = ScoriaDaemon.apiSettings(cfg)
                 .withTls(new io.scoria.accelerator.api.ApiServerConfig.Tls(cert.certificate(), cert.privateKey()));
         try (ScoriaDaemon secure = new ScoriaDaemon(cfg, settings, new InMemoryVolumeService(),

@@ -159,6 +159,37 @@ class ConfigLoaderTest {
         assertMessage("foc: {address: 'h:1', secretFile: /no/such/secret}", "t.yaml: foc.secretFile: cannot read");
     }
 
+    @Test
+    void iscsiSectionWithChapFromAFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        var d = ScoriaConfig.embeddedDefault().iscsiServerConfig();
+        assertTrue(ScoriaConfig.embeddedDefault().iscsi().enabled());
+        assertEquals("127.0.0.1", d.host());
+        assertEquals(3260, d.port());
+        assertEquals("iqn.2026-12.io.scoria:vm1", d.targetName("vm1"));
+        assertEquals(io.scoria.accelerator.iscsi.IscsiLimits.DEFAULTS, d.limits());
+        assertFalse(d.defaultChap().required());
+        java.nio.file.Path cfg = dir.resolve("scoria.yaml");
+        java.nio.file.Files.writeString(dir.resolve("chap.secret"), "chap-secret-0123\n");
+        java.nio.file.Files.writeString(cfg, "iscsi: {port: 0, blockSize: 4096, iqnPrefix: iqn.2030-01.com.example,\n"
+                + "  chap: {user: host1, secret: {file: chap.secret}, mutualUser: tgt, mutualSecret: mutual-secret-987},\n"
+                + "  targetChap: {vm2: {user: other, secret: other-secret-123}},\n"
+                + "  limits: {cmdWindow: 32, maxTransferBytes: 1MiB, nopInterval: 0s}}\n");
+        var c = ConfigLoader.load(cfg).iscsiServerConfig();
+        assertEquals(4096, c.blockSize());
+        assertEquals("iqn.2030-01.com.example:vm1", c.targetName("vm1"));
+        assertEquals("chap-secret-0123", c.defaultChap().secret().reveal());
+        assertEquals("tgt", c.defaultChap().mutualUser());
+        assertEquals("other", c.targetChap().get("vm2").user());
+        assertEquals(32, c.limits().cmdWindow());
+        assertEquals(1 << 20, c.limits().maxTransferBytes());
+        assertEquals(java.time.Duration.ZERO, c.limits().nopInterval());
+        assertFalse(c.toString().contains("chap-secret-0123"), "secrets are never printed");
+        assertMessage("iscsi: {blockSize: 1024}", "t.yaml: iscsi.blockSize: must be 512 or 4096");
+        assertMessage("iscsi: {chap: {secret: short}}", "t.yaml: iscsi.chap: secret must be 12-255");
+        assertMessage("iscsi: {limits: {cmdWindow: 0}}", "t.yaml: iscsi.limits.cmdWindow: must be 1-4096");
+        assertMessage("iscsi: {chap: {password: x}}", "t.yaml: iscsi.chap.password: unknown key");
+    }
+
     private static void assertMessage(String yaml, String start) {
         var e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, "t.yaml"));
         assertTrue(e.getMessage().startsWith(start), e.getMessage());

@@ -5,14 +5,12 @@ import io.scoria.accelerator.Volume;
 import io.scoria.accelerator.VolumeException;
 import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.VolumeSpec;
+import io.scoria.accelerator.testing.DeferredAcks;
 import io.scoria.accelerator.testing.InMemoryVolumeService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
-import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -31,46 +29,23 @@ class NbdAsyncWriteTest {
     InMemoryVolumeService engine;
     NbdServer server;
     /** One entry per write that reached the volume: its pending acknowledgement. */
-    final LinkedBlockingQueue<CompletableFuture<Void>> acks = new LinkedBlockingQueue<>();
+    final DeferredAcks deferred = new DeferredAcks();
+    final LinkedBlockingQueue<CompletableFuture<Void>> acks = deferred.acks;
 
     @BeforeEach
     void start() {
         engine = new InMemoryVolumeService();
         engine.create("vm1", VolumeSpec.ofSize(SIZE));
-        VolumeService deferring = (VolumeService) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[]{VolumeService.class}, (p, m, args) -> {
-                    Object r = invoke(engine, m, args);
-                    return m.getName().equals("open") ? deferAcks((Volume) r) : r;
-                });
+        VolumeService deferring = deferred.wrap(engine);
         NbdServerConfig l = NbdServerConfig.loopback(0);
         // a single worker: if it waited for an acknowledgement, nothing else would run
         server = new NbdServer(new NbdServerConfig(l.host(), 0, 1, 64, l.maxPayload(), null, null, ExportPolicy.OPEN,
                 Map.of(), NbdServerConfig.DEFAULT_NEGOTIATION_TIMEOUT), deferring, new SimpleMeterRegistry());
     }
 
-    private Volume deferAcks(Volume v) {
-        return (Volume) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[]{Volume.class}, (p, m, args) -> {
-            if (m.getName().equals("writeAsync")) {
-                v.write((Long) args[0], (ByteBuffer) args[1], (Boolean) args[2]);
-                CompletableFuture<Void> ack = new CompletableFuture<>();
-                acks.add(ack);
-                return ack;
-            }
-            return invoke(v, m, args);
-        });
-    }
-
-    private static Object invoke(Object target, java.lang.reflect.Method m, Object[] args) throws Throwable {
-        try {
-            return m.invoke(target, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
-    }
-
     @AfterEach
     void stop() {
-        acks.forEach(a -> a.complete(null));
+        deferred.completeAll();
         server.close();
         engine.close();
     }

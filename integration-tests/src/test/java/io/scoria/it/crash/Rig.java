@@ -26,6 +26,7 @@ final class Rig implements AutoCloseable {
     final Path repo = Path.of(System.getProperty("scoria.repo.root", "..")).toAbsolutePath().normalize();
     final int focPort = ManagedProcess.freePort();
     final int nbdPort = ManagedProcess.freePort();
+    final int iscsiPort = ManagedProcess.freePort();
     final int apiPort = ManagedProcess.freePort();
     private final HttpClient http = HttpClient.newHttpClient();
     ManagedProcess foc;
@@ -60,7 +61,7 @@ final class Rig implements AutoCloseable {
         Path cfg = dir.resolve("scoria-" + (++starts) + ".yaml");
         this.dataDir = dir.resolve(dataDir);
         Files.writeString(cfg, "dataDir: " + this.dataDir + "\n"
-                + "nbd: {port: " + nbdPort + "}\n"
+                + "nbd: {port: " + nbdPort + "}\n" + "iscsi: {port: " + iscsiPort + "}\n"
                 + "api: {port: " + apiPort + "}\n"
                 + "backend: " + backendYaml + "\n"
                 + "cache: {clusterCache: 16MiB, scoCache: 64MiB}\n"
@@ -70,7 +71,7 @@ final class Rig implements AutoCloseable {
         router = ManagedProcess.start("scoria-serve", List.of(repo.resolve("scoria").toString(), "serve", "--config",
                 cfg.toString()), dir, dir.resolve("serve.log"));
         router.awaitReady(Duration.ofSeconds(120), () -> ManagedProcess.listening(apiPort)
-                && ManagedProcess.listening(nbdPort));
+                && ManagedProcess.listening(nbdPort) && ManagedProcess.listening(iscsiPort));
     }
 
     String fsBackend() {

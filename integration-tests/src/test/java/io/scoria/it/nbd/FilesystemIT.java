@@ -58,7 +58,7 @@ class FilesystemIT {
     void startServe() throws Exception {
         Path repo = Path.of(System.getProperty("scoria.repo.root", "..")).toAbsolutePath().normalize();
         Path cfg = dir.resolve("scoria.yaml");
-        Files.writeString(cfg, "dataDir: " + dir.resolve("data") + "\nnbd: {port: " + nbdPort + "}\napi: {port: "
+        Files.writeString(cfg, "dataDir: " + dir.resolve("data") + "\nnbd: {port: " + nbdPort + "}\niscsi: {port: 0}\napi: {port: "
                 + apiPort + "}\ncache: {clusterCache: 64MiB, scoCache: 512MiB}\n");
         serve = ManagedProcess.start("scoria-serve", List.of(repo.resolve("scoria").toString(), "serve", "--config",
                 cfg.toString()), dir, dir.resolve("serve.log"));

@@ -12,11 +12,11 @@ import java.nio.file.Path;
  * The one place the NBD integration tests get their {@link VolumeService}: the real volume
  * engine on an fs backend, both under {@code dir}.
  */
-final class ItVolumes {
+public final class ItVolumes {
     private ItVolumes() {
     }
 
-    static VolumeService newService(Path dir) {
+    public static VolumeService newService(Path dir) {
         FsObjectStore store = new FsObjectStore(new FsStoreConfig(dir.resolve("backend")));
         return new LocalVolumeService(store, EngineConfig.defaults(dir.resolve("flash"))
                 .withScoCacheBytes(512L << 20).withClusterCacheBytes(64L << 20));

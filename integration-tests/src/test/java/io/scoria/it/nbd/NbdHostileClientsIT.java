@@ -52,7 +52,7 @@ class NbdHostileClientsIT {
         int apiPort = ManagedProcess.freePort();
         Path cfg = dir.resolve("scoria.yaml");
         Files.writeString(cfg, "dataDir: " + dir.resolve("data") + "\n"
-                + "nbd: {port: " + nbdPort + "}\n"
+                + "nbd: {port: " + nbdPort + "}\n" + "iscsi: {port: 0}\n"
                 + "api: {port: " + apiPort + "}\n"
                 + "backend: {type: fs, fs: {root: " + dir.resolve("backend") + "}}\n"
                 + "cache: {clusterCache: 64MiB, scoCache: 512MiB}\n");

@@ -85,7 +85,7 @@ class ScrubUnderFioIT {
     private void startRouter() throws IOException {
         Path cfg = dir.resolve("scoria.yaml");
         Files.writeString(cfg, "dataDir: " + dir.resolve("data") + "\n"
-                + "nbd: {port: " + nbdPort + "}\n"
+                + "nbd: {port: " + nbdPort + "}\n" + "iscsi: {port: 0}\n"
                 + "api: {port: " + apiPort + "}\n"
                 + "backend: " + backendYaml() + "\n"
                 + "cache: {clusterCache: 16MiB, scoCache: 256MiB}\n"

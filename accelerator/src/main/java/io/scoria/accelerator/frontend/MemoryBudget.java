@@ -1,26 +1,26 @@
-package io.scoria.accelerator.nbd;
+package io.scoria.accelerator.frontend;
 
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Bytes of request data that all connections of one NBD server may hold at once (see
- * {@link NbdLimits}). A connection that cannot acquire what its next request needs stops reading
- * and registers a wake-up, which runs (on the releasing thread, so it must only schedule work) once
- * bytes come back. Thread-safe, lock-free.
+ * Bytes of request data that all connections of one frontend server (NBD, iSCSI) may hold at once
+ * (their limits say how much: {@code NbdLimits}, {@code IscsiLimits}). A connection that cannot
+ * acquire what its next request needs stops reading and registers a wake-up, which runs (on the
+ * releasing thread, so it must only schedule work) once bytes come back. Thread-safe, lock-free.
  */
-final class MemoryBudget {
+public final class MemoryBudget {
     private final long limit;
     private final AtomicLong used = new AtomicLong();
     private final Queue<Runnable> waiters = new ConcurrentLinkedQueue<>();
 
-    MemoryBudget(long limit) {
+    public MemoryBudget(long limit) {
         this.limit = limit;
     }
 
     /** Takes {@code bytes} if that leaves the total within the limit. */
-    boolean tryAcquire(long bytes) {
+    public boolean tryAcquire(long bytes) {
         while (true) {
             long now = used.get();
             if (now + bytes > limit) {
@@ -32,7 +32,7 @@ final class MemoryBudget {
         }
     }
 
-    void release(long bytes) {
+    public void release(long bytes) {
         used.addAndGet(-bytes);
         wakeAll();
     }
@@ -41,7 +41,7 @@ final class MemoryBudget {
      * Runs {@code wakeUp} once after the next release (or at once if {@code bytes} fit meanwhile,
      * so that no release between a failed {@link #tryAcquire} and this call is missed).
      */
-    void awaitRelease(long bytes, Runnable wakeUp) {
+    public void awaitRelease(long bytes, Runnable wakeUp) {
         waiters.add(wakeUp);
         if (used.get() + bytes <= limit) {
             wakeAll();
@@ -55,11 +55,11 @@ final class MemoryBudget {
         }
     }
 
-    long used() {
+    public long used() {
         return used.get();
     }
 
-    long limit() {
+    public long limit() {
         return limit;
     }
 }

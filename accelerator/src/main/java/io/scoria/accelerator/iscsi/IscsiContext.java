@@ -1,0 +1,24 @@
+package io.scoria.accelerator.iscsi;
+
+import io.scoria.accelerator.VolumeService;
+import io.scoria.accelerator.frontend.MemoryBudget;
+
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What every connection of one {@link IscsiServer} shares: settings, volumes, their LUNs, the I/O
+ * workers, the node's command memory and the session handle (TSIH) counter.
+ */
+record IscsiContext(IscsiServerConfig config, VolumeService volumes, Targets targets, Executor workers,
+                    MemoryBudget memory, AtomicInteger tsih) {
+
+    /** A new session handle, never 0. */
+    int nextTsih() {
+        int t;
+        do {
+            t = tsih.incrementAndGet() & 0xffff;
+        } while (t == 0);
+        return t;
+    }
+}

@@ -1,0 +1,162 @@
+package io.scoria.accelerator.iscsi;
+
+import io.netty.buffer.ByteBuf;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * PERSISTENT RESERVE IN (READ KEYS, READ RESERVATION, REPORT CAPABILITIES, READ FULL STATUS) and
+ * PERSISTENT RESERVE OUT (SPC-4 sections 6.15, 6.16) over a LUN's {@link PersistentReservations},
+ * and which commands a reservation may refuse. Stateless besides the reservations it is given.
+ */
+final class ReservationCommands {
+    static final int PERSISTENT_RESERVE_IN = 0x5e;
+    static final int PERSISTENT_RESERVE_OUT = 0x5f;
+    private static final int TYPES = 0x80 | 0x40 | 0x20 | 0x08 | 0x02; // WR_EX_AR, EX_AC_RO, WR_EX_RO, EX_AC, WR_EX
+
+    private final PersistentReservations state;
+
+    ReservationCommands(PersistentReservations state) {
+        this.state = state;
+    }
+
+    /** True if a reservation of another nexus may refuse this command (SPC-4 table 67). */
+    static boolean checked(int opcode) {
+        return switch (opcode) {
+            case ScsiLun.INQUIRY, ScsiLun.REPORT_LUNS, ScsiLun.REQUEST_SENSE, ScsiLun.TEST_UNIT_READY,
+                    ScsiLun.READ_CAPACITY_10, ScsiLun.SERVICE_ACTION_IN_16, ScsiLun.MAINTENANCE_IN,
+                    PERSISTENT_RESERVE_IN, PERSISTENT_RESERVE_OUT -> false;
+            default -> true;
+        };
+    }
+
+    /** True for commands that change the medium or its cache. */
+    static boolean writes(int opcode) {
+        return switch (opcode) {
+            case BlockCommands.WRITE_6, BlockCommands.WRITE_10, BlockCommands.WRITE_12, BlockCommands.WRITE_16,
+                    BlockCommands.WRITE_VERIFY_10, BlockCommands.WRITE_VERIFY_16, BlockCommands.WRITE_SAME_10,
+                    BlockCommands.WRITE_SAME_16, BlockCommands.UNMAP, BlockCommands.COMPARE_AND_WRITE,
+                    BlockCommands.SYNC_CACHE_10, BlockCommands.SYNC_CACHE_16, ScsiLun.START_STOP_UNIT -> true;
+            default -> false;
+        };
+    }
+
+    boolean allows(String nexus, int opcode) {
+        return !checked(opcode) || state.allows(nexus, writes(opcode));
+    }
+
+    byte[] in(byte[] cdb) {
+        int action = Cdb.u8(cdb, 1) & 0x1f;
+        return switch (action) {
+            case 0 -> {
+                var keys = state.registeredKeys();
+                byte[] b = new byte[8 + 8 * keys.size()];
+                Cdb.put32(b, 0, state.generation());
+                Cdb.put32(b, 4, 8L * keys.size());
+                for (int i = 0; i < keys.size(); i++) {
+                    Cdb.put64(b, 8 + 8 * i, keys.get(i));
+                }
+                yield b;
+            }
+            case 1 -> {
+                long[] r = state.reservation();
+                byte[] b = new byte[r == null ? 8 : 24];
+                Cdb.put32(b, 0, state.generation());
+                if (r != null) {
+                    Cdb.put32(b, 4, 16);
+                    Cdb.put64(b, 8, r[0]);
+                    b[21] = (byte) r[1];
+                }
+                yield b;
+            }
+            case 2 -> {
+                byte[] b = new byte[8];
+                Cdb.put16(b, 0, 8);
+                b[2] = 0x01; // PTPL_C: persist through power loss capable
+                b[3] = (byte) (0x80 | 0x01); // TMV, PTPL_A (always persisted)
+                b[4] = (byte) TYPES;
+                b[5] = 0x01; // EX_AC_AR
+                yield b;
+            }
+            case 3 -> fullStatus();
+            default -> throw SenseException.invalidField("PERSISTENT RESERVE IN service action " + action);
+        };
+    }
+
+    private byte[] fullStatus() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        long[] r = state.reservation();
+        for (Map.Entry<String, Long> e : state.registrations().entrySet()) {
+            byte[] id = e.getKey().getBytes(StandardCharsets.UTF_8); // "<initiator>,i,0x<ISID>"
+            int idLength = (id.length + 1 + 3) & ~3;
+            byte[] d = new byte[24 + 4 + idLength];
+            Cdb.put64(d, 0, e.getValue());
+            if (r != null && state.holds(e.getKey())) {
+                d[12] = 0x01; // R_HOLDER
+                d[13] = (byte) r[1];
+            }
+            Cdb.put16(d, 18, 1); // relative target port identifier
+            Cdb.put32(d, 20, 4L + idLength);
+            d[24] = 0x45; // iSCSI transport id, format 1 (name and ISID)
+            Cdb.put16(d, 26, idLength);
+            System.arraycopy(id, 0, d, 28, id.length);
+            out.writeBytes(d);
+        }
+        byte[] b = new byte[8 + out.size()];
+        Cdb.put32(b, 0, state.generation());
+        Cdb.put32(b, 4, out.size());
+        System.arraycopy(out.toByteArray(), 0, b, 8, out.size());
+        return b;
+    }
+
+    /** PERSISTENT RESERVE OUT; a {@link PersistentReservations.Conflict} means RESERVATION CONFLICT. */
+    void out(byte[] cdb, ByteBuf dataOut, String nexus) {
+        int action = Cdb.u8(cdb, 1) & 0x1f;
+        int scope = Cdb.u8(cdb, 2) >> 4;
+        int type = Cdb.u8(cdb, 2) & 0x0f;
+        long length = Cdb.u32(cdb, 5);
+        if (length != 24) {
+            throw SenseException.parameterLength("PERSISTENT RESERVE OUT parameter list of " + length + " bytes");
+        }
+        if (dataOut == null || dataOut.readableBytes() < 24) {
+            throw SenseException.parameterLength("PERSISTENT RESERVE OUT without its 24 bytes");
+        }
+        byte[] p = new byte[24];
+        dataOut.getBytes(dataOut.readerIndex(), p);
+        long key = Cdb.u64(p, 0);
+        long serviceKey = Cdb.u64(p, 8);
+        if ((p[20] & 0x0c) != 0) {
+            throw SenseException.invalidParameter("SPEC_I_PT / ALL_TG_PT not supported");
+        }
+        boolean typed = action == 1 || action == 2 || action == 4 || action == 5;
+        if (typed && (scope != 0 || !validType(type))) {
+            throw SenseException.invalidField("reservation scope " + scope + " type " + type);
+        }
+        switch (action) {
+            case 0 -> state.register(nexus, key, serviceKey, false);
+            case 6 -> state.register(nexus, key, serviceKey, true);
+            case 1 -> state.reserve(nexus, key, type);
+            case 2 -> {
+                if (!state.release(nexus, key, type)) {
+                    throw new SenseException(SenseException.ILLEGAL_REQUEST, 0x26, 0x04, -1,
+                            "invalid release of persistent reservation");
+                }
+            }
+            case 3 -> state.clear(nexus, key);
+            case 4, 5 -> {
+                try {
+                    state.preempt(nexus, key, serviceKey, type);
+                } catch (IllegalArgumentException e) {
+                    throw SenseException.invalidParameter(e.getMessage());
+                }
+            }
+            default -> throw SenseException.invalidField("PERSISTENT RESERVE OUT service action " + action);
+        }
+    }
+
+    private static boolean validType(int type) {
+        return type == 1 || type == 3 || (type >= 5 && type <= 8);
+    }
+}

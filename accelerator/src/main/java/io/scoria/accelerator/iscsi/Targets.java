@@ -1,0 +1,53 @@
+package io.scoria.accelerator.iscsi;
+
+import io.scoria.accelerator.Volume;
+import io.scoria.accelerator.VolumeNotFoundException;
+import io.scoria.accelerator.VolumeService;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The targets of one {@link IscsiServer}: one per volume, named {@code <iqnPrefix>:<volume>}, with
+ * LUN 0 shared by every session of that target (so COMPARE AND WRITE is atomic across sessions).
+ * iSCSI names are compared without case (RFC 3722), so a target name finds its volume whatever the
+ * case. Persistent reservations live per volume name, in a file under
+ * {@link IscsiServerConfig#reservations()} when one is set. Thread-safe; {@link #lun} may open a volume, so it runs on a worker.
+ */
+final class Targets {
+    private final IscsiServerConfig config;
+    private final VolumeService volumes;
+    private final Map<String, ScsiLun> luns = new ConcurrentHashMap<>();
+    private final Map<String, PersistentReservations> reservations = new ConcurrentHashMap<>();
+
+    Targets(IscsiServerConfig config, VolumeService volumes) {
+        this.config = config;
+        this.volumes = volumes;
+    }
+
+    /** The LUN of {@code volume} (opening it), or null if no such volume exists. */
+    ScsiLun lun(String volume) {
+        String name = volumes.info(volume).isPresent() ? volume : volumes.list().stream()
+                .map(i -> i.name()).filter(n -> n.equalsIgnoreCase(volume)).findFirst().orElse(null);
+        if (name == null) {
+            return null;
+        }
+        Volume v;
+        try {
+            v = volumes.open(name);
+        } catch (VolumeNotFoundException e) {
+            return null;
+        }
+        PersistentReservations pr = reservations.computeIfAbsent(name, k -> new PersistentReservations(
+                config.reservations() == null ? null : config.reservations().resolve(k + ".pr")));
+        return luns.compute(name, (k, old) -> old != null && old.volume() == v ? old
+                : new ScsiLun(v, config.targetName(name.toLowerCase()), config.blockSize(),
+                config.limits().maxTransferBytes(), pr));
+    }
+
+    /** The names of all targets (for SendTargets). */
+    List<String> names() {
+        return volumes.list().stream().map(i -> config.targetName(i.name().toLowerCase())).toList();
+    }
+}
