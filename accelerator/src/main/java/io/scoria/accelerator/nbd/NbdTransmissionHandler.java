@@ -131,11 +131,11 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
                 length = in.readUnsignedInt();
                 haveHeader = true;
                 admitted = false;
-                String bad = refusal();
+                String bad = DataRequestCheck.refusal(type, flags, offset, length, maxPayload, readOnly, volume.size());
                 if (bad != null) {
                     haveHeader = false;
                     skipRemaining = type == CMD_WRITE ? length : 0; // stay in sync: discard the payload
-                    refuse(cookie, type, refusalErrno(), bad);
+                    refuse(cookie, type, DataRequestCheck.errno(type, flags, length, maxPayload, readOnly), bad);
                     continue;
                 }
             }
@@ -187,34 +187,6 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
     /** True while a request is half received and the server waits for its client, not for budget. */
     private boolean midRequest() {
         return skipRemaining > 0 || (haveHeader && type == CMD_WRITE && !flow.paused());
-    }
-
-    /** Why the current header is refused before any data is buffered, or null. */
-    private String refusal() {
-        boolean write = type == CMD_WRITE;
-        return switch (type) {
-            case CMD_READ, CMD_WRITE -> !validFlags(flags, CMD_FLAG_FUA) // FUA is valid on READ too (proto.md)
-                    ? "unsupported flags 0x" + Integer.toHexString(flags) + " for " + NbdReplies.commandName(type)
-                    : length == 0 ? "zero-length " + NbdReplies.commandName(type)
-                    : length > maxPayload ? NbdReplies.commandName(type) + " of " + length + " bytes exceeds the maximum "
-                    + maxPayload
-                    : write && readOnly ? "export is read-only"
-                    : !inRange(offset, length) ? NbdReplies.commandName(type) + " past the end of the export" : null;
-            default -> null;
-        };
-    }
-
-    private int refusalErrno() {
-        if (!validFlags(flags, CMD_FLAG_FUA) || length == 0) {
-            return EINVAL;
-        }
-        if (length > maxPayload) {
-            return type == CMD_READ ? EOVERFLOW : EINVAL;
-        }
-        if (type == CMD_WRITE && readOnly) {
-            return EPERM;
-        }
-        return type == CMD_READ ? EINVAL : ENOSPC;
     }
 
     private void dispatch(ChannelHandlerContext ctx, ByteBuf in) {
@@ -291,12 +263,8 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
         }
     }
 
-    private static boolean validFlags(int f, int allowed) {
-        return (f & ~allowed) == 0;
-    }
-
     private boolean checkFlags(long c, int t, int f, int allowed) {
-        if (!validFlags(f, allowed)) {
+        if (!DataRequestCheck.validFlags(f, allowed)) {
             refuse(c, t, EINVAL, "unsupported flags 0x" + Integer.toHexString(f) + " for command " + t);
             return false;
         }
@@ -304,8 +272,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
     }
 
     private boolean inRange(long off, long len) {
-        long size = volume.size();
-        return off >= 0 && off <= size && len <= size - off;
+        return DataRequestCheck.inRange(off, len, volume.size());
     }
 
     private interface Work {
