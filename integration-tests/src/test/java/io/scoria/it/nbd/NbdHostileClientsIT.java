@@ -39,8 +39,8 @@ import static org.junit.jupiter.api.Assertions.*;
 class NbdHostileClientsIT {
     static final long RSS_BOUND = 128L << 20;
     static final int MAX = 32 << 20;
-    static final int ROUNDS = 3;
-    static final int BENCH_WRITES = 20_000;
+    static final int ROUNDS = 5;
+    static final int BENCH_WRITES = 30_000;
 
     @TempDir
     Path dir;
