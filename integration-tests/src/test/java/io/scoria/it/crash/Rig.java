@@ -70,8 +70,10 @@ final class Rig implements AutoCloseable {
                 + "secretFile: " + focSecret() + "}\n");
         router = ManagedProcess.start("scoria-serve", List.of(repo.resolve("scoria").toString(), "serve", "--config",
                 cfg.toString()), dir, dir.resolve("serve.log"));
-        router.awaitReady(Duration.ofSeconds(120), () -> ManagedProcess.listening(apiPort)
-                && ManagedProcess.listening(nbdPort) && ManagedProcess.listening(iscsiPort));
+        // the router writes admin.token before it binds the API: with it, the API that listens is this router's
+        router.awaitReady(Duration.ofSeconds(120), () -> Files.exists(this.dataDir.resolve("admin.token"))
+                && ManagedProcess.listening(apiPort) && ManagedProcess.listening(nbdPort)
+                && ManagedProcess.listening(iscsiPort));
     }
 
     String fsBackend() {

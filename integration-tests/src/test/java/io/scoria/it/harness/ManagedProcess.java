@@ -120,7 +120,9 @@ public final class ManagedProcess implements AutoCloseable {
     public static boolean listening(int port) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-            return true;
+            // a probe of a port in the ephemeral range that nothing listens on can, rarely, get the same
+            // port as its own source and connect to itself (TCP simultaneous open): that is no server
+            return s.getLocalPort() != port;
         } catch (IOException e) {
             return false;
         }
