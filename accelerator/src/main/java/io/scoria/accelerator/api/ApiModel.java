@@ -14,6 +14,11 @@ public final class ApiModel {
     public record CreateVolume(String name, String size, String clusterSize, String scoSize) {
     }
 
+    /** Body of {@code PUT /v1/volumes/{name}/qos}: caps per second (absent or 0: uncapped) and the burst. */
+    public record SetQos(Long iops, Long readIops, Long writeIops, Long bandwidth, Long readBandwidth,
+                         Long writeBandwidth, Double burstSeconds) {
+    }
+
     public record CreateSnapshot(String name) {
     }
 

@@ -10,6 +10,7 @@ import io.scoria.accelerator.VolumeConflictException;
 import io.scoria.accelerator.VolumeNotFoundException;
 import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.config.ScoriaConfig;
+import io.scoria.accelerator.control.QosRegistry;
 import io.scoria.accelerator.scrub.ScrubApplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +20,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
@@ -47,6 +49,8 @@ public final class ApiServer implements AutoCloseable {
     private final RequestGuard guard;
     private final VolumeRoutes volumeRoutes;
     private final TokenRoutes tokenRoutes;
+    private final QosRoutes qosRoutes;
+    private final AuditLog audit;
     private final ObjectMapper json = Json.mapper();
     private final HttpServer http;
     private final ExecutorService executor;
@@ -55,6 +59,13 @@ public final class ApiServer implements AutoCloseable {
     /** Serves {@code volumes} as {@code config} says; {@code scrub} (may be null) applies scrub results. */
     public ApiServer(ApiServerConfig config, VolumeService volumes, ScoriaConfig.Volumes defaults,
                      PrometheusMeterRegistry registry, ScrubApplier scrub) {
+        this(config, volumes, defaults, registry, scrub, QosRegistry.open(config.tokenFile().resolveSibling("qos.json")));
+    }
+
+    /** As above, with the volumes' QoS caps in {@code qos} (shared with the frontends). */
+    public ApiServer(ApiServerConfig config, VolumeService volumes, ScoriaConfig.Volumes defaults,
+                     PrometheusMeterRegistry registry, ScrubApplier scrub, QosRegistry qos) {
+        this.qosRoutes = new QosRoutes(volumes, qos);
         this.config = Objects.requireNonNull(config, "config");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.volumeRoutes = new VolumeRoutes(volumes, defaults, scrub);
@@ -63,6 +74,7 @@ public final class ApiServer implements AutoCloseable {
             AdminTokenFile.ensure(tokens, config.adminTokenFile());
         }
         this.tokenRoutes = new TokenRoutes(tokens);
+        this.audit = new AuditLog(config.tokenFile().resolveSibling("audit.log"), AuditLog.DEFAULT_MAX_BYTES);
         this.guard = new RequestGuard(config);
         InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
         try {
@@ -105,9 +117,10 @@ public final class ApiServer implements AutoCloseable {
         String path = ex.getRequestURI().getRawPath();
         Reply reply;
         Map<String, String> headers = Map.of();
+        TokenInfo[] caller = new TokenInfo[1]; // who made the call, once authenticated (for the audit log)
         try {
             guard.check(ex.getRequestMethod(), ex.getRequestHeaders());
-            reply = dispatch(new ApiCall(ex, json, config.maxBodyBytes()), ex);
+            reply = dispatch(new ApiCall(ex, json, config.maxBodyBytes()), ex, caller);
         } catch (ProblemException e) {
             reply = problem(e, path);
             headers = e.headers;
@@ -125,10 +138,16 @@ public final class ApiServer implements AutoCloseable {
             reply = problem(new ProblemException(500, "internal-error", "Internal error",
                     "the request failed; the router logged it as incident " + incident), path);
         }
+        if (AuditLog.recorded(ex.getRequestMethod(), reply.status())) {
+            TokenInfo who = caller[0];
+            audit.append(new AuditLog.Entry(Instant.now(), who == null ? "-" : who.id(),
+                    who == null ? "-" : who.role().wireName(), String.valueOf(ex.getRemoteAddress()),
+                    ex.getRequestMethod(), path, reply.status()));
+        }
         write(ex, reply, headers);
     }
 
-    private Reply dispatch(ApiCall call, HttpExchange ex) throws IOException {
+    private Reply dispatch(ApiCall call, HttpExchange ex, TokenInfo[] callerOut) throws IOException {
         boolean get = call.method.equals("GET");
         if (get && call.path.length == 1 && call.at(0).equals("openapi.yaml")) {
             return openApi();
@@ -137,6 +156,7 @@ public final class ApiServer implements AutoCloseable {
             return Reply.json(200, Map.of("status", "ok"));
         }
         TokenInfo caller = authenticate(ex.getRequestHeaders().getFirst("Authorization"));
+        callerOut[0] = caller;
         boolean tokenCall = call.at(0).equals("v1") && call.at(1).equals("tokens");
         if (!caller.role().permits(call.method, tokenCall)) {
             throw new ProblemException(403, "forbidden", "Forbidden",
@@ -152,7 +172,14 @@ public final class ApiServer implements AutoCloseable {
             return tokenRoutes.route(call);
         }
         if (call.at(0).equals("v1") && call.at(1).equals("volumes")) {
-            return volumeRoutes.route(call);
+            if (call.path.length == 4 && call.at(3).equals("qos")) {
+                return qosRoutes.route(call);
+            }
+            Reply r = volumeRoutes.route(call);
+            if (call.path.length == 3 && call.method.equals("DELETE")) {
+                qosRoutes.deleted(call.at(2));
+            }
+            return r;
         }
         throw call.notFound();
     }
@@ -216,6 +243,7 @@ public final class ApiServer implements AutoCloseable {
         if (!closed) {
             closed = true;
             http.stop(0);
+            audit.close();
             executor.shutdown();
             try {
                 executor.awaitTermination(5, TimeUnit.SECONDS);

@@ -6,6 +6,7 @@ import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.api.ApiServer;
 import io.scoria.accelerator.api.ApiServerConfig;
 import io.scoria.accelerator.config.ScoriaConfig;
+import io.scoria.accelerator.control.QosRegistry;
 import io.scoria.accelerator.metrics.ScoriaMetrics;
 import io.scoria.accelerator.iscsi.IscsiServer;
 import io.scoria.accelerator.nbd.NbdServer;
@@ -15,8 +16,8 @@ import org.slf4j.LoggerFactory;
 import java.util.Objects;
 
 /**
- * The running router: a {@link VolumeService}, its NBD and iSCSI frontends and the management API
- * with {@code /metrics}. Owns the service and closes it last; {@link #close()} is idempotent.
+ * The running router: a {@link VolumeService}, its NBD and iSCSI frontends (holding volumes to
+ * their QoS caps, {@code <dataDir>/qos.json}) and the management API with {@code /metrics}. Owns the service and closes it last; {@link #close()} is idempotent.
  */
 public final class ScoriaDaemon implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ScoriaDaemon.class);
@@ -53,11 +54,12 @@ public final class ScoriaDaemon implements AutoCloseable {
         NbdServer n = null;
         IscsiServer i = null;
         try {
-            n = new NbdServer(config.nbdServerConfig(), volumes, registry);
+            QosRegistry qos = QosRegistry.open(config.dataDir().resolve("qos.json"));
+            n = new NbdServer(config.nbdServerConfig(), volumes, registry, qos);
             if (config.iscsi().enabled()) {
-                i = new IscsiServer(config.iscsiServerConfig(), volumes, registry);
+                i = new IscsiServer(config.iscsiServerConfig(), volumes, registry, qos);
             }
-            api = new ApiServer(apiConfig, volumes, config.volumes(), registry, scrub);
+            api = new ApiServer(apiConfig, volumes, config.volumes(), registry, scrub, qos);
         } catch (RuntimeException e) {
             if (i != null) {
                 i.close();

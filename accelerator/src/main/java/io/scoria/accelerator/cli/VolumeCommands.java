@@ -14,7 +14,8 @@ import static io.scoria.accelerator.cli.ApiClient.seg;
 /** {@code scoria volume ...}: create, list, inspect, delete, roll back and reset volumes. */
 @Command(name = "volume", mixinStandardHelpOptions = true, description = "Create, list, inspect and delete volumes.",
         subcommands = {VolumeCommands.Create.class, VolumeCommands.ListVolumes.class, VolumeCommands.Info.class,
-                VolumeCommands.Delete.class, VolumeCommands.Rollback.class, VolumeCommands.Reset.class})
+                VolumeCommands.Delete.class, VolumeCommands.Rollback.class, VolumeCommands.Reset.class,
+                QosCommand.class})
 final class VolumeCommands extends CommandGroup {
     static String describe(JsonNode v) {
         JsonNode s = v.get("spec");

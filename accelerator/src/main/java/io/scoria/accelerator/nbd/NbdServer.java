@@ -12,6 +12,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.frontend.FrontendLoops;
 import io.scoria.accelerator.frontend.MemoryBudget;
+import io.scoria.accelerator.frontend.QosGates;
 import io.scoria.accelerator.metrics.NbdMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +37,13 @@ public final class NbdServer implements AutoCloseable {
     private final ConnectionCounts connections;
 
     public NbdServer(NbdServerConfig config, VolumeService volumes, MeterRegistry registry) {
+        this(config, volumes, registry, QosGates.NONE);
+    }
+
+    /** As above, holding every volume to the caps of its gate in {@code qos}. */
+    public NbdServer(NbdServerConfig config, VolumeService volumes, MeterRegistry registry, QosGates qos) {
         Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(qos, "qos");
         Objects.requireNonNull(volumes, "volumes");
         Objects.requireNonNull(registry, "registry");
         SslContext ssl = config.tlsConfigured() ? sslContext(config) : null;
@@ -44,7 +51,7 @@ public final class NbdServer implements AutoCloseable {
         NbdMetrics metrics = new NbdMetrics(registry);
         memory = new MemoryBudget(config.limits().memoryBudget());
         connections = new ConnectionCounts(config.limits());
-        NbdContext context = new NbdContext(config, volumes, ssl, loops.workers(), metrics, memory, connections);
+        NbdContext context = new NbdContext(config, volumes, ssl, loops.workers(), metrics, memory, connections, qos);
         Gauge.builder("scoria.nbd.request.data", memory, MemoryBudget::used).baseUnit("bytes")
                 .description("bytes of NBD request data held (payloads, read replies not yet sent); bounded by "
                         + "nbd.limits.memoryBudget").register(registry);

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.scoria.accelerator.Volume;
+import io.scoria.accelerator.frontend.QosGate;
 import io.scoria.accelerator.metrics.NbdMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import static io.scoria.accelerator.nbd.NbdProtocol.*;
 
@@ -42,7 +44,9 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
     private final boolean structured;
     private final NbdMetrics metrics;
     private final int maxPayload;
+    private final QosGate qos;
     private volatile boolean disconnecting;
+    private boolean qosTimer; // a resume is scheduled for when the QoS caps let the next request go
     private Channel channel;
     private ChannelHandlerContext ctxRef;
     private RequestFlow flow;
@@ -53,6 +57,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
     // current request, event loop only
     private boolean haveHeader;
     private boolean admitted;
+    private boolean qosAdmitted;
     private int flags;
     private int type;
     private long cookie;
@@ -68,6 +73,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
         this.structured = structured;
         this.metrics = context.metrics();
         this.maxPayload = context.config().maxPayload();
+        this.qos = context.qos().gate(volume.name());
     }
 
     @Override
@@ -131,6 +137,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
                 length = in.readUnsignedInt();
                 haveHeader = true;
                 admitted = false;
+                qosAdmitted = false;
                 String bad = DataRequestCheck.refusal(type, flags, offset, length, maxPayload, readOnly, volume.size());
                 if (bad != null) {
                     haveHeader = false;
@@ -138,6 +145,9 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
                     refuse(cookie, type, DataRequestCheck.errno(type, flags, length, maxPayload, readOnly), bad);
                     continue;
                 }
+            }
+            if (!qosAdmitted && !admitQos()) {
+                return; // a timer resumes when the volume's caps let it go
             }
             if (type == CMD_READ && !admitted) {
                 if (!flow.tryAcquire(length)) {
@@ -151,6 +161,32 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
             haveHeader = false;
             dispatch(ctx, in);
         }
+    }
+
+    /**
+     * Asks the volume's QoS gate whether the current request may start (FLUSH and DISC always may).
+     * If not, reading stops and one timer resumes decoding when the caps let it go.
+     */
+    private boolean admitQos() {
+        long wait = switch (type) {
+            case CMD_READ -> qos.admit(false, length);
+            case CMD_WRITE -> qos.admit(true, length);
+            case CMD_TRIM, CMD_WRITE_ZEROES -> qos.admit(true, 0);
+            default -> 0;
+        };
+        if (wait == 0) {
+            qosAdmitted = true;
+            return true;
+        }
+        channel.config().setAutoRead(false);
+        if (!qosTimer) {
+            qosTimer = true;
+            channel.eventLoop().schedule(() -> {
+                qosTimer = false;
+                resume();
+            }, wait, TimeUnit.NANOSECONDS);
+        }
+        return false;
     }
 
     /**
