@@ -36,6 +36,7 @@ public final class InMemoryVolume implements Volume {
     private final LinkedHashMap<String, Snapshot> snapshots = new LinkedHashMap<>();
     private final AtomicLong nextSnapshotId = new AtomicLong(1);
     private final AtomicLong flushes = new AtomicLong();
+    private final AtomicLong fuaWrites = new AtomicLong();
     private final AtomicReference<LongConsumer> readHook = new AtomicReference<>(o -> { });
     private final AtomicReference<LongConsumer> writeHook = new AtomicReference<>(o -> { });
     private volatile boolean closed;
@@ -59,6 +60,11 @@ public final class InMemoryVolume implements Volume {
 
     public long flushCount() {
         return flushes.get();
+    }
+
+    /** Writes asked to be durable before they return (FUA). */
+    public long fuaWriteCount() {
+        return fuaWrites.get();
     }
 
     /** Number of clusters that hold data (trimmed and zeroed clusters hold none). */
@@ -142,6 +148,9 @@ public final class InMemoryVolume implements Volume {
         checkRange(offset, src.remaining());
         checkWritable();
         writeHook.get().accept(offset);
+        if (fua) {
+            fuaWrites.incrementAndGet();
+        }
         ByteBuffer s = src.duplicate();
         synchronized (lock) {
             long pos = offset;
