@@ -58,6 +58,32 @@ final class ApiCall {
         }
     }
 
+    /**
+     * The request body as a JSON object of strings; an empty map if there is no body. 400 if it
+     * is not such an object.
+     */
+    java.util.Map<String, String> optionalBody() {
+        byte[] raw;
+        try {
+            raw = exchange.getRequestBody().readNBytes(maxBodyBytes + 1);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the request body", e);
+        }
+        if (raw.length > maxBodyBytes) {
+            throw ProblemException.tooLarge(maxBodyBytes);
+        }
+        if (raw.length == 0) {
+            return java.util.Map.of();
+        }
+        try {
+            return json.readValue(raw, new com.fasterxml.jackson.core.type.TypeReference<java.util.Map<String, String>>() { });
+        } catch (JsonProcessingException e) {
+            throw ProblemException.badRequest("the body must be a JSON object of strings: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot parse the request body", e);
+        }
+    }
+
     ProblemException notFound() {
         return ProblemException.notFound("no such resource: " + method + " " + exchange.getRequestURI().getPath());
     }
