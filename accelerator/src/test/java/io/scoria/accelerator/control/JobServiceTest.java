@@ -104,6 +104,19 @@ class JobServiceTest {
         assertEquals(done, s.get(id).done());
     }
 
+    /** Stops {@code s} and puts back the files of {@code ids} as they were while they ran, as after kill -9. */
+    private void crash(JobService s, String... ids) throws Exception {
+        Path jobs = dir.resolve("jobs");
+        Map<String, byte[]> running = new java.util.HashMap<>();
+        for (String id : ids) {
+            running.put(id, Files.readAllBytes(jobs.resolve(id + ".json")));
+        }
+        s.close();
+        for (Map.Entry<String, byte[]> e : running.entrySet()) {
+            Files.write(jobs.resolve(e.getKey() + ".json"), e.getValue());
+        }
+    }
+
     @Test
     void aJobRunsReportsProgressAndKeepsItsResult() throws Exception {
         Steps steps = new Steps("steps", true);
@@ -206,12 +219,7 @@ class JobServiceTest {
         once.permits.release(1);
         awaitDone(first, r.id(), 2);
         awaitDone(first, o.id(), 1);
-        Path jobs = dir.resolve("jobs");
-        byte[] crashedR = Files.readAllBytes(jobs.resolve(r.id() + ".json"));
-        byte[] crashedO = Files.readAllBytes(jobs.resolve(o.id() + ".json"));
-        first.close();
-        Files.write(jobs.resolve(r.id() + ".json"), crashedR);
-        Files.write(jobs.resolve(o.id() + ".json"), crashedO);
+        crash(first, r.id(), o.id());
 
         Steps resumable2 = new Steps("steps", true);
         Steps once2 = new Steps("once", false);
@@ -261,9 +269,7 @@ class JobServiceTest {
         JobService first = open(config(), steps);
         JobRecord r = first.submit("repair", "distributor", Map.of("n", "3"));
         await(first, r.id(), JobState.RUNNING);
-        byte[] crashed = Files.readAllBytes(dir.resolve("jobs").resolve(r.id() + ".json"));
-        first.close();
-        Files.write(dir.resolve("jobs").resolve(r.id() + ".json"), crashed);
+        crash(first, r.id());
         JobService second = open(config());
         JobRecord failed = second.get(r.id());
         assertEquals(JobState.FAILED, failed.state());
