@@ -37,15 +37,7 @@ final class ApiCall {
 
     /** The request body as a {@code type}; 400 if it is missing or not valid JSON of that type. */
     <T> T body(Class<T> type) {
-        byte[] raw;
-        try {
-            raw = exchange.getRequestBody().readNBytes(maxBodyBytes + 1);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the request body", e);
-        }
-        if (raw.length > maxBodyBytes) {
-            throw ProblemException.tooLarge(maxBodyBytes);
-        }
+        byte[] raw = raw();
         if (raw.length == 0) {
             throw ProblemException.badRequest("a JSON body is required");
         }
@@ -56,6 +48,38 @@ final class ApiCall {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot parse the request body", e);
         }
+    }
+
+    /**
+     * The request body as a JSON object of strings; an empty map if there is no body. 400 if it
+     * is not such an object.
+     */
+    java.util.Map<String, String> optionalBody() {
+        byte[] raw = raw();
+        if (raw.length == 0) {
+            return java.util.Map.of();
+        }
+        try {
+            return json.readValue(raw, new com.fasterxml.jackson.core.type.TypeReference<java.util.Map<String, String>>() { });
+        } catch (JsonProcessingException e) {
+            throw ProblemException.badRequest("the body must be a JSON object of strings: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot parse the request body", e);
+        }
+    }
+
+    /** The request body's bytes; 413 above the limit. */
+    private byte[] raw() {
+        byte[] raw;
+        try {
+            raw = exchange.getRequestBody().readNBytes(maxBodyBytes + 1);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the request body", e);
+        }
+        if (raw.length > maxBodyBytes) {
+            throw ProblemException.tooLarge(maxBodyBytes);
+        }
+        return raw;
     }
 
     ProblemException notFound() {

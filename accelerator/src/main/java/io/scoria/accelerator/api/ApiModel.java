@@ -47,4 +47,19 @@ public final class ApiModel {
             return "CreatedToken[id=" + id + ", role=" + role.wireName() + ", created=" + created + ", token=redacted]";
         }
     }
+
+    /**
+     * A job: what runs ({@code kind} on {@code target} with {@code params}), its {@code state}
+     * ({@code queued}, {@code running}, {@code succeeded}, {@code failed}, {@code cancelled}),
+     * progress with rates and ETA, the result once done and, if it failed, the reason as a problem.
+     */
+    public record JobView(String id, String kind, String target, java.util.Map<String, String> params, String state,
+                          java.time.Instant created, java.time.Instant started, java.time.Instant finished,
+                          io.scoria.accelerator.control.JobProgress progress, com.fasterxml.jackson.databind.JsonNode result,
+                          Problem error, int restarts) {
+    }
+
+    /** The distributor's status and whether every object has all its fragments on answering stores. */
+    public record DistributorView(io.scoria.distributor.DistributorStatus status, boolean fullRedundancy) {
+    }
 }

@@ -10,8 +10,11 @@ import io.scoria.accelerator.VolumeConflictException;
 import io.scoria.accelerator.VolumeNotFoundException;
 import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.config.ScoriaConfig;
+import io.scoria.accelerator.control.JobException;
+import io.scoria.accelerator.control.JobService;
 import io.scoria.accelerator.control.QosRegistry;
 import io.scoria.accelerator.scrub.ScrubApplier;
+import io.scoria.distributor.store.Distributor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +54,8 @@ public final class ApiServer implements AutoCloseable {
     private final TokenRoutes tokenRoutes;
     private final QosRoutes qosRoutes;
     private final AuditLog audit;
+    private final JobRoutes jobRoutes;
+    private final DistributorRoutes distributorRoutes;
     private final ObjectMapper json = Json.mapper();
     private final HttpServer http;
     private final ExecutorService executor;
@@ -59,16 +64,31 @@ public final class ApiServer implements AutoCloseable {
     /** Serves {@code volumes} as {@code config} says; {@code scrub} (may be null) applies scrub results. */
     public ApiServer(ApiServerConfig config, VolumeService volumes, ScoriaConfig.Volumes defaults,
                      PrometheusMeterRegistry registry, ScrubApplier scrub) {
-        this(config, volumes, defaults, registry, scrub, QosRegistry.open(config.tokenFile().resolveSibling("qos.json")));
+        this(config, volumes, defaults, registry, scrub, null, null);
+    }
+
+    /**
+     * As above, with {@code jobs} (may be null: no {@code /v1/jobs}, no clone jobs) running long
+     * operations and {@code distributor} (may be null: the backend is not one) behind
+     * {@code /v1/distributor}; neither is owned by the server. The volumes' QoS caps are kept beside
+     * the token file ({@code qos.json}).
+     */
+    public ApiServer(ApiServerConfig config, VolumeService volumes, ScoriaConfig.Volumes defaults,
+                     PrometheusMeterRegistry registry, ScrubApplier scrub, JobService jobs, Distributor distributor) {
+        this(config, volumes, defaults, registry, scrub, jobs, distributor,
+                QosRegistry.open(config.tokenFile().resolveSibling("qos.json")));
     }
 
     /** As above, with the volumes' QoS caps in {@code qos} (shared with the frontends). */
     public ApiServer(ApiServerConfig config, VolumeService volumes, ScoriaConfig.Volumes defaults,
-                     PrometheusMeterRegistry registry, ScrubApplier scrub, QosRegistry qos) {
+                     PrometheusMeterRegistry registry, ScrubApplier scrub, JobService jobs, Distributor distributor,
+                     QosRegistry qos) {
         this.qosRoutes = new QosRoutes(volumes, qos);
         this.config = Objects.requireNonNull(config, "config");
         this.registry = Objects.requireNonNull(registry, "registry");
-        this.volumeRoutes = new VolumeRoutes(volumes, defaults, scrub);
+        this.jobRoutes = new JobRoutes(jobs);
+        this.distributorRoutes = new DistributorRoutes(distributor, jobRoutes);
+        this.volumeRoutes = new VolumeRoutes(volumes, defaults, scrub, jobRoutes);
         this.tokens = TokenStore.open(config.tokenFile());
         if (config.adminTokenFile() != null) {
             AdminTokenFile.ensure(tokens, config.adminTokenFile());
@@ -121,6 +141,7 @@ public final class ApiServer implements AutoCloseable {
         try {
             guard.check(ex.getRequestMethod(), ex.getRequestHeaders());
             reply = dispatch(new ApiCall(ex, json, config.maxBodyBytes()), ex, caller);
+            headers = reply.headers();
         } catch (ProblemException e) {
             reply = problem(e, path);
             headers = e.headers;
@@ -128,6 +149,12 @@ public final class ApiServer implements AutoCloseable {
             reply = problem(ProblemException.notFound(e.getMessage()), path);
         } catch (VolumeConflictException e) {
             reply = problem(new ProblemException(409, "conflict", "Conflict", e.getMessage()), path);
+        } catch (JobException.NotFound e) {
+            reply = problem(ProblemException.notFound(e.getMessage()), path);
+        } catch (JobException.QueueFull e) {
+            reply = problem(new ProblemException(429, "too-many-jobs", "Too many jobs", e.getMessage()), path);
+        } catch (JobException.WrongState e) {
+            reply = problem(new ProblemException(409, "job-finished", "Job finished", e.getMessage()), path);
         } catch (IllegalArgumentException e) {
             reply = problem(ProblemException.badRequest(e.getMessage()), path);
         } catch (NullPointerException e) {
@@ -180,6 +207,12 @@ public final class ApiServer implements AutoCloseable {
                 qosRoutes.deleted(call.at(2));
             }
             return r;
+        }
+        if (call.at(0).equals("v1") && call.at(1).equals("jobs")) {
+            return jobRoutes.route(call);
+        }
+        if (call.at(0).equals("v1") && call.at(1).equals("distributor")) {
+            return distributorRoutes.route(call);
         }
         throw call.notFound();
     }

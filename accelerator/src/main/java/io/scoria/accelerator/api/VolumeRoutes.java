@@ -9,27 +9,31 @@ import io.scoria.accelerator.VolumeSpec;
 import io.scoria.accelerator.config.ScoriaConfig;
 import io.scoria.backend.config.Sizes;
 import io.scoria.accelerator.scrub.ScrubApplier;
+import io.scoria.accelerator.control.CloneJobs;
+import io.scoria.accelerator.control.JobRecord;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * The {@code /v1/volumes} calls: volumes, snapshots, rollback, templates, clones and scrub
- * results, on a {@link VolumeService}. Thread-safe if the service is.
+ * The {@code /v1/volumes} calls: volumes, snapshots, rollback, templates, clones (by count: a
+ * {@code clone} job) and scrub results, on a {@link VolumeService}. Thread-safe if the service is.
  */
 final class VolumeRoutes {
-    private static final int MAX_CLONES = 10_000;
-
     private final VolumeService volumes;
     private final ScoriaConfig.Volumes defaults;
     private final ScrubApplier scrub;
+    private final JobRoutes jobs;
 
-    /** {@code scrub} (may be null) serves {@code POST /v1/volumes/NAME/scrub-results}. */
-    VolumeRoutes(VolumeService volumes, ScoriaConfig.Volumes defaults, ScrubApplier scrub) {
+    /**
+     * {@code scrub} (may be null) serves {@code POST /v1/volumes/NAME/scrub-results}; {@code jobs}
+     * runs clones by count.
+     */
+    VolumeRoutes(VolumeService volumes, ScoriaConfig.Volumes defaults, ScrubApplier scrub, JobRoutes jobs) {
         this.volumes = Objects.requireNonNull(volumes, "volumes");
         this.defaults = Objects.requireNonNull(defaults, "defaults");
         this.scrub = scrub;
+        this.jobs = Objects.requireNonNull(jobs, "jobs");
     }
 
     /** Answers {@code call}, whose path starts with {@code v1/volumes}. */
@@ -72,7 +76,7 @@ final class VolumeRoutes {
                     return Reply.json(200, volumes.resetToParent(name));
                 }
                 case "clones" -> {
-                    return Reply.json(201, clones(name, call.body(ApiModel.CreateClones.class)));
+                    return clones(name, call.body(ApiModel.CreateClones.class));
                 }
                 case "scrub-results" -> {
                     if (scrub == null) {
@@ -128,33 +132,21 @@ final class VolumeRoutes {
         return new ApiModel.VolumeDetail(info, info.spec().sizeBytes(), volumes.open(name).listSnapshots());
     }
 
-    private List<VolumeInfo> clones(String parent, ApiModel.CreateClones req) {
-        List<String> names = new ArrayList<>();
+    /** One clone by name (201, made now), or {@code count} clones by prefix as a job (202). */
+    private Reply clones(String parent, ApiModel.CreateClones req) {
         if (req.name() != null) {
             if (req.count() != null || req.prefix() != null) {
                 throw new IllegalArgumentException("give either name, or count and prefix");
             }
-            names.add(req.name());
-        } else {
-            int count = req.count() == null ? 1 : req.count();
-            if (count < 1 || count > MAX_CLONES) {
-                throw new IllegalArgumentException("count must be 1-" + MAX_CLONES + ": " + count);
+            if (volumes.info(req.name()).isPresent()) {
+                throw new VolumeConflictException("volume " + req.name() + " exists; no clone was created");
             }
-            String prefix = required(req.prefix(), "prefix (or name)");
-            for (int i = 1; i <= count; i++) {
-                names.add(prefix + i);
-            }
+            return Reply.json(201, List.of(volumes.clone(parent, req.snapshot(), req.name())));
         }
-        for (String n : names) {
-            if (volumes.info(n).isPresent()) {
-                throw new VolumeConflictException("volume " + n + " exists; no clone was created");
-            }
-        }
-        List<VolumeInfo> made = new ArrayList<>();
-        for (String n : names) {
-            made.add(volumes.clone(parent, req.snapshot(), n));
-        }
-        return made;
+        int count = req.count() == null ? 1 : req.count();
+        String prefix = required(req.prefix(), "prefix (or name)");
+        JobRecord job = jobs.service().submit("clone", parent, CloneJobs.params(parent, req.snapshot(), prefix, count));
+        return Reply.accepted(JobRoutes.view(job, System.currentTimeMillis()));
     }
 
     static String required(String value, String field) {

@@ -7,17 +7,27 @@ import io.scoria.accelerator.api.ApiServer;
 import io.scoria.accelerator.api.ApiServerConfig;
 import io.scoria.accelerator.config.ScoriaConfig;
 import io.scoria.accelerator.control.QosRegistry;
+import io.scoria.accelerator.control.CloneJobs;
+import io.scoria.accelerator.control.DistributorJobs;
+import io.scoria.accelerator.control.JobService;
+import io.scoria.accelerator.control.JobType;
+import io.scoria.accelerator.control.JobsConfig;
+import io.scoria.distributor.store.Distributor;
 import io.scoria.accelerator.metrics.ScoriaMetrics;
 import io.scoria.accelerator.iscsi.IscsiServer;
 import io.scoria.accelerator.nbd.NbdServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * The running router: a {@link VolumeService}, its NBD and iSCSI frontends (holding volumes to
- * their QoS caps, {@code <dataDir>/qos.json}) and the management API with {@code /metrics}. Owns the service and closes it last; {@link #close()} is idempotent.
+ * their QoS caps, {@code <dataDir>/qos.json}), the management API with {@code /metrics} and the
+ * {@link JobService} of long operations. Owns the service and closes it last (after the API and the
+ * jobs); {@link #close()} is idempotent.
  */
 public final class ScoriaDaemon implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ScoriaDaemon.class);
@@ -27,6 +37,7 @@ public final class ScoriaDaemon implements AutoCloseable {
     private final IscsiServer iscsi;
     private final ApiServer api;
     private final ScrubApplier scrub;
+    private final JobService jobs;
     private boolean closed;
 
     /** Starts serving {@code volumes} (now owned by the daemon) as {@code config} says. */
@@ -47,25 +58,46 @@ public final class ScoriaDaemon implements AutoCloseable {
     /** As above, with the REST API set up by {@code apiConfig} (instead of {@link #apiSettings}). */
     public ScoriaDaemon(ScoriaConfig config, ApiServerConfig apiConfig, VolumeService volumes,
                         PrometheusMeterRegistry registry, ScrubApplier scrub) {
+        this(config, apiConfig, volumes, registry, scrub, null);
+    }
+
+    /**
+     * As above; {@code distributor} (may be null) is the backend of {@code volumes} if it is a
+     * distributor (owned by {@code volumes}): its status and repair, rebalance and re-encode jobs
+     * are served under {@code /v1/distributor}. Jobs are kept in {@code <dataDir>/jobs}.
+     */
+    public ScoriaDaemon(ScoriaConfig config, ApiServerConfig apiConfig, VolumeService volumes,
+                        PrometheusMeterRegistry registry, ScrubApplier scrub, Distributor distributor) {
         this.scrub = scrub;
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(registry, "registry");
         this.volumes = Objects.requireNonNull(volumes, "volumes");
         NbdServer n = null;
         IscsiServer i = null;
+        JobService j = null;
         try {
+            List<JobType> kinds = new ArrayList<>();
+            kinds.add(new CloneJobs(volumes));
+            if (distributor != null) {
+                kinds.addAll(DistributorJobs.all(distributor));
+                DistributorHealthLog.start(distributor);
+            }
+            j = new JobService(JobsConfig.defaults(config.dataDir()), kinds);
             QosRegistry qos = QosRegistry.open(config.dataDir().resolve("qos.json"));
             n = new NbdServer(config.nbdServerConfig(), volumes, registry, qos);
             if (config.iscsi().enabled()) {
                 i = new IscsiServer(config.iscsiServerConfig(), volumes, registry, qos);
             }
-            api = new ApiServer(apiConfig, volumes, config.volumes(), registry, scrub, qos);
+            api = new ApiServer(apiConfig, volumes, config.volumes(), registry, scrub, j, distributor, qos);
         } catch (RuntimeException e) {
             if (i != null) {
                 i.close();
             }
             if (n != null) {
                 n.close();
+            }
+            if (j != null) {
+                j.close();
             }
             if (scrub != null) {
                 scrub.close();
@@ -75,6 +107,7 @@ public final class ScoriaDaemon implements AutoCloseable {
         }
         nbd = n;
         iscsi = i;
+        jobs = j;
         log.info("Scoria serving NBD on nbd://{}:{}/<volume>, iSCSI {}, REST API on {}://{}:{}/v1, data in {}",
                 config.nbd().host(), nbd.port(), iscsi == null ? "off" : "on iscsi://" + config.iscsi().host() + ":"
                         + iscsi.port() + "/" + config.iscsi().iqnPrefix() + ":<volume>/0", apiConfig.scheme(),
@@ -117,6 +150,7 @@ public final class ScoriaDaemon implements AutoCloseable {
         closed = true;
         try {
             api.close();
+            jobs.close();
         } finally {
             try {
                 if (iscsi != null) {

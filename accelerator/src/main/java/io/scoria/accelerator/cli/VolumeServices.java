@@ -15,6 +15,7 @@ import io.scoria.accelerator.volume.EngineConfig;
 import io.scoria.accelerator.volume.LocalVolumeService;
 import io.scoria.accelerator.scrub.ScrubApplier;
 import io.scoria.backend.ObjectStore;
+import io.scoria.distributor.store.Distributor;
 
 import java.util.List;
 import java.util.Optional;
@@ -28,16 +29,24 @@ final class VolumeServices {
     private VolumeServices() {
     }
 
-    /** What {@code scoria serve} runs: the volume service and the applier of scrub results. */
-    record Router(VolumeService volumes, ScrubApplier scrub) {
+    /**
+     * What {@code scoria serve} runs: the volume service, the applier of scrub results and, if
+     * the backend is a distributor, that distributor (owned by {@code volumes}, closed with it).
+     */
+    record Router(VolumeService volumes, ScrubApplier scrub, Distributor distributor) {
     }
 
     static Router openRouter(ScoriaConfig config, MeterRegistry registry) {
         ScrubApplier[] scrub = new ScrubApplier[1];
+        Distributor[] distributor = new Distributor[1];
         ScoriaConfig.Scrub s = config.scrub();
-        VolumeService volumes = open(config, registry, service -> scrub[0] = new ScrubApplier(service, s.graceDuration(),
-                s.pollDuration(), s.pacing()));
-        return new Router(volumes, scrub[0]);
+        VolumeService volumes = open(config, registry, service -> {
+            scrub[0] = new ScrubApplier(service, s.graceDuration(), s.pollDuration(), s.pacing());
+            if (service.store() instanceof Distributor d) {
+                distributor[0] = d;
+            }
+        });
+        return new Router(volumes, scrub[0], distributor[0]);
     }
 
     static VolumeService open(ScoriaConfig config, MeterRegistry registry) {

@@ -42,7 +42,7 @@ class AuditAndQosRoutesTest {
     private void start() {
         qos = QosRegistry.open(dir.resolve("qos.json"));
         server = new ApiServer(ApiServerConfig.of("127.0.0.1", 0, dir), new InMemoryVolumeService(),
-                new ScoriaConfig.Volumes(null, null), ScoriaMetrics.newRegistry(), null, qos);
+                new ScoriaConfig.Volumes(null, null), ScoriaMetrics.newRegistry(), null, null, null, qos);
     }
 
     private HttpResponse<String> call(String method, String path, BearerToken token, String body) throws Exception {

@@ -98,7 +98,7 @@ public final class StripeWriter {
             String fkey = Manifest.fragmentKey(key, generation, i);
             ByteBuffer bytes = framed.fragment(i);
             futures.add(storeSet.submit(() -> {
-                target.store().put(ns, fkey, bytes);
+                storeSet.put(target, ns, fkey, bytes);
                 return null;
             }));
         }
@@ -139,7 +139,7 @@ public final class StripeWriter {
                 FragmentStore target = next.get(0);
                 tried.add(target.name());
                 try {
-                    target.store().put(ns, Manifest.fragmentKey(key, generation, i), framed.fragment(i));
+                    storeSet.put(target, ns, Manifest.fragmentKey(key, generation, i), framed.fragment(i));
                     placed[i] = target.name();
                 } catch (RuntimeException e) {
                     errors.add(target.name() + ": " + e.getMessage());

@@ -98,7 +98,7 @@ class TemplateCloneCliIT {
         assertTrue(ok("template", "create", "golden").contains("template"));
         Result refused = scoria("volume", "create", "golden", "--size", "1GiB");
         assertEquals(1, refused.code());
-        String made = ok("clone", "create", "golden", "--count", "10", "--prefix", "desk-");
+        String made = ok("clone", "create", "golden", "--count", "10", "--prefix", "desk-", "--wait");
         assertEquals(10, made.lines().filter(l -> l.startsWith("created clone desk-")).count(), made);
         String list = ok("volume", "list");
         for (int i = 1; i <= 10; i++) {

@@ -70,6 +70,21 @@ public final class S3ProxyServer implements AutoCloseable {
         }
     }
 
+    /**
+     * A store that comes back empty (a replaced disk, a new bucket): stops the process, deletes
+     * every bucket and object it held, and starts it again on the same port.
+     */
+    public synchronized void wipe() throws IOException {
+        stop();
+        Path data = dir.resolve("data");
+        if (Files.exists(data)) {
+            try (Stream<Path> walk = Files.walk(data)) {
+                walk.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
+            }
+        }
+        start();
+    }
+
     /** Kills the process with SIGKILL. */
     public synchronized void kill9() {
         if (process != null) {
