@@ -14,6 +14,10 @@ public final class ApiModel {
     public record CreateVolume(String name, String size, String clusterSize, String scoSize) {
     }
 
+    /** {@code POST /v1/volumes/NAME/resize}: the new size ({@code 40GiB}); {@code force} allows a shrink. */
+    public record Resize(String size, Boolean force) {
+    }
+
     public record CreateSnapshot(String name) {
     }
 

@@ -40,6 +40,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
     private final Volume volume;
     private final boolean readOnly;
     private final boolean structured;
+    private final int allocationContext;
     private final NbdMetrics metrics;
     private final int maxPayload;
     private volatile boolean disconnecting;
@@ -48,6 +49,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
     private RequestFlow flow;
     private NbdReplies replies;
     private WriteLane lane;
+    private QueryCommands queries;
     private ConnectionWatchdog watchdog;
 
     // current request, event loop only
@@ -59,13 +61,16 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
     private long offset;
     private long length;
     private long skipRemaining;
+    private long budget; // request data the current request was admitted with
     private WritePayload payload; // owned by this handler until dispatched
 
-    NbdTransmissionHandler(NbdContext context, Volume volume, boolean readOnly, boolean structured) {
+    /** {@code allocationContext}: the id of {@code base:allocation} if SET_META_CONTEXT selected it, else 0. */
+    NbdTransmissionHandler(NbdContext context, Volume volume, boolean readOnly, boolean structured, int allocationContext) {
         this.context = context;
         this.volume = volume;
         this.readOnly = readOnly;
         this.structured = structured;
+        this.allocationContext = allocationContext;
         this.metrics = context.metrics();
         this.maxPayload = context.config().maxPayload();
     }
@@ -78,6 +83,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
                 context.memory(), this::resume);
         replies = new NbdReplies(channel, structured);
         lane = new WriteLane(context.workers(), channel.alloc(), this);
+        queries = new QueryCommands(volume, replies, flow, channel.alloc(), allocationContext, maxPayload);
         watchdog = new ConnectionWatchdog(ctx, context.config().limits(), this::midRequest, flow::inFlight);
         watchdog.start();
     }
@@ -132,18 +138,22 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
                 haveHeader = true;
                 admitted = false;
                 String bad = DataRequestCheck.refusal(type, flags, offset, length, maxPayload, readOnly, volume.size());
-                if (bad != null) {
+                String badQuery = QueryCommands.refusal(type, flags, offset, length, volume.size(), allocationContext);
+                if (bad != null || badQuery != null) {
                     haveHeader = false;
                     skipRemaining = type == CMD_WRITE ? length : 0; // stay in sync: discard the payload
-                    refuse(cookie, type, DataRequestCheck.errno(type, flags, length, maxPayload, readOnly), bad);
+                    refuse(cookie, type, bad != null ? DataRequestCheck.errno(type, flags, length, maxPayload, readOnly)
+                            : EINVAL, bad != null ? bad : badQuery);
                     continue;
                 }
             }
-            if (type == CMD_READ && !admitted) {
-                if (!flow.tryAcquire(length)) {
+            if ((type == CMD_READ || QueryCommands.isQuery(type)) && !admitted) {
+                long need = type == CMD_READ ? length : QueryCommands.budget(type, length, volume.clusterSize());
+                if (!flow.tryAcquire(need)) {
                     return; // resumed once bytes come back
                 }
                 admitted = true;
+                budget = need;
             }
             if (type == CMD_WRITE && !receivePayload(ctx, in)) {
                 return;
@@ -164,6 +174,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
                 return false; // resumed once data or bytes come
             }
             admitted = true;
+            budget = length;
             payload = new WritePayload((int) length);
         }
         return payload.receive(in, ctx.alloc());
@@ -179,7 +190,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
             payload = null;
         }
         if (admitted && haveHeader) {
-            flow.release(length); // admitted, never dispatched
+            flow.release(budget); // admitted, never dispatched
             admitted = false;
         }
     }
@@ -225,6 +236,16 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
                 }
             }
             case CMD_TRIM, CMD_WRITE_ZEROES -> trimOrZeroes(c, off, len, f, fua);
+            case CMD_BLOCK_STATUS -> {
+                admitted = false;
+                long b = budget;
+                submit(() -> queries.blockStatus(c, off, len, f, b), c, CMD_BLOCK_STATUS, b);
+            }
+            case CMD_CACHE -> {
+                admitted = false;
+                long b = budget;
+                submit(() -> queries.cache(c, off, len, (int) b), c, CMD_CACHE, b);
+            }
             case CMD_DISC -> {
                 disconnecting = true;
                 in.skipBytes(in.readableBytes());
@@ -238,7 +259,8 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
     private void trimOrZeroes(long c, long off, long len, int f, boolean fua) {
         boolean zeroes = type == CMD_WRITE_ZEROES;
         int t = type;
-        if (!checkFlags(c, t, f, zeroes ? CMD_FLAG_FUA | CMD_FLAG_NO_HOLE : CMD_FLAG_FUA)) {
+        // FAST_ZERO: writing zeros only updates the map and the TLog, always faster than a WRITE
+        if (!checkFlags(c, t, f, zeroes ? CMD_FLAG_FUA | CMD_FLAG_NO_HOLE | CMD_FLAG_FAST_ZERO : CMD_FLAG_FUA)) {
             return;
         }
         if (readOnly) {
@@ -450,7 +472,9 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
         if (err == ENOSPC || err == EIO) {
             log.error("NBD {} request on {} failed", NbdReplies.commandName(t), volume.name(), e);
         }
-        metrics.record(opIndex(t), 0, System.nanoTime(), false);
+        if (!QueryCommands.isQuery(t)) {
+            metrics.record(opIndex(t), 0, System.nanoTime(), false);
+        }
         replies.error(c, t, err, message);
     }
 
