@@ -284,7 +284,8 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
                 ctx.write(b);
             }
             ByteBuf export = replyHeader(ctx, opt, REP_INFO, 12);
-            export.writeShort(INFO_EXPORT).writeLong(volume.size()).writeShort(NbdProtocol.transmissionFlags(volume.isReadOnly() || policy.readOnly()));
+            export.writeShort(INFO_EXPORT).writeLong(volume.size())
+                    .writeShort(NbdProtocol.transmissionFlags(volume.isReadOnly() || policy.readOnly()));
             ctx.write(export);
             ByteBuf bs = replyHeader(ctx, opt, REP_INFO, 14);
             bs.writeShort(INFO_BLOCK_SIZE).writeInt(1).writeInt(4096).writeInt(context.config().maxPayload());
