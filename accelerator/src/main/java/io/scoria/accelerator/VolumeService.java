@@ -38,6 +38,26 @@ public interface VolumeService extends AutoCloseable {
      */
     VolumeInfo clone(String parent, String snapshot, String cloneName);
 
+    /**
+     * A read-only view of {@code volume} as it was at {@code snapshot}, without cloning it (for
+     * backups and snapshot exports). The caller owns the returned volume and closes it; it stays
+     * readable while the snapshot exists and no scrub removed the SCOs it reads.
+     *
+     * @throws VolumeNotFoundException if the volume or the snapshot does not exist
+     */
+    Volume openSnapshot(String volume, String snapshot);
+
+    /**
+     * Changes the volume's size to {@code sizeBytes} (a multiple of its cluster size), also while it is
+     * open and in use. Growing always succeeds; shrinking is refused unless {@code force} is set and no
+     * write in the volume's history (current data, snapshots, inherited ranges) touches the range cut off.
+     * Clients see the new size when they next connect.
+     *
+     * @throws IllegalArgumentException   if the size is not a positive multiple of the cluster size
+     * @throws VolumeConflictException    if a shrink is refused (without {@code force}, or data is there)
+     */
+    VolumeInfo resize(String name, long sizeBytes, boolean force);
+
     /** Discards a clone's own writes, returning it to its parent's snapshot. */
     VolumeInfo resetToParent(String clone);
 

@@ -19,6 +19,10 @@ public final class ApiModel {
                          Long writeBandwidth, Double burstSeconds) {
     }
 
+    /** {@code POST /v1/volumes/NAME/resize}: the new size ({@code 40GiB}); {@code force} allows a shrink. */
+    public record Resize(String size, Boolean force) {
+    }
+
     public record CreateSnapshot(String name) {
     }
 

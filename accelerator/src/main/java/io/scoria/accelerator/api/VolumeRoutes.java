@@ -16,8 +16,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The {@code /v1/volumes} calls: volumes, snapshots, rollback, templates, clones (by count: a
- * {@code clone} job) and scrub results, on a {@link VolumeService}. Thread-safe if the service is.
+ * The {@code /v1/volumes} calls: volumes, resize, snapshots, rollback, templates, clones (by count:
+ * a {@code clone} job) and scrub results, on a {@link VolumeService}. Thread-safe if the service is.
  */
 final class VolumeRoutes {
     private final VolumeService volumes;
@@ -68,6 +68,11 @@ final class VolumeRoutes {
                     ApiModel.Rollback req = call.body(ApiModel.Rollback.class);
                     volumes.open(name).rollback(required(req.snapshot(), "snapshot"));
                     return Reply.json(200, detail(name));
+                }
+                case "resize" -> {
+                    ApiModel.Resize req = call.body(ApiModel.Resize.class);
+                    long size = Sizes.parse("size", required(req.size(), "size"));
+                    return Reply.json(200, volumes.resize(name, size, Boolean.TRUE.equals(req.force())));
                 }
                 case "template" -> {
                     return Reply.json(200, volumes.makeTemplate(name));

@@ -11,11 +11,11 @@ import java.util.Map;
 
 import static io.scoria.accelerator.cli.ApiClient.seg;
 
-/** {@code scoria volume ...}: create, list, inspect, delete, roll back and reset volumes. */
+/** {@code scoria volume ...}: create, list, inspect, delete, resize, roll back and reset volumes. */
 @Command(name = "volume", mixinStandardHelpOptions = true, description = "Create, list, inspect and delete volumes.",
         subcommands = {VolumeCommands.Create.class, VolumeCommands.ListVolumes.class, VolumeCommands.Info.class,
-                VolumeCommands.Delete.class, VolumeCommands.Rollback.class, VolumeCommands.Reset.class,
-                QosCommand.class})
+                VolumeCommands.Delete.class, VolumeCommands.Resize.class, VolumeCommands.Rollback.class,
+                VolumeCommands.Reset.class, QosCommand.class})
 final class VolumeCommands extends CommandGroup {
     static String describe(JsonNode v) {
         JsonNode s = v.get("spec");
@@ -81,6 +81,24 @@ final class VolumeCommands extends CommandGroup {
         public void run() {
             client().delete("/v1/volumes/" + seg(name));
             out().println("deleted volume " + name);
+        }
+    }
+
+    @Command(name = "resize", mixinStandardHelpOptions = true,
+            description = "Change a volume's size, also while it is attached; NBD clients see it when they reconnect.")
+    static final class Resize extends ApiCommand {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+        @Option(names = "--size", required = true, paramLabel = "SIZE", description = "new size, e.g. 40GiB")
+        String size;
+        @Option(names = "--force", description = "allow a shrink (refused anyway if the range cut off was ever written)")
+        boolean force;
+
+        @Override
+        public void run() {
+            Sizes.parse("--size", size);
+            JsonNode v = client().post("/v1/volumes/" + seg(name) + "/resize", new ApiModel.Resize(size, force));
+            out().println("resized volume " + describe(v));
         }
     }
 

@@ -128,6 +128,16 @@ final class VolumeServices {
         }
 
         @Override
+        public Volume openSnapshot(String volume, String snapshot) {
+            return engine.openSnapshot(volume, snapshot);
+        }
+
+        @Override
+        public VolumeInfo resize(String name, long sizeBytes, boolean force) {
+            return engine.resize(name, sizeBytes, force);
+        }
+
+        @Override
         public void close() {
             try {
                 engine.close();

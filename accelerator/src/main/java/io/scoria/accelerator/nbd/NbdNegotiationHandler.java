@@ -11,8 +11,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -35,6 +33,8 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
     private boolean structuredReplies;
     private boolean tlsActive;
     private boolean discardBuffered;
+    /** The export whose {@code base:allocation} context the last SET_META_CONTEXT selected, else null. */
+    private String allocationExport;
     private int option;
     private int optionLength;
     private long skipRemaining;
@@ -142,6 +142,8 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
                     reply(ctx, opt, REP_ERR_INVALID, tlsActive ? "TLS already active" : "STARTTLS takes no data");
                 } else {
                     tlsActive = true;
+                    structuredReplies = false; // the spec makes the client negotiate these again under TLS
+                    allocationExport = null;
                     discardBuffered = true; // bytes sent in clear text after STARTTLS are an injection
                     // startTls=true: the ACK below leaves in clear text, everything after is TLS.
                     ctx.pipeline().addFirst("tls", new SslHandler(context.sslContext().newEngine(ctx.alloc()), true));
@@ -177,6 +179,7 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
                     reply(ctx, opt, REP_ACK, null);
                 });
             }
+            case OPT_LIST_META_CONTEXT, OPT_SET_META_CONTEXT -> metaContext(ctx, opt, data);
             case OPT_INFO, OPT_GO -> infoOrGo(ctx, opt, data);
             case OPT_EXPORT_NAME -> exportName(ctx, data);
             case OPT_ABORT -> {
@@ -193,6 +196,51 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
         }
     }
 
+    /**
+     * LIST_META_CONTEXT and SET_META_CONTEXT (proto.md "Metadata querying"): both need structured
+     * replies; SET replaces the selection even when it fails. Only whether the export's volume exists is
+     * looked up (a snapshot view is built only by GO).
+     */
+    private void metaContext(ChannelHandlerContext ctx, int opt, ByteBuf data) {
+        boolean set = opt == OPT_SET_META_CONTEXT;
+        if (set) {
+            allocationExport = null;
+        }
+        if (!structuredReplies) {
+            reply(ctx, opt, REP_ERR_INVALID, "negotiate structured replies before meta contexts");
+            return;
+        }
+        MetaContextQuery query;
+        try {
+            query = MetaContextQuery.parse(data);
+        } catch (MetaContextQuery.BadQueryException e) {
+            reply(ctx, opt, e.tooBig ? REP_ERR_TOO_BIG : REP_ERR_INVALID, e.getMessage());
+            return;
+        }
+        String name = query.export();
+        if (!admit(ctx, opt, name)) {
+            return;
+        }
+        offload(ctx, () -> context.volumes().info(ExportName.parse(name).volume()).isPresent(), (exists, error) -> {
+            if (error != null || !exists) {
+                reply(ctx, opt, REP_ERR_UNKNOWN, error != null ? "cannot look up export " + name + "; see the server log"
+                        : "no export named " + name);
+                return;
+            }
+            var contexts = set ? query.selected() : query.listed();
+            for (String c : contexts) {
+                byte[] n = c.getBytes(StandardCharsets.UTF_8);
+                ByteBuf b = replyHeader(ctx, opt, REP_META_CONTEXT, 4 + n.length);
+                b.writeInt(set ? CONTEXT_ID_BASE_ALLOCATION : 0).writeBytes(n);
+                ctx.write(b);
+            }
+            if (set && !contexts.isEmpty()) {
+                allocationExport = name;
+            }
+            reply(ctx, opt, REP_ACK, null);
+        });
+    }
+
     private void infoOrGo(ChannelHandlerContext ctx, int opt, ByteBuf data) {
         if (data.readableBytes() < 6) {
             reply(ctx, opt, REP_ERR_INVALID, "INFO/GO payload shorter than 6 bytes");
@@ -203,7 +251,7 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
             reply(ctx, opt, REP_ERR_INVALID, "export name length " + nameLength + " exceeds the option");
             return;
         }
-        String name = utf8(data.readSlice((int) nameLength));
+        String name = MetaContextQuery.utf8(data.readSlice((int) nameLength));
         int requests = data.readUnsignedShort();
         if (data.readableBytes() != requests * 2 || name == null) {
             reply(ctx, opt, REP_ERR_INVALID, "malformed INFO/GO payload");
@@ -223,11 +271,12 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
                 return;
             }
             if (opt == OPT_GO && !attach(ctx, name)) {
+                release(name, volume);
                 reply(ctx, opt, REP_ERR_POLICY, "export " + name + " has " + context.config().limits()
                         .maxConnectionsPerExport() + " connections, its maximum");
                 return;
             }
-            ExportPolicy policy = context.config().policy(name);
+            ExportPolicy policy = policy(name);
             if (includeName) {
                 byte[] n = name.getBytes(StandardCharsets.UTF_8);
                 ByteBuf b = replyHeader(ctx, opt, REP_INFO, 2 + n.length);
@@ -235,20 +284,23 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
                 ctx.write(b);
             }
             ByteBuf export = replyHeader(ctx, opt, REP_INFO, 12);
-            export.writeShort(INFO_EXPORT).writeLong(volume.size()).writeShort(transmissionFlags(volume, policy));
+            export.writeShort(INFO_EXPORT).writeLong(volume.size())
+                    .writeShort(NbdProtocol.transmissionFlags(volume.isReadOnly() || policy.readOnly()));
             ctx.write(export);
             ByteBuf bs = replyHeader(ctx, opt, REP_INFO, 14);
             bs.writeShort(INFO_BLOCK_SIZE).writeInt(1).writeInt(4096).writeInt(context.config().maxPayload());
             ctx.write(bs);
             reply(ctx, opt, REP_ACK, null);
             if (opt == OPT_GO) {
-                enterTransmission(ctx, volume, policy);
+                enterTransmission(ctx, volume, policy, name);
+            } else {
+                release(name, volume);
             }
         });
     }
 
     private void exportName(ChannelHandlerContext ctx, ByteBuf data) {
-        String name = utf8(data);
+        String name = MetaContextQuery.utf8(data);
         if (name == null) {
             fail(ctx, "export name is not UTF-8");
             return;
@@ -259,19 +311,20 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
             return;
         }
         offload(ctx, () -> lookupOrNull(name), (volume, error) -> {
-            ExportPolicy policy = context.config().policy(name);
+            ExportPolicy policy = policy(name);
             if (volume == null || !attach(ctx, name)) {
+                release(name, volume);
                 fail(ctx, "EXPORT_NAME " + name + " refused (" + (error != null ? error
                         : volume == null ? "unknown" : "too many connections") + ")");
                 return;
             }
             ByteBuf b = ctx.alloc().buffer(134);
-            b.writeLong(volume.size()).writeShort(transmissionFlags(volume, policy));
+            b.writeLong(volume.size()).writeShort(NbdProtocol.transmissionFlags(volume.isReadOnly() || policy.readOnly()));
             if (!noZeroes) {
                 b.writeZero(124);
             }
             ctx.writeAndFlush(b);
-            enterTransmission(ctx, volume, policy);
+            enterTransmission(ctx, volume, policy, name);
         });
     }
 
@@ -337,7 +390,12 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
 
     private ExportPolicy.Refusal refusal(ChannelHandlerContext ctx, String name) {
         InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-        return context.config().policy(name).refusal(remote.getAddress(), tlsActive, PeerIdentity.of(ctx));
+        return policy(name).refusal(remote.getAddress(), tlsActive, PeerIdentity.of(ctx));
+    }
+
+    /** A snapshot export {@code VOL@SNAP} follows the policy of {@code VOL}. */
+    private ExportPolicy policy(String name) {
+        return context.config().policy(ExportName.parse(name).volume());
     }
 
     /** Replies with an error and returns false unless the lookup found the volume. */
@@ -364,42 +422,38 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
         return true;
     }
 
+    /** The volume, or a new view of the snapshot for {@code VOL@SNAP} (owned by this connection), or null. */
     private Volume lookupOrNull(String name) {
+        ExportName export = ExportName.parse(name);
         try {
-            return context.volumes().open(name);
+            return export.isSnapshot() ? context.volumes().openSnapshot(export.volume(), export.snapshot())
+                    : context.volumes().open(name);
         } catch (VolumeNotFoundException e) {
             return null;
         }
     }
 
-    private int transmissionFlags(Volume volume, ExportPolicy policy) {
-        int flags = TFLAG_HAS_FLAGS | TFLAG_SEND_FLUSH | TFLAG_SEND_FUA | TFLAG_CAN_MULTI_CONN;
-        if (volume.isReadOnly() || policy.readOnly()) {
-            flags |= TFLAG_READ_ONLY;
-        } else {
-            flags |= TFLAG_SEND_TRIM | TFLAG_SEND_WRITE_ZEROES;
+    /** Closes a snapshot view this connection opened but does not serve (volumes stay the service's). */
+    private void release(String name, Volume volume) {
+        if (volume != null && ExportName.parse(name).isSnapshot()) {
+            try {
+                context.workers().execute(volume::close);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                volume.close();
+            }
         }
-        return flags;
     }
 
-    private void enterTransmission(ChannelHandlerContext ctx, Volume volume, ExportPolicy policy) {
+    private void enterTransmission(ChannelHandlerContext ctx, Volume volume, ExportPolicy policy, String name) {
         state = State.DONE;
         boolean readOnly = volume.isReadOnly() || policy.readOnly();
-        log.debug("NBD client {} attached to {} (readOnly={}, structured={})", ctx.channel().remoteAddress(),
-                volume.name(), readOnly, structuredReplies);
+        // BLOCK_STATUS only for the export the last SET_META_CONTEXT named (proto.md)
+        int allocationContext = name.equals(allocationExport) ? CONTEXT_ID_BASE_ALLOCATION : 0;
+        log.debug("NBD client {} attached to {} (readOnly={}, structured={}, base:allocation={})",
+                ctx.channel().remoteAddress(), volume.name(), readOnly, structuredReplies, allocationContext != 0);
+        ctx.channel().closeFuture().addListener(f -> release(name, volume));
         ctx.pipeline().replace(this, "nbd-transmission",
-                new NbdTransmissionHandler(context, volume, readOnly, structuredReplies));
-    }
-
-    private static String utf8(ByteBuf b) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(b.nioBuffer()).toString();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
+                new NbdTransmissionHandler(context, volume, readOnly, structuredReplies, allocationContext));
     }
 
     private ByteBuf replyHeader(ChannelHandlerContext ctx, int opt, int type, int length) {

@@ -84,7 +84,7 @@ final class NbdReplies {
     /** Sends an error reply ({@code err} an NBD errno value); {@code message} only goes into structured replies. */
     void error(long cookie, int command, int err, String message) {
         ByteBuf b;
-        if (structured && command == CMD_READ) {
+        if (structured && (command == CMD_READ || command == CMD_BLOCK_STATUS)) {
             byte[] m = message.getBytes(StandardCharsets.UTF_8);
             int ml = Math.min(m.length, MAX_MESSAGE);
             b = channel.alloc().buffer(20 + 6 + ml);
@@ -158,6 +158,8 @@ final class NbdReplies {
             case CMD_FLUSH -> "FLUSH";
             case CMD_TRIM -> "TRIM";
             case CMD_WRITE_ZEROES -> "WRITE_ZEROES";
+            case CMD_CACHE -> "CACHE";
+            case CMD_BLOCK_STATUS -> "BLOCK_STATUS";
             case CMD_DISC -> "DISC";
             default -> "command " + t;
         };

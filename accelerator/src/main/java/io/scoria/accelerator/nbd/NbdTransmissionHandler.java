@@ -7,7 +7,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.scoria.accelerator.Volume;
-import io.scoria.accelerator.frontend.QosGate;
 import io.scoria.accelerator.metrics.NbdMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +15,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 
 import static io.scoria.accelerator.nbd.NbdProtocol.*;
 
@@ -42,16 +40,17 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
     private final Volume volume;
     private final boolean readOnly;
     private final boolean structured;
+    private final int allocationContext;
     private final NbdMetrics metrics;
     private final int maxPayload;
-    private final QosGate qos;
     private volatile boolean disconnecting;
-    private boolean qosTimer; // a resume is scheduled for when the QoS caps let the next request go
     private Channel channel;
     private ChannelHandlerContext ctxRef;
     private RequestFlow flow;
     private NbdReplies replies;
     private WriteLane lane;
+    private QueryCommands queries;
+    private QosWait qos;
     private ConnectionWatchdog watchdog;
 
     // current request, event loop only
@@ -64,16 +63,18 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
     private long offset;
     private long length;
     private long skipRemaining;
+    private long budget; // request data the current request was admitted with
     private WritePayload payload; // owned by this handler until dispatched
 
-    NbdTransmissionHandler(NbdContext context, Volume volume, boolean readOnly, boolean structured) {
+    /** {@code allocationContext}: the id of {@code base:allocation} if SET_META_CONTEXT selected it, else 0. */
+    NbdTransmissionHandler(NbdContext context, Volume volume, boolean readOnly, boolean structured, int allocationContext) {
         this.context = context;
         this.volume = volume;
         this.readOnly = readOnly;
         this.structured = structured;
+        this.allocationContext = allocationContext;
         this.metrics = context.metrics();
         this.maxPayload = context.config().maxPayload();
-        this.qos = context.qos().gate(volume.name());
     }
 
     @Override
@@ -84,6 +85,8 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
                 context.memory(), this::resume);
         replies = new NbdReplies(channel, structured);
         lane = new WriteLane(context.workers(), channel.alloc(), this);
+        queries = new QueryCommands(volume, replies, flow, channel.alloc(), allocationContext, maxPayload);
+        qos = new QosWait(context.qos().gate(volume.name()), channel, this::resume);
         watchdog = new ConnectionWatchdog(ctx, context.config().limits(), this::midRequest, flow::inFlight);
         watchdog.start();
     }
@@ -139,21 +142,28 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
                 admitted = false;
                 qosAdmitted = false;
                 String bad = DataRequestCheck.refusal(type, flags, offset, length, maxPayload, readOnly, volume.size());
-                if (bad != null) {
+                String badQuery = QueryCommands.refusal(type, flags, offset, length, volume.size(), allocationContext);
+                if (bad != null || badQuery != null) {
                     haveHeader = false;
                     skipRemaining = type == CMD_WRITE ? length : 0; // stay in sync: discard the payload
-                    refuse(cookie, type, DataRequestCheck.errno(type, flags, length, maxPayload, readOnly), bad);
+                    refuse(cookie, type, bad != null ? DataRequestCheck.errno(type, flags, length, maxPayload, readOnly)
+                            : EINVAL, bad != null ? bad : badQuery);
                     continue;
                 }
             }
-            if (!qosAdmitted && !admitQos()) {
-                return; // a timer resumes when the volume's caps let it go
+            if (!qosAdmitted) {
+                if (!qos.admit(type, length)) {
+                    return; // a timer resumes when the volume's caps let it go
+                }
+                qosAdmitted = true;
             }
-            if (type == CMD_READ && !admitted) {
-                if (!flow.tryAcquire(length)) {
+            if ((type == CMD_READ || QueryCommands.isQuery(type)) && !admitted) {
+                long need = type == CMD_READ ? length : QueryCommands.budget(type, length, volume.clusterSize());
+                if (!flow.tryAcquire(need)) {
                     return; // resumed once bytes come back
                 }
                 admitted = true;
+                budget = need;
             }
             if (type == CMD_WRITE && !receivePayload(ctx, in)) {
                 return;
@@ -161,32 +171,6 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
             haveHeader = false;
             dispatch(ctx, in);
         }
-    }
-
-    /**
-     * Asks the volume's QoS gate whether the current request may start (FLUSH and DISC always may).
-     * If not, reading stops and one timer resumes decoding when the caps let it go.
-     */
-    private boolean admitQos() {
-        long wait = switch (type) {
-            case CMD_READ -> qos.admit(false, length);
-            case CMD_WRITE -> qos.admit(true, length);
-            case CMD_TRIM, CMD_WRITE_ZEROES -> qos.admit(true, 0);
-            default -> 0;
-        };
-        if (wait == 0) {
-            qosAdmitted = true;
-            return true;
-        }
-        channel.config().setAutoRead(false);
-        if (!qosTimer) {
-            qosTimer = true;
-            channel.eventLoop().schedule(() -> {
-                qosTimer = false;
-                resume();
-            }, wait, TimeUnit.NANOSECONDS);
-        }
-        return false;
     }
 
     /**
@@ -200,6 +184,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
                 return false; // resumed once data or bytes come
             }
             admitted = true;
+            budget = length;
             payload = new WritePayload((int) length);
         }
         return payload.receive(in, ctx.alloc());
@@ -215,7 +200,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
             payload = null;
         }
         if (admitted && haveHeader) {
-            flow.release(length); // admitted, never dispatched
+            flow.release(budget); // admitted, never dispatched
             admitted = false;
         }
     }
@@ -261,6 +246,16 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
                 }
             }
             case CMD_TRIM, CMD_WRITE_ZEROES -> trimOrZeroes(c, off, len, f, fua);
+            case CMD_BLOCK_STATUS -> {
+                admitted = false;
+                long b = budget;
+                submit(() -> queries.blockStatus(c, off, len, f, b), c, CMD_BLOCK_STATUS, b);
+            }
+            case CMD_CACHE -> {
+                admitted = false;
+                long b = budget;
+                submit(() -> queries.cache(c, off, len, (int) b), c, CMD_CACHE, b);
+            }
             case CMD_DISC -> {
                 disconnecting = true;
                 in.skipBytes(in.readableBytes());
@@ -274,7 +269,8 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
     private void trimOrZeroes(long c, long off, long len, int f, boolean fua) {
         boolean zeroes = type == CMD_WRITE_ZEROES;
         int t = type;
-        if (!checkFlags(c, t, f, zeroes ? CMD_FLAG_FUA | CMD_FLAG_NO_HOLE : CMD_FLAG_FUA)) {
+        // FAST_ZERO: writing zeros only updates the map and the TLog, always faster than a WRITE
+        if (!checkFlags(c, t, f, zeroes ? CMD_FLAG_FUA | CMD_FLAG_NO_HOLE | CMD_FLAG_FAST_ZERO : CMD_FLAG_FUA)) {
             return;
         }
         if (readOnly) {
@@ -486,7 +482,9 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
         if (err == ENOSPC || err == EIO) {
             log.error("NBD {} request on {} failed", NbdReplies.commandName(t), volume.name(), e);
         }
-        metrics.record(opIndex(t), 0, System.nanoTime(), false);
+        if (!QueryCommands.isQuery(t)) {
+            metrics.record(opIndex(t), 0, System.nanoTime(), false);
+        }
         replies.error(c, t, err, message);
     }
 

@@ -41,7 +41,8 @@ public final class LocalVolume implements Volume {
     private final ScrubApply scrub;
     private final String name;
     private final int clusterSize;
-    private final long size;
+    /** Changes only under the structure lock held exclusively ({@link #resize}). */
+    private volatile long size;
     private final RangeReader reader;
     private final ClusterWriter writer;
     private final ReentrantReadWriteLock structure = new ReentrantReadWriteLock();
@@ -93,6 +94,57 @@ public final class LocalVolume implements Volume {
 
     public void cacheMode(CacheMode mode) {
         reader.cacheMode(mode);
+    }
+
+    @Override
+    public void extents(long offset, long length, io.scoria.accelerator.ExtentSink sink) {
+        if (length <= 0) {
+            throw new IllegalArgumentException("extents: length must be > 0: " + length);
+        }
+        checkRange(offset, length, "extents");
+        structure.readLock().lock();
+        try {
+            checkOpen();
+            AllocationScan.scan(log.map(), clusterSize, size, offset, length, sink);
+        } finally {
+            structure.readLock().unlock();
+        }
+    }
+
+    /**
+     * Changes the size (see {@link io.scoria.accelerator.VolumeService#resize}); excludes all I/O while
+     * it runs. A shrink first checks that neither the map nor any sealed TLog of the volume's history
+     * (inherited ones included) holds an entry in the range cut off.
+     */
+    void resize(long newSize, boolean force) {
+        if (newSize <= 0 || newSize % clusterSize != 0) {
+            throw new IllegalArgumentException("size must be a positive multiple of the cluster size (" + clusterSize + "): "
+                    + newSize);
+        }
+        structure.writeLock().lock();
+        try {
+            checkOpen();
+            checkWritable("resize");
+            if (newSize == size) {
+                return;
+            }
+            if (newSize < size) {
+                if (!force) {
+                    throw new VolumeConflictException("shrinking volume '" + name + "' from " + size + " to " + newSize
+                            + " bytes cuts data off if any was written there; repeat with force to shrink a range never written");
+                }
+                if (log.hasUnrolledWrites()) {
+                    log.roll(null); // every entry, trims too, into a sealed TLog that the check reads
+                }
+                history.requireUnwrittenFrom(newSize / clusterSize);
+            }
+            log.map().resize(newSize / clusterSize);
+            log.writeManifest(log.manifest().withSize(newSize));
+            log.uploads().enqueuePublish();
+            size = newSize;
+        } finally {
+            structure.writeLock().unlock();
+        }
     }
 
     /** LBA map, for metadata measurements. */

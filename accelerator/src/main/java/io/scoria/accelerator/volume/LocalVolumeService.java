@@ -45,6 +45,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     private final WriteListener.Factory listeners;
     private final Map<String, VolumeManifest> registry = new ConcurrentHashMap<>();
     private final Map<String, LocalVolume> open = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong viewIds = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean closed;
 
     /** A service whose volumes have no write hook. */
@@ -64,6 +65,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         this.scoCache = new LocalScoCache(config.dataDir().resolve("sco"), config.scoCacheBytes());
         this.clusterCache = new ClusterCache(config.dataDir().resolve("cluster-cache"), config.cacheSlotSize(), config.clusterCacheBytes());
         this.uploader = new Uploader("scoria-upload", config.retryMin(), config.retryMax());
+        deleteTree(snapshotViews()); // maps of snapshot views a crash left behind
         loadRegistry();
     }
 
@@ -255,7 +257,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         registry.remove(name);
     }
 
-    private static void deleteTree(Path dir) {
+    static void deleteTree(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }
@@ -303,6 +305,33 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         VolumeManifest created = registry.get(cloneName);
         open.computeIfAbsent(cloneName, n -> new LocalVolume(this, LogRecovery.openNew(this, created, listeners.open(n)), config.cacheMode()));
         return info;
+    }
+
+    private Path snapshotViews() {
+        return config.dataDir().resolve("snapshot-views");
+    }
+
+    @Override
+    public SnapshotVolume openSnapshot(String volume, String snapshot) {
+        checkOpen();
+        checkName(volume);
+        if (!registry.containsKey(volume) && manifests.readLatest(volume).isEmpty()) {
+            throw new VolumeNotFoundException("no volume '" + volume + "'");
+        }
+        VolumeManifest m = manifestOf(volume);
+        VolumeManifest.Snapshot s = m.snapshot(snapshot);
+        if (s == null) {
+            throw new VolumeNotFoundException("volume '" + volume + "' has no snapshot '" + snapshot + "'");
+        }
+        Path dir = snapshotViews().resolve(volume + "@" + s.id() + "-" + viewIds.incrementAndGet());
+        return new SnapshotVolume(this, m, snapshot, dir, config.cacheMode());
+    }
+
+    @Override
+    public synchronized VolumeInfo resize(String name, long sizeBytes, boolean force) {
+        LocalVolume v = open(name);
+        v.resize(sizeBytes, force);
+        return infoOf(v.manifest());
     }
 
     @Override

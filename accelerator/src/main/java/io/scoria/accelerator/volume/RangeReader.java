@@ -22,7 +22,7 @@ final class RangeReader {
     /** Zeros, never written through: read by duplicates only. */
     static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(65536).asReadOnlyBuffer();
 
-    private final VolumeLog log;
+    private final MapView log;
     private final int clusterSize;
     private final ClusterReader reader;
     private final ThreadLocal<Scratch> scratch;
@@ -37,7 +37,7 @@ final class RangeReader {
         }
     }
 
-    RangeReader(VolumeContext ctx, VolumeLog log, int clusterSize, CacheMode mode) {
+    RangeReader(VolumeContext ctx, MapView log, int clusterSize, CacheMode mode) {
         this.log = log;
         this.clusterSize = clusterSize;
         this.reader = new ClusterReader(ctx, clusterSize);

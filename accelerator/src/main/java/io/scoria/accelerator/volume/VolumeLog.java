@@ -33,7 +33,7 @@ import java.util.List;
  * append path, structure lock for the rest); upload tasks run on the uploader's thread, read the
  * manifest and epoch (volatile) and synchronise on their {@link VolumeUploads}.
  */
-final class VolumeLog implements UploadSource {
+final class VolumeLog implements UploadSource, MapView {
     private static final Logger LOG = LoggerFactory.getLogger(VolumeLog.class);
     static final String MANIFEST = "volume.json";
     /** Marker of a clean close: the next open trusts the map and skips the checks of unflushed data. */
@@ -79,11 +79,13 @@ final class VolumeLog implements UploadSource {
         return manifest;
     }
 
-    LbaMap map() {
+    @Override
+    public LbaMap map() {
         return map;
     }
 
-    List<String> chain() {
+    @Override
+    public List<String> chain() {
         return chain;
     }
 

@@ -75,6 +75,16 @@ public final class InMemoryNbdMain {
             }
 
             @Override
+            public Volume openSnapshot(String volumeName, String snapshot) {
+                throw new VolumeNotFoundException("benchmark peer has no snapshots");
+            }
+
+            @Override
+            public VolumeInfo resize(String name, long sizeBytes, boolean force) {
+                throw new UnsupportedOperationException("benchmark peer serves one fixed volume");
+            }
+
+            @Override
             public void close() {
             }
         };

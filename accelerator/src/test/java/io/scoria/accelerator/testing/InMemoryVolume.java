@@ -28,7 +28,7 @@ import java.util.function.LongConsumer;
  */
 public final class InMemoryVolume implements Volume {
     private final String name;
-    private final long size;
+    private volatile long size;
     private final int clusterSize;
     private volatile boolean readOnly;
     private final Object lock = new Object();
@@ -71,6 +71,39 @@ public final class InMemoryVolume implements Volume {
     public int storedClusters() {
         synchronized (lock) {
             return clusters.size();
+        }
+    }
+
+    /** Changes the size; a shrink drops the clusters cut off. */
+    void resize(long newSize) {
+        if (newSize <= 0 || newSize % clusterSize != 0) {
+            throw new IllegalArgumentException("size must be a positive multiple of clusterSize: " + newSize);
+        }
+        synchronized (lock) {
+            clusters.keySet().removeIf(index -> index >= newSize / clusterSize);
+            size = newSize;
+        }
+    }
+
+    /** A cluster without stored bytes reads as zeros; every other one is reported as data. */
+    @Override
+    public void extents(long offset, long length, io.scoria.accelerator.ExtentSink sink) {
+        if (offset < 0 || length <= 0 || offset > size || length > size - offset) {
+            throw new IllegalArgumentException("extents: bad range " + offset + "+" + length);
+        }
+        long end = offset + length;
+        long pos = offset;
+        while (pos < end) {
+            long index = pos / clusterSize;
+            boolean zero;
+            synchronized (lock) {
+                zero = !clusters.containsKey(index);
+            }
+            long next = (index + 1) * clusterSize;
+            if (!sink.extent(next - pos, zero)) {
+                return;
+            }
+            pos = next;
         }
     }
 

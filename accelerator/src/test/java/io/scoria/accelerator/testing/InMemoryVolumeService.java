@@ -128,6 +128,30 @@ public final class InMemoryVolumeService implements VolumeService {
         return c.info;
     }
 
+    /** A read-only copy of the snapshot's clusters, owned by the caller. */
+    @Override
+    public synchronized Volume openSnapshot(String volume, String snapshot) {
+        Entry e = entry(volume);
+        var content = e.volume.snapshotClusters(snapshot);
+        InMemoryVolume v = new InMemoryVolume(volume + "@" + snapshot, e.volume.size(), e.volume.clusterSize());
+        v.replaceClusters(content);
+        v.setReadOnly(true);
+        return v;
+    }
+
+    @Override
+    public synchronized VolumeInfo resize(String name, long sizeBytes, boolean force) {
+        Entry e = entry(name);
+        if (sizeBytes < e.volume.size() && !force) {
+            throw new VolumeConflictException("shrinking " + name + " needs force");
+        }
+        e.volume.resize(sizeBytes);
+        VolumeInfo i = e.info;
+        e.info = new VolumeInfo(i.name(), i.namespace(), new io.scoria.accelerator.VolumeSpec(sizeBytes, i.spec().clusterSize(),
+                i.spec().scoSize()), i.template(), i.parent(), i.parentSnapshot(), i.state());
+        return e.info;
+    }
+
     @Override
     public synchronized VolumeInfo resetToParent(String clone) {
         Entry c = entry(clone);

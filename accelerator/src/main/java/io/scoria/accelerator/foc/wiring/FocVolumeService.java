@@ -271,6 +271,17 @@ public final class FocVolumeService implements VolumeService {
         return i;
     }
 
+    /** Snapshot views are never written, so they need no fail-over cache: the engine's view as is. */
+    @Override
+    public Volume openSnapshot(String volume, String snapshot) {
+        return engine.openSnapshot(volume, snapshot);
+    }
+
+    @Override
+    public VolumeInfo resize(String name, long sizeBytes, boolean force) {
+        return withState(engine.resize(name, sizeBytes, force));
+    }
+
     @Override
     public VolumeInfo resetToParent(String clone) {
         FocVolume v = open(clone);
