@@ -10,6 +10,7 @@ import io.scoria.accelerator.VolumeConflictException;
 import io.scoria.accelerator.VolumeNotFoundException;
 import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.config.ScoriaConfig;
+import io.scoria.accelerator.health.Readiness;
 import io.scoria.accelerator.scrub.ScrubApplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +20,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
@@ -30,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * The management REST API (JSON; described by {@code openapi.yaml}) and the Prometheus
  * endpoint {@code /metrics}, on the JDK HTTP(S) server. Every request passes the
  * {@link RequestGuard} (Host, Origin, media type, size), then, except {@code /openapi.yaml} and
- * {@code /v1/health}, bearer-token authentication against the {@link TokenStore} (401) and the
+ * {@code /v1/health} and {@code /v1/ready} ({@link HealthRoutes}), bearer-token authentication against the {@link TokenStore} (401) and the
  * token's {@link Role} (403). Errors are RFC 9457 {@link Problem}s; an unexpected failure is
  * logged with an incident id and answered 500 with only that id. Starts listening in the
  * constructor (writing {@code admin.token} if configured and missing); {@link #close()} is
@@ -47,6 +50,7 @@ public final class ApiServer implements AutoCloseable {
     private final RequestGuard guard;
     private final VolumeRoutes volumeRoutes;
     private final TokenRoutes tokenRoutes;
+    private final HealthRoutes healthRoutes;
     private final ObjectMapper json = Json.mapper();
     private final HttpServer http;
     private final ExecutorService executor;
@@ -55,6 +59,13 @@ public final class ApiServer implements AutoCloseable {
     /** Serves {@code volumes} as {@code config} says; {@code scrub} (may be null) applies scrub results. */
     public ApiServer(ApiServerConfig config, VolumeService volumes, ScoriaConfig.Volumes defaults,
                      PrometheusMeterRegistry registry, ScrubApplier scrub) {
+        this(config, volumes, defaults, registry, scrub, new Readiness(List.of(), Duration.ofSeconds(1), Duration.ZERO));
+    }
+
+    /** As above, answering {@code /v1/ready} with {@code readiness} (owned by the caller). */
+    public ApiServer(ApiServerConfig config, VolumeService volumes, ScoriaConfig.Volumes defaults,
+                     PrometheusMeterRegistry registry, ScrubApplier scrub, Readiness readiness) {
+        this.healthRoutes = new HealthRoutes(readiness);
         this.config = Objects.requireNonNull(config, "config");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.volumeRoutes = new VolumeRoutes(volumes, defaults, scrub);
@@ -134,7 +145,11 @@ public final class ApiServer implements AutoCloseable {
             return openApi();
         }
         if (get && call.path.length == 2 && call.at(0).equals("v1") && call.at(1).equals("health")) {
-            return Reply.json(200, Map.of("status", "ok"));
+            return healthRoutes.health();
+        }
+        if (get && call.path.length == 2 && call.at(0).equals("v1") && call.at(1).equals("ready")) {
+            return healthRoutes.ready(ex.getRequestURI().getRawPath(), authenticated(ex.getRequestHeaders()
+                    .getFirst("Authorization")));
         }
         TokenInfo caller = authenticate(ex.getRequestHeaders().getFirst("Authorization"));
         boolean tokenCall = call.at(0).equals("v1") && call.at(1).equals("tokens");
@@ -155,6 +170,18 @@ public final class ApiServer implements AutoCloseable {
             return volumeRoutes.route(call);
         }
         throw call.notFound();
+    }
+
+    private boolean authenticated(String authorization) {
+        if (authorization == null) {
+            return false;
+        }
+        try {
+            authenticate(authorization);
+            return true;
+        } catch (ProblemException e) {
+            return false;
+        }
     }
 
     private TokenInfo authenticate(String authorization) {

@@ -6,13 +6,18 @@ import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.api.ApiServer;
 import io.scoria.accelerator.api.ApiServerConfig;
 import io.scoria.accelerator.config.ScoriaConfig;
+import io.scoria.accelerator.health.Readiness;
 import io.scoria.accelerator.metrics.ScoriaMetrics;
+import io.scoria.accelerator.metrics.VolumeMetrics;
 import io.scoria.accelerator.iscsi.IscsiServer;
 import io.scoria.accelerator.nbd.NbdServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The running router: a {@link VolumeService}, its NBD and iSCSI frontends and the management API
@@ -26,6 +31,7 @@ public final class ScoriaDaemon implements AutoCloseable {
     private final IscsiServer iscsi;
     private final ApiServer api;
     private final ScrubApplier scrub;
+    private final Readiness readiness;
     private boolean closed;
 
     /** Starts serving {@code volumes} (now owned by the daemon) as {@code config} says. */
@@ -46,6 +52,24 @@ public final class ScoriaDaemon implements AutoCloseable {
     /** As above, with the REST API set up by {@code apiConfig} (instead of {@link #apiSettings}). */
     public ScoriaDaemon(ScoriaConfig config, ApiServerConfig apiConfig, VolumeService volumes,
                         PrometheusMeterRegistry registry, ScrubApplier scrub) {
+        this(config, apiConfig, new VolumeServices.Router(volumes, scrub,
+                new VolumeMetrics(registry, config.monitoring().volumeLabels(), v -> Optional.empty()),
+                new Readiness(List.of(), Duration.ofSeconds(1), Duration.ZERO)), registry);
+    }
+
+    /**
+     * Serves what {@link VolumeServices#openRouter} opened (now owned by the daemon): volumes,
+     * scrub applier, per-volume meters and readiness checks.
+     */
+    ScoriaDaemon(ScoriaConfig config, VolumeServices.Router router, PrometheusMeterRegistry registry) {
+        this(config, apiSettings(config), router, registry);
+    }
+
+    private ScoriaDaemon(ScoriaConfig config, ApiServerConfig apiConfig, VolumeServices.Router router,
+                         PrometheusMeterRegistry registry) {
+        VolumeService volumes = router.volumes();
+        ScrubApplier scrub = router.scrub();
+        this.readiness = router.readiness();
         this.scrub = scrub;
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(registry, "registry");
@@ -53,11 +77,11 @@ public final class ScoriaDaemon implements AutoCloseable {
         NbdServer n = null;
         IscsiServer i = null;
         try {
-            n = new NbdServer(config.nbdServerConfig(), volumes, registry);
+            n = new NbdServer(config.nbdServerConfig(), volumes, registry, router.volumeMetrics());
             if (config.iscsi().enabled()) {
                 i = new IscsiServer(config.iscsiServerConfig(), volumes, registry);
             }
-            api = new ApiServer(apiConfig, volumes, config.volumes(), registry, scrub);
+            api = new ApiServer(apiConfig, volumes, config.volumes(), registry, scrub, readiness);
         } catch (RuntimeException e) {
             if (i != null) {
                 i.close();
@@ -69,6 +93,7 @@ public final class ScoriaDaemon implements AutoCloseable {
                 scrub.close();
             }
             volumes.close();
+            readiness.close();
             throw e;
         }
         nbd = n;
@@ -125,6 +150,7 @@ public final class ScoriaDaemon implements AutoCloseable {
                 if (scrub != null) {
                     scrub.close();
                 }
+                readiness.close();
                 volumes.close();
             }
         }

@@ -13,6 +13,7 @@ import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.frontend.FrontendLoops;
 import io.scoria.accelerator.frontend.MemoryBudget;
 import io.scoria.accelerator.metrics.NbdMetrics;
+import io.scoria.accelerator.metrics.VolumeMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +21,7 @@ import javax.net.ssl.SSLException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * An NBD server (fixed newstyle, NetworkBlockDevice/nbd {@code doc/proto.md}) exporting every
@@ -35,8 +37,15 @@ public final class NbdServer implements AutoCloseable {
     private final MemoryBudget memory;
     private final ConnectionCounts connections;
 
+    /** A server whose per-volume meters know no engine counters (labels and I/O meters only). */
     public NbdServer(NbdServerConfig config, VolumeService volumes, MeterRegistry registry) {
+        this(config, volumes, registry, new VolumeMetrics(registry, VolumeMetrics.DEFAULT_LIMIT, v -> Optional.empty()));
+    }
+
+    /** A server recording each attached volume's requests into {@code volumeMetrics}. */
+    public NbdServer(NbdServerConfig config, VolumeService volumes, MeterRegistry registry, VolumeMetrics volumeMetrics) {
         Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(volumeMetrics, "volumeMetrics");
         Objects.requireNonNull(volumes, "volumes");
         Objects.requireNonNull(registry, "registry");
         SslContext ssl = config.tlsConfigured() ? sslContext(config) : null;
@@ -44,7 +53,8 @@ public final class NbdServer implements AutoCloseable {
         NbdMetrics metrics = new NbdMetrics(registry);
         memory = new MemoryBudget(config.limits().memoryBudget());
         connections = new ConnectionCounts(config.limits());
-        NbdContext context = new NbdContext(config, volumes, ssl, loops.workers(), metrics, memory, connections);
+        NbdContext context = new NbdContext(config, volumes, ssl, loops.workers(), metrics, volumeMetrics, memory,
+                connections);
         Gauge.builder("scoria.nbd.request.data", memory, MemoryBudget::used).baseUnit("bytes")
                 .description("bytes of NBD request data held (payloads, read replies not yet sent); bounded by "
                         + "nbd.limits.memoryBudget").register(registry);
