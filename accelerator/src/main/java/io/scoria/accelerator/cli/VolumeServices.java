@@ -80,6 +80,7 @@ final class VolumeServices {
             LocalVolumeService service = hooks == null ? new LocalVolumeService(store, engine)
                     : new LocalVolumeService(store, engine, hooks);
             EngineMetrics.bind(registry, service.clusterCache(), service.scoCache(), service.store());
+            EngineMetrics.bindFlash(registry, config.flashDir());
             VolumeMetrics metrics = new VolumeMetrics(registry, config.monitoring().volumeLabels(), service::counters);
             if (hooks == null) {
                 opened.accept(service, new StoreClosing(service, store, metrics), metrics, null);

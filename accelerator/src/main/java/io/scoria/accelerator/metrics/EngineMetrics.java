@@ -12,6 +12,8 @@ import io.scoria.distributor.FragmentStore;
 import io.scoria.distributor.store.Distributor;
 import io.scoria.sco.cache.LocalScoCache;
 
+import java.nio.file.Path;
+
 /**
  * Exposes the volume engine's counters as meters, read at scrape time: cluster cache hits,
  * misses and hit ratio, SCO cache use and SCO backlog (bytes not yet on the backend), and the
@@ -47,12 +49,23 @@ public final class EngineMetrics {
             bindStore(registry, "scoria.backend", store.name(), store.metrics(), "the backend");
         }
         if (backend instanceof Distributor distributor) {
+            FunctionCounter.builder("scoria.distributor.degraded.writes", distributor, Distributor::degradedWrites)
+                    .description("fragment sets written with fewer fragments than the policy's Y (a store was down):"
+                            + " objects below full redundancy until a repair").register(registry);
             for (FragmentStore fs : distributor.config().stores()) {
                 if (fs.store() instanceof AbstractObjectStore store) {
                     bindStore(registry, "scoria.distributor.store", fs.name(), store.metrics(), "one store of the distributor");
                 }
             }
         }
+    }
+
+    /** Free and total bytes of the file system of local flash (SCO cache, TLogs, metadata, cluster cache). */
+    public static void bindFlash(MeterRegistry registry, Path flashDir) {
+        Gauge.builder("scoria.flash.free", flashDir, d -> d.toFile().getUsableSpace()).baseUnit("bytes")
+                .description("usable bytes on the file system of local flash").strongReference(true).register(registry);
+        Gauge.builder("scoria.flash.size", flashDir, d -> d.toFile().getTotalSpace()).baseUnit("bytes")
+                .description("size of the file system of local flash").strongReference(true).register(registry);
     }
 
     private static void bindStore(MeterRegistry registry, String prefix, String name, StoreMetrics m, String what) {
