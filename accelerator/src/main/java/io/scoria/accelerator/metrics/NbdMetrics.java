@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -23,24 +22,18 @@ public final class NbdMetrics {
     public static final int WRITE_ZEROES = 4;
     static final List<String> OPS = List.of("read", "write", "flush", "trim", "write_zeroes");
 
-    private final Timer[] latency = new Timer[OPS.size()];
-    private final Counter[] bytes = new Counter[OPS.size()];
-    private final Counter[] errors = new Counter[OPS.size()];
+    private final RequestMeters requests;
     private final Counter protocolErrors;
     private final AtomicInteger connections = new AtomicInteger();
 
     public NbdMetrics(MeterRegistry registry) {
-        for (int i = 0; i < OPS.size(); i++) {
-            latency[i] = Timer.builder("scoria.nbd.requests")
-                    .description("NBD request latency from decode to reply")
-                    .tag("op", OPS.get(i))
-                    .publishPercentileHistogram()
-                    .register(registry);
-            bytes[i] = Counter.builder("scoria.nbd.bytes").tag("op", OPS.get(i)).baseUnit("bytes")
-                    .description("bytes of NBD requests answered with success").register(registry);
-            errors[i] = Counter.builder("scoria.nbd.errors").tag("op", OPS.get(i))
-                    .description("NBD requests answered with an error").register(registry);
-        }
+        requests = new RequestMeters(
+                i -> Timer.builder("scoria.nbd.requests").description("NBD request latency from decode to reply")
+                        .tag("op", OPS.get(i)).publishPercentileHistogram().register(registry),
+                i -> Counter.builder("scoria.nbd.bytes").tag("op", OPS.get(i)).baseUnit("bytes")
+                        .description("bytes of NBD requests answered with success").register(registry),
+                i -> Counter.builder("scoria.nbd.errors").tag("op", OPS.get(i))
+                        .description("NBD requests answered with an error").register(registry));
         protocolErrors = Counter.builder("scoria.nbd.protocol.errors")
                 .description("malformed or refused NBD requests and negotiations").register(registry);
         Gauge.builder("scoria.nbd.connections", connections, AtomicInteger::get)
@@ -49,19 +42,15 @@ public final class NbdMetrics {
 
     /** One request of {@code op}, also recorded in its volume's meters ({@code volume} may be null before attach). */
     public void record(VolumeMeters volume, int op, long length, long startNanos, boolean ok) {
+        long elapsed = System.nanoTime() - startNanos;
         if (volume != null) {
-            volume.record(op, length, startNanos, ok);
+            volume.recordElapsed(op, length, elapsed, ok);
         }
-        record(op, length, startNanos, ok);
+        requests.record(op, length, elapsed, ok);
     }
 
     public void record(int op, long length, long startNanos, boolean ok) {
-        latency[op].record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
-        if (ok) {
-            bytes[op].increment(length);
-        } else {
-            errors[op].increment();
-        }
+        requests.record(op, length, System.nanoTime() - startNanos, ok);
     }
 
     public void protocolError() {

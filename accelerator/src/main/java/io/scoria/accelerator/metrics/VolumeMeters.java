@@ -6,9 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The I/O meters of one volume label (a volume's name, or {@link VolumeMetrics#OTHER} shared by
@@ -38,26 +36,20 @@ public final class VolumeMeters {
             Duration.ofSeconds(10)};
 
     private final String label;
-    private final Timer[] latency = new Timer[NbdMetrics.OPS.size()];
-    private final Counter[] bytes = new Counter[NbdMetrics.OPS.size()];
-    private final Counter[] errors = new Counter[NbdMetrics.OPS.size()];
+    private final RequestMeters requests;
 
     VolumeMeters(MeterRegistry registry, String label) {
         this.label = label;
-        for (int i = 0; i < latency.length; i++) {
-            String op = NbdMetrics.OPS.get(i);
-            latency[i] = Timer.builder("scoria.volume.request")
-                    .description("latency of a volume's block requests, from decode to reply; _count is its IOPS counter")
-                    .tags("volume", label, "op", op)
-                    .serviceLevelObjectives(BUCKETS)
-                    .register(registry);
-            bytes[i] = Counter.builder("scoria.volume.io").baseUnit("bytes")
-                    .description("bytes a volume's block requests read, wrote, trimmed or zeroed")
-                    .tags("volume", label, "op", op).register(registry);
-            errors[i] = Counter.builder("scoria.volume.request.errors")
-                    .description("a volume's block requests that failed in the volume")
-                    .tags("volume", label, "op", op).register(registry);
-        }
+        this.requests = new RequestMeters(
+                i -> Timer.builder("scoria.volume.request")
+                        .description("latency of a volume's block requests, from decode to reply; _count is its IOPS counter")
+                        .tags("volume", label, "op", NbdMetrics.OPS.get(i)).serviceLevelObjectives(BUCKETS).register(registry),
+                i -> Counter.builder("scoria.volume.io").baseUnit("bytes")
+                        .description("bytes a volume's block requests read, wrote, trimmed or zeroed")
+                        .tags("volume", label, "op", NbdMetrics.OPS.get(i)).register(registry),
+                i -> Counter.builder("scoria.volume.request.errors")
+                        .description("a volume's block requests that failed in the volume")
+                        .tags("volume", label, "op", NbdMetrics.OPS.get(i)).register(registry));
     }
 
     /** The label these meters carry: a volume's name, or {@code other}. */
@@ -67,18 +59,15 @@ public final class VolumeMeters {
 
     /** One request of {@code op} over {@code length} bytes that started at {@code startNanos} ({@link System#nanoTime}). */
     public void record(int op, long length, long startNanos, boolean ok) {
-        latency[op].record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
-        if (ok) {
-            bytes[op].increment(length);
-        } else {
-            errors[op].increment();
-        }
+        requests.record(op, length, System.nanoTime() - startNanos, ok);
+    }
+
+    /** One request of {@code op} over {@code length} bytes that took {@code elapsedNanos}. */
+    public void recordElapsed(int op, long length, long elapsedNanos, boolean ok) {
+        requests.record(op, length, elapsedNanos, ok);
     }
 
     List<Meter> meters() {
-        List<Meter> all = new ArrayList<>(List.of(latency));
-        all.addAll(List.of(bytes));
-        all.addAll(List.of(errors));
-        return all;
+        return requests.meters();
     }
 }
