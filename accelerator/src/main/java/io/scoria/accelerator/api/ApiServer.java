@@ -13,6 +13,7 @@ import io.scoria.accelerator.config.ScoriaConfig;
 import io.scoria.accelerator.control.JobException;
 import io.scoria.accelerator.control.JobService;
 import io.scoria.accelerator.control.QosRegistry;
+import io.scoria.accelerator.health.Readiness;
 import io.scoria.accelerator.scrub.ScrubApplier;
 import io.scoria.distributor.store.Distributor;
 import org.slf4j.Logger;
@@ -23,7 +24,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
@@ -35,7 +38,7 @@ import java.util.concurrent.TimeUnit;
  * The management REST API (JSON; described by {@code openapi.yaml}) and the Prometheus
  * endpoint {@code /metrics}, on the JDK HTTP(S) server. Every request passes the
  * {@link RequestGuard} (Host, Origin, media type, size), then, except {@code /openapi.yaml} and
- * {@code /v1/health}, bearer-token authentication against the {@link TokenStore} (401) and the
+ * {@code /v1/health} and {@code /v1/ready} ({@link HealthRoutes}), bearer-token authentication against the {@link TokenStore} (401) and the
  * token's {@link Role} (403). Errors are RFC 9457 {@link Problem}s; an unexpected failure is
  * logged with an incident id and answered 500 with only that id. Starts listening in the
  * constructor (writing {@code admin.token} if configured and missing); {@link #close()} is
@@ -56,6 +59,7 @@ public final class ApiServer implements AutoCloseable {
     private final AuditLog audit;
     private final JobRoutes jobRoutes;
     private final DistributorRoutes distributorRoutes;
+    private final HealthRoutes healthRoutes;
     private final ObjectMapper json = Json.mapper();
     private final HttpServer http;
     private final ExecutorService executor;
@@ -67,6 +71,13 @@ public final class ApiServer implements AutoCloseable {
         this(config, volumes, defaults, registry, scrub, null, null);
     }
 
+    /** As above, answering {@code /v1/ready} with {@code readiness} (owned by the caller). */
+    public ApiServer(ApiServerConfig config, VolumeService volumes, ScoriaConfig.Volumes defaults,
+                     PrometheusMeterRegistry registry, ScrubApplier scrub, Readiness readiness) {
+        this(config, volumes, defaults, registry, scrub, null, null,
+                QosRegistry.open(config.tokenFile().resolveSibling("qos.json")), readiness);
+    }
+
     /**
      * As above, with {@code jobs} (may be null: no {@code /v1/jobs}, no clone jobs) running long
      * operations and {@code distributor} (may be null: the backend is not one) behind
@@ -76,14 +87,19 @@ public final class ApiServer implements AutoCloseable {
     public ApiServer(ApiServerConfig config, VolumeService volumes, ScoriaConfig.Volumes defaults,
                      PrometheusMeterRegistry registry, ScrubApplier scrub, JobService jobs, Distributor distributor) {
         this(config, volumes, defaults, registry, scrub, jobs, distributor,
-                QosRegistry.open(config.tokenFile().resolveSibling("qos.json")));
+                QosRegistry.open(config.tokenFile().resolveSibling("qos.json")),
+                new Readiness(List.of(), Duration.ofSeconds(1), Duration.ZERO));
     }
 
-    /** As above, with the volumes' QoS caps in {@code qos} (shared with the frontends). */
+    /**
+     * As above, with the volumes' QoS caps in {@code qos} (shared with the frontends) and
+     * {@code /v1/ready} answered by {@code readiness} (owned by the caller).
+     */
     public ApiServer(ApiServerConfig config, VolumeService volumes, ScoriaConfig.Volumes defaults,
                      PrometheusMeterRegistry registry, ScrubApplier scrub, JobService jobs, Distributor distributor,
-                     QosRegistry qos) {
+                     QosRegistry qos, Readiness readiness) {
         this.qosRoutes = new QosRoutes(volumes, qos);
+        this.healthRoutes = new HealthRoutes(readiness);
         this.config = Objects.requireNonNull(config, "config");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.jobRoutes = new JobRoutes(jobs);
@@ -180,7 +196,11 @@ public final class ApiServer implements AutoCloseable {
             return openApi();
         }
         if (get && call.path.length == 2 && call.at(0).equals("v1") && call.at(1).equals("health")) {
-            return Reply.json(200, Map.of("status", "ok"));
+            return healthRoutes.health();
+        }
+        if (get && call.path.length == 2 && call.at(0).equals("v1") && call.at(1).equals("ready")) {
+            return healthRoutes.ready(ex.getRequestURI().getRawPath(), authenticated(ex.getRequestHeaders()
+                    .getFirst("Authorization")));
         }
         TokenInfo caller = authenticate(ex.getRequestHeaders().getFirst("Authorization"));
         callerOut[0] = caller;
@@ -215,6 +235,18 @@ public final class ApiServer implements AutoCloseable {
             return distributorRoutes.route(call);
         }
         throw call.notFound();
+    }
+
+    private boolean authenticated(String authorization) {
+        if (authorization == null) {
+            return false;
+        }
+        try {
+            authenticate(authorization);
+            return true;
+        } catch (ProblemException e) {
+            return false;
+        }
     }
 
     private TokenInfo authenticate(String authorization) {

@@ -12,16 +12,19 @@ import io.scoria.accelerator.control.DistributorJobs;
 import io.scoria.accelerator.control.JobService;
 import io.scoria.accelerator.control.JobType;
 import io.scoria.accelerator.control.JobsConfig;
-import io.scoria.distributor.store.Distributor;
+import io.scoria.accelerator.health.Readiness;
 import io.scoria.accelerator.metrics.ScoriaMetrics;
+import io.scoria.accelerator.metrics.VolumeMetrics;
 import io.scoria.accelerator.iscsi.IscsiServer;
 import io.scoria.accelerator.nbd.NbdServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The running router: a {@link VolumeService}, its NBD and iSCSI frontends (holding volumes to
@@ -38,6 +41,7 @@ public final class ScoriaDaemon implements AutoCloseable {
     private final ApiServer api;
     private final ScrubApplier scrub;
     private final JobService jobs;
+    private final Readiness readiness;
     private boolean closed;
 
     /** Starts serving {@code volumes} (now owned by the daemon) as {@code config} says. */
@@ -58,16 +62,27 @@ public final class ScoriaDaemon implements AutoCloseable {
     /** As above, with the REST API set up by {@code apiConfig} (instead of {@link #apiSettings}). */
     public ScoriaDaemon(ScoriaConfig config, ApiServerConfig apiConfig, VolumeService volumes,
                         PrometheusMeterRegistry registry, ScrubApplier scrub) {
-        this(config, apiConfig, volumes, registry, scrub, null);
+        this(config, apiConfig, new VolumeServices.Router(volumes, scrub, null,
+                new VolumeMetrics(registry, config.monitoring().volumeLabels(), v -> Optional.empty()),
+                new Readiness(List.of(), Duration.ofSeconds(1), Duration.ZERO)), registry);
     }
 
     /**
-     * As above; {@code distributor} (may be null) is the backend of {@code volumes} if it is a
-     * distributor (owned by {@code volumes}): its status and repair, rebalance and re-encode jobs
-     * are served under {@code /v1/distributor}. Jobs are kept in {@code <dataDir>/jobs}.
+     * Serves what {@link VolumeServices#openRouter} opened (now owned by the daemon): volumes,
+     * scrub applier, per-volume meters and readiness checks. If the backend is a distributor
+     * (owned by the volumes) its status and repair, rebalance and re-encode jobs are served under
+     * {@code /v1/distributor}. Jobs are kept in {@code <dataDir>/jobs}.
      */
-    public ScoriaDaemon(ScoriaConfig config, ApiServerConfig apiConfig, VolumeService volumes,
-                        PrometheusMeterRegistry registry, ScrubApplier scrub, Distributor distributor) {
+    ScoriaDaemon(ScoriaConfig config, VolumeServices.Router router, PrometheusMeterRegistry registry) {
+        this(config, apiSettings(config), router, registry);
+    }
+
+    private ScoriaDaemon(ScoriaConfig config, ApiServerConfig apiConfig, VolumeServices.Router router,
+                         PrometheusMeterRegistry registry) {
+        VolumeService volumes = router.volumes();
+        ScrubApplier scrub = router.scrub();
+        var distributor = router.distributor();
+        this.readiness = router.readiness();
         this.scrub = scrub;
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(registry, "registry");
@@ -84,11 +99,11 @@ public final class ScoriaDaemon implements AutoCloseable {
             }
             j = new JobService(JobsConfig.defaults(config.dataDir()), kinds);
             QosRegistry qos = QosRegistry.open(config.dataDir().resolve("qos.json"));
-            n = new NbdServer(config.nbdServerConfig(), volumes, registry, qos);
+            n = new NbdServer(config.nbdServerConfig(), volumes, registry, router.volumeMetrics(), qos);
             if (config.iscsi().enabled()) {
                 i = new IscsiServer(config.iscsiServerConfig(), volumes, registry, qos);
             }
-            api = new ApiServer(apiConfig, volumes, config.volumes(), registry, scrub, j, distributor, qos);
+            api = new ApiServer(apiConfig, volumes, config.volumes(), registry, scrub, j, distributor, qos, readiness);
         } catch (RuntimeException e) {
             if (i != null) {
                 i.close();
@@ -103,6 +118,7 @@ public final class ScoriaDaemon implements AutoCloseable {
                 scrub.close();
             }
             volumes.close();
+            readiness.close();
             throw e;
         }
         nbd = n;
@@ -161,6 +177,7 @@ public final class ScoriaDaemon implements AutoCloseable {
                 if (scrub != null) {
                     scrub.close();
                 }
+                readiness.close();
                 volumes.close();
             }
         }

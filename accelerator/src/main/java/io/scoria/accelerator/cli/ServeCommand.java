@@ -34,8 +34,7 @@ final class ServeCommand implements Runnable {
         CountDownLatch stopped = new CountDownLatch(1);
         var registry = ScoriaMetrics.newRegistry();
         VolumeServices.Router router = VolumeServices.openRouter(cfg, registry);
-        ScoriaDaemon daemon = new ScoriaDaemon(cfg, ScoriaDaemon.apiSettings(cfg), router.volumes(), registry, router.scrub(),
-                router.distributor());
+        ScoriaDaemon daemon = new ScoriaDaemon(cfg, router, registry);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             daemon.close();
             stopped.countDown();

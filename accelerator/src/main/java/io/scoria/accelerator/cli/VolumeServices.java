@@ -10,15 +10,25 @@ import io.scoria.accelerator.foc.FocMode;
 import io.scoria.accelerator.foc.wiring.FocHooks;
 import io.scoria.accelerator.foc.wiring.FocVolumeService;
 import io.scoria.accelerator.foc.wiring.FocWiringConfig;
+import io.scoria.accelerator.foc.server.FocServer;
+import io.scoria.accelerator.health.BackendCheck;
+import io.scoria.accelerator.health.FlashSpaceCheck;
+import io.scoria.accelerator.health.FocCheck;
+import io.scoria.accelerator.health.HealthCheck;
+import io.scoria.accelerator.health.Readiness;
 import io.scoria.accelerator.metrics.EngineMetrics;
+import io.scoria.accelerator.metrics.VolumeMetrics;
 import io.scoria.accelerator.volume.EngineConfig;
 import io.scoria.accelerator.volume.LocalVolumeService;
 import io.scoria.accelerator.scrub.ScrubApplier;
 import io.scoria.backend.ObjectStore;
 import io.scoria.distributor.store.Distributor;
 
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Builds the {@link VolumeService} that {@code scoria serve} runs: the volume engine
@@ -30,31 +40,41 @@ final class VolumeServices {
     }
 
     /**
-     * What {@code scoria serve} runs: the volume service, the applier of scrub results and, if
-     * the backend is a distributor, that distributor (owned by {@code volumes}, closed with it).
+     * What {@code scoria serve} runs: the volume service, the applier of scrub results, if the
+     * backend is a distributor that distributor (owned by {@code volumes}, closed with it), the
+     * per-volume meters and the readiness checks (backend, fail-over cache, flash space).
      */
-    record Router(VolumeService volumes, ScrubApplier scrub, Distributor distributor) {
+    record Router(VolumeService volumes, ScrubApplier scrub, Distributor distributor, VolumeMetrics volumeMetrics,
+                  Readiness readiness) {
     }
 
     static Router openRouter(ScoriaConfig config, MeterRegistry registry) {
-        ScrubApplier[] scrub = new ScrubApplier[1];
-        Distributor[] distributor = new Distributor[1];
+        Router[] router = new Router[1];
         ScoriaConfig.Scrub s = config.scrub();
-        VolumeService volumes = open(config, registry, service -> {
-            scrub[0] = new ScrubApplier(service, s.graceDuration(), s.pollDuration(), s.pacing());
-            if (service.store() instanceof Distributor d) {
-                distributor[0] = d;
-            }
+        open(config, registry, (service, volumes, metrics, focDegraded) -> {
+            ScrubApplier scrub = new ScrubApplier(service, s.graceDuration(), s.pollDuration(), s.pacing());
+            Distributor distributor = service.store() instanceof Distributor d ? d : null;
+            router[0] = new Router(volumes, scrub, distributor, metrics,
+                    readiness(config, service.store(), focDegraded));
         });
-        return new Router(volumes, scrub[0], distributor[0]);
+        return router[0];
     }
 
     static VolumeService open(ScoriaConfig config, MeterRegistry registry) {
-        return open(config, registry, service -> { });
+        Router[] router = new Router[1];
+        open(config, registry, (service, volumes, metrics, focDegraded) -> router[0] = new Router(volumes, null, null,
+                metrics, null));
+        return router[0].volumes();
     }
 
-    private static VolumeService open(ScoriaConfig config, MeterRegistry registry,
-                                      java.util.function.Consumer<LocalVolumeService> engineReady) {
+    /** Receives what {@link #open} built, once. */
+    @FunctionalInterface
+    private interface Opened {
+        void accept(LocalVolumeService engine, VolumeService volumes, VolumeMetrics metrics,
+                    Supplier<List<String>> focDegraded);
+    }
+
+    private static void open(ScoriaConfig config, MeterRegistry registry, Opened opened) {
         ObjectStore store = backend(config);
         try {
             EngineConfig engine = EngineConfig.defaults(config.flashDir())
@@ -65,19 +85,34 @@ final class VolumeServices {
             LocalVolumeService service = hooks == null ? new LocalVolumeService(store, engine)
                     : new LocalVolumeService(store, engine, hooks);
             EngineMetrics.bind(registry, service.clusterCache(), service.scoCache(), service.store());
-            engineReady.accept(service);
+            EngineMetrics.bindFlash(registry, config.flashDir());
+            VolumeMetrics metrics = new VolumeMetrics(registry, config.monitoring().volumeLabels(), service::counters);
             if (hooks == null) {
-                return new StoreClosing(service, store);
+                opened.accept(service, new StoreClosing(service, store, metrics), metrics, null);
+                return;
             }
             // entries stay kept until their SCO is on the backend: allow the whole SCO cache plus slack
             long retained = config.cache().scoCacheBytes() * 2 + (256L << 20);
-            return new FocVolumeService(new StoreClosing(service, store), hooks, new FocWiringConfig(foc.address(),
-                    foc.focMode(), foc.connectTimeoutDuration(), foc.requestTimeoutDuration(), retained,
-                    config.dataDir().resolve("foc"), foc.secret()), registry);
+            FocVolumeService focVolumes = new FocVolumeService(new StoreClosing(service, store, metrics), hooks,
+                    new FocWiringConfig(foc.address(), foc.focMode(), foc.connectTimeoutDuration(),
+                            foc.requestTimeoutDuration(), retained, config.dataDir().resolve("foc"), foc.secret()), metrics);
+            opened.accept(service, focVolumes, metrics, focVolumes::degradedVolumes);
         } catch (RuntimeException e) {
             store.close();
             throw e;
         }
+    }
+
+    /** The checks of {@code /v1/ready}: the backend answers, the FOC (if configured) is reachable and OK, flash has room. */
+    private static Readiness readiness(ScoriaConfig config, ObjectStore store, Supplier<List<String>> focDegraded) {
+        ScoriaConfig.Monitoring m = config.monitoring();
+        List<HealthCheck> checks = new ArrayList<>();
+        checks.add(new BackendCheck(store));
+        if (focDegraded != null) {
+            checks.add(new FocCheck(FocServer.parseHostPort(config.foc().address()), m.probeTimeoutDuration(), focDegraded));
+        }
+        checks.add(new FlashSpaceCheck(config.flashDir(), m.minFreeFlashBytes()));
+        return new Readiness(checks, m.probeTimeoutDuration(), Duration.ofSeconds(1));
     }
 
     /** Opens the configured backend (relative fs roots were resolved when the config was read). */
@@ -85,8 +120,8 @@ final class VolumeServices {
         return config.backend().open();
     }
 
-    /** The engine, plus closing its backend store after it. */
-    private record StoreClosing(VolumeService engine, ObjectStore store) implements VolumeService {
+    /** The engine, plus closing its backend store after it and dropping a deleted volume's metric label. */
+    private record StoreClosing(VolumeService engine, ObjectStore store, VolumeMetrics metrics) implements VolumeService {
         @Override
         public VolumeInfo create(String name, VolumeSpec spec) {
             return engine.create(name, spec);
@@ -110,6 +145,7 @@ final class VolumeServices {
         @Override
         public void delete(String name) {
             engine.delete(name);
+            metrics.forget(name);
         }
 
         @Override

@@ -48,10 +48,12 @@ import java.util.Map;
  * iscsi: {enabled: true, host: 127.0.0.1, port: 3260, iqnPrefix: iqn.2026-12.io.scoria, blockSize: 512,
  *         chap: {user: u, secret: {file: chap.secret}}, limits: {...}}
  *                        # the iSCSI target: see IscsiSection
+ * monitoring: {volumeLabels: 100, minFreeFlash: 1GiB, probeTimeout: 2s}
+ *                        # per-volume metric labels (the rest share volume="other"); /v1/ready checks
  * </pre>
  */
 public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend, Cache cache, Volumes volumes,
-                           Foc foc, Scrub scrub, IscsiSection iscsi) {
+                           Foc foc, Scrub scrub, IscsiSection iscsi, Monitoring monitoring) {
     /** The default {@code dataDir}, relative: to the config file's directory, or without one the working directory. */
     public static final String DEFAULT_DATA_DIR = "scoria-data";
 
@@ -65,10 +67,11 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
         foc = foc != null ? foc : new Foc(null, null, null, null, null);
         scrub = scrub != null ? scrub : new Scrub(null, null, null, null);
         iscsi = iscsi != null ? iscsi : IscsiSection.defaults();
+        monitoring = monitoring != null ? monitoring : new Monitoring(null, null, null);
     }
 
     public static ScoriaConfig embeddedDefault() {
-        return new ScoriaConfig(null, null, null, null, null, null, null, null, null);
+        return new ScoriaConfig(null, null, null, null, null, null, null, null, null, null);
     }
 
     /** Local flash directory (metadata, SCO cache, cluster cache). */
@@ -299,6 +302,31 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
 
         public io.scoria.accelerator.scrub.RelocationPacing pacing() {
             return io.scoria.accelerator.scrub.RelocationPacing.defaults().withDutyCycle(applyDutyCycle).withBatch(applyBatch);
+        }
+    }
+
+    /**
+     * {@code monitoring}: {@code volumeLabels}, how many volumes get their own label in the
+     * per-volume metrics (the others share {@code volume="other"}; 0-10000); {@code minFreeFlash},
+     * the free space on local flash below which {@code /v1/ready} fails; {@code probeTimeout}, how
+     * long {@code /v1/ready} waits for each check (backend, fail-over cache).
+     */
+    public record Monitoring(Integer volumeLabels, String minFreeFlash, String probeTimeout) {
+        public Monitoring {
+            volumeLabels = volumeLabels != null ? volumeLabels : io.scoria.accelerator.metrics.VolumeMetrics.DEFAULT_LIMIT;
+            minFreeFlash = minFreeFlash != null ? minFreeFlash : "1GiB";
+            probeTimeout = probeTimeout != null ? probeTimeout : "2s";
+            check(volumeLabels >= 0 && volumeLabels <= 10_000, "volumeLabels", "must be 0-10000: " + volumeLabels);
+            Sizes.parse("minFreeFlash", minFreeFlash);
+            check(!Durations.parse("probeTimeout", probeTimeout).isZero(), "probeTimeout", "must be more than 0");
+        }
+
+        public long minFreeFlashBytes() {
+            return Sizes.parse("monitoring.minFreeFlash", minFreeFlash);
+        }
+
+        public java.time.Duration probeTimeoutDuration() {
+            return Durations.parse("monitoring.probeTimeout", probeTimeout);
         }
     }
 

@@ -7,6 +7,7 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.ssl.SslHandler;
 import io.scoria.accelerator.Volume;
 import io.scoria.accelerator.VolumeNotFoundException;
+import io.scoria.backend.LogText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -379,7 +380,7 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
             return true;
         }
         InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-        log.warn("NBD client {} refused export {}: {}", remote, name, refusal);
+        log.warn("NBD client {} refused export {}: {}", remote, LogText.quote(name), refusal);
         if (refusal == ExportPolicy.Refusal.TLS_REQUIRED) {
             reply(ctx, opt, REP_ERR_TLS_REQD, "export " + name + " requires TLS");
         } else {
@@ -414,7 +415,8 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
     /** Counts this connection against the export's cap until it closes; false if the export is full. */
     private boolean attach(ChannelHandlerContext ctx, String name) {
         if (!context.connections().tryAttach(name)) {
-            log.warn("NBD client {} refused export {}: {} connections, the maximum", ctx.channel().remoteAddress(), name,
+            log.warn("NBD client {} refused export {}: {} connections, the maximum", ctx.channel().remoteAddress(),
+                    LogText.quote(name),
                     context.config().limits().maxConnectionsPerExport());
             return false;
         }

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.scoria.accelerator.Volume;
 import io.scoria.accelerator.metrics.NbdMetrics;
+import io.scoria.accelerator.metrics.VolumeMeters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
     private final boolean structured;
     private final int allocationContext;
     private final NbdMetrics metrics;
+    private VolumeMeters volumeMeters; // resolved once per connection, on attach; event loop only
     private final int maxPayload;
     private volatile boolean disconnecting;
     private Channel channel;
@@ -89,6 +91,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
         qos = new QosWait(context.qos().gate(volume.name()), channel, this::resume);
         watchdog = new ConnectionWatchdog(ctx, context.config().limits(), this::midRequest, flow::inFlight);
         watchdog.start();
+        volumeMeters = context.volumeMetrics().meters(volume.name());
     }
 
     @Override
@@ -426,7 +429,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
             throw e;
         }
         replies.sendData(buf, len, flow::release);
-        metrics.record(NbdMetrics.READ, len, start, true);
+        metrics.record(volumeMeters, NbdMetrics.READ, len, start, true);
     }
 
     private void done(long c, int op, long bytes, long start) {
@@ -435,7 +438,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
         } else {
             replies.ok(c);
         }
-        metrics.record(op, bytes, start, true);
+        metrics.record(volumeMeters, op, bytes, start, true);
     }
 
     private void completed() {
@@ -483,7 +486,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
             log.error("NBD {} request on {} failed", NbdReplies.commandName(t), volume.name(), e);
         }
         if (!QueryCommands.isQuery(t)) {
-            metrics.record(opIndex(t), 0, System.nanoTime(), false);
+            metrics.record(volumeMeters, opIndex(t), 0, System.nanoTime(), false);
         }
         replies.error(c, t, err, message);
     }

@@ -15,6 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.zip.CRC32C;
 
 /**
@@ -29,10 +30,22 @@ final class ClusterReader {
     private final VolumeContext ctx;
     private final int clusterSize;
     private final ThreadLocal<CRC32C> crcs = ThreadLocal.withInitial(CRC32C::new);
+    private final LongAdder cacheHits = new LongAdder();
+    private final LongAdder cacheMisses = new LongAdder();
 
     ClusterReader(VolumeContext ctx, int clusterSize) {
         this.ctx = ctx;
         this.clusterSize = clusterSize;
+    }
+
+    /** Clusters read from the cluster cache since this reader was made. */
+    long cacheHits() {
+        return cacheHits.sum();
+    }
+
+    /** Cluster cache look-ups that missed since this reader was made. */
+    long cacheMisses() {
+        return cacheMisses.sum();
     }
 
     boolean cacheUsable(CacheMode mode) {
@@ -42,8 +55,12 @@ final class ClusterReader {
     /** Reads the cluster {@code e} describes into {@code dst} (exactly one cluster remaining; position advanced). */
     void read(List<String> chain, LbaEntry e, CacheMode mode, ByteBuffer dst) {
         boolean cache = cacheUsable(mode);
-        if (cache && ctx.clusterCache().read(e.fpHi, e.fpLo, e.crc, dst)) {
-            return;
+        if (cache) {
+            if (ctx.clusterCache().read(e.fpHi, e.fpLo, e.crc, dst)) {
+                cacheHits.increment();
+                return;
+            }
+            cacheMisses.increment();
         }
         int depth = ClusterLocation.depth(e.location);
         if (depth >= chain.size()) {

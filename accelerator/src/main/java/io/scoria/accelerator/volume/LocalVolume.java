@@ -4,6 +4,7 @@ import io.scoria.accelerator.CacheMode;
 import io.scoria.accelerator.ReadOnlyVolumeException;
 import io.scoria.accelerator.SnapshotInfo;
 import io.scoria.accelerator.Volume;
+import io.scoria.accelerator.VolumeCounters;
 import io.scoria.accelerator.VolumeConflictException;
 import io.scoria.accelerator.metadata.LbaMap;
 import io.scoria.sco.VolumeManifest;
@@ -50,6 +51,7 @@ public final class LocalVolume implements Volume {
     /** Serialises scrub applies of this volume (they share one side file for the manifest). */
     private final ReentrantLock scrubApply = new ReentrantLock();
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final VolumeCounters counters;
     private volatile boolean closed;
 
     LocalVolume(VolumeContext ctx, VolumeLog log, CacheMode mode) {
@@ -62,6 +64,29 @@ public final class LocalVolume implements Volume {
         this.size = log.manifest().config().sizeBytes();
         this.reader = new RangeReader(ctx, log, clusterSize, mode);
         this.writer = new ClusterWriter(ctx, log, reader, clusterSize);
+        String namespace = log.manifest().config().namespace();
+        ClusterReader clusters = reader.clusterReader();
+        this.counters = new VolumeCounters() {
+            @Override
+            public long cacheHits() {
+                return clusters.cacheHits();
+            }
+
+            @Override
+            public long cacheMisses() {
+                return clusters.cacheMisses();
+            }
+
+            @Override
+            public long scoBacklogBytes() {
+                return ctx.scoCache().pinnedBytes(namespace);
+            }
+        };
+    }
+
+    /** This open volume's cache hits and misses and SCO backlog, for monitoring. */
+    public VolumeCounters counters() {
+        return counters;
     }
 
     @Override

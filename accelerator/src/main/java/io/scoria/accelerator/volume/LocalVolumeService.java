@@ -1,6 +1,7 @@
 package io.scoria.accelerator.volume;
 
 import io.scoria.accelerator.CacheMode;
+import io.scoria.accelerator.VolumeCounters;
 import io.scoria.accelerator.VolumeConflictException;
 import io.scoria.accelerator.VolumeInfo;
 import io.scoria.accelerator.VolumeNotFoundException;
@@ -227,6 +228,11 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
             }
             return new LocalVolume(this, LogRecovery.open(this, n, listeners.open(n)), config.cacheMode());
         });
+    }
+
+    /** The counters of volume {@code name} if it is open on this node (never opens it). */
+    public Optional<VolumeCounters> counters(String name) {
+        return Optional.ofNullable(open.get(name)).map(LocalVolume::counters);
     }
 
     /** Sets the cluster cache mode of a volume (opening it). */

@@ -53,6 +53,11 @@ final class RangeReader {
         this.cacheMode = Objects.requireNonNull(mode, "mode");
     }
 
+    /** The cluster reader, whose cache hits and misses are this volume's. */
+    ClusterReader clusterReader() {
+        return reader;
+    }
+
     /** True if written clusters go to the cluster cache in mode {@code mode}. */
     boolean cacheUsable(CacheMode mode) {
         return reader.cacheUsable(mode);

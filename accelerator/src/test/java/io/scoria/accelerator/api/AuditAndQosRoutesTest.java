@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.scoria.accelerator.config.ScoriaConfig;
 import io.scoria.accelerator.control.QosRegistry;
+import io.scoria.accelerator.health.Readiness;
 import io.scoria.accelerator.frontend.QosLimits;
 import io.scoria.accelerator.metrics.ScoriaMetrics;
 import io.scoria.accelerator.testing.InMemoryVolumeService;
@@ -15,6 +16,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -42,7 +44,8 @@ class AuditAndQosRoutesTest {
     private void start() {
         qos = QosRegistry.open(dir.resolve("qos.json"));
         server = new ApiServer(ApiServerConfig.of("127.0.0.1", 0, dir), new InMemoryVolumeService(),
-                new ScoriaConfig.Volumes(null, null), ScoriaMetrics.newRegistry(), null, null, null, qos);
+                new ScoriaConfig.Volumes(null, null), ScoriaMetrics.newRegistry(), null, null, null, qos,
+                new Readiness(List.of(), Duration.ofSeconds(1), Duration.ZERO));
     }
 
     private HttpResponse<String> call(String method, String path, BearerToken token, String body) throws Exception {

@@ -98,6 +98,15 @@ public final class Distributor extends AbstractObjectStore {
         return capabilities;
     }
 
+    /**
+     * Fragment sets written with fewer than the policy's Y fragments (a store was down; at least
+     * the policy's minimum were stored) since this distributor was opened: objects below full
+     * redundancy until {@link #repair} rebuilds them.
+     */
+    public long degradedWrites() {
+        return writer.degradedWrites();
+    }
+
     /** The manifest of an object (cached or from the stores); for tools and tests. */
     public Manifest manifest(String namespace, String key) {
         return manifests.resolve(namespace, key);

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
@@ -31,6 +32,7 @@ public final class StripeWriter {
     private final StoreSet storeSet;
     private final ObjectManifestStore manifests;
     private final FragmentEncoder encoder;
+    private final LongAdder degradedWrites = new LongAdder();
 
     public StripeWriter(StoreSet storeSet, ObjectManifestStore manifests) {
         this.storeSet = storeSet;
@@ -161,7 +163,15 @@ public final class StripeWriter {
             throw new BackendUnavailableException("distributor: put of '" + key + "' in '" + ns + "' stored only " + stored
                     + " of " + y + " fragments, policy needs " + policy.minFragments() + ": " + errors);
         }
+        if (stored < y) {
+            degradedWrites.increment();
+        }
         return placed;
+    }
+
+    /** Objects (stripes' fragment sets) written with fewer than Y fragments since this writer was made; repair restores them. */
+    public long degradedWrites() {
+        return degradedWrites.sum();
     }
 
     /** Best-effort removal of a generation's fragments; leftovers are orphans for repair. */

@@ -137,14 +137,17 @@ class QosIT {
         scoria("volume", "create", "capped2", "--size", "256MiB");
         scoria("volume", "qos", "capped2", "--write-iops", "400", "--burst-seconds", "0.1");
         long t0 = System.nanoTime();
-        Process running = fio("capped2", 10);
-        Thread.sleep(5000);
+        Process running = fio("capped2", 12);
+        Thread.sleep(6000);
+        double changeStart = (System.nanoTime() - t0) / 1e9;
         scoria("volume", "qos", "capped2", "--write-iops", "1000");
         double changedAt = (System.nanoTime() - t0) / 1e9;
         finished(running, "capped2");
         List<Long> r = perSecond("capped2");
+        // fio's second i started after t0 + i: the new cap took effect at fio time <= changedAt, and
+        // not before fio time changeStart - 1 (fio starts within a second of t0)
+        double before = mean(r, 2, (int) Math.floor(changeStart) - 1);
         int change = (int) Math.ceil(changedAt);
-        double before = mean(r, 2, change - 1);
         double after = mean(r, change + 1, r.size() - 1);
         System.out.printf("QoS: cap 400 -> 1000 at %.1f s: %.0f IOPS before, %.0f IOPS from the next second; %s%n",
                 changedAt, before, after, r);

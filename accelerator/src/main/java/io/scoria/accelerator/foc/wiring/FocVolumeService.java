@@ -1,7 +1,5 @@
 package io.scoria.accelerator.foc.wiring;
 
-import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.scoria.accelerator.Volume;
 import io.scoria.accelerator.VolumeException;
 import io.scoria.accelerator.VolumeInfo;
@@ -13,7 +11,7 @@ import io.scoria.accelerator.foc.FocState;
 import io.scoria.accelerator.foc.FocUnavailableException;
 import io.scoria.accelerator.foc.OwnerEpochs;
 import io.scoria.accelerator.foc.client.FailoverCaches;
-import io.scoria.accelerator.metrics.FocMetrics;
+import io.scoria.accelerator.metrics.VolumeMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,20 +56,19 @@ public final class FocVolumeService implements VolumeService {
     private final VolumeService engine;
     private final FocHooks hooks;
     private final FocWiringConfig config;
-    private final MeterRegistry registry;
+    private final VolumeMetrics metrics;
     private final Map<String, FocVolume> open = new ConcurrentHashMap<>();
-    private final Map<String, Meter> gauges = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /**
      * @param engine   the engine, built with {@code hooks} as its write listener factory (now owned here)
-     * @param registry where the per-volume degraded gauge goes; may be null
+     * @param metrics  told of each open volume's FOC state (the per-volume degraded gauge); may be null
      */
-    public FocVolumeService(VolumeService engine, FocHooks hooks, FocWiringConfig config, MeterRegistry registry) {
+    public FocVolumeService(VolumeService engine, FocHooks hooks, FocWiringConfig config, VolumeMetrics metrics) {
         this.engine = Objects.requireNonNull(engine, "engine");
         this.hooks = Objects.requireNonNull(hooks, "hooks");
         this.config = Objects.requireNonNull(config, "config");
-        this.registry = registry;
+        this.metrics = metrics;
         try {
             Files.createDirectories(config.stateDir());
         } catch (IOException e) {
@@ -201,8 +198,8 @@ public final class FocVolumeService implements VolumeService {
             throw e;
         }
         FocVolume fv = new FocVolume(v, b, config.mode(), config.ackBound(), () -> closeVolume(name));
-        if (registry != null) {
-            gauges.put(name, FocMetrics.bindVolume(registry, name, () -> fv.focState() != FocState.OK));
+        if (metrics != null) {
+            metrics.focOpened(name, () -> fv.focState() != FocState.OK);
         }
         LOG.info("volume {}: fail-over cache {} ({}), owner epoch {}", name, config.address(), config.mode().configName(),
                 epoch[0]);
@@ -212,10 +209,20 @@ public final class FocVolumeService implements VolumeService {
     private void unbind(VolumeBinding b) {
         hooks.unbind(b);
         b.cache().close();
-        Meter g = gauges.remove(b.name());
-        if (g != null && registry != null) {
-            registry.remove(g);
+        if (metrics != null) {
+            metrics.focClosed(b.name());
         }
+    }
+
+    /** The open volumes whose fail-over cache is not OK (DEGRADED, FENCED or CLOSED), sorted. */
+    public List<String> degradedVolumes() {
+        return open.entrySet().stream().filter(e -> e.getValue().focState() != FocState.OK).map(Map.Entry::getKey)
+                .sorted().toList();
+    }
+
+    /** The fail-over cache address this service links volumes to. */
+    public String focAddress() {
+        return config.address();
     }
 
     /** Closes the open volume (in the engine, if it supports that) and its FOC link. */
