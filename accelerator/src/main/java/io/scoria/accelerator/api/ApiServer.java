@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.scoria.backend.metering.RequestLedger;
 import io.scoria.accelerator.VolumeConflictException;
 import io.scoria.accelerator.VolumeNotFoundException;
 import io.scoria.accelerator.VolumeService;
@@ -46,6 +47,7 @@ public final class ApiServer implements AutoCloseable {
     private final TokenStore tokens;
     private final RequestGuard guard;
     private final VolumeRoutes volumeRoutes;
+    private final VolumeService volumes;
     private final TokenRoutes tokenRoutes;
     private final ObjectMapper json = Json.mapper();
     private final HttpServer http;
@@ -58,6 +60,7 @@ public final class ApiServer implements AutoCloseable {
         this.config = Objects.requireNonNull(config, "config");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.volumeRoutes = new VolumeRoutes(volumes, defaults, scrub);
+        this.volumes = volumes;
         this.tokens = TokenStore.open(config.tokenFile());
         if (config.adminTokenFile() != null) {
             AdminTokenFile.ensure(tokens, config.adminTokenFile());
@@ -153,6 +156,14 @@ public final class ApiServer implements AutoCloseable {
         }
         if (call.at(0).equals("v1") && call.at(1).equals("volumes")) {
             return volumeRoutes.route(call);
+        }
+        if (call.path.length == 3 && call.at(0).equals("v1") && call.at(1).equals("backend") && call.at(2).equals("requests")) {
+            if (!get) {
+                throw call.methodNotAllowed();
+            }
+            RequestLedger ledger = volumes.backendRequests()
+                    .orElseThrow(() -> ProblemException.notFound("this router's backend does not count requests"));
+            return Reply.json(200, new ApiModel.BackendRequests(ledger.snapshot(), ledger.billed(null)));
         }
         throw call.notFound();
     }

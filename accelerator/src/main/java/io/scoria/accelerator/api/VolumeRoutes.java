@@ -125,7 +125,10 @@ final class VolumeRoutes {
 
     private ApiModel.VolumeDetail detail(String name) {
         VolumeInfo info = volumes.info(name).orElseThrow(() -> new VolumeNotFoundException("no volume " + name));
-        return new ApiModel.VolumeDetail(info, info.spec().sizeBytes(), volumes.open(name).listSnapshots());
+        var ledger = volumes.backendRequests();
+        return new ApiModel.VolumeDetail(info, info.spec().sizeBytes(), volumes.open(name).listSnapshots(),
+                ledger.map(l -> l.byStore(info.namespace())).orElse(null),
+                ledger.map(l -> l.billed(info.namespace())).orElse(null));
     }
 
     private List<VolumeInfo> clones(String parent, ApiModel.CreateClones req) {

@@ -10,11 +10,14 @@ import io.scoria.accelerator.foc.FocMode;
 import io.scoria.accelerator.foc.wiring.FocHooks;
 import io.scoria.accelerator.foc.wiring.FocVolumeService;
 import io.scoria.accelerator.foc.wiring.FocWiringConfig;
+import io.scoria.accelerator.metrics.BackendRequestMetrics;
 import io.scoria.accelerator.metrics.EngineMetrics;
 import io.scoria.accelerator.volume.EngineConfig;
 import io.scoria.accelerator.volume.LocalVolumeService;
 import io.scoria.accelerator.scrub.ScrubApplier;
 import io.scoria.backend.ObjectStore;
+import io.scoria.backend.metering.CountingObjectStore;
+import io.scoria.backend.metering.RequestLedger;
 
 import java.util.List;
 import java.util.Optional;
@@ -50,12 +53,17 @@ final class VolumeServices {
         try {
             EngineConfig engine = EngineConfig.defaults(config.flashDir())
                     .withScoCacheBytes(config.cache().scoCacheBytes())
-                    .withClusterCacheBytes(config.cache().clusterCacheBytes());
+                    .withClusterCacheBytes(config.cache().clusterCacheBytes())
+                    .withScosPerTlog(config.volumes().tlogScos())
+                    .withReadAheadBytes(config.volumes().readAheadBytes());
             ScoriaConfig.Foc foc = config.foc();
             FocHooks hooks = foc.focMode() == FocMode.NONE ? null : new FocHooks();
             LocalVolumeService service = hooks == null ? new LocalVolumeService(store, engine)
                     : new LocalVolumeService(store, engine, hooks);
             EngineMetrics.bind(registry, service.clusterCache(), service.scoCache(), service.store());
+            if (store instanceof CountingObjectStore counting) {
+                BackendRequestMetrics.bind(registry, counting.ledger());
+            }
             engineReady.accept(service);
             if (hooks == null) {
                 return new StoreClosing(service, store);
@@ -116,6 +124,11 @@ final class VolumeServices {
         @Override
         public VolumeInfo resetToParent(String clone) {
             return engine.resetToParent(clone);
+        }
+
+        @Override
+        public Optional<RequestLedger> backendRequests() {
+            return store instanceof CountingObjectStore c ? Optional.of(c.ledger()) : engine.backendRequests();
         }
 
         @Override

@@ -8,6 +8,7 @@ import io.scoria.accelerator.dedup.ClusterCache;
 import io.scoria.backend.AbstractObjectStore;
 import io.scoria.backend.ObjectStore;
 import io.scoria.backend.StoreMetrics;
+import io.scoria.backend.metering.CountingObjectStore;
 import io.scoria.sco.cache.LocalScoCache;
 
 /**
@@ -36,7 +37,8 @@ public final class EngineMetrics {
                 .register(registry);
         Gauge.builder("scoria.sco.backlog", scoCache, LocalScoCache::pinnedBytes).baseUnit("bytes")
                 .description("SCO bytes on local flash not yet on the backend").register(registry);
-        if (backend instanceof AbstractObjectStore store) {
+        ObjectStore raw = backend instanceof CountingObjectStore counting ? counting.delegate() : backend;
+        if (raw instanceof AbstractObjectStore store) {
             StoreMetrics m = store.metrics();
             String name = store.name();
             FunctionCounter.builder("scoria.backend.errors", m, StoreMetrics::errors).tag("store", name)

@@ -20,9 +20,14 @@ import java.util.Objects;
  * @param fingerprinter      cluster fingerprint function (XXH3-128; tests inject collisions)
  * @param retryMin           first retry delay of a failed upload
  * @param retryMax           largest retry delay
+ * @param readAheadBytes     window of coalesced cold reads from backend SCOs ({@link BackendReadAhead}): a
+ *                           power of two from 64 KiB to 16 MiB, or 0 to read each missed cluster alone
  */
 public record EngineConfig(Path dataDir, long scoCacheBytes, long clusterCacheBytes, int cacheSlotSize, int scosPerTlog,
-                           CacheMode cacheMode, Fingerprinter fingerprinter, Duration retryMin, Duration retryMax) {
+                           CacheMode cacheMode, Fingerprinter fingerprinter, Duration retryMin, Duration retryMax, int readAheadBytes) {
+    /** The default read-ahead window: one distributor mega-block. */
+    public static final int DEFAULT_READ_AHEAD = 1 << 20;
+
     public EngineConfig {
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(cacheMode, "cacheMode");
@@ -38,38 +43,47 @@ public record EngineConfig(Path dataDir, long scoCacheBytes, long clusterCacheBy
         if (scosPerTlog < 1 || scosPerTlog > 1024) {
             throw new IllegalArgumentException("scosPerTlog must be 1..1024: " + scosPerTlog);
         }
+        if (readAheadBytes != 0 && (readAheadBytes < (64 << 10) || readAheadBytes > (16 << 20)
+                || Integer.bitCount(readAheadBytes) != 1)) {
+            throw new IllegalArgumentException("readAheadBytes must be 0 or a power of two from 64 KiB to 16 MiB: "
+                    + readAheadBytes);
+        }
         if (retryMin.isNegative() || retryMax.compareTo(retryMin) < 0) {
             throw new IllegalArgumentException("retryMin must be >= 0 and <= retryMax: " + retryMin + ", " + retryMax);
         }
     }
 
-    /** Defaults: 1 GiB SCO cache, 256 MiB cluster cache of 4 KiB slots, 16 SCOs per TLog, cache on write. */
+    /** Defaults: 1 GiB SCO cache, 256 MiB cluster cache of 4 KiB slots, 16 SCOs per TLog, cache on write, 1 MiB read-ahead. */
     public static EngineConfig defaults(Path dataDir) {
         return new EngineConfig(dataDir, 1L << 30, 256L << 20, 4096, 16, CacheMode.CACHE_ON_WRITE,
-                Fingerprinter.XXH3_128, Duration.ofMillis(50), Duration.ofSeconds(5));
+                Fingerprinter.XXH3_128, Duration.ofMillis(50), Duration.ofSeconds(5), DEFAULT_READ_AHEAD);
     }
 
     public EngineConfig withScoCacheBytes(long v) {
-        return new EngineConfig(dataDir, v, clusterCacheBytes, cacheSlotSize, scosPerTlog, cacheMode, fingerprinter, retryMin, retryMax);
+        return new EngineConfig(dataDir, v, clusterCacheBytes, cacheSlotSize, scosPerTlog, cacheMode, fingerprinter, retryMin, retryMax, readAheadBytes);
     }
 
     public EngineConfig withClusterCacheBytes(long v) {
-        return new EngineConfig(dataDir, scoCacheBytes, v, cacheSlotSize, scosPerTlog, cacheMode, fingerprinter, retryMin, retryMax);
+        return new EngineConfig(dataDir, scoCacheBytes, v, cacheSlotSize, scosPerTlog, cacheMode, fingerprinter, retryMin, retryMax, readAheadBytes);
     }
 
     public EngineConfig withScosPerTlog(int v) {
-        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, v, cacheMode, fingerprinter, retryMin, retryMax);
+        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, v, cacheMode, fingerprinter, retryMin, retryMax, readAheadBytes);
     }
 
     public EngineConfig withCacheMode(CacheMode v) {
-        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, scosPerTlog, v, fingerprinter, retryMin, retryMax);
+        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, scosPerTlog, v, fingerprinter, retryMin, retryMax, readAheadBytes);
     }
 
     public EngineConfig withFingerprinter(Fingerprinter v) {
-        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, scosPerTlog, cacheMode, v, retryMin, retryMax);
+        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, scosPerTlog, cacheMode, v, retryMin, retryMax, readAheadBytes);
+    }
+
+    public EngineConfig withReadAheadBytes(int v) {
+        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, scosPerTlog, cacheMode, fingerprinter, retryMin, retryMax, v);
     }
 
     public EngineConfig withRetry(Duration min, Duration max) {
-        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, scosPerTlog, cacheMode, fingerprinter, min, max);
+        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, scosPerTlog, cacheMode, fingerprinter, min, max, readAheadBytes);
     }
 }

@@ -83,6 +83,42 @@ public final class RequestLedger {
         return c == null ? RequestCounts.ZERO : c.snapshot();
     }
 
+    /**
+     * The requests the providers see: the sum over the stores no other store is built on (a plain
+     * backend itself; under a distributor its stores {@code distributor/<name>}, not the
+     * distributor), for {@code namespace}, or for all namespaces when it is null.
+     */
+    public RequestCounts billed(String namespace) {
+        List<String> stores = stores();
+        RequestCounts sum = RequestCounts.ZERO;
+        for (Entry e : snapshot()) {
+            if ((namespace == null || e.namespace().equals(namespace)) && isLeaf(e.store(), stores)) {
+                sum = sum.plus(e.counts());
+            }
+        }
+        return sum;
+    }
+
+    /** Every store's counts for {@code namespace}, by store label (sorted); empty if none saw it. */
+    public Map<String, RequestCounts> byStore(String namespace) {
+        Map<String, RequestCounts> m = new java.util.TreeMap<>();
+        for (Entry e : snapshot()) {
+            if (e.namespace().equals(namespace)) {
+                m.put(e.store(), e.counts());
+            }
+        }
+        return m;
+    }
+
+    private static boolean isLeaf(String store, List<String> stores) {
+        for (String other : stores) {
+            if (other.startsWith(store + "/")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The labels of the stores that saw requests, sorted. */
     public List<String> stores() {
         return counters.keySet().stream().map(Key::store).distinct().sorted().toList();
