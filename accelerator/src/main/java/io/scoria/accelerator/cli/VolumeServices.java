@@ -55,7 +55,8 @@ final class VolumeServices {
                     .withScoCacheBytes(config.cache().scoCacheBytes())
                     .withClusterCacheBytes(config.cache().clusterCacheBytes())
                     .withScosPerTlog(config.volumes().tlogScos())
-                    .withReadAheadBytes(config.volumes().readAheadBytes());
+                    .withReadAheadBytes(config.volumes().readAheadBytes())
+                    .withMaxTlogAge(config.volumes().maxTlogAgeDuration());
             ScoriaConfig.Foc foc = config.foc();
             FocHooks hooks = foc.focMode() == FocMode.NONE ? null : new FocHooks();
             LocalVolumeService service = hooks == null ? new LocalVolumeService(store, engine)

@@ -39,7 +39,7 @@ import java.util.Map;
  * backend: {type: fs, fs: {root: DATADIR/backend}}        # or s3, swift, distributor: the shared
  *                                                         # section of io.scoria.distributor.config.BackendConfig
  * cache: {clusterCache: 1GiB, scoCache: 2GiB}
- * volumes: {clusterSize: 4KiB, scoSize: 4MiB, scosPerTlog: 16, readAhead: 1MiB}
+ * volumes: {clusterSize: 4KiB, scoSize: 4MiB, scosPerTlog: 16, readAhead: 1MiB, maxTlogAge: 60s}
  *                        # scoSize and scosPerTlog default by backend type: see BackendDefaults
  * foc: {address: 10.0.0.2:10900, mode: sync, connectTimeout: 2s, requestTimeout: 5s, secretFile: foc.secret}
  *                        # mode: sync (default with an address) | async | none (default without);
@@ -196,12 +196,17 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
      * {@code volumes}: what new volumes get and how volumes log and read. Unset values take the
      * defaults of the backend type ({@link BackendDefaults}): larger SCOs and more SCOs per TLog on
      * object stores, where every object is a billed request. {@code readAhead}: the window of
-     * coalesced cold reads from backend SCOs (0 reads each missed cluster alone).
+     * coalesced cold reads from backend SCOs (0 reads each missed cluster alone). {@code maxTlogAge}:
+     * a TLog whose oldest write is this old is rolled and uploaded with its SCO (0: only by size).
      */
-    public record Volumes(String clusterSize, String scoSize, Integer scosPerTlog, String readAhead) {
+    public record Volumes(String clusterSize, String scoSize, Integer scosPerTlog, String readAhead, String maxTlogAge) {
         public Volumes {
             clusterSize = clusterSize != null ? clusterSize : "4KiB";
             readAhead = readAhead != null ? readAhead : "1MiB";
+            maxTlogAge = maxTlogAge != null ? maxTlogAge : "60s";
+            if (!maxTlogAge.equals("0")) {
+                Durations.parse("maxTlogAge", maxTlogAge);
+            }
             check(scosPerTlog == null || (scosPerTlog >= 1 && scosPerTlog <= 1024), "scosPerTlog",
                     "must be 1 to 1024: " + scosPerTlog);
             long ra = Sizes.parse("readAhead", readAhead);
@@ -212,13 +217,13 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
 
         /** Cluster and SCO size only; the rest from the backend type's defaults. */
         public Volumes(String clusterSize, String scoSize) {
-            this(clusterSize, scoSize, null, null);
+            this(clusterSize, scoSize, null, null, null);
         }
 
         /** These settings, with what is unset taken from {@code defaults}. */
         Volumes withDefaults(BackendDefaults defaults) {
             return new Volumes(clusterSize, scoSize != null ? scoSize : defaults.scoSize(),
-                    scosPerTlog != null ? scosPerTlog : defaults.scosPerTlog(), readAhead);
+                    scosPerTlog != null ? scosPerTlog : defaults.scosPerTlog(), readAhead, maxTlogAge);
         }
 
         private static VolumeSpec spec(long size, String cluster, String sco) {
@@ -245,6 +250,10 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
 
         public int readAheadBytes() {
             return (int) Sizes.parse("readAhead", readAhead);
+        }
+
+        public java.time.Duration maxTlogAgeDuration() {
+            return maxTlogAge.equals("0") ? java.time.Duration.ZERO : Durations.parse("maxTlogAge", maxTlogAge);
         }
     }
 

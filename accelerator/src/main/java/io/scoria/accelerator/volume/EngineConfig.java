@@ -22,11 +22,15 @@ import java.util.Objects;
  * @param retryMax           largest retry delay
  * @param readAheadBytes     window of coalesced cold reads from backend SCOs ({@link BackendReadAhead}): a
  *                           power of two from 64 KiB to 16 MiB, or 0 to read each missed cluster alone
+ * @param maxTlogAge         a TLog holding a write this old is rolled ({@link TlogAgeLimit}); zero: only by size
  */
 public record EngineConfig(Path dataDir, long scoCacheBytes, long clusterCacheBytes, int cacheSlotSize, int scosPerTlog,
-                           CacheMode cacheMode, Fingerprinter fingerprinter, Duration retryMin, Duration retryMax, int readAheadBytes) {
+                           CacheMode cacheMode, Fingerprinter fingerprinter, Duration retryMin, Duration retryMax, int readAheadBytes,
+                           Duration maxTlogAge) {
     /** The default read-ahead window: one distributor mega-block. */
     public static final int DEFAULT_READ_AHEAD = 1 << 20;
+    /** The default age limit of a TLog's oldest write. */
+    public static final Duration DEFAULT_MAX_TLOG_AGE = Duration.ofSeconds(60);
 
     public EngineConfig {
         Objects.requireNonNull(dataDir, "dataDir");
@@ -48,42 +52,52 @@ public record EngineConfig(Path dataDir, long scoCacheBytes, long clusterCacheBy
             throw new IllegalArgumentException("readAheadBytes must be 0 or a power of two from 64 KiB to 16 MiB: "
                     + readAheadBytes);
         }
+        Objects.requireNonNull(maxTlogAge, "maxTlogAge");
+        if (maxTlogAge.isNegative()) {
+            throw new IllegalArgumentException("maxTlogAge must not be negative: " + maxTlogAge);
+        }
         if (retryMin.isNegative() || retryMax.compareTo(retryMin) < 0) {
             throw new IllegalArgumentException("retryMin must be >= 0 and <= retryMax: " + retryMin + ", " + retryMax);
         }
     }
 
-    /** Defaults: 1 GiB SCO cache, 256 MiB cluster cache of 4 KiB slots, 16 SCOs per TLog, cache on write, 1 MiB read-ahead. */
+    /** Defaults: 1 GiB SCO cache, 256 MiB cluster cache of 4 KiB slots, 16 SCOs per TLog, cache on write, 1 MiB read-ahead,
+     * TLogs rolled when their oldest write is 60 s old. */
     public static EngineConfig defaults(Path dataDir) {
         return new EngineConfig(dataDir, 1L << 30, 256L << 20, 4096, 16, CacheMode.CACHE_ON_WRITE,
-                Fingerprinter.XXH3_128, Duration.ofMillis(50), Duration.ofSeconds(5), DEFAULT_READ_AHEAD);
+                Fingerprinter.XXH3_128, Duration.ofMillis(50), Duration.ofSeconds(5), DEFAULT_READ_AHEAD,
+                DEFAULT_MAX_TLOG_AGE);
     }
 
     public EngineConfig withScoCacheBytes(long v) {
-        return new EngineConfig(dataDir, v, clusterCacheBytes, cacheSlotSize, scosPerTlog, cacheMode, fingerprinter, retryMin, retryMax, readAheadBytes);
+        return new EngineConfig(dataDir, v, clusterCacheBytes, cacheSlotSize, scosPerTlog, cacheMode, fingerprinter, retryMin, retryMax, readAheadBytes, maxTlogAge);
     }
 
     public EngineConfig withClusterCacheBytes(long v) {
-        return new EngineConfig(dataDir, scoCacheBytes, v, cacheSlotSize, scosPerTlog, cacheMode, fingerprinter, retryMin, retryMax, readAheadBytes);
+        return new EngineConfig(dataDir, scoCacheBytes, v, cacheSlotSize, scosPerTlog, cacheMode, fingerprinter, retryMin, retryMax, readAheadBytes, maxTlogAge);
     }
 
     public EngineConfig withScosPerTlog(int v) {
-        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, v, cacheMode, fingerprinter, retryMin, retryMax, readAheadBytes);
+        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, v, cacheMode, fingerprinter, retryMin, retryMax, readAheadBytes, maxTlogAge);
     }
 
     public EngineConfig withCacheMode(CacheMode v) {
-        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, scosPerTlog, v, fingerprinter, retryMin, retryMax, readAheadBytes);
+        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, scosPerTlog, v, fingerprinter, retryMin, retryMax, readAheadBytes, maxTlogAge);
     }
 
     public EngineConfig withFingerprinter(Fingerprinter v) {
-        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, scosPerTlog, cacheMode, v, retryMin, retryMax, readAheadBytes);
+        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, scosPerTlog, cacheMode, v, retryMin, retryMax, readAheadBytes, maxTlogAge);
     }
 
     public EngineConfig withReadAheadBytes(int v) {
-        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, scosPerTlog, cacheMode, fingerprinter, retryMin, retryMax, v);
+        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, scosPerTlog, cacheMode, fingerprinter, retryMin, retryMax, v, maxTlogAge);
+    }
+
+    public EngineConfig withMaxTlogAge(Duration v) {
+        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, scosPerTlog, cacheMode, fingerprinter, retryMin, retryMax, readAheadBytes, v);
     }
 
     public EngineConfig withRetry(Duration min, Duration max) {
-        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, scosPerTlog, cacheMode, fingerprinter, min, max, readAheadBytes);
+        return new EngineConfig(dataDir, scoCacheBytes, clusterCacheBytes, cacheSlotSize, scosPerTlog, cacheMode, fingerprinter, min, max, readAheadBytes, maxTlogAge);
     }
 }

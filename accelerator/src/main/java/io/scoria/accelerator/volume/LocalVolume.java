@@ -207,6 +207,24 @@ public final class LocalVolume implements Volume {
         }
     }
 
+    /** Rolls the TLog (as {@link #sync}) if its oldest write is {@code maxAgeNanos} old; false if it was younger or empty. */
+    boolean rollIfOlderThan(long maxAgeNanos) {
+        long since = log.unrolledSince();
+        if (since == 0 || System.nanoTime() - since < maxAgeNanos) {
+            return false;
+        }
+        structure.writeLock().lock();
+        try {
+            if (closed) {
+                return false;
+            }
+            log.roll(null);
+            return true;
+        } finally {
+            structure.writeLock().unlock();
+        }
+    }
+
     /** Seals the open SCO and TLog so that everything written so far is queued for upload. */
     public void sync() {
         structure.writeLock().lock();

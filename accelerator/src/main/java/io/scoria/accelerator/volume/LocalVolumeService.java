@@ -45,6 +45,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     private final WriteListener.Factory listeners;
     private final Map<String, VolumeManifest> registry = new ConcurrentHashMap<>();
     private final Map<String, LocalVolume> open = new ConcurrentHashMap<>();
+    private final TlogAgeLimit tlogAge;
     private volatile boolean closed;
 
     /** A service whose volumes have no write hook. */
@@ -64,6 +65,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         this.scoCache = new LocalScoCache(config.dataDir().resolve("sco"), config.scoCacheBytes());
         this.clusterCache = new ClusterCache(config.dataDir().resolve("cluster-cache"), config.cacheSlotSize(), config.clusterCacheBytes());
         this.uploader = new Uploader("scoria-upload", config.retryMin(), config.retryMax());
+        this.tlogAge = config.maxTlogAge().isZero() ? null : new TlogAgeLimit(config.maxTlogAge(), open::values);
         loadRegistry();
     }
 
@@ -328,6 +330,9 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     /** Test hook: drops every open volume as {@code kill -9} would (nothing sealed, no clean marker). */
     synchronized void crash() {
         closed = true;
+        if (tlogAge != null) {
+            tlogAge.close();
+        }
         for (LocalVolume v : open.values()) {
             v.crash();
         }
@@ -340,6 +345,9 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     public synchronized void close() {
         if (closed) {
             return;
+        }
+        if (tlogAge != null) {
+            tlogAge.close();
         }
         for (LocalVolume v : open.values()) {
             v.close();

@@ -25,8 +25,12 @@ import java.util.function.Supplier;
  * <p>A call refused for a bad argument, a closed store or a missing capability never reached
  * the backend and is not counted; one that failed at the backend (not found, unavailable,
  * precondition failed) is, as providers bill it. Bytes count only when the call succeeded.
- * A store that splits one call into several requests (an S3 multipart upload of an object over
- * its multipart threshold) counts as one.
+ * A store that makes several requests for one call counts as one request: the S3 store asks
+ * whether a bucket exists before creating it (a HEAD, then the PUT) and after a stat found no
+ * object (a second HEAD, so that the error names what is missing); deleting a namespace lists and
+ * deletes its objects; an upload over the S3 multipart threshold (512 MiB by default) is parts + 2
+ * requests. None of these is on the path of writes or reads of volume data, where one call is one
+ * request ({@code BackendRequestCountsIT} compares the counts with s3proxy's request log).
  *
  * <p>Thread-safe as the store it wraps. Buffers are passed through untouched: the caller keeps
  * ownership as {@link ObjectStore} says. Closing closes the wrapped store.
