@@ -131,8 +131,9 @@ bench() { # kind
   kill "$pid"; wait "$pid" 2>/dev/null || true
   # cold: a router with an empty data dir on the same backend
   serve "$d/r" "$be"
-  fio --name=open --ioengine=nbd --uri="nbd://127.0.0.1:$nbd/seq" --rw=read --bs=4k --size=4k --output-format=json > /dev/null
-  fio --name=open --ioengine=nbd --uri="nbd://127.0.0.1:$nbd/rand" --rw=read --bs=4k --size=4k --output-format=json > /dev/null
+  # open both volumes first (rebuilt from the backend's TLogs; on a loaded machine this took longer than
+  # the 30 s an NBD negotiation may take): GET /v1/volumes/NAME opens the volume
+  rest "$d/r" /v1/volumes/seq > /dev/null; rest "$d/r" /v1/volumes/rand > /dev/null
   settle "$d/r"
   c0=$(counts "$d/r" seq)
   fio --name=coldseq --ioengine=nbd --uri="nbd://127.0.0.1:$nbd/seq" --rw=read --bs=1m --iodepth=4 \
