@@ -1,5 +1,7 @@
 package io.scoria.accelerator;
 
+import io.scoria.backend.metering.RequestLedger;
+
 import java.util.List;
 import java.util.Optional;
 
@@ -60,6 +62,15 @@ public interface VolumeService extends AutoCloseable {
 
     /** Discards a clone's own writes, returning it to its parent's snapshot. */
     VolumeInfo resetToParent(String clone);
+
+    /**
+     * The request counters of the backend the volumes live on (per store and namespace), when
+     * it counts them ({@link io.scoria.backend.metering.CountingObjectStore}); services that
+     * wrap another one pass its answer on.
+     */
+    default Optional<RequestLedger> backendRequests() {
+        return Optional.empty();
+    }
 
     @Override
     void close();

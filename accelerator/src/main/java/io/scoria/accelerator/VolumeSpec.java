@@ -5,11 +5,14 @@ package io.scoria.accelerator;
  *
  * @param sizeBytes    volume size, a multiple of {@code clusterSize}
  * @param clusterSize  4 KiB to 64 KiB, a power of two
- * @param scoSize      SCO size in bytes, 1 MiB to 64 MiB, a multiple of {@code clusterSize}
+ * @param scoSize      SCO size in bytes, 1 MiB to 256 MiB, a multiple of {@code clusterSize}, at most
+ *                     65,536 clusters (a cluster's offset in its SCO has 16 bits)
  */
 public record VolumeSpec(long sizeBytes, int clusterSize, int scoSize) {
     public static final int DEFAULT_CLUSTER_SIZE = 4096;
     public static final int DEFAULT_SCO_SIZE = 4 << 20;
+    /** 65,536 clusters of 4 KiB. */
+    public static final int MAX_SCO_SIZE = 256 << 20;
 
     public VolumeSpec {
         if (clusterSize < 4096 || clusterSize > 65536 || Integer.bitCount(clusterSize) != 1) {
@@ -19,8 +22,8 @@ public record VolumeSpec(long sizeBytes, int clusterSize, int scoSize) {
             throw new IllegalArgumentException("sizeBytes must be a positive multiple of clusterSize " + clusterSize
                     + ": " + sizeBytes);
         }
-        if (scoSize < (1 << 20) || scoSize > (64 << 20) || scoSize % clusterSize != 0) {
-            throw new IllegalArgumentException("scoSize must be 1 MiB to 64 MiB and a multiple of clusterSize: " + scoSize);
+        if (scoSize < (1 << 20) || scoSize > MAX_SCO_SIZE || scoSize % clusterSize != 0) {
+            throw new IllegalArgumentException("scoSize must be 1 MiB to 256 MiB and a multiple of clusterSize: " + scoSize);
         }
     }
 

@@ -1,5 +1,8 @@
 package io.scoria.accelerator.api;
 
+import io.scoria.backend.metering.RequestCounts;
+import io.scoria.backend.metering.RequestLedger;
+
 import io.scoria.accelerator.SnapshotInfo;
 import io.scoria.accelerator.VolumeInfo;
 
@@ -37,7 +40,21 @@ public final class ApiModel {
     }
 
     /** A volume with its snapshots. */
-    public record VolumeDetail(VolumeInfo volume, long sizeBytes, List<SnapshotInfo> snapshots) {
+    /**
+     * A volume as {@code GET /v1/volumes/NAME} shows it. {@code backendRequests}: the requests
+     * and bytes each backend store counted for the volume's namespace since the router started,
+     * by store label; {@code billedRequests}: their sum over the stores a provider bills (under a
+     * distributor, its stores); both null when the backend does not count.
+     */
+    public record VolumeDetail(VolumeInfo volume, long sizeBytes, List<SnapshotInfo> snapshots,
+                               java.util.Map<String, RequestCounts> backendRequests, RequestCounts billedRequests) {
+    }
+
+    /**
+     * {@code GET /v1/backend/requests}: every (store, namespace) pair's counts, and the billed
+     * sum over all namespaces.
+     */
+    public record BackendRequests(List<RequestLedger.Entry> stores, RequestCounts billed) {
     }
 
     /** {@code role}: {@code admin}, {@code operator} or {@code viewer}. */

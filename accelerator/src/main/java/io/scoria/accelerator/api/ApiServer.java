@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.scoria.backend.metering.RequestLedger;
 import io.scoria.accelerator.VolumeConflictException;
 import io.scoria.accelerator.VolumeNotFoundException;
 import io.scoria.accelerator.VolumeService;
@@ -54,6 +55,7 @@ public final class ApiServer implements AutoCloseable {
     private final TokenStore tokens;
     private final RequestGuard guard;
     private final VolumeRoutes volumeRoutes;
+    private final VolumeService volumes;
     private final TokenRoutes tokenRoutes;
     private final QosRoutes qosRoutes;
     private final AuditLog audit;
@@ -105,6 +107,7 @@ public final class ApiServer implements AutoCloseable {
         this.jobRoutes = new JobRoutes(jobs);
         this.distributorRoutes = new DistributorRoutes(distributor, jobRoutes);
         this.volumeRoutes = new VolumeRoutes(volumes, defaults, scrub, jobRoutes);
+        this.volumes = volumes;
         this.tokens = TokenStore.open(config.tokenFile());
         if (config.adminTokenFile() != null) {
             AdminTokenFile.ensure(tokens, config.adminTokenFile());
@@ -233,6 +236,14 @@ public final class ApiServer implements AutoCloseable {
         }
         if (call.at(0).equals("v1") && call.at(1).equals("distributor")) {
             return distributorRoutes.route(call);
+        }
+        if (call.path.length == 3 && call.at(0).equals("v1") && call.at(1).equals("backend") && call.at(2).equals("requests")) {
+            if (!get) {
+                throw call.methodNotAllowed();
+            }
+            RequestLedger ledger = volumes.backendRequests()
+                    .orElseThrow(() -> ProblemException.notFound("this router's backend does not count requests"));
+            return Reply.json(200, new ApiModel.BackendRequests(ledger.snapshot(), ledger.billed(null)));
         }
         throw call.notFound();
     }

@@ -134,7 +134,10 @@ final class VolumeRoutes {
 
     private ApiModel.VolumeDetail detail(String name) {
         VolumeInfo info = volumes.info(name).orElseThrow(() -> new VolumeNotFoundException("no volume " + name));
-        return new ApiModel.VolumeDetail(info, info.spec().sizeBytes(), volumes.open(name).listSnapshots());
+        var ledger = volumes.backendRequests();
+        return new ApiModel.VolumeDetail(info, info.spec().sizeBytes(), volumes.open(name).listSnapshots(),
+                ledger.map(l -> l.byStore(info.namespace())).orElse(null),
+                ledger.map(l -> l.billed(info.namespace())).orElse(null));
     }
 
     /** One clone by name (201, made now), or {@code count} clones by prefix as a job (202). */

@@ -34,7 +34,7 @@ final class VolumeCommands extends CommandGroup {
         String size;
         @Option(names = "--cluster-size", paramLabel = "SIZE", description = "4KiB to 64KiB (default from the server)")
         String clusterSize;
-        @Option(names = "--sco-size", paramLabel = "SIZE", description = "1MiB to 64MiB (default from the server)")
+        @Option(names = "--sco-size", paramLabel = "SIZE", description = "1MiB to 256MiB (default from the server, by backend type)")
         String scoSize;
 
         @Override
@@ -60,7 +60,8 @@ final class VolumeCommands extends CommandGroup {
         }
     }
 
-    @Command(name = "info", mixinStandardHelpOptions = true, description = "Show a volume and its snapshots (JSON).")
+    @Command(name = "info", aliases = "show", mixinStandardHelpOptions = true,
+            description = "Show a volume, its snapshots and its backend requests and bytes since the router started (JSON).")
     static final class Info extends ApiCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;

@@ -16,6 +16,7 @@ import io.scoria.accelerator.health.FlashSpaceCheck;
 import io.scoria.accelerator.health.FocCheck;
 import io.scoria.accelerator.health.HealthCheck;
 import io.scoria.accelerator.health.Readiness;
+import io.scoria.accelerator.metrics.BackendRequestMetrics;
 import io.scoria.accelerator.metrics.EngineMetrics;
 import io.scoria.accelerator.metrics.VolumeMetrics;
 import io.scoria.accelerator.volume.EngineConfig;
@@ -23,6 +24,8 @@ import io.scoria.accelerator.volume.LocalVolumeService;
 import io.scoria.accelerator.scrub.ScrubApplier;
 import io.scoria.backend.ObjectStore;
 import io.scoria.distributor.store.Distributor;
+import io.scoria.backend.metering.CountingObjectStore;
+import io.scoria.backend.metering.RequestLedger;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,7 +56,7 @@ final class VolumeServices {
         ScoriaConfig.Scrub s = config.scrub();
         open(config, registry, (service, volumes, metrics, focDegraded) -> {
             ScrubApplier scrub = new ScrubApplier(service, s.graceDuration(), s.pollDuration(), s.pacing());
-            Distributor distributor = service.store() instanceof Distributor d ? d : null;
+            Distributor distributor = CountingObjectStore.uncounted(service.store()) instanceof Distributor d ? d : null;
             router[0] = new Router(volumes, scrub, distributor, metrics,
                     readiness(config, service.store(), focDegraded));
         });
@@ -79,13 +82,19 @@ final class VolumeServices {
         try {
             EngineConfig engine = EngineConfig.defaults(config.flashDir())
                     .withScoCacheBytes(config.cache().scoCacheBytes())
-                    .withClusterCacheBytes(config.cache().clusterCacheBytes());
+                    .withClusterCacheBytes(config.cache().clusterCacheBytes())
+                    .withScosPerTlog(config.volumes().tlogScos())
+                    .withReadAheadBytes(config.volumes().readAheadBytes())
+                    .withMaxTlogAge(config.volumes().maxTlogAgeDuration());
             ScoriaConfig.Foc foc = config.foc();
             FocHooks hooks = foc.focMode() == FocMode.NONE ? null : new FocHooks();
             LocalVolumeService service = hooks == null ? new LocalVolumeService(store, engine)
                     : new LocalVolumeService(store, engine, hooks);
             EngineMetrics.bind(registry, service.clusterCache(), service.scoCache(), service.store());
             EngineMetrics.bindFlash(registry, config.flashDir());
+            if (store instanceof CountingObjectStore counting) {
+                BackendRequestMetrics.bind(registry, counting.ledger());
+            }
             VolumeMetrics metrics = new VolumeMetrics(registry, config.monitoring().volumeLabels(), service::counters);
             if (hooks == null) {
                 opened.accept(service, new StoreClosing(service, store, metrics), metrics, null);
@@ -171,6 +180,11 @@ final class VolumeServices {
         @Override
         public VolumeInfo resize(String name, long sizeBytes, boolean force) {
             return engine.resize(name, sizeBytes, force);
+        }
+
+        @Override
+        public Optional<RequestLedger> backendRequests() {
+            return store instanceof CountingObjectStore c ? Optional.of(c.ledger()) : engine.backendRequests();
         }
 
         @Override

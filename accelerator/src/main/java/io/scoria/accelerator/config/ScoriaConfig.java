@@ -39,7 +39,8 @@ import java.util.Map;
  * backend: {type: fs, fs: {root: DATADIR/backend}}        # or s3, swift, distributor: the shared
  *                                                         # section of io.scoria.distributor.config.BackendConfig
  * cache: {clusterCache: 1GiB, scoCache: 2GiB}
- * volumes: {clusterSize: 4KiB, scoSize: 4MiB}
+ * volumes: {clusterSize: 4KiB, scoSize: 4MiB, scosPerTlog: 16, readAhead: 1MiB, maxTlogAge: 60s}
+ *                        # scoSize and scosPerTlog default by backend type: see BackendDefaults
  * foc: {address: 10.0.0.2:10900, mode: sync, connectTimeout: 2s, requestTimeout: 5s, secretFile: foc.secret}
  *                        # mode: sync (default with an address) | async | none (default without);
  *                        # secretFile: the cluster's FOC secret, as given to `scoria foc-server --secret-file`
@@ -63,7 +64,10 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
         api = api != null ? api : new Api(null, null, null, null, null, null, null);
         backend = backend != null ? backend : BackendConfig.fs(dataDir.resolve("backend"));
         cache = cache != null ? cache : new Cache(null, null);
-        volumes = volumes != null ? volumes : new Volumes(null, null);
+        volumes = (volumes != null ? volumes : new Volumes(null, null)).withDefaults(BackendDefaults.of(backend));
+        long scoBytes = volumes.spec(1L << 30).scoSize();
+        check(cache.scoCacheBytes() >= 2 * scoBytes, "cache.scoCache", "must hold at least two SCOs of "
+                + Sizes.format(scoBytes) + " (volumes.scoSize, by default by backend type): " + cache.scoCache());
         foc = foc != null ? foc : new Foc(null, null, null, null, null);
         scrub = scrub != null ? scrub : new Scrub(null, null, null, null);
         iscsi = iscsi != null ? iscsi : IscsiSection.defaults();
@@ -191,18 +195,45 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
         }
     }
 
-    public record Volumes(String clusterSize, String scoSize) {
+    /**
+     * {@code volumes}: what new volumes get and how volumes log and read. Unset values take the
+     * defaults of the backend type ({@link BackendDefaults}): larger SCOs and more SCOs per TLog on
+     * object stores, where every object is a billed request. {@code readAhead}: the window of
+     * coalesced cold reads from backend SCOs (0 reads each missed cluster alone). {@code maxTlogAge}:
+     * a TLog whose oldest write is this old is rolled and uploaded with its SCO (0: only by size).
+     */
+    public record Volumes(String clusterSize, String scoSize, Integer scosPerTlog, String readAhead, String maxTlogAge) {
         public Volumes {
             clusterSize = clusterSize != null ? clusterSize : "4KiB";
-            scoSize = scoSize != null ? scoSize : "4MiB";
-            spec(1L << 30, clusterSize, scoSize);
+            readAhead = readAhead != null ? readAhead : "1MiB";
+            maxTlogAge = maxTlogAge != null ? maxTlogAge : "60s";
+            if (!maxTlogAge.equals("0")) {
+                Durations.parse("maxTlogAge", maxTlogAge);
+            }
+            check(scosPerTlog == null || (scosPerTlog >= 1 && scosPerTlog <= 1024), "scosPerTlog",
+                    "must be 1 to 1024: " + scosPerTlog);
+            long ra = Sizes.parse("readAhead", readAhead);
+            check(ra == 0 || (ra >= (64 << 10) && ra <= (16 << 20) && Long.bitCount(ra) == 1), "readAhead",
+                    "must be 0 or a power of two from 64KiB to 16MiB: " + readAhead);
+            spec(1L << 30, clusterSize, scoSize != null ? scoSize : "4MiB");
+        }
+
+        /** Cluster and SCO size only; the rest from the backend type's defaults. */
+        public Volumes(String clusterSize, String scoSize) {
+            this(clusterSize, scoSize, null, null, null);
+        }
+
+        /** These settings, with what is unset taken from {@code defaults}. */
+        Volumes withDefaults(BackendDefaults defaults) {
+            return new Volumes(clusterSize, scoSize != null ? scoSize : defaults.scoSize(),
+                    scosPerTlog != null ? scosPerTlog : defaults.scosPerTlog(), readAhead, maxTlogAge);
         }
 
         private static VolumeSpec spec(long size, String cluster, String sco) {
             long c = Sizes.parse("clusterSize", cluster);
             long s = Sizes.parse("scoSize", sco);
             check(c <= 65536, "clusterSize", "must be 4KiB to 64KiB: " + cluster);
-            check(s <= (64 << 20), "scoSize", "must be 1MiB to 64MiB: " + sco);
+            check(s <= VolumeSpec.MAX_SCO_SIZE, "scoSize", "must be 1MiB to 256MiB: " + sco);
             try {
                 return new VolumeSpec(size, (int) c, (int) s);
             } catch (IllegalArgumentException e) {
@@ -212,7 +243,20 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
 
         /** The spec of a new volume of {@code sizeBytes} with these defaults. */
         public VolumeSpec spec(long sizeBytes) {
-            return spec(sizeBytes, clusterSize, scoSize);
+            return spec(sizeBytes, clusterSize, scoSize != null ? scoSize : BackendDefaults.FS.scoSize());
+        }
+
+        /** SCOs per TLog (the fs backend's default when unset). */
+        public int tlogScos() {
+            return scosPerTlog != null ? scosPerTlog : BackendDefaults.FS.scosPerTlog();
+        }
+
+        public int readAheadBytes() {
+            return (int) Sizes.parse("readAhead", readAhead);
+        }
+
+        public java.time.Duration maxTlogAgeDuration() {
+            return maxTlogAge.equals("0") ? java.time.Duration.ZERO : Durations.parse("maxTlogAge", maxTlogAge);
         }
     }
 

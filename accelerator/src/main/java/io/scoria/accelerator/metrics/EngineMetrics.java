@@ -10,6 +10,7 @@ import io.scoria.backend.ObjectStore;
 import io.scoria.backend.StoreMetrics;
 import io.scoria.distributor.FragmentStore;
 import io.scoria.distributor.store.Distributor;
+import io.scoria.backend.metering.CountingObjectStore;
 import io.scoria.sco.cache.LocalScoCache;
 
 import java.nio.file.Path;
@@ -45,15 +46,16 @@ public final class EngineMetrics {
                 .register(registry);
         Gauge.builder("scoria.sco.backlog", scoCache, LocalScoCache::pinnedBytes).baseUnit("bytes")
                 .description("SCO bytes on local flash not yet on the backend").register(registry);
-        if (backend instanceof AbstractObjectStore store) {
+        ObjectStore raw = CountingObjectStore.uncounted(backend);
+        if (raw instanceof AbstractObjectStore store) {
             bindStore(registry, "scoria.backend", store.name(), store.metrics(), "the backend");
         }
-        if (backend instanceof Distributor distributor) {
+        if (raw instanceof Distributor distributor) {
             FunctionCounter.builder("scoria.distributor.degraded.writes", distributor, Distributor::degradedWrites)
                     .description("fragment sets written with fewer fragments than the policy's Y (a store was down):"
                             + " objects below full redundancy until a repair").register(registry);
             for (FragmentStore fs : distributor.config().stores()) {
-                if (fs.store() instanceof AbstractObjectStore store) {
+                if (CountingObjectStore.uncounted(fs.store()) instanceof AbstractObjectStore store) {
                     bindStore(registry, "scoria.distributor.store", fs.name(), store.metrics(), "one store of the distributor");
                 }
             }

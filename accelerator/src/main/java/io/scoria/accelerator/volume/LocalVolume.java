@@ -62,7 +62,7 @@ public final class LocalVolume implements Volume {
         this.name = log.manifest().name();
         this.clusterSize = log.manifest().config().clusterSize();
         this.size = log.manifest().config().sizeBytes();
-        this.reader = new RangeReader(ctx, log, clusterSize, mode);
+        this.reader = new RangeReader(ctx, log, clusterSize, log.manifest().config().scoSize(), mode);
         this.writer = new ClusterWriter(ctx, log, reader, clusterSize);
         String namespace = log.manifest().config().namespace();
         ClusterReader clusters = reader.clusterReader();
@@ -281,6 +281,24 @@ public final class LocalVolume implements Volume {
             durable.force();
         } finally {
             structure.readLock().unlock();
+        }
+    }
+
+    /** Rolls the TLog (as {@link #sync}) if its oldest write is {@code maxAgeNanos} old; false if it was younger or empty. */
+    boolean rollIfOlderThan(long maxAgeNanos) {
+        long since = log.unrolledSince();
+        if (since == 0 || System.nanoTime() - since < maxAgeNanos) {
+            return false;
+        }
+        structure.writeLock().lock();
+        try {
+            if (closed) {
+                return false;
+            }
+            log.roll(null);
+            return true;
+        } finally {
+            structure.writeLock().unlock();
         }
     }
 

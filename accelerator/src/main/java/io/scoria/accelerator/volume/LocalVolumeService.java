@@ -47,6 +47,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     private final Map<String, VolumeManifest> registry = new ConcurrentHashMap<>();
     private final Map<String, LocalVolume> open = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong viewIds = new java.util.concurrent.atomic.AtomicLong();
+    private final TlogAgeLimit tlogAge;
     private volatile boolean closed;
 
     /** A service whose volumes have no write hook. */
@@ -67,6 +68,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         this.clusterCache = new ClusterCache(config.dataDir().resolve("cluster-cache"), config.cacheSlotSize(), config.clusterCacheBytes());
         this.uploader = new Uploader("scoria-upload", config.retryMin(), config.retryMax());
         deleteTree(snapshotViews()); // maps of snapshot views a crash left behind
+        this.tlogAge = config.maxTlogAge().isZero() ? null : new TlogAgeLimit(config.maxTlogAge(), open::values);
         loadRegistry();
     }
 
@@ -363,6 +365,9 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     /** Test hook: drops every open volume as {@code kill -9} would (nothing sealed, no clean marker). */
     synchronized void crash() {
         closed = true;
+        if (tlogAge != null) {
+            tlogAge.close();
+        }
         for (LocalVolume v : open.values()) {
             v.crash();
         }
@@ -375,6 +380,9 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     public synchronized void close() {
         if (closed) {
             return;
+        }
+        if (tlogAge != null) {
+            tlogAge.close();
         }
         for (LocalVolume v : open.values()) {
             v.close();

@@ -104,8 +104,19 @@ final class VolumeLog implements UploadSource, MapView {
         return deleted;
     }
 
+    /** System.nanoTime() of the first append since the last roll; 0 when there was none. Written under the append lock. */
+    private volatile long unrolledSince;
+
+    /** When the oldest write not yet in a sealed TLog was appended (System.nanoTime()); 0: none. */
+    long unrolledSince() {
+        return unrolledSince;
+    }
+
     /** Appends one cluster (or a zero cluster) to SCO, TLog and map. */
     void append(long lba, ByteBuffer cluster, boolean zero, long fpHi, long fpLo, int crc) {
+        if (unrolledSince == 0) {
+            unrolledSince = System.nanoTime();
+        }
         if (tlog.remaining() < 2) {
             roll(null);
         }
@@ -138,6 +149,9 @@ final class VolumeLog implements UploadSource, MapView {
      * as {@code count} calls of {@link #append}: SCO data, then TLog record, map and listener.
      */
     void appendRun(long lba, ByteBuffer run, int count, long[] fpHi, long[] fpLo, int[] crc) {
+        if (unrolledSince == 0) {
+            unrolledSince = System.nanoTime();
+        }
         int base = run.position();
         int limit = run.limit();
         try {
@@ -252,6 +266,7 @@ final class VolumeLog implements UploadSource, MapView {
         uploads.enqueueTlog(n);
         tlog = TLogWriter.create(History.tlogFile(dir, n + 1), n + 1, tlogCapacity, clusterSize);
         scosInTlog = 0;
+        unrolledSince = 0;
         return snapshot == null ? null : m.snapshot(snapshot);
     }
 

@@ -16,7 +16,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** 50 clones of a 64 MiB template each read it whole: only the first clone reaches the backend. */
+/** 50 clones of a 64 MiB template each read it whole: only the first clone reaches the backend, about once per MiB. */
 class BootStormTest {
     private static final int TEMPLATE = 64 << 20;
 
@@ -56,7 +56,9 @@ class BootStormTest {
                 }
                 long gets = store.metrics().gets() - before;
                 if (i == 1) {
-                    assertTrue(gets >= TEMPLATE / 4096, "first clone read the template from the backend: " + gets);
+                    // sequential cold reads are coalesced into about one ranged GET per MiB (BackendReadAhead)
+                    assertTrue(gets >= TEMPLATE / (4 << 20) && gets <= TEMPLATE / (1 << 20) + 16,
+                            "first clone read the template from the backend: " + gets);
                 } else {
                     assertEquals(0, gets, "backend reads by clone " + i);
                 }

@@ -6,6 +6,8 @@ import io.scoria.backend.config.ConfigReader;
 import io.scoria.backend.config.Secret;
 import io.scoria.backend.fs.FsObjectStore;
 import io.scoria.backend.fs.FsStoreConfig;
+import io.scoria.backend.metering.CountingObjectStore;
+import io.scoria.backend.metering.RequestLedger;
 import io.scoria.backend.s3.S3ObjectStore;
 import io.scoria.backend.s3.S3StoreConfig;
 import io.scoria.backend.swift.SwiftObjectStore;
@@ -167,25 +169,35 @@ public record BackendConfig(String type, Fs fs, S3 s3, Swift swift, Dist distrib
     }
 
     /**
-     * Opens the configured store. Relative fs roots were resolved by the reader against the
-     * config file's directory; one given in code (or by the embedded default) resolves against
-     * the working directory. The caller owns the returned store and closes it.
+     * Opens the configured store, wrapped in a {@link CountingObjectStore} labelled with the
+     * type ({@code fs}, {@code s3}, {@code swift}, {@code distributor}); under a distributor each
+     * of its stores is wrapped too, labelled {@code distributor/<name>}, so that a request is
+     * counted once on the distributor and once more on every store it reaches. All of them count
+     * into one new {@link RequestLedger} ({@link CountingObjectStore#ledger()}). Relative fs roots
+     * were resolved by the reader against the config file's directory; one given in code (or by
+     * the embedded default) resolves against the working directory. The caller owns the returned
+     * store and closes it.
      */
-    public ObjectStore open() {
+    public CountingObjectStore open() {
+        RequestLedger ledger = new RequestLedger();
+        return new CountingObjectStore(type.equals("distributor") ? openDistributor(ledger) : openPlain(), type, ledger);
+    }
+
+    private ObjectStore openPlain() {
         return switch (type) {
             case "fs" -> new FsObjectStore(new FsStoreConfig(fs.root()));
             case "s3" -> new S3ObjectStore(s3.toStoreConfig());
             case "swift" -> new SwiftObjectStore(swift.toStoreConfig());
-            case "distributor" -> openDistributor();
-            default -> throw new IllegalStateException("unknown backend type " + type);
+            default -> throw new IllegalStateException("not a single store: " + type);
         };
     }
 
-    private ObjectStore openDistributor() {
+    private ObjectStore openDistributor(RequestLedger ledger) {
         List<FragmentStore> opened = new ArrayList<>();
         try {
             for (Store s : distributor.stores()) {
-                ObjectStore store = new BackendConfig(s.type(), s.fs(), s.s3(), s.swift(), null).open();
+                ObjectStore store = new CountingObjectStore(new BackendConfig(s.type(), s.fs(), s.s3(), s.swift(), null)
+                        .openPlain(), "distributor/" + s.name(), ledger);
                 opened.add(new FragmentStore(s.name(), s.domain() == null ? s.name() : s.domain(), store));
             }
             return new Distributor(DistributorConfig.of(opened, distributor.parsedPolicy()));

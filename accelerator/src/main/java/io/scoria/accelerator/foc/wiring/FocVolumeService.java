@@ -290,6 +290,11 @@ public final class FocVolumeService implements VolumeService {
     }
 
     @Override
+    public java.util.Optional<io.scoria.backend.metering.RequestLedger> backendRequests() {
+        return engine.backendRequests();
+    }
+
+    @Override
     public VolumeInfo resetToParent(String clone) {
         FocVolume v = open(clone);
         VolumeInfo[] out = new VolumeInfo[1];
