@@ -20,6 +20,8 @@ final class VolumeCommands extends CommandGroup {
         JsonNode s = v.get("spec");
         return v.get("name").asText() + " (" + Sizes.format(s.get("sizeBytes").asLong()) + ", cluster "
                 + Sizes.format(s.get("clusterSize").asLong()) + ", SCO " + Sizes.format(s.get("scoSize").asLong())
+                + (s.hasNonNull("compression") ? ", compression " + s.get("compression").asText() + ", encryption "
+                + s.get("encryption").asText() : "")
                 + (v.get("template").asBoolean() ? ", template" : "")
                 + (v.hasNonNull("parent") ? ", clone of " + v.get("parent").asText() + "@"
                 + v.get("parentSnapshot").asText() : "") + ")";
@@ -35,11 +37,18 @@ final class VolumeCommands extends CommandGroup {
         String clusterSize;
         @Option(names = "--sco-size", paramLabel = "SIZE", description = "1MiB to 64MiB (default from the server)")
         String scoSize;
+        @Option(names = "--compression", paramLabel = "ALG",
+                description = "none, lz4 or zstd[:level] for the volume's backend objects (default from the backend config)")
+        String compression;
+        @Option(names = "--encryption", paramLabel = "ALG",
+                description = "none or aes-256-gcm for the volume's backend objects (default from the backend config)")
+        String encryption;
 
         @Override
         public void run() {
             Sizes.parse("--size", size);
-            JsonNode v = client().post("/v1/volumes", new ApiModel.CreateVolume(name, size, clusterSize, scoSize));
+            JsonNode v = client().post("/v1/volumes", new ApiModel.CreateVolume(name, size, clusterSize, scoSize,
+                    compression, encryption));
             out().println("created volume " + describe(v));
         }
     }
