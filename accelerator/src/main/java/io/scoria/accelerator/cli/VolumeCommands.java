@@ -68,7 +68,8 @@ final class VolumeCommands extends CommandGroup {
         }
     }
 
-    @Command(name = "info", mixinStandardHelpOptions = true, description = "Show a volume and its snapshots (JSON).")
+    @Command(name = "info", aliases = "show", mixinStandardHelpOptions = true,
+            description = "Show a volume (size, compression, encryption) and its snapshots (JSON).")
     static final class Info extends ApiCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;

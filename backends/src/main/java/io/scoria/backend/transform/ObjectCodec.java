@@ -143,4 +143,32 @@ final class ObjectCodec {
             }
         }
     }
+
+    /**
+     * The plaintext of a whole stored object, or {@code stored} itself when it has no header;
+     * {@code keyOf} gives the data key of an encrypted object's header (and throws when there is none).
+     */
+    static ByteBuffer decodeWhole(ByteBuffer stored, String namespace, String objectName, String where,
+                                  java.util.function.Function<ObjectHeader, DataKey> keyOf) {
+        if (!ObjectHeader.hasMagic(stored)) {
+            return stored;
+        }
+        long end = ObjectHeader.indexEnd(ObjectHeader.chunkCountOf(stored));
+        if (end > stored.remaining()) {
+            throw new CorruptDataException(where + ": transformed object is shorter than its index");
+        }
+        ObjectHeader header = ObjectHeader.parse(stored.duplicate().limit(stored.position() + (int) end), where);
+        if (header.storedLength() != stored.remaining()) {
+            throw new CorruptDataException(where + ": transformed object is " + stored.remaining() + " bytes, its index says "
+                    + header.storedLength());
+        }
+        ByteBuffer plain = ByteBuffer.allocate((int) header.plainLength);
+        if (header.chunkCount > 0) {
+            DataKey key = header.encrypted ? keyOf.apply(header) : null;
+            byte[] body = new byte[(int) (header.storedLength() - end)];
+            stored.duplicate().position(stored.position() + (int) end).get(body);
+            decode(header, key, namespace, objectName, 0, header.chunkCount - 1, body, 0, plain, where);
+        }
+        return plain.flip();
+    }
 }

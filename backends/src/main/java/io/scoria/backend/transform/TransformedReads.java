@@ -66,28 +66,8 @@ final class TransformedReads {
 
     /** The whole object's plaintext. */
     ByteBuffer get(String namespace, String key) {
-        ByteBuffer stored = delegate.get(namespace, key);
-        if (!ObjectHeader.hasMagic(stored)) {
-            return stored;
-        }
-        String where = where(namespace, key);
-        long end = ObjectHeader.indexEnd(ObjectHeader.chunkCountOf(stored));
-        if (end > stored.remaining()) {
-            throw new CorruptDataException(where + ": transformed object is shorter than its index");
-        }
-        ObjectHeader header = ObjectHeader.parse(stored.duplicate().limit(stored.position() + (int) end), where);
-        if (header.storedLength() != stored.remaining()) {
-            throw new CorruptDataException(where + ": transformed object is " + stored.remaining() + " bytes, its index says "
-                    + header.storedLength());
-        }
-        ByteBuffer plain = ByteBuffer.allocate((int) header.plainLength);
-        if (header.chunkCount > 0) {
-            byte[] body = new byte[(int) (header.storedLength() - end)];
-            stored.duplicate().position(stored.position() + (int) end).get(body);
-            ObjectCodec.decode(header, keyOf(namespace, key, header), namespace, key, 0, header.chunkCount - 1, body, 0,
-                    plain, where);
-        }
-        return plain.flip();
+        return ObjectCodec.decodeWhole(delegate.get(namespace, key), namespace, key, where(namespace, key),
+                h -> keyOf(namespace, key, h));
     }
 
     /**
