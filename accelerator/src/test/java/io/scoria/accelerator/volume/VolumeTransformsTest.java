@@ -1,5 +1,7 @@
 package io.scoria.accelerator.volume;
 
+import static io.scoria.backend.testing.ByteSearch.contains;
+
 import io.scoria.accelerator.Volume;
 import io.scoria.accelerator.VolumeInfo;
 import io.scoria.accelerator.VolumeSpec;
@@ -45,19 +47,6 @@ class VolumeTransformsTest {
             b[i] = TEXT[i % TEXT.length];
         }
         return b;
-    }
-
-    private static boolean contains(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
     }
 
     @Test

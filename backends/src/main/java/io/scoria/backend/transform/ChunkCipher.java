@@ -45,11 +45,8 @@ final class ChunkCipher {
 
     /** Seals {@code len} bytes of {@code src} into {@code dst} ({@code len + 16} bytes); returns that length. */
     int seal(int chunk, byte[] entry, byte[] src, int srcOff, int len, byte[] dst, int dstOff) {
-        Cipher c = GCM.get();
         try {
-            c.init(Cipher.ENCRYPT_MODE, objectKey, nonce(chunk));
-            aad(c, chunk, entry);
-            return c.doFinal(src, srcOff, len, dst, dstOff);
+            return crypt(Cipher.ENCRYPT_MODE, chunk, entry, src, srcOff, len, dst, dstOff);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM sealing failed", e);
         }
@@ -61,16 +58,21 @@ final class ChunkCipher {
      * @throws AEADBadTagException when the chunk, its header or its place was altered, or the key is another
      */
     int open(int chunk, byte[] entry, byte[] src, int srcOff, int len, byte[] dst, int dstOff) throws AEADBadTagException {
-        Cipher c = GCM.get();
         try {
-            c.init(Cipher.DECRYPT_MODE, objectKey, nonce(chunk));
-            aad(c, chunk, entry);
-            return c.doFinal(src, srcOff, len, dst, dstOff);
+            return crypt(Cipher.DECRYPT_MODE, chunk, entry, src, srcOff, len, dst, dstOff);
         } catch (AEADBadTagException e) {
             throw e;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM opening failed", e);
         }
+    }
+
+    private int crypt(int mode, int chunk, byte[] entry, byte[] src, int srcOff, int len, byte[] dst, int dstOff)
+            throws GeneralSecurityException {
+        Cipher c = GCM.get();
+        c.init(mode, objectKey, nonce(chunk));
+        aad(c, chunk, entry);
+        return c.doFinal(src, srcOff, len, dst, dstOff);
     }
 
     private void aad(Cipher c, int chunk, byte[] entry) {

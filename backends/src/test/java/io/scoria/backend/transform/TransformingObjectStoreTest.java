@@ -1,5 +1,7 @@
 package io.scoria.backend.transform;
 
+import static io.scoria.backend.testing.ByteSearch.contains;
+
 import io.scoria.backend.CorruptDataException;
 import io.scoria.backend.config.Secret;
 import io.scoria.backend.testing.InMemoryObjectStore;
@@ -59,19 +61,6 @@ class TransformingObjectStoreTest {
         byte[] out = new byte[b.remaining()];
         b.duplicate().get(out);
         return out;
-    }
-
-    private static boolean contains(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
     }
 
     @ParameterizedTest

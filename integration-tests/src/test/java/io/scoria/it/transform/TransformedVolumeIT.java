@@ -7,6 +7,7 @@ import io.scoria.backend.config.ConfigReader;
 import io.scoria.backend.transform.KeyDestroyedException;
 import io.scoria.backend.transform.KeyRing;
 import io.scoria.distributor.config.BackendConfig;
+import io.scoria.backend.testing.ByteSearch;
 import io.scoria.it.harness.ManagedProcess;
 import io.scoria.it.harness.S3ProxyServer;
 import org.junit.jupiter.api.AfterEach;
@@ -106,19 +107,7 @@ class TransformedVolumeIT {
     }
 
     private static boolean containsLine(ObjectStore raw, String ns, byte[] line) {
-        for (ObjectInfo o : raw.listAll(ns, "")) {
-            byte[] b = raw.get(ns, o.key()).array();
-            outer:
-            for (int i = 0; i + line.length <= b.length; i++) {
-                for (int j = 0; j < line.length; j++) {
-                    if (b[i + j] != line[j]) {
-                        continue outer;
-                    }
-                }
-                return true;
-            }
-        }
-        return false;
+        return raw.listAll(ns, "").stream().anyMatch(o -> ByteSearch.contains(raw.get(ns, o.key()).array(), line));
     }
 
     @Test
