@@ -59,9 +59,10 @@ public final class TransformingObjectStore extends AbstractObjectStore {
         this.defaultPolicy = Objects.requireNonNull(defaultPolicy, "defaultPolicy");
         this.reads = new TransformedReads(delegate, ring, headers);
         Capabilities c = delegate.capabilities();
-        long overhead = ObjectCodec.maxStoredLength(c.maxObjectSize()) - c.maxObjectSize();
-        this.capabilities = new Capabilities(c.rangeReads(), c.conditionalPut(),
-                Math.max(1, Math.min(Integer.MAX_VALUE - 64 - overhead, c.maxObjectSize() - overhead)), c.maxKeyLength());
+        long stored = Math.min(c.maxObjectSize(), Integer.MAX_VALUE - 64);
+        long overhead = ObjectCodec.maxStoredLength(stored) - stored;
+        this.capabilities = new Capabilities(c.rangeReads(), c.conditionalPut(), Math.max(1, stored - overhead),
+                c.maxKeyLength());
     }
 
     /** The policy new namespaces get when none is named. */

@@ -290,4 +290,16 @@ class TransformingObjectStoreTest {
                 () -> KeyEncryptionKey.of(Secret.of("too-short-secret"), "backend.transform.keyEncryptionKey"));
         assertFalse(e.getMessage().contains("too-short-secret"), e.getMessage());
     }
+
+    @Test
+    void maxObjectSizeLeavesRoomForHeaderIndexAndTags() {
+        for (long max : new long[] {Long.MAX_VALUE, 5L << 40, 5L << 30, 64L << 20}) {
+            InMemoryObjectStore under = new InMemoryObjectStore("max", max);
+            TransformingObjectStore s = new TransformingObjectStore(under,
+                    new KeyRing(under, KeyRing.DEFAULT_NAMESPACE, kek, List.of()), null, TransformPolicy.NONE);
+            long cap = s.capabilities().maxObjectSize();
+            assertTrue(cap > (64L << 20) - (1 << 20) && cap < max, max + " -> " + cap);
+            assertTrue(ObjectCodec.maxStoredLength(cap) <= Math.min(max, Integer.MAX_VALUE - 64L), max + " -> " + cap);
+        }
+    }
 }
