@@ -13,8 +13,16 @@ public final class ApiModel {
     private ApiModel() {
     }
 
-    /** {@code size}: bytes or a size with a unit ({@code 20GiB}); cluster and SCO sizes optional. */
-    public record CreateVolume(String name, String size, String clusterSize, String scoSize) {
+    /**
+     * {@code size}: bytes or a size with a unit ({@code 20GiB}); cluster and SCO sizes optional;
+     * {@code compression} ({@code none | lz4 | zstd[:level]}) and {@code encryption}
+     * ({@code none | aes-256-gcm}) optional, by default the backend's.
+     */
+    public record CreateVolume(String name, String size, String clusterSize, String scoSize, String compression,
+                               String encryption) {
+        public CreateVolume(String name, String size, String clusterSize, String scoSize) {
+            this(name, size, clusterSize, scoSize, null, null);
+        }
     }
 
     /** Body of {@code PUT /v1/volumes/{name}/qos}: caps per second (absent or 0: uncapped) and the burst. */

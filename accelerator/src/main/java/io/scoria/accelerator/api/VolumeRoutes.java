@@ -129,7 +129,7 @@ final class VolumeRoutes {
         VolumeSpec base = defaults.spec(size);
         int cluster = req.clusterSize() == null ? base.clusterSize() : (int) Sizes.parse("clusterSize", req.clusterSize());
         int sco = req.scoSize() == null ? base.scoSize() : (int) Sizes.parse("scoSize", req.scoSize());
-        return volumes.create(name, new VolumeSpec(size, cluster, sco));
+        return volumes.create(name, new VolumeSpec(size, cluster, sco, req.compression(), req.encryption()));
     }
 
     private ApiModel.VolumeDetail detail(String name) {

@@ -21,6 +21,8 @@ final class VolumeCommands extends CommandGroup {
         JsonNode s = v.get("spec");
         return v.get("name").asText() + " (" + Sizes.format(s.get("sizeBytes").asLong()) + ", cluster "
                 + Sizes.format(s.get("clusterSize").asLong()) + ", SCO " + Sizes.format(s.get("scoSize").asLong())
+                + (s.hasNonNull("compression") ? ", compression " + s.get("compression").asText() + ", encryption "
+                + s.get("encryption").asText() : "")
                 + (v.get("template").asBoolean() ? ", template" : "")
                 + (v.hasNonNull("parent") ? ", clone of " + v.get("parent").asText() + "@"
                 + v.get("parentSnapshot").asText() : "") + ")";
@@ -36,11 +38,18 @@ final class VolumeCommands extends CommandGroup {
         String clusterSize;
         @Option(names = "--sco-size", paramLabel = "SIZE", description = "1MiB to 256MiB (default from the server, by backend type)")
         String scoSize;
+        @Option(names = "--compression", paramLabel = "ALG",
+                description = "none, lz4 or zstd[:level] for the volume's backend objects (default from the backend config)")
+        String compression;
+        @Option(names = "--encryption", paramLabel = "ALG",
+                description = "none or aes-256-gcm for the volume's backend objects (default from the backend config)")
+        String encryption;
 
         @Override
         public void run() {
             Sizes.parse("--size", size);
-            JsonNode v = client().post("/v1/volumes", new ApiModel.CreateVolume(name, size, clusterSize, scoSize));
+            JsonNode v = client().post("/v1/volumes", new ApiModel.CreateVolume(name, size, clusterSize, scoSize,
+                    compression, encryption));
             out().println("created volume " + describe(v));
         }
     }
@@ -61,7 +70,8 @@ final class VolumeCommands extends CommandGroup {
     }
 
     @Command(name = "info", aliases = "show", mixinStandardHelpOptions = true,
-            description = "Show a volume, its snapshots and its backend requests and bytes since the router started (JSON).")
+            description = "Show a volume (size, compression, encryption), its snapshots and its backend requests and bytes"
+                    + " since the router started (JSON).")
     static final class Info extends ApiCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;

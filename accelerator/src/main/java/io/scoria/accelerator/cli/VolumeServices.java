@@ -56,7 +56,7 @@ final class VolumeServices {
         ScoriaConfig.Scrub s = config.scrub();
         open(config, registry, (service, volumes, metrics, focDegraded) -> {
             ScrubApplier scrub = new ScrubApplier(service, s.graceDuration(), s.pollDuration(), s.pacing());
-            Distributor distributor = CountingObjectStore.uncounted(service.store()) instanceof Distributor d ? d : null;
+            Distributor distributor = CountingObjectStore.underlying(service.store()) instanceof Distributor d ? d : null;
             router[0] = new Router(volumes, scrub, distributor, metrics,
                     readiness(config, service.store(), focDegraded));
         });
@@ -92,9 +92,7 @@ final class VolumeServices {
                     : new LocalVolumeService(store, engine, hooks);
             EngineMetrics.bind(registry, service.clusterCache(), service.scoCache(), service.store());
             EngineMetrics.bindFlash(registry, config.flashDir());
-            if (store instanceof CountingObjectStore counting) {
-                BackendRequestMetrics.bind(registry, counting.ledger());
-            }
+            CountingObjectStore.find(store).ifPresent(c -> BackendRequestMetrics.bind(registry, c.ledger()));
             VolumeMetrics metrics = new VolumeMetrics(registry, config.monitoring().volumeLabels(), service::counters);
             if (hooks == null) {
                 opened.accept(service, new StoreClosing(service, store, metrics), metrics, null);
@@ -184,7 +182,7 @@ final class VolumeServices {
 
         @Override
         public Optional<RequestLedger> backendRequests() {
-            return store instanceof CountingObjectStore c ? Optional.of(c.ledger()) : engine.backendRequests();
+            return CountingObjectStore.find(store).map(CountingObjectStore::ledger).or(engine::backendRequests);
         }
 
         @Override

@@ -46,7 +46,7 @@ public final class EngineMetrics {
                 .register(registry);
         Gauge.builder("scoria.sco.backlog", scoCache, LocalScoCache::pinnedBytes).baseUnit("bytes")
                 .description("SCO bytes on local flash not yet on the backend").register(registry);
-        ObjectStore raw = CountingObjectStore.uncounted(backend);
+        ObjectStore raw = CountingObjectStore.underlying(backend);
         if (raw instanceof AbstractObjectStore store) {
             bindStore(registry, "scoria.backend", store.name(), store.metrics(), "the backend");
         }
@@ -55,7 +55,7 @@ public final class EngineMetrics {
                     .description("fragment sets written with fewer fragments than the policy's Y (a store was down):"
                             + " objects below full redundancy until a repair").register(registry);
             for (FragmentStore fs : distributor.config().stores()) {
-                if (CountingObjectStore.uncounted(fs.store()) instanceof AbstractObjectStore store) {
+                if (CountingObjectStore.underlying(fs.store()) instanceof AbstractObjectStore store) {
                     bindStore(registry, "scoria.distributor.store", fs.name(), store.metrics(), "one store of the distributor");
                 }
             }

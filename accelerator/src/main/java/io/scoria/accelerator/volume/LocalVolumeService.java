@@ -12,6 +12,7 @@ import io.scoria.accelerator.dedup.ClusterCache;
 import io.scoria.backend.BackendException;
 import io.scoria.backend.Names;
 import io.scoria.backend.ObjectStore;
+import io.scoria.backend.transform.TransformPolicy;
 import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.cache.LocalScoCache;
 import io.scoria.sco.manifest.VolumeManifestStore;
@@ -38,6 +39,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class LocalVolumeService implements VolumeService, VolumeContext {
     private final ObjectStore store;
+    private final VolumeTransforms transforms;
     private final EngineConfig config;
     private final VolumeManifestStore manifests;
     private final LocalScoCache scoCache;
@@ -61,6 +63,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
      */
     public LocalVolumeService(ObjectStore store, EngineConfig config, WriteListener.Factory listeners) {
         this.store = Objects.requireNonNull(store, "store");
+        this.transforms = new VolumeTransforms(store);
         this.config = Objects.requireNonNull(config, "config");
         this.listeners = Objects.requireNonNull(listeners, "listeners");
         this.manifests = new VolumeManifestStore(store);
@@ -184,7 +187,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
 
     private VolumeInfo infoOf(VolumeManifest m) {
         VolumeManifest.Config c = m.config();
-        return new VolumeInfo(m.name(), c.namespace(), new VolumeSpec(c.sizeBytes(), c.clusterSize(), c.scoSize()), m.template(),
+        return new VolumeInfo(m.name(), c.namespace(), transforms.specOf(c), m.template(),
                 m.parent() == null ? null : m.parent().volume(), m.parent() == null ? null : m.parent().snapshot(), "OK",
                 m.volumeId());
     }
@@ -195,15 +198,15 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         checkName(name);
         Objects.requireNonNull(spec, "spec");
         VolumeManifest m = VolumeManifest.create(name, new VolumeManifest.Config(spec.sizeBytes(), spec.clusterSize(), spec.scoSize(), name));
-        return createNamespace(m);
+        return createNamespace(m, transforms.policyFor(spec.compression(), spec.encryption()));
     }
 
-    private VolumeInfo createNamespace(VolumeManifest m) {
+    private VolumeInfo createNamespace(VolumeManifest m, TransformPolicy policy) {
         String ns = m.config().namespace();
         if (registry.containsKey(ns) || store.namespaceExists(ns)) {
             throw new VolumeConflictException("volume '" + m.name() + "' already exists");
         }
-        store.createNamespace(ns);
+        transforms.createNamespace(ns, policy);
         VolumeManifest first = m.withGeneration(1);
         manifests.publish(ns, first);
         registry.put(ns, first);
@@ -309,7 +312,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         VolumeManifest.Config pc = p.config();
         VolumeManifest m = VolumeManifest.create(cloneName, new VolumeManifest.Config(pc.sizeBytes(), pc.clusterSize(), pc.scoSize(), cloneName))
                 .withParent(new VolumeManifest.Parent(pc.namespace(), p.name(), snap.name(), snap.id()));
-        VolumeInfo info = createNamespace(m);
+        VolumeInfo info = createNamespace(m, transforms.policyOf(pc.namespace()));
         VolumeManifest created = registry.get(cloneName);
         open.computeIfAbsent(cloneName, n -> new LocalVolume(this, LogRecovery.openNew(this, created, listeners.open(n)), config.cacheMode()));
         return info;

@@ -4,6 +4,7 @@ import io.scoria.backend.Capabilities;
 import io.scoria.backend.ObjectInfo;
 import io.scoria.backend.ObjectPage;
 import io.scoria.backend.ObjectStore;
+import io.scoria.backend.transform.TransformingObjectStore;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -52,9 +54,16 @@ public final class CountingObjectStore implements ObjectStore {
     }
 
     /** The wrapped store. */
-    /** {@code store} without its counting wrapper, if it has one (to find the store type underneath). */
-    public static ObjectStore uncounted(ObjectStore store) {
-        return store instanceof CountingObjectStore c ? c.delegate : store;
+    /** The counting layer of {@code store}: itself, or the one under its transforming layer; empty if none. */
+    public static Optional<CountingObjectStore> find(ObjectStore store) {
+        ObjectStore s = store instanceof TransformingObjectStore t ? t.delegate() : store;
+        return s instanceof CountingObjectStore c ? Optional.of(c) : Optional.empty();
+    }
+
+    /** The store under the transforming and counting layers of {@code store} (to find the store type underneath). */
+    public static ObjectStore underlying(ObjectStore store) {
+        ObjectStore s = store instanceof TransformingObjectStore t ? t.delegate() : store;
+        return s instanceof CountingObjectStore c ? c.delegate : s;
     }
 
     public ObjectStore delegate() {

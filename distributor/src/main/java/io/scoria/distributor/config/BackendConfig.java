@@ -12,6 +12,7 @@ import io.scoria.backend.s3.S3ObjectStore;
 import io.scoria.backend.s3.S3StoreConfig;
 import io.scoria.backend.swift.SwiftObjectStore;
 import io.scoria.backend.swift.SwiftStoreConfig;
+import io.scoria.backend.transform.TransformConfig;
 import io.scoria.distributor.store.Distributor;
 import io.scoria.distributor.DistributorConfig;
 import io.scoria.distributor.FragmentStore;
@@ -48,9 +49,13 @@ import java.util.Set;
  *     minFragments: 6        # fragments a write must store (default: all)
  *     stores:                # each one a backend of type fs, s3 or swift, plus a name
  *       - { name: a, domain: node1, type: fs, fs: { root: /srv/a } }
+ *   transform:               # optional: compression and encryption at rest ({@link TransformConfig})
+ *     compression: lz4       # default policy of new volumes
+ *     encryption: aes-256-gcm
+ *     keyEncryptionKey: {file: scoria.kek}
  * </pre>
  */
-public record BackendConfig(String type, Fs fs, S3 s3, Swift swift, Dist distributor) {
+public record BackendConfig(String type, Fs fs, S3 s3, Swift swift, Dist distributor, TransformConfig transform) {
     static final Set<String> TYPES = Set.of("fs", "s3", "swift", "distributor");
 
     public BackendConfig {
@@ -61,6 +66,11 @@ public record BackendConfig(String type, Fs fs, S3 s3, Swift swift, Dist distrib
         check(!type.equals("swift") || swift != null, "swift", "is required when type is swift");
         check(!type.equals("distributor") || distributor != null, "distributor",
                 "is required when type is distributor");
+    }
+
+    /** A backend without transforms. */
+    public BackendConfig(String type, Fs fs, S3 s3, Swift swift, Dist distributor) {
+        this(type, fs, s3, swift, distributor, null);
     }
 
     /** A local directory backend. */
@@ -175,10 +185,28 @@ public record BackendConfig(String type, Fs fs, S3 s3, Swift swift, Dist distrib
      * counted once on the distributor and once more on every store it reaches. All of them count
      * into one new {@link RequestLedger} ({@link CountingObjectStore#ledger()}). Relative fs roots
      * were resolved by the reader against the config file's directory; one given in code (or by
-     * the embedded default) resolves against the working directory. The caller owns the returned
-     * store and closes it.
+     * the embedded default) resolves against the working directory. With a {@code transform}
+     * section the counted store is wrapped in the transform (compression, encryption), so that
+     * what is counted is what the backend receives. The caller owns the returned store and closes it.
      */
-    public CountingObjectStore open() {
+    public ObjectStore open() {
+        CountingObjectStore store = openUntransformed();
+        if (transform == null) {
+            return store;
+        }
+        try {
+            return transform.open(store);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens the configured store without the {@code transform} section: the objects as stored
+     * (encrypted ones stay sealed), counted as {@link #open} says. The caller owns and closes it.
+     */
+    public CountingObjectStore openUntransformed() {
         RequestLedger ledger = new RequestLedger();
         return new CountingObjectStore(type.equals("distributor") ? openDistributor(ledger) : openPlain(), type, ledger);
     }
@@ -209,12 +237,13 @@ public record BackendConfig(String type, Fs fs, S3 s3, Swift swift, Dist distrib
 
     /** A one-line description for logs: type and endpoint, never credentials. */
     public String describe() {
-        return switch (type) {
+        String where = switch (type) {
             case "fs" -> "fs " + fs.root();
             case "s3" -> "s3 " + (s3.endpoint() == null ? "aws/" + s3.region() : s3.endpoint());
             case "swift" -> "swift " + swift.authUrl();
             default -> "distributor " + distributor.policy + " over " + distributor.stores().size() + " stores";
         };
+        return transform == null ? where : where + ", new volumes " + transform.defaultPolicy();
     }
 
     private static URI parseUri(String text, String key) {

@@ -143,4 +143,48 @@ class BackendConfigTest {
             }
         }
     }
+
+    @Test
+    void transformSectionCompressesBeforeErasureCodingAndKeepsTheKeyOutOfMessages() throws Exception {
+        String kek = java.util.Base64.getEncoder().encodeToString(new byte[32]).replace('A', 'Q');
+        Files.writeString(tmp.resolve("scoria.kek"), kek + "\n");
+        Path file = tmp.resolve("t.yaml");
+        Files.writeString(file, """
+                backend:
+                  type: distributor
+                  distributor:
+                    policy: 2+1
+                    stores:
+                      - {name: a, type: fs, fs: {root: a}}
+                      - {name: b, type: fs, fs: {root: b}}
+                      - {name: c, type: fs, fs: {root: c}}
+                  transform: {compression: "zstd:1", encryption: aes-256-gcm, keyEncryptionKey: {file: scoria.kek}}
+                """);
+        BackendConfig c = ConfigReader.read(file).section("backend", BackendConfig.class);
+        assertTrue(c.describe().endsWith("new volumes zstd:1+aes-256-gcm"), c.describe());
+        assertFalse(c.toString().contains(kek));
+        byte[] zeros = new byte[4 << 20];
+        try (ObjectStore store = c.open()) {
+            assertInstanceOf(io.scoria.backend.transform.TransformingObjectStore.class, store);
+            store.createNamespace("vm1");
+            store.put("vm1", "sco/1", ByteBuffer.wrap(zeros));
+            assertEquals(zeros.length, store.get("vm1", "sco/1").remaining());
+        }
+        long stored;
+        try (var files = Files.walk(tmp)) {
+            stored = files.filter(Files::isRegularFile).filter(f -> f.toString().contains("vm1"))
+                    .mapToLong(f -> f.toFile().length()).sum();
+        }
+        assertTrue(stored < zeros.length / 100, "compressed before erasure coding: " + stored + " bytes stored");
+
+        String wrongLevel = refused("backend: {type: fs, fs: {root: x}, transform: {compression: 'zstd:40'}}");
+        assertTrue(wrongLevel.contains("backend.transform.compression"), wrongLevel);
+        String noKek = refused("backend: {type: fs, fs: {root: x}, transform: {encryption: aes-256-gcm}}");
+        assertTrue(noKek.contains("backend.transform.keyEncryptionKey"), noKek);
+        String badKek = refused("backend: {type: fs, fs: {root: x}, transform: {encryption: aes-256-gcm, "
+                + "keyEncryptionKey: not-a-real-key-value}}");
+        assertTrue(badKek.contains("backend.transform.keyEncryptionKey") && !badKek.contains("not-a-real-key-value"), badKek);
+        String unknown = refused("backend: {type: fs, fs: {root: x}, transform: {compresion: lz4}}");
+        assertTrue(unknown.contains("backend.transform.compresion"), unknown);
+    }
 }

@@ -97,7 +97,7 @@ class BackendRequestCountsIT {
         s3 = S3ProxyServer.start("counts", true);
         BackendConfig backend = ConfigReader.parse("backend: " + backendYaml(), "t.yaml", dir).section("backend", BackendConfig.class);
         Path file = Files.write(dir.resolve("sco"), new byte[3 << 20]);
-        try (CountingObjectStore store = backend.open()) {
+        try (CountingObjectStore store = backend.openUntransformed()) {
             store.createNamespace("vol-a");
             store.put("vol-a", "sco/1", ByteBuffer.allocate(100_000));
             store.put("vol-a", "sco/2", file);
