@@ -7,6 +7,8 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.scoria.accelerator.VolumeConflictException;
+import io.scoria.accelerator.VolumeFencedException;
+import io.scoria.accelerator.cluster.ClusterStatus;
 import io.scoria.accelerator.VolumeNotFoundException;
 import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.config.ScoriaConfig;
@@ -21,6 +23,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -49,12 +52,20 @@ public final class ApiServer implements AutoCloseable {
     private final TokenRoutes tokenRoutes;
     private final ObjectMapper json = Json.mapper();
     private final HttpServer http;
+    private final Supplier<ClusterStatus> cluster;
     private final ExecutorService executor;
     private boolean closed;
 
     /** Serves {@code volumes} as {@code config} says; {@code scrub} (may be null) applies scrub results. */
     public ApiServer(ApiServerConfig config, VolumeService volumes, ScoriaConfig.Volumes defaults,
                      PrometheusMeterRegistry registry, ScrubApplier scrub) {
+        this(config, volumes, defaults, registry, scrub, null);
+    }
+
+    /** As above; {@code cluster} (null for a single router) answers {@code GET /v1/cluster}. */
+    public ApiServer(ApiServerConfig config, VolumeService volumes, ScoriaConfig.Volumes defaults,
+                     PrometheusMeterRegistry registry, ScrubApplier scrub, Supplier<ClusterStatus> cluster) {
+        this.cluster = cluster;
         this.config = Objects.requireNonNull(config, "config");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.volumeRoutes = new VolumeRoutes(volumes, defaults, scrub);
@@ -115,6 +126,8 @@ public final class ApiServer implements AutoCloseable {
             reply = problem(ProblemException.notFound(e.getMessage()), path);
         } catch (VolumeConflictException e) {
             reply = problem(new ProblemException(409, "conflict", "Conflict", e.getMessage()), path);
+        } catch (VolumeFencedException e) {
+            reply = problem(new ProblemException(503, "fenced", "Fenced", e.getMessage()), path);
         } catch (IllegalArgumentException e) {
             reply = problem(ProblemException.badRequest(e.getMessage()), path);
         } catch (NullPointerException e) {
@@ -153,6 +166,15 @@ public final class ApiServer implements AutoCloseable {
         }
         if (call.at(0).equals("v1") && call.at(1).equals("volumes")) {
             return volumeRoutes.route(call);
+        }
+        if (call.path.length == 2 && call.at(0).equals("v1") && call.at(1).equals("cluster")) {
+            if (!get) {
+                throw call.methodNotAllowed();
+            }
+            if (cluster == null) {
+                throw ProblemException.notFound("this router is not a cluster node (its configuration has no cluster: section)");
+            }
+            return Reply.json(200, cluster.get());
         }
         throw call.notFound();
     }

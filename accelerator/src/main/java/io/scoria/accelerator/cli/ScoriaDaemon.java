@@ -5,6 +5,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.api.ApiServer;
 import io.scoria.accelerator.api.ApiServerConfig;
+import io.scoria.accelerator.cluster.ClusterConfig;
+import io.scoria.accelerator.cluster.ClusterNode;
 import io.scoria.accelerator.config.ScoriaConfig;
 import io.scoria.accelerator.metrics.ScoriaMetrics;
 import io.scoria.accelerator.iscsi.IscsiServer;
@@ -46,19 +48,41 @@ public final class ScoriaDaemon implements AutoCloseable {
     /** As above, with the REST API set up by {@code apiConfig} (instead of {@link #apiSettings}). */
     public ScoriaDaemon(ScoriaConfig config, ApiServerConfig apiConfig, VolumeService volumes,
                         PrometheusMeterRegistry registry, ScrubApplier scrub) {
+        this(config, apiConfig, volumes, registry, scrub, null);
+    }
+
+    /**
+     * As above, as a node of a cluster ({@code cluster}, may be null): the REST API shows it, and the node
+     * registers with this daemon's bound addresses (or those {@code cluster.advertise} names). The volume
+     * service closes the node.
+     */
+    public ScoriaDaemon(ScoriaConfig config, ApiServerConfig apiConfig, VolumeService volumes,
+                        PrometheusMeterRegistry registry, ScrubApplier scrub, ClusterNode cluster) {
         this.scrub = scrub;
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(registry, "registry");
         this.volumes = Objects.requireNonNull(volumes, "volumes");
         NbdServer n = null;
         IscsiServer i = null;
+        ApiServer web = null;
         try {
             n = new NbdServer(config.nbdServerConfig(), volumes, registry);
             if (config.iscsi().enabled()) {
                 i = new IscsiServer(config.iscsiServerConfig(), volumes, registry);
             }
-            api = new ApiServer(apiConfig, volumes, config.volumes(), registry, scrub);
+            web = new ApiServer(apiConfig, volumes, config.volumes(), registry, scrub,
+                    cluster == null ? null : cluster::status);
+            if (cluster != null) {
+                ClusterConfig.Advertise a = config.cluster() != null ? config.cluster().advertise()
+                        : new ClusterConfig.Advertise(null, null, null, null);
+                cluster.start(or(a.nbd(), config.nbd().host(), n.port()),
+                        i == null ? a.iscsi() : or(a.iscsi(), config.iscsi().host(), i.port()), a.foc(),
+                        or(a.api(), apiConfig.host(), web.port()));
+            }
         } catch (RuntimeException e) {
+            if (web != null) {
+                web.close();
+            }
             if (i != null) {
                 i.close();
             }
@@ -73,10 +97,15 @@ public final class ScoriaDaemon implements AutoCloseable {
         }
         nbd = n;
         iscsi = i;
+        api = web;
         log.info("Scoria serving NBD on nbd://{}:{}/<volume>, iSCSI {}, REST API on {}://{}:{}/v1, data in {}",
                 config.nbd().host(), nbd.port(), iscsi == null ? "off" : "on iscsi://" + config.iscsi().host() + ":"
                         + iscsi.port() + "/" + config.iscsi().iqnPrefix() + ":<volume>/0", apiConfig.scheme(),
                 apiConfig.host(), api.port(), config.dataDir().toAbsolutePath());
+    }
+
+    private static String or(String advertised, String host, int port) {
+        return advertised != null ? advertised : host + ":" + port;
     }
 
     /**

@@ -17,7 +17,7 @@ import java.io.PrintWriter;
         description = "Scoria: a layered storage router for virtual machine disks.",
         subcommands = {ServeCommand.class, VolumeCommands.class, SnapshotCommands.class,
                 CloneCommands.TemplateCommands.class, CloneCommands.class, BackendCommands.class,
-                FocServerCommand.class, ScrubCommands.class, TokenCommands.class,
+                FocServerCommand.class, ScrubCommands.class, TokenCommands.class, ClusterCommands.class,
                 CommandLine.HelpCommand.class})
 public final class ScoriaMain implements Runnable {
     @Spec

@@ -34,7 +34,8 @@ final class ServeCommand implements Runnable {
         CountDownLatch stopped = new CountDownLatch(1);
         var registry = ScoriaMetrics.newRegistry();
         VolumeServices.Router router = VolumeServices.openRouter(cfg, registry);
-        ScoriaDaemon daemon = new ScoriaDaemon(cfg, router.volumes(), registry, router.scrub());
+        ScoriaDaemon daemon = new ScoriaDaemon(cfg, ScoriaDaemon.apiSettings(cfg), router.volumes(), registry,
+                router.scrub(), router.cluster());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             daemon.close();
             stopped.countDown();

@@ -4,6 +4,10 @@ import io.scoria.accelerator.Volume;
 import io.scoria.accelerator.VolumeInfo;
 import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.VolumeSpec;
+import io.scoria.accelerator.OwnershipGuard;
+import io.scoria.accelerator.WriteListener;
+import io.scoria.accelerator.cluster.ClusterNode;
+import io.scoria.accelerator.cluster.LocalCopies;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.scoria.accelerator.config.ScoriaConfig;
 import io.scoria.accelerator.foc.FocMode;
@@ -28,24 +32,40 @@ final class VolumeServices {
     private VolumeServices() {
     }
 
-    /** What {@code scoria serve} runs: the volume service and the applier of scrub results. */
-    record Router(VolumeService volumes, ScrubApplier scrub) {
+    /**
+     * What {@code scoria serve} runs: the volume service, the applier of scrub results, and the cluster
+     * node (null for a single router).
+     */
+    record Router(VolumeService volumes, ScrubApplier scrub, ClusterNode cluster) {
     }
 
     static Router openRouter(ScoriaConfig config, MeterRegistry registry) {
         ScrubApplier[] scrub = new ScrubApplier[1];
         ScoriaConfig.Scrub s = config.scrub();
-        VolumeService volumes = open(config, registry, service -> scrub[0] = new ScrubApplier(service, s.graceDuration(),
-                s.pollDuration(), s.pacing()));
-        return new Router(volumes, scrub[0]);
+        ClusterNode node = config.cluster() == null ? null : ClusterNode.connect(config.cluster(), config.foc().address());
+        try {
+            Engine engine = open(config, registry, service -> scrub[0] = new ScrubApplier(service, s.graceDuration(),
+                    s.pollDuration(), s.pacing()), node == null ? OwnershipGuard.SINGLE_NODE : node.ownership());
+            VolumeService volumes = node == null ? engine.volumes() : node.volumes(engine.volumes(), engine.copies());
+            return new Router(volumes, scrub[0], node);
+        } catch (RuntimeException e) {
+            if (node != null) {
+                node.close();
+            }
+            throw e;
+        }
     }
 
     static VolumeService open(ScoriaConfig config, MeterRegistry registry) {
-        return open(config, registry, service -> { });
+        return open(config, registry, service -> { }, OwnershipGuard.SINGLE_NODE).volumes();
     }
 
-    private static VolumeService open(ScoriaConfig config, MeterRegistry registry,
-                                      java.util.function.Consumer<LocalVolumeService> engineReady) {
+    /** The engine stack and its handle on local copies (for a cluster node). */
+    private record Engine(VolumeService volumes, LocalCopies copies) {
+    }
+
+    private static Engine open(ScoriaConfig config, MeterRegistry registry,
+                               java.util.function.Consumer<LocalVolumeService> engineReady, OwnershipGuard ownership) {
         ObjectStore store = backend(config);
         try {
             EngineConfig engine = EngineConfig.defaults(config.flashDir())
@@ -53,21 +73,42 @@ final class VolumeServices {
                     .withClusterCacheBytes(config.cache().clusterCacheBytes());
             ScoriaConfig.Foc foc = config.foc();
             FocHooks hooks = foc.focMode() == FocMode.NONE ? null : new FocHooks();
-            LocalVolumeService service = hooks == null ? new LocalVolumeService(store, engine)
-                    : new LocalVolumeService(store, engine, hooks);
+            LocalVolumeService service = new LocalVolumeService(store, engine,
+                    hooks == null ? WriteListener.Factory.NONE : hooks, ownership);
             EngineMetrics.bind(registry, service.clusterCache(), service.scoCache(), service.store());
             engineReady.accept(service);
             if (hooks == null) {
-                return new StoreClosing(service, store);
+                return new Engine(new StoreClosing(service, store), new EngineCopies(service, null));
             }
             // entries stay kept until their SCO is on the backend: allow the whole SCO cache plus slack
             long retained = config.cache().scoCacheBytes() * 2 + (256L << 20);
-            return new FocVolumeService(new StoreClosing(service, store), hooks, new FocWiringConfig(foc.address(),
-                    foc.focMode(), foc.connectTimeoutDuration(), foc.requestTimeoutDuration(), retained,
-                    config.dataDir().resolve("foc"), foc.secret()), registry);
+            FocVolumeService focService = new FocVolumeService(new StoreClosing(service, store), hooks,
+                    new FocWiringConfig(foc.address(), foc.focMode(), foc.connectTimeoutDuration(),
+                            foc.requestTimeoutDuration(), retained, config.dataDir().resolve("foc"), foc.secret()), registry);
+            return new Engine(focService, new EngineCopies(service, focService));
         } catch (RuntimeException e) {
             store.close();
             throw e;
+        }
+    }
+
+    /** Local copies of volumes: closed in the FOC wiring (if any) and the engine; forgotten in both. */
+    private record EngineCopies(LocalVolumeService engine, FocVolumeService foc) implements LocalCopies {
+        @Override
+        public void close(String volume) {
+            if (foc != null) {
+                foc.closeVolume(volume);
+            }
+            engine.closeVolume(volume);
+        }
+
+        @Override
+        public void forget(String volume) {
+            close(volume);
+            if (foc != null) {
+                foc.forgetMarker(volume);
+            }
+            engine.forgetLocal(volume);
         }
     }
 

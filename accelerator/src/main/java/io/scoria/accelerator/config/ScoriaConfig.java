@@ -1,6 +1,7 @@
 package io.scoria.accelerator.config;
 
 import io.scoria.accelerator.VolumeSpec;
+import io.scoria.accelerator.cluster.ClusterConfig;
 import io.scoria.accelerator.nbd.ExportPolicy;
 import io.scoria.accelerator.nbd.NbdServerConfig;
 import io.scoria.backend.config.ConfigException;
@@ -48,10 +49,13 @@ import java.util.Map;
  * iscsi: {enabled: true, host: 127.0.0.1, port: 3260, iqnPrefix: iqn.2026-12.io.scoria, blockSize: 512,
  *         chap: {user: u, secret: {file: chap.secret}}, limits: {...}}
  *                        # the iSCSI target: see IscsiSection
+ * cluster: {zookeeper: 127.0.0.1:2181, nodeId: node-a, sessionTimeout: 10s, advertise: {foc: 10.0.0.1:10900}}
+ *                        # optional: this router is a node of a cluster (io.scoria.accelerator.cluster.ClusterConfig);
+ *                        # without it, a single router and no ZooKeeper
  * </pre>
  */
 public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend, Cache cache, Volumes volumes,
-                           Foc foc, Scrub scrub, IscsiSection iscsi) {
+                           Foc foc, Scrub scrub, IscsiSection iscsi, ClusterConfig cluster) {
     /** The default {@code dataDir}, relative: to the config file's directory, or without one the working directory. */
     public static final String DEFAULT_DATA_DIR = "scoria-data";
 
@@ -65,10 +69,11 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
         foc = foc != null ? foc : new Foc(null, null, null, null, null);
         scrub = scrub != null ? scrub : new Scrub(null, null, null, null);
         iscsi = iscsi != null ? iscsi : IscsiSection.defaults();
+        // cluster stays null without the section: a single router, no ZooKeeper
     }
 
     public static ScoriaConfig embeddedDefault() {
-        return new ScoriaConfig(null, null, null, null, null, null, null, null, null);
+        return new ScoriaConfig(null, null, null, null, null, null, null, null, null, null);
     }
 
     /** Local flash directory (metadata, SCO cache, cluster cache). */
