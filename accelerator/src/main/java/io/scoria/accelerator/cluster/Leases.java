@@ -229,6 +229,7 @@ final class Leases implements OwnershipGuard {
                     if (epochStat == null || epochStat.getVersion() != lease.epochVersion()) {
                         long current = epochStat == null ? -1 : Znodes.decode(zk.getData().forPath(paths.epoch(volume)),
                                 Znodes.Epoch.class, paths.epoch(volume)).epoch();
+                        loseLease(lease, "the volume was granted again, epoch " + current);
                         throw new StaleEpochException(volume, epoch, current);
                     }
                     // only the published znode moved (our own earlier attempt): read it again

@@ -88,7 +88,10 @@ class LeasesTest {
         assertEquals(1, stale.epoch());
         assertEquals(2, stale.currentEpoch());
         assertEquals(7, b.reservePublish("vol", 2, 6), "epoch 2 publishes after every generation epoch 1 reserved");
-        assertThrows(StaleEpochException.class, () -> a.reservePublish("vol", 1, 100), "refused again, whatever the generation");
+        assertEquals(Lease.State.LOST, old.state(), "a refused publish tells the zombie it lost the lease");
+        assertTrue(ZooKeeperFixture.await(Duration.ofSeconds(5), () -> lost.contains(old)));
+        assertEquals(0, a.epoch("vol"), "its queued uploads are dropped");
+        assertThrows(VolumeFencedException.class, () -> a.reservePublish("vol", 1, 100), "refused again, whatever the generation");
         assertThrows(StaleEpochException.class, () -> b.reservePublish("vol", 1, 8), "an epoch that is not the lease's");
     }
 
