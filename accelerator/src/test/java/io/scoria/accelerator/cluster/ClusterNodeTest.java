@@ -95,6 +95,16 @@ class ClusterNodeTest {
         return b.array();
     }
 
+    /** True if a write of {@code pattern(seed)} at {@code offset} was acknowledged, false if it was fenced. */
+    private static boolean writes(Volume v, long offset, int seed) {
+        try {
+            v.write(offset, ByteBuffer.wrap(pattern(seed)), false);
+            return true;
+        } catch (VolumeFencedException fenced) {
+            return false;
+        }
+    }
+
     @Test
     void onlyTheOwnerServesAVolumeAndTheOthersNameIt() {
         Node a = node("a", null);
@@ -121,25 +131,13 @@ class ClusterNodeTest {
         Volume v = a.volumes().open("vol");
         v.write(0, ByteBuffer.wrap(pattern(1)), false);
         zk.server.stop();
-        assertTrue(ZooKeeperFixture.await(Duration.ofSeconds(5), () -> {
-            try {
-                v.write(4096, ByteBuffer.wrap(pattern(2)), false);
-                return false;
-            } catch (VolumeFencedException fenced) {
-                return true;
-            }
-        }), "writes were still acknowledged with ZooKeeper stopped");
+        assertTrue(ZooKeeperFixture.await(Duration.ofSeconds(5), () -> !writes(v, 4096, 2)),
+                "writes were still acknowledged with ZooKeeper stopped");
         assertThrows(VolumeFencedException.class, () -> v.writeAsync(0, ByteBuffer.wrap(pattern(3)), false, Runnable::run));
         assertThrows(VolumeFencedException.class, v::flush);
         zk.server.restart();
-        assertTrue(ZooKeeperFixture.await(Duration.ofSeconds(10), () -> {
-            try {
-                v.write(8192, ByteBuffer.wrap(pattern(4)), false);
-                return true;
-            } catch (VolumeFencedException stillFenced) {
-                return false;
-            }
-        }), "writes did not resume once the session reconnected");
+        assertTrue(ZooKeeperFixture.await(Duration.ofSeconds(10), () -> writes(v, 8192, 4)),
+                "writes did not resume once the session reconnected");
         assertArrayEquals(pattern(1), read(v, 0));
     }
 

@@ -24,8 +24,8 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * Three {@code scoria serve} nodes in one cluster (a real ZooKeeper server in the test JVM, one
  * s3proxy backend, one FOC server in sync mode that node {@code b} advertises): 4 KiB random writes
- * with 16 in flight, every acknowledged write logged, then {@code kill -9} of the volume's owner at
- * a random moment. Another node must take the volume over (new epoch; the FOC node first) and serve
+ * with 16 in flight, every acknowledged write logged, then {@code kill -9} of the volume's owner after
+ * a random number (200-1,000) of acknowledged writes. Another node must take the volume over (new epoch; the FOC node first) and serve
  * it within {@link #SERVING_BOUND_MS}, and every acknowledged write must read back there. The killed
  * node restarts and rejoins as a follower; the next round kills the new owner.
  * {@code -Dscoria.cluster.rounds} rounds (3 by default). A non-owner answers NBD with the owner's
@@ -111,15 +111,21 @@ class ClusterFailoverIT {
             long[] killedAt = new long[1];
             long acked;
             try (NbdLoad nbd = new NbdLoad(victim.nbdPort, VOLUME)) {
-                var kill = killer.schedule(() -> {
+                // kill once at least 200-1,000 more writes were acknowledged (a count, not a time: the machine may be loaded)
+                long killAfter = log.ackedWrites + 200 + rnd.nextInt(800);
+                var kill = killer.submit(() -> {
+                    while (log.ackedWrites < killAfter) {
+                        Thread.sleep(5);
+                    }
                     victim.process.kill9();
                     killedAt[0] = System.nanoTime();
-                }, 1000 + rnd.nextInt(2500), TimeUnit.MILLISECONDS);
+                    return null;
+                });
                 acked = nbd.randomWrites(log, 16, rnd.nextLong(), () -> false);
-                kill.get();
+                kill.get(10, TimeUnit.SECONDS); // the load ends when the connection drops: at the kill
                 assertEquals(0, nbd.errorReplies, "round " + round + ": writes failed before the kill");
             }
-            assertTrue(acked > 100, "round " + round + ": only " + acked + " writes acknowledged before the kill");
+            assertTrue(acked >= 200, "round " + round + ": only " + acked + " writes acknowledged before the kill");
             total += acked;
             owner = awaitNewOwner(victim, round);
             long servingMs = connectAndVerify(owner, log, killedAt[0], round);
