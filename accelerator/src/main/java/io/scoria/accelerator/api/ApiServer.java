@@ -8,6 +8,8 @@ import com.sun.net.httpserver.HttpsServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.scoria.backend.metering.RequestLedger;
 import io.scoria.accelerator.VolumeConflictException;
+import io.scoria.accelerator.VolumeFencedException;
+import io.scoria.accelerator.cluster.ClusterStatus;
 import io.scoria.accelerator.VolumeNotFoundException;
 import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.config.ScoriaConfig;
@@ -30,6 +32,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -64,44 +67,40 @@ public final class ApiServer implements AutoCloseable {
     private final HealthRoutes healthRoutes;
     private final ObjectMapper json = Json.mapper();
     private final HttpServer http;
+    private final Supplier<ClusterStatus> cluster;
     private final ExecutorService executor;
     private boolean closed;
 
     /** Serves {@code volumes} as {@code config} says; {@code scrub} (may be null) applies scrub results. */
     public ApiServer(ApiServerConfig config, VolumeService volumes, ScoriaConfig.Volumes defaults,
                      PrometheusMeterRegistry registry, ScrubApplier scrub) {
-        this(config, volumes, defaults, registry, scrub, null, null);
+        this(config, volumes, defaults, registry, scrub, ApiServices.none(config));
     }
 
     /** As above, answering {@code /v1/ready} with {@code readiness} (owned by the caller). */
     public ApiServer(ApiServerConfig config, VolumeService volumes, ScoriaConfig.Volumes defaults,
                      PrometheusMeterRegistry registry, ScrubApplier scrub, Readiness readiness) {
-        this(config, volumes, defaults, registry, scrub, null, null,
-                QosRegistry.open(config.tokenFile().resolveSibling("qos.json")), readiness);
+        this(config, volumes, defaults, registry, scrub, ApiServices.none(config).withReadiness(readiness));
     }
 
     /**
      * As above, with {@code jobs} (may be null: no {@code /v1/jobs}, no clone jobs) running long
      * operations and {@code distributor} (may be null: the backend is not one) behind
-     * {@code /v1/distributor}; neither is owned by the server. The volumes' QoS caps are kept beside
-     * the token file ({@code qos.json}).
+     * {@code /v1/distributor}; neither is owned by the server.
      */
     public ApiServer(ApiServerConfig config, VolumeService volumes, ScoriaConfig.Volumes defaults,
                      PrometheusMeterRegistry registry, ScrubApplier scrub, JobService jobs, Distributor distributor) {
-        this(config, volumes, defaults, registry, scrub, jobs, distributor,
-                QosRegistry.open(config.tokenFile().resolveSibling("qos.json")),
-                new Readiness(List.of(), Duration.ofSeconds(1), Duration.ZERO));
+        this(config, volumes, defaults, registry, scrub, ApiServices.none(config).withJobs(jobs, distributor));
     }
 
-    /**
-     * As above, with the volumes' QoS caps in {@code qos} (shared with the frontends) and
-     * {@code /v1/ready} answered by {@code readiness} (owned by the caller).
-     */
+    /** As above, serving what {@code services} holds beside the volumes. */
     public ApiServer(ApiServerConfig config, VolumeService volumes, ScoriaConfig.Volumes defaults,
-                     PrometheusMeterRegistry registry, ScrubApplier scrub, JobService jobs, Distributor distributor,
-                     QosRegistry qos, Readiness readiness) {
-        this.qosRoutes = new QosRoutes(volumes, qos);
-        this.healthRoutes = new HealthRoutes(readiness);
+                     PrometheusMeterRegistry registry, ScrubApplier scrub, ApiServices services) {
+        JobService jobs = services.jobs();
+        Distributor distributor = services.distributor();
+        this.qosRoutes = new QosRoutes(volumes, services.qos());
+        this.healthRoutes = new HealthRoutes(services.readiness());
+        this.cluster = services.cluster();
         this.config = Objects.requireNonNull(config, "config");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.jobRoutes = new JobRoutes(jobs);
@@ -174,6 +173,8 @@ public final class ApiServer implements AutoCloseable {
             reply = problem(new ProblemException(429, "too-many-jobs", "Too many jobs", e.getMessage()), path);
         } catch (JobException.WrongState e) {
             reply = problem(new ProblemException(409, "job-finished", "Job finished", e.getMessage()), path);
+        } catch (VolumeFencedException e) {
+            reply = problem(new ProblemException(503, "fenced", "Fenced", e.getMessage()), path);
         } catch (IllegalArgumentException e) {
             reply = problem(ProblemException.badRequest(e.getMessage()), path);
         } catch (NullPointerException e) {
@@ -244,6 +245,15 @@ public final class ApiServer implements AutoCloseable {
             RequestLedger ledger = volumes.backendRequests()
                     .orElseThrow(() -> ProblemException.notFound("this router's backend does not count requests"));
             return Reply.json(200, new ApiModel.BackendRequests(ledger.snapshot(), ledger.billed(null)));
+        }
+        if (call.path.length == 2 && call.at(0).equals("v1") && call.at(1).equals("cluster")) {
+            if (!get) {
+                throw call.methodNotAllowed();
+            }
+            if (cluster == null) {
+                throw ProblemException.notFound("this router is not a cluster node (its configuration has no cluster: section)");
+            }
+            return Reply.json(200, cluster.get());
         }
         throw call.notFound();
     }

@@ -5,6 +5,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.api.ApiServer;
 import io.scoria.accelerator.api.ApiServerConfig;
+import io.scoria.accelerator.api.ApiServices;
+import io.scoria.accelerator.cluster.ClusterConfig;
+import io.scoria.accelerator.cluster.ClusterNode;
 import io.scoria.accelerator.config.ScoriaConfig;
 import io.scoria.accelerator.control.QosRegistry;
 import io.scoria.accelerator.control.CloneJobs;
@@ -62,16 +65,26 @@ public final class ScoriaDaemon implements AutoCloseable {
     /** As above, with the REST API set up by {@code apiConfig} (instead of {@link #apiSettings}). */
     public ScoriaDaemon(ScoriaConfig config, ApiServerConfig apiConfig, VolumeService volumes,
                         PrometheusMeterRegistry registry, ScrubApplier scrub) {
+        this(config, apiConfig, volumes, registry, scrub, null);
+    }
+
+    /**
+     * As above, as a node of a cluster ({@code cluster}, may be null): the REST API shows it, and the node
+     * registers with this daemon's bound addresses (or those {@code cluster.advertise} names). The volume
+     * service closes the node.
+     */
+    public ScoriaDaemon(ScoriaConfig config, ApiServerConfig apiConfig, VolumeService volumes,
+                        PrometheusMeterRegistry registry, ScrubApplier scrub, ClusterNode cluster) {
         this(config, apiConfig, new VolumeServices.Router(volumes, scrub, null,
                 new VolumeMetrics(registry, config.monitoring().volumeLabels(), v -> Optional.empty()),
-                new Readiness(List.of(), Duration.ofSeconds(1), Duration.ZERO)), registry);
+                new Readiness(List.of(), Duration.ofSeconds(1), Duration.ZERO), cluster), registry);
     }
 
     /**
      * Serves what {@link VolumeServices#openRouter} opened (now owned by the daemon): volumes,
-     * scrub applier, per-volume meters and readiness checks. If the backend is a distributor
-     * (owned by the volumes) its status and repair, rebalance and re-encode jobs are served under
-     * {@code /v1/distributor}. Jobs are kept in {@code <dataDir>/jobs}.
+     * scrub applier, per-volume meters, readiness checks and cluster node. If the backend is a
+     * distributor (owned by the volumes) its status and repair, rebalance and re-encode jobs are
+     * served under {@code /v1/distributor}. Jobs are kept in {@code <dataDir>/jobs}.
      */
     ScoriaDaemon(ScoriaConfig config, VolumeServices.Router router, PrometheusMeterRegistry registry) {
         this(config, apiSettings(config), router, registry);
@@ -82,6 +95,7 @@ public final class ScoriaDaemon implements AutoCloseable {
         VolumeService volumes = router.volumes();
         ScrubApplier scrub = router.scrub();
         var distributor = router.distributor();
+        ClusterNode cluster = router.cluster();
         this.readiness = router.readiness();
         this.scrub = scrub;
         Objects.requireNonNull(config, "config");
@@ -90,6 +104,7 @@ public final class ScoriaDaemon implements AutoCloseable {
         NbdServer n = null;
         IscsiServer i = null;
         JobService j = null;
+        ApiServer web = null;
         try {
             List<JobType> kinds = new ArrayList<>();
             kinds.add(new CloneJobs(volumes));
@@ -103,8 +118,19 @@ public final class ScoriaDaemon implements AutoCloseable {
             if (config.iscsi().enabled()) {
                 i = new IscsiServer(config.iscsiServerConfig(), volumes, registry, qos);
             }
-            api = new ApiServer(apiConfig, volumes, config.volumes(), registry, scrub, j, distributor, qos, readiness);
+            web = new ApiServer(apiConfig, volumes, config.volumes(), registry, scrub,
+                    new ApiServices(j, distributor, qos, readiness, cluster == null ? null : cluster::status));
+            if (cluster != null) {
+                ClusterConfig.Advertise a = config.cluster() != null ? config.cluster().advertise()
+                        : new ClusterConfig.Advertise(null, null, null, null);
+                cluster.start(or(a.nbd(), config.nbd().host(), n.port()),
+                        i == null ? a.iscsi() : or(a.iscsi(), config.iscsi().host(), i.port()), a.foc(),
+                        or(a.api(), apiConfig.host(), web.port()));
+            }
         } catch (RuntimeException e) {
+            if (web != null) {
+                web.close();
+            }
             if (i != null) {
                 i.close();
             }
@@ -124,10 +150,15 @@ public final class ScoriaDaemon implements AutoCloseable {
         nbd = n;
         iscsi = i;
         jobs = j;
+        api = web;
         log.info("Scoria serving NBD on nbd://{}:{}/<volume>, iSCSI {}, REST API on {}://{}:{}/v1, data in {}",
                 config.nbd().host(), nbd.port(), iscsi == null ? "off" : "on iscsi://" + config.iscsi().host() + ":"
                         + iscsi.port() + "/" + config.iscsi().iqnPrefix() + ":<volume>/0", apiConfig.scheme(),
                 apiConfig.host(), api.port(), config.dataDir().toAbsolutePath());
+    }
+
+    private static String or(String advertised, String host, int port) {
+        return advertised != null ? advertised : host + ":" + port;
     }
 
     /**

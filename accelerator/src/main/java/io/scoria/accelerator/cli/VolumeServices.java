@@ -4,6 +4,10 @@ import io.scoria.accelerator.Volume;
 import io.scoria.accelerator.VolumeInfo;
 import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.VolumeSpec;
+import io.scoria.accelerator.OwnershipGuard;
+import io.scoria.accelerator.WriteListener;
+import io.scoria.accelerator.cluster.ClusterNode;
+import io.scoria.accelerator.cluster.LocalCopies;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.scoria.accelerator.config.ScoriaConfig;
 import io.scoria.accelerator.foc.FocMode;
@@ -45,39 +49,53 @@ final class VolumeServices {
     /**
      * What {@code scoria serve} runs: the volume service, the applier of scrub results, if the
      * backend is a distributor that distributor (owned by {@code volumes}, closed with it), the
-     * per-volume meters and the readiness checks (backend, fail-over cache, flash space).
+     * per-volume meters, the readiness checks (backend, fail-over cache, flash space) and the
+     * cluster node (null for a single router; closed by {@code volumes}).
      */
     record Router(VolumeService volumes, ScrubApplier scrub, Distributor distributor, VolumeMetrics volumeMetrics,
-                  Readiness readiness) {
+                  Readiness readiness, ClusterNode cluster) {
     }
 
     static Router openRouter(ScoriaConfig config, MeterRegistry registry) {
         Router[] router = new Router[1];
         ScoriaConfig.Scrub s = config.scrub();
-        open(config, registry, (service, volumes, metrics, focDegraded) -> {
-            ScrubApplier scrub = new ScrubApplier(service, s.graceDuration(), s.pollDuration(), s.pacing());
-            Distributor distributor = CountingObjectStore.underlying(service.store()) instanceof Distributor d ? d : null;
-            router[0] = new Router(volumes, scrub, distributor, metrics,
-                    readiness(config, service.store(), focDegraded));
-        });
-        return router[0];
+        ClusterNode node = config.cluster() == null ? null : ClusterNode.connect(config.cluster(), config.foc().address());
+        try {
+            open(config, registry, node == null ? OwnershipGuard.SINGLE_NODE : node.ownership(),
+                    (service, engine, metrics, focDegraded) -> {
+                ScrubApplier scrub = new ScrubApplier(service, s.graceDuration(), s.pollDuration(), s.pacing());
+                Distributor distributor = CountingObjectStore.underlying(service.store()) instanceof Distributor d ? d : null;
+                VolumeService volumes = node == null ? engine.volumes() : node.volumes(engine.volumes(), engine.copies());
+                router[0] = new Router(volumes, scrub, distributor, metrics,
+                        readiness(config, service.store(), focDegraded), node);
+            });
+            return router[0];
+        } catch (RuntimeException e) {
+            if (node != null) {
+                node.close();
+            }
+            throw e;
+        }
     }
 
     static VolumeService open(ScoriaConfig config, MeterRegistry registry) {
-        Router[] router = new Router[1];
-        open(config, registry, (service, volumes, metrics, focDegraded) -> router[0] = new Router(volumes, null, null,
-                metrics, null));
-        return router[0].volumes();
+        VolumeService[] volumes = new VolumeService[1];
+        open(config, registry, OwnershipGuard.SINGLE_NODE,
+                (service, engine, metrics, focDegraded) -> volumes[0] = engine.volumes());
+        return volumes[0];
+    }
+
+    /** The engine stack and its handle on local copies (for a cluster node). */
+    private record Engine(VolumeService volumes, LocalCopies copies) {
     }
 
     /** Receives what {@link #open} built, once. */
     @FunctionalInterface
     private interface Opened {
-        void accept(LocalVolumeService engine, VolumeService volumes, VolumeMetrics metrics,
-                    Supplier<List<String>> focDegraded);
+        void accept(LocalVolumeService service, Engine engine, VolumeMetrics metrics, Supplier<List<String>> focDegraded);
     }
 
-    private static void open(ScoriaConfig config, MeterRegistry registry, Opened opened) {
+    private static void open(ScoriaConfig config, MeterRegistry registry, OwnershipGuard ownership, Opened opened) {
         ObjectStore store = backend(config);
         try {
             EngineConfig engine = EngineConfig.defaults(config.flashDir())
@@ -88,14 +106,15 @@ final class VolumeServices {
                     .withMaxTlogAge(config.volumes().maxTlogAgeDuration());
             ScoriaConfig.Foc foc = config.foc();
             FocHooks hooks = foc.focMode() == FocMode.NONE ? null : new FocHooks();
-            LocalVolumeService service = hooks == null ? new LocalVolumeService(store, engine)
-                    : new LocalVolumeService(store, engine, hooks);
+            LocalVolumeService service = new LocalVolumeService(store, engine,
+                    hooks == null ? WriteListener.Factory.NONE : hooks, ownership);
             EngineMetrics.bind(registry, service.clusterCache(), service.scoCache(), service.store());
             EngineMetrics.bindFlash(registry, config.flashDir());
             CountingObjectStore.find(store).ifPresent(c -> BackendRequestMetrics.bind(registry, c.ledger()));
             VolumeMetrics metrics = new VolumeMetrics(registry, config.monitoring().volumeLabels(), service::counters);
             if (hooks == null) {
-                opened.accept(service, new StoreClosing(service, store, metrics), metrics, null);
+                opened.accept(service, new Engine(new StoreClosing(service, store, metrics), new EngineCopies(service, null)),
+                        metrics, null);
                 return;
             }
             // entries stay kept until their SCO is on the backend: allow the whole SCO cache plus slack
@@ -103,7 +122,8 @@ final class VolumeServices {
             FocVolumeService focVolumes = new FocVolumeService(new StoreClosing(service, store, metrics), hooks,
                     new FocWiringConfig(foc.address(), foc.focMode(), foc.connectTimeoutDuration(),
                             foc.requestTimeoutDuration(), retained, config.dataDir().resolve("foc"), foc.secret()), metrics);
-            opened.accept(service, focVolumes, metrics, focVolumes::degradedVolumes);
+            opened.accept(service, new Engine(focVolumes, new EngineCopies(service, focVolumes)), metrics,
+                    focVolumes::degradedVolumes);
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -120,6 +140,26 @@ final class VolumeServices {
         }
         checks.add(new FlashSpaceCheck(config.flashDir(), m.minFreeFlashBytes()));
         return new Readiness(checks, m.probeTimeoutDuration(), Duration.ofSeconds(1));
+    }
+
+    /** Local copies of volumes: closed in the FOC wiring (if any) and the engine; forgotten in both. */
+    private record EngineCopies(LocalVolumeService engine, FocVolumeService foc) implements LocalCopies {
+        @Override
+        public void close(String volume) {
+            if (foc != null) {
+                foc.closeVolume(volume);
+            }
+            engine.closeVolume(volume);
+        }
+
+        @Override
+        public void forget(String volume) {
+            close(volume);
+            if (foc != null) {
+                foc.forgetMarker(volume);
+            }
+            engine.forgetLocal(volume);
+        }
     }
 
     /** Opens the configured backend (relative fs roots were resolved when the config was read). */

@@ -1,6 +1,7 @@
 package io.scoria.accelerator.config;
 
 import io.scoria.accelerator.VolumeSpec;
+import io.scoria.accelerator.cluster.ClusterConfig;
 import io.scoria.accelerator.nbd.ExportPolicy;
 import io.scoria.accelerator.nbd.NbdServerConfig;
 import io.scoria.backend.config.ConfigException;
@@ -51,10 +52,13 @@ import java.util.Map;
  *                        # the iSCSI target: see IscsiSection
  * monitoring: {volumeLabels: 100, minFreeFlash: 1GiB, probeTimeout: 2s}
  *                        # per-volume metric labels (the rest share volume="other"); /v1/ready checks
+ * cluster: {zookeeper: 127.0.0.1:2181, nodeId: node-a, sessionTimeout: 10s, advertise: {foc: 10.0.0.1:10900}}
+ *                        # optional: this router is a node of a cluster (io.scoria.accelerator.cluster.ClusterConfig);
+ *                        # without it, a single router and no ZooKeeper
  * </pre>
  */
 public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend, Cache cache, Volumes volumes,
-                           Foc foc, Scrub scrub, IscsiSection iscsi, Monitoring monitoring) {
+                           Foc foc, Scrub scrub, IscsiSection iscsi, Monitoring monitoring, ClusterConfig cluster) {
     /** The default {@code dataDir}, relative: to the config file's directory, or without one the working directory. */
     public static final String DEFAULT_DATA_DIR = "scoria-data";
 
@@ -72,10 +76,11 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
         scrub = scrub != null ? scrub : new Scrub(null, null, null, null);
         iscsi = iscsi != null ? iscsi : IscsiSection.defaults();
         monitoring = monitoring != null ? monitoring : new Monitoring(null, null, null);
+        // cluster stays null without the section: a single router, no ZooKeeper
     }
 
     public static ScoriaConfig embeddedDefault() {
-        return new ScoriaConfig(null, null, null, null, null, null, null, null, null, null);
+        return new ScoriaConfig(null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** Local flash directory (metadata, SCO cache, cluster cache). */

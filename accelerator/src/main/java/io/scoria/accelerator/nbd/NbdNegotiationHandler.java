@@ -8,6 +8,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.scoria.accelerator.Volume;
 import io.scoria.accelerator.VolumeNotFoundException;
 import io.scoria.backend.LogText;
+import io.scoria.accelerator.VolumeOwnedElsewhereException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -331,7 +332,9 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
 
     /**
      * Runs {@code work} (which may open a volume: file and backend I/O) on a worker, then
-     * {@code then} on this connection's event loop, and resumes decoding buffered options.
+     * {@code then} on this connection's event loop, and resumes decoding buffered options. {@code then}
+     * gets the error as the client may see it: the owner's address when a cluster node does not own the
+     * volume, else a pointer to the server log.
      */
     private <T> void offload(ChannelHandlerContext ctx, java.util.function.Supplier<T> work,
                              java.util.function.BiConsumer<T, String> then) {
@@ -342,9 +345,13 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
                 String error = null;
                 try {
                     result = work.get();
+                } catch (VolumeOwnedElsewhereException e) {
+                    // a cluster node: the client learns the owner's address and connects there
+                    log.info("NBD client {}: {}", ctx.channel().remoteAddress(), e.getMessage());
+                    error = e.getMessage();
                 } catch (RuntimeException e) {
                     log.warn("NBD negotiation lookup failed", e);
-                    error = String.valueOf(e.getMessage());
+                    error = "see the server log";
                 }
                 final T r = result;
                 final String err = error;
@@ -402,7 +409,7 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
     /** Replies with an error and returns false unless the lookup found the volume. */
     private boolean found(ChannelHandlerContext ctx, int opt, String name, Volume volume, String error) {
         if (error != null) {
-            reply(ctx, opt, REP_ERR_UNKNOWN, "cannot open export " + name + "; see the server log");
+            reply(ctx, opt, REP_ERR_UNKNOWN, "cannot open export " + name + ": " + error);
             return false;
         }
         if (volume == null) {

@@ -2,6 +2,7 @@ package io.scoria.accelerator.volume;
 
 import io.scoria.accelerator.CacheMode;
 import io.scoria.accelerator.VolumeCounters;
+import io.scoria.accelerator.OwnershipGuard;
 import io.scoria.accelerator.VolumeConflictException;
 import io.scoria.accelerator.VolumeInfo;
 import io.scoria.accelerator.VolumeNotFoundException;
@@ -46,6 +47,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     private final ClusterCache clusterCache;
     private final Uploader uploader;
     private final WriteListener.Factory listeners;
+    private final OwnershipGuard ownership;
     private final Map<String, VolumeManifest> registry = new ConcurrentHashMap<>();
     private final Map<String, LocalVolume> open = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong viewIds = new java.util.concurrent.atomic.AtomicLong();
@@ -62,6 +64,16 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
      *                  {@code FocHooks}); every open of a volume asks it again
      */
     public LocalVolumeService(ObjectStore store, EngineConfig config, WriteListener.Factory listeners) {
+        this(store, config, listeners, OwnershipGuard.SINGLE_NODE);
+    }
+
+    /**
+     * @param ownership asked before every upload and manifest publish of every volume (in a cluster,
+     *                  the node's ownership leases; {@link OwnershipGuard#SINGLE_NODE} otherwise)
+     */
+    public LocalVolumeService(ObjectStore store, EngineConfig config, WriteListener.Factory listeners,
+                              OwnershipGuard ownership) {
+        this.ownership = Objects.requireNonNull(ownership, "ownership");
         this.store = Objects.requireNonNull(store, "store");
         this.transforms = new VolumeTransforms(store);
         this.config = Objects.requireNonNull(config, "config");
@@ -132,6 +144,11 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     @Override
     public Uploader uploader() {
         return uploader;
+    }
+
+    @Override
+    public OwnershipGuard ownership() {
+        return ownership;
     }
 
     @Override
@@ -220,7 +237,24 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
 
     @Override
     public Optional<VolumeInfo> info(String name) {
-        return Optional.ofNullable(registry.get(name)).map(this::infoOf);
+        VolumeManifest m = registry.get(name);
+        if (m == null && name != null && validName(name)) {
+            // created since this node started, by another router on the same backend (a cluster node)
+            m = manifests.readLatest(name).orElse(null);
+            if (m != null) {
+                registry.putIfAbsent(name, m);
+            }
+        }
+        return Optional.ofNullable(m).map(this::infoOf);
+    }
+
+    private static boolean validName(String name) {
+        try {
+            Names.checkNamespace(name);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     @Override
@@ -363,6 +397,22 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         if (v != null) {
             v.close();
         }
+    }
+
+    /**
+     * Forgets this node's local copy of a volume that is not open (its metadata, TLogs and cached
+     * SCOs on local flash), so that the next {@link #open} rebuilds it from the backend. For a node
+     * that takes over a volume another node owned since: its local copy is older than the backend.
+     *
+     * @throws VolumeConflictException if the volume is open on this node
+     */
+    public synchronized void forgetLocal(String name) {
+        checkName(name);
+        if (open.containsKey(name)) {
+            throw new VolumeConflictException("volume '" + name + "' is open on this node; close it before forgetting its local copy");
+        }
+        scoCache.dropNamespace(name);
+        deleteTree(volumeDir(name));
     }
 
     /** Test hook: drops every open volume as {@code kill -9} would (nothing sealed, no clean marker). */

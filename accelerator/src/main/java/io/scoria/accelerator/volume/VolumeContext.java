@@ -26,6 +26,9 @@ interface VolumeContext {
 
     Uploader uploader();
 
+    /** Whether this node may change a volume's backend objects (uploads, manifest publishes). */
+    io.scoria.accelerator.OwnershipGuard ownership();
+
     /** Local directory of a volume's metadata and TLogs. */
     default Path volumeDir(String namespace) {
         return config().dataDir().resolve("volumes").resolve(namespace);

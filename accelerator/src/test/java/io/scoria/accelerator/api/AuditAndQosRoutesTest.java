@@ -44,8 +44,8 @@ class AuditAndQosRoutesTest {
     private void start() {
         qos = QosRegistry.open(dir.resolve("qos.json"));
         server = new ApiServer(ApiServerConfig.of("127.0.0.1", 0, dir), new InMemoryVolumeService(),
-                new ScoriaConfig.Volumes(null, null), ScoriaMetrics.newRegistry(), null, null, null, qos,
-                new Readiness(List.of(), Duration.ofSeconds(1), Duration.ZERO));
+                new ScoriaConfig.Volumes(null, null), ScoriaMetrics.newRegistry(), null,
+                new ApiServices(null, null, qos, new Readiness(List.of(), Duration.ofSeconds(1), Duration.ZERO), null));
     }
 
     private HttpResponse<String> call(String method, String path, BearerToken token, String body) throws Exception {

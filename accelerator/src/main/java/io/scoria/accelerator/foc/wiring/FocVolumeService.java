@@ -240,6 +240,20 @@ public final class FocVolumeService implements VolumeService {
         }
     }
 
+    /**
+     * Forgets this node's marker of a volume whose local copy the engine forgot (another node of a
+     * cluster owned it since): its next open replays the FOC's entries, as after a loss of local flash.
+     */
+    public void forgetMarker(String name) {
+        closeVolume(name);
+        Path m = marker(focKey(name));
+        try {
+            Files.deleteIfExists(m);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete FOC marker " + m, e);
+        }
+    }
+
     @Override
     public void delete(String name) {
         String key = engine.info(name).map(FocVolumeService::focKey).orElse(name);
