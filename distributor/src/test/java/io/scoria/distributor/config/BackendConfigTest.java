@@ -3,6 +3,7 @@ package io.scoria.distributor.config;
 import io.scoria.backend.ObjectStore;
 import io.scoria.backend.config.ConfigException;
 import io.scoria.backend.config.ConfigReader;
+import io.scoria.backend.metering.CountingObjectStore;
 import io.scoria.distributor.store.Distributor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,7 +64,7 @@ class BackendConfigTest {
                 """);
         BackendConfig c = ConfigReader.read(file).section("backend", BackendConfig.class);
         try (ObjectStore store = c.open()) {
-            assertInstanceOf(Distributor.class, store);
+            assertInstanceOf(Distributor.class, CountingObjectStore.underlying(store));
             store.createNamespace("ns1");
             store.put("ns1", "k", ByteBuffer.wrap(new byte[] {1, 2, 3}));
             assertEquals(3, store.get("ns1", "k").remaining());
