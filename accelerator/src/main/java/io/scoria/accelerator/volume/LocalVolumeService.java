@@ -1,6 +1,7 @@
 package io.scoria.accelerator.volume;
 
 import io.scoria.accelerator.CacheMode;
+import io.scoria.accelerator.ChangedRanges;
 import io.scoria.accelerator.VolumeCounters;
 import io.scoria.accelerator.OwnershipGuard;
 import io.scoria.accelerator.VolumeConflictException;
@@ -370,6 +371,16 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         }
         Path dir = snapshotViews().resolve(volume + "@" + s.id() + "-" + viewIds.incrementAndGet());
         return new SnapshotVolume(this, m, snapshot, dir, config.cacheMode());
+    }
+
+    @Override
+    public ChangedRanges changes(String volume, String from, String to, long start, long length, int limit) {
+        checkOpen();
+        checkName(volume);
+        if (!registry.containsKey(volume) && manifests.readLatest(volume).isEmpty()) {
+            throw new VolumeNotFoundException("no volume '" + volume + "'");
+        }
+        return SnapshotChanges.between(this, manifestOf(volume), from, to, start, length, limit);
     }
 
     @Override
