@@ -46,6 +46,8 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     private final VolumeManifestStore manifests;
     private final LocalScoCache scoCache;
     private final ClusterCache clusterCache;
+    /** Ranges of coalesced cold reads: 16 windows (16 MiB at the default 1 MiB read-ahead) for the whole node. */
+    private final FetchedRanges fetchedRanges;
     private final Uploader uploader;
     private final WriteListener.Factory listeners;
     private final OwnershipGuard ownership;
@@ -81,6 +83,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         this.listeners = Objects.requireNonNull(listeners, "listeners");
         this.manifests = new VolumeManifestStore(store);
         this.scoCache = new LocalScoCache(config.dataDir().resolve("sco"), config.scoCacheBytes());
+        this.fetchedRanges = new FetchedRanges(store, 16);
         this.clusterCache = new ClusterCache(config.dataDir().resolve("cluster-cache"), config.cacheSlotSize(), config.clusterCacheBytes());
         this.uploader = new Uploader("scoria-upload", config.retryMin(), config.retryMax());
         deleteTree(snapshotViews()); // maps of snapshot views a crash left behind
@@ -140,6 +143,11 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     @Override
     public ClusterCache clusterCache() {
         return clusterCache;
+    }
+
+    @Override
+    public FetchedRanges fetchedRanges() {
+        return fetchedRanges;
     }
 
     @Override
