@@ -5,6 +5,7 @@ import io.scoria.accelerator.ReadOnlyVolumeException;
 import io.scoria.accelerator.SnapshotInfo;
 import io.scoria.accelerator.Volume;
 import io.scoria.accelerator.VolumeConflictException;
+import io.scoria.accelerator.VolumeFencedException;
 import io.scoria.accelerator.metadata.LbaMap;
 import io.scoria.sco.VolumeManifest;
 
@@ -78,9 +79,20 @@ public final class LocalVolume implements Volume {
         return clusterSize;
     }
 
+    /** Read-only: a template, a replica a replication job ships into, or a volume whose fence tripped. */
     @Override
     public boolean isReadOnly() {
-        return log.manifest().template();
+        return log.manifest().template() || isReplica() || log.fence().tripped() != null;
+    }
+
+    /** True when the volume is a replica (its namespace's replication role is REPLICA): nothing here changes it. */
+    public boolean isReplica() {
+        return log.fence().replica();
+    }
+
+    /** The error that stopped this volume's uploads (another site took it over), else null. */
+    public VolumeFencedException fenced() {
+        return log.fence().tripped();
     }
 
     public VolumeManifest manifest() {
@@ -120,8 +132,21 @@ public final class LocalVolume implements Volume {
     }
 
     private void checkWritable(String op) {
+        checkMutable(op);
         if (log.manifest().template()) {
             throw new ReadOnlyVolumeException(op + " refused: volume '" + name + "' is a read-only template");
+        }
+    }
+
+    /** Refuses any change of a replica or of a fenced volume. */
+    private void checkMutable(String op) {
+        if (isReplica()) {
+            throw new ReadOnlyVolumeException(op + " refused: volume '" + name + "' is a read-only replica (a replication "
+                    + "job ships into it; 'scoria replicate promote' makes it writable, a clone of a snapshot is writable now)");
+        }
+        VolumeFencedException f = log.fence().tripped();
+        if (f != null) {
+            throw new VolumeFencedException(op + " refused: " + f.getMessage());
         }
     }
 
@@ -212,6 +237,7 @@ public final class LocalVolume implements Volume {
         structure.writeLock().lock();
         try {
             checkOpen();
+            checkMutable("sync");
             log.roll(null);
         } finally {
             structure.writeLock().unlock();
@@ -226,6 +252,7 @@ public final class LocalVolume implements Volume {
         structure.writeLock().lock();
         try {
             checkOpen();
+            checkMutable("snapshot");
             if (log.manifest().snapshot(snapshotName) != null) {
                 throw new VolumeConflictException("volume '" + name + "' already has a snapshot '" + snapshotName + "'");
             }
@@ -270,6 +297,7 @@ public final class LocalVolume implements Volume {
             structure.readLock().lock();
             try {
                 checkOpen();
+                checkMutable("scrub apply");
                 for (int attempt = 1; ; attempt++) {
                     ScrubApply.ScrubManifest prepared = attempt < SCRUB_MANIFEST_ATTEMPTS
                             ? scrub.prepareScrubManifest(result) : null;
@@ -312,6 +340,7 @@ public final class LocalVolume implements Volume {
         structure.readLock().lock();
         try {
             checkOpen();
+            checkMutable("scrub relocation");
             int[] candidates = scrub.relocationCandidates(result, from, to);
             if (candidates.length == 0) {
                 return 0;
@@ -337,6 +366,7 @@ public final class LocalVolume implements Volume {
         structure.writeLock().lock();
         try {
             checkOpen();
+            checkMutable("deleteSnapshot");
             history.deleteSnapshot(snapshotName);
         } finally {
             structure.writeLock().unlock();
@@ -360,6 +390,7 @@ public final class LocalVolume implements Volume {
         structure.writeLock().lock();
         try {
             checkOpen();
+            checkMutable("reset");
             history.reset();
         } finally {
             structure.writeLock().unlock();
@@ -373,6 +404,7 @@ public final class LocalVolume implements Volume {
         }
         try {
             checkOpen();
+            checkMutable("makeTemplate");
             if (inFlight.get() > 0) {
                 throw new VolumeConflictException("volume '" + name + "' has writes in flight; retry makeTemplate when idle");
             }
@@ -399,7 +431,11 @@ public final class LocalVolume implements Volume {
                 return;
             }
             closed = true;
-            log.close();
+            if (isReplica()) {
+                log.crash(); // nothing of a replica is sealed or uploaded; its local state is dropped by the service
+            } else {
+                log.close();
+            }
         } finally {
             structure.writeLock().unlock();
         }

@@ -33,7 +33,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * backend holds: the highest TLog uploaded and the published manifest generation (the local
  * {@code uploaded} file), and which sealed SCOs are neither forced on local flash nor uploaded
  * (what a FLUSH must force). It sees its volume only through {@link UploadSource} (manifest,
- * epoch, deleted). Upload tasks synchronise on {@code this}; the write path only adds to the
+ * epoch, deleted, replication fence: checked before every put and publish; once tripped, the
+ * volume's queued tasks are dropped). Upload tasks synchronise on {@code this}; the write path only adds to the
  * unforced set and queues tasks.
  */
 final class VolumeUploads {
@@ -123,7 +124,7 @@ final class VolumeUploads {
 
         @Override
         public boolean obsolete() {
-            return log.isDeleted() || taskEpoch != log.epoch();
+            return log.isDeleted() || taskEpoch != log.epoch() || log.fence().tripped() != null;
         }
     }
 
@@ -174,6 +175,7 @@ final class VolumeUploads {
                     }
                     verified = true;
                 }
+                log.fence().checkBeforeUpload();
                 ctx.store().put(ns, NamespaceLayout.scoKey(scoId), f);
                 ctx.scoCache().uploaded(ns, scoId);
                 unforced.remove(scoId);
@@ -201,6 +203,7 @@ final class VolumeUploads {
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot read " + f, e);
                 }
+                log.fence().checkBeforeUpload();
                 ctx.store().put(ns, NamespaceLayout.tlogKey(n), content);
                 synchronized (VolumeUploads.this) {
                     uploadedThrough = Math.max(uploadedThrough, n);
@@ -274,10 +277,13 @@ final class VolumeUploads {
         // durable before the backend's manifest moves past them
         Durable.force(dir);
         VolumeManifest m = log.manifest().restrictedTo(uploadedThrough).withGeneration(publishedGeneration + 1);
+        log.fence().checkBeforeUpload();
         try {
             ctx.manifests().publish(ns, m);
         } catch (PreconditionFailedException e) {
-            publishedGeneration = ctx.manifests().readLatest(ns).map(VolumeManifest::generation).orElse(publishedGeneration);
+            VolumeManifest newest = ctx.manifests().readLatest(ns).orElseThrow(() -> e);
+            log.fence().checkConflict(m, newest);
+            publishedGeneration = newest.generation();
             throw e;
         }
         publishedGeneration = m.generation();
