@@ -3,31 +3,24 @@ package io.scoria.it.replication;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.scoria.backend.ObjectStore;
-import io.scoria.backend.s3.S3ObjectStore;
-import io.scoria.backend.s3.S3StoreConfig;
 import io.scoria.it.harness.ManagedProcess;
 import io.scoria.it.harness.S3ProxyServer;
 import io.scoria.it.nbd.Command;
+import io.scoria.it.replication.TwoSites.Router;
 import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.manifest.VolumeManifestStore;
 import io.scoria.sco.replication.ReplicationState;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -47,65 +40,20 @@ class ReplicaRouterIT {
     @TempDir
     Path dir;
 
-    private final List<AutoCloseable> cleanup = new ArrayList<>();
-    private final HttpClient http = HttpClient.newHttpClient();
-    private final Path repo = Path.of(System.getProperty("scoria.repo.root", "..")).toAbsolutePath().normalize();
+    private TwoSites sites;
 
-    /** A running {@code scoria serve}. */
-    private record Router(ManagedProcess process, String dataDir, int nbdPort, int apiPort) implements AutoCloseable {
-        @Override
-        public void close() {
-            process.close();
-        }
+    @BeforeEach
+    void setUp() {
+        sites = new TwoSites(dir);
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        for (int i = cleanup.size() - 1; i >= 0; i--) {
-            cleanup.get(i).close();
-        }
-    }
-
-    private static String backend(S3ProxyServer s3) {
-        return "{type: s3, s3: {endpoint: " + s3.endpoint() + ", accessKey: " + S3ProxyServer.ACCESS_KEY
-                + ", secretKey: " + S3ProxyServer.SECRET_KEY + ", conditionalPut: true}}";
-    }
-
-    private S3ProxyServer site(String name) throws Exception {
-        S3ProxyServer s3 = S3ProxyServer.start(name);
-        cleanup.add(s3);
-        return s3;
-    }
-
-    private ObjectStore store(S3ProxyServer s3) {
-        ObjectStore store = new S3ObjectStore(S3StoreConfig.of(s3.endpoint(), S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)
-                .withConditionalPut(true));
-        cleanup.add(store);
-        return store;
-    }
-
-    private Router serve(String dataDir, S3ProxyServer s3) throws Exception {
-        int nbd = ManagedProcess.freePort();
-        int api = ManagedProcess.freePort();
-        int iscsi = ManagedProcess.freePort();
-        Path cfg = dir.resolve(dataDir + ".yaml");
-        Files.writeString(cfg, "dataDir: " + dir.resolve(dataDir) + "\nnbd: {port: " + nbd + "}\napi: {port: " + api
-                + "}\niscsi: {port: " + iscsi + "}\nbackend: " + backend(s3) + "\ncache: {clusterCache: 16MiB, scoCache: 128MiB}\nvolumes: {scoSize: 1MiB}\n");
-        ManagedProcess p = ManagedProcess.start("serve-" + dataDir, List.of(repo.resolve("scoria").toString(), "serve",
-                "--config", cfg.toString()), dir, dir.resolve(dataDir + "-" + System.nanoTime() + ".log"));
-        Router r = new Router(p, dataDir, nbd, api);
-        cleanup.add(r);
-        p.awaitReady(Duration.ofSeconds(120), () -> ManagedProcess.listening(api) && ManagedProcess.listening(nbd));
-        return r;
+        sites.close();
     }
 
     private HttpResponse<String> api(Router r, String method, String path, String body) throws Exception {
-        String token = Files.readString(dir.resolve(r.dataDir()).resolve("admin.token")).strip();
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + r.apiPort() + path))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json");
-        b = body == null ? b.method(method, HttpRequest.BodyPublishers.noBody())
-                : b.method(method, HttpRequest.BodyPublishers.ofString(body));
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return sites.api(r, method, path, body);
     }
 
     private String state(Router r, String volume) throws Exception {
@@ -120,64 +68,21 @@ class ReplicaRouterIT {
     }
 
     private Command qemuIo(Router r, String export, String... commands) throws Exception {
-        return qemuIo(r, false, export, commands);
-    }
-
-    /** qemu-io on an NBD export; {@code readOnly} opens it with -r, as a read-only export must be opened. */
-    private Command qemuIo(Router r, boolean readOnly, String export, String... commands) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("qemu-io", "-f", "raw"));
-        if (readOnly) {
-            cmd.add("-r");
-        }
-        cmd.add("nbd://127.0.0.1:" + r.nbdPort() + "/" + export);
-        for (String c : commands) {
-            cmd.addAll(List.of("-c", c));
-        }
-        return Command.run(120, cmd.toArray(new String[0]));
+        return TwoSites.qemuIo(r, false, export, commands);
     }
 
     private void qemuIoOk(Router r, String export, String... commands) throws Exception {
-        check(export, qemuIo(r, export, commands));
+        TwoSites.qemuIoOk(r, false, export, commands);
     }
 
     private void readOnlyOk(Router r, String export, String... commands) throws Exception {
-        check(export, qemuIo(r, true, export, commands));
-    }
-
-    private static void check(String export, Command c) {
-        String out = c.ok().output();
-        assertFalse(out.contains("Pattern verification failed") || out.contains("failed"), export + ": " + out);
+        TwoSites.qemuIoOk(r, true, export, commands);
     }
 
     /** The export refused the write: as read-only when qemu-io opened it, or EPERM on the write. */
     private static boolean refusedWrite(Command c) {
         String out = c.output();
         return out.contains("Permission denied") || out.contains("Operation not permitted") || out.contains("read-only");
-    }
-
-    private Path replConfig(S3ProxyServer a, S3ProxyServer b) throws Exception {
-        Path f = dir.resolve("repl.yaml");
-        Files.writeString(f, "source: " + backend(a) + "\ntarget: " + backend(b)
-                + "\nreplication: {parallelism: 2, pollInterval: 1s}\n");
-        return f;
-    }
-
-    private ManagedProcess replicate(String name, String... args) throws Exception {
-        Path jar = repo.resolve("replicator").resolve("target").resolve("scoria-replicate.jar");
-        assertTrue(Files.isRegularFile(jar), "scoria-replicate.jar is built by the replicator module: " + jar);
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-jar", jar.toString()));
-        cmd.addAll(List.of(args));
-        ManagedProcess p = ManagedProcess.start(name, cmd, dir, dir.resolve(name + ".log"));
-        cleanup.add(p);
-        return p;
-    }
-
-    private String finish(ManagedProcess p) throws Exception {
-        assertTrue(p.process().waitFor(180, TimeUnit.SECONDS), p.logTail(20));
-        String log = Files.readString(p.log());
-        assertEquals(0, p.process().exitValue(), log);
-        return log;
     }
 
     private static long generation(ObjectStore store, String ns) {
@@ -194,24 +99,24 @@ class ReplicaRouterIT {
 
     @Test
     void aReplicaIsReadOnlyAtTheDrSiteAndTheOldPrimaryIsFencedAfterFailback() throws Exception {
-        S3ProxyServer siteA = site("rr-a");
-        S3ProxyServer siteB = site("rr-b");
-        ObjectStore a = store(siteA);
-        ObjectStore b = store(siteB);
-        Path cfg = replConfig(siteA, siteB);
+        S3ProxyServer siteA = sites.site("rr-a");
+        S3ProxyServer siteB = sites.site("rr-b");
+        ObjectStore a = sites.store(siteA);
+        ObjectStore b = sites.store(siteB);
+        Path cfg = sites.replConfig(siteA, siteB, "parallelism: 2, pollInterval: 1s");
 
-        Router routerA = serve("a-data", siteA);
+        Router routerA = sites.serve("a-data", siteA);
         assertEquals(201, api(routerA, "POST", "/v1/volumes", "{\"name\":\"vm1\",\"size\":\"64MiB\"}").statusCode());
         qemuIoOk(routerA, "vm1", "write -P 0x11 0 8M");
         assertEquals(201, api(routerA, "POST", "/v1/volumes/vm1/snapshots", "{\"name\":\"s1\"}").statusCode());
         await(Duration.ofSeconds(60), "snapshot s1 is on site A's backend", () ->
                 new VolumeManifestStore(a).readLatest("vm1").orElseThrow().snapshot("s1") != null);
-        ManagedProcess job = replicate("repl-continuous", "run", "--config", cfg.toString());
+        ManagedProcess job = sites.replicate("repl-continuous", "run", "--config", cfg.toString());
         await(Duration.ofSeconds(120), "s1 is shipped to B", () -> b.namespaceExists("vm1")
                 && new VolumeManifestStore(b).readLatest("vm1").map(m -> m.snapshot("s1") != null).orElse(false));
 
         // the DR site: listed as a replica, read-only, never published to by its router
-        Router routerB = serve("b-data", siteB);
+        Router routerB = sites.serve("b-data", siteB);
         assertEquals("REPLICA", state(routerB, "vm1"));
         readOnlyOk(routerB, "vm1", "read -P 0x11 0 8M");
         Command refused = qemuIo(routerB, "vm1", "write -P 0x99 0 64k");
@@ -232,20 +137,20 @@ class ReplicaRouterIT {
         assertTrue(generation(b, "vm1") > shippedBefore);
         qemuIoOk(routerB, "vm1-drtest", "read -P 0x11 0 1M", "read -P 0x22 1M 1M", "read -P 0 16M 4M");
         routerB.close();
-        routerB = serve("b-data", siteB);
+        routerB = sites.serve("b-data", siteB);
         readOnlyOk(routerB, "vm1", "read -P 0x11 0 8M", "read -P 0x33 16M 4M");
         assertEquals(ReplicationState.Role.REPLICA, ReplicationState.read(b, "vm1").orElseThrow().role());
         routerB.close();
         job.close();
 
         // promote on B (site A is cut off but its router keeps running), B writes, fail back
-        String promoted = finish(replicate("repl-promote", "promote", "vm1", "--config", cfg.toString()));
+        String promoted = TwoSites.finish(sites.replicate("repl-promote", "promote", "vm1", "--config", cfg.toString()), 0);
         assertTrue(promoted.contains("promoted vm1"), promoted);
-        routerB = serve("b-data", siteB);
+        routerB = sites.serve("b-data", siteB);
         assertEquals("OK", state(routerB, "vm1"));
         qemuIoOk(routerB, "vm1", "write -P 0x66 2M 2M");
         routerB.close();
-        String back = finish(replicate("repl-failback", "failback", "vm1", "--config", cfg.toString()));
+        String back = TwoSites.finish(sites.replicate("repl-failback", "failback", "vm1", "--config", cfg.toString()), 0);
         assertTrue(back.contains("is the primary again"), back);
         VolumeManifest failedBack = new VolumeManifestStore(a).readLatest("vm1").orElseThrow();
 
@@ -263,10 +168,10 @@ class ReplicaRouterIT {
         routerA.close();
 
         // restarted on its stale local state, A's router rebuilds vm1 from the backend: B's data, not its own
-        routerA = serve("a-data", siteA);
+        routerA = sites.serve("a-data", siteA);
         assertEquals("OK", state(routerA, "vm1"));
         qemuIoOk(routerA, "vm1", "read -P 0x66 2M 2M", "read -P 0x11 0 2M", "read -P 0x33 16M 4M", "read -P 0 24M 4M");
-        try (var aside = Files.list(dir.resolve("a-data").resolve("flash").resolve("diverged"))) {
+        try (var aside = Files.list(routerA.dataDir().resolve("flash").resolve("diverged"))) {
             assertTrue(aside.anyMatch(p -> p.getFileName().toString().startsWith("vm1-")), "the stale local state is kept aside");
         }
         qemuIoOk(routerA, "vm1", "write -P 0x88 30M 1M");
