@@ -1,17 +1,19 @@
 package io.scoria.accelerator;
 
 /**
- * The volume may no longer change on this router: another site took it over. Its backend
- * namespace's replication state changed since the volume was opened (a {@code replicate promote}
- * or {@code failback} raised the epoch), or another writer published a manifest generation this
- * router did not write. The volume stops uploading and refuses every write (NBD: EPERM) until it
- * is closed and opened again, which reads what the backend holds then. A subclass of
- * {@link ReadOnlyVolumeException}, so every frontend refuses writes as for a read-only volume.
+ * This node may not change the volume now: its ownership lease is suspended (the coordination
+ * service is out of reach, so another node may be granted the volume soon) or gone. Writes are
+ * refused (or their acknowledgement failed) rather than acknowledged by a node that may no longer
+ * own the volume.
  */
-public class VolumeFencedException extends ReadOnlyVolumeException {
+public class VolumeFencedException extends VolumeException {
     private static final long serialVersionUID = 1L;
 
     public VolumeFencedException(String message) {
         super(message);
+    }
+
+    public VolumeFencedException(String message, Throwable cause) {
+        super(message, cause);
     }
 }

@@ -76,7 +76,8 @@ public final class LbaMap implements AutoCloseable {
     private final ChronicleMap<Long, byte[]> map;
     private final DenseGroups dense;
     private final PageMap pages;
-    private final long clusters;
+    /** Clusters of the volume; changes only by {@link #resize}, under the caller's serialisation. */
+    private volatile long clusters;
     private final ThreadLocal<LongKey> readKeys = ThreadLocal.withInitial(LongKey::new);
     /** Odd while the writer may be moving records between entries; see the class comment. */
     private volatile long moves;
@@ -211,6 +212,17 @@ public final class LbaMap implements AutoCloseable {
 
     long clusters() {
         return clusters;
+    }
+
+    /**
+     * Changes the number of clusters (online resize). The caller excludes every other use of the map
+     * and has made sure no record lies at or past {@code newClusters}.
+     */
+    public void resize(long newClusters) {
+        if (newClusters <= 0) {
+            throw new IllegalArgumentException("clusters must be positive: " + newClusters);
+        }
+        clusters = newClusters;
     }
 
     /** Updates per page region that {@link #applyRegion} accepts at most. */

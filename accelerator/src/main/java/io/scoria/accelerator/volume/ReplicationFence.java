@@ -1,6 +1,6 @@
 package io.scoria.accelerator.volume;
 
-import io.scoria.accelerator.VolumeFencedException;
+import io.scoria.accelerator.ReplicationFencedException;
 import io.scoria.backend.ObjectStore;
 import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.replication.ReplicationState;
@@ -21,7 +21,7 @@ import java.util.Optional;
  * the open (a promote on this site's replica, a fail-back over this site) trips the fence, and so
  * does a manifest generation another writer published ({@link #checkConflict}). A tripped fence
  * stays tripped until the volume is opened again: uploads stop and writes are refused with
- * {@link VolumeFencedException}. A put already in flight when another site changes the state
+ * {@link ReplicationFencedException}. A put already in flight when another site changes the state
  * still lands: a fail-back writes the fence state on the old primary before it ships anything.
  *
  * <p>Thread-safety: the seen state is immutable; the tripped flag is volatile, set once by the
@@ -33,7 +33,7 @@ final class ReplicationFence {
     private final ObjectStore store;
     private final String namespace;
     private final Optional<ReplicationState> seen;
-    private volatile VolumeFencedException tripped;
+    private volatile ReplicationFencedException tripped;
 
     private ReplicationFence(ObjectStore store, String namespace, Optional<ReplicationState> seen) {
         this.store = Objects.requireNonNull(store, "store");
@@ -57,7 +57,7 @@ final class ReplicationFence {
     }
 
     /** The error writes get once tripped, else null. */
-    VolumeFencedException tripped() {
+    ReplicationFencedException tripped() {
         return tripped;
     }
 
@@ -73,10 +73,10 @@ final class ReplicationFence {
                 && a.get().volumeId().equals(b.get().volumeId());
     }
 
-    private VolumeFencedException trip(String why) {
-        VolumeFencedException e = tripped;
+    private ReplicationFencedException trip(String why) {
+        ReplicationFencedException e = tripped;
         if (e == null) {
-            e = new VolumeFencedException("volume in namespace '" + namespace + "' on " + store.name() + " is fenced: " + why
+            e = new ReplicationFencedException("volume in namespace '" + namespace + "' on " + store.name() + " is fenced: " + why
                     + "; uploads stopped and writes are refused; close and open the volume again to serve what the backend "
                     + "holds now");
             tripped = e;

@@ -1,7 +1,7 @@
 package io.scoria.accelerator.volume;
 
 import io.scoria.accelerator.ReadOnlyVolumeException;
-import io.scoria.accelerator.VolumeFencedException;
+import io.scoria.accelerator.ReplicationFencedException;
 import io.scoria.accelerator.VolumeInfo;
 import io.scoria.accelerator.VolumeSpec;
 import io.scoria.backend.ObjectInfo;
@@ -155,7 +155,7 @@ class ReplicaVolumeTest {
                     "nothing published after the state changed");
             assertFalse(site.exists("vm1", io.scoria.sco.NamespaceLayout.tlogKey(v.manifest().lastRouterTlog())),
                     "the TLog written after the change is not uploaded");
-            VolumeFencedException e = assertThrows(VolumeFencedException.class, () -> fill(v, 0, 4096, 0x33));
+            ReplicationFencedException e = assertThrows(ReplicationFencedException.class, () -> fill(v, 0, 4096, 0x33));
             assertTrue(e.getMessage().contains("replication state changed"), e.getMessage());
             assertTrue(v.isReadOnly());
             assertEquals("FENCED", a.info("vm1").orElseThrow().state());
@@ -183,7 +183,7 @@ class ReplicaVolumeTest {
             assertTrue(v.fenced().getMessage().contains("another writer"), v.fenced().getMessage());
             assertEquals(java.util.List.of(77L), manifests.readLatest("vm1").orElseThrow().allTlogs(),
                     "the other writer's manifest is not published over");
-            assertThrows(VolumeFencedException.class, () -> fill(v, 0, 4096, 0x33));
+            assertThrows(ReplicationFencedException.class, () -> fill(v, 0, 4096, 0x33));
         }
     }
 
