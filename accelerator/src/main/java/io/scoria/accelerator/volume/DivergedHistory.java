@@ -1,5 +1,6 @@
 package io.scoria.accelerator.volume;
 
+import io.scoria.backend.BackendUnavailableException;
 import io.scoria.backend.NotFoundException;
 import io.scoria.sco.NamespaceLayout;
 import io.scoria.sco.VolumeManifest;
@@ -52,7 +53,16 @@ final class DivergedHistory {
         if (local.isEmpty()) {
             return Optional.empty();
         }
-        Optional<VolumeManifest> backend = ctx.manifests().readLatest(namespace);
+        Optional<VolumeManifest> backend;
+        try {
+            backend = ctx.manifests().readLatest(namespace);
+        } catch (BackendUnavailableException e) {
+            // restart from local flash; the fence (state remembered at the last open) stops the first
+            // upload if another site took the volume over meanwhile, and the next open checks again
+            LOG.warn("volume {}: {} is unavailable, the local state is not checked against its history now: {}",
+                    namespace, ctx.store().name(), e.getMessage());
+            return Optional.empty();
+        }
         if (backend.isEmpty()) {
             return Optional.empty();
         }

@@ -326,7 +326,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
             if (!registry.containsKey(n) && manifests.readLatest(n).isEmpty()) {
                 throw new VolumeNotFoundException("no volume '" + n + "'");
             }
-            ReplicationFence fence = ReplicationFence.read(store, n);
+            ReplicationFence fence = ReplicationFence.atOpen(store, n, volumeDir(n));
             noteRole(n, fence);
             if (fence.replica()) {
                 discardLocalState(n);

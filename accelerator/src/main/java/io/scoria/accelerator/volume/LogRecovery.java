@@ -48,13 +48,18 @@ final class LogRecovery {
     static VolumeLog open(VolumeContext ctx, String namespace, WriteListener listener, ReplicationFence fence) {
         Path dir = ctx.volumeDir(namespace);
         var local = VolumeManifestStore.readLocal(dir.resolve(VolumeLog.MANIFEST));
-        return local.isPresent() ? restart(ctx, local.get(), listener, fence) : rebuild(ctx, namespace, null, listener, fence);
+        VolumeLog v = local.isPresent() ? restart(ctx, local.get(), listener, fence) : rebuild(ctx, namespace, null, listener, fence);
+        fence.remember(dir);
+        return v;
     }
 
     /** Opens a namespace this node just created with manifest {@code fresh}: no backend reads at all. */
     static VolumeLog openNew(VolumeContext ctx, VolumeManifest fresh, WriteListener listener) {
         String ns = fresh.config().namespace();
-        return rebuild(ctx, ns, fresh, listener, ReplicationFence.fresh(ctx.store(), ns));
+        ReplicationFence fence = ReplicationFence.fresh(ctx.store(), ns);
+        VolumeLog v = rebuild(ctx, ns, fresh, listener, fence);
+        fence.remember(ctx.volumeDir(ns));
+        return v;
     }
 
     private static LbaMap openMap(Path dir, VolumeManifest m, boolean fresh) throws IOException {

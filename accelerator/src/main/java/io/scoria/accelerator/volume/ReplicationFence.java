@@ -1,12 +1,19 @@
 package io.scoria.accelerator.volume;
 
 import io.scoria.accelerator.ReplicationFencedException;
+import io.scoria.backend.BackendUnavailableException;
 import io.scoria.backend.ObjectStore;
 import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.replication.ReplicationState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -29,6 +36,8 @@ import java.util.Optional;
  */
 final class ReplicationFence {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicationFence.class);
+    /** In the volume's local directory: the replication state seen at the last open (empty file: none). */
+    static final String SEEN = "replication-seen.json";
 
     private final ObjectStore store;
     private final String namespace;
@@ -44,6 +53,53 @@ final class ReplicationFence {
     /** Reads the namespace's replication state now (one backend GET). */
     static ReplicationFence read(ObjectStore store, String namespace) {
         return new ReplicationFence(store, namespace, ReplicationState.read(store, namespace));
+    }
+
+    /**
+     * The fence of a volume being opened: the state read from the backend now or, while the backend
+     * is unavailable, the one this router last saw there ({@link #remember}, in the volume's local
+     * directory), so that a restart from local flash needs no backend and the first upload after it
+     * still trips on a state changed meanwhile.
+     *
+     * @throws BackendUnavailableException when the backend is down and no state was remembered
+     */
+    static ReplicationFence atOpen(ObjectStore store, String namespace, Path volumeDir) {
+        try {
+            return read(store, namespace);
+        } catch (BackendUnavailableException e) {
+            Path f = volumeDir.resolve(SEEN);
+            if (!Files.exists(f)) {
+                throw e;
+            }
+            try {
+                byte[] b = Files.readAllBytes(f);
+                Optional<ReplicationState> seen = b.length == 0 ? Optional.empty()
+                        : Optional.of(ReplicationState.decode(ByteBuffer.wrap(b), f.toString()));
+                LOG.warn("volume in namespace '{}': {} is unavailable, using the replication state seen there last ({}): {}",
+                        namespace, store.name(), describe(seen), e.getMessage());
+                return new ReplicationFence(store, namespace, seen);
+            } catch (IOException io) {
+                throw new UncheckedIOException("cannot read " + f, io);
+            }
+        }
+    }
+
+    /** Notes the state seen at open in the volume's local directory (read by {@link #atOpen} while the backend is down). */
+    void remember(Path volumeDir) {
+        Path f = volumeDir.resolve(SEEN);
+        Path tmp = volumeDir.resolve(SEEN + ".tmp");
+        try {
+            byte[] b = seen.map(s -> {
+                ByteBuffer e = s.encode();
+                byte[] a = new byte[e.remaining()];
+                e.get(a);
+                return a;
+            }).orElse(new byte[0]);
+            Files.write(tmp, b);
+            Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + f, e);
+        }
     }
 
     /** The fence of a namespace this node just created: it has no replication state. */

@@ -6,6 +6,7 @@ import io.scoria.accelerator.VolumeInfo;
 import io.scoria.accelerator.VolumeSpec;
 import io.scoria.backend.ObjectInfo;
 import io.scoria.backend.ObjectStore;
+import io.scoria.backend.testing.FaultInjectingStore;
 import io.scoria.backend.testing.InMemoryObjectStore;
 import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.manifest.VolumeManifestStore;
@@ -239,6 +240,35 @@ class ReplicaVolumeTest {
             LocalVolume w = again.open("vm1");
             assertArrayEquals(filled(4096, 0x22), read(w, 8192, 4096), "local writes are replayed after a restart");
             assertFalse(Files.exists(again.config().dataDir().resolve("diverged")));
+        }
+    }
+
+    @Test
+    void aRestartWhileTheBackendIsDownUsesTheStateSeenLastAndTheFirstUploadAfterItTrips() {
+        InMemoryObjectStore site = new InMemoryObjectStore("a");
+        FaultInjectingStore store = new FaultInjectingStore(site);
+        LocalVolumeService a = new LocalVolumeService(store, config("a"));
+        String id = a.create("vm1", new VolumeSpec(SIZE, CLUSTER, SCO)).volumeId();
+        LocalVolume v = a.open("vm1");
+        fill(v, 0, 8192, 0x11);
+        v.sync();
+        assertTrue(v.awaitUploads(Duration.ofSeconds(30)));
+        VolumeManifest before = new VolumeManifestStore(site).readLatest("vm1").orElseThrow();
+        a.crash();
+        // while this router is down and cut off, another site fails the volume back over this one
+        site.put("vm1", ReplicationState.KEY, ReplicationState.newReplica(id, 1).withRole(ReplicationState.Role.PRIMARY, 0).encode());
+        store.down(true);
+        try (LocalVolumeService again = new LocalVolumeService(store, config("a"))) {
+            LocalVolume w = again.open("vm1");
+            assertArrayEquals(filled(8192, 0x11), read(w, 0, 8192), "restarted from local flash without the backend");
+            fill(w, 8192, SCO, 0x22);
+            store.down(false);
+            w.sync();
+            assertTrue(w.awaitUploads(Duration.ofSeconds(30)));
+            assertNotNull(w.fenced(), "the first upload after the restart compares with the state seen before it");
+            assertThrows(ReplicationFencedException.class, () -> fill(w, 0, 4096, 0x33));
+            assertEquals(before.generation(), new VolumeManifestStore(site).readLatest("vm1").orElseThrow().generation(),
+                    "nothing published over the other site's history");
         }
     }
 }
