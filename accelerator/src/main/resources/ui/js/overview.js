@@ -3,18 +3,27 @@ import { ApiError, get, poll } from './api.js';
 import { card, el, fill, sayError, table } from './dom.js';
 import { bytes, number } from './format.js';
 
+const EVERY_MS = 5000;
+/** The distributor's status is a survey of every store: asked for on every sixth refresh only. */
+const DISTRIBUTOR_EVERY = 6;
+
 export function show(view, ctx) {
   const body = el('div', { class: 'grid' });
   fill(view, el('h1', {}, 'Overview'), body);
+  let round = 0;
+  let distributor = null;
   const stop = poll(async () => {
-    const [ready, vols, cluster, jobs] = await Promise.all([
+    const surveyNow = ctx.features.distributor && round++ % DISTRIBUTOR_EVERY === 0;
+    const [ready, vols, cluster, jobs, survey] = await Promise.all([
       readiness(),
       get('/v1/volumes'),
       ctx.features.cluster ? get('/v1/cluster') : null,
       ctx.features.jobs ? get('/v1/jobs') : [],
+      surveyNow ? get('/v1/distributor') : distributor,
     ]);
-    fill(body, nodeCard(cluster), capacityCard(vols), healthCard(ready), alertsCard(ready, jobs));
-  }, 5000, (e) => sayError('Overview', e));
+    distributor = survey;
+    fill(body, nodeCard(cluster), capacityCard(vols), healthCard(ready), alertsCard(ready, jobs, distributor));
+  }, EVERY_MS, (e) => sayError('Overview', e));
   return { stop };
 }
 
@@ -58,10 +67,17 @@ function healthCard(ready) {
       c.name, el('span', { class: c.ok ? 'ok' : 'bad' }, c.ok ? 'ok' : 'failing'), c.detail || '']));
 }
 
-function alertsCard(ready, jobs) {
+function alertsCard(ready, jobs, distributor) {
   const alerts = [];
   for (const c of ready.checks.filter((x) => !x.ok)) {
     alerts.push('Check ' + c.name + ' is failing' + (c.detail ? ': ' + c.detail : ''));
+  }
+  if (distributor && !distributor.fullRedundancy) {
+    const s = distributor.status;
+    const stores = s.stores.filter((x) => x.health !== 'OK').map((x) => x.name + ' ' + x.health.toLowerCase());
+    alerts.push('Distributor below full redundancy: ' + number(s.objectsDegraded) + ' objects degraded, '
+      + number(s.objectsUnreadable) + ' unreadable' + (stores.length ? '; stores ' + stores.join(', ') : '')
+      + ' (run a repair)');
   }
   const dayAgo = Date.now() - 24 * 3600 * 1000;
   for (const j of jobs.filter((x) => x.state === 'failed' && Date.parse(x.finished) > dayAgo)) {

@@ -182,6 +182,82 @@ class DashboardIT {
         assertTrue(errors.isEmpty(), "console warnings or errors: " + errors);
     }
 
+    @Test
+    void aDistributorStoreLostShowsAsAnAlertAndARepairStartedInTheBrowserRestoresIt() throws Exception {
+        StringBuilder stores = new StringBuilder();
+        for (int i = 1; i <= 3; i++) {
+            stores.append(i > 1 ? ", " : "").append("{name: fs").append(i).append(", domain: d").append(i)
+                    .append(", type: fs, fs: {root: ").append(dir.resolve("fs" + i)).append("}}");
+        }
+        router = new Router(dir, "dist", "backend: {type: distributor, distributor: {policy: 2+1, minFragments: 2, stores: ["
+                + stores + "]}}\n");
+        router.createVolume("dvol", "64MiB");
+        router.qemuIo("dvol", "write -P 0x5a 0 3M", "flush");
+        browser = chromium();
+        WebDriverWait wait = new WebDriverWait(browser, WAIT);
+        browser.get("http://127.0.0.1:" + router.apiPort + "/ui/");
+        signIn(Files.readString(router.dataDir.resolve("admin.token")).strip());
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("readiness"), "Ready"));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("alerts"), "No alerts."));
+
+        // a store comes back empty: the overview says so
+        try (var files = Files.list(dir.resolve("fs3"))) {
+            for (Path p : files.toList()) {
+                deleteTree(p);
+            }
+        }
+        browser.navigate().refresh();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("alerts"), "below full redundancy"));
+        assertTrue(browser.findElement(By.id("alerts")).getText().contains("fs3 empty"),
+                browser.findElement(By.id("alerts")).getText());
+
+        // the distributor page shows the stores; a repair runs as a job and refills fs3
+        browser.findElement(By.cssSelector("nav a[data-page='distributor']")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("full-redundancy"), "no"));
+        WebElement storeTable = browser.findElement(By.id("stores"));
+        assertTrue(storeTable.getText().contains("fs1") && storeTable.getText().contains("EMPTY"), storeTable.getText());
+        browser.findElement(By.id("start-repair")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.xpath("//tr[td[text()='repair']]"), "succeeded"));
+        browser.findElement(By.cssSelector("nav a[data-page='distributor']")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("full-redundancy"), "yes"));
+
+        // resize, a snapshot deleted and the volume deleted, each asked for first where it destroys
+        browser.get("http://127.0.0.1:" + router.apiPort + "/ui/#/volume/dvol");
+        WebElement size = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("resize-size")));
+        size.clear();
+        size.sendKeys("128MiB");
+        browser.findElement(By.cssSelector("#resize button[type='submit']")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("volume-size"), "128 MiB"));
+        WebElement snapshotName = browser.findElement(By.id("snapshot-name"));
+        snapshotName.clear();
+        snapshotName.sendKeys("s1");
+        browser.findElement(By.cssSelector("#create-snapshot button[type='submit']")).click();
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("button[data-action='delete-snapshot'][data-snapshot='s1']")))
+                .click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm-ok"))).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"), "Deleted snapshot s1."));
+        assertTrue(browser.findElements(By.cssSelector("button[data-snapshot='s1']")).isEmpty());
+        browser.findElement(By.id("delete-volume")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm-ok"))).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"), "Deleted dvol."));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#view h1"), "Volumes"));
+        assertEquals(404, router.get("/v1/volumes/dvol", true).statusCode());
+
+        List<LogEntry> errors = browserLog().stream().filter(e -> e.getLevel().intValue() >= Level.WARNING.intValue()).toList();
+        assertTrue(errors.isEmpty(), "console warnings or errors: " + errors);
+    }
+
+    private static void deleteTree(Path p) throws java.io.IOException {
+        if (Files.isDirectory(p)) {
+            try (var children = Files.list(p)) {
+                for (Path c : children.toList()) {
+                    deleteTree(c);
+                }
+            }
+        }
+        Files.delete(p);
+    }
+
     private void signIn(String token) {
         WebElement input = new WebDriverWait(browser, WAIT).until(ExpectedConditions.visibilityOfElementLocated(By.id("token")));
         input.clear();
