@@ -70,11 +70,13 @@ export function volumePath(name, ...rest) {
 
 /**
  * Runs fn now and then every ms milliseconds after the previous run finished (never two at once);
- * returns a function that stops it. Errors go to onError (the poll goes on).
+ * returns a function that stops it and resolves once a run under way has finished. Errors go to
+ * onError (the poll goes on).
  */
 export function poll(fn, ms, onError) {
   let stopped = false;
   let timer = null;
+  let running = Promise.resolve();
   const run = async () => {
     try {
       await fn();
@@ -84,12 +86,15 @@ export function poll(fn, ms, onError) {
       }
     }
     if (!stopped) {
-      timer = setTimeout(run, ms);
+      timer = setTimeout(() => {
+        running = run();
+      }, ms);
     }
   };
-  run();
+  running = run();
   return () => {
     stopped = true;
     clearTimeout(timer);
+    return running;
   };
 }

@@ -12,26 +12,35 @@ const MIB = 1024 * 1024;
 export function show(view, ctx) {
   const name = ctx.arg;
   const summary = el('div', {});
-  const snapshots = el('div', {});
+  const snapshots = el('div', { id: 'snapshots' });
   const live = el('div', {});
   const actions = el('div', {});
   fill(view, el('h1', {}, 'Volume ', el('span', { id: 'volume-name' }, name)), summary, live, snapshots, actions);
+  let charts = null;
+  const startLive = () => {
+    if (ctx.features.volumeStats) {
+      charts = startCharts(live, name);
+    } else {
+      fill(live, card('Live I/O', el('p', { class: 'empty' }, 'This router keeps no per-volume meters.')));
+    }
+  };
+  /** Stops the live figures and waits for a reading under way (before the volume goes away). */
+  const stopLive = async () => {
+    if (charts) {
+      const c = charts;
+      charts = null;
+      await c.stop();
+    }
+  };
   const reload = async () => {
     const [detail, qos] = await Promise.all([get(volumePath(name)), get(volumePath(name, 'qos'))]);
     renderSummary(summary, detail, qos);
     renderSnapshots(snapshots, name, detail.snapshots, reload);
-    renderActions(actions, detail, reload, ctx);
+    renderActions(actions, detail, reload, { ...ctx, startLive, stopLive });
   };
   reload().catch((e) => sayError('Volume ' + name, e));
-  const charts = ctx.features.volumeStats ? startCharts(live, name) : null;
-  if (!charts) {
-    fill(live, card('Live I/O', el('p', { class: 'empty' }, 'This router keeps no per-volume meters.')));
-  }
-  return { stop() {
-    if (charts) {
-      charts.stop();
-    }
-  } };
+  startLive();
+  return { stop: stopLive };
 }
 
 function renderSummary(box, detail, qos) {
@@ -98,8 +107,8 @@ function startCharts(box, name) {
     }
     last = s;
   }, STATS_EVERY_MS, (e) => sayError('Live I/O', e));
-  return { stop() {
-    stop();
+  return { async stop() {
+    await stop();
     iops.destroy();
     throughput.destroy();
     latency.destroy();
@@ -189,7 +198,11 @@ function renderActions(box, detail, reload, ctx) {
     el('button', { type: 'button', class: 'danger', id: 'delete-volume', onclick: async () => {
       if (await confirmAction('Delete ' + name + '?', 'The volume ' + name + ', its snapshots and its data are deleted.',
         'Delete volume')) {
-        act('Deleted ' + name + '.', 'Delete', () => del(volumePath(name)), () => ctx.go('#/volumes'));
+        await ctx.stopLive();
+        const deleted = await act('Deleted ' + name + '.', 'Delete', () => del(volumePath(name)), () => ctx.go('#/volumes'));
+        if (!deleted) {
+          ctx.startLive();
+        }
       }
     } }, 'Delete volume'));
   fill(box, card('Clone', cloneForm), card('Resize', resizeForm), card('Lifecycle', lifecycle));
@@ -200,13 +213,20 @@ function button(text, action, snapshot, kind, onclick) {
     'aria-label': text + ' ' + snapshot, onclick }, text);
 }
 
+/** Runs the call fn, says how it went, then runs after; true if the call succeeded. */
 async function act(done, what, fn, after) {
   say(what + '…');
   try {
     await fn();
-    say(done, 'ok');
+  } catch (e) {
+    sayError(what, e);
+    return false;
+  }
+  say(done, 'ok');
+  try {
     await after();
   } catch (e) {
     sayError(what, e);
   }
+  return true;
 }

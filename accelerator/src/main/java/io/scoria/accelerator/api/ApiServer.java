@@ -43,8 +43,8 @@ import java.util.concurrent.TimeUnit;
  * endpoint {@code /metrics}, on the JDK HTTP(S) server. Every request passes the
  * {@link RequestGuard} (Host, Origin, media type, size), then, except {@code /openapi.yaml} and
  * {@code /v1/health} and {@code /v1/ready} ({@link HealthRoutes}) and the dashboard's static files
- * under {@code /ui/} ({@link UiRoutes}; their data calls carry the token), bearer-token authentication against the {@link TokenStore} (401) and the
- * token's {@link Role} (403). Errors are RFC 9457 {@link Problem}s; an unexpected failure is
+ * under {@code /ui/} ({@link UiRoutes}; their data calls carry the token), bearer-token
+ * authentication against the {@link TokenStore} (401) and the token's {@link Role} (403). Errors are RFC 9457 {@link Problem}s; an unexpected failure is
  * logged with an incident id and answered 500 with only that id. Starts listening in the
  * constructor (writing {@code admin.token} if configured and missing); {@link #close()} is
  * idempotent. Thread-safe: requests run on a pool of 4 threads.

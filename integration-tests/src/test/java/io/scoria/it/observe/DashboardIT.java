@@ -38,11 +38,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The web dashboard in a real browser: Debian's headless {@code chromium} driven by Selenium
  * through {@code chromedriver}, against a real {@code scoria serve} on free loopback ports, with
- * qemu-io and fio doing NBD I/O. Signs in (a wrong token first, refused), creates a volume (a bad
- * name first, refused), sees the write IOPS figure move while fio writes, takes a snapshot, makes a
- * clone of it, cancels a rollback and then confirms one, makes three clones as a job and follows
- * it on the jobs page, checking the bytes over NBD after each step and that the browser console logged no error beyond the two refusals it provoked. Saves a
- * 1280x800 screenshot of the volume page to {@code docs/dashboard.png}.
+ * qemu-io and fio doing NBD I/O. The first test signs in (a wrong token first, refused), creates a
+ * volume (a bad name first, refused), sees the write IOPS figure move while fio writes, takes a
+ * snapshot (and one named like an HTML element, shown as text), makes a clone of it, cancels a
+ * rollback and then confirms one, makes three clones as a job and follows it on the jobs page,
+ * checking the bytes over NBD after each step; it saves a 1280x800 screenshot of the volume page
+ * to {@code docs/dashboard.png}. The second runs a router on a distributor over three directories,
+ * wipes one, sees the alert, repairs from the browser, then resizes and deletes with confirmation.
+ * Both check that the browser console logged no warning or error beyond the refusals they provoked.
  */
 class DashboardIT {
     private static final Duration WAIT = Duration.ofSeconds(30);
@@ -129,6 +132,16 @@ class DashboardIT {
         browser.findElement(By.cssSelector("#create-snapshot button[type='submit']")).click();
         wait.until(ExpectedConditions.presenceOfElementLocated(rollbackButton("before")));
         router.qemuIo("web1", "write -P 0xcd 0 1M");
+
+        // a snapshot name is free text: it shows as typed and never becomes markup
+        String markup = "<img src=x id=pwned>";
+        snapshotName = browser.findElement(By.id("snapshot-name"));
+        snapshotName.clear();
+        snapshotName.sendKeys(markup);
+        browser.findElement(By.cssSelector("#create-snapshot button[type='submit']")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"), "Snapshot " + markup + " created."));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("snapshots"), markup));
+        assertTrue(browser.findElements(By.id("pwned")).isEmpty(), "a name was inserted as HTML");
 
         WebElement cloneName = browser.findElement(By.id("clone-name"));
         cloneName.clear();
@@ -236,7 +249,7 @@ class DashboardIT {
                 .click();
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm-ok"))).click();
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"), "Deleted snapshot s1."));
-        assertTrue(browser.findElements(By.cssSelector("button[data-snapshot='s1']")).isEmpty());
+        wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("button[data-snapshot='s1']"), 0));
         browser.findElement(By.id("delete-volume")).click();
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm-ok"))).click();
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"), "Deleted dvol."));
