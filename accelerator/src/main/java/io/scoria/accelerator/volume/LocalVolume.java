@@ -64,24 +64,7 @@ public final class LocalVolume implements Volume {
         this.size = log.manifest().config().sizeBytes();
         this.reader = new RangeReader(ctx, log, clusterSize, log.manifest().config().scoSize(), mode);
         this.writer = new ClusterWriter(ctx, log, reader, clusterSize);
-        String namespace = log.manifest().config().namespace();
-        ClusterReader clusters = reader.clusterReader();
-        this.counters = new VolumeCounters() {
-            @Override
-            public long cacheHits() {
-                return clusters.cacheHits();
-            }
-
-            @Override
-            public long cacheMisses() {
-                return clusters.cacheMisses();
-            }
-
-            @Override
-            public long scoBacklogBytes() {
-                return ctx.scoCache().pinnedBytes(namespace);
-            }
-        };
+        this.counters = new OpenVolumeCounters(reader.clusterReader(), ctx.scoCache(), log.manifest().config().namespace());
     }
 
     /** This open volume's cache hits and misses and SCO backlog, for monitoring. */
