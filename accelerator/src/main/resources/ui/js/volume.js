@@ -106,7 +106,12 @@ function startCharts(box, name) {
       figs['write-ms'].textContent = r.wl === null ? '–' : number(r.wl, 3);
     }
     last = s;
-  }, STATS_EVERY_MS, (e) => sayError('Live I/O', e));
+  }, STATS_EVERY_MS, (e) => {
+    sayError('Live I/O', e);
+    if (e.status === 404) {
+      stop(); // the volume is gone: asking again every 2 s would only repeat the error
+    }
+  });
   return { async stop() {
     await stop();
     iops.destroy();
