@@ -37,6 +37,8 @@ final class Uploader implements AutoCloseable {
     private final Duration retryMax;
     private final AtomicLong queued = new AtomicLong();
     private final AtomicLong done = new AtomicLong();
+    /** Tasks taken from the queue (the one being run, if any, is the last). */
+    private final AtomicLong taken = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private volatile boolean closed;
 
@@ -79,6 +81,23 @@ final class Uploader implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Waits until the task being run now, if any, is finished or dropped (tasks still queued check
+     * {@link Task#obsolete()} before they start); false on timeout. A volume being deleted calls it
+     * after it made its tasks obsolete, so no upload of it can land after its namespace is deleted.
+     */
+    boolean awaitRunning(Duration timeout) {
+        long target = taken.get();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (done.get() < target) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            LockSupport.parkNanos(1_000_000);
+        }
+        return true;
+    }
+
     private void loop() {
         while (!closed) {
             Task t = queue.poll();
@@ -86,6 +105,7 @@ final class Uploader implements AutoCloseable {
                 LockSupport.parkNanos(50_000_000);
                 continue;
             }
+            taken.incrementAndGet();
             long delay = retryMin.toNanos();
             long nextWarning = System.nanoTime();
             int attempts = 0;
