@@ -2,13 +2,16 @@ package io.scoria.accelerator.api;
 
 import io.scoria.accelerator.cluster.ClusterStatus;
 import io.scoria.accelerator.control.JobService;
+import io.scoria.accelerator.control.HostRegistry;
 import io.scoria.accelerator.control.QosRegistry;
+import io.scoria.accelerator.volume.WipeReport;
 import io.scoria.accelerator.health.Readiness;
 import io.scoria.distributor.store.Distributor;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -19,12 +22,21 @@ import java.util.function.Supplier;
  * @param qos         the volumes' QoS caps, shared with the frontends
  * @param readiness   the checks behind {@code /v1/ready}
  * @param cluster     this node's view of its cluster ({@code /v1/cluster}); null for a single router
+ * @param hosts       hosts and attachments ({@code /v1/hosts}, {@code /v1/volumes/{name}/attachments}), shared
+ *                    with the frontends; null: none (those calls answer 404)
+ * @param wipeCheck   what is left of a deleted volume ({@code /v1/volumes/{name}/wipe-check}); null: not offered
  */
 public record ApiServices(JobService jobs, Distributor distributor, QosRegistry qos, Readiness readiness,
-                          Supplier<ClusterStatus> cluster) {
+                          Supplier<ClusterStatus> cluster, HostRegistry hosts, Function<String, WipeReport> wipeCheck) {
     public ApiServices {
         Objects.requireNonNull(qos, "qos");
         Objects.requireNonNull(readiness, "readiness");
+    }
+
+    /** Without hosts and wipe checks. */
+    public ApiServices(JobService jobs, Distributor distributor, QosRegistry qos, Readiness readiness,
+                       Supplier<ClusterStatus> cluster) {
+        this(jobs, distributor, qos, readiness, cluster, null, null);
     }
 
     /** No jobs, no distributor, no cluster, no readiness checks; QoS caps in {@code qos.json} beside the token file. */
@@ -34,10 +46,14 @@ public record ApiServices(JobService jobs, Distributor distributor, QosRegistry 
     }
 
     public ApiServices withReadiness(Readiness r) {
-        return new ApiServices(jobs, distributor, qos, r, cluster);
+        return new ApiServices(jobs, distributor, qos, r, cluster, hosts, wipeCheck);
+    }
+
+    public ApiServices withHosts(HostRegistry h, Function<String, WipeReport> w) {
+        return new ApiServices(jobs, distributor, qos, readiness, cluster, h, w);
     }
 
     public ApiServices withJobs(JobService j, Distributor d) {
-        return new ApiServices(j, d, qos, readiness, cluster);
+        return new ApiServices(j, d, qos, readiness, cluster, hosts, wipeCheck);
     }
 }
