@@ -202,7 +202,7 @@ public final class HostRegistry implements Attachments {
             throw new HostException.NotFound("volume " + volume + " is not attached to host " + host);
         }
         publish(new State(s.hosts(), List.copyOf(all)));
-        int closed = sessions.recheck(volume);
+        int closed = sessions.close(volume, host) + sessions.recheck(volume);
         log.info("volume {} detached from host {}; {} sessions closed", volume, host, closed);
         return closed;
     }

@@ -17,18 +17,21 @@ import java.util.function.BooleanSupplier;
  * (closing a Netty channel only schedules the close on its event loop).
  */
 public final class OpenSessions {
-    /** One open session: {@code stillAdmitted} re-runs the frontend's admission, {@code close} ends it. */
-    private record Session(BooleanSupplier stillAdmitted, Runnable close) {
+    /**
+     * One open session: {@code host} is the attached host it was admitted as (null: the static policy
+     * admitted it), {@code stillAdmitted} re-runs the frontend's admission, {@code close} ends it.
+     */
+    private record Session(String host, BooleanSupplier stillAdmitted, Runnable close) {
     }
 
     private final Map<String, Set<Session>> byVolume = new ConcurrentHashMap<>();
 
     /**
-     * Registers a session of {@code volume}; the returned handle unregisters it (call it when the
-     * session closes; calling it again does nothing).
+     * Registers a session of {@code volume} admitted as attached host {@code host} (null: by the static
+     * policy); the returned handle unregisters it (call it when the session closes; again does nothing).
      */
-    public Runnable opened(String volume, BooleanSupplier stillAdmitted, Runnable close) {
-        Session s = new Session(stillAdmitted, close);
+    public Runnable opened(String volume, String host, BooleanSupplier stillAdmitted, Runnable close) {
+        Session s = new Session(host, stillAdmitted, close);
         byVolume.computeIfAbsent(volume, v -> ConcurrentHashMap.newKeySet()).add(s);
         return () -> byVolume.computeIfPresent(volume, (v, set) -> {
             set.remove(s);
@@ -38,13 +41,26 @@ public final class OpenSessions {
 
     /** Closes the sessions of {@code volume} (compared without case) that are no longer admitted; returns how many. */
     public int recheck(String volume) {
+        return closeIf(volume, s -> !s.stillAdmitted().getAsBoolean());
+    }
+
+    /**
+     * Closes the sessions of {@code volume} (compared without case) that host {@code host} opened as an
+     * attached host (a detach: even if the volume is left without attachments, whose static policy would
+     * admit them); returns how many.
+     */
+    public int close(String volume, String host) {
+        return closeIf(volume, s -> host.equals(s.host()));
+    }
+
+    private int closeIf(String volume, java.util.function.Predicate<Session> which) {
         int closed = 0;
         for (Map.Entry<String, Set<Session>> e : byVolume.entrySet()) {
             if (!e.getKey().equalsIgnoreCase(volume)) {
                 continue;
             }
             for (Session s : List.copyOf(e.getValue())) {
-                if (!s.stillAdmitted().getAsBoolean()) {
+                if (which.test(s)) {
                     s.close().run();
                     closed++;
                 }

@@ -40,7 +40,8 @@ final class InitiatorAccess {
      * attachments closes it once it is no longer admitted with the rights it has.
      */
     static void track(IscsiContext context, Channel channel, String volume, String initiator, boolean readOnly) {
-        Runnable unregister = context.attachments().sessions().opened(volume, () -> {
+        String host = context.attachments().admit(volume, client(channel, initiator)).host();
+        Runnable unregister = context.attachments().sessions().opened(volume, host, () -> {
             Admission now = context.attachments().admit(volume, client(channel, initiator));
             return !now.refused() && (readOnly || !now.readOnly());
         }, channel::close);

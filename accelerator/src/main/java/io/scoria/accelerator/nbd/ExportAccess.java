@@ -44,7 +44,8 @@ record ExportAccess(ExportPolicy.Refusal refusal, boolean readOnly, String host)
      * so that a change of the volume's attachments closes it when it is no longer admitted with those rights.
      */
     static void track(NbdContext context, ChannelHandlerContext ctx, boolean tls, String name, boolean readOnly) {
-        Runnable unregister = context.attachments().sessions().opened(ExportName.parse(name).volume(), () -> {
+        String host = of(context, ctx, tls, name).host();
+        Runnable unregister = context.attachments().sessions().opened(ExportName.parse(name).volume(), host, () -> {
             ExportAccess now = of(context, ctx, tls, name);
             return now.refusal() == null && (readOnly || !now.readOnly());
         }, ctx::close);

@@ -75,7 +75,7 @@ class HostRegistryTest {
 
         AtomicInteger closed = new AtomicInteger();
         Client hostA = nbd("127.0.0.1", "host-a");
-        again.sessions().opened("vm1", () -> again.admit("vm1", hostA).host() != null,
+        again.sessions().opened("vm1", "a", () -> again.admit("vm1", hostA).host() != null,
                 closed::incrementAndGet);
         assertEquals(1, again.detach("vm1", "a"), "detach closes the host's session");
         assertEquals(1, closed.get());
