@@ -1,6 +1,5 @@
 package io.scoria.accelerator.control;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.scoria.accelerator.frontend.Admission;
 import io.scoria.accelerator.frontend.Attachments;
@@ -15,7 +14,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -72,9 +70,7 @@ public final class HostRegistry implements Attachments {
 
     private final Path file;
     private final OpenSessions sessions = new OpenSessions();
-    private final ObjectMapper json = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private final ObjectMapper json = ControlFiles.JSON;
     private volatile State state = new State(Map.of(), List.of());
 
     private HostRegistry(Path file) {
@@ -84,19 +80,9 @@ public final class HostRegistry implements Attachments {
     /** The hosts and attachments in {@code file} (none if it does not exist yet). */
     public static HostRegistry open(Path file) {
         HostRegistry r = new HostRegistry(Objects.requireNonNull(file, "file"));
-        byte[] raw;
-        try {
-            raw = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
+        StoredHosts s = ControlFiles.read(file, StoredHosts.class, "hosts file").orElse(null);
+        if (s == null) {
             return r;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the hosts file " + file, e);
-        }
-        StoredHosts s;
-        try {
-            s = r.json.readValue(raw, StoredHosts.class);
-        } catch (IOException e) {
-            throw new IllegalStateException("the hosts file " + file + " is not valid: " + e.getMessage(), e);
         }
         if (s.version() != VERSION || s.hosts() == null || s.attachments() == null) {
             throw new IllegalStateException("the hosts file " + file + " has version " + s.version()

@@ -70,7 +70,11 @@ final class Uploader implements AutoCloseable {
 
     /** Waits until every task queued so far is finished; false on timeout. */
     boolean awaitIdle(Duration timeout) {
-        long target = queued.get();
+        return awaitDone(queued.get(), timeout);
+    }
+
+    /** Waits until {@code target} tasks are finished or dropped; false on timeout. */
+    private boolean awaitDone(long target, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (done.get() < target) {
             if (System.nanoTime() > deadline) {
@@ -87,15 +91,7 @@ final class Uploader implements AutoCloseable {
      * after it made its tasks obsolete, so no upload of it can land after its namespace is deleted.
      */
     boolean awaitRunning(Duration timeout) {
-        long target = taken.get();
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (done.get() < target) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            LockSupport.parkNanos(1_000_000);
-        }
-        return true;
+        return awaitDone(taken.get(), timeout);
     }
 
     private void loop() {
