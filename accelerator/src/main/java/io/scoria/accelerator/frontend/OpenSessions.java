@@ -60,7 +60,7 @@ public final class OpenSessions {
                 continue;
             }
             for (Session s : List.copyOf(e.getValue())) {
-                if (which.test(s)) {
+                if (which.test(s) && e.getValue().remove(s)) { // closed once, counted once
                     s.close().run();
                     closed++;
                 }
