@@ -62,6 +62,7 @@ public final class ApiServer implements AutoCloseable {
     private final VolumeService volumes;
     private final TokenRoutes tokenRoutes;
     private final QosRoutes qosRoutes;
+    private final HostRoutes hostRoutes;
     private final AuditLog audit;
     private final JobRoutes jobRoutes;
     private final DistributorRoutes distributorRoutes;
@@ -103,6 +104,7 @@ public final class ApiServer implements AutoCloseable {
         JobService jobs = services.jobs();
         Distributor distributor = services.distributor();
         this.qosRoutes = new QosRoutes(volumes, services.qos());
+        this.hostRoutes = new HostRoutes(volumes, services.hosts(), services.wipeCheck());
         this.healthRoutes = new HealthRoutes(services.readiness());
         this.cluster = services.cluster();
         this.nodeRoutes = new NodeRoutes(services);
@@ -237,9 +239,18 @@ public final class ApiServer implements AutoCloseable {
         if (VolumeStatsRoutes.handles(call)) {
             return statsRoutes.route(call);
         }
+        if (call.at(0).equals("v1") && call.at(1).equals("hosts")) {
+            return hostRoutes.route(call);
+        }
         if (call.at(0).equals("v1") && call.at(1).equals("volumes")) {
             if (call.path.length == 4 && call.at(3).equals("qos")) {
                 return qosRoutes.route(call);
+            }
+            if (call.path.length >= 4 && HostRoutes.VOLUME_ACTIONS.contains(call.at(3))) {
+                return hostRoutes.route(call);
+            }
+            if (call.path.length == 3 && call.method.equals("DELETE")) {
+                hostRoutes.checkDetached(call.at(2));
             }
             Reply r = volumeRoutes.route(call);
             if (call.path.length == 3 && call.method.equals("DELETE")) {

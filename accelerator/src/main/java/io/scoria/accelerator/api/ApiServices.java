@@ -2,7 +2,9 @@ package io.scoria.accelerator.api;
 
 import io.scoria.accelerator.cluster.ClusterStatus;
 import io.scoria.accelerator.control.JobService;
+import io.scoria.accelerator.control.HostRegistry;
 import io.scoria.accelerator.control.QosRegistry;
+import io.scoria.accelerator.volume.WipeReport;
 import io.scoria.accelerator.health.Readiness;
 import io.scoria.accelerator.metrics.VolumeMetrics;
 import io.scoria.distributor.store.Distributor;
@@ -10,6 +12,7 @@ import io.scoria.distributor.store.Distributor;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -21,18 +24,22 @@ import java.util.function.Supplier;
  * @param readiness   the checks behind {@code /v1/ready}
  * @param cluster     this node's view of its cluster ({@code /v1/cluster}); null for a single router
  * @param volumeMeters the per-volume meters behind {@code /v1/volumes/NAME/stats}; null: not served
+ * @param hosts       hosts and attachments ({@code /v1/hosts}, {@code /v1/volumes/{name}/attachments}), shared
+ *                    with the frontends; null: none (those calls answer 404)
+ * @param wipeCheck   what is left of a deleted volume ({@code /v1/volumes/{name}/wipe-check}); null: not offered
  */
 public record ApiServices(JobService jobs, Distributor distributor, QosRegistry qos, Readiness readiness,
-                          Supplier<ClusterStatus> cluster, VolumeMetrics volumeMeters) {
+                          Supplier<ClusterStatus> cluster, VolumeMetrics volumeMeters, HostRegistry hosts,
+                          Function<String, WipeReport> wipeCheck) {
     public ApiServices {
         Objects.requireNonNull(qos, "qos");
         Objects.requireNonNull(readiness, "readiness");
     }
 
-    /** As above, without per-volume meters. */
+    /** Without per-volume meters, hosts and wipe checks. */
     public ApiServices(JobService jobs, Distributor distributor, QosRegistry qos, Readiness readiness,
                        Supplier<ClusterStatus> cluster) {
-        this(jobs, distributor, qos, readiness, cluster, null);
+        this(jobs, distributor, qos, readiness, cluster, null, null, null);
     }
 
     /** No jobs, no distributor, no cluster, no readiness checks; QoS caps in {@code qos.json} beside the token file. */
@@ -42,14 +49,18 @@ public record ApiServices(JobService jobs, Distributor distributor, QosRegistry 
     }
 
     public ApiServices withReadiness(Readiness r) {
-        return new ApiServices(jobs, distributor, qos, r, cluster, volumeMeters);
+        return new ApiServices(jobs, distributor, qos, r, cluster, volumeMeters, hosts, wipeCheck);
     }
 
     public ApiServices withJobs(JobService j, Distributor d) {
-        return new ApiServices(j, d, qos, readiness, cluster, volumeMeters);
+        return new ApiServices(j, d, qos, readiness, cluster, volumeMeters, hosts, wipeCheck);
     }
 
     public ApiServices withVolumeMeters(VolumeMetrics m) {
-        return new ApiServices(jobs, distributor, qos, readiness, cluster, m);
+        return new ApiServices(jobs, distributor, qos, readiness, cluster, m, hosts, wipeCheck);
+    }
+
+    public ApiServices withHosts(HostRegistry h, Function<String, WipeReport> w) {
+        return new ApiServices(jobs, distributor, qos, readiness, cluster, volumeMeters, h, w);
     }
 }
