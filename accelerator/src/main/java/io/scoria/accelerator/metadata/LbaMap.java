@@ -2,12 +2,15 @@ package io.scoria.accelerator.metadata;
 
 import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.core.io.SingleThreadedChecked;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.locks.StampedLock;
+import java.util.function.Consumer;
 
 /**
  * A volume's LBA map: LBA → (ClusterLocation, fingerprint, data CRC), persisted off-heap in a
@@ -48,9 +51,15 @@ import java.util.concurrent.locks.StampedLock;
  * file is created for a few thousand entries (about 0.3 MiB), chronicle adds tiers as it fills,
  * and once it holds {@value #REBUILD_FACTOR} times the entries it was created for the writer
  * rebuilds it for what it holds and swaps it in; readers hold a shared {@link StampedLock} only
- * to be excluded from that swap. The writer's scratch is allocated on its first region update.
+ * to be excluded from that swap (and from {@link #close}). A crash at any step of a rebuild leaves
+ * a complete map file in place (the old one until the atomic rename, the new one after it) and at
+ * most a side file that the next {@link #open} deletes; the volume discards the map after an
+ * unclean stop anyway and replays its TLogs. A rebuild that fails (no space for the side file)
+ * leaves the file in place and is tried again later: the write that triggered it does not fail.
+ * The writer's scratch is allocated on its first region update.
  */
 public final class LbaMap implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LbaMap.class);
     /** File name of the map inside a volume directory; changes with the format. */
     public static final String FILE_NAME = "lba-v3.map";
     static final int VERSION = 3;
@@ -86,6 +95,11 @@ public final class LbaMap implements AutoCloseable {
     /** Scratch lists of {@link #applyRegion}, allocated on its first use (an idle volume never needs them). */
     private RegionLists lists;
     private int sinceCheck;
+    /** Entries below which no rebuild is tried again after one failed. */
+    private long retryAt;
+    /** Told of each step of a rebuild (tests stop a process there). */
+    private Consumer<MapFile.Step> growthSteps = MapFile.NO_STEPS;
+    /** Set under the write lock of {@link #swap}: readers check it under the read lock. */
     private boolean closed;
 
     private LbaMap(MapFile file, long clusters) {
@@ -117,23 +131,33 @@ public final class LbaMap implements AutoCloseable {
         if (clusters <= 0) {
             throw new IllegalArgumentException("clusters must be positive: " + clusters);
         }
+        boolean interrupted;
         try {
-            Files.deleteIfExists(MapFile.sideFile(file)); // a rebuild that a crash interrupted
+            // a rebuild that a crash interrupted: the map file in place is complete, but the
+            // process may have died holding a segment's read lock on it
+            interrupted = Files.deleteIfExists(MapFile.sideFile(file));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + MapFile.sideFile(file), e);
         }
         long expected = Math.min(clusters, expectedClusters);
         boolean existed = Files.exists(file);
-        MapFile f = MapFile.open(file, (expected + GROUP - 1) >> SHIFT, clusters);
+        MapFile f = MapFile.open(file, (expected + GROUP - 1) >> SHIFT, clusters, interrupted);
         if (existed && f.oversized()) {
-            try {
-                f.copyToSide(f.entries(), clusters);
-            } finally {
-                f.close();
-            }
-            f = MapFile.install(file, clusters);
+            f = shrink(f, clusters);
         }
         return new LbaMap(f, clusters);
+    }
+
+    /** Rebuilds {@code f} for what it holds; if that fails, {@code f} stays as it is (it is complete, only larger than needed). */
+    private static MapFile shrink(MapFile f, long clusters) {
+        try {
+            f.copyToSide(f.entries(), clusters, MapFile.NO_STEPS);
+        } catch (RuntimeException e) {
+            LOG.warn("cannot shrink LBA map {} to its {} entries; it stays as it is", f.path, f.entries(), e);
+            return f;
+        }
+        f.close();
+        return MapFile.install(f.path, clusters, MapFile.NO_STEPS);
     }
 
     /** Fills {@code out}; a cluster without data gets location 0 and fingerprint 0. Allocation-free. */
@@ -141,6 +165,9 @@ public final class LbaMap implements AutoCloseable {
         LongKey key = readKeys.get();
         long stamp = swap.readLock();
         try {
+            if (closed) {
+                throw new IllegalStateException("LBA map " + file.path + " is closed");
+            }
             for (;;) {
                 long before = moves;
                 if (dense.find(lba, out, key) || pages.find(lba, out, key)) {
@@ -188,17 +215,39 @@ public final class LbaMap implements AutoCloseable {
             return;
         }
         sinceCheck = 0;
-        if (!file.overgrown(REBUILD_FACTOR)) {
+        if (file.overgrown(REBUILD_FACTOR) && file.entries() >= retryAt) {
+            rebuild();
+        }
+    }
+
+    private void rebuild() {
+        try {
+            file.copyToSide(file.entries(), clusters, growthSteps);
+        } catch (RuntimeException e) {
+            // the file in place is complete and chronicle's tiers keep absorbing writes: try again later
+            retryAt = 2 * file.entries();
+            LOG.warn("cannot rebuild LBA map {} for its {} entries; it stays as it is until it holds {}", file.path,
+                    file.entries(), retryAt, e);
             return;
         }
-        file.copyToSide(file.entries(), clusters);
         long stamp = swap.writeLock();
         try {
+            Path path = file.path;
             closeFile();
-            use(MapFile.install(file.path, clusters));
+            try {
+                use(MapFile.install(path, clusters, growthSteps));
+            } catch (RuntimeException e) {
+                closed = true; // nothing is open any more: readers get a clear error, close has nothing left to do
+                throw e;
+            }
         } finally {
             swap.unlockWrite(stamp);
         }
+    }
+
+    /** Tells {@code steps} of each step of the rebuilds that follow (tests end the process at one). */
+    void onGrowthStep(Consumer<MapFile.Step> steps) {
+        this.growthSteps = steps;
     }
 
     private void closeFile() {
@@ -421,10 +470,15 @@ public final class LbaMap implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        if (!closed) {
-            closed = true;
-            closeFile();
+    public void close() {
+        long stamp = swap.writeLock();
+        try {
+            if (!closed) {
+                closed = true;
+                closeFile();
+            }
+        } finally {
+            swap.unlockWrite(stamp);
         }
     }
 

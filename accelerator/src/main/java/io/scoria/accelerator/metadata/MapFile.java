@@ -5,6 +5,8 @@ import net.openhft.chronicle.hash.Data;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ExternalMapQueryContext;
 import net.openhft.chronicle.map.MapEntry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,6 +15,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.function.Consumer;
 
 /**
  * One chronicle file of an {@link LbaMap} (format {@value LbaMap#VERSION}) and its header entry.
@@ -28,6 +31,19 @@ import java.nio.file.StandardCopyOption;
  * <p>Not thread-safe: the owning {@link LbaMap} serialises rebuilds and closes with its readers.
  */
 final class MapFile implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MapFile.class);
+    /** No one to tell of the steps of a rebuild. */
+    static final Consumer<Step> NO_STEPS = step -> { };
+    /** Steps of a rebuild ({@link #copyToSide}, {@link #install}) at which a crash leaves a different state on flash. */
+    enum Step {
+        /** Half the entries are in the side file: the map file is untouched, the side file incomplete. */
+        COPYING,
+        /** Every entry is in the side file, not yet renamed over the map file. */
+        COPIED,
+        /** The side file is renamed over the map file, not yet opened. */
+        RENAMED
+    }
+
     private static final int HEADER_SIZE = 16;
     /** Chronicle's sizing hint: a dense group's 224 bytes, and about what a coarse page of 7-8 records takes. */
     private static final double AVERAGE_VALUE = LbaMap.VALUE_SIZE;
@@ -59,18 +75,27 @@ final class MapFile implements AutoCloseable {
      * @throws LbaMapFormatException if the file exists but is not an LBA map of this format
      */
     static MapFile open(Path path, long capacity, long clusters) {
+        return open(path, capacity, clusters, false);
+    }
+
+    /**
+     * Opens {@code path} as {@link #open(Path, long, long)}; with {@code recover}, chronicle's
+     * recovery first releases the segment locks that a process which died holding them left in
+     * the file (a rebuild holds the read lock of the segment it copies from).
+     */
+    static MapFile open(Path path, long capacity, long clusters, boolean recover) {
         ChronicleMap<Long, byte[]> m;
         try {
             Files.createDirectories(path.toAbsolutePath().getParent());
-            m = ChronicleMap.of(Long.class, byte[].class)
+            var builder = ChronicleMap.of(Long.class, byte[].class)
                     .name("lba-map-v" + LbaMap.VERSION)
                     .entries(Math.max(MIN_CAPACITY, capacity))
                     .averageValueSize(AVERAGE_VALUE)
                     .actualChunkSize(CHUNK)
                     .maxBloatFactor(1000)
                     // the map is rebuilt from the TLogs after any unclean stop, so per-entry checksums buy nothing
-                    .checksumEntries(false)
-                    .createPersistedTo(path.toFile());
+                    .checksumEntries(false);
+            m = recover && Files.exists(path) ? builder.recoverPersistedTo(path.toFile(), true) : builder.createPersistedTo(path.toFile());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open LBA map " + path, e);
         } catch (RuntimeException e) {
@@ -134,8 +159,10 @@ final class MapFile implements AutoCloseable {
      * Copies every entry into a new side file created for {@code capacity} entries next to this
      * one ({@link #sideFile}); {@link #install} then puts it in this file's place. A crash part
      * way leaves this file in place and a side file that the next open of the map deletes.
+     * {@code steps} is told of {@link Step#COPYING} and {@link Step#COPIED}. On failure the side
+     * file is deleted (best effort) and this file is untouched.
      */
-    void copyToSide(long capacity, long clusters) {
+    void copyToSide(long capacity, long clusters, Consumer<Step> steps) {
         Path side = sideFile(path);
         try {
             Files.deleteIfExists(side);
@@ -143,39 +170,63 @@ final class MapFile implements AutoCloseable {
             throw new UncheckedIOException("cannot delete " + side, e);
         }
         try (MapFile next = open(side, capacity, clusters)) {
-            LongKey key = new LongKey();
-            BytesStore<?, Void> value = LbaMap.store(PageMap.HEADER + (long) PageMap.SLOT * (1 << PageMap.COARSE_SHIFT));
+            copyEntries(next, steps);
+        } catch (RuntimeException e) {
             try {
-                map.forEachEntry(e -> {
-                    long k = e.key().bytes().readLong(e.key().offset());
-                    if (k == LbaMap.META_KEY) {
-                        return;
-                    }
-                    Data<byte[]> v = e.value();
-                    long size = v.size();
-                    value.write(0, v.bytes(), v.offset(), size);
-                    try (ExternalMapQueryContext<Long, byte[], ?> q = next.map.queryContext(key.set(k))) {
-                        q.updateLock().lock();
-                        q.insert(q.absentEntry(), q.wrapValueBytesAsData(value, 0, size));
-                    }
-                });
-            } finally {
-                value.releaseLast();
+                Files.deleteIfExists(side);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
             }
+            throw e;
+        }
+        steps.accept(Step.COPIED);
+    }
+
+    private void copyEntries(MapFile next, Consumer<Step> steps) {
+        long half = entries() / 2;
+        long[] copied = {0};
+        LongKey key = new LongKey();
+        BytesStore<?, Void> value = LbaMap.store(PageMap.HEADER + (long) PageMap.SLOT * (1 << PageMap.COARSE_SHIFT));
+        try {
+            map.forEachEntry(e -> {
+                long k = e.key().bytes().readLong(e.key().offset());
+                if (k == LbaMap.META_KEY) {
+                    return;
+                }
+                Data<byte[]> v = e.value();
+                long size = v.size();
+                value.write(0, v.bytes(), v.offset(), size);
+                try (ExternalMapQueryContext<Long, byte[], ?> q = next.map.queryContext(key.set(k))) {
+                    q.updateLock().lock();
+                    q.insert(q.absentEntry(), q.wrapValueBytesAsData(value, 0, size));
+                }
+                if (++copied[0] == half) {
+                    steps.accept(Step.COPYING);
+                }
+            });
+        } finally {
+            value.releaseLast();
+        }
+        if (copied[0] != entries()) {
+            throw new IllegalStateException("copied " + copied[0] + " of the " + entries() + " entries of " + path);
         }
     }
 
     /**
      * Renames the side file that {@link #copyToSide} wrote over the map {@code path} (atomic) and
      * opens it. The map's previous file must be closed: chronicle shares the mapping of a path
-     * that is open in this process.
+     * that is open in this process. {@code steps} is told of {@link Step#RENAMED}. If the rename
+     * fails the previous file, still in place and complete, is opened again (the side file stays
+     * until the next open of the map deletes it).
      */
-    static MapFile install(Path path, long clusters) {
+    static MapFile install(Path path, long clusters, Consumer<Step> steps) {
         try {
             Files.move(sideFile(path), path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot put the rebuilt LBA map " + sideFile(path) + " in place of " + path, e);
+            LOG.warn("cannot put the rebuilt LBA map {} in place of {}; the map in place stays", sideFile(path), path, e);
+            return open(path, MIN_CAPACITY, clusters);
         }
+        steps.accept(Step.RENAMED);
         return open(path, MIN_CAPACITY, clusters);
     }
 

@@ -129,4 +129,42 @@ class LbaMapGrowthTest {
         assertTrue(Files.size(f) <= MIB, "rebuilt to what it holds: " + Files.size(f) + " bytes (was " + presized + ")");
         assertFalse(Files.exists(MapFile.sideFile(f)));
     }
+
+    @Test
+    void aRebuildThatCannotWriteItsSideFileLeavesTheMapAsItIsAndTheWritesGoOn() throws Exception {
+        Path f = dir.resolve("blocked");
+        long written = 8 * LbaMap.REBUILD_FACTOR * MapFile.MIN_CAPACITY + 8 * 300; // past the first fill check that rebuilds
+        try (LbaMap m = LbaMap.open(f, 1L << 24)) {
+            Path side = MapFile.sideFile(f);
+            Files.createDirectories(side);
+            Files.writeString(side.resolve("in-the-way"), "a directory where the side file goes cannot be deleted");
+            for (long lba = 0; lba < written; lba++) {
+                put(m, lba);
+            }
+            assertEquals(MapFile.MIN_CAPACITY, m.capacity(), "no rebuild could happen");
+            LbaEntry e = new LbaEntry();
+            for (long lba = 0; lba < written; lba++) {
+                assertHas(m, lba, e);
+            }
+            Files.delete(side.resolve("in-the-way"));
+            Files.delete(side);
+            long more = 3 * written; // past the point where a failed rebuild is tried again
+            for (long lba = written; lba < more; lba++) {
+                put(m, lba);
+            }
+            assertTrue(m.capacity() > MapFile.MIN_CAPACITY, "rebuilt once the side file could be written: " + m.capacity());
+            for (long lba = 0; lba < more; lba++) {
+                assertHas(m, lba, e);
+            }
+        }
+    }
+
+    @Test
+    void aReadAfterCloseIsAClearError() {
+        LbaMap m = LbaMap.open(dir.resolve("closed"), 1024);
+        m.close();
+        m.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> m.get(0, new LbaEntry()));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    }
 }
