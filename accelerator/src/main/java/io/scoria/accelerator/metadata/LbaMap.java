@@ -5,9 +5,6 @@ import net.openhft.chronicle.core.io.SingleThreadedChecked;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.Consumer;
@@ -131,33 +128,8 @@ public final class LbaMap implements AutoCloseable {
         if (clusters <= 0) {
             throw new IllegalArgumentException("clusters must be positive: " + clusters);
         }
-        boolean interrupted;
-        try {
-            // a rebuild that a crash interrupted: the map file in place is complete, but the
-            // process may have died holding a segment's read lock on it
-            interrupted = Files.deleteIfExists(MapFile.sideFile(file));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + MapFile.sideFile(file), e);
-        }
         long expected = Math.min(clusters, expectedClusters);
-        boolean existed = Files.exists(file);
-        MapFile f = MapFile.open(file, (expected + GROUP - 1) >> SHIFT, clusters, interrupted);
-        if (existed && f.oversized()) {
-            f = shrink(f, clusters);
-        }
-        return new LbaMap(f, clusters);
-    }
-
-    /** Rebuilds {@code f} for what it holds; if that fails, {@code f} stays as it is (it is complete, only larger than needed). */
-    private static MapFile shrink(MapFile f, long clusters) {
-        try {
-            f.copyToSide(f.entries(), clusters, MapFile.NO_STEPS);
-        } catch (RuntimeException e) {
-            LOG.warn("cannot shrink LBA map {} to its {} entries; it stays as it is", f.path, f.entries(), e);
-            return f;
-        }
-        f.close();
-        return MapFile.install(f.path, clusters, MapFile.NO_STEPS);
+        return new LbaMap(MapFile.openMap(file, (expected + GROUP - 1) >> SHIFT, clusters), clusters);
     }
 
     /** Fills {@code out}; a cluster without data gets location 0 and fingerprint 0. Allocation-free. */

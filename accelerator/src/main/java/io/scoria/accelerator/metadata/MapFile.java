@@ -70,6 +70,37 @@ final class MapFile implements AutoCloseable {
     }
 
     /**
+     * Opens the map file {@code path} of an {@link LbaMap}, or creates it for {@code capacity}
+     * entries. A side file left by a rebuild that a crash interrupted is deleted and the map opened
+     * with lock recovery; an existing file created for far more entries than it holds is rebuilt
+     * to fit ({@link #oversized}; if that fails it stays as it is, complete but larger).
+     *
+     * @throws LbaMapFormatException if the file exists but is not an LBA map of this format
+     */
+    static MapFile openMap(Path path, long capacity, long clusters) {
+        boolean interrupted;
+        try {
+            // the map file in place is complete, but the process may have died holding a segment lock on it
+            interrupted = Files.deleteIfExists(sideFile(path));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + sideFile(path), e);
+        }
+        boolean existed = Files.exists(path);
+        MapFile f = open(path, capacity, clusters, interrupted);
+        if (!existed || !f.oversized()) {
+            return f;
+        }
+        try {
+            f.copyToSide(f.entries(), clusters, NO_STEPS);
+        } catch (RuntimeException e) {
+            LOG.warn("cannot shrink LBA map {} to its {} entries; it stays as it is", path, f.entries(), e);
+            return f;
+        }
+        f.close();
+        return install(path, clusters, NO_STEPS);
+    }
+
+    /**
      * Opens {@code path}, or creates it for {@code capacity} entries if it does not exist.
      *
      * @throws LbaMapFormatException if the file exists but is not an LBA map of this format
