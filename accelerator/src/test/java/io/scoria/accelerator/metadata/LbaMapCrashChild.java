@@ -28,7 +28,7 @@ final class LbaMapCrashChild {
             }
         });
         for (long lba = 0; lba < CLUSTERS; lba++) {
-            LbaMapCrashTest.put(m, lba);
+            TestRecords.put(m, lba);
             acknowledged[0] = lba + 1;
         }
         System.out.println("no rebuild reached step " + at);

@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static io.scoria.accelerator.metadata.TestRecords.assertHas;
+import static io.scoria.accelerator.metadata.TestRecords.put;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -23,19 +25,6 @@ import static org.junit.jupiter.api.Assertions.*;
 class LbaMapCrashTest {
     @TempDir
     Path dir;
-
-    static void put(LbaMap m, long lba) {
-        long loc = lba + 1;
-        m.put(lba, loc, loc * 3, loc * 5, (int) loc);
-    }
-
-    private static void assertHas(LbaMap m, long lba, LbaEntry e) {
-        m.get(lba, e);
-        long loc = lba + 1;
-        if (e.location != loc || e.fpHi != loc * 3 || e.fpLo != loc * 5 || e.crc != (int) loc) {
-            throw new AssertionError("lba " + lba + " read location " + e.location);
-        }
-    }
 
     /** Runs {@link LbaMapCrashChild} until it halts at {@code step}; returns how many puts had returned. */
     private long crashAt(Path file, MapFile.Step step) throws Exception {

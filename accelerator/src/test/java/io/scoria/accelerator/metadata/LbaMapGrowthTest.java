@@ -12,6 +12,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
+import static io.scoria.accelerator.metadata.TestRecords.assertHas;
+import static io.scoria.accelerator.metadata.TestRecords.put;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The LBA map's file follows what is written, not the volume's size (issue 25). */
@@ -21,19 +23,6 @@ class LbaMapGrowthTest {
 
     @TempDir
     Path dir;
-
-    private static void put(LbaMap m, long lba) {
-        long loc = lba + 1;
-        m.put(lba, loc, loc * 3, loc * 5, (int) loc);
-    }
-
-    private static void assertHas(LbaMap m, long lba, LbaEntry e) {
-        m.get(lba, e);
-        long loc = lba + 1;
-        if (e.location != loc || e.fpHi != loc * 3 || e.fpLo != loc * 5 || e.crc != (int) loc) {
-            throw new AssertionError("lba " + lba + " read location " + e.location);
-        }
-    }
 
     @Test
     void anEmptySixteenTebibyteMapTakesLessThanOneMebibyteOnFlash() throws Exception {
