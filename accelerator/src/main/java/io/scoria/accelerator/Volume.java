@@ -63,6 +63,22 @@ public interface Volume extends AutoCloseable {
     /** Writes zeros over the range without storing data. */
     void writeZeroes(long offset, long length, boolean fua);
 
+    /**
+     * Describes the allocation of {@code [offset, offset + length)} to {@code sink}: consecutive runs
+     * that together cover the range unless the sink stops early; the last run may end past the range
+     * (at a cluster boundary, never past {@link #size()}). Reading the metadata only: no data I/O. The
+     * default reports the whole range as one run of data, which is always correct but skips nothing.
+     *
+     * @throws IllegalArgumentException if the range is empty or passes the end of the volume
+     */
+    default void extents(long offset, long length, ExtentSink sink) {
+        if (offset < 0 || length <= 0 || offset > size() || length > size() - offset) {
+            throw new IllegalArgumentException("extents: range [" + offset + ", " + offset + "+" + length
+                    + ") is empty or passes the end of volume '" + name() + "' (" + size() + " bytes)");
+        }
+        sink.extent(length, false);
+    }
+
     /** Takes a zero-copy snapshot. */
     SnapshotInfo snapshot(String name);
 

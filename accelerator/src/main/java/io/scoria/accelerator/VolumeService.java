@@ -1,5 +1,7 @@
 package io.scoria.accelerator;
 
+import io.scoria.backend.metering.RequestLedger;
+
 import java.util.List;
 import java.util.Optional;
 
@@ -38,8 +40,47 @@ public interface VolumeService extends AutoCloseable {
      */
     VolumeInfo clone(String parent, String snapshot, String cloneName);
 
+    /**
+     * A read-only view of {@code volume} as it was at {@code snapshot}, without cloning it (for
+     * backups and snapshot exports). The caller owns the returned volume and closes it; it stays
+     * readable while the snapshot exists and no scrub removed the SCOs it reads.
+     *
+     * @throws VolumeNotFoundException if the volume or the snapshot does not exist
+     */
+    Volume openSnapshot(String volume, String snapshot);
+
+    /**
+     * The ranges of {@code volume} changed after snapshot {@code from} up to and including snapshot
+     * {@code to} (writes, zeroes, trims; for incremental backups), within {@code [start, start + length)},
+     * at most {@code limit} ranges; {@link ChangedRanges#next()} says where to continue.
+     *
+     * @throws VolumeNotFoundException  if the volume or a snapshot does not exist
+     * @throws IllegalArgumentException if {@code from} is not older than {@code to}, or the window or limit is bad
+     */
+    ChangedRanges changes(String volume, String from, String to, long start, long length, int limit);
+
+    /**
+     * Changes the volume's size to {@code sizeBytes} (a multiple of its cluster size), also while it is
+     * open and in use. Growing always succeeds; shrinking is refused unless {@code force} is set and no
+     * write in the volume's history (current data, snapshots, inherited ranges) touches the range cut off.
+     * Clients see the new size when they next connect.
+     *
+     * @throws IllegalArgumentException   if the size is not a positive multiple of the cluster size
+     * @throws VolumeConflictException    if a shrink is refused (without {@code force}, or data is there)
+     */
+    VolumeInfo resize(String name, long sizeBytes, boolean force);
+
     /** Discards a clone's own writes, returning it to its parent's snapshot. */
     VolumeInfo resetToParent(String clone);
+
+    /**
+     * The request counters of the backend the volumes live on (per store and namespace), when
+     * it counts them ({@link io.scoria.backend.metering.CountingObjectStore}); services that
+     * wrap another one pass its answer on.
+     */
+    default Optional<RequestLedger> backendRequests() {
+        return Optional.empty();
+    }
 
     @Override
     void close();

@@ -17,8 +17,9 @@ package io.scoria.distributor;
  * @param lastKey            last key fully handled; null before the first
  * @param finished           true when the whole namespace was handled
  * @param updatedMillis      when this progress was taken
+ * @param bytes              bytes of the objects examined (0 in checkpoints saved before it was counted)
  */
 public record JobProgress(String job, String namespace, long objects, long fragmentsChecked, long fragmentsMissing,
                           long fragmentsRebuilt, long fragmentsMoved, long manifestsWritten, long objectsReencoded,
-                          long objectsFailed, String lastKey, boolean finished, long updatedMillis) {
+                          long objectsFailed, String lastKey, boolean finished, long updatedMillis, long bytes) {
 }

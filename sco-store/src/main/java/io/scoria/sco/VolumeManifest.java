@@ -111,6 +111,13 @@ public record VolumeManifest(int schemaVersion, long generation, String name, Co
                 nextScoNumber, nextTlogNumber, nextSnapshotId, volumeId);
     }
 
+    /** The same manifest with the volume's size changed (online resize); same schema version. */
+    public VolumeManifest withSize(long sizeBytes) {
+        return new VolumeManifest(schemaVersion, generation, name, new Config(sizeBytes, config.clusterSize(), config.scoSize(),
+                config.namespace()), parent, template, snapshots, currentTlogs, nextScoNumber, nextTlogNumber, nextSnapshotId,
+                volumeId);
+    }
+
     public VolumeManifest withTemplate(boolean t) {
         return new VolumeManifest(schemaVersion, generation, name, config, parent, t, snapshots, currentTlogs,
                 nextScoNumber, nextTlogNumber, nextSnapshotId, volumeId);

@@ -40,6 +40,10 @@ public final class ScrubMain implements Callable<Integer> {
     @Option(names = "--lease-ttl-seconds", defaultValue = "120", description = "namespace lease validity (default ${DEFAULT-VALUE})")
     long leaseTtlSeconds;
 
+    @Option(names = "--metrics-file", description = "write the job's progress and result in the Prometheus text format"
+            + " to this file (for node_exporter's textfile collector: a file ending in .prom in its directory)")
+    Path metricsFile;
+
     private final PrintStream out;
 
     public ScrubMain(PrintStream out) {
@@ -69,7 +73,19 @@ public final class ScrubMain implements Callable<Integer> {
                 scratch != null ? scratch : Path.of(System.getProperty("java.io.tmpdir")), Duration.ofSeconds(leaseTtlSeconds));
         try (ObjectStore store = backend.open()) {
             out.println("scoria-scrub: " + backend.describe() + ", namespace " + namespace);
-            new Scrubber(store, job, out).run();
+            ScrubMetricsFile metrics = metricsFile == null ? null : new ScrubMetricsFile(metricsFile, namespace);
+            double start = System.currentTimeMillis() / 1000.0;
+            if (metrics != null) {
+                metrics.started();
+            }
+            ScrubReport report = null;
+            try {
+                report = new Scrubber(store, job, out).run();
+            } finally {
+                if (metrics != null) {
+                    metrics.finished(report, start);
+                }
+            }
         }
         return 0;
     }

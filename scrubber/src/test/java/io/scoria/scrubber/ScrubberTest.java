@@ -293,4 +293,56 @@ class ScrubberTest {
         keys.removeIf(k -> k.startsWith(NamespaceLayout.MANIFEST_PREFIX));
         return keys;
     }
+
+    /**
+     * scoria-scrub gets a volume's data key the way the router does: its config's backend
+     * section holds the transform section with the key-encryption key (a file here), which
+     * unwraps the volume's data key from the key ring on the backend. Its rewritten SCOs are
+     * compressed and encrypted like the router's; without the key it stops naming the volume.
+     */
+    @Test
+    void scrubsAnEncryptedCompressedVolumeWithTheKeyFromItsConfig() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createDirectories(tmp.resolve("etc"));
+        byte[] kek = new byte[32];
+        new Random(99).nextBytes(kek);
+        java.nio.file.Files.writeString(dir.resolve("scoria.kek"), java.util.Base64.getEncoder().encodeToString(kek));
+        java.nio.file.Path cfg = java.nio.file.Files.writeString(dir.resolve("scrub.yaml"), """
+                backend:
+                  type: fs
+                  fs: {root: objects}
+                  transform: {compression: lz4, encryption: aes-256-gcm, keyEncryptionKey: {file: scoria.kek}}
+                """);
+        io.scoria.distributor.config.BackendConfig config = ScrubMain.readBackend(cfg);
+        try (ObjectStore router = config.open(); ObjectStore raw = config.openUntransformed()) {
+            VolumeHistory v = overwrittenVolume(router, "vol1");
+            ScrubReport report;
+            try (ObjectStore scrubStore = config.open()) {
+                report = new Scrubber(scrubStore, ScrubConfig.of("vol1", tmp.resolve("scratch")), out).run();
+            }
+            assertTrue(report.scosRewritten() > 0, log.toString());
+            ScrubResult r = result(router, "vol1", report.resultKey());
+            applyAndCollect(v, r);
+            assertState(v.snapshots.get("s10"), v.readBack("s10"));
+            List<ObjectInfo> scos = raw.listAll("vol1", NamespaceLayout.SCO_PREFIX);
+            assertFalse(scos.isEmpty());
+            for (ObjectInfo o : scos) {
+                ByteBuffer head = raw.get("vol1", o.key(), 0, 10);
+                assertEquals((byte) 0x89, head.get(0), o.key() + " carries the transform header");
+                assertEquals(1, head.get(9) & 1, o.key() + " is encrypted");
+            }
+
+            java.nio.file.Path other = java.nio.file.Files.writeString(dir.resolve("other.yaml"), """
+                    backend:
+                      type: fs
+                      fs: {root: objects}
+                      transform: {encryption: aes-256-gcm, keyEncryptionKey: "%s"}
+                    """.formatted(java.util.Base64.getEncoder().encodeToString(new byte[32])));
+            try (ObjectStore wrongKey = ScrubMain.readBackend(other).open()) {
+                ScrubException e = assertThrows(ScrubException.class,
+                        () -> new Scrubber(wrongKey, ScrubConfig.of("vol1", tmp.resolve("scratch2")), out).run());
+                assertTrue(e.getMessage().contains("volume 'vol1'"), e.getMessage());
+                assertTrue(e.getCause() instanceof io.scoria.backend.transform.WrongKeyException, String.valueOf(e.getCause()));
+            }
+        }
+    }
 }

@@ -35,17 +35,29 @@ final class ApiCall {
         return i < path.length ? path[i] : "";
     }
 
+    /** The decoded value of query parameter {@code name}, or null if the query does not have it; 400 if it repeats. */
+    String query(String name) {
+        String raw = exchange.getRequestURI().getRawQuery();
+        if (raw == null) {
+            return null;
+        }
+        String found = null;
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            if (key.equals(name)) {
+                if (found != null) {
+                    throw ProblemException.badRequest("query parameter '" + name + "' is given twice");
+                }
+                found = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            }
+        }
+        return found;
+    }
+
     /** The request body as a {@code type}; 400 if it is missing or not valid JSON of that type. */
     <T> T body(Class<T> type) {
-        byte[] raw;
-        try {
-            raw = exchange.getRequestBody().readNBytes(maxBodyBytes + 1);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the request body", e);
-        }
-        if (raw.length > maxBodyBytes) {
-            throw ProblemException.tooLarge(maxBodyBytes);
-        }
+        byte[] raw = raw();
         if (raw.length == 0) {
             throw ProblemException.badRequest("a JSON body is required");
         }
@@ -56,6 +68,38 @@ final class ApiCall {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot parse the request body", e);
         }
+    }
+
+    /**
+     * The request body as a JSON object of strings; an empty map if there is no body. 400 if it
+     * is not such an object.
+     */
+    java.util.Map<String, String> optionalBody() {
+        byte[] raw = raw();
+        if (raw.length == 0) {
+            return java.util.Map.of();
+        }
+        try {
+            return json.readValue(raw, new com.fasterxml.jackson.core.type.TypeReference<java.util.Map<String, String>>() { });
+        } catch (JsonProcessingException e) {
+            throw ProblemException.badRequest("the body must be a JSON object of strings: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot parse the request body", e);
+        }
+    }
+
+    /** The request body's bytes; 413 above the limit. */
+    private byte[] raw() {
+        byte[] raw;
+        try {
+            raw = exchange.getRequestBody().readNBytes(maxBodyBytes + 1);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the request body", e);
+        }
+        if (raw.length > maxBodyBytes) {
+            throw ProblemException.tooLarge(maxBodyBytes);
+        }
+        return raw;
     }
 
     ProblemException notFound() {

@@ -1,5 +1,8 @@
 package io.scoria.accelerator.api;
 
+import io.scoria.backend.metering.RequestCounts;
+import io.scoria.backend.metering.RequestLedger;
+
 import io.scoria.accelerator.SnapshotInfo;
 import io.scoria.accelerator.VolumeInfo;
 
@@ -10,8 +13,25 @@ public final class ApiModel {
     private ApiModel() {
     }
 
-    /** {@code size}: bytes or a size with a unit ({@code 20GiB}); cluster and SCO sizes optional. */
-    public record CreateVolume(String name, String size, String clusterSize, String scoSize) {
+    /**
+     * {@code size}: bytes or a size with a unit ({@code 20GiB}); cluster and SCO sizes optional;
+     * {@code compression} ({@code none | lz4 | zstd[:level]}) and {@code encryption}
+     * ({@code none | aes-256-gcm}) optional, by default the backend's.
+     */
+    public record CreateVolume(String name, String size, String clusterSize, String scoSize, String compression,
+                               String encryption) {
+        public CreateVolume(String name, String size, String clusterSize, String scoSize) {
+            this(name, size, clusterSize, scoSize, null, null);
+        }
+    }
+
+    /** Body of {@code PUT /v1/volumes/{name}/qos}: caps per second (absent or 0: uncapped) and the burst. */
+    public record SetQos(Long iops, Long readIops, Long writeIops, Long bandwidth, Long readBandwidth,
+                         Long writeBandwidth, Double burstSeconds) {
+    }
+
+    /** {@code POST /v1/volumes/NAME/resize}: the new size ({@code 40GiB}); {@code force} allows a shrink. */
+    public record Resize(String size, Boolean force) {
     }
 
     public record CreateSnapshot(String name) {
@@ -28,7 +48,21 @@ public final class ApiModel {
     }
 
     /** A volume with its snapshots. */
-    public record VolumeDetail(VolumeInfo volume, long sizeBytes, List<SnapshotInfo> snapshots) {
+    /**
+     * A volume as {@code GET /v1/volumes/NAME} shows it. {@code backendRequests}: the requests
+     * and bytes each backend store counted for the volume's namespace since the router started,
+     * by store label; {@code billedRequests}: their sum over the stores a provider bills (under a
+     * distributor, its stores); both null when the backend does not count.
+     */
+    public record VolumeDetail(VolumeInfo volume, long sizeBytes, List<SnapshotInfo> snapshots,
+                               java.util.Map<String, RequestCounts> backendRequests, RequestCounts billedRequests) {
+    }
+
+    /**
+     * {@code GET /v1/backend/requests}: every (store, namespace) pair's counts, and the billed
+     * sum over all namespaces.
+     */
+    public record BackendRequests(List<RequestLedger.Entry> stores, RequestCounts billed) {
     }
 
     /** {@code role}: {@code admin}, {@code operator} or {@code viewer}. */
@@ -41,5 +75,20 @@ public final class ApiModel {
         public String toString() {
             return "CreatedToken[id=" + id + ", role=" + role.wireName() + ", created=" + created + ", token=redacted]";
         }
+    }
+
+    /**
+     * A job: what runs ({@code kind} on {@code target} with {@code params}), its {@code state}
+     * ({@code queued}, {@code running}, {@code succeeded}, {@code failed}, {@code cancelled}),
+     * progress with rates and ETA, the result once done and, if it failed, the reason as a problem.
+     */
+    public record JobView(String id, String kind, String target, java.util.Map<String, String> params, String state,
+                          java.time.Instant created, java.time.Instant started, java.time.Instant finished,
+                          io.scoria.accelerator.control.JobProgress progress, com.fasterxml.jackson.databind.JsonNode result,
+                          Problem error, int restarts) {
+    }
+
+    /** The distributor's status and whether every object has all its fragments on answering stores. */
+    public record DistributorView(io.scoria.distributor.DistributorStatus status, boolean fullRedundancy) {
     }
 }

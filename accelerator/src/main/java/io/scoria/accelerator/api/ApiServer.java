@@ -6,11 +6,19 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.scoria.backend.metering.RequestLedger;
 import io.scoria.accelerator.VolumeConflictException;
+import io.scoria.accelerator.VolumeFencedException;
+import io.scoria.accelerator.cluster.ClusterStatus;
 import io.scoria.accelerator.VolumeNotFoundException;
 import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.config.ScoriaConfig;
+import io.scoria.accelerator.control.JobException;
+import io.scoria.accelerator.control.JobService;
+import io.scoria.accelerator.control.QosRegistry;
+import io.scoria.accelerator.health.Readiness;
 import io.scoria.accelerator.scrub.ScrubApplier;
+import io.scoria.distributor.store.Distributor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,8 +27,12 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -30,7 +42,7 @@ import java.util.concurrent.TimeUnit;
  * The management REST API (JSON; described by {@code openapi.yaml}) and the Prometheus
  * endpoint {@code /metrics}, on the JDK HTTP(S) server. Every request passes the
  * {@link RequestGuard} (Host, Origin, media type, size), then, except {@code /openapi.yaml} and
- * {@code /v1/health}, bearer-token authentication against the {@link TokenStore} (401) and the
+ * {@code /v1/health} and {@code /v1/ready} ({@link HealthRoutes}), bearer-token authentication against the {@link TokenStore} (401) and the
  * token's {@link Role} (403). Errors are RFC 9457 {@link Problem}s; an unexpected failure is
  * logged with an incident id and answered 500 with only that id. Starts listening in the
  * constructor (writing {@code admin.token} if configured and missing); {@link #close()} is
@@ -46,23 +58,61 @@ public final class ApiServer implements AutoCloseable {
     private final TokenStore tokens;
     private final RequestGuard guard;
     private final VolumeRoutes volumeRoutes;
+    private final VolumeService volumes;
     private final TokenRoutes tokenRoutes;
+    private final QosRoutes qosRoutes;
+    private final AuditLog audit;
+    private final JobRoutes jobRoutes;
+    private final DistributorRoutes distributorRoutes;
+    private final HealthRoutes healthRoutes;
     private final ObjectMapper json = Json.mapper();
     private final HttpServer http;
+    private final Supplier<ClusterStatus> cluster;
     private final ExecutorService executor;
     private boolean closed;
 
     /** Serves {@code volumes} as {@code config} says; {@code scrub} (may be null) applies scrub results. */
     public ApiServer(ApiServerConfig config, VolumeService volumes, ScoriaConfig.Volumes defaults,
                      PrometheusMeterRegistry registry, ScrubApplier scrub) {
+        this(config, volumes, defaults, registry, scrub, ApiServices.none(config));
+    }
+
+    /** As above, answering {@code /v1/ready} with {@code readiness} (owned by the caller). */
+    public ApiServer(ApiServerConfig config, VolumeService volumes, ScoriaConfig.Volumes defaults,
+                     PrometheusMeterRegistry registry, ScrubApplier scrub, Readiness readiness) {
+        this(config, volumes, defaults, registry, scrub, ApiServices.none(config).withReadiness(readiness));
+    }
+
+    /**
+     * As above, with {@code jobs} (may be null: no {@code /v1/jobs}, no clone jobs) running long
+     * operations and {@code distributor} (may be null: the backend is not one) behind
+     * {@code /v1/distributor}; neither is owned by the server.
+     */
+    public ApiServer(ApiServerConfig config, VolumeService volumes, ScoriaConfig.Volumes defaults,
+                     PrometheusMeterRegistry registry, ScrubApplier scrub, JobService jobs, Distributor distributor) {
+        this(config, volumes, defaults, registry, scrub, ApiServices.none(config).withJobs(jobs, distributor));
+    }
+
+    /** As above, serving what {@code services} holds beside the volumes. */
+    public ApiServer(ApiServerConfig config, VolumeService volumes, ScoriaConfig.Volumes defaults,
+                     PrometheusMeterRegistry registry, ScrubApplier scrub, ApiServices services) {
+        JobService jobs = services.jobs();
+        Distributor distributor = services.distributor();
+        this.qosRoutes = new QosRoutes(volumes, services.qos());
+        this.healthRoutes = new HealthRoutes(services.readiness());
+        this.cluster = services.cluster();
         this.config = Objects.requireNonNull(config, "config");
         this.registry = Objects.requireNonNull(registry, "registry");
-        this.volumeRoutes = new VolumeRoutes(volumes, defaults, scrub);
+        this.jobRoutes = new JobRoutes(jobs);
+        this.distributorRoutes = new DistributorRoutes(distributor, jobRoutes);
+        this.volumeRoutes = new VolumeRoutes(volumes, defaults, scrub, jobRoutes);
+        this.volumes = volumes;
         this.tokens = TokenStore.open(config.tokenFile());
         if (config.adminTokenFile() != null) {
             AdminTokenFile.ensure(tokens, config.adminTokenFile());
         }
         this.tokenRoutes = new TokenRoutes(tokens);
+        this.audit = new AuditLog(config.tokenFile().resolveSibling("audit.log"), AuditLog.DEFAULT_MAX_BYTES);
         this.guard = new RequestGuard(config);
         InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
         try {
@@ -105,9 +155,11 @@ public final class ApiServer implements AutoCloseable {
         String path = ex.getRequestURI().getRawPath();
         Reply reply;
         Map<String, String> headers = Map.of();
+        TokenInfo[] caller = new TokenInfo[1]; // who made the call, once authenticated (for the audit log)
         try {
             guard.check(ex.getRequestMethod(), ex.getRequestHeaders());
-            reply = dispatch(new ApiCall(ex, json, config.maxBodyBytes()), ex);
+            reply = dispatch(new ApiCall(ex, json, config.maxBodyBytes()), ex, caller);
+            headers = reply.headers();
         } catch (ProblemException e) {
             reply = problem(e, path);
             headers = e.headers;
@@ -115,6 +167,14 @@ public final class ApiServer implements AutoCloseable {
             reply = problem(ProblemException.notFound(e.getMessage()), path);
         } catch (VolumeConflictException e) {
             reply = problem(new ProblemException(409, "conflict", "Conflict", e.getMessage()), path);
+        } catch (JobException.NotFound e) {
+            reply = problem(ProblemException.notFound(e.getMessage()), path);
+        } catch (JobException.QueueFull e) {
+            reply = problem(new ProblemException(429, "too-many-jobs", "Too many jobs", e.getMessage()), path);
+        } catch (JobException.WrongState e) {
+            reply = problem(new ProblemException(409, "job-finished", "Job finished", e.getMessage()), path);
+        } catch (VolumeFencedException e) {
+            reply = problem(new ProblemException(503, "fenced", "Fenced", e.getMessage()), path);
         } catch (IllegalArgumentException e) {
             reply = problem(ProblemException.badRequest(e.getMessage()), path);
         } catch (NullPointerException e) {
@@ -125,18 +185,29 @@ public final class ApiServer implements AutoCloseable {
             reply = problem(new ProblemException(500, "internal-error", "Internal error",
                     "the request failed; the router logged it as incident " + incident), path);
         }
+        if (AuditLog.recorded(ex.getRequestMethod(), reply.status())) {
+            TokenInfo who = caller[0];
+            audit.append(new AuditLog.Entry(Instant.now(), who == null ? "-" : who.id(),
+                    who == null ? "-" : who.role().wireName(), String.valueOf(ex.getRemoteAddress()),
+                    ex.getRequestMethod(), path, reply.status()));
+        }
         write(ex, reply, headers);
     }
 
-    private Reply dispatch(ApiCall call, HttpExchange ex) throws IOException {
+    private Reply dispatch(ApiCall call, HttpExchange ex, TokenInfo[] callerOut) throws IOException {
         boolean get = call.method.equals("GET");
         if (get && call.path.length == 1 && call.at(0).equals("openapi.yaml")) {
             return openApi();
         }
         if (get && call.path.length == 2 && call.at(0).equals("v1") && call.at(1).equals("health")) {
-            return Reply.json(200, Map.of("status", "ok"));
+            return healthRoutes.health();
+        }
+        if (get && call.path.length == 2 && call.at(0).equals("v1") && call.at(1).equals("ready")) {
+            return healthRoutes.ready(ex.getRequestURI().getRawPath(), authenticated(ex.getRequestHeaders()
+                    .getFirst("Authorization")));
         }
         TokenInfo caller = authenticate(ex.getRequestHeaders().getFirst("Authorization"));
+        callerOut[0] = caller;
         boolean tokenCall = call.at(0).equals("v1") && call.at(1).equals("tokens");
         if (!caller.role().permits(call.method, tokenCall)) {
             throw new ProblemException(403, "forbidden", "Forbidden",
@@ -152,9 +223,51 @@ public final class ApiServer implements AutoCloseable {
             return tokenRoutes.route(call);
         }
         if (call.at(0).equals("v1") && call.at(1).equals("volumes")) {
-            return volumeRoutes.route(call);
+            if (call.path.length == 4 && call.at(3).equals("qos")) {
+                return qosRoutes.route(call);
+            }
+            Reply r = volumeRoutes.route(call);
+            if (call.path.length == 3 && call.method.equals("DELETE")) {
+                qosRoutes.deleted(call.at(2));
+            }
+            return r;
+        }
+        if (call.at(0).equals("v1") && call.at(1).equals("jobs")) {
+            return jobRoutes.route(call);
+        }
+        if (call.at(0).equals("v1") && call.at(1).equals("distributor")) {
+            return distributorRoutes.route(call);
+        }
+        if (call.path.length == 3 && call.at(0).equals("v1") && call.at(1).equals("backend") && call.at(2).equals("requests")) {
+            if (!get) {
+                throw call.methodNotAllowed();
+            }
+            RequestLedger ledger = volumes.backendRequests()
+                    .orElseThrow(() -> ProblemException.notFound("this router's backend does not count requests"));
+            return Reply.json(200, new ApiModel.BackendRequests(ledger.snapshot(), ledger.billed(null)));
+        }
+        if (call.path.length == 2 && call.at(0).equals("v1") && call.at(1).equals("cluster")) {
+            if (!get) {
+                throw call.methodNotAllowed();
+            }
+            if (cluster == null) {
+                throw ProblemException.notFound("this router is not a cluster node (its configuration has no cluster: section)");
+            }
+            return Reply.json(200, cluster.get());
         }
         throw call.notFound();
+    }
+
+    private boolean authenticated(String authorization) {
+        if (authorization == null) {
+            return false;
+        }
+        try {
+            authenticate(authorization);
+            return true;
+        } catch (ProblemException e) {
+            return false;
+        }
     }
 
     private TokenInfo authenticate(String authorization) {
@@ -216,6 +329,7 @@ public final class ApiServer implements AutoCloseable {
         if (!closed) {
             closed = true;
             http.stop(0);
+            audit.close();
             executor.shutdown();
             try {
                 executor.awaitTermination(5, TimeUnit.SECONDS);

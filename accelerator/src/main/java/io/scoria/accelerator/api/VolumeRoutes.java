@@ -9,27 +9,31 @@ import io.scoria.accelerator.VolumeSpec;
 import io.scoria.accelerator.config.ScoriaConfig;
 import io.scoria.backend.config.Sizes;
 import io.scoria.accelerator.scrub.ScrubApplier;
+import io.scoria.accelerator.control.CloneJobs;
+import io.scoria.accelerator.control.JobRecord;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * The {@code /v1/volumes} calls: volumes, snapshots, rollback, templates, clones and scrub
- * results, on a {@link VolumeService}. Thread-safe if the service is.
+ * The {@code /v1/volumes} calls: volumes, resize, snapshots, changes between snapshots, rollback, templates, clones (by count:
+ * a {@code clone} job) and scrub results, on a {@link VolumeService}. Thread-safe if the service is.
  */
 final class VolumeRoutes {
-    private static final int MAX_CLONES = 10_000;
-
     private final VolumeService volumes;
     private final ScoriaConfig.Volumes defaults;
     private final ScrubApplier scrub;
+    private final JobRoutes jobs;
 
-    /** {@code scrub} (may be null) serves {@code POST /v1/volumes/NAME/scrub-results}. */
-    VolumeRoutes(VolumeService volumes, ScoriaConfig.Volumes defaults, ScrubApplier scrub) {
+    /**
+     * {@code scrub} (may be null) serves {@code POST /v1/volumes/NAME/scrub-results}; {@code jobs}
+     * runs clones by count.
+     */
+    VolumeRoutes(VolumeService volumes, ScoriaConfig.Volumes defaults, ScrubApplier scrub, JobRoutes jobs) {
         this.volumes = Objects.requireNonNull(volumes, "volumes");
         this.defaults = Objects.requireNonNull(defaults, "defaults");
         this.scrub = scrub;
+        this.jobs = Objects.requireNonNull(jobs, "jobs");
     }
 
     /** Answers {@code call}, whose path starts with {@code v1/volumes}. */
@@ -58,12 +62,23 @@ final class VolumeRoutes {
         if (action.equals("snapshots")) {
             return snapshots(call, name);
         }
+        if (depth == 4 && action.equals("changes")) {
+            if (!method.equals("GET")) {
+                throw call.methodNotAllowed();
+            }
+            return Reply.json(200, changes(call, name));
+        }
         if (depth == 4 && method.equals("POST")) {
             switch (action) {
                 case "rollback" -> {
                     ApiModel.Rollback req = call.body(ApiModel.Rollback.class);
                     volumes.open(name).rollback(required(req.snapshot(), "snapshot"));
                     return Reply.json(200, detail(name));
+                }
+                case "resize" -> {
+                    ApiModel.Resize req = call.body(ApiModel.Resize.class);
+                    long size = Sizes.parse("size", required(req.size(), "size"));
+                    return Reply.json(200, volumes.resize(name, size, Boolean.TRUE.equals(req.force())));
                 }
                 case "template" -> {
                     return Reply.json(200, volumes.makeTemplate(name));
@@ -72,7 +87,7 @@ final class VolumeRoutes {
                     return Reply.json(200, volumes.resetToParent(name));
                 }
                 case "clones" -> {
-                    return Reply.json(201, clones(name, call.body(ApiModel.CreateClones.class)));
+                    return clones(name, call.body(ApiModel.CreateClones.class));
                 }
                 case "scrub-results" -> {
                     if (scrub == null) {
@@ -85,6 +100,46 @@ final class VolumeRoutes {
             }
         }
         throw call.notFound();
+    }
+
+    /** Most ranges one changes call answers (about 40 bytes of JSON each). */
+    static final int MAX_CHANGE_RANGES = 100_000;
+
+    /**
+     * {@code GET /v1/volumes/NAME/changes?from=S1&to=S2[&start=BYTES][&length=BYTES][&limit=N]}: the ranges
+     * changed between two snapshots; the window defaults to the whole volume (at most 2 TiB per call at
+     * 4 KiB clusters), the limit to {@link #MAX_CHANGE_RANGES}.
+     */
+    private io.scoria.accelerator.ChangedRanges changes(ApiCall call, String name) {
+        String from = call.query("from");
+        String to = call.query("to");
+        if (from == null || to == null || from.isBlank() || to.isBlank()) {
+            throw ProblemException.badRequest("query parameters 'from' and 'to' (snapshot names) are required");
+        }
+        long start = size(call.query("start"), "start", 0);
+        long length = size(call.query("length"), "length", Long.MAX_VALUE - start);
+        String l = call.query("limit");
+        int limit;
+        try {
+            limit = l == null ? MAX_CHANGE_RANGES : Integer.parseInt(l);
+        } catch (NumberFormatException e) {
+            limit = -1;
+        }
+        if (limit < 1 || limit > MAX_CHANGE_RANGES) {
+            throw ProblemException.badRequest("query parameter 'limit' must be 1.." + MAX_CHANGE_RANGES + ": " + l);
+        }
+        return volumes.changes(name, from, to, start, length, limit);
+    }
+
+    private static long size(String value, String what, long absent) {
+        if (value == null) {
+            return absent;
+        }
+        try {
+            return Sizes.parse(what, value);
+        } catch (RuntimeException e) {
+            throw ProblemException.badRequest("query parameter '" + what + "' is not a size in bytes: " + value);
+        }
     }
 
     private Reply snapshots(ApiCall call, String name) {
@@ -120,41 +175,32 @@ final class VolumeRoutes {
         VolumeSpec base = defaults.spec(size);
         int cluster = req.clusterSize() == null ? base.clusterSize() : (int) Sizes.parse("clusterSize", req.clusterSize());
         int sco = req.scoSize() == null ? base.scoSize() : (int) Sizes.parse("scoSize", req.scoSize());
-        return volumes.create(name, new VolumeSpec(size, cluster, sco));
+        return volumes.create(name, new VolumeSpec(size, cluster, sco, req.compression(), req.encryption()));
     }
 
     private ApiModel.VolumeDetail detail(String name) {
         VolumeInfo info = volumes.info(name).orElseThrow(() -> new VolumeNotFoundException("no volume " + name));
-        return new ApiModel.VolumeDetail(info, info.spec().sizeBytes(), volumes.open(name).listSnapshots());
+        var ledger = volumes.backendRequests();
+        return new ApiModel.VolumeDetail(info, info.spec().sizeBytes(), volumes.open(name).listSnapshots(),
+                ledger.map(l -> l.byStore(info.namespace())).orElse(null),
+                ledger.map(l -> l.billed(info.namespace())).orElse(null));
     }
 
-    private List<VolumeInfo> clones(String parent, ApiModel.CreateClones req) {
-        List<String> names = new ArrayList<>();
+    /** One clone by name (201, made now), or {@code count} clones by prefix as a job (202). */
+    private Reply clones(String parent, ApiModel.CreateClones req) {
         if (req.name() != null) {
             if (req.count() != null || req.prefix() != null) {
                 throw new IllegalArgumentException("give either name, or count and prefix");
             }
-            names.add(req.name());
-        } else {
-            int count = req.count() == null ? 1 : req.count();
-            if (count < 1 || count > MAX_CLONES) {
-                throw new IllegalArgumentException("count must be 1-" + MAX_CLONES + ": " + count);
+            if (volumes.info(req.name()).isPresent()) {
+                throw new VolumeConflictException("volume " + req.name() + " exists; no clone was created");
             }
-            String prefix = required(req.prefix(), "prefix (or name)");
-            for (int i = 1; i <= count; i++) {
-                names.add(prefix + i);
-            }
+            return Reply.json(201, List.of(volumes.clone(parent, req.snapshot(), req.name())));
         }
-        for (String n : names) {
-            if (volumes.info(n).isPresent()) {
-                throw new VolumeConflictException("volume " + n + " exists; no clone was created");
-            }
-        }
-        List<VolumeInfo> made = new ArrayList<>();
-        for (String n : names) {
-            made.add(volumes.clone(parent, req.snapshot(), n));
-        }
-        return made;
+        int count = req.count() == null ? 1 : req.count();
+        String prefix = required(req.prefix(), "prefix (or name)");
+        JobRecord job = jobs.service().submit("clone", parent, CloneJobs.params(parent, req.snapshot(), prefix, count));
+        return Reply.accepted(JobRoutes.view(job, System.currentTimeMillis()));
     }
 
     static String required(String value, String field) {

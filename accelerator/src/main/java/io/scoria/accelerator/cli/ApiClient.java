@@ -70,10 +70,18 @@ final class ApiClient {
     }
 
     JsonNode post(String path, Object body) {
+        return sendJson("POST", path, body);
+    }
+
+    JsonNode put(String path, Object body) {
+        return sendJson("PUT", path, body);
+    }
+
+    private JsonNode sendJson(String method, String path, Object body) {
         try {
             byte[] b = json.writeValueAsBytes(body == null ? Map.of() : body);
             return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(b)), path);
+                    .method(method, HttpRequest.BodyPublishers.ofByteArray(b)), path);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -15,9 +15,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
-/** {@code scoria backend check}: the backend self-check on the configured store. */
-@Command(name = "backend", mixinStandardHelpOptions = true, description = "Check the configured backend store.",
-        subcommands = {BackendCommands.Check.class})
+/** {@code scoria backend check}: the backend self-check on the configured store; {@code backend cost}. */
+@Command(name = "backend", mixinStandardHelpOptions = true,
+        description = "Check the configured backend store; estimate what its requests cost.",
+        subcommands = {BackendCommands.Check.class, BackendCostCommand.class})
 final class BackendCommands extends CommandGroup {
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = {"Put, get, range-get, stat and delete a probe object on the backend of the config",

@@ -16,7 +16,8 @@ import static io.scoria.accelerator.cli.ApiClient.seg;
         subcommands = {CloneCommands.Create.class, CloneCommands.Reset.class})
 final class CloneCommands extends CommandGroup {
     @Command(name = "create", mixinStandardHelpOptions = true,
-            description = "Create one clone (NAME) or --count clones named PREFIX1..PREFIXn of a template or snapshot.")
+            description = {"Create one clone (NAME) or --count clones named PREFIX1..PREFIXn of a template or snapshot.",
+                    "--count starts a job: --wait follows it, else its id is printed (scoria job show ID)."})
     static final class Create extends ApiCommand {
         @Parameters(index = "0", paramLabel = "PARENT", description = "template or volume to clone")
         String parent;
@@ -29,6 +30,8 @@ final class CloneCommands extends CommandGroup {
         @Option(names = "--snapshot", paramLabel = "SNAPSHOT",
                 description = "parent snapshot (default: the template's, else the latest)")
         String snapshot;
+        @Option(names = "--wait", description = "with --count: follow the clone job until it ends (progress bar on a terminal)")
+        boolean wait;
 
         @Override
         public void run() {
@@ -38,8 +41,16 @@ final class CloneCommands extends CommandGroup {
             if (name == null && (count == null || prefix == null)) {
                 throw new ParameterException(spec.commandLine(), "--count and --prefix go together");
             }
-            JsonNode made = client().post("/v1/volumes/" + seg(parent) + "/clones",
+            JsonNode answer = client().post("/v1/volumes/" + seg(parent) + "/clones",
                     new ApiModel.CreateClones(name, count, prefix, snapshot));
+            JsonNode made = answer;
+            if (name == null) {
+                JsonNode job = JobCommands.started(this, answer, wait);
+                if (!wait) {
+                    return;
+                }
+                made = job.get("result");
+            }
             for (JsonNode v : made) {
                 out().println("created clone " + VolumeCommands.describe(v));
             }

@@ -1,7 +1,13 @@
 package io.scoria.accelerator.cli;
 
 import io.scoria.accelerator.foc.FocSecret;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.scoria.accelerator.foc.server.FocServer;
+import io.scoria.accelerator.metrics.MetricsHttpEndpoint;
+import io.scoria.accelerator.metrics.ScoriaMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -12,6 +18,7 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "foc-server", mixinStandardHelpOptions = true,
         description = "Run a fail-over cache (FOC) server that keeps other nodes' not-yet-uploaded writes.")
 final class FocServerCommand implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(FocServerCommand.class);
     @Option(names = "--listen", required = true, paramLabel = "HOST:PORT", description = "address to listen on")
     String listen;
     @Option(names = "--dir", required = true, paramLabel = "DIR", description = "directory of the FOC's files")
@@ -20,12 +27,26 @@ final class FocServerCommand implements Runnable {
             + " secret (at least 16 bytes); required unless --listen is a loopback address")
     Path secretFile;
 
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT", description = "serve Prometheus metrics at"
+            + " http://HOST:PORT/metrics (unauthenticated: keep it on loopback or a monitoring network); port 0 picks one")
+    String metricsListen;
+
     @Override
     public void run() {
         FocSecret secret = secretFile == null ? null : FocSecret.readFile(secretFile);
         FocServer server = new FocServer(FocServer.parseHostPort(listen), dir, secret);
+        MetricsHttpEndpoint endpoint;
+        try {
+            endpoint = metricsListen == null ? null : metrics(server);
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (endpoint != null) {
+                endpoint.close();
+            }
             server.close();
             stopped.countDown();
         }, "foc-server-shutdown"));
@@ -35,5 +56,20 @@ final class FocServerCommand implements Runnable {
             Thread.currentThread().interrupt();
             server.close();
         }
+    }
+
+    private MetricsHttpEndpoint metrics(FocServer server) {
+        PrometheusMeterRegistry registry = ScoriaMetrics.newRegistry();
+        Gauge.builder("scoria.foc.server.volumes", server, FocServer::volumeCount)
+                .description("volumes whose not-yet-uploaded writes this fail-over cache server keeps").register(registry);
+        Gauge.builder("scoria.foc.server.connections", server, FocServer::connectionCount)
+                .description("open connections from routers").register(registry);
+        Gauge.builder("scoria.foc.server.disk.free", server, s -> s.directory().toFile().getUsableSpace())
+                .baseUnit("bytes").description("usable bytes on the file system of the server's directory")
+                .register(registry);
+        MetricsHttpEndpoint endpoint = new MetricsHttpEndpoint(FocServer.parseHostPort(metricsListen), registry);
+        LOG.info("FOC server metrics on http://{}:{}/metrics", FocServer.parseHostPort(metricsListen).getHostString(),
+                endpoint.port());
+        return endpoint;
     }
 }

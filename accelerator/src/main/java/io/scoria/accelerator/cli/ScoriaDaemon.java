@@ -5,18 +5,35 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.api.ApiServer;
 import io.scoria.accelerator.api.ApiServerConfig;
+import io.scoria.accelerator.api.ApiServices;
+import io.scoria.accelerator.cluster.ClusterConfig;
+import io.scoria.accelerator.cluster.ClusterNode;
 import io.scoria.accelerator.config.ScoriaConfig;
+import io.scoria.accelerator.control.QosRegistry;
+import io.scoria.accelerator.control.CloneJobs;
+import io.scoria.accelerator.control.DistributorJobs;
+import io.scoria.accelerator.control.JobService;
+import io.scoria.accelerator.control.JobType;
+import io.scoria.accelerator.control.JobsConfig;
+import io.scoria.accelerator.health.Readiness;
 import io.scoria.accelerator.metrics.ScoriaMetrics;
+import io.scoria.accelerator.metrics.VolumeMetrics;
 import io.scoria.accelerator.iscsi.IscsiServer;
 import io.scoria.accelerator.nbd.NbdServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
- * The running router: a {@link VolumeService}, its NBD and iSCSI frontends and the management API
- * with {@code /metrics}. Owns the service and closes it last; {@link #close()} is idempotent.
+ * The running router: a {@link VolumeService}, its NBD and iSCSI frontends (holding volumes to
+ * their QoS caps, {@code <dataDir>/qos.json}), the management API with {@code /metrics} and the
+ * {@link JobService} of long operations. Owns the service and closes it last (after the API and the
+ * jobs); {@link #close()} is idempotent.
  */
 public final class ScoriaDaemon implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ScoriaDaemon.class);
@@ -26,6 +43,8 @@ public final class ScoriaDaemon implements AutoCloseable {
     private final IscsiServer iscsi;
     private final ApiServer api;
     private final ScrubApplier scrub;
+    private final JobService jobs;
+    private final Readiness readiness;
     private boolean closed;
 
     /** Starts serving {@code volumes} (now owned by the daemon) as {@code config} says. */
@@ -46,37 +65,100 @@ public final class ScoriaDaemon implements AutoCloseable {
     /** As above, with the REST API set up by {@code apiConfig} (instead of {@link #apiSettings}). */
     public ScoriaDaemon(ScoriaConfig config, ApiServerConfig apiConfig, VolumeService volumes,
                         PrometheusMeterRegistry registry, ScrubApplier scrub) {
+        this(config, apiConfig, volumes, registry, scrub, null);
+    }
+
+    /**
+     * As above, as a node of a cluster ({@code cluster}, may be null): the REST API shows it, and the node
+     * registers with this daemon's bound addresses (or those {@code cluster.advertise} names). The volume
+     * service closes the node.
+     */
+    public ScoriaDaemon(ScoriaConfig config, ApiServerConfig apiConfig, VolumeService volumes,
+                        PrometheusMeterRegistry registry, ScrubApplier scrub, ClusterNode cluster) {
+        this(config, apiConfig, new VolumeServices.Router(volumes, scrub, null,
+                new VolumeMetrics(registry, config.monitoring().volumeLabels(), v -> Optional.empty()),
+                new Readiness(List.of(), Duration.ofSeconds(1), Duration.ZERO), cluster), registry);
+    }
+
+    /**
+     * Serves what {@link VolumeServices#openRouter} opened (now owned by the daemon): volumes,
+     * scrub applier, per-volume meters, readiness checks and cluster node. If the backend is a
+     * distributor (owned by the volumes) its status and repair, rebalance and re-encode jobs are
+     * served under {@code /v1/distributor}. Jobs are kept in {@code <dataDir>/jobs}.
+     */
+    ScoriaDaemon(ScoriaConfig config, VolumeServices.Router router, PrometheusMeterRegistry registry) {
+        this(config, apiSettings(config), router, registry);
+    }
+
+    private ScoriaDaemon(ScoriaConfig config, ApiServerConfig apiConfig, VolumeServices.Router router,
+                         PrometheusMeterRegistry registry) {
+        VolumeService volumes = router.volumes();
+        ScrubApplier scrub = router.scrub();
+        var distributor = router.distributor();
+        ClusterNode cluster = router.cluster();
+        this.readiness = router.readiness();
         this.scrub = scrub;
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(registry, "registry");
         this.volumes = Objects.requireNonNull(volumes, "volumes");
         NbdServer n = null;
         IscsiServer i = null;
+        JobService j = null;
+        ApiServer web = null;
         try {
-            n = new NbdServer(config.nbdServerConfig(), volumes, registry);
-            if (config.iscsi().enabled()) {
-                i = new IscsiServer(config.iscsiServerConfig(), volumes, registry);
+            List<JobType> kinds = new ArrayList<>();
+            kinds.add(new CloneJobs(volumes));
+            if (distributor != null) {
+                kinds.addAll(DistributorJobs.all(distributor));
+                DistributorHealthLog.start(distributor);
             }
-            api = new ApiServer(apiConfig, volumes, config.volumes(), registry, scrub);
+            j = new JobService(JobsConfig.defaults(config.dataDir()), kinds);
+            QosRegistry qos = QosRegistry.open(config.dataDir().resolve("qos.json"));
+            n = new NbdServer(config.nbdServerConfig(), volumes, registry, router.volumeMetrics(), qos);
+            if (config.iscsi().enabled()) {
+                i = new IscsiServer(config.iscsiServerConfig(), volumes, registry, qos);
+            }
+            web = new ApiServer(apiConfig, volumes, config.volumes(), registry, scrub,
+                    new ApiServices(j, distributor, qos, readiness, cluster == null ? null : cluster::status));
+            if (cluster != null) {
+                ClusterConfig.Advertise a = config.cluster() != null ? config.cluster().advertise()
+                        : new ClusterConfig.Advertise(null, null, null, null);
+                cluster.start(or(a.nbd(), config.nbd().host(), n.port()),
+                        i == null ? a.iscsi() : or(a.iscsi(), config.iscsi().host(), i.port()), a.foc(),
+                        or(a.api(), apiConfig.host(), web.port()));
+            }
         } catch (RuntimeException e) {
+            if (web != null) {
+                web.close();
+            }
             if (i != null) {
                 i.close();
             }
             if (n != null) {
                 n.close();
             }
+            if (j != null) {
+                j.close();
+            }
             if (scrub != null) {
                 scrub.close();
             }
             volumes.close();
+            readiness.close();
             throw e;
         }
         nbd = n;
         iscsi = i;
+        jobs = j;
+        api = web;
         log.info("Scoria serving NBD on nbd://{}:{}/<volume>, iSCSI {}, REST API on {}://{}:{}/v1, data in {}",
                 config.nbd().host(), nbd.port(), iscsi == null ? "off" : "on iscsi://" + config.iscsi().host() + ":"
                         + iscsi.port() + "/" + config.iscsi().iqnPrefix() + ":<volume>/0", apiConfig.scheme(),
                 apiConfig.host(), api.port(), config.dataDir().toAbsolutePath());
+    }
+
+    private static String or(String advertised, String host, int port) {
+        return advertised != null ? advertised : host + ":" + port;
     }
 
     /**
@@ -115,6 +197,7 @@ public final class ScoriaDaemon implements AutoCloseable {
         closed = true;
         try {
             api.close();
+            jobs.close();
         } finally {
             try {
                 if (iscsi != null) {
@@ -125,6 +208,7 @@ public final class ScoriaDaemon implements AutoCloseable {
                 if (scrub != null) {
                     scrub.close();
                 }
+                readiness.close();
                 volumes.close();
             }
         }

@@ -34,7 +34,7 @@ final class ServeCommand implements Runnable {
         CountDownLatch stopped = new CountDownLatch(1);
         var registry = ScoriaMetrics.newRegistry();
         VolumeServices.Router router = VolumeServices.openRouter(cfg, registry);
-        ScoriaDaemon daemon = new ScoriaDaemon(cfg, router.volumes(), registry, router.scrub());
+        ScoriaDaemon daemon = new ScoriaDaemon(cfg, router, registry);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             daemon.close();
             stopped.countDown();

@@ -11,15 +11,18 @@ import java.util.Map;
 
 import static io.scoria.accelerator.cli.ApiClient.seg;
 
-/** {@code scoria volume ...}: create, list, inspect, delete, roll back and reset volumes. */
+/** {@code scoria volume ...}: create, list, inspect, delete, resize, roll back and reset volumes. */
 @Command(name = "volume", mixinStandardHelpOptions = true, description = "Create, list, inspect and delete volumes.",
         subcommands = {VolumeCommands.Create.class, VolumeCommands.ListVolumes.class, VolumeCommands.Info.class,
-                VolumeCommands.Delete.class, VolumeCommands.Rollback.class, VolumeCommands.Reset.class})
+                VolumeCommands.Delete.class, VolumeCommands.Resize.class, VolumeCommands.Rollback.class,
+                VolumeCommands.Reset.class, QosCommand.class, ChangesCommand.class})
 final class VolumeCommands extends CommandGroup {
     static String describe(JsonNode v) {
         JsonNode s = v.get("spec");
         return v.get("name").asText() + " (" + Sizes.format(s.get("sizeBytes").asLong()) + ", cluster "
                 + Sizes.format(s.get("clusterSize").asLong()) + ", SCO " + Sizes.format(s.get("scoSize").asLong())
+                + (s.hasNonNull("compression") ? ", compression " + s.get("compression").asText() + ", encryption "
+                + s.get("encryption").asText() : "")
                 + (v.get("template").asBoolean() ? ", template" : "")
                 + (v.hasNonNull("parent") ? ", clone of " + v.get("parent").asText() + "@"
                 + v.get("parentSnapshot").asText() : "") + ")";
@@ -33,13 +36,20 @@ final class VolumeCommands extends CommandGroup {
         String size;
         @Option(names = "--cluster-size", paramLabel = "SIZE", description = "4KiB to 64KiB (default from the server)")
         String clusterSize;
-        @Option(names = "--sco-size", paramLabel = "SIZE", description = "1MiB to 64MiB (default from the server)")
+        @Option(names = "--sco-size", paramLabel = "SIZE", description = "1MiB to 256MiB (default from the server, by backend type)")
         String scoSize;
+        @Option(names = "--compression", paramLabel = "ALG",
+                description = "none, lz4 or zstd[:level] for the volume's backend objects (default from the backend config)")
+        String compression;
+        @Option(names = "--encryption", paramLabel = "ALG",
+                description = "none or aes-256-gcm for the volume's backend objects (default from the backend config)")
+        String encryption;
 
         @Override
         public void run() {
             Sizes.parse("--size", size);
-            JsonNode v = client().post("/v1/volumes", new ApiModel.CreateVolume(name, size, clusterSize, scoSize));
+            JsonNode v = client().post("/v1/volumes", new ApiModel.CreateVolume(name, size, clusterSize, scoSize,
+                    compression, encryption));
             out().println("created volume " + describe(v));
         }
     }
@@ -50,16 +60,19 @@ final class VolumeCommands extends CommandGroup {
         @Override
         public void run() {
             var out = out();
-            out.printf("%-24s %10s %-8s %s%n", "NAME", "SIZE", "TEMPLATE", "PARENT");
+            out.printf("%-24s %10s %-8s %-8s %s%n", "NAME", "SIZE", "TEMPLATE", "STATE", "PARENT");
             for (JsonNode v : client().get("/v1/volumes")) {
-                out.printf("%-24s %10s %-8s %s%n", v.get("name").asText(),
+                out.printf("%-24s %10s %-8s %-8s %s%n", v.get("name").asText(),
                         Sizes.format(v.get("spec").get("sizeBytes").asLong()), v.get("template").asBoolean() ? "yes" : "no",
+                        v.hasNonNull("state") ? v.get("state").asText() : "-",
                         v.hasNonNull("parent") ? v.get("parent").asText() + "@" + v.get("parentSnapshot").asText() : "-");
             }
         }
     }
 
-    @Command(name = "info", mixinStandardHelpOptions = true, description = "Show a volume and its snapshots (JSON).")
+    @Command(name = "info", aliases = "show", mixinStandardHelpOptions = true,
+            description = "Show a volume (size, compression, encryption), its snapshots and its backend requests and bytes"
+                    + " since the router started (JSON).")
     static final class Info extends ApiCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
@@ -80,6 +93,24 @@ final class VolumeCommands extends CommandGroup {
         public void run() {
             client().delete("/v1/volumes/" + seg(name));
             out().println("deleted volume " + name);
+        }
+    }
+
+    @Command(name = "resize", mixinStandardHelpOptions = true,
+            description = "Change a volume's size, also while it is attached; NBD clients see it when they reconnect.")
+    static final class Resize extends ApiCommand {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+        @Option(names = "--size", required = true, paramLabel = "SIZE", description = "new size, e.g. 40GiB")
+        String size;
+        @Option(names = "--force", description = "allow a shrink (refused anyway if the range cut off was ever written)")
+        boolean force;
+
+        @Override
+        public void run() {
+            Sizes.parse("--size", size);
+            JsonNode v = client().post("/v1/volumes/" + seg(name) + "/resize", new ApiModel.Resize(size, force));
+            out().println("resized volume " + describe(v));
         }
     }
 

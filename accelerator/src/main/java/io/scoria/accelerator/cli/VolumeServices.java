@@ -1,23 +1,42 @@
 package io.scoria.accelerator.cli;
 
+import io.scoria.accelerator.ChangedRanges;
 import io.scoria.accelerator.Volume;
 import io.scoria.accelerator.VolumeInfo;
 import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.VolumeSpec;
+import io.scoria.accelerator.OwnershipGuard;
+import io.scoria.accelerator.WriteListener;
+import io.scoria.accelerator.cluster.ClusterNode;
+import io.scoria.accelerator.cluster.LocalCopies;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.scoria.accelerator.config.ScoriaConfig;
 import io.scoria.accelerator.foc.FocMode;
 import io.scoria.accelerator.foc.wiring.FocHooks;
 import io.scoria.accelerator.foc.wiring.FocVolumeService;
 import io.scoria.accelerator.foc.wiring.FocWiringConfig;
+import io.scoria.accelerator.foc.server.FocServer;
+import io.scoria.accelerator.health.BackendCheck;
+import io.scoria.accelerator.health.FlashSpaceCheck;
+import io.scoria.accelerator.health.FocCheck;
+import io.scoria.accelerator.health.HealthCheck;
+import io.scoria.accelerator.health.Readiness;
+import io.scoria.accelerator.metrics.BackendRequestMetrics;
 import io.scoria.accelerator.metrics.EngineMetrics;
+import io.scoria.accelerator.metrics.VolumeMetrics;
 import io.scoria.accelerator.volume.EngineConfig;
 import io.scoria.accelerator.volume.LocalVolumeService;
 import io.scoria.accelerator.scrub.ScrubApplier;
 import io.scoria.backend.ObjectStore;
+import io.scoria.distributor.store.Distributor;
+import io.scoria.backend.metering.CountingObjectStore;
+import io.scoria.backend.metering.RequestLedger;
 
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Builds the {@link VolumeService} that {@code scoria serve} runs: the volume engine
@@ -28,46 +47,119 @@ final class VolumeServices {
     private VolumeServices() {
     }
 
-    /** What {@code scoria serve} runs: the volume service and the applier of scrub results. */
-    record Router(VolumeService volumes, ScrubApplier scrub) {
+    /**
+     * What {@code scoria serve} runs: the volume service, the applier of scrub results, if the
+     * backend is a distributor that distributor (owned by {@code volumes}, closed with it), the
+     * per-volume meters, the readiness checks (backend, fail-over cache, flash space) and the
+     * cluster node (null for a single router; closed by {@code volumes}).
+     */
+    record Router(VolumeService volumes, ScrubApplier scrub, Distributor distributor, VolumeMetrics volumeMetrics,
+                  Readiness readiness, ClusterNode cluster) {
     }
 
     static Router openRouter(ScoriaConfig config, MeterRegistry registry) {
-        ScrubApplier[] scrub = new ScrubApplier[1];
+        Router[] router = new Router[1];
         ScoriaConfig.Scrub s = config.scrub();
-        VolumeService volumes = open(config, registry, service -> scrub[0] = new ScrubApplier(service, s.graceDuration(),
-                s.pollDuration(), s.pacing()));
-        return new Router(volumes, scrub[0]);
+        ClusterNode node = config.cluster() == null ? null : ClusterNode.connect(config.cluster(), config.foc().address());
+        try {
+            open(config, registry, node == null ? OwnershipGuard.SINGLE_NODE : node.ownership(),
+                    (service, engine, metrics, focDegraded) -> {
+                ScrubApplier scrub = new ScrubApplier(service, s.graceDuration(), s.pollDuration(), s.pacing());
+                Distributor distributor = CountingObjectStore.underlying(service.store()) instanceof Distributor d ? d : null;
+                VolumeService volumes = node == null ? engine.volumes() : node.volumes(engine.volumes(), engine.copies());
+                router[0] = new Router(volumes, scrub, distributor, metrics,
+                        readiness(config, service.store(), focDegraded), node);
+            });
+            return router[0];
+        } catch (RuntimeException e) {
+            if (node != null) {
+                node.close();
+            }
+            throw e;
+        }
     }
 
     static VolumeService open(ScoriaConfig config, MeterRegistry registry) {
-        return open(config, registry, service -> { });
+        VolumeService[] volumes = new VolumeService[1];
+        open(config, registry, OwnershipGuard.SINGLE_NODE,
+                (service, engine, metrics, focDegraded) -> volumes[0] = engine.volumes());
+        return volumes[0];
     }
 
-    private static VolumeService open(ScoriaConfig config, MeterRegistry registry,
-                                      java.util.function.Consumer<LocalVolumeService> engineReady) {
+    /** The engine stack and its handle on local copies (for a cluster node). */
+    private record Engine(VolumeService volumes, LocalCopies copies) {
+    }
+
+    /** Receives what {@link #open} built, once. */
+    @FunctionalInterface
+    private interface Opened {
+        void accept(LocalVolumeService service, Engine engine, VolumeMetrics metrics, Supplier<List<String>> focDegraded);
+    }
+
+    private static void open(ScoriaConfig config, MeterRegistry registry, OwnershipGuard ownership, Opened opened) {
         ObjectStore store = backend(config);
         try {
             EngineConfig engine = EngineConfig.defaults(config.flashDir())
                     .withScoCacheBytes(config.cache().scoCacheBytes())
-                    .withClusterCacheBytes(config.cache().clusterCacheBytes());
+                    .withClusterCacheBytes(config.cache().clusterCacheBytes())
+                    .withScosPerTlog(config.volumes().tlogScos())
+                    .withReadAheadBytes(config.volumes().readAheadBytes())
+                    .withMaxTlogAge(config.volumes().maxTlogAgeDuration());
             ScoriaConfig.Foc foc = config.foc();
             FocHooks hooks = foc.focMode() == FocMode.NONE ? null : new FocHooks();
-            LocalVolumeService service = hooks == null ? new LocalVolumeService(store, engine)
-                    : new LocalVolumeService(store, engine, hooks);
+            LocalVolumeService service = new LocalVolumeService(store, engine,
+                    hooks == null ? WriteListener.Factory.NONE : hooks, ownership);
             EngineMetrics.bind(registry, service.clusterCache(), service.scoCache(), service.store());
-            engineReady.accept(service);
+            EngineMetrics.bindFlash(registry, config.flashDir());
+            CountingObjectStore.find(store).ifPresent(c -> BackendRequestMetrics.bind(registry, c.ledger()));
+            VolumeMetrics metrics = new VolumeMetrics(registry, config.monitoring().volumeLabels(), service::counters);
             if (hooks == null) {
-                return new StoreClosing(service, store);
+                opened.accept(service, new Engine(new StoreClosing(service, store, metrics), new EngineCopies(service, null)),
+                        metrics, null);
+                return;
             }
             // entries stay kept until their SCO is on the backend: allow the whole SCO cache plus slack
             long retained = config.cache().scoCacheBytes() * 2 + (256L << 20);
-            return new FocVolumeService(new StoreClosing(service, store), hooks, new FocWiringConfig(foc.address(),
-                    foc.focMode(), foc.connectTimeoutDuration(), foc.requestTimeoutDuration(), retained,
-                    config.dataDir().resolve("foc"), foc.secret()), registry);
+            FocVolumeService focVolumes = new FocVolumeService(new StoreClosing(service, store, metrics), hooks,
+                    new FocWiringConfig(foc.address(), foc.focMode(), foc.connectTimeoutDuration(),
+                            foc.requestTimeoutDuration(), retained, config.dataDir().resolve("foc"), foc.secret()), metrics);
+            opened.accept(service, new Engine(focVolumes, new EngineCopies(service, focVolumes)), metrics,
+                    focVolumes::degradedVolumes);
         } catch (RuntimeException e) {
             store.close();
             throw e;
+        }
+    }
+
+    /** The checks of {@code /v1/ready}: the backend answers, the FOC (if configured) is reachable and OK, flash has room. */
+    private static Readiness readiness(ScoriaConfig config, ObjectStore store, Supplier<List<String>> focDegraded) {
+        ScoriaConfig.Monitoring m = config.monitoring();
+        List<HealthCheck> checks = new ArrayList<>();
+        checks.add(new BackendCheck(store));
+        if (focDegraded != null) {
+            checks.add(new FocCheck(FocServer.parseHostPort(config.foc().address()), m.probeTimeoutDuration(), focDegraded));
+        }
+        checks.add(new FlashSpaceCheck(config.flashDir(), m.minFreeFlashBytes()));
+        return new Readiness(checks, m.probeTimeoutDuration(), Duration.ofSeconds(1));
+    }
+
+    /** Local copies of volumes: closed in the FOC wiring (if any) and the engine; forgotten in both. */
+    private record EngineCopies(LocalVolumeService engine, FocVolumeService foc) implements LocalCopies {
+        @Override
+        public void close(String volume) {
+            if (foc != null) {
+                foc.closeVolume(volume);
+            }
+            engine.closeVolume(volume);
+        }
+
+        @Override
+        public void forget(String volume) {
+            close(volume);
+            if (foc != null) {
+                foc.forgetMarker(volume);
+            }
+            engine.forgetLocal(volume);
         }
     }
 
@@ -76,8 +168,8 @@ final class VolumeServices {
         return config.backend().open();
     }
 
-    /** The engine, plus closing its backend store after it. */
-    private record StoreClosing(VolumeService engine, ObjectStore store) implements VolumeService {
+    /** The engine, plus closing its backend store after it and dropping a deleted volume's metric label. */
+    private record StoreClosing(VolumeService engine, ObjectStore store, VolumeMetrics metrics) implements VolumeService {
         @Override
         public VolumeInfo create(String name, VolumeSpec spec) {
             return engine.create(name, spec);
@@ -101,6 +193,7 @@ final class VolumeServices {
         @Override
         public void delete(String name) {
             engine.delete(name);
+            metrics.forget(name);
         }
 
         @Override
@@ -116,6 +209,26 @@ final class VolumeServices {
         @Override
         public VolumeInfo resetToParent(String clone) {
             return engine.resetToParent(clone);
+        }
+
+        @Override
+        public ChangedRanges changes(String volume, String from, String to, long start, long length, int limit) {
+            return engine.changes(volume, from, to, start, length, limit);
+        }
+
+        @Override
+        public Volume openSnapshot(String volume, String snapshot) {
+            return engine.openSnapshot(volume, snapshot);
+        }
+
+        @Override
+        public VolumeInfo resize(String name, long sizeBytes, boolean force) {
+            return engine.resize(name, sizeBytes, force);
+        }
+
+        @Override
+        public Optional<RequestLedger> backendRequests() {
+            return CountingObjectStore.find(store).map(CountingObjectStore::ledger).or(engine::backendRequests);
         }
 
         @Override

@@ -1,6 +1,7 @@
 package io.scoria.accelerator.config;
 
 import io.scoria.accelerator.VolumeSpec;
+import io.scoria.accelerator.cluster.ClusterConfig;
 import io.scoria.accelerator.nbd.ExportPolicy;
 import io.scoria.accelerator.nbd.NbdServerConfig;
 import io.scoria.backend.config.ConfigException;
@@ -39,7 +40,8 @@ import java.util.Map;
  * backend: {type: fs, fs: {root: DATADIR/backend}}        # or s3, swift, distributor: the shared
  *                                                         # section of io.scoria.distributor.config.BackendConfig
  * cache: {clusterCache: 1GiB, scoCache: 2GiB}
- * volumes: {clusterSize: 4KiB, scoSize: 4MiB}
+ * volumes: {clusterSize: 4KiB, scoSize: 4MiB, scosPerTlog: 16, readAhead: 1MiB, maxTlogAge: 60s}
+ *                        # scoSize and scosPerTlog default by backend type: see BackendDefaults
  * foc: {address: 10.0.0.2:10900, mode: sync, connectTimeout: 2s, requestTimeout: 5s, secretFile: foc.secret}
  *                        # mode: sync (default with an address) | async | none (default without);
  *                        # secretFile: the cluster's FOC secret, as given to `scoria foc-server --secret-file`
@@ -48,10 +50,15 @@ import java.util.Map;
  * iscsi: {enabled: true, host: 127.0.0.1, port: 3260, iqnPrefix: iqn.2026-12.io.scoria, blockSize: 512,
  *         chap: {user: u, secret: {file: chap.secret}}, limits: {...}}
  *                        # the iSCSI target: see IscsiSection
+ * monitoring: {volumeLabels: 100, minFreeFlash: 1GiB, probeTimeout: 2s}
+ *                        # per-volume metric labels (the rest share volume="other"); /v1/ready checks
+ * cluster: {zookeeper: 127.0.0.1:2181, nodeId: node-a, sessionTimeout: 10s, advertise: {foc: 10.0.0.1:10900}}
+ *                        # optional: this router is a node of a cluster (io.scoria.accelerator.cluster.ClusterConfig);
+ *                        # without it, a single router and no ZooKeeper
  * </pre>
  */
 public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend, Cache cache, Volumes volumes,
-                           Foc foc, Scrub scrub, IscsiSection iscsi) {
+                           Foc foc, Scrub scrub, IscsiSection iscsi, Monitoring monitoring, ClusterConfig cluster) {
     /** The default {@code dataDir}, relative: to the config file's directory, or without one the working directory. */
     public static final String DEFAULT_DATA_DIR = "scoria-data";
 
@@ -61,14 +68,19 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
         api = api != null ? api : new Api(null, null, null, null, null, null, null);
         backend = backend != null ? backend : BackendConfig.fs(dataDir.resolve("backend"));
         cache = cache != null ? cache : new Cache(null, null);
-        volumes = volumes != null ? volumes : new Volumes(null, null);
+        volumes = (volumes != null ? volumes : new Volumes(null, null)).withDefaults(BackendDefaults.of(backend));
+        long scoBytes = volumes.spec(1L << 30).scoSize();
+        check(cache.scoCacheBytes() >= 2 * scoBytes, "cache.scoCache", "must hold at least two SCOs of "
+                + Sizes.format(scoBytes) + " (volumes.scoSize, by default by backend type): " + cache.scoCache());
         foc = foc != null ? foc : new Foc(null, null, null, null, null);
         scrub = scrub != null ? scrub : new Scrub(null, null, null, null);
         iscsi = iscsi != null ? iscsi : IscsiSection.defaults();
+        monitoring = monitoring != null ? monitoring : new Monitoring(null, null, null);
+        // cluster stays null without the section: a single router, no ZooKeeper
     }
 
     public static ScoriaConfig embeddedDefault() {
-        return new ScoriaConfig(null, null, null, null, null, null, null, null, null);
+        return new ScoriaConfig(null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** Local flash directory (metadata, SCO cache, cluster cache). */
@@ -188,18 +200,45 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
         }
     }
 
-    public record Volumes(String clusterSize, String scoSize) {
+    /**
+     * {@code volumes}: what new volumes get and how volumes log and read. Unset values take the
+     * defaults of the backend type ({@link BackendDefaults}): larger SCOs and more SCOs per TLog on
+     * object stores, where every object is a billed request. {@code readAhead}: the window of
+     * coalesced cold reads from backend SCOs (0 reads each missed cluster alone). {@code maxTlogAge}:
+     * a TLog whose oldest write is this old is rolled and uploaded with its SCO (0: only by size).
+     */
+    public record Volumes(String clusterSize, String scoSize, Integer scosPerTlog, String readAhead, String maxTlogAge) {
         public Volumes {
             clusterSize = clusterSize != null ? clusterSize : "4KiB";
-            scoSize = scoSize != null ? scoSize : "4MiB";
-            spec(1L << 30, clusterSize, scoSize);
+            readAhead = readAhead != null ? readAhead : "1MiB";
+            maxTlogAge = maxTlogAge != null ? maxTlogAge : "60s";
+            if (!maxTlogAge.equals("0")) {
+                Durations.parse("maxTlogAge", maxTlogAge);
+            }
+            check(scosPerTlog == null || (scosPerTlog >= 1 && scosPerTlog <= 1024), "scosPerTlog",
+                    "must be 1 to 1024: " + scosPerTlog);
+            long ra = Sizes.parse("readAhead", readAhead);
+            check(ra == 0 || (ra >= (64 << 10) && ra <= (16 << 20) && Long.bitCount(ra) == 1), "readAhead",
+                    "must be 0 or a power of two from 64KiB to 16MiB: " + readAhead);
+            spec(1L << 30, clusterSize, scoSize != null ? scoSize : "4MiB");
+        }
+
+        /** Cluster and SCO size only; the rest from the backend type's defaults. */
+        public Volumes(String clusterSize, String scoSize) {
+            this(clusterSize, scoSize, null, null, null);
+        }
+
+        /** These settings, with what is unset taken from {@code defaults}. */
+        Volumes withDefaults(BackendDefaults defaults) {
+            return new Volumes(clusterSize, scoSize != null ? scoSize : defaults.scoSize(),
+                    scosPerTlog != null ? scosPerTlog : defaults.scosPerTlog(), readAhead, maxTlogAge);
         }
 
         private static VolumeSpec spec(long size, String cluster, String sco) {
             long c = Sizes.parse("clusterSize", cluster);
             long s = Sizes.parse("scoSize", sco);
             check(c <= 65536, "clusterSize", "must be 4KiB to 64KiB: " + cluster);
-            check(s <= (64 << 20), "scoSize", "must be 1MiB to 64MiB: " + sco);
+            check(s <= VolumeSpec.MAX_SCO_SIZE, "scoSize", "must be 1MiB to 256MiB: " + sco);
             try {
                 return new VolumeSpec(size, (int) c, (int) s);
             } catch (IllegalArgumentException e) {
@@ -209,7 +248,20 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
 
         /** The spec of a new volume of {@code sizeBytes} with these defaults. */
         public VolumeSpec spec(long sizeBytes) {
-            return spec(sizeBytes, clusterSize, scoSize);
+            return spec(sizeBytes, clusterSize, scoSize != null ? scoSize : BackendDefaults.FS.scoSize());
+        }
+
+        /** SCOs per TLog (the fs backend's default when unset). */
+        public int tlogScos() {
+            return scosPerTlog != null ? scosPerTlog : BackendDefaults.FS.scosPerTlog();
+        }
+
+        public int readAheadBytes() {
+            return (int) Sizes.parse("readAhead", readAhead);
+        }
+
+        public java.time.Duration maxTlogAgeDuration() {
+            return maxTlogAge.equals("0") ? java.time.Duration.ZERO : Durations.parse("maxTlogAge", maxTlogAge);
         }
     }
 
@@ -299,6 +351,31 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
 
         public io.scoria.accelerator.scrub.RelocationPacing pacing() {
             return io.scoria.accelerator.scrub.RelocationPacing.defaults().withDutyCycle(applyDutyCycle).withBatch(applyBatch);
+        }
+    }
+
+    /**
+     * {@code monitoring}: {@code volumeLabels}, how many volumes get their own label in the
+     * per-volume metrics (the others share {@code volume="other"}; 0-10000); {@code minFreeFlash},
+     * the free space on local flash below which {@code /v1/ready} fails; {@code probeTimeout}, how
+     * long {@code /v1/ready} waits for each check (backend, fail-over cache).
+     */
+    public record Monitoring(Integer volumeLabels, String minFreeFlash, String probeTimeout) {
+        public Monitoring {
+            volumeLabels = volumeLabels != null ? volumeLabels : io.scoria.accelerator.metrics.VolumeMetrics.DEFAULT_LIMIT;
+            minFreeFlash = minFreeFlash != null ? minFreeFlash : "1GiB";
+            probeTimeout = probeTimeout != null ? probeTimeout : "2s";
+            check(volumeLabels >= 0 && volumeLabels <= 10_000, "volumeLabels", "must be 0-10000: " + volumeLabels);
+            Sizes.parse("minFreeFlash", minFreeFlash);
+            check(!Durations.parse("probeTimeout", probeTimeout).isZero(), "probeTimeout", "must be more than 0");
+        }
+
+        public long minFreeFlashBytes() {
+            return Sizes.parse("monitoring.minFreeFlash", minFreeFlash);
+        }
+
+        public java.time.Duration probeTimeoutDuration() {
+            return Durations.parse("monitoring.probeTimeout", probeTimeout);
         }
     }
 

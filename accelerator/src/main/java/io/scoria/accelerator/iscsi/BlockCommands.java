@@ -56,6 +56,8 @@ final class BlockCommands {
     private final long capacityBlocks;
     private final ReadWriteLock atomic = new ReentrantReadWriteLock();
     private final Executor acknowledgements = Runnable::run;
+    /** The initiator turned the write cache off (MODE SELECT, WCE=0): every write is durable before GOOD. */
+    private volatile boolean writeThrough;
 
     BlockCommands(Volume volume, int blockSize, int maxTransferBytes) {
         this.volume = volume;
@@ -66,6 +68,11 @@ final class BlockCommands {
 
     long capacityBlocks() {
         return capacityBlocks;
+    }
+
+    /** With {@code on}, writes are forced to stable storage before their status (write cache disabled). */
+    void writeThrough(boolean on) {
+        writeThrough = on;
     }
 
     boolean handles(int opcode) {
@@ -93,7 +100,8 @@ final class BlockCommands {
         return switch (op) {
             case READ_6, READ_10, READ_12, READ_16 -> read(lba(cdb), transfer(cdb), alloc);
             case WRITE_6, WRITE_10, WRITE_12, WRITE_16, WRITE_VERIFY_10, WRITE_VERIFY_16 -> {
-                boolean fua = op == WRITE_VERIFY_10 || op == WRITE_VERIFY_16 || (op != WRITE_6 && (cdb[1] & 0x08) != 0);
+                boolean fua = writeThrough || op == WRITE_VERIFY_10 || op == WRITE_VERIFY_16
+                        || (op != WRITE_6 && (cdb[1] & 0x08) != 0);
                 yield write(lba(cdb), transfer(cdb), dataOut, fua);
             }
             case VERIFY_10, VERIFY_16 -> verify(cdb, dataOut);
@@ -287,7 +295,7 @@ final class BlockCommands {
             if (at >= 0) {
                 throw SenseException.miscompare(at);
             }
-            volume.write(lba * blockSize, replacement, (cdb[1] & 0x08) != 0);
+            volume.write(lba * blockSize, replacement, writeThrough || (cdb[1] & 0x08) != 0);
         } finally {
             atomic.writeLock().unlock();
         }
@@ -322,6 +330,9 @@ final class BlockCommands {
                 }
             } else {
                 writeRepeated(offset, length, block);
+            }
+            if (writeThrough) {
+                volume.flush();
             }
         } finally {
             atomic.readLock().unlock();
@@ -375,6 +386,9 @@ final class BlockCommands {
                 if (n > 0) {
                     volume.trim(Cdb.u64(p, i) * blockSize, n * blockSize);
                 }
+            }
+            if (writeThrough && descriptorBytes > 0) {
+                volume.flush();
             }
         } finally {
             atomic.readLock().unlock();

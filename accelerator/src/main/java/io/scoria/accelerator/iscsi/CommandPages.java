@@ -5,9 +5,14 @@ import java.io.ByteArrayOutputStream;
 /**
  * MODE SENSE 6/10 data (SPC-4 section 6.11, pages: caching 0x08 with the write cache enabled, so
  * initiators send SYNCHRONIZE CACHE and FUA; control 0x0A; informational exceptions 0x1C) and
- * REPORT SUPPORTED OPERATION CODES data (SPC-4 section 6.35) of LUN 0. No mode parameter can be
- * changed: MODE SELECT 6/10 accepts pages equal to the current ones (an initiator that writes back
- * what it read) and refuses any change. Immutable.
+ * REPORT SUPPORTED OPERATION CODES data (SPC-4 section 6.35) of LUN 0. One mode parameter can be
+ * changed: the caching page's WCE (an initiator may turn the write cache off, after which every
+ * write is durable before its status); MODE SELECT 6/10 otherwise accepts pages equal to the current
+ * ones (an initiator that writes back what it read) and refuses any other change, and refuses to
+ * save pages (SP=1): a changed WCE holds until the router restarts (current values, SPC-4 6.11).
+ *
+ * <p>Thread-safe: the one changeable value is volatile; a MODE SELECT checks every page before it
+ * applies anything.
  */
 final class CommandPages {
     /** Supported commands: opcode, service action (-1: none), CDB length. */
@@ -24,6 +29,7 @@ final class CommandPages {
     private final boolean readOnly;
     private final long capacityBlocks;
     private final int blockSize;
+    private volatile boolean writeCache = true;
 
     CommandPages(boolean readOnly, long capacityBlocks, int blockSize) {
         this.readOnly = readOnly;
@@ -77,8 +83,19 @@ final class CommandPages {
         return out;
     }
 
-    /** MODE SELECT 6/10: the parameter list must repeat the current block length and pages. */
+    /** Whether the write cache is enabled (WCE of the caching page). */
+    boolean writeCache() {
+        return writeCache;
+    }
+
+    /**
+     * MODE SELECT 6/10: the parameter list must repeat the current block length and pages, except
+     * the caching page's WCE bit, which is applied once every page checked.
+     */
     void modeSelect(byte[] cdb, io.netty.buffer.ByteBuf dataOut, boolean ten) {
+        if ((Cdb.u8(cdb, 1) & 0x01) != 0) {
+            throw SenseException.invalidField("MODE SELECT with SP (saved pages are not supported)");
+        }
         int length = ten ? Cdb.u16(cdb, 7) : Cdb.u8(cdb, 4);
         if (length == 0) {
             return;
@@ -98,10 +115,15 @@ final class CommandPages {
                 throw SenseException.invalidParameter("block length " + (Cdb.u32(p, d + 4) & 0xffffff));
             }
         }
-        byte[] current = new byte[0];
+        byte[] current;
+        Boolean newWriteCache = null;
         for (int at = header + descriptors; at + 2 <= length; ) {
             int code = p[at] & 0x3f;
             int pageLength = (p[at + 1] & 0xff) + 2;
+            if (code == 0x08 && at + 3 <= length) {
+                newWriteCache = (p[at + 2] & 0x04) != 0;
+                p[at + 2] = (byte) ((p[at + 2] & ~0x04) | (writeCache ? 0x04 : 0)); // compare the rest
+            }
             current = switch (code) {
                 case 0x08 -> caching(false);
                 case 0x0a -> controlPage(false);
@@ -111,9 +133,12 @@ final class CommandPages {
             if (at + pageLength > length || pageLength != current.length
                     || !java.util.Arrays.equals(p, at + 1, at + pageLength, current, 1, current.length)) {
                 throw SenseException.invalidParameter("mode page 0x" + Integer.toHexString(code)
-                        + " differs from the current values (none can be changed)");
+                        + " differs from the current values (only the caching page's WCE can be changed)");
             }
             at += pageLength;
+        }
+        if (newWriteCache != null) {
+            writeCache = newWriteCache;
         }
     }
 
@@ -126,11 +151,12 @@ final class CommandPages {
         return d;
     }
 
-    private static byte[] caching(boolean changeable) {
+    /** The caching page: its current values, or (changeable) the mask of what MODE SELECT may change. */
+    private byte[] caching(boolean changeable) {
         byte[] p = new byte[20];
         p[0] = 0x08;
         p[1] = 0x12;
-        if (!changeable) {
+        if (changeable || writeCache) {
             p[2] = 0x04; // WCE
         }
         return p;

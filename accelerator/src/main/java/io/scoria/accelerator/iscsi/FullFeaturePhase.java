@@ -4,10 +4,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.scoria.accelerator.frontend.QosGate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A logged-in connection (RFC 7143 full feature phase): checks each request's CmdSN against the
@@ -31,6 +33,9 @@ final class FullFeaturePhase {
     private final boolean discovery;
     private final SessionParams params;
     private final ConnectionFlow flow;
+    private final QosGate qos;
+    private final Runnable resume;
+    private boolean qosTimer; // a resume is scheduled for when the volume's QoS caps let the next command go
     private PendingReply tmf;
     private PendingReply logout;
     private int pingTag = -1;
@@ -41,7 +46,8 @@ final class FullFeaturePhase {
     }
 
     FullFeaturePhase(Channel channel, PduWriter writer, Sequencer seq, CommandPipeline commands,
-                     SendTargets sendTargets, boolean discovery, SessionParams params, ConnectionFlow flow) {
+                     SendTargets sendTargets, boolean discovery, SessionParams params, ConnectionFlow flow,
+                     QosGate qos, Runnable resume) {
         this.channel = channel;
         this.writer = writer;
         this.seq = seq;
@@ -50,6 +56,8 @@ final class FullFeaturePhase {
         this.discovery = discovery;
         this.params = params;
         this.flow = flow;
+        this.qos = qos;
+        this.resume = resume;
     }
 
     /**
@@ -60,6 +68,9 @@ final class FullFeaturePhase {
         int op = pdu.opcode();
         long budget = 0;
         if (op == Pdu.SCSI_COMMAND && !discovery) {
+            if (!admitQos(pdu)) {
+                return false;
+            }
             budget = commands.budgetOf(pdu);
             if (!flow.tryTake(budget)) {
                 return false;
@@ -99,6 +110,31 @@ final class FullFeaturePhase {
         } finally {
             pdu.release();
         }
+    }
+
+    /**
+     * Asks the volume's QoS gate whether a SCSI command may start (commands that move no block data
+     * always may); if not, the connection stops reading and one timer resumes it when the caps let
+     * the command go. The command waits at the head of the connection's queue, so order is kept.
+     */
+    private boolean admitQos(Pdu pdu) {
+        int kind = QosClass.of(pdu.cdbOpcode());
+        if (kind == QosClass.NONE || qos == null) {
+            return true;
+        }
+        long wait = qos.admit(kind == QosClass.WRITE, kind == QosClass.UNMAP ? 0 : pdu.uint32(20));
+        if (wait == 0) {
+            return true;
+        }
+        flow.pause();
+        if (!qosTimer) {
+            qosTimer = true;
+            channel.eventLoop().schedule(() -> {
+                qosTimer = false;
+                resume.run();
+            }, wait, TimeUnit.NANOSECONDS);
+        }
+        return false;
     }
 
     private static boolean isRequest(int op) {

@@ -2,6 +2,7 @@ package io.scoria.accelerator.iscsi;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.scoria.accelerator.frontend.QosGate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +58,9 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
         CommandPipeline pipeline = r.discovery() ? null : new CommandPipeline(ctx.channel(), writer, r.sequencer(),
                 flow, context.workers(), r.lun(), p, context.config().limits().maxTransferBytes(), r.nexus(),
                 t -> self[0].taskFinished(t));
-        session = new FullFeaturePhase(ctx.channel(), writer, r.sequencer(), pipeline, targets, r.discovery(), p, flow);
+        QosGate qos = r.discovery() ? null : context.qos().gate(r.lun().volume().name());
+        session = new FullFeaturePhase(ctx.channel(), writer, r.sequencer(), pipeline, targets, r.discovery(), p, flow,
+                qos, this::resume);
         self[0] = session;
         login = null;
     }

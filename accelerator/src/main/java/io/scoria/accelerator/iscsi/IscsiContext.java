@@ -2,16 +2,17 @@ package io.scoria.accelerator.iscsi;
 
 import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.frontend.MemoryBudget;
+import io.scoria.accelerator.frontend.QosGates;
 
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What every connection of one {@link IscsiServer} shares: settings, volumes, their LUNs, the I/O
- * workers, the node's command memory and the session handle (TSIH) counter.
+ * workers, the node's command memory, the session handle (TSIH) counter and the volumes' QoS gates.
  */
 record IscsiContext(IscsiServerConfig config, VolumeService volumes, Targets targets, Executor workers,
-                    MemoryBudget memory, AtomicInteger tsih) {
+                    MemoryBudget memory, AtomicInteger tsih, QosGates qos) {
 
     /** A new session handle, never 0. */
     int nextTsih() {

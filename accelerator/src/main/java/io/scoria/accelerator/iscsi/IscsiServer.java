@@ -7,6 +7,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.frontend.FrontendLoops;
 import io.scoria.accelerator.frontend.MemoryBudget;
+import io.scoria.accelerator.frontend.QosGates;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,13 +31,19 @@ public final class IscsiServer implements AutoCloseable {
     private final int port;
 
     public IscsiServer(IscsiServerConfig config, VolumeService volumes, MeterRegistry registry) {
+        this(config, volumes, registry, QosGates.NONE);
+    }
+
+    /** As above, holding every volume to the caps of its gate in {@code qos}. */
+    public IscsiServer(IscsiServerConfig config, VolumeService volumes, MeterRegistry registry, QosGates qos) {
         Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(qos, "qos");
         Objects.requireNonNull(volumes, "volumes");
         Objects.requireNonNull(registry, "registry");
         loops = new FrontendLoops("iscsi", "iSCSI", config.workerThreads());
         memory = new MemoryBudget(config.limits().memoryBudget());
         IscsiContext context = new IscsiContext(config, volumes, new Targets(config, volumes), loops.workers(), memory,
-                new AtomicInteger());
+                new AtomicInteger(), qos);
         Gauge.builder("scoria.iscsi.command.data", memory, MemoryBudget::used).baseUnit("bytes")
                 .description("bytes of iSCSI command data held; bounded by iscsi.limits.memoryBudget").register(registry);
         Gauge.builder("scoria.iscsi.connections", open, AtomicInteger::get).register(registry);

@@ -109,6 +109,11 @@ final class Pdu {
         return int32(28);
     }
 
+    /** The operation code of a SCSI Command's CDB (its first byte), without copying the CDB. */
+    int cdbOpcode() {
+        return bhs[32] & 0xff;
+    }
+
     /** The 16-byte CDB of a SCSI Command, extended by an AHS of type 1 if there is one. */
     byte[] cdb() {
         byte[] base = java.util.Arrays.copyOfRange(bhs, 32, 48);

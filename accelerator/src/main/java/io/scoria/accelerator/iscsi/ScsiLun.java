@@ -125,6 +125,7 @@ final class ScsiLun {
             case MODE_SENSE_10 -> data(pages.modeSense(cdb, true), Cdb.u16(cdb, 7));
             case MODE_SELECT_6, MODE_SELECT_10 -> {
                 pages.modeSelect(cdb, dataOut, opcode == MODE_SELECT_10);
+                blocks.writeThrough(!pages.writeCache());
                 yield ScsiResult.good();
             }
             case REPORT_LUNS -> {

@@ -76,7 +76,8 @@ public final class LbaMap implements AutoCloseable {
     private static final int CHECK_EVERY = 256;
     private static final int REGION = 1 << PageMap.COARSE_SHIFT;
 
-    private final long clusters;
+    /** Clusters of the volume; changes only by {@link #resize}, under the caller's serialisation. */
+    private volatile long clusters;
     private final ThreadLocal<LongKey> readKeys = ThreadLocal.withInitial(LongKey::new);
     /** Readers hold it shared; the writer takes it exclusively only to swap in a rebuilt file. */
     private final StampedLock swap = new StampedLock();
@@ -249,6 +250,17 @@ public final class LbaMap implements AutoCloseable {
 
     long clusters() {
         return clusters;
+    }
+
+    /**
+     * Changes the number of clusters (online resize). The caller excludes every other use of the map
+     * and has made sure no record lies at or past {@code newClusters}.
+     */
+    public void resize(long newClusters) {
+        if (newClusters <= 0) {
+            throw new IllegalArgumentException("clusters must be positive: " + newClusters);
+        }
+        clusters = newClusters;
     }
 
     /** Updates per page region that {@link #applyRegion} accepts at most. */

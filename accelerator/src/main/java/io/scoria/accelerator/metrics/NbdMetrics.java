@@ -1,10 +1,11 @@
 package io.scoria.accelerator.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
-import java.util.concurrent.TimeUnit;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -19,36 +20,37 @@ public final class NbdMetrics {
     public static final int FLUSH = 2;
     public static final int TRIM = 3;
     public static final int WRITE_ZEROES = 4;
-    private static final String[] OPS = {"read", "write", "flush", "trim", "write_zeroes"};
+    static final List<String> OPS = List.of("read", "write", "flush", "trim", "write_zeroes");
 
-    private final Timer[] latency = new Timer[OPS.length];
-    private final Counter[] bytes = new Counter[OPS.length];
-    private final Counter[] errors = new Counter[OPS.length];
+    private final RequestMeters requests;
     private final Counter protocolErrors;
     private final AtomicInteger connections = new AtomicInteger();
 
     public NbdMetrics(MeterRegistry registry) {
-        for (int i = 0; i < OPS.length; i++) {
-            latency[i] = Timer.builder("scoria.nbd.requests")
-                    .description("NBD request latency from decode to reply")
-                    .tag("op", OPS[i])
-                    .publishPercentileHistogram()
-                    .register(registry);
-            bytes[i] = Counter.builder("scoria.nbd.bytes").tag("op", OPS[i]).baseUnit("bytes").register(registry);
-            errors[i] = Counter.builder("scoria.nbd.errors").tag("op", OPS[i]).register(registry);
-        }
+        requests = new RequestMeters(
+                i -> Timer.builder("scoria.nbd.requests").description("NBD request latency from decode to reply")
+                        .tag("op", OPS.get(i)).publishPercentileHistogram().register(registry),
+                i -> Counter.builder("scoria.nbd.bytes").tag("op", OPS.get(i)).baseUnit("bytes")
+                        .description("bytes of NBD requests answered with success").register(registry),
+                i -> Counter.builder("scoria.nbd.errors").tag("op", OPS.get(i))
+                        .description("NBD requests answered with an error").register(registry));
         protocolErrors = Counter.builder("scoria.nbd.protocol.errors")
                 .description("malformed or refused NBD requests and negotiations").register(registry);
-        registry.gauge("scoria.nbd.connections", connections);
+        Gauge.builder("scoria.nbd.connections", connections, AtomicInteger::get)
+                .description("open NBD connections").register(registry);
+    }
+
+    /** One request of {@code op}, also recorded in its volume's meters ({@code volume} may be null before attach). */
+    public void record(VolumeMeters volume, int op, long length, long startNanos, boolean ok) {
+        long elapsed = System.nanoTime() - startNanos;
+        if (volume != null) {
+            volume.recordElapsed(op, length, elapsed, ok);
+        }
+        requests.record(op, length, elapsed, ok);
     }
 
     public void record(int op, long length, long startNanos, boolean ok) {
-        latency[op].record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
-        if (ok) {
-            bytes[op].increment(length);
-        } else {
-            errors[op].increment();
-        }
+        requests.record(op, length, System.nanoTime() - startNanos, ok);
     }
 
     public void protocolError() {

@@ -11,7 +11,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 /**
  * The process-wide Prometheus registry of {@code scoria serve}: JVM and CPU meters plus
  * whatever the NBD frontend and the volume engine register (IOPS, bytes, latency histograms,
- * cache hit ratio, SCO backlog, backend errors). Scraped at {@code GET /metrics}.
+ * cache hit ratio, SCO backlog, backend errors). Scraped at {@code GET /metrics}. No common tag: the
+ * scraper's {@code job} and {@code instance} labels name the process.
  */
 public final class ScoriaMetrics {
     private ScoriaMetrics() {
@@ -19,7 +20,6 @@ public final class ScoriaMetrics {
 
     public static PrometheusMeterRegistry newRegistry() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        registry.config().commonTags("service", "scoria");
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);

@@ -3,14 +3,18 @@ package io.scoria.accelerator.nbd;
 import io.netty.handler.ssl.SslContext;
 import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.frontend.MemoryBudget;
+import io.scoria.accelerator.frontend.QosGates;
 import io.scoria.accelerator.metrics.NbdMetrics;
+import io.scoria.accelerator.metrics.VolumeMetrics;
 
 import java.util.concurrent.Executor;
 
 /**
  * What every connection of one {@link NbdServer} shares: settings, volumes, TLS, the I/O workers,
- * metrics, the node's budget of request data and its connection counts.
+ * metrics (the frontend's and the per-volume ones), the node's budget of request data, its
+ * connection counts and the volumes' QoS gates.
  */
 record NbdContext(NbdServerConfig config, VolumeService volumes, SslContext sslContext, Executor workers,
-                  NbdMetrics metrics, MemoryBudget memory, ConnectionCounts connections) {
+                  NbdMetrics metrics, VolumeMetrics volumeMetrics, MemoryBudget memory,
+                  ConnectionCounts connections, QosGates qos) {
 }

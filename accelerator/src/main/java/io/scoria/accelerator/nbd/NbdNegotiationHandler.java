@@ -7,12 +7,12 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.ssl.SslHandler;
 import io.scoria.accelerator.Volume;
 import io.scoria.accelerator.VolumeNotFoundException;
+import io.scoria.backend.LogText;
+import io.scoria.accelerator.VolumeOwnedElsewhereException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -35,6 +35,9 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
     private boolean structuredReplies;
     private boolean tlsActive;
     private boolean discardBuffered;
+    /** The export the last SET_META_CONTEXT selected contexts for (null if none), and what it selected. */
+    private String selectedExport;
+    private MetaContexts selected = MetaContexts.NONE;
     private int option;
     private int optionLength;
     private long skipRemaining;
@@ -142,6 +145,9 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
                     reply(ctx, opt, REP_ERR_INVALID, tlsActive ? "TLS already active" : "STARTTLS takes no data");
                 } else {
                     tlsActive = true;
+                    structuredReplies = false; // the spec makes the client negotiate these again under TLS
+                    selectedExport = null;
+                    selected = MetaContexts.NONE;
                     discardBuffered = true; // bytes sent in clear text after STARTTLS are an injection
                     // startTls=true: the ACK below leaves in clear text, everything after is TLS.
                     ctx.pipeline().addFirst("tls", new SslHandler(context.sslContext().newEngine(ctx.alloc()), true));
@@ -177,6 +183,7 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
                     reply(ctx, opt, REP_ACK, null);
                 });
             }
+            case OPT_LIST_META_CONTEXT, OPT_SET_META_CONTEXT -> metaContext(ctx, opt, data);
             case OPT_INFO, OPT_GO -> infoOrGo(ctx, opt, data);
             case OPT_EXPORT_NAME -> exportName(ctx, data);
             case OPT_ABORT -> {
@@ -193,6 +200,52 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
         }
     }
 
+    /**
+     * LIST_META_CONTEXT and SET_META_CONTEXT (proto.md "Metadata querying"): both need structured
+     * replies; SET replaces the selection even when it fails. Only whether the export's volume exists and,
+     * for a snapshot export, which snapshots are older (its dirty bitmaps) is looked up (a snapshot view is
+     * built only by GO).
+     */
+    private void metaContext(ChannelHandlerContext ctx, int opt, ByteBuf data) {
+        boolean set = opt == OPT_SET_META_CONTEXT;
+        if (set) {
+            selectedExport = null;
+            selected = MetaContexts.NONE;
+        }
+        if (!structuredReplies) {
+            reply(ctx, opt, REP_ERR_INVALID, "negotiate structured replies before meta contexts");
+            return;
+        }
+        MetaContextQuery query;
+        try {
+            query = MetaContextQuery.parse(data);
+        } catch (MetaContextQuery.BadQueryException e) {
+            reply(ctx, opt, e.tooBig ? REP_ERR_TOO_BIG : REP_ERR_INVALID, e.getMessage());
+            return;
+        }
+        String name = query.export();
+        if (!admit(ctx, opt, name)) {
+            return;
+        }
+        offload(ctx, () -> DirtyRuns.bitmaps(context.volumes(), ExportName.parse(name)), (bitmaps, error) -> {
+            if (error != null || bitmaps == null) {
+                reply(ctx, opt, REP_ERR_UNKNOWN, error != null ? "cannot look up export " + name + "; see the server log"
+                        : "no export named " + name);
+                return;
+            }
+            MetaContexts chosen = query.selected(bitmaps);
+            (set ? chosen.named() : query.listedWithoutIds(bitmaps)).forEach((c, id) -> {
+                byte[] n = c.getBytes(StandardCharsets.UTF_8);
+                ctx.write(replyHeader(ctx, opt, REP_META_CONTEXT, 4 + n.length).writeInt(id).writeBytes(n));
+            });
+            if (set && chosen.count() > 0) {
+                selectedExport = name;
+                selected = chosen;
+            }
+            reply(ctx, opt, REP_ACK, null);
+        });
+    }
+
     private void infoOrGo(ChannelHandlerContext ctx, int opt, ByteBuf data) {
         if (data.readableBytes() < 6) {
             reply(ctx, opt, REP_ERR_INVALID, "INFO/GO payload shorter than 6 bytes");
@@ -203,7 +256,7 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
             reply(ctx, opt, REP_ERR_INVALID, "export name length " + nameLength + " exceeds the option");
             return;
         }
-        String name = utf8(data.readSlice((int) nameLength));
+        String name = MetaContextQuery.utf8(data.readSlice((int) nameLength));
         int requests = data.readUnsignedShort();
         if (data.readableBytes() != requests * 2 || name == null) {
             reply(ctx, opt, REP_ERR_INVALID, "malformed INFO/GO payload");
@@ -218,16 +271,17 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
         if (!admit(ctx, opt, name)) {
             return; // refused before the volume is looked up or opened
         }
-        offload(ctx, () -> lookupOrNull(name), (volume, error) -> {
+        offload(ctx, () -> ExportName.lookupOrNull(context, name), (volume, error) -> {
             if (!found(ctx, opt, name, volume, error)) {
                 return;
             }
             if (opt == OPT_GO && !attach(ctx, name)) {
+                ExportName.release(context, name, volume);
                 reply(ctx, opt, REP_ERR_POLICY, "export " + name + " has " + context.config().limits()
                         .maxConnectionsPerExport() + " connections, its maximum");
                 return;
             }
-            ExportPolicy policy = context.config().policy(name);
+            ExportPolicy policy = policy(name);
             if (includeName) {
                 byte[] n = name.getBytes(StandardCharsets.UTF_8);
                 ByteBuf b = replyHeader(ctx, opt, REP_INFO, 2 + n.length);
@@ -235,20 +289,23 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
                 ctx.write(b);
             }
             ByteBuf export = replyHeader(ctx, opt, REP_INFO, 12);
-            export.writeShort(INFO_EXPORT).writeLong(volume.size()).writeShort(transmissionFlags(volume, policy));
+            export.writeShort(INFO_EXPORT).writeLong(volume.size())
+                    .writeShort(NbdProtocol.transmissionFlags(volume.isReadOnly() || policy.readOnly()));
             ctx.write(export);
             ByteBuf bs = replyHeader(ctx, opt, REP_INFO, 14);
             bs.writeShort(INFO_BLOCK_SIZE).writeInt(1).writeInt(4096).writeInt(context.config().maxPayload());
             ctx.write(bs);
             reply(ctx, opt, REP_ACK, null);
             if (opt == OPT_GO) {
-                enterTransmission(ctx, volume, policy);
+                enterTransmission(ctx, volume, policy, name);
+            } else {
+                ExportName.release(context, name, volume);
             }
         });
     }
 
     private void exportName(ChannelHandlerContext ctx, ByteBuf data) {
-        String name = utf8(data);
+        String name = MetaContextQuery.utf8(data);
         if (name == null) {
             fail(ctx, "export name is not UTF-8");
             return;
@@ -258,26 +315,29 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
             fail(ctx, "EXPORT_NAME " + name + " refused: " + refusal); // before any lookup
             return;
         }
-        offload(ctx, () -> lookupOrNull(name), (volume, error) -> {
-            ExportPolicy policy = context.config().policy(name);
+        offload(ctx, () -> ExportName.lookupOrNull(context, name), (volume, error) -> {
+            ExportPolicy policy = policy(name);
             if (volume == null || !attach(ctx, name)) {
+                ExportName.release(context, name, volume);
                 fail(ctx, "EXPORT_NAME " + name + " refused (" + (error != null ? error
                         : volume == null ? "unknown" : "too many connections") + ")");
                 return;
             }
             ByteBuf b = ctx.alloc().buffer(134);
-            b.writeLong(volume.size()).writeShort(transmissionFlags(volume, policy));
+            b.writeLong(volume.size()).writeShort(NbdProtocol.transmissionFlags(volume.isReadOnly() || policy.readOnly()));
             if (!noZeroes) {
                 b.writeZero(124);
             }
             ctx.writeAndFlush(b);
-            enterTransmission(ctx, volume, policy);
+            enterTransmission(ctx, volume, policy, name);
         });
     }
 
     /**
      * Runs {@code work} (which may open a volume: file and backend I/O) on a worker, then
-     * {@code then} on this connection's event loop, and resumes decoding buffered options.
+     * {@code then} on this connection's event loop, and resumes decoding buffered options. {@code then}
+     * gets the error as the client may see it: the owner's address when a cluster node does not own the
+     * volume, else a pointer to the server log.
      */
     private <T> void offload(ChannelHandlerContext ctx, java.util.function.Supplier<T> work,
                              java.util.function.BiConsumer<T, String> then) {
@@ -288,9 +348,13 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
                 String error = null;
                 try {
                     result = work.get();
+                } catch (VolumeOwnedElsewhereException e) {
+                    // a cluster node: the client learns the owner's address and connects there
+                    log.info("NBD client {}: {}", ctx.channel().remoteAddress(), e.getMessage());
+                    error = e.getMessage();
                 } catch (RuntimeException e) {
                     log.warn("NBD negotiation lookup failed", e);
-                    error = String.valueOf(e.getMessage());
+                    error = "see the server log";
                 }
                 final T r = result;
                 final String err = error;
@@ -326,7 +390,7 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
             return true;
         }
         InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-        log.warn("NBD client {} refused export {}: {}", remote, name, refusal);
+        log.warn("NBD client {} refused export {}: {}", remote, LogText.quote(name), refusal);
         if (refusal == ExportPolicy.Refusal.TLS_REQUIRED) {
             reply(ctx, opt, REP_ERR_TLS_REQD, "export " + name + " requires TLS");
         } else {
@@ -337,13 +401,18 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
 
     private ExportPolicy.Refusal refusal(ChannelHandlerContext ctx, String name) {
         InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-        return context.config().policy(name).refusal(remote.getAddress(), tlsActive, PeerIdentity.of(ctx));
+        return policy(name).refusal(remote.getAddress(), tlsActive, PeerIdentity.of(ctx));
+    }
+
+    /** A snapshot export {@code VOL@SNAP} follows the policy of {@code VOL}. */
+    private ExportPolicy policy(String name) {
+        return context.config().policy(ExportName.parse(name).volume());
     }
 
     /** Replies with an error and returns false unless the lookup found the volume. */
     private boolean found(ChannelHandlerContext ctx, int opt, String name, Volume volume, String error) {
         if (error != null) {
-            reply(ctx, opt, REP_ERR_UNKNOWN, "cannot open export " + name + "; see the server log");
+            reply(ctx, opt, REP_ERR_UNKNOWN, "cannot open export " + name + ": " + error);
             return false;
         }
         if (volume == null) {
@@ -356,7 +425,8 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
     /** Counts this connection against the export's cap until it closes; false if the export is full. */
     private boolean attach(ChannelHandlerContext ctx, String name) {
         if (!context.connections().tryAttach(name)) {
-            log.warn("NBD client {} refused export {}: {} connections, the maximum", ctx.channel().remoteAddress(), name,
+            log.warn("NBD client {} refused export {}: {} connections, the maximum", ctx.channel().remoteAddress(),
+                    LogText.quote(name),
                     context.config().limits().maxConnectionsPerExport());
             return false;
         }
@@ -364,42 +434,16 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
         return true;
     }
 
-    private Volume lookupOrNull(String name) {
-        try {
-            return context.volumes().open(name);
-        } catch (VolumeNotFoundException e) {
-            return null;
-        }
-    }
-
-    private int transmissionFlags(Volume volume, ExportPolicy policy) {
-        int flags = TFLAG_HAS_FLAGS | TFLAG_SEND_FLUSH | TFLAG_SEND_FUA | TFLAG_CAN_MULTI_CONN;
-        if (volume.isReadOnly() || policy.readOnly()) {
-            flags |= TFLAG_READ_ONLY;
-        } else {
-            flags |= TFLAG_SEND_TRIM | TFLAG_SEND_WRITE_ZEROES;
-        }
-        return flags;
-    }
-
-    private void enterTransmission(ChannelHandlerContext ctx, Volume volume, ExportPolicy policy) {
+    private void enterTransmission(ChannelHandlerContext ctx, Volume volume, ExportPolicy policy, String name) {
         state = State.DONE;
         boolean readOnly = volume.isReadOnly() || policy.readOnly();
-        log.debug("NBD client {} attached to {} (readOnly={}, structured={})", ctx.channel().remoteAddress(),
-                volume.name(), readOnly, structuredReplies);
+        // BLOCK_STATUS only for the export the last SET_META_CONTEXT named (proto.md)
+        MetaContexts contexts = name.equals(selectedExport) ? selected : MetaContexts.NONE;
+        log.debug("NBD client {} attached to {} (readOnly={}, structured={}, contexts={})",
+                ctx.channel().remoteAddress(), volume.name(), readOnly, structuredReplies, contexts);
+        ctx.channel().closeFuture().addListener(f -> ExportName.release(context, name, volume));
         ctx.pipeline().replace(this, "nbd-transmission",
-                new NbdTransmissionHandler(context, volume, readOnly, structuredReplies));
-    }
-
-    private static String utf8(ByteBuf b) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(b.nioBuffer()).toString();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
+                new NbdTransmissionHandler(context, volume, readOnly, structuredReplies, contexts));
     }
 
     private ByteBuf replyHeader(ChannelHandlerContext ctx, int opt, int type, int length) {

@@ -84,7 +84,7 @@ final class NbdReplies {
     /** Sends an error reply ({@code err} an NBD errno value); {@code message} only goes into structured replies. */
     void error(long cookie, int command, int err, String message) {
         ByteBuf b;
-        if (structured && command == CMD_READ) {
+        if (structured && (command == CMD_READ || command == CMD_BLOCK_STATUS)) {
             byte[] m = message.getBytes(StandardCharsets.UTF_8);
             int ml = Math.min(m.length, MAX_MESSAGE);
             b = channel.alloc().buffer(20 + 6 + ml);
@@ -158,8 +158,31 @@ final class NbdReplies {
             case CMD_FLUSH -> "FLUSH";
             case CMD_TRIM -> "TRIM";
             case CMD_WRITE_ZEROES -> "WRITE_ZEROES";
+            case CMD_CACHE -> "CACHE";
+            case CMD_BLOCK_STATUS -> "BLOCK_STATUS";
             case CMD_DISC -> "DISC";
             default -> "command " + t;
+        };
+    }
+
+    /** The {@link io.scoria.accelerator.metrics.NbdMetrics} operation a command counts as. */
+    static int meterOf(int type) {
+        return switch (type) {
+            case CMD_READ -> io.scoria.accelerator.metrics.NbdMetrics.READ;
+            case CMD_WRITE -> io.scoria.accelerator.metrics.NbdMetrics.WRITE;
+            case CMD_TRIM -> io.scoria.accelerator.metrics.NbdMetrics.TRIM;
+            case CMD_WRITE_ZEROES -> io.scoria.accelerator.metrics.NbdMetrics.WRITE_ZEROES;
+            default -> io.scoria.accelerator.metrics.NbdMetrics.FLUSH;
+        };
+    }
+
+    /** What a client is told of a failed volume call with errno {@code err}: never the server's internals. */
+    static String clientMessage(int err, Throwable e) {
+        return switch (err) {
+            case EPERM -> "the volume is read-only";
+            case EINVAL -> "invalid request: " + e.getMessage();
+            case ENOSPC -> "no space left on the server's flash";
+            default -> "I/O error on the server; see its log";
         };
     }
 }

@@ -12,7 +12,9 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.frontend.FrontendLoops;
 import io.scoria.accelerator.frontend.MemoryBudget;
+import io.scoria.accelerator.frontend.QosGates;
 import io.scoria.accelerator.metrics.NbdMetrics;
+import io.scoria.accelerator.metrics.VolumeMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +22,7 @@ import javax.net.ssl.SSLException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * An NBD server (fixed newstyle, NetworkBlockDevice/nbd {@code doc/proto.md}) exporting every
@@ -35,8 +38,28 @@ public final class NbdServer implements AutoCloseable {
     private final MemoryBudget memory;
     private final ConnectionCounts connections;
 
+    /** A server whose per-volume meters know no engine counters (labels and I/O meters only). */
     public NbdServer(NbdServerConfig config, VolumeService volumes, MeterRegistry registry) {
+        this(config, volumes, registry, QosGates.NONE);
+    }
+
+    /** As above, holding every volume to the caps of its gate in {@code qos}. */
+    public NbdServer(NbdServerConfig config, VolumeService volumes, MeterRegistry registry, QosGates qos) {
+        this(config, volumes, registry, new VolumeMetrics(registry, VolumeMetrics.DEFAULT_LIMIT, v -> Optional.empty()),
+                qos);
+    }
+
+    /** A server recording each attached volume's requests into {@code volumeMetrics}, without QoS caps. */
+    public NbdServer(NbdServerConfig config, VolumeService volumes, MeterRegistry registry, VolumeMetrics volumeMetrics) {
+        this(config, volumes, registry, volumeMetrics, QosGates.NONE);
+    }
+
+    /** A server recording each volume's requests into {@code volumeMetrics} and holding it to its {@code qos} caps. */
+    public NbdServer(NbdServerConfig config, VolumeService volumes, MeterRegistry registry, VolumeMetrics volumeMetrics,
+                     QosGates qos) {
         Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(volumeMetrics, "volumeMetrics");
+        Objects.requireNonNull(qos, "qos");
         Objects.requireNonNull(volumes, "volumes");
         Objects.requireNonNull(registry, "registry");
         SslContext ssl = config.tlsConfigured() ? sslContext(config) : null;
@@ -44,7 +67,8 @@ public final class NbdServer implements AutoCloseable {
         NbdMetrics metrics = new NbdMetrics(registry);
         memory = new MemoryBudget(config.limits().memoryBudget());
         connections = new ConnectionCounts(config.limits());
-        NbdContext context = new NbdContext(config, volumes, ssl, loops.workers(), metrics, memory, connections);
+        NbdContext context = new NbdContext(config, volumes, ssl, loops.workers(), metrics, volumeMetrics, memory,
+                connections, qos);
         Gauge.builder("scoria.nbd.request.data", memory, MemoryBudget::used).baseUnit("bytes")
                 .description("bytes of NBD request data held (payloads, read replies not yet sent); bounded by "
                         + "nbd.limits.memoryBudget").register(registry);

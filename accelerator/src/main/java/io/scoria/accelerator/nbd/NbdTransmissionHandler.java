@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.scoria.accelerator.Volume;
 import io.scoria.accelerator.metrics.NbdMetrics;
+import io.scoria.accelerator.metrics.VolumeMeters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +41,9 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
     private final Volume volume;
     private final boolean readOnly;
     private final boolean structured;
+    private final MetaContexts contexts;
     private final NbdMetrics metrics;
+    private VolumeMeters volumeMeters; // resolved once per connection, on attach; event loop only
     private final int maxPayload;
     private volatile boolean disconnecting;
     private Channel channel;
@@ -48,24 +51,30 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
     private RequestFlow flow;
     private NbdReplies replies;
     private WriteLane lane;
+    private QueryCommands queries;
+    private QosWait qos;
     private ConnectionWatchdog watchdog;
 
     // current request, event loop only
     private boolean haveHeader;
     private boolean admitted;
+    private boolean qosAdmitted;
     private int flags;
     private int type;
     private long cookie;
     private long offset;
     private long length;
     private long skipRemaining;
+    private long budget; // request data the current request was admitted with
     private WritePayload payload; // owned by this handler until dispatched
 
-    NbdTransmissionHandler(NbdContext context, Volume volume, boolean readOnly, boolean structured) {
+    /** {@code contexts}: what SET_META_CONTEXT selected for this export. */
+    NbdTransmissionHandler(NbdContext context, Volume volume, boolean readOnly, boolean structured, MetaContexts contexts) {
         this.context = context;
         this.volume = volume;
         this.readOnly = readOnly;
         this.structured = structured;
+        this.contexts = contexts;
         this.metrics = context.metrics();
         this.maxPayload = context.config().maxPayload();
     }
@@ -78,8 +87,13 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
                 context.memory(), this::resume);
         replies = new NbdReplies(channel, structured);
         lane = new WriteLane(context.workers(), channel.alloc(), this);
+        DirtyRuns dirty = contexts.dirtySince() == null ? null : new DirtyRuns(context.volumes(),
+                ExportName.parse(volume.name()), contexts.dirtySince(), volume.size(), volume.clusterSize());
+        queries = new QueryCommands(volume, replies, flow, channel.alloc(), contexts, dirty, maxPayload);
+        qos = new QosWait(context.qos().gate(volume.name()), channel, this::resume);
         watchdog = new ConnectionWatchdog(ctx, context.config().limits(), this::midRequest, flow::inFlight);
         watchdog.start();
+        volumeMeters = context.volumeMetrics().meters(volume.name());
     }
 
     @Override
@@ -131,19 +145,30 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
                 length = in.readUnsignedInt();
                 haveHeader = true;
                 admitted = false;
+                qosAdmitted = false;
                 String bad = DataRequestCheck.refusal(type, flags, offset, length, maxPayload, readOnly, volume.size());
-                if (bad != null) {
+                String badQuery = QueryCommands.refusal(type, flags, offset, length, volume.size(), contexts.count());
+                if (bad != null || badQuery != null) {
                     haveHeader = false;
                     skipRemaining = type == CMD_WRITE ? length : 0; // stay in sync: discard the payload
-                    refuse(cookie, type, DataRequestCheck.errno(type, flags, length, maxPayload, readOnly), bad);
+                    refuse(cookie, type, bad != null ? DataRequestCheck.errno(type, flags, length, maxPayload, readOnly)
+                            : EINVAL, bad != null ? bad : badQuery);
                     continue;
                 }
             }
-            if (type == CMD_READ && !admitted) {
-                if (!flow.tryAcquire(length)) {
+            if (!qosAdmitted) {
+                if (!qos.admit(type, length)) {
+                    return; // a timer resumes when the volume's caps let it go
+                }
+                qosAdmitted = true;
+            }
+            if ((type == CMD_READ || QueryCommands.isQuery(type)) && !admitted) {
+                long need = type == CMD_READ ? length : QueryCommands.budget(type, length, volume.clusterSize(), contexts.count());
+                if (!flow.tryAcquire(need)) {
                     return; // resumed once bytes come back
                 }
                 admitted = true;
+                budget = need;
             }
             if (type == CMD_WRITE && !receivePayload(ctx, in)) {
                 return;
@@ -164,6 +189,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
                 return false; // resumed once data or bytes come
             }
             admitted = true;
+            budget = length;
             payload = new WritePayload((int) length);
         }
         return payload.receive(in, ctx.alloc());
@@ -179,7 +205,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
             payload = null;
         }
         if (admitted && haveHeader) {
-            flow.release(length); // admitted, never dispatched
+            flow.release(budget); // admitted, never dispatched
             admitted = false;
         }
     }
@@ -225,6 +251,16 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
                 }
             }
             case CMD_TRIM, CMD_WRITE_ZEROES -> trimOrZeroes(c, off, len, f, fua);
+            case CMD_BLOCK_STATUS -> {
+                admitted = false;
+                long b = budget;
+                submit(() -> queries.blockStatus(c, off, len, f, b), c, CMD_BLOCK_STATUS, b);
+            }
+            case CMD_CACHE -> {
+                admitted = false;
+                long b = budget;
+                submit(() -> queries.cache(c, off, len, (int) b), c, CMD_CACHE, b);
+            }
             case CMD_DISC -> {
                 disconnecting = true;
                 in.skipBytes(in.readableBytes());
@@ -238,7 +274,8 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
     private void trimOrZeroes(long c, long off, long len, int f, boolean fua) {
         boolean zeroes = type == CMD_WRITE_ZEROES;
         int t = type;
-        if (!checkFlags(c, t, f, zeroes ? CMD_FLAG_FUA | CMD_FLAG_NO_HOLE : CMD_FLAG_FUA)) {
+        // FAST_ZERO: writing zeros only updates the map and the TLog, always faster than a WRITE
+        if (!checkFlags(c, t, f, zeroes ? CMD_FLAG_FUA | CMD_FLAG_NO_HOLE | CMD_FLAG_FAST_ZERO : CMD_FLAG_FUA)) {
             return;
         }
         if (readOnly) {
@@ -394,7 +431,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
             throw e;
         }
         replies.sendData(buf, len, flow::release);
-        metrics.record(NbdMetrics.READ, len, start, true);
+        metrics.record(volumeMeters, NbdMetrics.READ, len, start, true);
     }
 
     private void done(long c, int op, long bytes, long start) {
@@ -403,7 +440,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
         } else {
             replies.ok(c);
         }
-        metrics.record(op, bytes, start, true);
+        metrics.record(volumeMeters, op, bytes, start, true);
     }
 
     private void completed() {
@@ -441,16 +478,13 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
     /** A volume call failed: the client gets an errno, the log gets the cause (never the client). */
     private void failed(long c, int t, Throwable e) {
         int err = NbdReplies.errno(e);
-        String message = switch (err) {
-            case EPERM -> "the volume is read-only";
-            case EINVAL -> "invalid request: " + e.getMessage();
-            case ENOSPC -> "no space left on the server's flash";
-            default -> "I/O error on the server; see its log";
-        };
+        String message = NbdReplies.clientMessage(err, e);
         if (err == ENOSPC || err == EIO) {
             log.error("NBD {} request on {} failed", NbdReplies.commandName(t), volume.name(), e);
         }
-        metrics.record(opIndex(t), 0, System.nanoTime(), false);
+        if (!QueryCommands.isQuery(t)) {
+            metrics.record(volumeMeters, NbdReplies.meterOf(t), 0, System.nanoTime(), false);
+        }
         replies.error(c, t, err, message);
     }
 
@@ -461,15 +495,6 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
         replies.error(c, t, err, message);
     }
 
-    private static int opIndex(int t) {
-        return switch (t) {
-            case CMD_READ -> NbdMetrics.READ;
-            case CMD_WRITE -> NbdMetrics.WRITE;
-            case CMD_TRIM -> NbdMetrics.TRIM;
-            case CMD_WRITE_ZEROES -> NbdMetrics.WRITE_ZEROES;
-            default -> NbdMetrics.FLUSH;
-        };
-    }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {

@@ -15,11 +15,13 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.zip.CRC32C;
 
 /**
  * The read path of one cluster (DESIGN.md): cluster cache by fingerprint → SCO file on local
- * flash → ranged backend read of just that cluster → insert into the cluster cache. Every
+ * flash → ranged backend read of that cluster, coalesced with the clusters read next
+ * ({@link BackendReadAhead}) → insert into the cluster cache. Every
  * byte that does not come from the cache is checked against the data CRC the LBA map holds.
  * Thread-safe; allocation-free except on the backend path.
  */
@@ -28,22 +30,53 @@ final class ClusterReader {
 
     private final VolumeContext ctx;
     private final int clusterSize;
+    private final BackendReadAhead readAhead;
     private final ThreadLocal<CRC32C> crcs = ThreadLocal.withInitial(CRC32C::new);
+    private final LongAdder cacheHits = new LongAdder();
+    private final LongAdder cacheMisses = new LongAdder();
 
-    ClusterReader(VolumeContext ctx, int clusterSize) {
+    /** Counts the clusters after the one being read that the same request reads from the next offsets of its SCO. */
+    @FunctionalInterface
+    interface Followers {
+        /** How many (at most {@code max}) clusters after this one the request reads at {@code location}+1, +2, ... */
+        int contiguousAfter(long location, int max);
+
+        Followers NONE = (location, max) -> 0;
+    }
+
+    ClusterReader(VolumeContext ctx, int clusterSize, int scoSize) {
         this.ctx = ctx;
         this.clusterSize = clusterSize;
+        this.readAhead = new BackendReadAhead(ctx.fetchedRanges(), ctx.config().readAheadBytes(), scoSize);
+    }
+
+    /** Clusters read from the cluster cache since this reader was made. */
+    long cacheHits() {
+        return cacheHits.sum();
+    }
+
+    /** Cluster cache look-ups that missed since this reader was made. */
+    long cacheMisses() {
+        return cacheMisses.sum();
     }
 
     boolean cacheUsable(CacheMode mode) {
         return mode != CacheMode.NO_CACHE && ctx.clusterCache().slotSize() == clusterSize;
     }
 
-    /** Reads the cluster {@code e} describes into {@code dst} (exactly one cluster remaining; position advanced). */
-    void read(List<String> chain, LbaEntry e, CacheMode mode, ByteBuffer dst) {
+    /**
+     * Reads the cluster {@code e} describes into {@code dst} (exactly one cluster remaining;
+     * position advanced). From the backend, the clusters the request reads next from the same SCO
+     * ({@code followers}) are fetched with it ({@link BackendReadAhead}).
+     */
+    void read(List<String> chain, LbaEntry e, CacheMode mode, ByteBuffer dst, Followers followers) {
         boolean cache = cacheUsable(mode);
-        if (cache && ctx.clusterCache().read(e.fpHi, e.fpLo, e.crc, dst)) {
-            return;
+        if (cache) {
+            if (ctx.clusterCache().read(e.fpHi, e.fpLo, e.crc, dst)) {
+                cacheHits.increment();
+                return;
+            }
+            cacheMisses.increment();
         }
         int depth = ClusterLocation.depth(e.location);
         if (depth >= chain.size()) {
@@ -68,7 +101,12 @@ final class ClusterReader {
         }
         if (!verified) {
             try {
-                readBackend(ns, scoId, pos, dst);
+                long location = e.location;
+                int most = Math.max(0, ctx.config().readAheadBytes() / clusterSize - 1);
+                if (!readAhead.read(ns, scoId, pos, dst,
+                        () -> (1L + followers.contiguousAfter(location, most)) * clusterSize)) {
+                    readBackend(ns, scoId, pos, dst);
+                }
             } catch (VolumeException ex) {
                 if (localMismatch) {
                     throw new CorruptDataException("cluster at " + ClusterLocation.toString(e.location) + " of namespace " + ns

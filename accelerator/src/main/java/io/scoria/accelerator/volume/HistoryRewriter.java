@@ -125,6 +125,39 @@ final class HistoryRewriter {
         log.uploads().enqueuePublish();
     }
 
+    /**
+     * Throws {@link VolumeConflictException} if the map, or any sealed TLog the volume's history
+     * replays (snapshots, inherited ranges of a clone's parents), has an entry at {@code lba} or past it.
+     */
+    void requireUnwrittenFrom(long lba) {
+        long clusters = log.manifest().config().clusters();
+        io.scoria.accelerator.metadata.LbaEntry e = new io.scoria.accelerator.metadata.LbaEntry();
+        for (long l = lba; l < clusters; l++) {
+            log.map().get(l, e);
+            if (e.location != io.scoria.sco.ClusterLocation.ZERO) {
+                throw cut(l, "holds data");
+            }
+        }
+        for (History.Source s : History.collect(ctx, log.manifest(), 0, null)) {
+            long[] first = {-1};
+            TLogReader.replaySealed(s.content(), s.namespace() + "/" + s.tlog(),
+                    (l, loc, hi, lo, crc) -> {
+                        if (l >= lba && first[0] < 0) {
+                            first[0] = l;
+                        }
+                    });
+            if (first[0] >= 0) {
+                throw cut(first[0], "was written in TLog " + s.tlog() + " of " + s.namespace()
+                        + " (a snapshot or an earlier write may still need it)");
+            }
+        }
+    }
+
+    private VolumeConflictException cut(long lba, String why) {
+        return new VolumeConflictException("cannot shrink volume '" + log.manifest().name() + "' below cluster " + lba
+                + ": that cluster " + why);
+    }
+
     private void requireSnapshot(String snapshotName) {
         if (snapshotName == null || log.manifest().snapshot(snapshotName) == null) {
             throw new VolumeNotFoundException("volume '" + log.manifest().name() + "' has no snapshot '" + snapshotName + "'");

@@ -4,7 +4,9 @@ import io.scoria.accelerator.CacheMode;
 import io.scoria.accelerator.ReadOnlyVolumeException;
 import io.scoria.accelerator.SnapshotInfo;
 import io.scoria.accelerator.Volume;
+import io.scoria.accelerator.VolumeCounters;
 import io.scoria.accelerator.VolumeConflictException;
+import io.scoria.accelerator.ReplicationFencedException;
 import io.scoria.accelerator.metadata.LbaMap;
 import io.scoria.sco.VolumeManifest;
 
@@ -41,7 +43,8 @@ public final class LocalVolume implements Volume {
     private final ScrubApply scrub;
     private final String name;
     private final int clusterSize;
-    private final long size;
+    /** Changes only under the structure lock held exclusively ({@link #resize}). */
+    private volatile long size;
     private final RangeReader reader;
     private final ClusterWriter writer;
     private final ReentrantReadWriteLock structure = new ReentrantReadWriteLock();
@@ -49,6 +52,7 @@ public final class LocalVolume implements Volume {
     /** Serialises scrub applies of this volume (they share one side file for the manifest). */
     private final ReentrantLock scrubApply = new ReentrantLock();
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final VolumeCounters counters;
     private volatile boolean closed;
 
     LocalVolume(VolumeContext ctx, VolumeLog log, CacheMode mode) {
@@ -59,8 +63,14 @@ public final class LocalVolume implements Volume {
         this.name = log.manifest().name();
         this.clusterSize = log.manifest().config().clusterSize();
         this.size = log.manifest().config().sizeBytes();
-        this.reader = new RangeReader(ctx, log, clusterSize, mode);
+        this.reader = new RangeReader(ctx, log, clusterSize, log.manifest().config().scoSize(), mode);
         this.writer = new ClusterWriter(ctx, log, reader, clusterSize);
+        this.counters = new OpenVolumeCounters(reader.clusterReader(), ctx.scoCache(), log.manifest().config().namespace());
+    }
+
+    /** This open volume's cache hits and misses and SCO backlog, for monitoring. */
+    public VolumeCounters counters() {
+        return counters;
     }
 
     @Override
@@ -78,9 +88,20 @@ public final class LocalVolume implements Volume {
         return clusterSize;
     }
 
+    /** Read-only: a template, a replica a replication job ships into, or a volume whose fence tripped. */
     @Override
     public boolean isReadOnly() {
-        return log.manifest().template();
+        return log.manifest().template() || isReplica() || log.fence().tripped() != null;
+    }
+
+    /** True when the volume is a replica (its namespace's replication role is REPLICA): nothing here changes it. */
+    public boolean isReplica() {
+        return log.fence().replica();
+    }
+
+    /** The error that stopped this volume's uploads (another site took it over), else null. */
+    public ReplicationFencedException fenced() {
+        return log.fence().tripped();
     }
 
     public VolumeManifest manifest() {
@@ -93,6 +114,57 @@ public final class LocalVolume implements Volume {
 
     public void cacheMode(CacheMode mode) {
         reader.cacheMode(mode);
+    }
+
+    @Override
+    public void extents(long offset, long length, io.scoria.accelerator.ExtentSink sink) {
+        if (length <= 0) {
+            throw new IllegalArgumentException("extents: length must be > 0: " + length);
+        }
+        checkRange(offset, length, "extents");
+        structure.readLock().lock();
+        try {
+            checkOpen();
+            AllocationScan.scan(log.map(), clusterSize, size, offset, length, sink);
+        } finally {
+            structure.readLock().unlock();
+        }
+    }
+
+    /**
+     * Changes the size (see {@link io.scoria.accelerator.VolumeService#resize}); excludes all I/O while
+     * it runs. A shrink first checks that neither the map nor any sealed TLog of the volume's history
+     * (inherited ones included) holds an entry in the range cut off.
+     */
+    void resize(long newSize, boolean force) {
+        if (newSize <= 0 || newSize % clusterSize != 0) {
+            throw new IllegalArgumentException("size must be a positive multiple of the cluster size (" + clusterSize + "): "
+                    + newSize);
+        }
+        structure.writeLock().lock();
+        try {
+            checkOpen();
+            checkWritable("resize");
+            if (newSize == size) {
+                return;
+            }
+            if (newSize < size) {
+                if (!force) {
+                    throw new VolumeConflictException("shrinking volume '" + name + "' from " + size + " to " + newSize
+                            + " bytes cuts data off if any was written there; repeat with force to shrink a range never written");
+                }
+                if (log.hasUnrolledWrites()) {
+                    log.roll(null); // every entry, trims too, into a sealed TLog that the check reads
+                }
+                history.requireUnwrittenFrom(newSize / clusterSize);
+            }
+            log.map().resize(newSize / clusterSize);
+            log.writeManifest(log.manifest().withSize(newSize));
+            log.uploads().enqueuePublish();
+            size = newSize;
+        } finally {
+            structure.writeLock().unlock();
+        }
     }
 
     /** LBA map, for metadata measurements. */
@@ -120,8 +192,21 @@ public final class LocalVolume implements Volume {
     }
 
     private void checkWritable(String op) {
+        checkMutable(op);
         if (log.manifest().template()) {
             throw new ReadOnlyVolumeException(op + " refused: volume '" + name + "' is a read-only template");
+        }
+    }
+
+    /** Refuses any change of a replica or of a fenced volume. */
+    private void checkMutable(String op) {
+        if (isReplica()) {
+            throw new ReadOnlyVolumeException(op + " refused: volume '" + name + "' is a read-only replica (a replication "
+                    + "job ships into it; 'scoria replicate promote' makes it writable, a clone of a snapshot is writable now)");
+        }
+        ReplicationFencedException f = log.fence().tripped();
+        if (f != null) {
+            throw new ReplicationFencedException(op + " refused: " + f.getMessage());
         }
     }
 
@@ -207,11 +292,30 @@ public final class LocalVolume implements Volume {
         }
     }
 
+    /** Rolls the TLog (as {@link #sync}) if its oldest write is {@code maxAgeNanos} old; false if it was younger or empty. */
+    boolean rollIfOlderThan(long maxAgeNanos) {
+        long since = log.unrolledSince();
+        if (since == 0 || System.nanoTime() - since < maxAgeNanos) {
+            return false;
+        }
+        structure.writeLock().lock();
+        try {
+            if (closed) {
+                return false;
+            }
+            log.roll(null);
+            return true;
+        } finally {
+            structure.writeLock().unlock();
+        }
+    }
+
     /** Seals the open SCO and TLog so that everything written so far is queued for upload. */
     public void sync() {
         structure.writeLock().lock();
         try {
             checkOpen();
+            checkMutable("sync");
             log.roll(null);
         } finally {
             structure.writeLock().unlock();
@@ -226,6 +330,7 @@ public final class LocalVolume implements Volume {
         structure.writeLock().lock();
         try {
             checkOpen();
+            checkMutable("snapshot");
             if (log.manifest().snapshot(snapshotName) != null) {
                 throw new VolumeConflictException("volume '" + name + "' already has a snapshot '" + snapshotName + "'");
             }
@@ -270,6 +375,7 @@ public final class LocalVolume implements Volume {
             structure.readLock().lock();
             try {
                 checkOpen();
+                checkMutable("scrub apply");
                 for (int attempt = 1; ; attempt++) {
                     ScrubApply.ScrubManifest prepared = attempt < SCRUB_MANIFEST_ATTEMPTS
                             ? scrub.prepareScrubManifest(result) : null;
@@ -312,6 +418,7 @@ public final class LocalVolume implements Volume {
         structure.readLock().lock();
         try {
             checkOpen();
+            checkMutable("scrub relocation");
             int[] candidates = scrub.relocationCandidates(result, from, to);
             if (candidates.length == 0) {
                 return 0;
@@ -337,6 +444,7 @@ public final class LocalVolume implements Volume {
         structure.writeLock().lock();
         try {
             checkOpen();
+            checkMutable("deleteSnapshot");
             history.deleteSnapshot(snapshotName);
         } finally {
             structure.writeLock().unlock();
@@ -360,6 +468,7 @@ public final class LocalVolume implements Volume {
         structure.writeLock().lock();
         try {
             checkOpen();
+            checkMutable("reset");
             history.reset();
         } finally {
             structure.writeLock().unlock();
@@ -373,6 +482,7 @@ public final class LocalVolume implements Volume {
         }
         try {
             checkOpen();
+            checkMutable("makeTemplate");
             if (inFlight.get() > 0) {
                 throw new VolumeConflictException("volume '" + name + "' has writes in flight; retry makeTemplate when idle");
             }
@@ -399,7 +509,11 @@ public final class LocalVolume implements Volume {
                 return;
             }
             closed = true;
-            log.close();
+            if (isReplica()) {
+                log.crash(); // nothing of a replica is sealed or uploaded; its local state is dropped by the service
+            } else {
+                log.close();
+            }
         } finally {
             structure.writeLock().unlock();
         }

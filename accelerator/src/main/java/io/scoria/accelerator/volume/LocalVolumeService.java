@@ -1,6 +1,9 @@
 package io.scoria.accelerator.volume;
 
 import io.scoria.accelerator.CacheMode;
+import io.scoria.accelerator.ChangedRanges;
+import io.scoria.accelerator.VolumeCounters;
+import io.scoria.accelerator.OwnershipGuard;
 import io.scoria.accelerator.VolumeConflictException;
 import io.scoria.accelerator.VolumeInfo;
 import io.scoria.accelerator.VolumeNotFoundException;
@@ -11,6 +14,7 @@ import io.scoria.accelerator.dedup.ClusterCache;
 import io.scoria.backend.BackendException;
 import io.scoria.backend.Names;
 import io.scoria.backend.ObjectStore;
+import io.scoria.backend.transform.TransformPolicy;
 import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.cache.LocalScoCache;
 import io.scoria.sco.manifest.VolumeManifestStore;
@@ -26,25 +30,39 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The {@link VolumeService} of one node: volumes on an {@link ObjectStore} (one namespace per
  * volume, named like the volume), with a local data directory holding each volume's metadata
  * and TLogs, the node's SCO cache and its shared cluster cache. Volumes reopen from local
- * flash; a volume whose local state is gone is rebuilt from the backend on {@link #open}.
+ * flash; a volume whose local state is gone is rebuilt from the backend on {@link #open}, and so is a
+ * volume whose backend history moved on without this node ({@link DivergedHistory}). A volume whose
+ * namespace is a replica (replication role REPLICA, FORMATS.md) is listed as {@code REPLICA}, served
+ * read-only and rebuilt from the backend at every open, so it shows what the replication job
+ * shipped last; nothing is uploaded to it. Every other volume is fenced by its
+ * {@link ReplicationFence}.
  * Thread-safe (admin operations are serialised on the service).
  */
 public final class LocalVolumeService implements VolumeService, VolumeContext {
     private final ObjectStore store;
+    private final VolumeTransforms transforms;
     private final EngineConfig config;
     private final VolumeManifestStore manifests;
     private final LocalScoCache scoCache;
     private final ClusterCache clusterCache;
+    /** Ranges of coalesced cold reads: 16 windows (16 MiB at the default 1 MiB read-ahead) for the whole node. */
+    private final FetchedRanges fetchedRanges;
     private final Uploader uploader;
     private final WriteListener.Factory listeners;
+    private final OwnershipGuard ownership;
     private final Map<String, VolumeManifest> registry = new ConcurrentHashMap<>();
     private final Map<String, LocalVolume> open = new ConcurrentHashMap<>();
+    /** Namespaces whose replication role was REPLICA when last read (listed as REPLICA, served read-only). */
+    private final Set<String> replicas = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicLong viewIds = new java.util.concurrent.atomic.AtomicLong();
+    private final TlogAgeLimit tlogAge;
     private volatile boolean closed;
 
     /** A service whose volumes have no write hook. */
@@ -57,13 +75,27 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
      *                  {@code FocHooks}); every open of a volume asks it again
      */
     public LocalVolumeService(ObjectStore store, EngineConfig config, WriteListener.Factory listeners) {
+        this(store, config, listeners, OwnershipGuard.SINGLE_NODE);
+    }
+
+    /**
+     * @param ownership asked before every upload and manifest publish of every volume (in a cluster,
+     *                  the node's ownership leases; {@link OwnershipGuard#SINGLE_NODE} otherwise)
+     */
+    public LocalVolumeService(ObjectStore store, EngineConfig config, WriteListener.Factory listeners,
+                              OwnershipGuard ownership) {
+        this.ownership = Objects.requireNonNull(ownership, "ownership");
         this.store = Objects.requireNonNull(store, "store");
+        this.transforms = new VolumeTransforms(store);
         this.config = Objects.requireNonNull(config, "config");
         this.listeners = Objects.requireNonNull(listeners, "listeners");
         this.manifests = new VolumeManifestStore(store);
         this.scoCache = new LocalScoCache(config.dataDir().resolve("sco"), config.scoCacheBytes());
+        this.fetchedRanges = new FetchedRanges(store, 16);
         this.clusterCache = new ClusterCache(config.dataDir().resolve("cluster-cache"), config.cacheSlotSize(), config.clusterCacheBytes());
         this.uploader = new Uploader("scoria-upload", config.retryMin(), config.retryMax());
+        deleteTree(snapshotViews()); // maps of snapshot views a crash left behind
+        this.tlogAge = config.maxTlogAge().isZero() ? null : new TlogAgeLimit(config.maxTlogAge(), open::values);
         loadRegistry();
     }
 
@@ -79,19 +111,60 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot scan " + vols, e);
         }
+        scanBackend(true);
+    }
+
+    /**
+     * Registers the backend's volumes this node does not know yet (a replication job may have
+     * shipped new ones) and reads the replication role of new ones ({@code all}: of every one not
+     * open; else only of known replicas, which a promote turns writable).
+     */
+    private void scanBackend(boolean all) {
         try {
             for (String ns : store.listNamespaces()) {
-                if (!registry.containsKey(ns)) {
+                boolean known = registry.containsKey(ns);
+                if (!known) {
                     try {
                         manifests.readLatest(ns).ifPresent(m -> registry.put(ns, m));
                     } catch (io.scoria.sco.ScoFormatException e) {
                         // a namespace that is not a Scoria volume (or a damaged one): not listed, open() reports it
+                        continue;
+                    }
+                }
+                if (registry.containsKey(ns) && !open.containsKey(ns) && (all || !known || replicas.contains(ns))) {
+                    try {
+                        noteRole(ns, ReplicationFence.read(store, ns));
+                    } catch (io.scoria.sco.ScoFormatException e) {
+                        // a damaged replication state: open() reports it
                     }
                 }
             }
         } catch (BackendException e) {
             // backend down at start: local volumes still open; others appear once it is back
         }
+    }
+
+    private void noteRole(String ns, ReplicationFence fence) {
+        if (fence.replica()) {
+            replicas.add(ns);
+        } else {
+            replicas.remove(ns);
+        }
+    }
+
+    /** True when the volume is a replica a replication job ships into (as last read from the backend). */
+    public boolean isReplica(String name) {
+        LocalVolume v = open.get(name);
+        return v != null ? v.isReplica() : replicas.contains(name);
+    }
+
+    /**
+     * Drops this node's local state of a replica (metadata, TLogs, cached SCOs): a replica is
+     * rebuilt from what the job shipped at every open, so it serves the newest consistent point.
+     */
+    private void discardLocalState(String ns) {
+        scoCache.dropNamespace(ns);
+        deleteTree(volumeDir(ns));
     }
 
     // ---- VolumeContext -------------------------------------------------------------------
@@ -122,8 +195,18 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     }
 
     @Override
+    public FetchedRanges fetchedRanges() {
+        return fetchedRanges;
+    }
+
+    @Override
     public Uploader uploader() {
         return uploader;
+    }
+
+    @Override
+    public OwnershipGuard ownership() {
+        return ownership;
     }
 
     @Override
@@ -179,8 +262,10 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
 
     private VolumeInfo infoOf(VolumeManifest m) {
         VolumeManifest.Config c = m.config();
-        return new VolumeInfo(m.name(), c.namespace(), new VolumeSpec(c.sizeBytes(), c.clusterSize(), c.scoSize()), m.template(),
-                m.parent() == null ? null : m.parent().volume(), m.parent() == null ? null : m.parent().snapshot(), "OK",
+        LocalVolume v = open.get(c.namespace());
+        String state = v != null && v.fenced() != null ? "FENCED" : isReplica(c.namespace()) ? "REPLICA" : "OK";
+        return new VolumeInfo(m.name(), c.namespace(), transforms.specOf(c), m.template(),
+                m.parent() == null ? null : m.parent().volume(), m.parent() == null ? null : m.parent().snapshot(), state,
                 m.volumeId());
     }
 
@@ -190,15 +275,15 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         checkName(name);
         Objects.requireNonNull(spec, "spec");
         VolumeManifest m = VolumeManifest.create(name, new VolumeManifest.Config(spec.sizeBytes(), spec.clusterSize(), spec.scoSize(), name));
-        return createNamespace(m);
+        return createNamespace(m, transforms.policyFor(spec.compression(), spec.encryption()));
     }
 
-    private VolumeInfo createNamespace(VolumeManifest m) {
+    private VolumeInfo createNamespace(VolumeManifest m, TransformPolicy policy) {
         String ns = m.config().namespace();
         if (registry.containsKey(ns) || store.namespaceExists(ns)) {
             throw new VolumeConflictException("volume '" + m.name() + "' already exists");
         }
-        store.createNamespace(ns);
+        transforms.createNamespace(ns, policy);
         VolumeManifest first = m.withGeneration(1);
         manifests.publish(ns, first);
         registry.put(ns, first);
@@ -207,12 +292,30 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
 
     @Override
     public List<VolumeInfo> list() {
+        scanBackend(false);
         return registry.values().stream().sorted(Comparator.comparing(VolumeManifest::name)).map(this::infoOf).toList();
     }
 
     @Override
     public Optional<VolumeInfo> info(String name) {
-        return Optional.ofNullable(registry.get(name)).map(this::infoOf);
+        VolumeManifest m = registry.get(name);
+        if (m == null && name != null && validName(name)) {
+            // created since this node started, by another router on the same backend (a cluster node)
+            m = manifests.readLatest(name).orElse(null);
+            if (m != null) {
+                registry.putIfAbsent(name, m);
+            }
+        }
+        return Optional.ofNullable(m).map(this::infoOf);
+    }
+
+    private static boolean validName(String name) {
+        try {
+            Names.checkNamespace(name);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     @Override
@@ -223,8 +326,20 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
             if (!registry.containsKey(n) && manifests.readLatest(n).isEmpty()) {
                 throw new VolumeNotFoundException("no volume '" + n + "'");
             }
-            return new LocalVolume(this, LogRecovery.open(this, n, listeners.open(n)), config.cacheMode());
+            ReplicationFence fence = ReplicationFence.atOpen(store, n, volumeDir(n));
+            noteRole(n, fence);
+            if (fence.replica()) {
+                discardLocalState(n);
+            } else {
+                DivergedHistory.setAsideIfDiverged(this, n);
+            }
+            return new LocalVolume(this, LogRecovery.open(this, n, listeners.open(n), fence), config.cacheMode());
         });
+    }
+
+    /** The counters of volume {@code name} if it is open on this node (never opens it). */
+    public Optional<VolumeCounters> counters(String name) {
+        return Optional.ofNullable(open.get(name)).map(LocalVolume::counters);
     }
 
     /** Sets the cluster cache mode of a volume (opening it). */
@@ -239,6 +354,10 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         VolumeManifest m = registry.get(name);
         if (m == null) {
             throw new VolumeNotFoundException("no volume '" + name + "'");
+        }
+        if (isReplica(name) || ReplicationFence.read(store, name).replica()) {
+            throw new io.scoria.accelerator.ReadOnlyVolumeException("volume '" + name + "' is a replica a replication job "
+                    + "ships into: it is not deleted from here (stop replicating it, then delete its namespace on this backend)");
         }
         List<VolumeManifest> clones = clonesOf(name);
         if (!clones.isEmpty()) {
@@ -255,7 +374,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         registry.remove(name);
     }
 
-    private static void deleteTree(Path dir) {
+    static void deleteTree(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }
@@ -299,10 +418,47 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         VolumeManifest.Config pc = p.config();
         VolumeManifest m = VolumeManifest.create(cloneName, new VolumeManifest.Config(pc.sizeBytes(), pc.clusterSize(), pc.scoSize(), cloneName))
                 .withParent(new VolumeManifest.Parent(pc.namespace(), p.name(), snap.name(), snap.id()));
-        VolumeInfo info = createNamespace(m);
+        VolumeInfo info = createNamespace(m, transforms.policyOf(pc.namespace()));
         VolumeManifest created = registry.get(cloneName);
         open.computeIfAbsent(cloneName, n -> new LocalVolume(this, LogRecovery.openNew(this, created, listeners.open(n)), config.cacheMode()));
         return info;
+    }
+
+    private Path snapshotViews() {
+        return config.dataDir().resolve("snapshot-views");
+    }
+
+    @Override
+    public SnapshotVolume openSnapshot(String volume, String snapshot) {
+        checkOpen();
+        checkName(volume);
+        if (!registry.containsKey(volume) && manifests.readLatest(volume).isEmpty()) {
+            throw new VolumeNotFoundException("no volume '" + volume + "'");
+        }
+        VolumeManifest m = manifestOf(volume);
+        VolumeManifest.Snapshot s = m.snapshot(snapshot);
+        if (s == null) {
+            throw new VolumeNotFoundException("volume '" + volume + "' has no snapshot '" + snapshot + "'");
+        }
+        Path dir = snapshotViews().resolve(volume + "@" + s.id() + "-" + viewIds.incrementAndGet());
+        return new SnapshotVolume(this, m, snapshot, dir, config.cacheMode());
+    }
+
+    @Override
+    public ChangedRanges changes(String volume, String from, String to, long start, long length, int limit) {
+        checkOpen();
+        checkName(volume);
+        if (!registry.containsKey(volume) && manifests.readLatest(volume).isEmpty()) {
+            throw new VolumeNotFoundException("no volume '" + volume + "'");
+        }
+        return SnapshotChanges.between(this, manifestOf(volume), from, to, start, length, limit);
+    }
+
+    @Override
+    public synchronized VolumeInfo resize(String name, long sizeBytes, boolean force) {
+        LocalVolume v = open(name);
+        v.resize(sizeBytes, force);
+        return infoOf(v.manifest());
     }
 
     @Override
@@ -322,12 +478,34 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         LocalVolume v = open.remove(name);
         if (v != null) {
             v.close();
+            if (v.isReplica()) {
+                discardLocalState(name);
+            }
         }
+    }
+
+    /**
+     * Forgets this node's local copy of a volume that is not open (its metadata, TLogs and cached
+     * SCOs on local flash), so that the next {@link #open} rebuilds it from the backend. For a node
+     * that takes over a volume another node owned since: its local copy is older than the backend.
+     *
+     * @throws VolumeConflictException if the volume is open on this node
+     */
+    public synchronized void forgetLocal(String name) {
+        checkName(name);
+        if (open.containsKey(name)) {
+            throw new VolumeConflictException("volume '" + name + "' is open on this node; close it before forgetting its local copy");
+        }
+        scoCache.dropNamespace(name);
+        deleteTree(volumeDir(name));
     }
 
     /** Test hook: drops every open volume as {@code kill -9} would (nothing sealed, no clean marker). */
     synchronized void crash() {
         closed = true;
+        if (tlogAge != null) {
+            tlogAge.close();
+        }
         for (LocalVolume v : open.values()) {
             v.crash();
         }
@@ -341,8 +519,14 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         if (closed) {
             return;
         }
+        if (tlogAge != null) {
+            tlogAge.close();
+        }
         for (LocalVolume v : open.values()) {
             v.close();
+            if (v.isReplica()) {
+                discardLocalState(v.manifest().config().namespace());
+            }
         }
         open.clear();
         uploader.awaitIdle(Duration.ofSeconds(5));

@@ -22,25 +22,44 @@ final class RangeReader {
     /** Zeros, never written through: read by duplicates only. */
     static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(65536).asReadOnlyBuffer();
 
-    private final VolumeLog log;
+    private final MapView log;
     private final int clusterSize;
     private final ClusterReader reader;
     private final ThreadLocal<Scratch> scratch;
     private volatile CacheMode cacheMode;
 
-    private static final class Scratch {
+    /** Per-thread state of one read; also tells the cluster reader which clusters the read takes next. */
+    private final class Scratch implements ClusterReader.Followers {
         final LbaEntry entry = new LbaEntry();
+        final LbaEntry probe = new LbaEntry();
         final ByteBuffer cluster;
+        /** The LBA after the cluster being read, and how many clusters the read takes from there. */
+        long nextLba;
+        long clustersAfter;
 
         Scratch(int clusterSize) {
             cluster = ByteBuffer.allocateDirect(clusterSize);
         }
+
+        @Override
+        public int contiguousAfter(long location, int max) {
+            int offset = ClusterLocation.offset(location);
+            int n = 0;
+            while (n < max && n < clustersAfter && offset + n + 1 <= ClusterLocation.MAX_OFFSET) {
+                log.map().get(nextLba + n, probe);
+                if (probe.location != location + n + 1) {
+                    break;
+                }
+                n++;
+            }
+            return n;
+        }
     }
 
-    RangeReader(VolumeContext ctx, VolumeLog log, int clusterSize, CacheMode mode) {
+    RangeReader(VolumeContext ctx, MapView log, int clusterSize, int scoSize, CacheMode mode) {
         this.log = log;
         this.clusterSize = clusterSize;
-        this.reader = new ClusterReader(ctx, clusterSize);
+        this.reader = new ClusterReader(ctx, clusterSize, scoSize);
         this.scratch = ThreadLocal.withInitial(() -> new Scratch(clusterSize));
         this.cacheMode = mode;
     }
@@ -51,6 +70,11 @@ final class RangeReader {
 
     void cacheMode(CacheMode mode) {
         this.cacheMode = Objects.requireNonNull(mode, "mode");
+    }
+
+    /** The cluster reader, whose cache hits and misses are this volume's. */
+    ClusterReader clusterReader() {
+        return reader;
     }
 
     /** True if written clusters go to the cluster cache in mode {@code mode}. */
@@ -67,6 +91,8 @@ final class RangeReader {
             long lba = pos / clusterSize;
             int in = (int) (pos % clusterSize);
             int n = (int) Math.min(clusterSize - in, end - pos);
+            s.nextLba = lba + 1;
+            s.clustersAfter = (end - (pos + n) + clusterSize - 1) / clusterSize;
             if (in == 0 && n == clusterSize) {
                 readCluster(lba, s, dst);
             } else {
@@ -80,7 +106,9 @@ final class RangeReader {
 
     /** Reads cluster {@code lba} whole into {@code dst} (at least one cluster remaining). */
     void readCluster(long lba, ByteBuffer dst) {
-        readCluster(lba, scratch.get(), dst);
+        Scratch s = scratch.get();
+        s.clustersAfter = 0;
+        readCluster(lba, s, dst);
     }
 
     private void readCluster(long lba, Scratch s, ByteBuffer dst) {
@@ -92,7 +120,7 @@ final class RangeReader {
         int limit = dst.limit();
         dst.limit(dst.position() + clusterSize);
         try {
-            reader.read(log.chain(), s.entry, cacheMode, dst);
+            reader.read(log.chain(), s.entry, cacheMode, dst, s);
         } finally {
             dst.limit(limit);
         }

@@ -24,7 +24,13 @@ interface VolumeContext {
 
     ClusterCache clusterCache();
 
+    /** The SCO ranges this node fetched for coalesced cold reads, shared by all volumes. */
+    FetchedRanges fetchedRanges();
+
     Uploader uploader();
+
+    /** Whether this node may change a volume's backend objects (uploads, manifest publishes). */
+    io.scoria.accelerator.OwnershipGuard ownership();
 
     /** Local directory of a volume's metadata and TLogs. */
     default Path volumeDir(String namespace) {

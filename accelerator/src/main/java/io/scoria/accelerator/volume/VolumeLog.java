@@ -33,7 +33,7 @@ import java.util.List;
  * append path, structure lock for the rest); upload tasks run on the uploader's thread, read the
  * manifest and epoch (volatile) and synchronise on their {@link VolumeUploads}.
  */
-final class VolumeLog implements UploadSource {
+final class VolumeLog implements UploadSource, MapView {
     private static final Logger LOG = LoggerFactory.getLogger(VolumeLog.class);
     static final String MANIFEST = "volume.json";
     /** Marker of a clean close: the next open trusts the map and skips the checks of unflushed data. */
@@ -58,9 +58,10 @@ final class VolumeLog implements UploadSource {
     private final VolumeUploads uploads;
     /** This volume's write hook (the FOC's), called directly on the append path. */
     private final WriteListener listener;
+    private final ReplicationFence fence;
 
     /** A log over {@code map} with manifest {@code m}; {@link LogRecovery} then attaches its TLog. */
-    VolumeLog(VolumeContext ctx, VolumeManifest m, LbaMap map, WriteListener listener) {
+    VolumeLog(VolumeContext ctx, VolumeManifest m, LbaMap map, WriteListener listener, ReplicationFence fence) {
         this.ctx = ctx;
         this.ns = m.config().namespace();
         this.dir = ctx.volumeDir(ns);
@@ -70,6 +71,7 @@ final class VolumeLog implements UploadSource {
         this.manifest = m;
         this.map = map;
         this.listener = listener;
+        this.fence = fence;
         this.next = new NextScoFile(ctx.scoCache(), ns);
         this.uploads = new VolumeUploads(ctx, this, listener, ns, dir, clusterSize);
     }
@@ -79,11 +81,13 @@ final class VolumeLog implements UploadSource {
         return manifest;
     }
 
-    LbaMap map() {
+    @Override
+    public LbaMap map() {
         return map;
     }
 
-    List<String> chain() {
+    @Override
+    public List<String> chain() {
         return chain;
     }
 
@@ -102,8 +106,24 @@ final class VolumeLog implements UploadSource {
         return deleted;
     }
 
+    @Override
+    public ReplicationFence fence() {
+        return fence;
+    }
+
+    /** System.nanoTime() of the first append since the last roll; 0 when there was none. Written under the append lock. */
+    private volatile long unrolledSince;
+
+    /** When the oldest write not yet in a sealed TLog was appended (System.nanoTime()); 0: none. */
+    long unrolledSince() {
+        return unrolledSince;
+    }
+
     /** Appends one cluster (or a zero cluster) to SCO, TLog and map. */
     void append(long lba, ByteBuffer cluster, boolean zero, long fpHi, long fpLo, int crc) {
+        if (unrolledSince == 0) {
+            unrolledSince = System.nanoTime();
+        }
         if (tlog.remaining() < 2) {
             roll(null);
         }
@@ -136,6 +156,9 @@ final class VolumeLog implements UploadSource {
      * as {@code count} calls of {@link #append}: SCO data, then TLog record, map and listener.
      */
     void appendRun(long lba, ByteBuffer run, int count, long[] fpHi, long[] fpLo, int[] crc) {
+        if (unrolledSince == 0) {
+            unrolledSince = System.nanoTime();
+        }
         int base = run.position();
         int limit = run.limit();
         try {
@@ -250,6 +273,7 @@ final class VolumeLog implements UploadSource {
         uploads.enqueueTlog(n);
         tlog = TLogWriter.create(History.tlogFile(dir, n + 1), n + 1, tlogCapacity, clusterSize);
         scosInTlog = 0;
+        unrolledSince = 0;
         return snapshot == null ? null : m.snapshot(snapshot);
     }
 

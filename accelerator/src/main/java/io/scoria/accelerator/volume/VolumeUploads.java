@@ -33,7 +33,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * backend holds: the highest TLog uploaded and the published manifest generation (the local
  * {@code uploaded} file), and which sealed SCOs are neither forced on local flash nor uploaded
  * (what a FLUSH must force). It sees its volume only through {@link UploadSource} (manifest,
- * epoch, deleted). Upload tasks synchronise on {@code this}; the write path only adds to the
+ * epoch, deleted, replication fence: checked before every put and publish; once tripped, the
+ * volume's queued tasks are dropped). Upload tasks synchronise on {@code this}; the write path only adds to the
  * unforced set and queues tasks.
  */
 final class VolumeUploads {
@@ -117,13 +118,28 @@ final class VolumeUploads {
         unforced.remove(scoId);
     }
 
-    /** A task of this volume: dropped once the volume is deleted or its history was discarded since. */
+    /**
+     * A task of this volume: dropped once the volume is deleted, its history was discarded since, or
+     * this node no longer holds the volume under the owner epoch it was queued under (fenced: another
+     * node may own it now). While the lease is suspended, {@link #checkOwner} fails and the task is retried.
+     */
     private abstract class Task implements Uploader.Task {
         private final long taskEpoch = log.epoch();
+        final long ownerEpoch = ctx.ownership().epoch(ns);
 
         @Override
         public boolean obsolete() {
-            return log.isDeleted() || taskEpoch != log.epoch();
+            return log.isDeleted() || taskEpoch != log.epoch() || log.fence().tripped() != null
+                    || ctx.ownership().epoch(ns) != ownerEpoch;
+        }
+
+        /**
+         * Throws unless this node still holds the volume, live, under {@link #ownerEpoch}, and the
+         * volume's replication state is still the one seen at open ({@link ReplicationFence}).
+         */
+        void checkOwner() {
+            ctx.ownership().check(ns, ownerEpoch);
+            log.fence().checkBeforeUpload();
         }
     }
 
@@ -174,6 +190,7 @@ final class VolumeUploads {
                     }
                     verified = true;
                 }
+                checkOwner();
                 ctx.store().put(ns, NamespaceLayout.scoKey(scoId), f);
                 ctx.scoCache().uploaded(ns, scoId);
                 unforced.remove(scoId);
@@ -201,11 +218,12 @@ final class VolumeUploads {
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot read " + f, e);
                 }
+                checkOwner();
                 ctx.store().put(ns, NamespaceLayout.tlogKey(n), content);
                 synchronized (VolumeUploads.this) {
                     uploadedThrough = Math.max(uploadedThrough, n);
                 }
-                publish();
+                publish(ownerEpoch);
                 for (long s : scos) {
                     listener.onScoOnBackend(ClusterLocation.scoNumber(s));
                 }
@@ -259,7 +277,7 @@ final class VolumeUploads {
         ctx.uploader().submit(new Task() {
             @Override
             public void run() {
-                publish();
+                publish(ownerEpoch);
             }
 
             @Override
@@ -269,15 +287,24 @@ final class VolumeUploads {
         });
     }
 
-    private synchronized void publish() {
+    /**
+     * Publishes the manifest as the next generation, which the {@link io.scoria.accelerator.OwnershipGuard}
+     * reserves first under {@code ownerEpoch} (in a cluster: a compare-and-set in ZooKeeper that a
+     * node with a stale epoch loses, so it never publishes again).
+     */
+    private synchronized void publish(long ownerEpoch) {
         // local manifest renames done without an fsync under the write lock (a scrub's) become
         // durable before the backend's manifest moves past them
         Durable.force(dir);
-        VolumeManifest m = log.manifest().restrictedTo(uploadedThrough).withGeneration(publishedGeneration + 1);
+        log.fence().checkBeforeUpload();
+        long generation = ctx.ownership().reservePublish(ns, ownerEpoch, publishedGeneration + 1);
+        VolumeManifest m = log.manifest().restrictedTo(uploadedThrough).withGeneration(generation);
         try {
             ctx.manifests().publish(ns, m);
         } catch (PreconditionFailedException e) {
-            publishedGeneration = ctx.manifests().readLatest(ns).map(VolumeManifest::generation).orElse(publishedGeneration);
+            VolumeManifest newest = ctx.manifests().readLatest(ns).orElseThrow(() -> e);
+            log.fence().checkConflict(m, newest);
+            publishedGeneration = newest.generation();
             throw e;
         }
         publishedGeneration = m.generation();

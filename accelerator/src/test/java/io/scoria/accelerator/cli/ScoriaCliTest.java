@@ -16,6 +16,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -72,6 +73,24 @@ class ScoriaCliTest {
     }
 
     @Test
+    void changesBetweenSnapshotsPageThroughTheVolume() {
+        assertEquals(0, scoria("volume", "create", "vm2", "--size", "1MiB").code());
+        Volume v = service.open("vm2");
+        v.write(0, ByteBuffer.wrap(new byte[4096]).put(0, (byte) 1), false);
+        assertEquals(0, scoria("snapshot", "create", "vm2", "s1").code());
+        v.write(8192, ByteBuffer.wrap(new byte[8192]).put(0, (byte) 2).put(4096, (byte) 3), false);
+        v.write(65536, ByteBuffer.wrap(new byte[4096]).put(0, (byte) 4), false);
+        assertEquals(0, scoria("snapshot", "create", "vm2", "s2").code());
+        Run r = scoria("volume", "changes", "vm2", "--from", "s1", "--to", "s2");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(List.of("8192 4096", "12288 4096", "65536 4096", "3 ranges, 12288 bytes changed from s1 to s2"),
+                r.out().lines().toList(), "the in-memory service answers per cluster; the CLI pages until next is -1");
+        r = scoria("volume", "changes", "vm2", "--from", "s2", "--to", "nope");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("nope"), r.err());
+    }
+
+    @Test
     void volumeSnapshotTemplateAndCloneFlow() {
         Run r = scoria("volume", "create", "vm1", "--size", "20MiB");
         assertEquals(0, r.code(), r.err());
@@ -96,8 +115,9 @@ class ScoriaCliTest {
         r = scoria("template", "create", "vm1");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("template"), r.out());
-        r = scoria("clone", "create", "vm1", "--count", "10", "--prefix", "desk-");
+        r = scoria("clone", "create", "vm1", "--count", "10", "--prefix", "desk-", "--wait");
         assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("clone vm1 succeeded") && r.out().contains("10/10"), r.out());
         assertEquals(10, r.out().lines().filter(l -> l.startsWith("created clone desk-")).count(), r.out());
         for (int i = 1; i <= 10; i++) {
             Volume c = service.open("desk-" + i);
@@ -121,6 +141,51 @@ class ScoriaCliTest {
         assertEquals(1, r.code(), "clones depend on it");
         assertEquals(0, scoria("volume", "delete", "desk-1").code());
         assertTrue(scoria("volume", "info", "vm1").out().contains("before-upgrade"));
+    }
+
+    @Test
+    void longOperationsAreJobs() throws Exception {
+        assertEquals(0, scoria("volume", "create", "gold", "--size", "4MiB").code());
+        assertEquals(0, scoria("template", "create", "gold").code());
+        Run r = scoria("clone", "create", "gold", "--count", "3", "--prefix", "a-");
+        assertEquals(0, r.code(), r.err());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("started job (j-[0-9a-f]{16})").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        String id = m.group(1);
+        r = scoria("job", "show", "--wait", id);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("\"state\" : \"succeeded\""), r.out());
+        assertTrue(service.info("a-3").isPresent());
+        r = scoria("job", "list");
+        assertTrue(r.out().contains(id + " clone gold succeeded"), r.out());
+        r = scoria("job", "cancel", id);
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("already succeeded"), r.err());
+        r = scoria("clone", "create", "gold", "--count", "3", "--prefix", "a-", "--wait");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("volume a-1 exists"), r.err());
+        r = scoria("job", "show", "j-0000000000000000");
+        assertEquals(1, r.code());
+        assertEquals("scoria: error: no job j-0000000000000000", r.err().strip());
+        r = scoria("distributor", "status");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("not a distributor"), r.err());
+
+        String token = java.nio.file.Files.readString(dir.resolve("admin.token")).strip();
+        HttpResponse<String> bad = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(api + "/v1/jobs/..%2F..%2Fadmin.token")).header("Authorization", "Bearer " + token).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, bad.statusCode());
+        assertEquals("application/problem+json", bad.headers().firstValue("Content-Type").orElse(""));
+        assertTrue(bad.body().contains("urn:scoria:problem:not-found"), bad.body());
+        HttpResponse<String> accepted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(api + "/v1/volumes/gold/clones")).header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"count\": 2, \"prefix\": \"b-\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, accepted.statusCode(), accepted.body());
+        assertTrue(accepted.headers().firstValue("Location").orElse("").matches("/v1/jobs/j-[0-9a-f]{16}"),
+                accepted.headers().toString());
     }
 
     @Test
@@ -223,7 +288,7 @@ class ScoriaCliTest {
             nbd.getInputStream().readNBytes(18); // an NBD client connects: the connection gauge moves
             var metrics = http.send(request("/metrics").build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, metrics.statusCode());
-            assertTrue(metrics.body().contains("scoria_nbd_connections{service=\"scoria\"} 1.0"), metrics.body());
+            assertTrue(metrics.body().contains("scoria_nbd_connections 1.0"), metrics.body());
             assertTrue(metrics.body().contains("scoria_nbd_requests_seconds_bucket"), "latency histogram");
             assertTrue(metrics.body().contains("jvm_memory_used_bytes"));
         }

@@ -32,6 +32,37 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void scoSizeAndTlogLengthDefaultByBackendType() {
+        String s3 = "backend: {type: s3, s3: {endpoint: 'http://127.0.0.1:9000', accessKey: a, secretKey: b}}\n";
+        ScoriaConfig onS3 = ConfigLoader.parse(s3, "s3.yaml");
+        assertEquals(32 << 20, onS3.volumes().spec(1 << 30).scoSize());
+        assertEquals(16, onS3.volumes().tlogScos());
+        assertEquals(1 << 20, onS3.volumes().readAheadBytes());
+        StringBuilder dist = new StringBuilder("backend: {type: distributor, distributor: {policy: 4+2, stores: [");
+        for (char n = 'a'; n <= 'f'; n++) {
+            dist.append(n == 'a' ? "" : ", ").append("{name: ").append(n)
+                    .append(", type: s3, s3: {endpoint: 'http://127.0.0.1:9000', accessKey: a, secretKey: b}}");
+        }
+        ScoriaConfig onDist = ConfigLoader.parse(dist + "]}}\n", "d.yaml");
+        assertEquals(256 << 20, onDist.volumes().spec(1 << 30).scoSize());
+        assertEquals(4, onDist.volumes().tlogScos());
+        ScoriaConfig onFs = ScoriaConfig.embeddedDefault();
+        assertEquals(4 << 20, onFs.volumes().spec(1 << 30).scoSize());
+        assertEquals(16, onFs.volumes().tlogScos());
+        ScoriaConfig chosen = ConfigLoader.parse(s3 + "volumes: {scoSize: 8MiB, scosPerTlog: 64, readAhead: 0}\n", "c.yaml");
+        assertEquals(8 << 20, chosen.volumes().spec(1 << 30).scoSize());
+        assertEquals(64, chosen.volumes().tlogScos());
+        assertEquals(0, chosen.volumes().readAheadBytes());
+        var small = assertThrows(ConfigException.class, () -> ConfigLoader.parse(dist + "]}}\ncache: {scoCache: 256MiB}\n",
+                "d.yaml"));
+        assertTrue(small.getMessage().contains("cache.scoCache: must hold at least two SCOs of 256MiB"), small.getMessage());
+        var ra = assertThrows(ConfigException.class, () -> ConfigLoader.parse("volumes: {readAhead: 100KiB}\n", "r.yaml"));
+        assertTrue(ra.getMessage().contains("volumes.readAhead: must be 0 or a power of two"), ra.getMessage());
+        var big = assertThrows(ConfigException.class, () -> ConfigLoader.parse("volumes: {scoSize: 512MiB}\n", "b.yaml"));
+        assertTrue(big.getMessage().contains("volumes.scoSize: must be 1MiB to 256MiB"), big.getMessage());
+    }
+
+    @Test
     void fullFileIsRead() {
         ScoriaConfig c = ConfigLoader.parse("""
                 dataDir: /var/lib/scoria
@@ -94,7 +125,7 @@ class ConfigLoaderTest {
         assertMessage("cache: {clusterCache: lots}", "t.yaml: cache.clusterCache: not a size: 'lots'");
         assertMessage("cache: {scoCache: 1MiB}", "t.yaml: cache.scoCache: must be at least 64MiB: 1MiB");
         assertMessage("volumes: {clusterSize: 3KiB}", "t.yaml: volumes: ");
-        assertMessage("volumes: {scoSize: 128MiB}", "t.yaml: volumes.scoSize: must be 1MiB to 64MiB");
+        assertMessage("volumes: {scoSize: 384MiB}", "t.yaml: volumes.scoSize: must be 1MiB to 256MiB");
         assertMessage("backend: {type: ftp}", "t.yaml: backend.type: must be one of");
         assertMessage("nbd: {exports: {vm1: {allowedClients: [not-an-ip]}}}", "t.yaml: nbd.exports.vm1.allowedClients: ");
         assertMessage("nbd: {port: eighty}", "t.yaml: nbd.port: expected a whole number, got 'eighty'");

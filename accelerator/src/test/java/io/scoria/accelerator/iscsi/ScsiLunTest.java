@@ -150,15 +150,46 @@ class ScsiLunTest {
     }
 
     @Test
-    void modeSelectTakesBackTheCurrentPagesAndRefusesChanges() {
+    void modeSelectTakesBackTheCurrentPagesAndRefusesChangesButWce() {
         byte[] current = data(run(cdb(0x1a, 0, 0x08, 0, 255, 0), null));
         current[0] = 0; // mode data length is reserved in MODE SELECT
         data(run(cdb(0x15, 0x10, 0, 0, current.length, 0), current));
         byte[] changed = current.clone();
-        changed[4 + 8 + 2] &= ~0x04; // WCE off
+        changed[4 + 8 + 2] |= 0x01; // RCD: not changeable
         assertSense(run(cdb(0x15, 0x10, 0, 0, changed.length, 0), changed), SenseException.ILLEGAL_REQUEST, 0x26);
+        byte[] saved = current.clone();
+        assertSense(run(cdb(0x15, 0x11, 0, 0, saved.length, 0), saved), SenseException.ILLEGAL_REQUEST, 0x24);
         byte[] ten = data(run(cdb(0x5a, 0, 0x0a, 0, 0, 0, 0, 0, 255, 0), null));
         data(run(cdb(0x55, 0x10, 0, 0, 0, 0, 0, 0, ten.length, 0), ten));
+        byte[] mask = data(run(cdb(0x1a, 0x08, 0x48, 0, 255, 0), null)); // changeable values of the caching page
+        assertEquals(0x04, mask[4 + 2] & 0xff, "only WCE is changeable");
+    }
+
+    @Test
+    void turningTheWriteCacheOffMakesEveryWriteDurableBeforeItsStatus() {
+        byte[] page = data(run(cdb(0x1a, 0x08, 0x08, 0, 255, 0), null));
+        assertEquals(0x04, page[4 + 2] & 0x04, "write cache on by default");
+        run(IscsiTestClient.cdb16(BlockCommands.WRITE_16, 0, 1, 0), new byte[512]);
+        assertEquals(0, volume.fuaWriteCount());
+
+        page[0] = 0;
+        page[4 + 2] &= ~0x04; // WCE off
+        data(run(cdb(0x15, 0x10, 0, 0, page.length, 0), page));
+        assertEquals(0, data(run(cdb(0x1a, 0x08, 0x08, 0, 255, 0), null))[4 + 2] & 0x04, "MODE SENSE shows WCE off");
+        run(IscsiTestClient.cdb16(BlockCommands.WRITE_16, 8, 1, 0), new byte[512]);
+        assertEquals(1, volume.fuaWriteCount(), "a WRITE without FUA is forced");
+        long flushes = volume.flushCount();
+        byte[] unmap = new byte[24];
+        unmap[1] = 22;
+        unmap[3] = 16;
+        unmap[8 + 15] = 8; // LBA 0, 8 blocks
+        data(run(cdb(0x42, 0, 0, 0, 0, 0, 0, 0, unmap.length, 0), unmap));
+        assertEquals(flushes + 1, volume.flushCount(), "UNMAP is made durable too");
+
+        page[4 + 2] |= 0x04; // WCE back on
+        data(run(cdb(0x15, 0x10, 0, 0, page.length, 0), page));
+        run(IscsiTestClient.cdb16(BlockCommands.WRITE_16, 16, 1, 0), new byte[512]);
+        assertEquals(1, volume.fuaWriteCount());
     }
 
     @Test

@@ -17,6 +17,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Random;
 
 import static io.scoria.accelerator.nbd.NbdProtocol.*;
@@ -69,6 +70,7 @@ class NbdFuzzTest {
             service.create("canary", VolumeSpec.ofSize(1 << 20));
             byte[] canary = NbdServerTest.pattern(1 << 20, 99);
             service.open("canary").write(0, ByteBuffer.wrap(canary), false);
+            service.open("canary").snapshot("s"); // GO canary@s opens read-only snapshot views
             try (NbdServer server = new NbdServer(NbdServerConfig.loopback(0), service, new SimpleMeterRegistry())) {
                 Random rnd = new Random(20261122L);
                 int sent = 0;
@@ -87,6 +89,11 @@ class NbdFuzzTest {
                         s.getInputStream().readNBytes(18);
                         out.write(ByteBuffer.allocate(4).putInt(rnd.nextInt(8) == 0 ? rnd.nextInt() : 3).array());
                         if (transmission) {
+                            if (rnd.nextBoolean()) { // so that BLOCK_STATUS is valid on half of the connections
+                                out.write(option(OPT_STRUCTURED_REPLY, new byte[0]));
+                                out.write(option(OPT_SET_META_CONTEXT,
+                                        NbdTestClient.metaPayload("fuzz", CONTEXT_BASE_ALLOCATION)));
+                            }
                             out.write(option(OPT_GO, NbdTestClient.infoPayload("fuzz")));
                         }
                         for (int i = 0; i < PER_CONNECTION; i++) {
@@ -108,10 +115,20 @@ class NbdFuzzTest {
                         if (structured) {
                             assertTrue(c.negotiateStructuredReplies());
                         }
+                        if (structured) {
+                            assertEquals(1, NbdTestClient.contextNames(c.option(OPT_SET_META_CONTEXT,
+                                    NbdTestClient.metaPayload("fuzz", CONTEXT_BASE_ALLOCATION))).size());
+                        }
                         assertEquals(REP_ACK, c.go("fuzz"));
                         byte[] data = NbdServerTest.pattern(200_000, structured ? 1 : 2);
                         assertEquals(0, c.write(4321, data, CMD_FLAG_FUA));
                         assertArrayEquals(data, c.read(4321, data.length));
+                        if (structured) {
+                            List<long[]> d = c.blockStatus(0, 1 << 20, 0);
+                            assertEquals(1 << 20, d.stream().mapToLong(x -> x[0]).sum(), "extents cover the export");
+                            List<long[]> written = c.blockStatus(4321, data.length, 0);
+                            assertTrue(written.stream().allMatch(x -> x[1] == 0), "the data just written is no hole");
+                        }
                     }
                 }
                 try (NbdTestClient c = new NbdTestClient("127.0.0.1", server.port())) {
@@ -130,7 +147,12 @@ class NbdFuzzTest {
     }
 
     static byte[] option(Random rnd) {
-        return switch (rnd.nextInt(9)) {
+        return switch (rnd.nextInt(12)) {
+            case 8 -> option(rnd.nextBoolean() ? OPT_LIST_META_CONTEXT : OPT_SET_META_CONTEXT,
+                    NbdTestClient.metaPayload(rnd.nextBoolean() ? "fuzz" : "fuzz@none", rnd.nextBoolean() ? "base:" : "base:allocation",
+                            "x-" + rnd.nextInt(9) + ":y"));
+            case 9 -> option(OPT_SET_META_CONTEXT, random(rnd, rnd.nextInt(24)));
+            case 10 -> option(OPT_GO, NbdTestClient.infoPayload(rnd.nextBoolean() ? "canary@s" : "fuzz@"));
             case 0 -> option(OPT_LIST, new byte[0]);
             case 1 -> option(OPT_INFO, NbdTestClient.infoPayload("fuzz", INFO_BLOCK_SIZE, INFO_NAME));
             case 2 -> option(OPT_STRUCTURED_REPLY, new byte[0]);
@@ -144,7 +166,9 @@ class NbdFuzzTest {
     }
 
     static byte[] request(Random rnd) {
-        int type = switch (rnd.nextInt(8)) {
+        int type = switch (rnd.nextInt(10)) {
+            case 7 -> CMD_BLOCK_STATUS;
+            case 8 -> CMD_CACHE;
             case 0, 1 -> CMD_READ;
             case 2, 3 -> CMD_WRITE;
             case 4 -> CMD_FLUSH;
@@ -156,7 +180,7 @@ class NbdFuzzTest {
         long offset = 512L * rnd.nextInt(2100); // sometimes past the 1 MiB end
         int payload = type == CMD_WRITE ? length : 0;
         ByteBuffer b = ByteBuffer.allocate(28 + payload);
-        b.putInt(REQUEST_MAGIC).putShort((short) (rnd.nextInt(5) == 0 ? rnd.nextInt(32) : 0)).putShort((short) type)
+        b.putInt(REQUEST_MAGIC).putShort((short) (rnd.nextInt(5) == 0 ? rnd.nextInt(64) : 0)).putShort((short) type)
                 .putLong(rnd.nextLong()).putLong(offset).putInt(type == CMD_FLUSH ? 0 : length);
         b.put(random(rnd, payload));
         return b.array();

@@ -61,7 +61,7 @@ class NbdServerTest {
             assertEquals(SIZE, c.exportSize);
             int f = c.transmissionFlags;
             assertEquals(TFLAG_HAS_FLAGS | TFLAG_SEND_FLUSH | TFLAG_SEND_FUA | TFLAG_SEND_TRIM
-                    | TFLAG_SEND_WRITE_ZEROES | TFLAG_CAN_MULTI_CONN, f);
+                    | TFLAG_SEND_WRITE_ZEROES | TFLAG_CAN_MULTI_CONN | TFLAG_SEND_CACHE | TFLAG_SEND_FAST_ZERO, f);
             assertEquals(1, c.blockMin);
             assertEquals(4096, c.blockPreferred);
             assertEquals(32 << 20, c.blockMax);

@@ -107,6 +107,74 @@ final class NbdTestClient implements AutoCloseable {
         return b.array();
     }
 
+    /** The payload of LIST_META_CONTEXT / SET_META_CONTEXT. */
+    static byte[] metaPayload(String export, String... queries) {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream d = new java.io.DataOutputStream(b);
+        try {
+            byte[] n = export.getBytes(StandardCharsets.UTF_8);
+            d.writeInt(n.length);
+            d.write(n);
+            d.writeInt(queries.length);
+            for (String q : queries) {
+                byte[] qb = q.getBytes(StandardCharsets.UTF_8);
+                d.writeInt(qb.length);
+                d.write(qb);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return b.toByteArray();
+    }
+
+    /** The context names of NBD_REP_META_CONTEXT replies (before the final reply). */
+    static List<String> contextNames(List<OptionReply> replies) {
+        List<String> out = new ArrayList<>();
+        for (OptionReply r : replies) {
+            if (r.type() == REP_META_CONTEXT) {
+                out.add(new String(r.data(), 4, r.data().length - 4, StandardCharsets.UTF_8));
+            }
+        }
+        return out;
+    }
+
+    /** BLOCK_STATUS; returns the descriptors as {length, flags} pairs, or throws with the error. */
+    /** The BLOCK_STATUS chunks of the last structured reply, in order (context id first). */
+    private final List<byte[]> statusChunks = new ArrayList<>();
+
+    /** A BLOCK_STATUS answered with one chunk per context: descriptors by context id, in chunk order. */
+    java.util.Map<Integer, List<long[]>> blockStatusByContext(long offset, long length, int flags) throws IOException {
+        send(CMD_BLOCK_STATUS, flags, 4, offset, length, null);
+        Reply r = receive();
+        if (r.error() != 0) {
+            throw new IOException("block status error " + r.error() + ": " + r.message());
+        }
+        java.util.Map<Integer, List<long[]>> out = new java.util.LinkedHashMap<>();
+        for (byte[] chunk : statusChunks) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(chunk);
+            List<long[]> d = out.computeIfAbsent(b.getInt(), k -> new ArrayList<>());
+            while (b.hasRemaining()) {
+                d.add(new long[]{b.getInt() & 0xffffffffL, b.getInt()});
+            }
+        }
+        return out;
+    }
+
+    List<long[]> blockStatus(long offset, long length, int flags) throws IOException {
+        send(CMD_BLOCK_STATUS, flags, 4, offset, length, null);
+        Reply r = receive();
+        if (r.error() != 0) {
+            throw new IOException("block status error " + r.error() + ": " + r.message());
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(r.data());
+        b.getInt(); // context id
+        List<long[]> out = new ArrayList<>();
+        while (b.hasRemaining()) {
+            out.add(new long[]{b.getInt() & 0xffffffffL, b.getInt()});
+        }
+        return out;
+    }
+
     boolean negotiateStructuredReplies() throws IOException {
         structured = option(OPT_STRUCTURED_REPLY, new byte[0]).get(0).type() == REP_ACK;
         return structured;
@@ -202,6 +270,7 @@ final class NbdTestClient implements AutoCloseable {
             throw new IOException("bad reply magic " + Integer.toHexString(magic));
         }
         byte[] data = null;
+        statusChunks.clear();
         while (true) {
             int flags = in.readUnsignedShort();
             int type = in.readUnsignedShort();
@@ -218,6 +287,10 @@ final class NbdTestClient implements AutoCloseable {
                 if (length - 8 != total) {
                     throw new IOException("partial data chunks not expected from this server: " + off);
                 }
+            } else if (type == REPLY_TYPE_BLOCK_STATUS) {
+                data = new byte[length];
+                in.readFully(data);
+                statusChunks.add(data);
             } else if (type == REPLY_TYPE_ERROR) {
                 int error = in.readInt();
                 byte[] msg = new byte[in.readUnsignedShort()];

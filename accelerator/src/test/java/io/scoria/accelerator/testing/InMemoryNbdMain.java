@@ -75,6 +75,22 @@ public final class InMemoryNbdMain {
             }
 
             @Override
+            public Volume openSnapshot(String volumeName, String snapshot) {
+                throw new VolumeNotFoundException("benchmark peer has no snapshots");
+            }
+
+            @Override
+            public VolumeInfo resize(String name, long sizeBytes, boolean force) {
+                throw new UnsupportedOperationException("benchmark peer serves one fixed volume");
+            }
+
+            @Override
+            public io.scoria.accelerator.ChangedRanges changes(String volume, String from, String to, long start,
+                                                               long length, int limit) {
+                throw new UnsupportedOperationException("benchmark peer keeps no snapshots");
+            }
+
+            @Override
             public void close() {
             }
         };

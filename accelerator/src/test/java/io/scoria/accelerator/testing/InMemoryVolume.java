@@ -28,7 +28,7 @@ import java.util.function.LongConsumer;
  */
 public final class InMemoryVolume implements Volume {
     private final String name;
-    private final long size;
+    private volatile long size;
     private final int clusterSize;
     private volatile boolean readOnly;
     private final Object lock = new Object();
@@ -36,6 +36,7 @@ public final class InMemoryVolume implements Volume {
     private final LinkedHashMap<String, Snapshot> snapshots = new LinkedHashMap<>();
     private final AtomicLong nextSnapshotId = new AtomicLong(1);
     private final AtomicLong flushes = new AtomicLong();
+    private final AtomicLong fuaWrites = new AtomicLong();
     private final AtomicReference<LongConsumer> readHook = new AtomicReference<>(o -> { });
     private final AtomicReference<LongConsumer> writeHook = new AtomicReference<>(o -> { });
     private volatile boolean closed;
@@ -61,10 +62,48 @@ public final class InMemoryVolume implements Volume {
         return flushes.get();
     }
 
+    /** Writes asked to be durable before they return (FUA). */
+    public long fuaWriteCount() {
+        return fuaWrites.get();
+    }
+
     /** Number of clusters that hold data (trimmed and zeroed clusters hold none). */
     public int storedClusters() {
         synchronized (lock) {
             return clusters.size();
+        }
+    }
+
+    /** Changes the size; a shrink drops the clusters cut off. */
+    void resize(long newSize) {
+        if (newSize <= 0 || newSize % clusterSize != 0) {
+            throw new IllegalArgumentException("size must be a positive multiple of clusterSize: " + newSize);
+        }
+        synchronized (lock) {
+            clusters.keySet().removeIf(index -> index >= newSize / clusterSize);
+            size = newSize;
+        }
+    }
+
+    /** A cluster without stored bytes reads as zeros; every other one is reported as data. */
+    @Override
+    public void extents(long offset, long length, io.scoria.accelerator.ExtentSink sink) {
+        if (offset < 0 || length <= 0 || offset > size || length > size - offset) {
+            throw new IllegalArgumentException("extents: bad range " + offset + "+" + length);
+        }
+        long end = offset + length;
+        long pos = offset;
+        while (pos < end) {
+            long index = pos / clusterSize;
+            boolean zero;
+            synchronized (lock) {
+                zero = !clusters.containsKey(index);
+            }
+            long next = (index + 1) * clusterSize;
+            if (!sink.extent(next - pos, zero)) {
+                return;
+            }
+            pos = next;
         }
     }
 
@@ -142,6 +181,9 @@ public final class InMemoryVolume implements Volume {
         checkRange(offset, src.remaining());
         checkWritable();
         writeHook.get().accept(offset);
+        if (fua) {
+            fuaWrites.incrementAndGet();
+        }
         ByteBuffer s = src.duplicate();
         synchronized (lock) {
             long pos = offset;

@@ -1,5 +1,6 @@
 package io.scoria.accelerator.testing;
 
+import io.scoria.accelerator.ChangedRanges;
 import io.scoria.accelerator.Volume;
 import io.scoria.accelerator.VolumeConflictException;
 import io.scoria.accelerator.VolumeInfo;
@@ -126,6 +127,66 @@ public final class InMemoryVolumeService implements VolumeService {
         VolumeInfo i = c.info;
         c.info = new VolumeInfo(i.name(), i.namespace(), i.spec(), false, parent, snap, i.state());
         return c.info;
+    }
+
+    /** A read-only copy of the snapshot's clusters, owned by the caller. */
+    @Override
+    public synchronized Volume openSnapshot(String volume, String snapshot) {
+        Entry e = entry(volume);
+        var content = e.volume.snapshotClusters(snapshot);
+        InMemoryVolume v = new InMemoryVolume(volume + "@" + snapshot, e.volume.size(), e.volume.clusterSize());
+        v.replaceClusters(content);
+        v.setReadOnly(true);
+        return v;
+    }
+
+    /**
+     * Clusters whose content differs between the two snapshots (the engine answers from its write
+     * history instead, which also names clusters rewritten with the same bytes); no window paging
+     * beyond {@code limit}.
+     */
+    @Override
+    public synchronized ChangedRanges changes(String volume, String from, String to, long start, long length, int limit) {
+        Entry e = entry(volume);
+        var a = e.volume.snapshotClusters(from);
+        var b = e.volume.snapshotClusters(to);
+        java.util.TreeSet<Long> changed = new java.util.TreeSet<>();
+        for (Long lba : a.keySet()) {
+            if (!java.util.Arrays.equals(a.get(lba), b.get(lba))) {
+                changed.add(lba);
+            }
+        }
+        for (Long lba : b.keySet()) {
+            if (!a.containsKey(lba)) {
+                changed.add(lba);
+            }
+        }
+        int cs = e.volume.clusterSize();
+        List<ChangedRanges.Range> out = new ArrayList<>();
+        for (long lba : changed) {
+            long off = lba * cs;
+            if (off < start || off >= start + length) {
+                continue;
+            }
+            if (out.size() == limit) {
+                return new ChangedRanges(volume, from, to, cs, out, off);
+            }
+            out.add(new ChangedRanges.Range(off, cs));
+        }
+        return new ChangedRanges(volume, from, to, cs, out, -1);
+    }
+
+    @Override
+    public synchronized VolumeInfo resize(String name, long sizeBytes, boolean force) {
+        Entry e = entry(name);
+        if (sizeBytes < e.volume.size() && !force) {
+            throw new VolumeConflictException("shrinking " + name + " needs force");
+        }
+        e.volume.resize(sizeBytes);
+        VolumeInfo i = e.info;
+        e.info = new VolumeInfo(i.name(), i.namespace(), new io.scoria.accelerator.VolumeSpec(sizeBytes, i.spec().clusterSize(),
+                i.spec().scoSize()), i.template(), i.parent(), i.parentSnapshot(), i.state());
+        return e.info;
     }
 
     @Override

@@ -15,7 +15,9 @@ import java.util.Objects;
  *                            printed by {@link #toString()}
  * @param secretKey           secret key; null exactly when {@code accessKey} is null. Never
  *                            printed by {@link #toString()}
- * @param multipartThreshold  objects larger than this are uploaded in parts
+ * @param multipartThreshold  objects larger than this are uploaded in parts (default 512 MiB: a
+ *                            multipart upload costs parts + 2 requests, so SCOs and distributor
+ *                            fragments, up to 256 MiB, go in one PUT)
  * @param partSize            part size of multipart uploads (5 MiB to 5 GiB)
  * @param maxAttempts         attempts per request, including the first (retries with backoff on
  *                            5xx, throttling and connection errors)
@@ -61,7 +63,7 @@ public record S3StoreConfig(URI endpoint, String region, boolean pathStyle, Stri
 
     /** A path-style configuration with static credentials and the defaults for everything else. */
     public static S3StoreConfig of(URI endpoint, String accessKey, String secretKey) {
-        return new S3StoreConfig(endpoint, DEFAULT_REGION, true, accessKey, secretKey, 16L << 20, 16L << 20, 4,
+        return new S3StoreConfig(endpoint, DEFAULT_REGION, true, accessKey, secretKey, 512L << 20, 64L << 20, 4,
                 Duration.ofSeconds(60), false, false);
     }
 

@@ -6,10 +6,14 @@ import io.scoria.backend.config.ConfigReader;
 import io.scoria.backend.config.Secret;
 import io.scoria.backend.fs.FsObjectStore;
 import io.scoria.backend.fs.FsStoreConfig;
+import io.scoria.backend.metering.CountingObjectStore;
+import io.scoria.backend.prefix.PrefixedNamespaceStore;
+import io.scoria.backend.metering.RequestLedger;
 import io.scoria.backend.s3.S3ObjectStore;
 import io.scoria.backend.s3.S3StoreConfig;
 import io.scoria.backend.swift.SwiftObjectStore;
 import io.scoria.backend.swift.SwiftStoreConfig;
+import io.scoria.backend.transform.TransformConfig;
 import io.scoria.distributor.store.Distributor;
 import io.scoria.distributor.DistributorConfig;
 import io.scoria.distributor.FragmentStore;
@@ -46,9 +50,13 @@ import java.util.Set;
  *     minFragments: 6        # fragments a write must store (default: all)
  *     stores:                # each one a backend of type fs, s3 or swift, plus a name
  *       - { name: a, domain: node1, type: fs, fs: { root: /srv/a } }
+ *   transform:               # optional: compression and encryption at rest ({@link TransformConfig})
+ *     compression: lz4       # default policy of new volumes
+ *     encryption: aes-256-gcm
+ *     keyEncryptionKey: {file: scoria.kek}
  * </pre>
  */
-public record BackendConfig(String type, Fs fs, S3 s3, Swift swift, Dist distributor) {
+public record BackendConfig(String type, Fs fs, S3 s3, Swift swift, Dist distributor, TransformConfig transform) {
     static final Set<String> TYPES = Set.of("fs", "s3", "swift", "distributor");
 
     public BackendConfig {
@@ -59,6 +67,11 @@ public record BackendConfig(String type, Fs fs, S3 s3, Swift swift, Dist distrib
         check(!type.equals("swift") || swift != null, "swift", "is required when type is swift");
         check(!type.equals("distributor") || distributor != null, "distributor",
                 "is required when type is distributor");
+    }
+
+    /** A backend without transforms. */
+    public BackendConfig(String type, Fs fs, S3 s3, Swift swift, Dist distributor) {
+        this(type, fs, s3, swift, distributor, null);
     }
 
     /** A local directory backend. */
@@ -74,9 +87,14 @@ public record BackendConfig(String type, Fs fs, S3 s3, Swift swift, Dist distrib
     }
 
     /** {@code backend.s3} */
+    /**
+     * {@code backend.s3}; {@code bucket} (optional) keeps every volume under a prefix of that one
+     * bucket instead of a bucket per volume ({@link PrefixedNamespaceStore}).
+     */
     public record S3(String endpoint, String region, Boolean pathStyle, Secret accessKey, Secret secretKey,
-                     Boolean legacyChecksums, Boolean conditionalPut) {
+                     Boolean legacyChecksums, Boolean conditionalPut, String bucket) {
         public S3 {
+            checkBucket(bucket, "bucket");
             region = region == null ? S3StoreConfig.DEFAULT_REGION : region;
             pathStyle = pathStyle == null || pathStyle;
             legacyChecksums = legacyChecksums != null && legacyChecksums;
@@ -99,9 +117,11 @@ public record BackendConfig(String type, Fs fs, S3 s3, Swift swift, Dist distrib
     }
 
     /** {@code backend.swift} */
+    /** {@code backend.swift}; {@code container} (optional): every volume under a prefix of that one container. */
     public record Swift(String authUrl, String auth, String user, Secret key, String project, String domain,
-                        String region) {
+                        String region, String container) {
         public Swift {
+            checkBucket(container, "container");
             auth = auth == null ? "tempauth" : auth.toLowerCase(Locale.ROOT);
             check(auth.equals("tempauth") || auth.equals("keystone"), "auth", "must be tempauth or keystone: " + auth);
             check(authUrl != null, "authUrl", "is required");
@@ -167,25 +187,75 @@ public record BackendConfig(String type, Fs fs, S3 s3, Swift swift, Dist distrib
     }
 
     /**
-     * Opens the configured store. Relative fs roots were resolved by the reader against the
-     * config file's directory; one given in code (or by the embedded default) resolves against
-     * the working directory. The caller owns the returned store and closes it.
+     * Opens the configured store, wrapped in a {@link CountingObjectStore} labelled with the
+     * type ({@code fs}, {@code s3}, {@code swift}, {@code distributor}); under a distributor each
+     * of its stores is wrapped too, labelled {@code distributor/<name>}, so that a request is
+     * counted once on the distributor and once more on every store it reaches. All of them count
+     * into one new {@link RequestLedger} ({@link CountingObjectStore#ledger()}). Relative fs roots
+     * were resolved by the reader against the config file's directory; one given in code (or by
+     * the embedded default) resolves against the working directory. With a {@code transform}
+     * section the counted store is wrapped in the transform (compression, encryption), so that
+     * what is counted is what the backend receives. The caller owns the returned store and closes it.
      */
     public ObjectStore open() {
+        CountingObjectStore store = openUntransformed();
+        if (transform == null) {
+            return store;
+        }
+        try {
+            return transform.open(store);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens the configured store without the {@code transform} section: the objects as stored
+     * (encrypted ones stay sealed), counted as {@link #open} says. The caller owns and closes it.
+     */
+    public CountingObjectStore openUntransformed() {
+        RequestLedger ledger = new RequestLedger();
+        return new CountingObjectStore(type.equals("distributor") ? openDistributor(ledger) : openPlain(), type, ledger);
+    }
+
+    private ObjectStore openPlain() {
         return switch (type) {
             case "fs" -> new FsObjectStore(new FsStoreConfig(fs.root()));
-            case "s3" -> new S3ObjectStore(s3.toStoreConfig());
-            case "swift" -> new SwiftObjectStore(swift.toStoreConfig());
-            case "distributor" -> openDistributor();
-            default -> throw new IllegalStateException("unknown backend type " + type);
+            case "s3" -> shared(new S3ObjectStore(s3.toStoreConfig()), s3.bucket());
+            case "swift" -> shared(new SwiftObjectStore(swift.toStoreConfig()), swift.container());
+            default -> throw new IllegalStateException("not a single store: " + type);
         };
     }
 
-    private ObjectStore openDistributor() {
+    private static ObjectStore shared(ObjectStore store, String bucket) {
+        if (bucket == null) {
+            return store;
+        }
+        try {
+            return new PrefixedNamespaceStore(store, bucket);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    private static void checkBucket(String bucket, String key) {
+        if (bucket != null) {
+            try {
+                io.scoria.backend.Names.checkNamespace(bucket);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(key, e.getMessage());
+            }
+        }
+    }
+
+    private ObjectStore openDistributor(RequestLedger ledger) {
         List<FragmentStore> opened = new ArrayList<>();
         try {
             for (Store s : distributor.stores()) {
-                ObjectStore store = new BackendConfig(s.type(), s.fs(), s.s3(), s.swift(), null).open();
+                ObjectStore store = new CountingObjectStore(new BackendConfig(s.type(), s.fs(), s.s3(), s.swift(), null)
+                        .openPlain(), "distributor/" + s.name(), ledger);
                 opened.add(new FragmentStore(s.name(), s.domain() == null ? s.name() : s.domain(), store));
             }
             return new Distributor(DistributorConfig.of(opened, distributor.parsedPolicy()));
@@ -197,12 +267,13 @@ public record BackendConfig(String type, Fs fs, S3 s3, Swift swift, Dist distrib
 
     /** A one-line description for logs: type and endpoint, never credentials. */
     public String describe() {
-        return switch (type) {
+        String where = switch (type) {
             case "fs" -> "fs " + fs.root();
             case "s3" -> "s3 " + (s3.endpoint() == null ? "aws/" + s3.region() : s3.endpoint());
             case "swift" -> "swift " + swift.authUrl();
             default -> "distributor " + distributor.policy + " over " + distributor.stores().size() + " stores";
         };
+        return transform == null ? where : where + ", new volumes " + transform.defaultPolicy();
     }
 
     private static URI parseUri(String text, String key) {

@@ -41,7 +41,7 @@ public final class Checkpoints {
         List<Future<?>> futures = new ArrayList<>();
         for (FragmentStore s : storeSet.stores()) {
             futures.add(storeSet.submit(() -> {
-                s.store().put(p.namespace(), PREFIX + p.job(), ByteBuffer.wrap(bytes));
+                storeSet.put(s, p.namespace(), PREFIX + p.job(), ByteBuffer.wrap(bytes));
                 return null;
             }));
         }

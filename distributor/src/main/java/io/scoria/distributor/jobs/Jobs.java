@@ -71,11 +71,12 @@ public final class Jobs {
         long manifests;
         long reencoded;
         long failed;
+        long bytes;
         String lastKey;
 
         JobProgress progress(Kind kind, String ns, boolean finished) {
             return new JobProgress(kind.name().toLowerCase(java.util.Locale.ROOT), ns, objects, checked, missing, rebuilt,
-                    moved, manifests, reencoded, failed, lastKey, finished, System.currentTimeMillis());
+                    moved, manifests, reencoded, failed, lastKey, finished, System.currentTimeMillis(), bytes);
         }
     }
 
@@ -109,6 +110,7 @@ public final class Jobs {
                     LOG.warn("{} of '{}': object '{}' not fixed now: {}", kind, ns, o.key(), e.getMessage());
                 }
                 c.objects++;
+                c.bytes += o.size();
                 c.lastKey = o.key();
                 JobProgress now = c.progress(kind, ns, false);
                 listener.accept(now);
@@ -300,7 +302,7 @@ public final class Jobs {
                 continue;
             }
             try {
-                s.store().put(ns, m.fragmentKey(i), ByteBuffer.wrap(framed));
+                storeSet.put(s, ns, m.fragmentKey(i), ByteBuffer.wrap(framed));
                 used.add(s.name());
                 return s.name();
             } catch (BackendException e) {

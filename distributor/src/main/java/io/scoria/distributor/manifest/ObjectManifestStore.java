@@ -249,7 +249,7 @@ public final class ObjectManifestStore {
             List<Future<?>> futures = new ArrayList<>();
             for (FragmentStore s : targets) {
                 futures.add(storeSet.submit(() -> {
-                    s.store().put(ns, mkey, ByteBuffer.wrap(bytes));
+                    storeSet.put(s, ns, mkey, ByteBuffer.wrap(bytes));
                     return null;
                 }));
             }

@@ -1,10 +1,13 @@
 package io.scoria.distributor.placement;
 
+import io.scoria.backend.BackendException;
+import io.scoria.backend.NotFoundException;
 import io.scoria.distributor.DistributorConfig;
 import io.scoria.distributor.FragmentStore;
 import io.scoria.distributor.ec.ErasureCodec;
 import io.scoria.distributor.ec.ErasureCodecs;
 
+import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -101,6 +104,37 @@ public final class StoreSet implements AutoCloseable {
     public boolean readsFast(FragmentStore store) {
         AtomicLong slowest = slowestRead.get(store.name());
         return slowest != null && slowest.get() < FAST_READ_NANOS;
+    }
+
+    /**
+     * Puts one object on one store. A store that answers "no such namespace" although another
+     * store has it came back empty (a wiped directory, a new bucket): it gets the namespace again
+     * and the put is retried once. Runs on the calling thread; the caller keeps {@code data}
+     * (read through duplicates).
+     */
+    public void put(FragmentStore target, String ns, String key, ByteBuffer data) {
+        try {
+            target.store().put(ns, key, data.duplicate());
+        } catch (NotFoundException e) {
+            if (!namespaceElsewhere(target, ns)) {
+                throw e;
+            }
+            target.store().createNamespace(ns);
+            target.store().put(ns, key, data.duplicate());
+        }
+    }
+
+    private boolean namespaceElsewhere(FragmentStore except, String ns) {
+        for (FragmentStore s : config.stores()) {
+            try {
+                if (s != except && s.store().namespaceExists(ns)) {
+                    return true;
+                }
+            } catch (BackendException e) {
+                // unreachable: ask the next one
+            }
+        }
+        return false;
     }
 
     public ErasureCodec codec(int data, int total) {

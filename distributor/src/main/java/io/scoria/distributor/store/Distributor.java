@@ -8,6 +8,7 @@ import io.scoria.backend.NotFoundException;
 import io.scoria.backend.ObjectInfo;
 import io.scoria.backend.ObjectPage;
 import io.scoria.distributor.DistributorConfig;
+import io.scoria.distributor.DistributorStatus;
 import io.scoria.distributor.FragmentStore;
 import io.scoria.distributor.JobProgress;
 import io.scoria.distributor.Policy;
@@ -97,6 +98,15 @@ public final class Distributor extends AbstractObjectStore {
         return capabilities;
     }
 
+    /**
+     * Fragment sets written with fewer than the policy's Y fragments (a store was down; at least
+     * the policy's minimum were stored) since this distributor was opened: objects below full
+     * redundancy until {@link #repair} rebuilds them.
+     */
+    public long degradedWrites() {
+        return writer.degradedWrites();
+    }
+
     /** The manifest of an object (cached or from the stores); for tools and tests. */
     public Manifest manifest(String namespace, String key) {
         return manifests.resolve(namespace, key);
@@ -138,7 +148,9 @@ public final class Distributor extends AbstractObjectStore {
 
     /**
      * Runs {@code op} on every store in parallel; results of the stores that answered. Fails if
-     * more than Y-X stores fail, since then the answer may be wrong.
+     * more than Y-X stores fail, since then the answer may be wrong. A store that answers "not
+     * found" (it lacks the namespace, e.g. it came back empty) gives no result; only if no store
+     * gave one is that the answer.
      */
     private <T> List<T> onEveryStore(String what, java.util.function.Function<FragmentStore, T> op) {
         List<Future<T>> futures = new ArrayList<>();
@@ -147,12 +159,14 @@ public final class Distributor extends AbstractObjectStore {
         }
         List<T> results = new ArrayList<>();
         List<String> errors = new ArrayList<>();
+        NotFoundException notFound = null;
         for (int i = 0; i < futures.size(); i++) {
             try {
                 results.add(futures.get(i).get());
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof NotFoundException nf) {
-                    throw nf;
+                    notFound = nf; // this store lacks the namespace (e.g. it came back empty)
+                    continue;
                 }
                 errors.add(storeSet.stores().get(i).name() + ": " + e.getCause().getMessage());
             } catch (InterruptedException e) {
@@ -163,6 +177,9 @@ public final class Distributor extends AbstractObjectStore {
         if (errors.size() > storeSet.config().policy().parityFragments()) {
             throw new BackendUnavailableException(name() + ": cannot " + what + ", " + errors.size() + " of "
                     + futures.size() + " stores failed: " + errors);
+        }
+        if (notFound != null && results.isEmpty()) {
+            throw notFound;
         }
         return results;
     }
@@ -326,6 +343,15 @@ public final class Distributor extends AbstractObjectStore {
      */
     public JobProgress repair(String namespace, String resumeAfter, Consumer<JobProgress> progress, BooleanSupplier stop) {
         return jobs.run(Jobs.Kind.REPAIR, namespace, null, resumeAfter, progress, stop);
+    }
+
+    /**
+     * Surveys the stores and objects: each store's health (answers, came back empty, unavailable),
+     * its fragments, and the objects below full redundancy. Lists every store and reads every
+     * manifest (cached ones are not read again); reads no fragment.
+     */
+    public DistributorStatus status() {
+        return new io.scoria.distributor.jobs.Survey(storeSet, manifests, (ns, after) -> list(ns, "", after, 1000)).take();
     }
 
     /**

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
@@ -31,6 +32,7 @@ public final class StripeWriter {
     private final StoreSet storeSet;
     private final ObjectManifestStore manifests;
     private final FragmentEncoder encoder;
+    private final LongAdder degradedWrites = new LongAdder();
 
     public StripeWriter(StoreSet storeSet, ObjectManifestStore manifests) {
         this.storeSet = storeSet;
@@ -98,7 +100,7 @@ public final class StripeWriter {
             String fkey = Manifest.fragmentKey(key, generation, i);
             ByteBuffer bytes = framed.fragment(i);
             futures.add(storeSet.submit(() -> {
-                target.store().put(ns, fkey, bytes);
+                storeSet.put(target, ns, fkey, bytes);
                 return null;
             }));
         }
@@ -139,7 +141,7 @@ public final class StripeWriter {
                 FragmentStore target = next.get(0);
                 tried.add(target.name());
                 try {
-                    target.store().put(ns, Manifest.fragmentKey(key, generation, i), framed.fragment(i));
+                    storeSet.put(target, ns, Manifest.fragmentKey(key, generation, i), framed.fragment(i));
                     placed[i] = target.name();
                 } catch (RuntimeException e) {
                     errors.add(target.name() + ": " + e.getMessage());
@@ -161,7 +163,15 @@ public final class StripeWriter {
             throw new BackendUnavailableException("distributor: put of '" + key + "' in '" + ns + "' stored only " + stored
                     + " of " + y + " fragments, policy needs " + policy.minFragments() + ": " + errors);
         }
+        if (stored < y) {
+            degradedWrites.increment();
+        }
         return placed;
+    }
+
+    /** Objects (stripes' fragment sets) written with fewer than Y fragments since this writer was made; repair restores them. */
+    public long degradedWrites() {
+        return degradedWrites.sum();
     }
 
     /** Best-effort removal of a generation's fragments; leftovers are orphans for repair. */

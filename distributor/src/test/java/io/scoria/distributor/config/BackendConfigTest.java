@@ -3,6 +3,7 @@ package io.scoria.distributor.config;
 import io.scoria.backend.ObjectStore;
 import io.scoria.backend.config.ConfigException;
 import io.scoria.backend.config.ConfigReader;
+import io.scoria.backend.metering.CountingObjectStore;
 import io.scoria.distributor.store.Distributor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,7 +64,7 @@ class BackendConfigTest {
                 """);
         BackendConfig c = ConfigReader.read(file).section("backend", BackendConfig.class);
         try (ObjectStore store = c.open()) {
-            assertInstanceOf(Distributor.class, store);
+            assertInstanceOf(Distributor.class, CountingObjectStore.underlying(store));
             store.createNamespace("ns1");
             store.put("ns1", "k", ByteBuffer.wrap(new byte[] {1, 2, 3}));
             assertEquals(3, store.get("ns1", "k").remaining());
@@ -91,6 +92,10 @@ class BackendConfigTest {
                 refused("backend: {type: distributor, distributor: {policy: 1+0, stores: [{name: a}]}}"));
         assertTrue(refused("backend: {type: swift, swift: {authUrl: 'http://h:5000/v3', auth: keystone, user: u, key: k}}")
                 .startsWith("t.yaml: backend.swift: project must not be empty"));
+        assertTrue(refused("backend: {type: s3, s3: {endpoint: 'http://x:1', bucket: Has_Upper}}")
+                .startsWith("t.yaml: backend.s3.bucket: "), refused("backend: {type: s3, s3: {endpoint: 'http://x:1', bucket: Has_Upper}}"));
+        assertTrue(refused("backend: {type: swift, swift: {authUrl: 'http://h/auth/v1.0', user: u, key: k, container: x}}")
+                .startsWith("t.yaml: backend.swift.container: "));
     }
 
     @Test
@@ -142,5 +147,49 @@ class BackendConfigTest {
                 assertFalse(message.contains(credential), message);
             }
         }
+    }
+
+    @Test
+    void transformSectionCompressesBeforeErasureCodingAndKeepsTheKeyOutOfMessages() throws Exception {
+        String kek = java.util.Base64.getEncoder().encodeToString(new byte[32]).replace('A', 'Q');
+        Files.writeString(tmp.resolve("scoria.kek"), kek + "\n");
+        Path file = tmp.resolve("t.yaml");
+        Files.writeString(file, """
+                backend:
+                  type: distributor
+                  distributor:
+                    policy: 2+1
+                    stores:
+                      - {name: a, type: fs, fs: {root: a}}
+                      - {name: b, type: fs, fs: {root: b}}
+                      - {name: c, type: fs, fs: {root: c}}
+                  transform: {compression: "zstd:1", encryption: aes-256-gcm, keyEncryptionKey: {file: scoria.kek}}
+                """);
+        BackendConfig c = ConfigReader.read(file).section("backend", BackendConfig.class);
+        assertTrue(c.describe().endsWith("new volumes zstd:1+aes-256-gcm"), c.describe());
+        assertFalse(c.toString().contains(kek));
+        byte[] zeros = new byte[4 << 20];
+        try (ObjectStore store = c.open()) {
+            assertInstanceOf(io.scoria.backend.transform.TransformingObjectStore.class, store);
+            store.createNamespace("vm1");
+            store.put("vm1", "sco/1", ByteBuffer.wrap(zeros));
+            assertEquals(zeros.length, store.get("vm1", "sco/1").remaining());
+        }
+        long stored;
+        try (var files = Files.walk(tmp)) {
+            stored = files.filter(Files::isRegularFile).filter(f -> f.toString().contains("vm1"))
+                    .mapToLong(f -> f.toFile().length()).sum();
+        }
+        assertTrue(stored < zeros.length / 100, "compressed before erasure coding: " + stored + " bytes stored");
+
+        String wrongLevel = refused("backend: {type: fs, fs: {root: x}, transform: {compression: 'zstd:40'}}");
+        assertTrue(wrongLevel.contains("backend.transform.compression"), wrongLevel);
+        String noKek = refused("backend: {type: fs, fs: {root: x}, transform: {encryption: aes-256-gcm}}");
+        assertTrue(noKek.contains("backend.transform.keyEncryptionKey"), noKek);
+        String badKek = refused("backend: {type: fs, fs: {root: x}, transform: {encryption: aes-256-gcm, "
+                + "keyEncryptionKey: not-a-real-key-value}}");
+        assertTrue(badKek.contains("backend.transform.keyEncryptionKey") && !badKek.contains("not-a-real-key-value"), badKek);
+        String unknown = refused("backend: {type: fs, fs: {root: x}, transform: {compresion: lz4}}");
+        assertTrue(unknown.contains("backend.transform.compresion"), unknown);
     }
 }

@@ -98,7 +98,7 @@ class TemplateCloneCliIT {
         assertTrue(ok("template", "create", "golden").contains("template"));
         Result refused = scoria("volume", "create", "golden", "--size", "1GiB");
         assertEquals(1, refused.code());
-        String made = ok("clone", "create", "golden", "--count", "10", "--prefix", "desk-");
+        String made = ok("clone", "create", "golden", "--count", "10", "--prefix", "desk-", "--wait");
         assertEquals(10, made.lines().filter(l -> l.startsWith("created clone desk-")).count(), made);
         String list = ok("volume", "list");
         for (int i = 1; i <= 10; i++) {
@@ -131,7 +131,7 @@ class TemplateCloneCliIT {
                         + Files.readString(dir.resolve("data").resolve("admin.token")).strip()).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString()).body();
         var writes = java.util.regex.Pattern.compile(
-                "scoria_nbd_requests_seconds_count\\{op=\"write\",service=\"scoria\"\\} (\\S+)").matcher(metrics);
+                "scoria_nbd_requests_seconds_count\\{op=\"write\"\\} (\\S+)").matcher(metrics);
         assertTrue(writes.find(), metrics);
         // 2 writes to golden (8M and 1M, each one NBD request under the 32 MiB maximum) + 1 per clone
         assertEquals(12.0, Double.parseDouble(writes.group(1)), "NBD WRITE requests counted");

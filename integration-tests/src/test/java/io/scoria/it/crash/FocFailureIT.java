@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The fail-over cache itself failing, with real processes:
  * <ul>
  * <li>{@code kill -9} of {@code scoria foc-server} during the load: writes go on, the volume shows
- * DEGRADED in the REST API and {@code scoria_foc_degraded}, OK once the FOC is back (the client
+ * DEGRADED in the REST API and {@code scoria_volume_foc_degraded}, OK once the FOC is back (the client
  * re-sent what it kept); then the router is killed and restarted on an empty data directory, and
  * every acknowledged write is there;</li>
  * <li>async mode: a FLUSH that returned is durable although the router is killed right after its
@@ -81,7 +81,7 @@ class FocFailureIT {
             rig.foc.kill9();
             long atKill = log.ackedWrites;
             awaitState("DEGRADED", 15);
-            Pattern gauge = Pattern.compile("scoria_foc_degraded\\{[^}]*volume=\"" + VOLUME + "\"[^}]*\\} 1\\.0");
+            Pattern gauge = Pattern.compile("scoria_volume_foc_degraded\\{[^}]*volume=\"" + VOLUME + "\"[^}]*\\} 1\\.0");
             assertTrue(gauge.matcher(rig.metrics()).find(), "degraded gauge not 1");
             Thread.sleep(2000);
             long whileDown = log.ackedWrites - atKill;

@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -18,21 +20,55 @@ public final class S3ProxyServer implements AutoCloseable {
     public static final String ACCESS_KEY = "scoria-test";
     public static final String SECRET_KEY = "scoria-test-secret";
 
+    private static final Pattern REQUEST = Pattern.compile("S3ProxyHandler:\\d+ .*request: .*\\{([A-Z]+)@\\w+ (\\S+) HTTP/");
+
     private final Path dir;
     private final int port;
+    private final boolean logRequests;
     private ManagedProcess process;
 
-    private S3ProxyServer(Path dir, int port) {
+    private S3ProxyServer(Path dir, int port, boolean logRequests) {
         this.dir = dir;
         this.port = port;
+        this.logRequests = logRequests;
     }
 
     /** Starts a new server with an empty data directory. */
     public static S3ProxyServer start(String name) throws IOException {
+        return start(name, false);
+    }
+
+    /** As {@link #start(String)}; with {@code logRequests}, s3proxy logs every request it serves ({@link #requests()}). */
+    public static S3ProxyServer start(String name, boolean logRequests) throws IOException {
         Path dir = Files.createTempDirectory("s3proxy-" + name);
-        S3ProxyServer server = new S3ProxyServer(dir, ManagedProcess.freePort());
+        S3ProxyServer server = new S3ProxyServer(dir, ManagedProcess.freePort(), logRequests);
         server.start();
         return server;
+    }
+
+    /** One request s3proxy logged: the HTTP method and the URL's path (without the query). */
+    public record Request(String method, String path, String query) {
+        /** True when the path names a bucket only (a listing, bucket creation or deletion). */
+        public boolean bucketOnly() {
+            String p = path.startsWith("/") ? path.substring(1) : path;
+            return !p.isEmpty() && (p.indexOf('/') < 0 || p.indexOf('/') == p.length() - 1);
+        }
+    }
+
+    /** Every request logged so far, in order (only for a server started with {@code logRequests}). */
+    public List<Request> requests() throws IOException {
+        if (!logRequests) {
+            throw new IllegalStateException("s3proxy was started without request logging");
+        }
+        List<Request> all = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(dir.resolve("s3proxy.log"))) {
+            Matcher m = REQUEST.matcher(line);
+            if (m.find()) {
+                URI u = URI.create(m.group(2));
+                all.add(new Request(m.group(1), u.getRawPath(), u.getRawQuery()));
+            }
+        }
+        return all;
     }
 
     /** (Re)starts the process on the same port and data directory. */
@@ -58,7 +94,7 @@ public final class S3ProxyServer implements AutoCloseable {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         process = ManagedProcess.start("s3proxy:" + port,
                 List.of(java.toString(), "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                        "-jar", jar, "--properties", props.toString()),
+                        "-DLOG_LEVEL=" + (logRequests ? "debug" : "info"), "-jar", jar, "--properties", props.toString()),
                 dir, dir.resolve("s3proxy.log"));
         process.awaitReady(Duration.ofSeconds(60), () -> ManagedProcess.listening(port));
     }
@@ -68,6 +104,21 @@ public final class S3ProxyServer implements AutoCloseable {
         if (process != null) {
             process.close();
         }
+    }
+
+    /**
+     * A store that comes back empty (a replaced disk, a new bucket): stops the process, deletes
+     * every bucket and object it held, and starts it again on the same port.
+     */
+    public synchronized void wipe() throws IOException {
+        stop();
+        Path data = dir.resolve("data");
+        if (Files.exists(data)) {
+            try (Stream<Path> walk = Files.walk(data)) {
+                walk.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
+            }
+        }
+        start();
     }
 
     /** Kills the process with SIGKILL. */

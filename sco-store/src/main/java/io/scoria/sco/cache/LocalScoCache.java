@@ -382,6 +382,18 @@ public final class LocalScoCache implements AutoCloseable {
         return used + reserved;
     }
 
+    /** Bytes of sealed SCOs of {@code namespace} not yet on the backend (open reservations are not counted). */
+    public synchronized long pinnedBytes(String namespace) {
+        String prefix = namespace + "/";
+        long p = 0;
+        for (Map.Entry<String, Entry> e : entries.entrySet()) {
+            if (!e.getValue().uploaded && e.getKey().startsWith(prefix)) {
+                p += e.getValue().bytes;
+            }
+        }
+        return p;
+    }
+
     /** Bytes held by SCOs not yet on the backend. */
     public synchronized long pinnedBytes() {
         long p = reserved;

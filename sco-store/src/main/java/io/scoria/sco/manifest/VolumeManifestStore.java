@@ -25,13 +25,16 @@ import java.util.Optional;
  * Reads and replaces volume manifests. On the backend every replacement is a new immutable
  * object {@code manifest/<generation>.json} (put-if-absent where the store supports it, so two
  * writers of one generation cannot both win); the reader takes the highest generation, so
- * replacement is atomic on any store whose single-object put is atomic (S3, Swift, fs). Old
- * generations beyond the last {@link #KEEP} are deleted. Locally a manifest is written to a
+ * replacement is atomic on any store whose single-object put is atomic (S3, Swift, fs). A
+ * publish deletes the generation that falls out of the last {@link #KEEP} (one DELETE), and every
+ * {@value #SWEEP}th publish the {@value #SWEEP} before it again, in case a delete failed. Locally a manifest is written to a
  * temp file and renamed. Thread-safe.
  */
 public final class VolumeManifestStore {
     /** Generations kept on the backend. */
     public static final int KEEP = 3;
+    /** Every this many generations, a publish deletes this many older ones again (catching failed deletes). */
+    static final int SWEEP = 16;
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -110,7 +113,10 @@ public final class VolumeManifestStore {
         } else {
             store.put(namespace, key, data);
         }
-        for (long g = m.generation() - KEEP; g >= 1 && g > m.generation() - KEEP - 8; g--) {
+        // the generation that fell out of the last KEEP; every SWEEP-th publish also the SWEEP before it, in
+        // case a delete failed (each delete is a request, and through a distributor a dozen)
+        long span = m.generation() % SWEEP == 0 ? SWEEP : 1;
+        for (long g = m.generation() - KEEP; g >= 1 && g > m.generation() - KEEP - span; g--) {
             store.delete(namespace, NamespaceLayout.manifestKey(g));
         }
     }

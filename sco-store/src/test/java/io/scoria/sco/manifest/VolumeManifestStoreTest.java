@@ -92,6 +92,30 @@ class VolumeManifestStoreTest {
     }
 
     @Test
+    void aPublishDeletesOneOldGenerationAndSweepsLeftoversEverySixteenth() {
+        io.scoria.backend.metering.RequestLedger ledger = new io.scoria.backend.metering.RequestLedger();
+        try (InMemoryObjectStore mem = new InMemoryObjectStore();
+             io.scoria.backend.metering.CountingObjectStore store = new io.scoria.backend.metering.CountingObjectStore(mem, "mem", ledger)) {
+            store.createNamespace("vol1");
+            VolumeManifestStore ms = new VolumeManifestStore(store);
+            VolumeManifest m = sample();
+            for (int g = 1; g <= 6; g++) {
+                ms.publish("vol1", m.withGeneration(g));
+            }
+            // generation 2 survived, as if its delete had failed
+            mem.put("vol1", NamespaceLayout.manifestKey(2), ByteBuffer.wrap(VolumeManifestStore.toJson(m.withGeneration(2))));
+            for (int g = 7; g <= 15; g++) {
+                long before = ledger.counts("mem", "vol1").deletes();
+                ms.publish("vol1", m.withGeneration(g));
+                assertEquals(1, ledger.counts("mem", "vol1").deletes() - before, "DELETEs of publish " + g);
+            }
+            assertTrue(mem.exists("vol1", NamespaceLayout.manifestKey(2)));
+            ms.publish("vol1", m.withGeneration(16));
+            assertEquals(VolumeManifestStore.KEEP, mem.listAll("vol1", NamespaceLayout.MANIFEST_PREFIX).size());
+        }
+    }
+
+    @Test
     void restrictedToHidesTlogsNotYetUploaded() {
         VolumeManifest m = VolumeManifest.create("v", new VolumeManifest.Config(1 << 20, 4096, 1 << 20, "v"))
                 .withTlog(1).withTlog(2).withSnapshot("a", 1, 0).withTlog(3).withSnapshot("b", 2, 0).withTlog(4);

@@ -140,6 +140,16 @@ public final class FocServer implements AutoCloseable {
         return dir;
     }
 
+    /** Volumes this server keeps entries of (registered since it started, or recovered from its directory). */
+    public int volumeCount() {
+        return stores.size();
+    }
+
+    /** Open client connections. */
+    public int connectionCount() {
+        return connections.size();
+    }
+
     VolumeStore store(String volumeId) {
         if (closed.get()) {
             throw new FocException("FOC server is closed");

@@ -90,6 +90,11 @@ public final class FocVolume implements Volume {
         delegate.read(offset, dst);
     }
 
+    @Override
+    public void extents(long offset, long length, io.scoria.accelerator.ExtentSink sink) {
+        delegate.extents(offset, length, sink);
+    }
+
     private void checkNotFenced() {
         FocFencedException f = fenced;
         if (f != null) {

@@ -1,7 +1,6 @@
 package io.scoria.accelerator.foc.wiring;
 
-import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.MeterRegistry;
+import io.scoria.accelerator.ChangedRanges;
 import io.scoria.accelerator.Volume;
 import io.scoria.accelerator.VolumeException;
 import io.scoria.accelerator.VolumeInfo;
@@ -13,7 +12,7 @@ import io.scoria.accelerator.foc.FocState;
 import io.scoria.accelerator.foc.FocUnavailableException;
 import io.scoria.accelerator.foc.OwnerEpochs;
 import io.scoria.accelerator.foc.client.FailoverCaches;
-import io.scoria.accelerator.metrics.FocMetrics;
+import io.scoria.accelerator.metrics.VolumeMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,20 +57,19 @@ public final class FocVolumeService implements VolumeService {
     private final VolumeService engine;
     private final FocHooks hooks;
     private final FocWiringConfig config;
-    private final MeterRegistry registry;
+    private final VolumeMetrics metrics;
     private final Map<String, FocVolume> open = new ConcurrentHashMap<>();
-    private final Map<String, Meter> gauges = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /**
      * @param engine   the engine, built with {@code hooks} as its write listener factory (now owned here)
-     * @param registry where the per-volume degraded gauge goes; may be null
+     * @param metrics  told of each open volume's FOC state (the per-volume degraded gauge); may be null
      */
-    public FocVolumeService(VolumeService engine, FocHooks hooks, FocWiringConfig config, MeterRegistry registry) {
+    public FocVolumeService(VolumeService engine, FocHooks hooks, FocWiringConfig config, VolumeMetrics metrics) {
         this.engine = Objects.requireNonNull(engine, "engine");
         this.hooks = Objects.requireNonNull(hooks, "hooks");
         this.config = Objects.requireNonNull(config, "config");
-        this.registry = registry;
+        this.metrics = metrics;
         try {
             Files.createDirectories(config.stateDir());
         } catch (IOException e) {
@@ -201,8 +199,8 @@ public final class FocVolumeService implements VolumeService {
             throw e;
         }
         FocVolume fv = new FocVolume(v, b, config.mode(), config.ackBound(), () -> closeVolume(name));
-        if (registry != null) {
-            gauges.put(name, FocMetrics.bindVolume(registry, name, () -> fv.focState() != FocState.OK));
+        if (metrics != null) {
+            metrics.focOpened(name, () -> fv.focState() != FocState.OK);
         }
         LOG.info("volume {}: fail-over cache {} ({}), owner epoch {}", name, config.address(), config.mode().configName(),
                 epoch[0]);
@@ -212,10 +210,20 @@ public final class FocVolumeService implements VolumeService {
     private void unbind(VolumeBinding b) {
         hooks.unbind(b);
         b.cache().close();
-        Meter g = gauges.remove(b.name());
-        if (g != null && registry != null) {
-            registry.remove(g);
+        if (metrics != null) {
+            metrics.focClosed(b.name());
         }
+    }
+
+    /** The open volumes whose fail-over cache is not OK (DEGRADED, FENCED or CLOSED), sorted. */
+    public List<String> degradedVolumes() {
+        return open.entrySet().stream().filter(e -> e.getValue().focState() != FocState.OK).map(Map.Entry::getKey)
+                .sorted().toList();
+    }
+
+    /** The fail-over cache address this service links volumes to. */
+    public String focAddress() {
+        return config.address();
     }
 
     /** Closes the open volume (in the engine, if it supports that) and its FOC link. */
@@ -230,6 +238,20 @@ public final class FocVolumeService implements VolumeService {
             }
         } finally {
             unbind(v.binding());
+        }
+    }
+
+    /**
+     * Forgets this node's marker of a volume whose local copy the engine forgot (another node of a
+     * cluster owned it since): its next open replays the FOC's entries, as after a loss of local flash.
+     */
+    public void forgetMarker(String name) {
+        closeVolume(name);
+        Path m = marker(focKey(name));
+        try {
+            Files.deleteIfExists(m);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete FOC marker " + m, e);
         }
     }
 
@@ -269,6 +291,27 @@ public final class FocVolumeService implements VolumeService {
         VolumeInfo i = engine.clone(parent, snapshot, cloneName);
         writeMarker(focKey(i));
         return i;
+    }
+
+    /** Snapshot views are never written, so they need no fail-over cache: the engine's view as is. */
+    @Override
+    public ChangedRanges changes(String volume, String from, String to, long start, long length, int limit) {
+        return engine.changes(volume, from, to, start, length, limit);
+    }
+
+    @Override
+    public Volume openSnapshot(String volume, String snapshot) {
+        return engine.openSnapshot(volume, snapshot);
+    }
+
+    @Override
+    public VolumeInfo resize(String name, long sizeBytes, boolean force) {
+        return withState(engine.resize(name, sizeBytes, force));
+    }
+
+    @Override
+    public java.util.Optional<io.scoria.backend.metering.RequestLedger> backendRequests() {
+        return engine.backendRequests();
     }
 
     @Override

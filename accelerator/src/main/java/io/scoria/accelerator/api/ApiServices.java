@@ -1,0 +1,43 @@
+package io.scoria.accelerator.api;
+
+import io.scoria.accelerator.cluster.ClusterStatus;
+import io.scoria.accelerator.control.JobService;
+import io.scoria.accelerator.control.QosRegistry;
+import io.scoria.accelerator.health.Readiness;
+import io.scoria.distributor.store.Distributor;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * What the REST API serves beside the volumes; none of it is owned by the {@link ApiServer}.
+ *
+ * @param jobs        long operations ({@code /v1/jobs}, clone jobs); null: none
+ * @param distributor the backend if it is a distributor ({@code /v1/distributor}); null otherwise
+ * @param qos         the volumes' QoS caps, shared with the frontends
+ * @param readiness   the checks behind {@code /v1/ready}
+ * @param cluster     this node's view of its cluster ({@code /v1/cluster}); null for a single router
+ */
+public record ApiServices(JobService jobs, Distributor distributor, QosRegistry qos, Readiness readiness,
+                          Supplier<ClusterStatus> cluster) {
+    public ApiServices {
+        Objects.requireNonNull(qos, "qos");
+        Objects.requireNonNull(readiness, "readiness");
+    }
+
+    /** No jobs, no distributor, no cluster, no readiness checks; QoS caps in {@code qos.json} beside the token file. */
+    public static ApiServices none(ApiServerConfig config) {
+        return new ApiServices(null, null, QosRegistry.open(config.tokenFile().resolveSibling("qos.json")),
+                new Readiness(List.of(), Duration.ofSeconds(1), Duration.ZERO), null);
+    }
+
+    public ApiServices withReadiness(Readiness r) {
+        return new ApiServices(jobs, distributor, qos, r, cluster);
+    }
+
+    public ApiServices withJobs(JobService j, Distributor d) {
+        return new ApiServices(j, d, qos, readiness, cluster);
+    }
+}

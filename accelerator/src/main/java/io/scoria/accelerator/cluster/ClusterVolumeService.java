@@ -1,0 +1,211 @@
+package io.scoria.accelerator.cluster;
+
+import io.scoria.accelerator.ChangedRanges;
+import io.scoria.accelerator.Volume;
+import io.scoria.accelerator.VolumeInfo;
+import io.scoria.accelerator.VolumeService;
+import io.scoria.accelerator.VolumeSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The {@link VolumeService} of a cluster node: a volume is opened only under this node's lease on
+ * it ({@link Leases}); a volume another node owns is refused with a
+ * {@link io.scoria.accelerator.VolumeOwnedElsewhereException} naming the owner and its NBD address
+ * (clients connect there; this node does not take it over while the owner lives). Opening under a
+ * new lease first forgets the local copy if another node owned the volume since (its local flash is
+ * stale), then opens through the engine's restart path (local flash, else the backend and the FOC).
+ * Operations that change a volume (delete, template, reset) take its lease first.
+ *
+ * <p>Thread-safety: opens, take-overs and lease losses of one volume are serialised on the service's
+ * monitor (they are rare and slow anyway); reads of the open table are lock-free.
+ */
+final class ClusterVolumeService implements VolumeService {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterVolumeService.class);
+
+    private final VolumeService engine;
+    private final LocalCopies local;
+    private final Leases leases;
+    private final String nodeId;
+    private final AutoCloseable node;
+    private final Map<String, ClusterVolume> open = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    /**
+     * @param engine the node's engine stack (owned here: closed before {@code node})
+     * @param node   closed last: the cluster node (its ZooKeeper session ends, the leases go with it)
+     */
+    ClusterVolumeService(VolumeService engine, LocalCopies local, Leases leases, String nodeId, AutoCloseable node) {
+        this.engine = engine;
+        this.local = local;
+        this.leases = leases;
+        this.nodeId = nodeId;
+        this.node = node;
+    }
+
+    @Override
+    public VolumeInfo create(String name, VolumeSpec spec) {
+        return engine.create(name, spec);
+    }
+
+    @Override
+    public List<VolumeInfo> list() {
+        return engine.list();
+    }
+
+    @Override
+    public Optional<VolumeInfo> info(String name) {
+        return engine.info(name);
+    }
+
+    @Override
+    public Volume open(String name) {
+        ClusterVolume v = open.get(name);
+        if (v != null && v.lease().state() != Lease.State.LOST) {
+            return v;
+        }
+        return acquireAndOpen(name);
+    }
+
+    /** Opens {@code name} under a new lease unless this node holds one; the volume's epoch after. */
+    synchronized ClusterVolume acquireAndOpen(String name) {
+        if (closed) {
+            throw new IllegalStateException("volume service is closed");
+        }
+        ClusterVolume v = open.get(name);
+        if (v != null && v.lease().state() != Lease.State.LOST) {
+            return v;
+        }
+        if (v != null) {
+            dropLost(v.lease());
+        }
+        engine.info(name).orElseThrow(() -> new io.scoria.accelerator.VolumeNotFoundException("no volume '" + name + "'"));
+        Lease lease = leases.acquire(name);
+        try {
+            if (lease.previousOwner() != null && !nodeId.equals(lease.previousOwner())) {
+                local.forget(name);
+            }
+            ClusterVolume cv = new ClusterVolume(engine.open(name), lease);
+            open.put(name, cv);
+            return cv;
+        } catch (RuntimeException e) {
+            leases.release(lease);
+            local.close(name);
+            throw e;
+        }
+    }
+
+    /** A lease was lost (session expired, or taken): the volume is closed on this node; nothing more is published. */
+    synchronized void leaseLost(Lease lease) {
+        ClusterVolume v = open.get(lease.volume());
+        if (v != null && v.lease() == lease) {
+            dropLost(lease);
+        }
+    }
+
+    private void dropLost(Lease lease) {
+        open.remove(lease.volume());
+        try {
+            local.close(lease.volume());
+        } catch (RuntimeException e) {
+            LOG.warn("volume {}: closing it after its lease was lost failed: {}", lease.volume(), e.toString());
+        }
+    }
+
+    /** Holds the lease of {@code name} (taking it if needed), for an operation that changes the volume. */
+    private ClusterVolume owned(String name) {
+        ClusterVolume v = (ClusterVolume) open(name);
+        v.lease().checkLive();
+        return v;
+    }
+
+    @Override
+    public synchronized void delete(String name) {
+        ClusterVolume v = owned(name);
+        engine.delete(name);
+        open.remove(name);
+        leases.forget(v.lease());
+    }
+
+    @Override
+    public VolumeInfo makeTemplate(String name) {
+        owned(name);
+        return engine.makeTemplate(name);
+    }
+
+    @Override
+    public synchronized VolumeInfo clone(String parent, String snapshot, String cloneName) {
+        if (engine.info(cloneName).isPresent()) {
+            throw new io.scoria.accelerator.VolumeConflictException("volume '" + cloneName + "' already exists");
+        }
+        // the engine opens the new clone: take its lease first, so that its uploads run under it
+        Lease lease = leases.acquire(cloneName);
+        VolumeInfo info;
+        try {
+            info = engine.clone(parent, snapshot, cloneName);
+        } catch (RuntimeException e) {
+            leases.forget(lease);
+            throw e;
+        }
+        open.put(cloneName, new ClusterVolume(engine.open(cloneName), lease));
+        return info;
+    }
+
+    @Override
+    public VolumeInfo resetToParent(String clone) {
+        owned(clone);
+        return engine.resetToParent(clone);
+    }
+
+    @Override
+    public ChangedRanges changes(String volume, String from, String to, long start, long length, int limit) {
+        owned(volume);
+        return engine.changes(volume, from, to, start, length, limit);
+    }
+
+    /** A snapshot of a volume this node owns (taking it if needed): the owner's history is the current one. */
+    @Override
+    public Volume openSnapshot(String volume, String snapshot) {
+        owned(volume);
+        return engine.openSnapshot(volume, snapshot);
+    }
+
+    @Override
+    public VolumeInfo resize(String name, long sizeBytes, boolean force) {
+        owned(name);
+        return engine.resize(name, sizeBytes, force);
+    }
+
+    @Override
+    public Optional<io.scoria.backend.metering.RequestLedger> backendRequests() {
+        return engine.backendRequests();
+    }
+
+    /** The volumes open on this node under a lease. */
+    List<ClusterVolume> owned() {
+        return List.copyOf(open.values());
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            engine.close(); // flushes, uploads and publishes under the leases, which end with the session below
+        } finally {
+            open.clear();
+            try {
+                node.close();
+            } catch (Exception e) {
+                LOG.warn("closing the cluster node failed: {}", e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package io.scoria.accelerator.cluster;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+
+/**
+ * The cluster's state in ZooKeeper, under {@code root} (default {@code /scoria}), and the JSON
+ * records the znodes hold:
+ * <pre>
+ * root/nodes/NODE                ephemeral   {@link Member}: a live node, its addresses and health
+ * root/volumes/VOL/epoch         persistent  {@link Epoch}: the last epoch granted, to whom, its FOC address
+ * root/volumes/VOL/owner         ephemeral   {@link Owner}: the lease; exists while the owner's session lives
+ * root/volumes/VOL/published     persistent  {@link Published}: the last manifest generation reserved, by which epoch
+ * </pre>
+ * A lease is granted by one ZooKeeper transaction that sets {@code epoch} to the next epoch (versioned,
+ * so two grants cannot both win) and creates {@code owner}; a publish is a transaction that checks the
+ * version of {@code epoch} (unchanged since the grant) and sets {@code published} (versioned). Immutable.
+ */
+final class Znodes {
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private final String root;
+
+    Znodes(String root) {
+        this.root = root;
+    }
+
+    String root() {
+        return root;
+    }
+
+    String nodes() {
+        return root + "/nodes";
+    }
+
+    String node(String id) {
+        return nodes() + "/" + id;
+    }
+
+    String volumes() {
+        return root + "/volumes";
+    }
+
+    String volume(String volume) {
+        return volumes() + "/" + volume;
+    }
+
+    String epoch(String volume) {
+        return volume(volume) + "/epoch";
+    }
+
+    String owner(String volume) {
+        return volume(volume) + "/owner";
+    }
+
+    String published(String volume) {
+        return volume(volume) + "/published";
+    }
+
+    /** A live node: its id, addresses (HOST:PORT; foc may be null) and health ({@code ok} or {@code degraded}). */
+    record Member(String node, String nbd, String iscsi, String foc, String api, String health) {
+        Member withHealth(String h) {
+            return new Member(node, nbd, iscsi, foc, api, h);
+        }
+    }
+
+    /** The last epoch granted for a volume (0: none yet), the node it went to, and that owner's FOC address. */
+    record Epoch(long epoch, String node, String foc) {
+        static final Epoch NONE = new Epoch(0, null, null);
+    }
+
+    /** A lease: the owner and its epoch. */
+    record Owner(String node, long epoch) {
+    }
+
+    /** The last manifest generation reserved for a publish, and the epoch that reserved it. */
+    record Published(long epoch, long generation) {
+    }
+
+    static byte[] encode(Object record) {
+        try {
+            return JSON.writeValueAsBytes(record);
+        } catch (IOException e) {
+            throw new ClusterException("cannot encode " + record, e);
+        }
+    }
+
+    static <T> T decode(byte[] data, Class<T> type, String path) {
+        try {
+            return JSON.readValue(data, type);
+        } catch (IOException e) {
+            throw new ClusterException("znode " + path + " does not hold a valid " + type.getSimpleName() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package io.scoria.it.crash;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.scoria.it.harness.ManagedProcess;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code scoria serve} processes of a cluster test: each node its own JVM (through the
+ * {@code ./scoria} launcher), data directory and loopback ports (ephemeral, kept for the node's
+ * lifetime so that a restarted node is found where it was), all on one backend, one FOC server and
+ * one ZooKeeper. Closing kills whatever still runs.
+ */
+final class ClusterNodes implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One node: its id, ports and process (null while down). */
+    static final class Node {
+        final String id;
+        final int nbdPort = ManagedProcess.freePort();
+        final int iscsiPort = ManagedProcess.freePort();
+        final int apiPort = ManagedProcess.freePort();
+        final Path dataDir;
+        final String advertisedFoc;
+        ManagedProcess process;
+        int starts;
+
+        Node(String id, Path dataDir, String advertisedFoc) {
+            this.id = id;
+            this.dataDir = dataDir;
+            this.advertisedFoc = advertisedFoc;
+        }
+
+        boolean alive() {
+            return process != null && process.isAlive();
+        }
+    }
+
+    private final Path dir;
+    private final Path repo = Path.of(System.getProperty("scoria.repo.root", "..")).toAbsolutePath().normalize();
+    private final String zookeeper;
+    private final String backendYaml;
+    private final String focYaml;
+    private final HttpClient http = HttpClient.newHttpClient();
+    final Map<String, Node> nodes = new LinkedHashMap<>();
+
+    ClusterNodes(Path dir, String zookeeper, String backendYaml, String focYaml) {
+        this.dir = dir;
+        this.zookeeper = zookeeper;
+        this.backendYaml = backendYaml;
+        this.focYaml = focYaml;
+    }
+
+    Node add(String id, String advertisedFoc) {
+        Node n = new Node(id, dir.resolve(id), advertisedFoc);
+        nodes.put(id, n);
+        return n;
+    }
+
+    /** Starts (or restarts) {@code n} and waits until it serves and is registered in the cluster. */
+    void start(Node n) throws Exception {
+        Path cfg = dir.resolve(n.id + "-" + (++n.starts) + ".yaml");
+        Files.writeString(cfg, "dataDir: " + n.dataDir + "\n"
+                + "nbd: {port: " + n.nbdPort + "}\n" + "iscsi: {port: " + n.iscsiPort + "}\n"
+                + "api: {port: " + n.apiPort + "}\n"
+                + "backend: " + backendYaml + "\n"
+                + "cache: {clusterCache: 16MiB, scoCache: 64MiB}\n"
+                + "volumes: {scoSize: 1MiB}\n"
+                + "foc: " + focYaml + "\n"
+                + "cluster: {zookeeper: '" + zookeeper + "', nodeId: " + n.id + ", sessionTimeout: 4s, takeoverGrace: 1s"
+                + (n.advertisedFoc == null ? "" : ", advertise: {foc: '" + n.advertisedFoc + "'}") + "}\n");
+        n.process = ManagedProcess.start("scoria-" + n.id, List.of(repo.resolve("scoria").toString(), "serve", "--config",
+                cfg.toString()), dir, dir.resolve(n.id + ".log"));
+        n.process.awaitReady(Duration.ofSeconds(120), () -> Files.exists(n.dataDir.resolve("admin.token"))
+                && ManagedProcess.listening(n.apiPort) && ManagedProcess.listening(n.nbdPort) && registered(n));
+    }
+
+    private boolean registered(Node n) {
+        try {
+            for (JsonNode m : status(n).get("nodes")) {
+                if (m.get("node").asText().equals(n.id)) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (Exception notYet) {
+            return false;
+        }
+    }
+
+    HttpRequest.Builder api(Node n, String path) throws IOException {
+        String token = Files.readString(n.dataDir.resolve("admin.token")).strip();
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + n.apiPort + path))
+                .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(10));
+    }
+
+    /** {@code GET /v1/cluster} of node {@code n}. */
+    JsonNode status(Node n) throws Exception {
+        HttpResponse<String> r = http.send(api(n, "/v1/cluster").build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("GET /v1/cluster on " + n.id + ": HTTP " + r.statusCode() + " " + r.body());
+        }
+        return JSON.readTree(r.body());
+    }
+
+    /** The owner of {@code volume} as node {@code n} sees it, or null. */
+    String owner(Node n, String volume) throws Exception {
+        for (JsonNode v : status(n).get("volumes")) {
+            if (v.get("volume").asText().equals(volume)) {
+                return v.get("owner").isNull() ? null : v.get("owner").asText();
+            }
+        }
+        return null;
+    }
+
+    void createVolume(Node n, String name, String size) throws Exception {
+        HttpResponse<String> r = http.send(api(n, "/v1/volumes").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + name + "\",\"size\":\"" + size + "\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 201) {
+            throw new IllegalStateException("create volume " + name + " on " + n.id + ": HTTP " + r.statusCode() + " " + r.body());
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Node n : nodes.values()) {
+            if (n.process != null) {
+                n.process.kill9();
+            }
+        }
+    }
+}
