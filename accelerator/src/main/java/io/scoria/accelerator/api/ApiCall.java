@@ -30,6 +30,11 @@ final class ApiCall {
         this.path = segments(exchange.getRequestURI().getRawPath());
     }
 
+    /** The request's path as sent (not decoded). */
+    String rawPath() {
+        return exchange.getRequestURI().getRawPath();
+    }
+
     /** Path segment {@code i}, or "" beyond the end. */
     String at(int i) {
         return i < path.length ? path[i] : "";

@@ -4,6 +4,7 @@ import io.scoria.accelerator.cluster.ClusterStatus;
 import io.scoria.accelerator.control.JobService;
 import io.scoria.accelerator.control.QosRegistry;
 import io.scoria.accelerator.health.Readiness;
+import io.scoria.accelerator.metrics.VolumeMetrics;
 import io.scoria.distributor.store.Distributor;
 
 import java.time.Duration;
@@ -19,12 +20,19 @@ import java.util.function.Supplier;
  * @param qos         the volumes' QoS caps, shared with the frontends
  * @param readiness   the checks behind {@code /v1/ready}
  * @param cluster     this node's view of its cluster ({@code /v1/cluster}); null for a single router
+ * @param volumeMeters the per-volume meters behind {@code /v1/volumes/NAME/stats}; null: not served
  */
 public record ApiServices(JobService jobs, Distributor distributor, QosRegistry qos, Readiness readiness,
-                          Supplier<ClusterStatus> cluster) {
+                          Supplier<ClusterStatus> cluster, VolumeMetrics volumeMeters) {
     public ApiServices {
         Objects.requireNonNull(qos, "qos");
         Objects.requireNonNull(readiness, "readiness");
+    }
+
+    /** As above, without per-volume meters. */
+    public ApiServices(JobService jobs, Distributor distributor, QosRegistry qos, Readiness readiness,
+                       Supplier<ClusterStatus> cluster) {
+        this(jobs, distributor, qos, readiness, cluster, null);
     }
 
     /** No jobs, no distributor, no cluster, no readiness checks; QoS caps in {@code qos.json} beside the token file. */
@@ -34,10 +42,14 @@ public record ApiServices(JobService jobs, Distributor distributor, QosRegistry 
     }
 
     public ApiServices withReadiness(Readiness r) {
-        return new ApiServices(jobs, distributor, qos, r, cluster);
+        return new ApiServices(jobs, distributor, qos, r, cluster, volumeMeters);
     }
 
     public ApiServices withJobs(JobService j, Distributor d) {
-        return new ApiServices(j, d, qos, readiness, cluster);
+        return new ApiServices(j, d, qos, readiness, cluster, volumeMeters);
+    }
+
+    public ApiServices withVolumeMeters(VolumeMetrics m) {
+        return new ApiServices(jobs, distributor, qos, readiness, cluster, m);
     }
 }
