@@ -96,6 +96,7 @@ public final class LbaBatch implements AutoCloseable {
             if (pageUpdates.size > 0) {
                 map.applyRegion(region, pageUpdates);
             }
+            map.checkFill();
         }
         size = 0;
         maxLba = 0;

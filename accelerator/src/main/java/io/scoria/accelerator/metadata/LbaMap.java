@@ -2,15 +2,12 @@ package io.scoria.accelerator.metadata;
 
 import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.core.io.SingleThreadedChecked;
-import net.openhft.chronicle.hash.Data;
-import net.openhft.chronicle.map.ChronicleMap;
-import net.openhft.chronicle.map.ExternalMapQueryContext;
-import net.openhft.chronicle.map.MapEntry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.locks.StampedLock;
+import java.util.function.Consumer;
 
 /**
  * A volume's LBA map: LBA → (ClusterLocation, fingerprint, data CRC), persisted off-heap in a
@@ -46,8 +43,20 @@ import java.nio.file.Path;
  * and counts moves in a volatile sequence number that is odd while records move; a {@code get}
  * that finds no record while the number changed looks again, so a reader never sees "no data" for
  * an LBA that has data.
+ *
+ * <p>Size on flash follows what is written, not the volume's size ({@link MapFile}): a new map's
+ * file is created for a few thousand entries (about 0.3 MiB), chronicle adds tiers as it fills,
+ * and once it holds {@value #REBUILD_FACTOR} times the entries it was created for the writer
+ * rebuilds it for what it holds and swaps it in; readers hold a shared {@link StampedLock} only
+ * to be excluded from that swap (and from {@link #close}). A crash at any step of a rebuild leaves
+ * a complete map file in place (the old one until the atomic rename, the new one after it) and at
+ * most a side file that the next {@link #open} deletes; the volume discards the map after an
+ * unclean stop anyway and replays its TLogs. A rebuild that fails (no space for the side file)
+ * leaves the file in place and is tried again later: the write that triggered it does not fail.
+ * The writer's scratch is allocated on its first region update.
  */
 public final class LbaMap implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LbaMap.class);
     /** File name of the map inside a volume directory; changes with the format. */
     public static final String FILE_NAME = "lba-v3.map";
     static final int VERSION = 3;
@@ -57,52 +66,62 @@ public final class LbaMap implements AutoCloseable {
     static final int VALUE_SIZE = GROUP * RECORD;
     static final int MAGIC = 0x3341424C; // "LBA3"
     static final long META_KEY = -1L;
-    private static final int HEADER_SIZE = 16;
-    /** Chronicle's sizing hint: a dense group's 224 bytes, and about what a coarse page of 7-8 records takes. */
-    private static final double AVERAGE_VALUE = VALUE_SIZE;
-    /**
-     * Chronicle's allocation unit: a dense group's entry (8-byte key, 2-byte value size, 224-byte
-     * value) is exactly 6 chunks, and a page wastes at most 38 bytes (dense pattern of
-     * {@code MetadataFootprint}: 35.3 bytes per cluster, 39.3 with chronicle's default chunk).
-     */
-    private static final int CHUNK = 39;
     /** Records of one group in a page that make it a dense group. */
     static final int PROMOTE = 7;
     /** Records a coarse page may hold before ranges of it split off into fine pages. */
     static final int COARSE_MAX = 64;
+    /** A file holding this many times the entries it was created for is rebuilt for what it holds. */
+    static final long REBUILD_FACTOR = 4;
+    /** Writer operations between two checks of the file's fill. */
+    private static final int CHECK_EVERY = 256;
     private static final int REGION = 1 << PageMap.COARSE_SHIFT;
 
-    private final Path file;
-    private final ChronicleMap<Long, byte[]> map;
-    private final DenseGroups dense;
-    private final PageMap pages;
     /** Clusters of the volume; changes only by {@link #resize}, under the caller's serialisation. */
     private volatile long clusters;
     private final ThreadLocal<LongKey> readKeys = ThreadLocal.withInitial(LongKey::new);
+    /** Readers hold it shared; the writer takes it exclusively only to swap in a rebuilt file. */
+    private final StampedLock swap = new StampedLock();
+    private MapFile file;
+    private DenseGroups dense;
+    private PageMap pages;
     /** Odd while the writer may be moving records between entries; see the class comment. */
     private volatile long moves;
-    private final LongKey writeKey = new LongKey();
     // writer state: touched only under the caller's serialisation
     private final GroupUpdate single = new GroupUpdate();
     private final GroupUpdate promoted = new GroupUpdate();
     private final RecordList one = new RecordList(1);
-    private final RecordList coarse = new RecordList(REGION);
-    private final RecordList fine = new RecordList(1 << PageMap.FINE_SHIFT);
-    private final RecordList coarseUpdates = new RecordList(REGION);
-    private final RecordList merged = new RecordList(REGION);
+    /** Scratch lists of {@link #applyRegion}, allocated on its first use (an idle volume never needs them). */
+    private RegionLists lists;
+    private int sinceCheck;
+    /** Entries below which no rebuild is tried again after one failed. */
+    private long retryAt;
+    /** Told of each step of a rebuild (tests stop a process there). */
+    private Consumer<MapFile.Step> growthSteps = MapFile.NO_STEPS;
+    /** Set under the write lock of {@link #swap}: readers check it under the read lock. */
     private boolean closed;
 
-    private LbaMap(Path file, ChronicleMap<Long, byte[]> map, long clusters) {
-        this.file = file;
-        this.map = map;
-        this.dense = new DenseGroups(map);
-        this.pages = new PageMap(map);
+    private LbaMap(MapFile file, long clusters) {
         this.clusters = clusters;
+        use(file);
+    }
+
+    private void use(MapFile f) {
+        this.file = f;
+        this.dense = new DenseGroups(f.map);
+        this.pages = new PageMap(f.map);
+    }
+
+    /** Opens or creates the map file for a volume of {@code clusters} clusters; a new file starts small and grows with what is written. */
+    public static LbaMap open(Path file, long clusters) {
+        return open(file, clusters, 0);
     }
 
     /**
-     * Opens or creates the map file for a volume of {@code clusters} clusters; chronicle is sized
-     * for {@code min(clusters, expectedClusters)} written clusters and grows in tiers.
+     * Opens or creates the map file for a volume of {@code clusters} clusters. A new file is sized
+     * for {@code min(clusters, expectedClusters)} written clusters (at least
+     * {@link MapFile#MIN_CAPACITY} entries) and grows with what is written; an existing file that
+     * was created for far more entries than it holds (maps presized to the volume before their
+     * header recorded a capacity) is rebuilt to fit, so it stops holding flash it does not use.
      *
      * @throws LbaMapFormatException if the file exists but is not an LBA map of this format
      */
@@ -111,66 +130,29 @@ public final class LbaMap implements AutoCloseable {
             throw new IllegalArgumentException("clusters must be positive: " + clusters);
         }
         long expected = Math.min(clusters, expectedClusters);
-        long entries = Math.max(1024, Math.min((clusters + GROUP - 1) >> SHIFT, (expected + GROUP - 1) >> SHIFT));
-        ChronicleMap<Long, byte[]> m;
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            m = ChronicleMap.of(Long.class, byte[].class)
-                    .name("lba-map-v" + VERSION)
-                    .entries(entries)
-                    .averageValueSize(AVERAGE_VALUE)
-                    .actualChunkSize(CHUNK)
-                    .maxBloatFactor(1000)
-                    // the map is rebuilt from the TLogs after any unclean stop, so per-entry checksums buy nothing
-                    .checksumEntries(false)
-                    .createPersistedTo(file.toFile());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot open LBA map " + file, e);
-        } catch (RuntimeException e) {
-            throw new LbaMapFormatException("cannot open " + file + " as an LBA map of format " + VERSION + ": " + e);
-        }
-        LbaMap lm = new LbaMap(file, m, clusters);
-        try {
-            lm.checkOrWriteHeader();
-            return lm;
-        } catch (RuntimeException e) {
-            lm.close();
-            throw e;
-        }
-    }
-
-    private void checkOrWriteHeader() {
-        try (ExternalMapQueryContext<Long, byte[], ?> q = map.queryContext(writeKey.set(META_KEY))) {
-            q.updateLock().lock();
-            MapEntry<Long, byte[]> e = q.entry();
-            if (e != null) {
-                Data<byte[]> v = e.value();
-                if (v.size() != HEADER_SIZE || v.bytes().readInt(v.offset()) != MAGIC || v.bytes().readInt(v.offset() + 4) != VERSION) {
-                    throw new LbaMapFormatException(file + " is not an LBA map of format " + VERSION);
-                }
-                return;
-            }
-            if (map.longSize() != 0) {
-                throw new LbaMapFormatException(file + " holds " + map.longSize() + " entries but no LBA map header");
-            }
-            byte[] header = new byte[HEADER_SIZE];
-            java.nio.ByteBuffer.wrap(header).order(java.nio.ByteOrder.nativeOrder()).putInt(MAGIC).putInt(VERSION);
-            q.insert(q.absentEntry(), q.wrapValueAsData(header));
-        }
+        return new LbaMap(MapFile.openMap(file, (expected + GROUP - 1) >> SHIFT, clusters), clusters);
     }
 
     /** Fills {@code out}; a cluster without data gets location 0 and fingerprint 0. Allocation-free. */
     public void get(long lba, LbaEntry out) {
         LongKey key = readKeys.get();
-        for (;;) {
-            long before = moves;
-            if (dense.find(lba, out, key) || pages.find(lba, out, key)) {
-                return;
+        long stamp = swap.readLock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("LBA map " + file.path + " is closed");
             }
-            if ((before & 1) == 0 && moves == before) {
-                break;
+            for (;;) {
+                long before = moves;
+                if (dense.find(lba, out, key) || pages.find(lba, out, key)) {
+                    return;
+                }
+                if ((before & 1) == 0 && moves == before) {
+                    break;
+                }
+                Thread.onSpinWait(); // the writer moved records meanwhile: look again
             }
-            Thread.onSpinWait(); // the writer moved records meanwhile: look again
+        } finally {
+            swap.unlockRead(stamp);
         }
         out.location = 0;
         out.fpHi = 0;
@@ -181,6 +163,7 @@ public final class LbaMap implements AutoCloseable {
     /** Sets one LBA; {@code location == 0} removes its data. Caller serialises puts. */
     public void put(long lba, long location, long fpHi, long fpLo, int crc) {
         checkLba(lba);
+        checkFill();
         single.reset();
         single.put((int) (lba & (GROUP - 1)), location, fpHi, fpLo, crc);
         if (dense.applyIfPresent(lba >>> SHIFT, single)) {
@@ -192,6 +175,61 @@ public final class LbaMap implements AutoCloseable {
         one.clear();
         one.add(lba, location, fpHi, fpLo, crc);
         applyRegion(lba >>> PageMap.COARSE_SHIFT, one);
+    }
+
+    /**
+     * Every {@value #CHECK_EVERY} writer operations: if the file holds {@value #REBUILD_FACTOR}
+     * times the entries it was created for, rebuilds it for what it holds ({@link MapFile#copyToSide};
+     * chronicle's tiers then absorb the next growth). Readers keep reading the old file meanwhile
+     * (the writer, which is the only one changing it, is busy copying) and wait only for the swap.
+     */
+    void checkFill() {
+        if (++sinceCheck < CHECK_EVERY) {
+            return;
+        }
+        sinceCheck = 0;
+        if (file.overgrown(REBUILD_FACTOR) && file.entries() >= retryAt) {
+            rebuild();
+        }
+    }
+
+    private void rebuild() {
+        try {
+            file.copyToSide(file.entries(), clusters, growthSteps);
+        } catch (RuntimeException e) {
+            // the file in place is complete and chronicle's tiers keep absorbing writes: try again later
+            retryAt = 2 * file.entries();
+            LOG.warn("cannot rebuild LBA map {} for its {} entries; it stays as it is until it holds {}", file.path,
+                    file.entries(), retryAt, e);
+            return;
+        }
+        long stamp = swap.writeLock();
+        try {
+            Path path = file.path;
+            closeFile();
+            try {
+                use(MapFile.install(path, clusters, growthSteps));
+            } catch (RuntimeException e) {
+                closed = true; // nothing is open any more: readers get a clear error, close has nothing left to do
+                throw e;
+            }
+        } finally {
+            swap.unlockWrite(stamp);
+        }
+    }
+
+    /** Tells {@code steps} of each step of the rebuilds that follow (tests end the process at one). */
+    void onGrowthStep(Consumer<MapFile.Step> steps) {
+        this.growthSteps = steps;
+    }
+
+    private void closeFile() {
+        try {
+            file.close();
+        } finally {
+            dense.close();
+            pages.close();
+        }
     }
 
     void checkLba(long lba) {
@@ -255,6 +293,13 @@ public final class LbaMap implements AutoCloseable {
      * {@link #COARSE_MAX}. Destinations are written before sources; {@link #moves} is odd meanwhile.
      */
     void applyRegion(long region, RecordList updates) {
+        if (lists == null) {
+            lists = new RegionLists();
+        }
+        RecordList coarse = lists.coarse;
+        RecordList fine = lists.fine;
+        RecordList coarseUpdates = lists.coarseUpdates;
+        RecordList merged = lists.merged;
         moves++;
         try {
             long base = region << PageMap.COARSE_SHIFT;
@@ -364,8 +409,7 @@ public final class LbaMap implements AutoCloseable {
 
     /** Removes every entry. Caller serialises. */
     public void clear() {
-        map.clear();
-        checkOrWriteHeader();
+        file.clearEntries();
     }
 
     /** Visits every LBA with data (order unspecified). Not concurrently with puts. */
@@ -381,13 +425,13 @@ public final class LbaMap implements AutoCloseable {
 
     /** Map entries holding data: dense groups plus pages. */
     public long entries() {
-        return map.longSize() - 1;
+        return file.entries();
     }
 
     /** Dense groups among {@link #entries}; walks the whole map. Not concurrently with puts. */
     public long denseGroups() {
         long[] n = new long[1];
-        map.forEachEntry(e -> {
+        file.map.forEachEntry(e -> {
             if (DenseGroups.isGroupKey(e.key().bytes().readLong(e.key().offset()))) {
                 n[0]++;
             }
@@ -397,24 +441,37 @@ public final class LbaMap implements AutoCloseable {
 
     /** Off-heap bytes chronicle has allocated for the file (the file is preallocated, so also its size on flash). */
     public long bytesOnFlash() {
-        return map.offHeapMemoryUsed();
+        return file.map.offHeapMemoryUsed();
     }
 
     public Path file() {
-        return file;
+        return file.path;
+    }
+
+    /** Entries the current file was created for (it grows by tiers, then by {@link #checkFill}). */
+    public long capacity() {
+        return file.capacity;
     }
 
     @Override
-    public synchronized void close() {
-        if (!closed) {
-            closed = true;
-            try {
-                map.close();
-            } finally {
-                dense.close();
-                pages.close();
+    public void close() {
+        long stamp = swap.writeLock();
+        try {
+            if (!closed) {
+                closed = true;
+                closeFile();
             }
+        } finally {
+            swap.unlockWrite(stamp);
         }
+    }
+
+    /** The writer's scratch lists of one page region (about 0.6 MB of heap). */
+    private static final class RegionLists {
+        final RecordList coarse = new RecordList(REGION);
+        final RecordList fine = new RecordList(1 << PageMap.FINE_SHIFT);
+        final RecordList coarseUpdates = new RecordList(REGION);
+        final RecordList merged = new RecordList(REGION);
     }
 
     /** An off-heap store usable from whichever thread holds the caller's lock; the owner releases it. */

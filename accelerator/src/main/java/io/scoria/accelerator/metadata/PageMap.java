@@ -30,7 +30,8 @@ final class PageMap implements AutoCloseable {
     private final ChronicleMap<Long, byte[]> map;
     // writer scratch: touched only under the caller's serialisation
     private final LongKey writeKey = new LongKey();
-    private final BytesStore<?, Void> scratch = LbaMap.store(HEADER + (long) SLOT * (1 << COARSE_SHIFT));
+    /** Allocated on the first write: a map that is only read never needs it. */
+    private BytesStore<?, Void> scratch;
 
     PageMap(ChronicleMap<Long, byte[]> map) {
         this.map = map;
@@ -121,6 +122,7 @@ final class PageMap implements AutoCloseable {
     boolean putSingle(long lba, long location, long fpHi, long fpLo, int crc) {
         long key = coarseKey(lba);
         int offset = (int) (lba & ((1 << COARSE_SHIFT) - 1));
+        scratch();
         for (int level = 0; level < 2; level++) {
             try (ExternalMapQueryContext<Long, byte[], ?> q = map.queryContext(writeKey.set(key))) {
                 q.updateLock().lock();
@@ -212,6 +214,13 @@ final class PageMap implements AutoCloseable {
      * Replaces the page at {@code a} ({@code n} records) by a copy with record {@code i} removed
      * ({@code delta} -1) or a record for {@code offset} inserted at index {@code i} ({@code delta} 1).
      */
+    private BytesStore<?, Void> scratch() {
+        if (scratch == null) {
+            scratch = LbaMap.store(HEADER + (long) SLOT * (1 << COARSE_SHIFT));
+        }
+        return scratch;
+    }
+
     private void replace(ExternalMapQueryContext<Long, byte[], ?> q, MapEntry<Long, byte[]> e, long a, int n, int i,
                          int offset, long location, long fpHi, long fpLo, int crc, int delta) {
         int m = n + delta;
@@ -275,7 +284,7 @@ final class PageMap implements AutoCloseable {
                 return;
             }
             long size = HEADER + (long) SLOT * n;
-            long a = scratch.addressForWrite(0);
+            long a = scratch().addressForWrite(0);
             M.writeInt(a, mask);
             long offs = a + HEADER;
             long r = offs + 2L * n;
@@ -319,6 +328,9 @@ final class PageMap implements AutoCloseable {
 
     @Override
     public void close() {
-        scratch.releaseLast();
+        if (scratch != null) {
+            scratch.releaseLast();
+            scratch = null;
+        }
     }
 }

@@ -70,7 +70,7 @@ final class LogRecovery {
         if (fresh) {
             Files.deleteIfExists(f);
         }
-        return LbaMap.open(f, m.config().clusters(), Math.min(m.config().clusters(), 1L << 20));
+        return LbaMap.open(f, m.config().clusters());
     }
 
     private static VolumeLog rebuild(VolumeContext ctx, String namespace, VolumeManifest fresh, WriteListener listener,

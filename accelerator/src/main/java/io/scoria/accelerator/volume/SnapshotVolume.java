@@ -50,8 +50,8 @@ public final class SnapshotVolume implements Volume, MapView {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + dir, e);
         }
-        LbaMap opened = LbaMap.open(dir.resolve(LbaMap.FILE_NAME), m.config().clusters(),
-                Math.min(m.config().clusters(), 1L << 20));
+        // sized for what the replay writes, not presized for up to 2^20 clusters (issue 25)
+        LbaMap opened = LbaMap.open(dir.resolve(LbaMap.FILE_NAME), m.config().clusters());
         try {
             History.apply(opened, sources);
         } catch (RuntimeException e) {

@@ -13,7 +13,7 @@ import java.util.zip.CRC32C;
 
 /**
  * Appends records to one local TLog file, preallocated to {@code capacity} records and memory
- * mapped, so an append is a 48-byte memory copy that survives {@code kill -9} (the page cache
+ * mapped (the file's channel is closed once mapped: an open TLog holds no file descriptor), so an append is a 48-byte memory copy that survives {@code kill -9} (the page cache
  * keeps it) and {@link #force()} makes it durable on flash.
  *
  * <p>Not thread-safe: the volume serialises appends. The record buffer is reused; no
@@ -23,18 +23,16 @@ public final class TLogWriter implements AutoCloseable {
     private final Path path;
     private final long number;
     private final int capacity;
-    private final FileChannel channel;
     private final MappedByteBuffer map;
     private final CRC32C crc = new CRC32C();
     private int records;
     private boolean sealed;
     private volatile boolean closed;
 
-    private TLogWriter(Path path, long number, int capacity, FileChannel channel, MappedByteBuffer map, int records) {
+    private TLogWriter(Path path, long number, int capacity, MappedByteBuffer map, int records) {
         this.path = path;
         this.number = number;
         this.capacity = capacity;
-        this.channel = channel;
         this.map = map;
         this.records = records;
     }
@@ -45,10 +43,12 @@ public final class TLogWriter implements AutoCloseable {
             throw new IllegalArgumentException("capacity must be >= 16 records: " + capacity);
         }
         try {
-            FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_WRITE, 0, (long) capacity * TLogRecord.SIZE);
+            MappedByteBuffer map;
+            try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                map = ch.map(FileChannel.MapMode.READ_WRITE, 0, (long) capacity * TLogRecord.SIZE);
+            }
             map.order(ByteOrder.LITTLE_ENDIAN);
-            TLogWriter w = new TLogWriter(path, number, capacity, ch, map, 0);
+            TLogWriter w = new TLogWriter(path, number, capacity, map, 0);
             w.append(TLogRecord.HEADER, TLogRecord.MAGIC, TLogRecord.FORMAT_VERSION, number, clusterSize, 0);
             return w;
         } catch (IOException e) {
@@ -73,7 +73,8 @@ public final class TLogWriter implements AutoCloseable {
                 ch.close();
                 throw new IllegalStateException("TLog " + path + " is sealed; it cannot be reopened for append");
             }
-            TLogWriter w = new TLogWriter(path, number, capacity, ch, map, r.records());
+            ch.close(); // the mapping stays valid without its channel: an open TLog holds no file descriptor
+            TLogWriter w = new TLogWriter(path, number, capacity, map, r.records());
             for (int i = r.records(); i < capacity; i++) {
                 int base = i * TLogRecord.SIZE;
                 if (map.getInt(base) == 0 && map.getLong(base + 8) == 0 && map.getLong(base + 40) == 0) {
@@ -215,14 +216,9 @@ public final class TLogWriter implements AutoCloseable {
         if (closed) {
             return;
         }
-        try {
-            map.force();
-            // set only after the mapping is forced: a concurrent force() that sees it may return at once
-            closed = true;
-            channel.close();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot close TLog " + path, e);
-        }
+        map.force();
+        // set only after the mapping is forced: a concurrent force() that sees it may return at once
+        closed = true;
     }
 
     static void checkSealed(TLogReader.Result r, String what) {
