@@ -61,6 +61,7 @@ public final class ApiServer implements AutoCloseable {
     private final VolumeService volumes;
     private final TokenRoutes tokenRoutes;
     private final QosRoutes qosRoutes;
+    private final ScheduleRoutes scheduleRoutes;
     private final AuditLog audit;
     private final JobRoutes jobRoutes;
     private final DistributorRoutes distributorRoutes;
@@ -99,6 +100,7 @@ public final class ApiServer implements AutoCloseable {
         JobService jobs = services.jobs();
         Distributor distributor = services.distributor();
         this.qosRoutes = new QosRoutes(volumes, services.qos());
+        this.scheduleRoutes = new ScheduleRoutes(services.schedules());
         this.healthRoutes = new HealthRoutes(services.readiness());
         this.cluster = services.cluster();
         this.config = Objects.requireNonNull(config, "config");
@@ -226,6 +228,9 @@ public final class ApiServer implements AutoCloseable {
             if (call.path.length == 4 && call.at(3).equals("qos")) {
                 return qosRoutes.route(call);
             }
+            if (call.path.length == 4 && call.at(3).equals("schedule")) {
+                return scheduleRoutes.volume(call);
+            }
             Reply r = volumeRoutes.route(call);
             if (call.path.length == 3 && call.method.equals("DELETE")) {
                 qosRoutes.deleted(call.at(2));
@@ -234,6 +239,9 @@ public final class ApiServer implements AutoCloseable {
         }
         if (call.at(0).equals("v1") && call.at(1).equals("jobs")) {
             return jobRoutes.route(call);
+        }
+        if (call.at(0).equals("v1") && call.at(1).equals("schedules")) {
+            return scheduleRoutes.all(call);
         }
         if (call.at(0).equals("v1") && call.at(1).equals("distributor")) {
             return distributorRoutes.route(call);

@@ -3,6 +3,7 @@ package io.scoria.accelerator.api;
 import io.scoria.accelerator.cluster.ClusterStatus;
 import io.scoria.accelerator.control.JobService;
 import io.scoria.accelerator.control.QosRegistry;
+import io.scoria.accelerator.control.SnapshotScheduler;
 import io.scoria.accelerator.health.Readiness;
 import io.scoria.distributor.store.Distributor;
 
@@ -19,25 +20,32 @@ import java.util.function.Supplier;
  * @param qos         the volumes' QoS caps, shared with the frontends
  * @param readiness   the checks behind {@code /v1/ready}
  * @param cluster     this node's view of its cluster ({@code /v1/cluster}); null for a single router
+ * @param schedules   snapshot schedules ({@code /v1/schedules}, {@code /v1/volumes/NAME/schedule}); null: none
  */
 public record ApiServices(JobService jobs, Distributor distributor, QosRegistry qos, Readiness readiness,
-                          Supplier<ClusterStatus> cluster) {
+                          Supplier<ClusterStatus> cluster, SnapshotScheduler schedules) {
     public ApiServices {
         Objects.requireNonNull(qos, "qos");
         Objects.requireNonNull(readiness, "readiness");
     }
 
+    /** Without snapshot schedules. */
+    public ApiServices(JobService jobs, Distributor distributor, QosRegistry qos, Readiness readiness,
+                       Supplier<ClusterStatus> cluster) {
+        this(jobs, distributor, qos, readiness, cluster, null);
+    }
+
     /** No jobs, no distributor, no cluster, no readiness checks; QoS caps in {@code qos.json} beside the token file. */
     public static ApiServices none(ApiServerConfig config) {
         return new ApiServices(null, null, QosRegistry.open(config.tokenFile().resolveSibling("qos.json")),
-                new Readiness(List.of(), Duration.ofSeconds(1), Duration.ZERO), null);
+                new Readiness(List.of(), Duration.ofSeconds(1), Duration.ZERO), null, null);
     }
 
     public ApiServices withReadiness(Readiness r) {
-        return new ApiServices(jobs, distributor, qos, r, cluster);
+        return new ApiServices(jobs, distributor, qos, r, cluster, schedules);
     }
 
     public ApiServices withJobs(JobService j, Distributor d) {
-        return new ApiServices(j, d, qos, readiness, cluster);
+        return new ApiServices(j, d, qos, readiness, cluster, schedules);
     }
 }
