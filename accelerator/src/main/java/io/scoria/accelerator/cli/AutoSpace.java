@@ -43,9 +43,12 @@ final class AutoSpace {
                     jar.map(Path::toString).orElse(ScrubProgram.JAR_NAME + " beside scoria.jar"));
             return Optional.empty();
         }
-        Path backendFile = auto.config() != null ? auto.config() : fsBackendFile(config);
+        Path backendFile = fsBackendFile(config);
         if (backendFile == null) {
-            LOG.warn("no automatic scrubs: the router runs without a config file and its backend is not fs;"
+            backendFile = auto.config();
+        }
+        if (backendFile == null) {
+            LOG.warn("no automatic scrubs: the router runs without a config file and its backend is not a plain fs one;"
                     + " set scrub.auto.config to a file with the backend: section");
             return Optional.empty();
         }
@@ -55,7 +58,10 @@ final class AutoSpace {
         return Optional.of(new ScrubJobs(volumes, program, scrub::applyPending));
     }
 
-    /** For a router without a config file on an fs backend: a file naming that backend, written under the data dir. */
+    /**
+     * For a plain fs backend (the default one, {@code <dataDir>/backend}, is not written in any file): a file
+     * naming it, written under the data dir; null for other backends (their section is in the config file).
+     */
     private static Path fsBackendFile(ScoriaConfig config) {
         if (!"fs".equals(config.backend().type()) || config.backend().transform() != null) {
             return null;

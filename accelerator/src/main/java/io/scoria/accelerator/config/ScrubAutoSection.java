@@ -18,8 +18,8 @@ import java.nio.file.Path;
  * often the scheduler runs and the most snapshots, deletions and checks one round does;
  * {@code jar}: {@code scoria-scrub.jar} (default: beside {@code scoria.jar}, or in the source
  * tree's {@code scrubber/target}); {@code config}: the file whose {@code backend:} section the
- * scrub job reads (default: the router's own config file; without one, a file the router writes
- * for an {@code fs} backend); {@code scratch}: the scrub job's scratch space (default
+ * scrub job reads (default: the router's own config file; for a plain {@code fs} backend the router
+ * writes one under its data dir); {@code scratch}: the scrub job's scratch space (default
  * {@code <dataDir>/scrub-scratch}).
  *
  * <pre>
@@ -43,8 +43,8 @@ public record ScrubAutoSection(String schedule, Boolean enabled, Double garbage,
         ConfigException.check(actionsPerTick >= 1, "actionsPerTick", "must be at least 1: " + actionsPerTick);
         ConfigException.check(Durations.parse("tick", tick).toMillis() >= 10, "tick", "must be at least 10ms: " + tick);
         ConfigException.check(liveThreshold > 0 && liveThreshold <= 1, "liveThreshold", "must be in (0, 1]: " + liveThreshold);
-        scheduler();
-        autoScrub();
+        schedulerOf(schedule, tick, actionsPerTick);
+        autoScrubOf(garbage, checkEvery);
     }
 
     /** No section: the defaults. */
@@ -59,6 +59,14 @@ public record ScrubAutoSection(String schedule, Boolean enabled, Double garbage,
     }
 
     public SnapshotScheduler.Settings scheduler() {
+        return schedulerOf(schedule, tick, actionsPerTick);
+    }
+
+    public AutoScrub.Settings autoScrub() {
+        return autoScrubOf(garbage, checkEvery);
+    }
+
+    private static SnapshotScheduler.Settings schedulerOf(String schedule, String tick, int actionsPerTick) {
         SnapshotSchedule s;
         try {
             s = schedule.trim().equalsIgnoreCase(SnapshotSchedule.NONE) ? null : SnapshotSchedule.parse(schedule);
@@ -68,7 +76,7 @@ public record ScrubAutoSection(String schedule, Boolean enabled, Double garbage,
         return new SnapshotScheduler.Settings(s, Durations.parse("tick", tick), actionsPerTick);
     }
 
-    public AutoScrub.Settings autoScrub() {
+    private static AutoScrub.Settings autoScrubOf(double garbage, String checkEvery) {
         try {
             return new AutoScrub.Settings(garbage, Durations.parse("checkEvery", checkEvery));
         } catch (IllegalArgumentException e) {
