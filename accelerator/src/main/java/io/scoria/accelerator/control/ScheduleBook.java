@@ -21,8 +21,8 @@ import java.util.TreeMap;
  * What the {@link SnapshotScheduler} keeps on disk, in one JSON file ({@code <dataDir>/schedules.json},
  * format 1), replaced atomically and durably (temporary file, fsync, rename) on every change: the
  * schedule set for all volumes and per volume, when the scheduler first saw each volume, and every
- * snapshot it made with its state. A snapshot is recorded {@code taking} before it is made and
- * {@code taken} after; {@code deleting} before it is deleted and forgotten after. A kill at any point
+ * snapshot it made with its state. A snapshot is recorded {@code TAKING} before it is made and
+ * {@code TAKEN} after; {@code DELETING} before it is deleted and forgotten after. A kill at any point
  * leaves either a finished state or an intent that the next start resolves by looking at the
  * volume (see {@link SnapshotScheduler}).
  *
@@ -30,7 +30,7 @@ import java.util.TreeMap;
  * {"version": 1, "defaultSchedule": "every 1h, keep 24 hourly + 7 daily",   (null: the config's default)
  *  "volumes": {"vm1": "every 15m, keep 4 last", "scratch": "none"},
  *  "anchors": {"vm1": 1767225600000},                                      (first seen, ms since the epoch)
- *  "snapshots": {"vm1": [{"name": "auto-20260101T000000.000Z", "createdMillis": 1767225600000, "state": "taken"}]}}
+ *  "snapshots": {"vm1": [{"name": "auto-20260101T000000.000Z", "createdMillis": 1767225600000, "state": "TAKEN"}]}}
  * </pre>
  *
  * <p>Not thread-safe: its owner serialises calls. Every mutator is on disk when it returns.
