@@ -7,7 +7,8 @@ import java.util.Objects;
  *
  * @param parent         parent volume of a clone, else null
  * @param parentSnapshot snapshot of the parent the clone started from, else null
- * @param state          OK, or DEGRADED while the fail-over cache is unreachable
+ * @param state          OK; DEGRADED while the fail-over cache is unreachable; REPLICA for a read-only replica; FENCED
+ *                       when another site took the volume over (or the FOC fenced it)
  * @param volumeId       the volume's unique id (32 hex digits, made at creation; a later volume of the same name has
  *                       another), or null for a volume created before volumes had one
  */

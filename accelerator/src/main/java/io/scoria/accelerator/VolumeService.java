@@ -50,6 +50,16 @@ public interface VolumeService extends AutoCloseable {
     Volume openSnapshot(String volume, String snapshot);
 
     /**
+     * The ranges of {@code volume} changed after snapshot {@code from} up to and including snapshot
+     * {@code to} (writes, zeroes, trims; for incremental backups), within {@code [start, start + length)},
+     * at most {@code limit} ranges; {@link ChangedRanges#next()} says where to continue.
+     *
+     * @throws VolumeNotFoundException  if the volume or a snapshot does not exist
+     * @throws IllegalArgumentException if {@code from} is not older than {@code to}, or the window or limit is bad
+     */
+    ChangedRanges changes(String volume, String from, String to, long start, long length, int limit);
+
+    /**
      * Changes the volume's size to {@code sizeBytes} (a multiple of its cluster size), also while it is
      * open and in use. Growing always succeeds; shrinking is refused unless {@code force} is set and no
      * write in the volume's history (current data, snapshots, inherited ranges) touches the range cut off.

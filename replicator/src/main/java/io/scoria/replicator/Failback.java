@@ -37,11 +37,15 @@ import java.util.Set;
  * TLog before it), overwriting A's diverged objects of the same keys; then B's manifest is
  * published on A one generation above both; A's diverged objects that B did not overwrite are
  * deleted (they live on in the kept copy).</li>
- * <li>Roles swap: A's replication state is removed (A is the primary again) and B's becomes a
- * REPLICA with the epoch raised, so {@code run} continues from A to B.</li>
+ * <li>Roles swap: A's replication state becomes PRIMARY at the new epoch (A is the primary again;
+ * a router on A that opened the volume before the fail-back sees the state changed and stops
+ * publishing) and B's becomes a REPLICA with the epoch raised, so {@code run} continues from A
+ * to B.</li>
  * </ol>
- * Routers must not serve the volume on either site while this runs; A's router must drop its
- * local state of the volume before it serves it again. Not thread-safe: one fail-back at a time.
+ * Routers must not write the volume on either site while this runs: a router on A that still
+ * does is fenced (its next manifest publish meets the changed state and stops the volume), and
+ * when it opens the volume again it finds the backend's history diverged from its local state
+ * and rebuilds from the backend. Not thread-safe: one fail-back at a time.
  */
 final class Failback {
     /** What a fail-back did. */
@@ -112,7 +116,8 @@ final class Failback {
         long generation = Math.max(mb.generation(), ma.map(VolumeManifest::generation).orElse(0L)) + 1;
         manifestsA.publish(ns, mb.withGeneration(generation));
         divergedKeys.forEach(k -> siteA.delete(ns, k));
-        siteA.delete(ns, ReplicationState.KEY);
+        ReplicaRoles.writeState(siteA, ns, new ReplicationState(ReplicationState.FORMAT_VERSION, b.volumeId(),
+                ReplicationState.Role.PRIMARY, epoch, 0, generation, System.currentTimeMillis()));
         ReplicaRoles.writeState(siteB, ns, b.withRole(ReplicationState.Role.REPLICA, System.currentTimeMillis())
                 .withShipped(generation, mb.generation(), System.currentTimeMillis()));
         return new Result(mb.name(), common, common == 0 ? 0 : tlogsB.get(common - 1), shipped, bytesBack, keptAs, diverged.size(), generation);

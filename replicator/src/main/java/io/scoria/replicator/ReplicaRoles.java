@@ -3,6 +3,7 @@ package io.scoria.replicator;
 import io.scoria.backend.NotFoundException;
 import io.scoria.backend.ObjectStore;
 import io.scoria.backend.PreconditionFailedException;
+import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.manifest.VolumeManifestStore;
 import io.scoria.sco.replication.ReplicationState;
 import io.scoria.sco.replication.VolumeIdentity;
@@ -23,14 +24,19 @@ final class ReplicaRoles {
         return store.name() + ":" + ns;
     }
 
-    /** The volume's identity, made and stored on first use when {@code create} is set; else empty when absent. */
+    /**
+     * The volume's identity, made and stored on first use when {@code create} is set (the id is
+     * the manifest's {@code volumeId}, or a random UUID for a volume whose manifest has none);
+     * else empty when absent.
+     */
     static Optional<VolumeIdentity> identity(ObjectStore store, String ns, boolean create) {
         Optional<VolumeIdentity> found = read(store, ns, VolumeIdentity.KEY)
                 .map(b -> VolumeIdentity.decode(b, where(store, ns) + "/" + VolumeIdentity.KEY));
         if (found.isPresent() || !create) {
             return found;
         }
-        VolumeIdentity fresh = VolumeIdentity.random(System.currentTimeMillis());
+        String manifestId = new VolumeManifestStore(store).readLatest(ns).map(VolumeManifest::volumeId).orElse(null);
+        VolumeIdentity fresh = VolumeIdentity.of(manifestId, System.currentTimeMillis());
         try {
             if (store.capabilities().conditionalPut()) {
                 store.putIfAbsent(ns, VolumeIdentity.KEY, fresh.encode());
@@ -44,7 +50,7 @@ final class ReplicaRoles {
     }
 
     static Optional<ReplicationState> state(ObjectStore store, String ns) {
-        return read(store, ns, ReplicationState.KEY).map(b -> ReplicationState.decode(b, where(store, ns) + "/" + ReplicationState.KEY));
+        return ReplicationState.read(store, ns);
     }
 
     static void writeState(ObjectStore store, String ns, ReplicationState s) {

@@ -78,6 +78,11 @@ public final class ReplicateMain {
         }
     }
 
+    /** When {@code run} draws its progress bar. */
+    enum Progress {
+        auto, always, never
+    }
+
     @Command(name = "run", description = "Replicate the selected volumes, continuously or --once.")
     static final class Run extends Sub implements java.util.concurrent.Callable<Integer> {
         @CommandLine.Mixin
@@ -92,6 +97,17 @@ public final class ReplicateMain {
         @Option(names = "--bandwidth-limit", description = "bytes per second over all volumes, e.g. 100MiB; 0 = unlimited")
         String bandwidthLimit;
 
+        @Option(names = "--progress", description = "progress bar: ${COMPLETION-CANDIDATES} (default: auto, on a terminal)")
+        Progress progress = Progress.auto;
+
+        private boolean progressBar() {
+            return switch (progress) {
+                case auto -> System.console() != null && out == System.out;
+                case always -> true;
+                case never -> false;
+            };
+        }
+
         @Option(names = "--metrics-port", description = "serve Prometheus metrics at http://127.0.0.1:PORT/metrics (default: off)")
         Integer metricsPort;
 
@@ -102,7 +118,7 @@ public final class ReplicateMain {
             r = mode == null ? r : r.withMode(mode);
             r = bandwidthLimit == null ? r : r.withBandwidthLimit(bandwidthLimit);
             try (ObjectStore source = c.source().open(); ObjectStore target = c.target().open();
-                 ReplicationJob job = new ReplicationJob(source, target, r, out)) {
+                 ReplicationJob job = new ReplicationJob(source, target, r, out, progressBar())) {
                 out.println("scoria-replicate: " + c.source().describe() + " -> " + c.target().describe());
                 MetricsEndpoint metrics = metricsPort == null ? null : new MetricsEndpoint(metricsPort, job.counters());
                 if (metrics != null) {

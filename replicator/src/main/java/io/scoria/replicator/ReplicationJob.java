@@ -27,8 +27,8 @@ import java.util.TreeSet;
  * whose target is not a replica of it (or any other data or configuration error), stops with an
  * error naming the object and is not tried again by this job; a backend that is unreachable or an object that vanished (a scrub deleted
  * it between reading the manifest and the object) only fails the pass, and the next poll tries
- * again. Progress is printed one line per pass that shipped something and counted in
- * {@link #counters()}.
+ * again. Progress is printed one line per pass that shipped something (and, on a terminal, drawn
+ * as a {@link ProgressBar} while a pass ships) and counted in {@link #counters()}.
  *
  * <p>Threads: the caller's thread runs the passes; {@link ObjectTransfer}'s pool moves SCOs.
  * Not thread-safe apart from {@link #stop()} and {@link #counters()}.
@@ -40,15 +40,23 @@ public final class ReplicationJob implements AutoCloseable {
     private final PrintStream out;
     private final ReplicationCounters counters = new ReplicationCounters();
     private final ObjectTransfer transfer;
+    private final ProgressBar progress;
     private final Map<String, String> stopped = new LinkedHashMap<>();
     private volatile boolean running = true;
 
     public ReplicationJob(ObjectStore source, ObjectStore target, ReplicationConfig.Replication options, PrintStream out) {
+        this(source, target, options, out, false);
+    }
+
+    /** @param progressBar draw a progress bar on {@code out} (a terminal) while a pass ships */
+    public ReplicationJob(ObjectStore source, ObjectStore target, ReplicationConfig.Replication options, PrintStream out,
+                          boolean progressBar) {
         this.source = Objects.requireNonNull(source, "source");
         this.target = Objects.requireNonNull(target, "target");
         this.options = Objects.requireNonNull(options, "options");
         this.out = Objects.requireNonNull(out, "out");
         this.transfer = new ObjectTransfer(options.parallelism(), new BandwidthLimit(options.bytesPerSecond()), counters);
+        this.progress = new ProgressBar(out, progressBar, counters);
     }
 
     public ReplicationCounters counters() {
@@ -109,7 +117,7 @@ public final class ReplicationJob implements AutoCloseable {
             long objectsBefore = counters.objectsShipped();
             long started = System.nanoTime();
             try {
-                VolumeShipper.Pass p = new VolumeShipper(source, target, ns, options.snapshotMode(), transfer).runOnce();
+                VolumeShipper.Pass p = new VolumeShipper(source, target, ns, options.snapshotMode(), transfer, progress).runOnce();
                 if (p.changed()) {
                     double secs = Math.max(1e-3, (System.nanoTime() - started) / 1e9);
                     long bytes = counters.bytesShipped() - bytesBefore;

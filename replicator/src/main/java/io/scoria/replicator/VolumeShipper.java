@@ -7,6 +7,7 @@ import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.manifest.VolumeManifestStore;
 import io.scoria.sco.replication.ReplicationState;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -35,12 +36,15 @@ final class VolumeShipper {
     private final ObjectTransfer.Site target;
     private final boolean snapshotMode;
     private final ObjectTransfer transfer;
+    private final ProgressBar progress;
 
-    VolumeShipper(ObjectStore source, ObjectStore target, String namespace, boolean snapshotMode, ObjectTransfer transfer) {
+    VolumeShipper(ObjectStore source, ObjectStore target, String namespace, boolean snapshotMode, ObjectTransfer transfer,
+                  ProgressBar progress) {
         this.source = new ObjectTransfer.Site(source, namespace);
         this.target = new ObjectTransfer.Site(target, namespace);
         this.snapshotMode = snapshotMode;
         this.transfer = Objects.requireNonNull(transfer, "transfer");
+        this.progress = Objects.requireNonNull(progress, "progress");
     }
 
     String namespace() {
@@ -75,14 +79,24 @@ final class VolumeShipper {
                     + "', which is not on the target yet: replicate the parent too (select it by name or pattern)");
         }
         Map<String, Long> held = ObjectTransfer.held(target);
-        int shipped = 0;
+        List<Long> missing = new ArrayList<>();
         for (long t : want.allTlogs()) {
             if (held.containsKey(NamespaceLayout.tlogKey(t))) {
                 transfer.counters().skipped();
-                continue;
+            } else {
+                missing.add(t);
             }
-            transfer.shipTlog(source, target, t, want.config().clusterSize(), held);
-            shipped++;
+        }
+        int shipped = 0;
+        progress.begin(ns, missing.size());
+        try {
+            for (long t : missing) {
+                transfer.shipTlog(source, target, t, want.config().clusterSize(), held);
+                shipped++;
+                progress.advance();
+            }
+        } finally {
+            progress.end();
         }
         ReplicationState now = ReplicaRoles.claimReplica(source.store(), target.store(), ns);
         if (now.epoch() != state.epoch()) {

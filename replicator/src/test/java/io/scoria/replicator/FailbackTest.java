@@ -80,8 +80,12 @@ class FailbackTest {
         for (long t : kept.allTlogs()) {
             assertTrue(a.exists("vm1-diverged-2", NamespaceLayout.tlogKey(t)));
         }
-        // roles swapped back: A is the primary (no state), B a replica again, and run continues from A to B
-        assertFalse(a.exists("vm1", ReplicationState.KEY));
+        // roles swapped back: A is the primary at the new epoch (a router that opened it before is fenced by the
+        // change), B a replica again, and run continues from A to B
+        ReplicationState onAState = ReplicaRoles.state(a, "vm1").orElseThrow();
+        assertEquals(ReplicationState.Role.PRIMARY, onAState.role());
+        assertEquals(2, onAState.epoch());
+        assertEquals(v.manifest().volumeId(), onAState.volumeId(), "the replication id is the manifest's volumeId");
         assertEquals(ReplicationState.Role.REPLICA, ReplicaRoles.state(b, "vm1").orElseThrow().role());
         SiteWriter.append(a, "vm1", tmp, clusters(7, 2, 0x21));
         replicate();

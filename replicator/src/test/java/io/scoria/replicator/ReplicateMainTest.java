@@ -92,5 +92,9 @@ class ReplicateMainTest {
         assertEquals(1, missing.code());
         Run unknown = replicate("run", "--config", config("replication: {volume: [vm1]}\n").toString());
         assertTrue(unknown.err().contains("replication.volume: unknown key"), unknown.err());
+        Run progress = replicate("run", "--config", config("").toString(), "--once", "--progress", "sometimes");
+        assertEquals(2, progress.code());
+        assertTrue(progress.err().contains("--progress") && progress.err().contains("sometimes")
+                && progress.err().contains("[auto, always, never]"), progress.err());
     }
 }

@@ -118,6 +118,23 @@ class ReplicationJobTest {
     }
 
     @Test
+    void theProgressBarCountsTheTlogsOfAPassOnOneRedrawnLine() {
+        VolumeHistory v = history(a, "vm1", 3, 4, tmp);
+        int tlogs = v.manifest().allTlogs().size();
+        try (ReplicationJob job = new ReplicationJob(a, b, options(), out, true)) {
+            assertTrue(job.runOnce(), log());
+        }
+        String drawn = log();
+        assertTrue(drawn.contains("\rvm1 [" + "#".repeat(30) + "] " + tlogs + "/" + tlogs + " TLogs"), drawn);
+        assertTrue(drawn.contains("\rvm1 [" + ".".repeat(30) + "] 0/" + tlogs + " TLogs"), drawn);
+        log.reset();
+        v.write(5, new byte[CS]);
+        v.snapshot("more");
+        assertTrue(runOnce(a, b, options(), new ReplicationCounters[1]), log());
+        assertFalse(log().contains("\r"), "no bar unless asked for (the output is not a terminal): " + log());
+    }
+
+    @Test
     void aPassInterruptedAtEveryPutLeavesAConsistentPrefixAndTheReRunShipsEachObjectOnce() {
         history(a, "vm1", 3, 3, tmp);
         long total = objects(a, "vm1");

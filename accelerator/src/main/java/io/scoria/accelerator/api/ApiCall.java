@@ -30,9 +30,34 @@ final class ApiCall {
         this.path = segments(exchange.getRequestURI().getRawPath());
     }
 
+    /** The request's path as sent (not decoded). */
+    String rawPath() {
+        return exchange.getRequestURI().getRawPath();
+    }
+
     /** Path segment {@code i}, or "" beyond the end. */
     String at(int i) {
         return i < path.length ? path[i] : "";
+    }
+
+    /** The decoded value of query parameter {@code name}, or null if the query does not have it; 400 if it repeats. */
+    String query(String name) {
+        String raw = exchange.getRequestURI().getRawQuery();
+        if (raw == null) {
+            return null;
+        }
+        String found = null;
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            if (key.equals(name)) {
+                if (found != null) {
+                    throw ProblemException.badRequest("query parameter '" + name + "' is given twice");
+                }
+                found = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            }
+        }
+        return found;
     }
 
     /** The request body as a {@code type}; 400 if it is missing or not valid JSON of that type. */

@@ -42,8 +42,9 @@ import java.util.concurrent.TimeUnit;
  * The management REST API (JSON; described by {@code openapi.yaml}) and the Prometheus
  * endpoint {@code /metrics}, on the JDK HTTP(S) server. Every request passes the
  * {@link RequestGuard} (Host, Origin, media type, size), then, except {@code /openapi.yaml} and
- * {@code /v1/health} and {@code /v1/ready} ({@link HealthRoutes}), bearer-token authentication against the {@link TokenStore} (401) and the
- * token's {@link Role} (403). Errors are RFC 9457 {@link Problem}s; an unexpected failure is
+ * {@code /v1/health} and {@code /v1/ready} ({@link HealthRoutes}) and the dashboard's static files
+ * under {@code /ui/} ({@link UiRoutes}; their data calls carry the token), bearer-token
+ * authentication against the {@link TokenStore} (401) and the token's {@link Role} (403). Errors are RFC 9457 {@link Problem}s; an unexpected failure is
  * logged with an incident id and answered 500 with only that id. Starts listening in the
  * constructor (writing {@code admin.token} if configured and missing); {@link #close()} is
  * idempotent. Thread-safe: requests run on a pool of 4 threads.
@@ -66,6 +67,9 @@ public final class ApiServer implements AutoCloseable {
     private final JobRoutes jobRoutes;
     private final DistributorRoutes distributorRoutes;
     private final HealthRoutes healthRoutes;
+    private final UiRoutes uiRoutes = new UiRoutes();
+    private final NodeRoutes nodeRoutes;
+    private final VolumeStatsRoutes statsRoutes;
     private final ObjectMapper json = Json.mapper();
     private final HttpServer http;
     private final Supplier<ClusterStatus> cluster;
@@ -103,6 +107,8 @@ public final class ApiServer implements AutoCloseable {
         this.scheduleRoutes = new ScheduleRoutes(services.schedules());
         this.healthRoutes = new HealthRoutes(services.readiness());
         this.cluster = services.cluster();
+        this.nodeRoutes = new NodeRoutes(services);
+        this.statsRoutes = new VolumeStatsRoutes(volumes, services.volumeMeters());
         this.config = Objects.requireNonNull(config, "config");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.jobRoutes = new JobRoutes(jobs);
@@ -198,6 +204,9 @@ public final class ApiServer implements AutoCloseable {
 
     private Reply dispatch(ApiCall call, HttpExchange ex, TokenInfo[] callerOut) throws IOException {
         boolean get = call.method.equals("GET");
+        if (UiRoutes.handles(call)) {
+            return uiRoutes.route(call);
+        }
         if (get && call.path.length == 1 && call.at(0).equals("openapi.yaml")) {
             return openApi();
         }
@@ -223,6 +232,12 @@ public final class ApiServer implements AutoCloseable {
         }
         if (tokenCall) {
             return tokenRoutes.route(call);
+        }
+        if (NodeRoutes.handles(call)) {
+            return nodeRoutes.route(call);
+        }
+        if (VolumeStatsRoutes.handles(call)) {
+            return statsRoutes.route(call);
         }
         if (call.at(0).equals("v1") && call.at(1).equals("volumes")) {
             if (call.path.length == 4 && call.at(3).equals("qos")) {

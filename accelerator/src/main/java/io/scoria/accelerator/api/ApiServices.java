@@ -5,6 +5,7 @@ import io.scoria.accelerator.control.JobService;
 import io.scoria.accelerator.control.QosRegistry;
 import io.scoria.accelerator.control.SnapshotScheduler;
 import io.scoria.accelerator.health.Readiness;
+import io.scoria.accelerator.metrics.VolumeMetrics;
 import io.scoria.distributor.store.Distributor;
 
 import java.time.Duration;
@@ -20,32 +21,43 @@ import java.util.function.Supplier;
  * @param qos         the volumes' QoS caps, shared with the frontends
  * @param readiness   the checks behind {@code /v1/ready}
  * @param cluster     this node's view of its cluster ({@code /v1/cluster}); null for a single router
+ * @param volumeMeters the per-volume meters behind {@code /v1/volumes/NAME/stats}; null: not served
  * @param schedules   snapshot schedules ({@code /v1/schedules}, {@code /v1/volumes/NAME/schedule}); null: none
  */
 public record ApiServices(JobService jobs, Distributor distributor, QosRegistry qos, Readiness readiness,
-                          Supplier<ClusterStatus> cluster, SnapshotScheduler schedules) {
+                          Supplier<ClusterStatus> cluster, VolumeMetrics volumeMeters, SnapshotScheduler schedules) {
     public ApiServices {
         Objects.requireNonNull(qos, "qos");
         Objects.requireNonNull(readiness, "readiness");
     }
 
-    /** Without snapshot schedules. */
+    /** As above, without snapshot schedules. */
+    public ApiServices(JobService jobs, Distributor distributor, QosRegistry qos, Readiness readiness,
+                       Supplier<ClusterStatus> cluster, VolumeMetrics volumeMeters) {
+        this(jobs, distributor, qos, readiness, cluster, volumeMeters, null);
+    }
+
+    /** As above, without per-volume meters and snapshot schedules. */
     public ApiServices(JobService jobs, Distributor distributor, QosRegistry qos, Readiness readiness,
                        Supplier<ClusterStatus> cluster) {
-        this(jobs, distributor, qos, readiness, cluster, null);
+        this(jobs, distributor, qos, readiness, cluster, null, null);
     }
 
     /** No jobs, no distributor, no cluster, no readiness checks; QoS caps in {@code qos.json} beside the token file. */
     public static ApiServices none(ApiServerConfig config) {
         return new ApiServices(null, null, QosRegistry.open(config.tokenFile().resolveSibling("qos.json")),
-                new Readiness(List.of(), Duration.ofSeconds(1), Duration.ZERO), null, null);
+                new Readiness(List.of(), Duration.ofSeconds(1), Duration.ZERO), null);
     }
 
     public ApiServices withReadiness(Readiness r) {
-        return new ApiServices(jobs, distributor, qos, r, cluster, schedules);
+        return new ApiServices(jobs, distributor, qos, r, cluster, volumeMeters, schedules);
     }
 
     public ApiServices withJobs(JobService j, Distributor d) {
-        return new ApiServices(j, d, qos, readiness, cluster, schedules);
+        return new ApiServices(j, d, qos, readiness, cluster, volumeMeters, schedules);
+    }
+
+    public ApiServices withVolumeMeters(VolumeMetrics m) {
+        return new ApiServices(jobs, distributor, qos, readiness, cluster, m, schedules);
     }
 }

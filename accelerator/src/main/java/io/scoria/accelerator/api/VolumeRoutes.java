@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The {@code /v1/volumes} calls: volumes, resize, snapshots, rollback, templates, clones (by count:
+ * The {@code /v1/volumes} calls: volumes, resize, snapshots, changes between snapshots, rollback, templates, clones (by count:
  * a {@code clone} job) and scrub results, on a {@link VolumeService}. Thread-safe if the service is.
  */
 final class VolumeRoutes {
@@ -62,6 +62,12 @@ final class VolumeRoutes {
         if (action.equals("snapshots")) {
             return snapshots(call, name);
         }
+        if (depth == 4 && action.equals("changes")) {
+            if (!method.equals("GET")) {
+                throw call.methodNotAllowed();
+            }
+            return Reply.json(200, changes(call, name));
+        }
         if (depth == 4 && method.equals("POST")) {
             switch (action) {
                 case "rollback" -> {
@@ -94,6 +100,46 @@ final class VolumeRoutes {
             }
         }
         throw call.notFound();
+    }
+
+    /** Most ranges one changes call answers (about 40 bytes of JSON each). */
+    static final int MAX_CHANGE_RANGES = 100_000;
+
+    /**
+     * {@code GET /v1/volumes/NAME/changes?from=S1&to=S2[&start=BYTES][&length=BYTES][&limit=N]}: the ranges
+     * changed between two snapshots; the window defaults to the whole volume (at most 2 TiB per call at
+     * 4 KiB clusters), the limit to {@link #MAX_CHANGE_RANGES}.
+     */
+    private io.scoria.accelerator.ChangedRanges changes(ApiCall call, String name) {
+        String from = call.query("from");
+        String to = call.query("to");
+        if (from == null || to == null || from.isBlank() || to.isBlank()) {
+            throw ProblemException.badRequest("query parameters 'from' and 'to' (snapshot names) are required");
+        }
+        long start = size(call.query("start"), "start", 0);
+        long length = size(call.query("length"), "length", Long.MAX_VALUE - start);
+        String l = call.query("limit");
+        int limit;
+        try {
+            limit = l == null ? MAX_CHANGE_RANGES : Integer.parseInt(l);
+        } catch (NumberFormatException e) {
+            limit = -1;
+        }
+        if (limit < 1 || limit > MAX_CHANGE_RANGES) {
+            throw ProblemException.badRequest("query parameter 'limit' must be 1.." + MAX_CHANGE_RANGES + ": " + l);
+        }
+        return volumes.changes(name, from, to, start, length, limit);
+    }
+
+    private static long size(String value, String what, long absent) {
+        if (value == null) {
+            return absent;
+        }
+        try {
+            return Sizes.parse(what, value);
+        } catch (RuntimeException e) {
+            throw ProblemException.badRequest("query parameter '" + what + "' is not a size in bytes: " + value);
+        }
     }
 
     private Reply snapshots(ApiCall call, String name) {

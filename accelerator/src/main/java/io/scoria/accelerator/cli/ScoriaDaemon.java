@@ -126,7 +126,8 @@ public final class ScoriaDaemon implements AutoCloseable {
                 i = new IscsiServer(config.iscsiServerConfig(), volumes, registry, qos);
             }
             web = new ApiServer(apiConfig, volumes, config.volumes(), registry, scrub,
-                    new ApiServices(j, distributor, qos, readiness, cluster == null ? null : cluster::status, sched));
+                    new ApiServices(j, distributor, qos, readiness, cluster == null ? null : cluster::status,
+                            router.volumeMetrics(), sched));
             if (cluster != null) {
                 ClusterConfig.Advertise a = config.cluster() != null ? config.cluster().advertise()
                         : new ClusterConfig.Advertise(null, null, null, null);

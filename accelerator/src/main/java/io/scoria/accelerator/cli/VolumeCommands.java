@@ -15,7 +15,7 @@ import static io.scoria.accelerator.cli.ApiClient.seg;
 @Command(name = "volume", mixinStandardHelpOptions = true, description = "Create, list, inspect and delete volumes.",
         subcommands = {VolumeCommands.Create.class, VolumeCommands.ListVolumes.class, VolumeCommands.Info.class,
                 VolumeCommands.Delete.class, VolumeCommands.Resize.class, VolumeCommands.Rollback.class,
-                VolumeCommands.Reset.class, QosCommand.class, ScheduleCommand.class})
+                VolumeCommands.Reset.class, QosCommand.class, ChangesCommand.class, ScheduleCommand.class})
 final class VolumeCommands extends CommandGroup {
     static String describe(JsonNode v) {
         JsonNode s = v.get("spec");
@@ -60,10 +60,11 @@ final class VolumeCommands extends CommandGroup {
         @Override
         public void run() {
             var out = out();
-            out.printf("%-24s %10s %-8s %s%n", "NAME", "SIZE", "TEMPLATE", "PARENT");
+            out.printf("%-24s %10s %-8s %-8s %s%n", "NAME", "SIZE", "TEMPLATE", "STATE", "PARENT");
             for (JsonNode v : client().get("/v1/volumes")) {
-                out.printf("%-24s %10s %-8s %s%n", v.get("name").asText(),
+                out.printf("%-24s %10s %-8s %-8s %s%n", v.get("name").asText(),
                         Sizes.format(v.get("spec").get("sizeBytes").asLong()), v.get("template").asBoolean() ? "yes" : "no",
+                        v.hasNonNull("state") ? v.get("state").asText() : "-",
                         v.hasNonNull("parent") ? v.get("parent").asText() + "@" + v.get("parentSnapshot").asText() : "-");
             }
         }

@@ -1,5 +1,6 @@
 package io.scoria.accelerator.cli;
 
+import io.scoria.accelerator.ChangedRanges;
 import io.scoria.accelerator.Volume;
 import io.scoria.accelerator.VolumeInfo;
 import io.scoria.accelerator.VolumeService;
@@ -208,6 +209,11 @@ final class VolumeServices {
         @Override
         public VolumeInfo resetToParent(String clone) {
             return engine.resetToParent(clone);
+        }
+
+        @Override
+        public ChangedRanges changes(String volume, String from, String to, long start, long length, int limit) {
+            return engine.changes(volume, from, to, start, length, limit);
         }
 
         @Override

@@ -1,5 +1,6 @@
 package io.scoria.accelerator.cluster;
 
+import io.scoria.accelerator.ChangedRanges;
 import io.scoria.accelerator.Volume;
 import io.scoria.accelerator.VolumeInfo;
 import io.scoria.accelerator.VolumeService;
@@ -159,6 +160,12 @@ final class ClusterVolumeService implements VolumeService {
     public VolumeInfo resetToParent(String clone) {
         owned(clone);
         return engine.resetToParent(clone);
+    }
+
+    @Override
+    public ChangedRanges changes(String volume, String from, String to, long start, long length, int limit) {
+        owned(volume);
+        return engine.changes(volume, from, to, start, length, limit);
     }
 
     /** A snapshot of a volume this node owns (taking it if needed): the owner's history is the current one. */

@@ -37,6 +37,12 @@ final class RequestMeters {
         }
     }
 
+    /** The counters of operation {@code op} now. */
+    VolumeIoStats.Op stats(int op) {
+        return new VolumeIoStats.Op(latency[op].count(), (long) bytes[op].count(), (long) errors[op].count(),
+                latency[op].totalTime(TimeUnit.NANOSECONDS) / 1e9);
+    }
+
     List<Meter> meters() {
         List<Meter> all = new ArrayList<>(List.of(latency));
         all.addAll(List.of(bytes));

@@ -6,7 +6,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The I/O meters of one volume label (a volume's name, or {@link VolumeMetrics#OTHER} shared by
@@ -65,6 +67,15 @@ public final class VolumeMeters {
     /** One request of {@code op} over {@code length} bytes that took {@code elapsedNanos}. */
     public void recordElapsed(int op, long length, long elapsedNanos, boolean ok) {
         requests.record(op, length, elapsedNanos, ok);
+    }
+
+    /** The counters of every operation now, by operation name. */
+    public Map<String, VolumeIoStats.Op> stats() {
+        Map<String, VolumeIoStats.Op> out = new LinkedHashMap<>();
+        for (int i = 0; i < NbdMetrics.OPS.size(); i++) {
+            out.put(NbdMetrics.OPS.get(i), requests.stats(i));
+        }
+        return out;
     }
 
     List<Meter> meters() {

@@ -8,6 +8,7 @@ import io.scoria.accelerator.VolumeCounters;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -97,6 +98,29 @@ public final class VolumeMetrics {
     /** The label {@code volume}'s series carry, if it has one. */
     public synchronized Optional<String> labelOf(String volume) {
         return Optional.ofNullable(volumeLabel.get(volume)).map(l -> l.name);
+    }
+
+    /**
+     * What {@code volume}'s meters and engine counters say now; figures of a volume no frontend
+     * has attached yet are 0 (label null). Reads counters only: neither labels nor registers anything.
+     */
+    public VolumeIoStats stats(String volume) {
+        Label l;
+        synchronized (this) {
+            l = volumeLabel.get(volume);
+        }
+        Map<String, VolumeIoStats.Op> ops = new LinkedHashMap<>();
+        if (l == null) {
+            for (String op : NbdMetrics.OPS) {
+                ops.put(op, VolumeIoStats.Op.NONE);
+            }
+        } else {
+            ops.putAll(l.meters.stats());
+        }
+        Optional<VolumeCounters> c = counters.apply(volume);
+        return new VolumeIoStats(volume, l == null ? null : l.name, l != null && l.name.equals(OTHER),
+                System.currentTimeMillis(), ops, c.map(VolumeCounters::cacheHits).orElse(0L),
+                c.map(VolumeCounters::cacheMisses).orElse(0L), c.map(VolumeCounters::scoBacklogBytes).orElse(0L));
     }
 
     private Label labelFor(String volume) {

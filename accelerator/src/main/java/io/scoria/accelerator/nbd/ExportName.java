@@ -18,4 +18,26 @@ record ExportName(String volume, String snapshot) {
     boolean isSnapshot() {
         return snapshot != null;
     }
+
+    /** The volume, or a new view of the snapshot for {@code VOL@SNAP} (owned by the caller), or null. */
+    static io.scoria.accelerator.Volume lookupOrNull(NbdContext context, String name) {
+        ExportName export = parse(name);
+        try {
+            return export.isSnapshot() ? context.volumes().openSnapshot(export.volume(), export.snapshot())
+                    : context.volumes().open(name);
+        } catch (io.scoria.accelerator.VolumeNotFoundException e) {
+            return null;
+        }
+    }
+
+    /** Closes a snapshot view a connection opened (on a worker if it can); volumes stay the service's. */
+    static void release(NbdContext context, String name, io.scoria.accelerator.Volume volume) {
+        if (volume != null && parse(name).isSnapshot()) {
+            try {
+                context.workers().execute(volume::close);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                volume.close();
+            }
+        }
+    }
 }

@@ -15,7 +15,8 @@ import static io.scoria.accelerator.nbd.NbdProtocol.CONTEXT_BASE_ALLOCATION;
 /**
  * The payload of {@code NBD_OPT_LIST_META_CONTEXT} and {@code NBD_OPT_SET_META_CONTEXT}: an export
  * name and queries ({@code namespace:leaf}), and which of this server's metadata contexts they
- * match. The server knows one context, {@code base:allocation}. Immutable.
+ * match. The server knows {@code base:allocation} and, on snapshot exports, QEMU's
+ * {@code qemu:dirty-bitmap:SNAP} contexts ({@link MetaContexts}). Immutable.
  *
  * @param export  the export the client asks about
  * @param queries the queries, in the client's order
@@ -90,30 +91,52 @@ record MetaContextQuery(String export, List<String> queries) {
 
     /**
      * The contexts {@code NBD_OPT_LIST_META_CONTEXT} answers: all with no query; for {@code base:}
-     * (the namespace's wildcard) or {@code base:allocation}, that context; unknown namespaces and leaves
-     * match nothing.
+     * (the namespace's wildcard) or {@code base:allocation}, that context; for {@code qemu:} or
+     * {@code qemu:dirty-bitmap:} every dirty bitmap the export has, for {@code qemu:dirty-bitmap:NAME}
+     * that one if it has it; unknown namespaces and leaves match nothing. {@code bitmaps} are the names
+     * of the export's dirty bitmaps (the snapshots older than a snapshot export; none otherwise).
      */
-    Set<String> listed() {
+    Set<String> listed(List<String> bitmaps) {
         Set<String> out = new LinkedHashSet<>();
         if (queries.isEmpty()) {
             out.add(CONTEXT_BASE_ALLOCATION);
+            bitmaps.forEach(b -> out.add(MetaContexts.DIRTY_PREFIX + b));
         }
         for (String q : queries) {
             if (q.equals("base:") || q.equals(CONTEXT_BASE_ALLOCATION)) {
                 out.add(CONTEXT_BASE_ALLOCATION);
+            } else if (q.equals("qemu:") || q.equals(MetaContexts.DIRTY_PREFIX)) {
+                bitmaps.forEach(b -> out.add(MetaContexts.DIRTY_PREFIX + b));
+            } else if (q.startsWith(MetaContexts.DIRTY_PREFIX)
+                    && bitmaps.contains(q.substring(MetaContexts.DIRTY_PREFIX.length()))) {
+                out.add(q);
             }
         }
         return out;
     }
 
-    /** The contexts {@code NBD_OPT_SET_META_CONTEXT} selects: only exact names ({@code base:} selects nothing). */
-    Set<String> selected() {
-        Set<String> out = new LinkedHashSet<>();
+    /**
+     * What {@code NBD_OPT_SET_META_CONTEXT} selects: only exact names ({@code base:} selects nothing),
+     * and of the dirty bitmaps in {@code bitmaps} only the first one asked for.
+     */
+    MetaContexts selected(List<String> bitmaps) {
+        boolean allocation = false;
+        String dirty = null;
         for (String q : queries) {
             if (q.equals(CONTEXT_BASE_ALLOCATION)) {
-                out.add(CONTEXT_BASE_ALLOCATION);
+                allocation = true;
+            } else if (dirty == null && q.startsWith(MetaContexts.DIRTY_PREFIX)
+                    && bitmaps.contains(q.substring(MetaContexts.DIRTY_PREFIX.length()))) {
+                dirty = q.substring(MetaContexts.DIRTY_PREFIX.length());
             }
         }
+        return new MetaContexts(allocation, dirty);
+    }
+
+    /** {@link #listed} with id 0 for each, as LIST_META_CONTEXT replies carry them. */
+    java.util.Map<String, Integer> listedWithoutIds(List<String> bitmaps) {
+        java.util.Map<String, Integer> out = new java.util.LinkedHashMap<>();
+        listed(bitmaps).forEach(c -> out.put(c, 0));
         return out;
     }
 }

@@ -35,8 +35,9 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
     private boolean structuredReplies;
     private boolean tlsActive;
     private boolean discardBuffered;
-    /** The export whose {@code base:allocation} context the last SET_META_CONTEXT selected, else null. */
-    private String allocationExport;
+    /** The export the last SET_META_CONTEXT selected contexts for (null if none), and what it selected. */
+    private String selectedExport;
+    private MetaContexts selected = MetaContexts.NONE;
     private int option;
     private int optionLength;
     private long skipRemaining;
@@ -145,7 +146,8 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
                 } else {
                     tlsActive = true;
                     structuredReplies = false; // the spec makes the client negotiate these again under TLS
-                    allocationExport = null;
+                    selectedExport = null;
+                    selected = MetaContexts.NONE;
                     discardBuffered = true; // bytes sent in clear text after STARTTLS are an injection
                     // startTls=true: the ACK below leaves in clear text, everything after is TLS.
                     ctx.pipeline().addFirst("tls", new SslHandler(context.sslContext().newEngine(ctx.alloc()), true));
@@ -200,13 +202,15 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
 
     /**
      * LIST_META_CONTEXT and SET_META_CONTEXT (proto.md "Metadata querying"): both need structured
-     * replies; SET replaces the selection even when it fails. Only whether the export's volume exists is
-     * looked up (a snapshot view is built only by GO).
+     * replies; SET replaces the selection even when it fails. Only whether the export's volume exists and,
+     * for a snapshot export, which snapshots are older (its dirty bitmaps) is looked up (a snapshot view is
+     * built only by GO).
      */
     private void metaContext(ChannelHandlerContext ctx, int opt, ByteBuf data) {
         boolean set = opt == OPT_SET_META_CONTEXT;
         if (set) {
-            allocationExport = null;
+            selectedExport = null;
+            selected = MetaContexts.NONE;
         }
         if (!structuredReplies) {
             reply(ctx, opt, REP_ERR_INVALID, "negotiate structured replies before meta contexts");
@@ -223,21 +227,20 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
         if (!admit(ctx, opt, name)) {
             return;
         }
-        offload(ctx, () -> context.volumes().info(ExportName.parse(name).volume()).isPresent(), (exists, error) -> {
-            if (error != null || !exists) {
+        offload(ctx, () -> DirtyRuns.bitmaps(context.volumes(), ExportName.parse(name)), (bitmaps, error) -> {
+            if (error != null || bitmaps == null) {
                 reply(ctx, opt, REP_ERR_UNKNOWN, error != null ? "cannot look up export " + name + "; see the server log"
                         : "no export named " + name);
                 return;
             }
-            var contexts = set ? query.selected() : query.listed();
-            for (String c : contexts) {
+            MetaContexts chosen = query.selected(bitmaps);
+            (set ? chosen.named() : query.listedWithoutIds(bitmaps)).forEach((c, id) -> {
                 byte[] n = c.getBytes(StandardCharsets.UTF_8);
-                ByteBuf b = replyHeader(ctx, opt, REP_META_CONTEXT, 4 + n.length);
-                b.writeInt(set ? CONTEXT_ID_BASE_ALLOCATION : 0).writeBytes(n);
-                ctx.write(b);
-            }
-            if (set && !contexts.isEmpty()) {
-                allocationExport = name;
+                ctx.write(replyHeader(ctx, opt, REP_META_CONTEXT, 4 + n.length).writeInt(id).writeBytes(n));
+            });
+            if (set && chosen.count() > 0) {
+                selectedExport = name;
+                selected = chosen;
             }
             reply(ctx, opt, REP_ACK, null);
         });
@@ -268,12 +271,12 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
         if (!admit(ctx, opt, name)) {
             return; // refused before the volume is looked up or opened
         }
-        offload(ctx, () -> lookupOrNull(name), (volume, error) -> {
+        offload(ctx, () -> ExportName.lookupOrNull(context, name), (volume, error) -> {
             if (!found(ctx, opt, name, volume, error)) {
                 return;
             }
             if (opt == OPT_GO && !attach(ctx, name)) {
-                release(name, volume);
+                ExportName.release(context, name, volume);
                 reply(ctx, opt, REP_ERR_POLICY, "export " + name + " has " + context.config().limits()
                         .maxConnectionsPerExport() + " connections, its maximum");
                 return;
@@ -296,7 +299,7 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
             if (opt == OPT_GO) {
                 enterTransmission(ctx, volume, policy, name);
             } else {
-                release(name, volume);
+                ExportName.release(context, name, volume);
             }
         });
     }
@@ -312,10 +315,10 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
             fail(ctx, "EXPORT_NAME " + name + " refused: " + refusal); // before any lookup
             return;
         }
-        offload(ctx, () -> lookupOrNull(name), (volume, error) -> {
+        offload(ctx, () -> ExportName.lookupOrNull(context, name), (volume, error) -> {
             ExportPolicy policy = policy(name);
             if (volume == null || !attach(ctx, name)) {
-                release(name, volume);
+                ExportName.release(context, name, volume);
                 fail(ctx, "EXPORT_NAME " + name + " refused (" + (error != null ? error
                         : volume == null ? "unknown" : "too many connections") + ")");
                 return;
@@ -431,38 +434,16 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
         return true;
     }
 
-    /** The volume, or a new view of the snapshot for {@code VOL@SNAP} (owned by this connection), or null. */
-    private Volume lookupOrNull(String name) {
-        ExportName export = ExportName.parse(name);
-        try {
-            return export.isSnapshot() ? context.volumes().openSnapshot(export.volume(), export.snapshot())
-                    : context.volumes().open(name);
-        } catch (VolumeNotFoundException e) {
-            return null;
-        }
-    }
-
-    /** Closes a snapshot view this connection opened but does not serve (volumes stay the service's). */
-    private void release(String name, Volume volume) {
-        if (volume != null && ExportName.parse(name).isSnapshot()) {
-            try {
-                context.workers().execute(volume::close);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                volume.close();
-            }
-        }
-    }
-
     private void enterTransmission(ChannelHandlerContext ctx, Volume volume, ExportPolicy policy, String name) {
         state = State.DONE;
         boolean readOnly = volume.isReadOnly() || policy.readOnly();
         // BLOCK_STATUS only for the export the last SET_META_CONTEXT named (proto.md)
-        int allocationContext = name.equals(allocationExport) ? CONTEXT_ID_BASE_ALLOCATION : 0;
-        log.debug("NBD client {} attached to {} (readOnly={}, structured={}, base:allocation={})",
-                ctx.channel().remoteAddress(), volume.name(), readOnly, structuredReplies, allocationContext != 0);
-        ctx.channel().closeFuture().addListener(f -> release(name, volume));
+        MetaContexts contexts = name.equals(selectedExport) ? selected : MetaContexts.NONE;
+        log.debug("NBD client {} attached to {} (readOnly={}, structured={}, contexts={})",
+                ctx.channel().remoteAddress(), volume.name(), readOnly, structuredReplies, contexts);
+        ctx.channel().closeFuture().addListener(f -> ExportName.release(context, name, volume));
         ctx.pipeline().replace(this, "nbd-transmission",
-                new NbdTransmissionHandler(context, volume, readOnly, structuredReplies, allocationContext));
+                new NbdTransmissionHandler(context, volume, readOnly, structuredReplies, contexts));
     }
 
     private ByteBuf replyHeader(ChannelHandlerContext ctx, int opt, int type, int length) {

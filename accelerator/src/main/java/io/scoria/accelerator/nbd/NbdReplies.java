@@ -164,4 +164,25 @@ final class NbdReplies {
             default -> "command " + t;
         };
     }
+
+    /** The {@link io.scoria.accelerator.metrics.NbdMetrics} operation a command counts as. */
+    static int meterOf(int type) {
+        return switch (type) {
+            case CMD_READ -> io.scoria.accelerator.metrics.NbdMetrics.READ;
+            case CMD_WRITE -> io.scoria.accelerator.metrics.NbdMetrics.WRITE;
+            case CMD_TRIM -> io.scoria.accelerator.metrics.NbdMetrics.TRIM;
+            case CMD_WRITE_ZEROES -> io.scoria.accelerator.metrics.NbdMetrics.WRITE_ZEROES;
+            default -> io.scoria.accelerator.metrics.NbdMetrics.FLUSH;
+        };
+    }
+
+    /** What a client is told of a failed volume call with errno {@code err}: never the server's internals. */
+    static String clientMessage(int err, Throwable e) {
+        return switch (err) {
+            case EPERM -> "the volume is read-only";
+            case EINVAL -> "invalid request: " + e.getMessage();
+            case ENOSPC -> "no space left on the server's flash";
+            default -> "I/O error on the server; see its log";
+        };
+    }
 }

@@ -41,7 +41,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
     private final Volume volume;
     private final boolean readOnly;
     private final boolean structured;
-    private final int allocationContext;
+    private final MetaContexts contexts;
     private final NbdMetrics metrics;
     private VolumeMeters volumeMeters; // resolved once per connection, on attach; event loop only
     private final int maxPayload;
@@ -68,13 +68,13 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
     private long budget; // request data the current request was admitted with
     private WritePayload payload; // owned by this handler until dispatched
 
-    /** {@code allocationContext}: the id of {@code base:allocation} if SET_META_CONTEXT selected it, else 0. */
-    NbdTransmissionHandler(NbdContext context, Volume volume, boolean readOnly, boolean structured, int allocationContext) {
+    /** {@code contexts}: what SET_META_CONTEXT selected for this export. */
+    NbdTransmissionHandler(NbdContext context, Volume volume, boolean readOnly, boolean structured, MetaContexts contexts) {
         this.context = context;
         this.volume = volume;
         this.readOnly = readOnly;
         this.structured = structured;
-        this.allocationContext = allocationContext;
+        this.contexts = contexts;
         this.metrics = context.metrics();
         this.maxPayload = context.config().maxPayload();
     }
@@ -87,7 +87,9 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
                 context.memory(), this::resume);
         replies = new NbdReplies(channel, structured);
         lane = new WriteLane(context.workers(), channel.alloc(), this);
-        queries = new QueryCommands(volume, replies, flow, channel.alloc(), allocationContext, maxPayload);
+        DirtyRuns dirty = contexts.dirtySince() == null ? null : new DirtyRuns(context.volumes(),
+                ExportName.parse(volume.name()), contexts.dirtySince(), volume.size(), volume.clusterSize());
+        queries = new QueryCommands(volume, replies, flow, channel.alloc(), contexts, dirty, maxPayload);
         qos = new QosWait(context.qos().gate(volume.name()), channel, this::resume);
         watchdog = new ConnectionWatchdog(ctx, context.config().limits(), this::midRequest, flow::inFlight);
         watchdog.start();
@@ -145,7 +147,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
                 admitted = false;
                 qosAdmitted = false;
                 String bad = DataRequestCheck.refusal(type, flags, offset, length, maxPayload, readOnly, volume.size());
-                String badQuery = QueryCommands.refusal(type, flags, offset, length, volume.size(), allocationContext);
+                String badQuery = QueryCommands.refusal(type, flags, offset, length, volume.size(), contexts.count());
                 if (bad != null || badQuery != null) {
                     haveHeader = false;
                     skipRemaining = type == CMD_WRITE ? length : 0; // stay in sync: discard the payload
@@ -161,7 +163,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
                 qosAdmitted = true;
             }
             if ((type == CMD_READ || QueryCommands.isQuery(type)) && !admitted) {
-                long need = type == CMD_READ ? length : QueryCommands.budget(type, length, volume.clusterSize());
+                long need = type == CMD_READ ? length : QueryCommands.budget(type, length, volume.clusterSize(), contexts.count());
                 if (!flow.tryAcquire(need)) {
                     return; // resumed once bytes come back
                 }
@@ -476,17 +478,12 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
     /** A volume call failed: the client gets an errno, the log gets the cause (never the client). */
     private void failed(long c, int t, Throwable e) {
         int err = NbdReplies.errno(e);
-        String message = switch (err) {
-            case EPERM -> "the volume is read-only";
-            case EINVAL -> "invalid request: " + e.getMessage();
-            case ENOSPC -> "no space left on the server's flash";
-            default -> "I/O error on the server; see its log";
-        };
+        String message = NbdReplies.clientMessage(err, e);
         if (err == ENOSPC || err == EIO) {
             log.error("NBD {} request on {} failed", NbdReplies.commandName(t), volume.name(), e);
         }
         if (!QueryCommands.isQuery(t)) {
-            metrics.record(volumeMeters, opIndex(t), 0, System.nanoTime(), false);
+            metrics.record(volumeMeters, NbdReplies.meterOf(t), 0, System.nanoTime(), false);
         }
         replies.error(c, t, err, message);
     }
@@ -498,15 +495,6 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
         replies.error(c, t, err, message);
     }
 
-    private static int opIndex(int t) {
-        return switch (t) {
-            case CMD_READ -> NbdMetrics.READ;
-            case CMD_WRITE -> NbdMetrics.WRITE;
-            case CMD_TRIM -> NbdMetrics.TRIM;
-            case CMD_WRITE_ZEROES -> NbdMetrics.WRITE_ZEROES;
-            default -> NbdMetrics.FLUSH;
-        };
-    }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {

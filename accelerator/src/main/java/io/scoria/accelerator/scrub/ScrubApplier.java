@@ -95,12 +95,17 @@ public final class ScrubApplier implements AutoCloseable {
     }
 
     /**
-     * Applies every pending result of {@code volume} now; returns what happened to each. Applies
+     * Applies every pending result of {@code volume} now; returns what happened to each (nothing is
+     * applied to a replica: one outcome {@code replica}). Applies
      * to one volume run one at a time; different volumes do not wait for each other.
      */
     public List<Outcome> applyPending(String volume) {
         VolumeInfo info = service.info(volume).orElseThrow(() ->
                 new io.scoria.accelerator.VolumeNotFoundException("no volume '" + volume + "'"));
+        if (service.isReplica(volume)) {
+            return List.of(new Outcome(volume, "-", "replica", 0, "a replica is not changed here: scrub results are "
+                    + "applied on the site that writes the volume"));
+        }
         // in a cluster only the volume's owner applies (relocations, deletes of obsolete objects)
         service.ownership().check(info.namespace(), service.ownership().epoch(info.namespace()));
         synchronized (applying.computeIfAbsent(info.namespace(), ns -> new Object())) {

@@ -47,7 +47,7 @@ final class ClusterReader {
     ClusterReader(VolumeContext ctx, int clusterSize, int scoSize) {
         this.ctx = ctx;
         this.clusterSize = clusterSize;
-        this.readAhead = new BackendReadAhead(ctx.store(), ctx.config().readAheadBytes(), scoSize);
+        this.readAhead = new BackendReadAhead(ctx.fetchedRanges(), ctx.config().readAheadBytes(), scoSize);
     }
 
     /** Clusters read from the cluster cache since this reader was made. */

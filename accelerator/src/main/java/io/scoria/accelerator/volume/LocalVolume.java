@@ -6,6 +6,7 @@ import io.scoria.accelerator.SnapshotInfo;
 import io.scoria.accelerator.Volume;
 import io.scoria.accelerator.VolumeCounters;
 import io.scoria.accelerator.VolumeConflictException;
+import io.scoria.accelerator.ReplicationFencedException;
 import io.scoria.accelerator.metadata.LbaMap;
 import io.scoria.sco.VolumeManifest;
 
@@ -64,24 +65,7 @@ public final class LocalVolume implements Volume {
         this.size = log.manifest().config().sizeBytes();
         this.reader = new RangeReader(ctx, log, clusterSize, log.manifest().config().scoSize(), mode);
         this.writer = new ClusterWriter(ctx, log, reader, clusterSize);
-        String namespace = log.manifest().config().namespace();
-        ClusterReader clusters = reader.clusterReader();
-        this.counters = new VolumeCounters() {
-            @Override
-            public long cacheHits() {
-                return clusters.cacheHits();
-            }
-
-            @Override
-            public long cacheMisses() {
-                return clusters.cacheMisses();
-            }
-
-            @Override
-            public long scoBacklogBytes() {
-                return ctx.scoCache().pinnedBytes(namespace);
-            }
-        };
+        this.counters = new OpenVolumeCounters(reader.clusterReader(), ctx.scoCache(), log.manifest().config().namespace());
     }
 
     /** This open volume's cache hits and misses and SCO backlog, for monitoring. */
@@ -104,9 +88,20 @@ public final class LocalVolume implements Volume {
         return clusterSize;
     }
 
+    /** Read-only: a template, a replica a replication job ships into, or a volume whose fence tripped. */
     @Override
     public boolean isReadOnly() {
-        return log.manifest().template();
+        return log.manifest().template() || isReplica() || log.fence().tripped() != null;
+    }
+
+    /** True when the volume is a replica (its namespace's replication role is REPLICA): nothing here changes it. */
+    public boolean isReplica() {
+        return log.fence().replica();
+    }
+
+    /** The error that stopped this volume's uploads (another site took it over), else null. */
+    public ReplicationFencedException fenced() {
+        return log.fence().tripped();
     }
 
     public VolumeManifest manifest() {
@@ -197,8 +192,21 @@ public final class LocalVolume implements Volume {
     }
 
     private void checkWritable(String op) {
+        checkMutable(op);
         if (log.manifest().template()) {
             throw new ReadOnlyVolumeException(op + " refused: volume '" + name + "' is a read-only template");
+        }
+    }
+
+    /** Refuses any change of a replica or of a fenced volume. */
+    private void checkMutable(String op) {
+        if (isReplica()) {
+            throw new ReadOnlyVolumeException(op + " refused: volume '" + name + "' is a read-only replica (a replication "
+                    + "job ships into it; 'scoria replicate promote' makes it writable, a clone of a snapshot is writable now)");
+        }
+        ReplicationFencedException f = log.fence().tripped();
+        if (f != null) {
+            throw new ReplicationFencedException(op + " refused: " + f.getMessage());
         }
     }
 
@@ -307,6 +315,7 @@ public final class LocalVolume implements Volume {
         structure.writeLock().lock();
         try {
             checkOpen();
+            checkMutable("sync");
             log.roll(null);
         } finally {
             structure.writeLock().unlock();
@@ -321,6 +330,7 @@ public final class LocalVolume implements Volume {
         structure.writeLock().lock();
         try {
             checkOpen();
+            checkMutable("snapshot");
             if (log.manifest().snapshot(snapshotName) != null) {
                 throw new VolumeConflictException("volume '" + name + "' already has a snapshot '" + snapshotName + "'");
             }
@@ -365,6 +375,7 @@ public final class LocalVolume implements Volume {
             structure.readLock().lock();
             try {
                 checkOpen();
+                checkMutable("scrub apply");
                 for (int attempt = 1; ; attempt++) {
                     ScrubApply.ScrubManifest prepared = attempt < SCRUB_MANIFEST_ATTEMPTS
                             ? scrub.prepareScrubManifest(result) : null;
@@ -407,6 +418,7 @@ public final class LocalVolume implements Volume {
         structure.readLock().lock();
         try {
             checkOpen();
+            checkMutable("scrub relocation");
             int[] candidates = scrub.relocationCandidates(result, from, to);
             if (candidates.length == 0) {
                 return 0;
@@ -432,6 +444,7 @@ public final class LocalVolume implements Volume {
         structure.writeLock().lock();
         try {
             checkOpen();
+            checkMutable("deleteSnapshot");
             history.deleteSnapshot(snapshotName);
         } finally {
             structure.writeLock().unlock();
@@ -455,6 +468,7 @@ public final class LocalVolume implements Volume {
         structure.writeLock().lock();
         try {
             checkOpen();
+            checkMutable("reset");
             history.reset();
         } finally {
             structure.writeLock().unlock();
@@ -468,6 +482,7 @@ public final class LocalVolume implements Volume {
         }
         try {
             checkOpen();
+            checkMutable("makeTemplate");
             if (inFlight.get() > 0) {
                 throw new VolumeConflictException("volume '" + name + "' has writes in flight; retry makeTemplate when idle");
             }
@@ -494,7 +509,11 @@ public final class LocalVolume implements Volume {
                 return;
             }
             closed = true;
-            log.close();
+            if (isReplica()) {
+                log.crash(); // nothing of a replica is sealed or uploaded; its local state is dropped by the service
+            } else {
+                log.close();
+            }
         } finally {
             structure.writeLock().unlock();
         }

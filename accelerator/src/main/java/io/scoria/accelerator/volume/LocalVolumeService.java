@@ -1,6 +1,7 @@
 package io.scoria.accelerator.volume;
 
 import io.scoria.accelerator.CacheMode;
+import io.scoria.accelerator.ChangedRanges;
 import io.scoria.accelerator.VolumeCounters;
 import io.scoria.accelerator.OwnershipGuard;
 import io.scoria.accelerator.VolumeConflictException;
@@ -29,13 +30,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The {@link VolumeService} of one node: volumes on an {@link ObjectStore} (one namespace per
  * volume, named like the volume), with a local data directory holding each volume's metadata
  * and TLogs, the node's SCO cache and its shared cluster cache. Volumes reopen from local
- * flash; a volume whose local state is gone is rebuilt from the backend on {@link #open}.
+ * flash; a volume whose local state is gone is rebuilt from the backend on {@link #open}, and so is a
+ * volume whose backend history moved on without this node ({@link DivergedHistory}). A volume whose
+ * namespace is a replica (replication role REPLICA, FORMATS.md) is listed as {@code REPLICA}, served
+ * read-only and rebuilt from the backend at every open, so it shows what the replication job
+ * shipped last; nothing is uploaded to it. Every other volume is fenced by its
+ * {@link ReplicationFence}.
  * Thread-safe (admin operations are serialised on the service).
  */
 public final class LocalVolumeService implements VolumeService, VolumeContext {
@@ -45,11 +52,15 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     private final VolumeManifestStore manifests;
     private final LocalScoCache scoCache;
     private final ClusterCache clusterCache;
+    /** Ranges of coalesced cold reads: 16 windows (16 MiB at the default 1 MiB read-ahead) for the whole node. */
+    private final FetchedRanges fetchedRanges;
     private final Uploader uploader;
     private final WriteListener.Factory listeners;
     private final OwnershipGuard ownership;
     private final Map<String, VolumeManifest> registry = new ConcurrentHashMap<>();
     private final Map<String, LocalVolume> open = new ConcurrentHashMap<>();
+    /** Namespaces whose replication role was REPLICA when last read (listed as REPLICA, served read-only). */
+    private final Set<String> replicas = ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.atomic.AtomicLong viewIds = new java.util.concurrent.atomic.AtomicLong();
     private final TlogAgeLimit tlogAge;
     private volatile boolean closed;
@@ -80,6 +91,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         this.listeners = Objects.requireNonNull(listeners, "listeners");
         this.manifests = new VolumeManifestStore(store);
         this.scoCache = new LocalScoCache(config.dataDir().resolve("sco"), config.scoCacheBytes());
+        this.fetchedRanges = new FetchedRanges(store, 16);
         this.clusterCache = new ClusterCache(config.dataDir().resolve("cluster-cache"), config.cacheSlotSize(), config.clusterCacheBytes());
         this.uploader = new Uploader("scoria-upload", config.retryMin(), config.retryMax());
         deleteTree(snapshotViews()); // maps of snapshot views a crash left behind
@@ -99,19 +111,60 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot scan " + vols, e);
         }
+        scanBackend(true);
+    }
+
+    /**
+     * Registers the backend's volumes this node does not know yet (a replication job may have
+     * shipped new ones) and reads the replication role of new ones ({@code all}: of every one not
+     * open; else only of known replicas, which a promote turns writable).
+     */
+    private void scanBackend(boolean all) {
         try {
             for (String ns : store.listNamespaces()) {
-                if (!registry.containsKey(ns)) {
+                boolean known = registry.containsKey(ns);
+                if (!known) {
                     try {
                         manifests.readLatest(ns).ifPresent(m -> registry.put(ns, m));
                     } catch (io.scoria.sco.ScoFormatException e) {
                         // a namespace that is not a Scoria volume (or a damaged one): not listed, open() reports it
+                        continue;
+                    }
+                }
+                if (registry.containsKey(ns) && !open.containsKey(ns) && (all || !known || replicas.contains(ns))) {
+                    try {
+                        noteRole(ns, ReplicationFence.read(store, ns));
+                    } catch (io.scoria.sco.ScoFormatException e) {
+                        // a damaged replication state: open() reports it
                     }
                 }
             }
         } catch (BackendException e) {
             // backend down at start: local volumes still open; others appear once it is back
         }
+    }
+
+    private void noteRole(String ns, ReplicationFence fence) {
+        if (fence.replica()) {
+            replicas.add(ns);
+        } else {
+            replicas.remove(ns);
+        }
+    }
+
+    /** True when the volume is a replica a replication job ships into (as last read from the backend). */
+    public boolean isReplica(String name) {
+        LocalVolume v = open.get(name);
+        return v != null ? v.isReplica() : replicas.contains(name);
+    }
+
+    /**
+     * Drops this node's local state of a replica (metadata, TLogs, cached SCOs): a replica is
+     * rebuilt from what the job shipped at every open, so it serves the newest consistent point.
+     */
+    private void discardLocalState(String ns) {
+        scoCache.dropNamespace(ns);
+        deleteTree(volumeDir(ns));
     }
 
     // ---- VolumeContext -------------------------------------------------------------------
@@ -139,6 +192,11 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     @Override
     public ClusterCache clusterCache() {
         return clusterCache;
+    }
+
+    @Override
+    public FetchedRanges fetchedRanges() {
+        return fetchedRanges;
     }
 
     @Override
@@ -204,8 +262,10 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
 
     private VolumeInfo infoOf(VolumeManifest m) {
         VolumeManifest.Config c = m.config();
+        LocalVolume v = open.get(c.namespace());
+        String state = v != null && v.fenced() != null ? "FENCED" : isReplica(c.namespace()) ? "REPLICA" : "OK";
         return new VolumeInfo(m.name(), c.namespace(), transforms.specOf(c), m.template(),
-                m.parent() == null ? null : m.parent().volume(), m.parent() == null ? null : m.parent().snapshot(), "OK",
+                m.parent() == null ? null : m.parent().volume(), m.parent() == null ? null : m.parent().snapshot(), state,
                 m.volumeId());
     }
 
@@ -232,6 +292,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
 
     @Override
     public List<VolumeInfo> list() {
+        scanBackend(false);
         return registry.values().stream().sorted(Comparator.comparing(VolumeManifest::name)).map(this::infoOf).toList();
     }
 
@@ -265,7 +326,14 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
             if (!registry.containsKey(n) && manifests.readLatest(n).isEmpty()) {
                 throw new VolumeNotFoundException("no volume '" + n + "'");
             }
-            return new LocalVolume(this, LogRecovery.open(this, n, listeners.open(n)), config.cacheMode());
+            ReplicationFence fence = ReplicationFence.atOpen(store, n, volumeDir(n));
+            noteRole(n, fence);
+            if (fence.replica()) {
+                discardLocalState(n);
+            } else {
+                DivergedHistory.setAsideIfDiverged(this, n);
+            }
+            return new LocalVolume(this, LogRecovery.open(this, n, listeners.open(n), fence), config.cacheMode());
         });
     }
 
@@ -286,6 +354,10 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         VolumeManifest m = registry.get(name);
         if (m == null) {
             throw new VolumeNotFoundException("no volume '" + name + "'");
+        }
+        if (isReplica(name) || ReplicationFence.read(store, name).replica()) {
+            throw new io.scoria.accelerator.ReadOnlyVolumeException("volume '" + name + "' is a replica a replication job "
+                    + "ships into: it is not deleted from here (stop replicating it, then delete its namespace on this backend)");
         }
         List<VolumeManifest> clones = clonesOf(name);
         if (!clones.isEmpty()) {
@@ -373,6 +445,16 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     }
 
     @Override
+    public ChangedRanges changes(String volume, String from, String to, long start, long length, int limit) {
+        checkOpen();
+        checkName(volume);
+        if (!registry.containsKey(volume) && manifests.readLatest(volume).isEmpty()) {
+            throw new VolumeNotFoundException("no volume '" + volume + "'");
+        }
+        return SnapshotChanges.between(this, manifestOf(volume), from, to, start, length, limit);
+    }
+
+    @Override
     public synchronized VolumeInfo resize(String name, long sizeBytes, boolean force) {
         LocalVolume v = open(name);
         v.resize(sizeBytes, force);
@@ -396,6 +478,9 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         LocalVolume v = open.remove(name);
         if (v != null) {
             v.close();
+            if (v.isReplica()) {
+                discardLocalState(name);
+            }
         }
     }
 
@@ -439,6 +524,9 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         }
         for (LocalVolume v : open.values()) {
             v.close();
+            if (v.isReplica()) {
+                discardLocalState(v.manifest().config().namespace());
+            }
         }
         open.clear();
         uploader.awaitIdle(Duration.ofSeconds(5));

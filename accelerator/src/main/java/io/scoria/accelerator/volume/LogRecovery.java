@@ -45,15 +45,21 @@ final class LogRecovery {
      * Opens the volume of {@code namespace}: restart from local flash, or rebuild from the backend.
      * {@code listener} is the volume's write hook for this open.
      */
-    static VolumeLog open(VolumeContext ctx, String namespace, WriteListener listener) {
+    static VolumeLog open(VolumeContext ctx, String namespace, WriteListener listener, ReplicationFence fence) {
         Path dir = ctx.volumeDir(namespace);
         var local = VolumeManifestStore.readLocal(dir.resolve(VolumeLog.MANIFEST));
-        return local.isPresent() ? restart(ctx, local.get(), listener) : rebuild(ctx, namespace, null, listener);
+        VolumeLog v = local.isPresent() ? restart(ctx, local.get(), listener, fence) : rebuild(ctx, namespace, null, listener, fence);
+        fence.remember(dir);
+        return v;
     }
 
     /** Opens a namespace this node just created with manifest {@code fresh}: no backend reads at all. */
     static VolumeLog openNew(VolumeContext ctx, VolumeManifest fresh, WriteListener listener) {
-        return rebuild(ctx, fresh.config().namespace(), fresh, listener);
+        String ns = fresh.config().namespace();
+        ReplicationFence fence = ReplicationFence.fresh(ctx.store(), ns);
+        VolumeLog v = rebuild(ctx, ns, fresh, listener, fence);
+        fence.remember(ctx.volumeDir(ns));
+        return v;
     }
 
     private static LbaMap openMap(Path dir, VolumeManifest m, boolean fresh) throws IOException {
@@ -67,7 +73,8 @@ final class LogRecovery {
         return LbaMap.open(f, m.config().clusters(), Math.min(m.config().clusters(), 1L << 20));
     }
 
-    private static VolumeLog rebuild(VolumeContext ctx, String namespace, VolumeManifest fresh, WriteListener listener) {
+    private static VolumeLog rebuild(VolumeContext ctx, String namespace, VolumeManifest fresh, WriteListener listener,
+                                     ReplicationFence fence) {
         VolumeManifest m = fresh != null ? fresh : ctx.manifests().readLatest(namespace)
                 .orElseThrow(() -> new VolumeNotFoundException("no volume manifest in namespace '" + namespace + "' on "
                         + ctx.store().name()));
@@ -86,7 +93,7 @@ final class LogRecovery {
             }
             nextSco = Math.max(nextSco, localMaxSco(ctx, namespace) + 1);
             m = m.withCounters(nextSco, nextTlog, m.nextSnapshotId());
-            VolumeLog v = new VolumeLog(ctx, m, openMap(dir, m, true), listener);
+            VolumeLog v = new VolumeLog(ctx, m, openMap(dir, m, true), listener, fence);
             try {
                 v.uploads().restore(m.lastRouterTlog(), m.generation());
                 v.chain(History.chain(ctx, m));
@@ -127,7 +134,7 @@ final class LogRecovery {
     }
 
     /** Restart (a): local manifest, local TLogs, local SCOs; the backend is not read for data. */
-    private static VolumeLog restart(VolumeContext ctx, VolumeManifest m, WriteListener listener) {
+    private static VolumeLog restart(VolumeContext ctx, VolumeManifest m, WriteListener listener, ReplicationFence fence) {
         Path dir = ctx.volumeDir(m.config().namespace());
         try {
             long[] state = VolumeUploads.readState(dir); // first: a damaged file must not cost the clean marker
@@ -168,7 +175,7 @@ final class LogRecovery {
                 m = m.withTlog(n).withCounters(nextSco, n + 1, m.nextSnapshotId());
             }
             boolean fresh = !clean || !Files.exists(dir.resolve(LbaMap.FILE_NAME));
-            VolumeLog v = new VolumeLog(ctx, m, openMap(dir, m, fresh), listener);
+            VolumeLog v = new VolumeLog(ctx, m, openMap(dir, m, fresh), listener, fence);
             try {
                 return finishRestart(ctx, v, m, fresh, r, cur, n, unsealed, state);
             } catch (RuntimeException e) {

@@ -16,4 +16,7 @@ interface UploadSource {
 
     /** The volume is being deleted: no more uploads. */
     boolean isDeleted();
+
+    /** The volume's replication fence: checked before each manifest publish; once tripped, no more uploads. */
+    ReplicationFence fence();
 }

@@ -24,6 +24,9 @@ interface VolumeContext {
 
     ClusterCache clusterCache();
 
+    /** The SCO ranges this node fetched for coalesced cold reads, shared by all volumes. */
+    FetchedRanges fetchedRanges();
+
     Uploader uploader();
 
     /** Whether this node may change a volume's backend objects (uploads, manifest publishes). */

@@ -58,9 +58,10 @@ final class VolumeLog implements UploadSource, MapView {
     private final VolumeUploads uploads;
     /** This volume's write hook (the FOC's), called directly on the append path. */
     private final WriteListener listener;
+    private final ReplicationFence fence;
 
     /** A log over {@code map} with manifest {@code m}; {@link LogRecovery} then attaches its TLog. */
-    VolumeLog(VolumeContext ctx, VolumeManifest m, LbaMap map, WriteListener listener) {
+    VolumeLog(VolumeContext ctx, VolumeManifest m, LbaMap map, WriteListener listener, ReplicationFence fence) {
         this.ctx = ctx;
         this.ns = m.config().namespace();
         this.dir = ctx.volumeDir(ns);
@@ -70,6 +71,7 @@ final class VolumeLog implements UploadSource, MapView {
         this.manifest = m;
         this.map = map;
         this.listener = listener;
+        this.fence = fence;
         this.next = new NextScoFile(ctx.scoCache(), ns);
         this.uploads = new VolumeUploads(ctx, this, listener, ns, dir, clusterSize);
     }
@@ -102,6 +104,11 @@ final class VolumeLog implements UploadSource, MapView {
     @Override
     public boolean isDeleted() {
         return deleted;
+    }
+
+    @Override
+    public ReplicationFence fence() {
+        return fence;
     }
 
     /** System.nanoTime() of the first append since the last roll; 0 when there was none. Written under the append lock. */

@@ -33,7 +33,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * backend holds: the highest TLog uploaded and the published manifest generation (the local
  * {@code uploaded} file), and which sealed SCOs are neither forced on local flash nor uploaded
  * (what a FLUSH must force). It sees its volume only through {@link UploadSource} (manifest,
- * epoch, deleted). Upload tasks synchronise on {@code this}; the write path only adds to the
+ * epoch, deleted, replication fence: checked before every put and publish; once tripped, the
+ * volume's queued tasks are dropped). Upload tasks synchronise on {@code this}; the write path only adds to the
  * unforced set and queues tasks.
  */
 final class VolumeUploads {
@@ -128,12 +129,17 @@ final class VolumeUploads {
 
         @Override
         public boolean obsolete() {
-            return log.isDeleted() || taskEpoch != log.epoch() || ctx.ownership().epoch(ns) != ownerEpoch;
+            return log.isDeleted() || taskEpoch != log.epoch() || log.fence().tripped() != null
+                    || ctx.ownership().epoch(ns) != ownerEpoch;
         }
 
-        /** Throws unless this node still holds the volume, live, under {@link #ownerEpoch}. */
+        /**
+         * Throws unless this node still holds the volume, live, under {@link #ownerEpoch}, and the
+         * volume's replication state is still the one seen at open ({@link ReplicationFence}).
+         */
         void checkOwner() {
             ctx.ownership().check(ns, ownerEpoch);
+            log.fence().checkBeforeUpload();
         }
     }
 
@@ -290,12 +296,15 @@ final class VolumeUploads {
         // local manifest renames done without an fsync under the write lock (a scrub's) become
         // durable before the backend's manifest moves past them
         Durable.force(dir);
+        log.fence().checkBeforeUpload();
         long generation = ctx.ownership().reservePublish(ns, ownerEpoch, publishedGeneration + 1);
         VolumeManifest m = log.manifest().restrictedTo(uploadedThrough).withGeneration(generation);
         try {
             ctx.manifests().publish(ns, m);
         } catch (PreconditionFailedException e) {
-            publishedGeneration = ctx.manifests().readLatest(ns).map(VolumeManifest::generation).orElse(publishedGeneration);
+            VolumeManifest newest = ctx.manifests().readLatest(ns).orElseThrow(() -> e);
+            log.fence().checkConflict(m, newest);
+            publishedGeneration = newest.generation();
             throw e;
         }
         publishedGeneration = m.generation();

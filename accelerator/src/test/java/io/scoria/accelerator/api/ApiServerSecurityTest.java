@@ -45,6 +45,7 @@ class ApiServerSecurityTest {
     @TempDir
     Path dir;
     final HttpClient http = HttpClient.newHttpClient();
+    final ApiCalls calls = new ApiCalls();
     final ObjectMapper json = new ObjectMapper();
     final List<ApiServer> servers = new ArrayList<>();
 
@@ -66,15 +67,7 @@ class ApiServerSecurityTest {
 
     HttpResponse<String> call(ApiServer s, String method, String path, BearerToken token, String jsonBody)
             throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + path));
-        if (token != null) {
-            b.header("Authorization", "Bearer " + token.value());
-        }
-        if (jsonBody != null) {
-            b.header("Content-Type", "application/json");
-        }
-        b.method(method, jsonBody == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(jsonBody));
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return calls.call(s, method, path, token, jsonBody);
     }
 
     /**

@@ -12,9 +12,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.nio.file.Files;
@@ -29,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AuditAndQosRoutesTest {
     @TempDir
     Path dir;
-    final HttpClient http = HttpClient.newHttpClient();
+    final ApiCalls calls = new ApiCalls();
     final ObjectMapper json = new ObjectMapper();
     ApiServer server;
     QosRegistry qos;
@@ -49,15 +46,7 @@ class AuditAndQosRoutesTest {
     }
 
     private HttpResponse<String> call(String method, String path, BearerToken token, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path));
-        if (token != null) {
-            b.header("Authorization", "Bearer " + token.value());
-        }
-        if (body != null) {
-            b.header("Content-Type", "application/json");
-        }
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return calls.call(server, method, path, token, body);
     }
 
     @Test

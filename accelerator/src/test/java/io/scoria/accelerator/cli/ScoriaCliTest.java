@@ -16,6 +16,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -69,6 +70,24 @@ class ScoriaCliTest {
     void stop() {
         daemon.close();
         daemon.close();
+    }
+
+    @Test
+    void changesBetweenSnapshotsPageThroughTheVolume() {
+        assertEquals(0, scoria("volume", "create", "vm2", "--size", "1MiB").code());
+        Volume v = service.open("vm2");
+        v.write(0, ByteBuffer.wrap(new byte[4096]).put(0, (byte) 1), false);
+        assertEquals(0, scoria("snapshot", "create", "vm2", "s1").code());
+        v.write(8192, ByteBuffer.wrap(new byte[8192]).put(0, (byte) 2).put(4096, (byte) 3), false);
+        v.write(65536, ByteBuffer.wrap(new byte[4096]).put(0, (byte) 4), false);
+        assertEquals(0, scoria("snapshot", "create", "vm2", "s2").code());
+        Run r = scoria("volume", "changes", "vm2", "--from", "s1", "--to", "s2");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(List.of("8192 4096", "12288 4096", "65536 4096", "3 ranges, 12288 bytes changed from s1 to s2"),
+                r.out().lines().toList(), "the in-memory service answers per cluster; the CLI pages until next is -1");
+        r = scoria("volume", "changes", "vm2", "--from", "s2", "--to", "nope");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("nope"), r.err());
     }
 
     @Test

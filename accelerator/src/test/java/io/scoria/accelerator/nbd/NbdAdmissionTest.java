@@ -43,6 +43,9 @@ class NbdAdmissionTest {
         @Override public VolumeInfo resetToParent(String clone) { return inner.resetToParent(clone); }
         @Override public Volume openSnapshot(String v, String s) { opens.incrementAndGet(); return inner.openSnapshot(v, s); }
         @Override public VolumeInfo resize(String name, long size, boolean force) { return inner.resize(name, size, force); }
+        @Override public io.scoria.accelerator.ChangedRanges changes(String v, String f, String t, long s, long l, int n) {
+            return inner.changes(v, f, t, s, l, n);
+        }
         @Override public void close() { inner.close(); }
     }
 

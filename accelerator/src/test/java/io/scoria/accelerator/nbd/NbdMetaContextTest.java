@@ -132,6 +132,50 @@ class NbdMetaContextTest {
         }
     }
 
+    /** {@code qemu:dirty-bitmap:OLDER} on a snapshot export: listed, selected with base:allocation, answered per chunk. */
+    @Test
+    void aSnapshotExportHasADirtyBitmapPerOlderSnapshot(@TempDir Path dir) throws Exception {
+        try (LocalVolumeService s = engine(dir); NbdServer server = server(s)) {
+            s.create("vol", VolumeSpec.ofSize(64 * C));
+            Volume v = s.open("vol");
+            v.write(0, ByteBuffer.wrap(NbdServerTest.pattern(16 * C, 1)), false);
+            v.snapshot("s1");
+            v.write(4 * C, ByteBuffer.wrap(NbdServerTest.pattern(2 * C, 2)), false);  // 4..5
+            v.write(40 * C, ByteBuffer.wrap(NbdServerTest.pattern(C, 3)), false);     // 40
+            v.trim(10 * C, C);                                                          // 10 held data
+            v.snapshot("s2");
+            v.write(50 * C, ByteBuffer.wrap(NbdServerTest.pattern(C, 4)), false);
+            v.snapshot("s3");
+            try (NbdTestClient c = new NbdTestClient("127.0.0.1", server.port())) {
+                assertTrue(c.negotiateStructuredReplies());
+                assertEquals(List.of(CONTEXT_BASE_ALLOCATION, "qemu:dirty-bitmap:s1"), NbdTestClient.contextNames(
+                        c.option(OPT_LIST_META_CONTEXT, NbdTestClient.metaPayload("vol@s2"))), "no query lists all");
+                assertEquals(List.of("qemu:dirty-bitmap:s1", "qemu:dirty-bitmap:s2"), NbdTestClient.contextNames(
+                        c.option(OPT_LIST_META_CONTEXT, NbdTestClient.metaPayload("vol@s3", "qemu:"))));
+                assertEquals(List.of(), NbdTestClient.contextNames(c.option(OPT_LIST_META_CONTEXT,
+                        NbdTestClient.metaPayload("vol", "qemu:"))), "the live volume has no dirty bitmaps");
+                assertEquals(List.of(), NbdTestClient.contextNames(c.option(OPT_LIST_META_CONTEXT,
+                        NbdTestClient.metaPayload("vol@s2", "qemu:dirty-bitmap:s3"))), "a newer snapshot is no bitmap");
+                assertEquals(REP_ERR_UNKNOWN, c.option(OPT_LIST_META_CONTEXT,
+                        NbdTestClient.metaPayload("vol@nope", "qemu:")).get(0).type());
+                List<NbdTestClient.OptionReply> set = c.option(OPT_SET_META_CONTEXT,
+                        NbdTestClient.metaPayload("vol@s3", CONTEXT_BASE_ALLOCATION, "qemu:dirty-bitmap:s1", "qemu:dirty-bitmap:s2"));
+                assertEquals(List.of(CONTEXT_BASE_ALLOCATION, "qemu:dirty-bitmap:s1"), NbdTestClient.contextNames(set),
+                        "one dirty bitmap at a time");
+                assertEquals(REP_ACK, c.go("vol@s3"));
+                var byContext = c.blockStatusByContext(0, 64 * C, 0);
+                assertEquals(List.of(MetaContexts.ID_ALLOCATION, MetaContexts.ID_DIRTY), List.copyOf(byContext.keySet()));
+                assertEquals(List.of("10:0", "1:3", "5:0", "24:3", "1:0", "9:3", "1:0", "13:3"),
+                        describe(byContext.get(MetaContexts.ID_ALLOCATION)));
+                assertEquals(List.of("4:0", "2:1", "4:0", "1:1", "29:0", "1:1", "9:0", "1:1", "13:0"),
+                        describe(byContext.get(MetaContexts.ID_DIRTY)), "changed after s1 up to s3: 4..5, 10, 40, 50");
+                var one = c.blockStatusByContext(4 * C + 100, 64, CMD_FLAG_REQ_ONE);
+                assertEquals(64, one.get(MetaContexts.ID_DIRTY).get(0)[0], "an unaligned request gets its own bounds");
+                assertEquals(1, one.get(MetaContexts.ID_DIRTY).get(0)[1]);
+            }
+        }
+    }
+
     /** A reply holds at most {@link QueryCommands#MAX_DESCRIPTORS}; the client goes on from where it ends. */
     @Test
     void aReplyIsBoundedAndTheClientContinues() throws Exception {

@@ -139,6 +139,27 @@ final class NbdTestClient implements AutoCloseable {
     }
 
     /** BLOCK_STATUS; returns the descriptors as {length, flags} pairs, or throws with the error. */
+    /** The BLOCK_STATUS chunks of the last structured reply, in order (context id first). */
+    private final List<byte[]> statusChunks = new ArrayList<>();
+
+    /** A BLOCK_STATUS answered with one chunk per context: descriptors by context id, in chunk order. */
+    java.util.Map<Integer, List<long[]>> blockStatusByContext(long offset, long length, int flags) throws IOException {
+        send(CMD_BLOCK_STATUS, flags, 4, offset, length, null);
+        Reply r = receive();
+        if (r.error() != 0) {
+            throw new IOException("block status error " + r.error() + ": " + r.message());
+        }
+        java.util.Map<Integer, List<long[]>> out = new java.util.LinkedHashMap<>();
+        for (byte[] chunk : statusChunks) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(chunk);
+            List<long[]> d = out.computeIfAbsent(b.getInt(), k -> new ArrayList<>());
+            while (b.hasRemaining()) {
+                d.add(new long[]{b.getInt() & 0xffffffffL, b.getInt()});
+            }
+        }
+        return out;
+    }
+
     List<long[]> blockStatus(long offset, long length, int flags) throws IOException {
         send(CMD_BLOCK_STATUS, flags, 4, offset, length, null);
         Reply r = receive();
@@ -249,6 +270,7 @@ final class NbdTestClient implements AutoCloseable {
             throw new IOException("bad reply magic " + Integer.toHexString(magic));
         }
         byte[] data = null;
+        statusChunks.clear();
         while (true) {
             int flags = in.readUnsignedShort();
             int type = in.readUnsignedShort();
@@ -268,6 +290,7 @@ final class NbdTestClient implements AutoCloseable {
             } else if (type == REPLY_TYPE_BLOCK_STATUS) {
                 data = new byte[length];
                 in.readFully(data);
+                statusChunks.add(data);
             } else if (type == REPLY_TYPE_ERROR) {
                 int error = in.readInt();
                 byte[] msg = new byte[in.readUnsignedShort()];

@@ -85,6 +85,12 @@ public final class InMemoryNbdMain {
             }
 
             @Override
+            public io.scoria.accelerator.ChangedRanges changes(String volume, String from, String to, long start,
+                                                               long length, int limit) {
+                throw new UnsupportedOperationException("benchmark peer keeps no snapshots");
+            }
+
+            @Override
             public void close() {
             }
         };

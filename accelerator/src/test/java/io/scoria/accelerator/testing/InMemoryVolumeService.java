@@ -1,5 +1,6 @@
 package io.scoria.accelerator.testing;
 
+import io.scoria.accelerator.ChangedRanges;
 import io.scoria.accelerator.Volume;
 import io.scoria.accelerator.VolumeConflictException;
 import io.scoria.accelerator.VolumeInfo;
@@ -137,6 +138,42 @@ public final class InMemoryVolumeService implements VolumeService {
         v.replaceClusters(content);
         v.setReadOnly(true);
         return v;
+    }
+
+    /**
+     * Clusters whose content differs between the two snapshots (the engine answers from its write
+     * history instead, which also names clusters rewritten with the same bytes); no window paging
+     * beyond {@code limit}.
+     */
+    @Override
+    public synchronized ChangedRanges changes(String volume, String from, String to, long start, long length, int limit) {
+        Entry e = entry(volume);
+        var a = e.volume.snapshotClusters(from);
+        var b = e.volume.snapshotClusters(to);
+        java.util.TreeSet<Long> changed = new java.util.TreeSet<>();
+        for (Long lba : a.keySet()) {
+            if (!java.util.Arrays.equals(a.get(lba), b.get(lba))) {
+                changed.add(lba);
+            }
+        }
+        for (Long lba : b.keySet()) {
+            if (!a.containsKey(lba)) {
+                changed.add(lba);
+            }
+        }
+        int cs = e.volume.clusterSize();
+        List<ChangedRanges.Range> out = new ArrayList<>();
+        for (long lba : changed) {
+            long off = lba * cs;
+            if (off < start || off >= start + length) {
+                continue;
+            }
+            if (out.size() == limit) {
+                return new ChangedRanges(volume, from, to, cs, out, off);
+            }
+            out.add(new ChangedRanges.Range(off, cs));
+        }
+        return new ChangedRanges(volume, from, to, cs, out, -1);
     }
 
     @Override

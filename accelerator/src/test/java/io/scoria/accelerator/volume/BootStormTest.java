@@ -69,4 +69,77 @@ class BootStormTest {
             assertEquals(0, s.evictions(), s.toString());
         }
     }
+
+    /**
+     * 20 clones of a template read it at once on a node that holds none of it, from a store that takes
+     * 20 ms per call: the window fetches are shared, so the backend is read about once per MiB. The
+     * time beside a single reader is printed (a figure for benchmarks/README.md, not asserted).
+     * {@code -Dscoria.bootstorm.mib=256} runs the issue's size.
+     */
+    @Test
+    void twentyClonesReadingAtOnceShareTheBackendReads(@TempDir Path tmp) throws Exception {
+        int size = Integer.getInteger("scoria.bootstorm.mib", 32) << 20;
+        FaultInjectingStore store = new FaultInjectingStore(new InMemoryObjectStore());
+        byte[] image = new byte[size];
+        new Random(12).nextBytes(image);
+        try (LocalVolumeService a = new LocalVolumeService(store, EngineConfig.defaults(tmp.resolve("a"))
+                .withScoCacheBytes(Math.max(256L << 20, 2L * size)).withClusterCacheBytes(8L << 20))) {
+            a.create("gold", VolumeSpec.ofSize(size));
+            Volume g = a.open("gold");
+            for (int off = 0; off < size; off += 4 << 20) {
+                g.write(off, ByteBuffer.wrap(image, off, 4 << 20), false);
+            }
+            a.makeTemplate("gold");
+            a.closeVolume("gold");
+            assertTrue(a.awaitUploads(Duration.ofSeconds(120)));
+        }
+        store.latency(c -> c.op() == FaultInjectingStore.Op.GET || c.op() == FaultInjectingStore.Op.READ
+                ? Duration.ofMillis(20) : Duration.ZERO);
+        double single = readAll(store, tmp.resolve("single"), 1, size, image)[1];
+        double[] storm = readAll(store, tmp.resolve("storm"), 20, size, image);
+        System.out.printf("boot storm: %d MiB template, 20 ms per GET: one clone %.2f s; 20 clones at once %.2f s (%.2fx),"
+                + " %d GETs (%.2fx one per MiB)%n", size >> 20, single, storm[1], storm[1] / single, (long) storm[0],
+                storm[0] / (size >> 20));
+        assertTrue(storm[0] <= 1.2 * (size >> 20) + 8, "20 clones made " + (long) storm[0] + " GETs for "
+                + (size >> 20) + " MiB");
+    }
+
+    /** A fresh node clones the template {@code clones} times and reads every clone at once: {GETs, seconds}. */
+    private static double[] readAll(FaultInjectingStore store, Path dir, int clones, int size, byte[] image) throws Exception {
+        try (LocalVolumeService b = new LocalVolumeService(store, EngineConfig.defaults(dir)
+                .withScoCacheBytes(64L << 20).withClusterCacheBytes(size + (64L << 20)))) {
+            b.open("gold");
+            java.util.List<Volume> vols = new java.util.ArrayList<>();
+            for (int i = 0; i < clones; i++) {
+                String name = dir.getFileName() + "-" + i;
+                b.clone("gold", null, name);
+                vols.add(b.open(name));
+            }
+            long before = store.metrics().gets();
+            long t0 = System.nanoTime();
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(clones);
+            try {
+                java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+                for (Volume c : vols) {
+                    done.add(pool.submit(() -> {
+                        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+                        for (int off = 0; off < size; off += buf.capacity()) {
+                            buf.clear();
+                            c.read(off, buf);
+                            if (!Arrays.equals(buf.array(), 0, buf.capacity(), image, off, off + buf.capacity())) {
+                                throw new AssertionError(c.name() + " differs from the template near byte " + off);
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                for (var f : done) {
+                    f.get();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            return new double[] {store.metrics().gets() - before, (System.nanoTime() - t0) / 1e9};
+        }
+    }
 }

@@ -7,6 +7,7 @@ import io.scoria.backend.config.Secret;
 import io.scoria.backend.fs.FsObjectStore;
 import io.scoria.backend.fs.FsStoreConfig;
 import io.scoria.backend.metering.CountingObjectStore;
+import io.scoria.backend.prefix.PrefixedNamespaceStore;
 import io.scoria.backend.metering.RequestLedger;
 import io.scoria.backend.s3.S3ObjectStore;
 import io.scoria.backend.s3.S3StoreConfig;
@@ -86,9 +87,14 @@ public record BackendConfig(String type, Fs fs, S3 s3, Swift swift, Dist distrib
     }
 
     /** {@code backend.s3} */
+    /**
+     * {@code backend.s3}; {@code bucket} (optional) keeps every volume under a prefix of that one
+     * bucket instead of a bucket per volume ({@link PrefixedNamespaceStore}).
+     */
     public record S3(String endpoint, String region, Boolean pathStyle, Secret accessKey, Secret secretKey,
-                     Boolean legacyChecksums, Boolean conditionalPut) {
+                     Boolean legacyChecksums, Boolean conditionalPut, String bucket) {
         public S3 {
+            checkBucket(bucket, "bucket");
             region = region == null ? S3StoreConfig.DEFAULT_REGION : region;
             pathStyle = pathStyle == null || pathStyle;
             legacyChecksums = legacyChecksums != null && legacyChecksums;
@@ -111,9 +117,11 @@ public record BackendConfig(String type, Fs fs, S3 s3, Swift swift, Dist distrib
     }
 
     /** {@code backend.swift} */
+    /** {@code backend.swift}; {@code container} (optional): every volume under a prefix of that one container. */
     public record Swift(String authUrl, String auth, String user, Secret key, String project, String domain,
-                        String region) {
+                        String region, String container) {
         public Swift {
+            checkBucket(container, "container");
             auth = auth == null ? "tempauth" : auth.toLowerCase(Locale.ROOT);
             check(auth.equals("tempauth") || auth.equals("keystone"), "auth", "must be tempauth or keystone: " + auth);
             check(authUrl != null, "authUrl", "is required");
@@ -214,10 +222,32 @@ public record BackendConfig(String type, Fs fs, S3 s3, Swift swift, Dist distrib
     private ObjectStore openPlain() {
         return switch (type) {
             case "fs" -> new FsObjectStore(new FsStoreConfig(fs.root()));
-            case "s3" -> new S3ObjectStore(s3.toStoreConfig());
-            case "swift" -> new SwiftObjectStore(swift.toStoreConfig());
+            case "s3" -> shared(new S3ObjectStore(s3.toStoreConfig()), s3.bucket());
+            case "swift" -> shared(new SwiftObjectStore(swift.toStoreConfig()), swift.container());
             default -> throw new IllegalStateException("not a single store: " + type);
         };
+    }
+
+    private static ObjectStore shared(ObjectStore store, String bucket) {
+        if (bucket == null) {
+            return store;
+        }
+        try {
+            return new PrefixedNamespaceStore(store, bucket);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    private static void checkBucket(String bucket, String key) {
+        if (bucket != null) {
+            try {
+                io.scoria.backend.Names.checkNamespace(bucket);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(key, e.getMessage());
+            }
+        }
     }
 
     private ObjectStore openDistributor(RequestLedger ledger) {

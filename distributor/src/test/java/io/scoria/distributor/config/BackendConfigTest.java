@@ -92,6 +92,10 @@ class BackendConfigTest {
                 refused("backend: {type: distributor, distributor: {policy: 1+0, stores: [{name: a}]}}"));
         assertTrue(refused("backend: {type: swift, swift: {authUrl: 'http://h:5000/v3', auth: keystone, user: u, key: k}}")
                 .startsWith("t.yaml: backend.swift: project must not be empty"));
+        assertTrue(refused("backend: {type: s3, s3: {endpoint: 'http://x:1', bucket: Has_Upper}}")
+                .startsWith("t.yaml: backend.s3.bucket: "), refused("backend: {type: s3, s3: {endpoint: 'http://x:1', bucket: Has_Upper}}"));
+        assertTrue(refused("backend: {type: swift, swift: {authUrl: 'http://h/auth/v1.0', user: u, key: k, container: x}}")
+                .startsWith("t.yaml: backend.swift.container: "));
     }
 
     @Test

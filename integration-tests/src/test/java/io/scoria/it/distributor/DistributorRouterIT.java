@@ -149,7 +149,7 @@ class DistributorRouterIT {
     private void awaitUploads() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         String token = Files.readString(dataDir.resolve("admin.token")).strip();
-        Pattern backlog = Pattern.compile("(?m)^scoria_sco_backlog_bytes\\{[^}]*\\} (\\S+)$");
+        Pattern backlog = Pattern.compile("(?m)^scoria_sco_backlog_bytes(?:\\{[^}]*\\})? (\\S+)$");
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (true) {
             String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + "/metrics"))

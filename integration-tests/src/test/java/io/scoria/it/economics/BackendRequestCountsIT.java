@@ -152,7 +152,7 @@ class BackendRequestCountsIT {
         String show = ok("volume", "show", "vm1");
         assertTrue(show.contains("\"billedRequests\"") && show.contains("\"puts\" : " + vm.puts()), show);
         String metrics = get("/metrics");
-        Matcher puts = Pattern.compile("scoria_backend_requests_total\\{namespace=\"vm1\",request=\"put\",service=\"scoria\","
+        Matcher puts = Pattern.compile("scoria_backend_requests_total\\{namespace=\"vm1\",request=\"put\","
                 + "store=\"s3\"\\} (\\S+)").matcher(metrics);
         assertTrue(puts.find(), metrics);
         assertEquals((double) vm.puts(), Double.parseDouble(puts.group(1)));

@@ -153,7 +153,11 @@ class FocServerKillIT {
         Thread ct = new Thread(crashWriter, "writer-crash");
         lt.start();
         ct.start();
-        Thread.sleep(1500);
+        // kill after a count of acknowledged entries, not a time (a loaded machine acknowledged 912 in 1.5 s)
+        long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while ((crash.ackedSeq() < 2000 || live.ackedSeq() < 2000) && System.nanoTime() < waitUntil) {
+            Thread.sleep(20);
+        }
 
         server.kill9();
         long killedAt = System.nanoTime();

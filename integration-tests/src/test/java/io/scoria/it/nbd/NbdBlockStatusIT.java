@@ -181,6 +181,42 @@ class NbdBlockStatusIT {
         assertNotEquals(1, still.get(0), "the volume is untouched");
     }
 
+    /**
+     * Incremental backup: the clusters changed between two snapshots, as the NBD context
+     * {@code qemu:dirty-bitmap:s1} of the export {@code VOL@s2} (read by nbdinfo and by qemu-img with
+     * QEMU's x-dirty-bitmap option, which shows dirty runs as "data": false) and through the engine.
+     */
+    @Test
+    void aDirtyBitmapBetweenTwoSnapshotsIsReadByNbdinfoAndQemuImg() throws Exception {
+        service.create("incr", VolumeSpec.ofSize(64L * MIB));
+        Volume v = service.open("incr");
+        write(v, 0, 32 * MIB, 30);
+        v.snapshot("s1");
+        write(v, 4L * MIB, 2 * MIB, 31);
+        write(v, 40L * MIB, MIB, 32);
+        v.trim(20L * MIB, MIB);
+        v.snapshot("s2");
+        write(v, 60L * MIB, MIB, 33); // after s2: not in the bitmap
+        String uri = base + "incr@s2";
+        String map = Command.run(60, "nbdinfo", "--map=qemu:dirty-bitmap:s1", uri).ok().output().replaceAll("\\s+", " ").trim();
+        assertEquals("0 " + 4 * MIB + " 0 clean " + 4 * MIB + " " + 2 * MIB + " 1 dirty " + 6 * MIB + " " + 14 * MIB
+                + " 0 clean " + 20 * MIB + " " + MIB + " 1 dirty " + 21 * MIB + " " + 19 * MIB + " 0 clean " + 40 * MIB
+                + " " + MIB + " 1 dirty " + 41 * MIB + " " + 23 * MIB + " 0 clean", map);
+        String opts = "driver=nbd,server.type=inet,server.host=127.0.0.1,server.port=" + server.port()
+                + ",export=incr@s2,x-dirty-bitmap=qemu:dirty-bitmap:s1";
+        JsonNode qmap = new ObjectMapper().readTree(Command.run(120, "qemu-img", "map", "--output=json", "--image-opts", opts)
+                .ok().output());
+        long dirty = 0;
+        for (JsonNode e : qmap) {
+            if (!e.get("data").asBoolean()) {
+                dirty += e.get("length").asLong();
+            }
+        }
+        assertEquals(4L * MIB, dirty, "qemu-img sees 2 + 1 + 1 MiB dirty: " + qmap);
+        var changes = service.changes("incr", "s1", "s2", 0, 64L * MIB, 100);
+        assertEquals(3, changes.ranges().size(), changes.toString());
+    }
+
     @Test
     void resizeThenReconnectShowsTheNewSize() throws Exception {
         service.create("grow", VolumeSpec.ofSize(32L * MIB));

@@ -31,9 +31,9 @@ class ReplicationStateTest {
     void unknownVersionsFieldsAndIdsAreRefusedNamingTheObject() {
         String id = VolumeIdentity.random(1).volumeId();
         ScoFormatException v = assertThrows(ScoFormatException.class, () -> ReplicationState.decode(text(
-                "{\"formatVersion\":2,\"volumeId\":\"" + id + "\",\"role\":\"REPLICA\",\"epoch\":0,\"sourceGeneration\":0,"
+                "{\"formatVersion\":3,\"volumeId\":\"" + id + "\",\"role\":\"REPLICA\",\"epoch\":0,\"sourceGeneration\":0,"
                         + "\"targetGeneration\":0,\"updatedMillis\":0}"), "b:vm1/replication/state"));
-        assertTrue(v.getMessage().contains("b:vm1/replication/state") && v.getMessage().contains("version 2"), v.getMessage());
+        assertTrue(v.getMessage().contains("b:vm1/replication/state") && v.getMessage().contains("version 3"), v.getMessage());
         ScoFormatException f = assertThrows(ScoFormatException.class, () -> ReplicationState.decode(text(
                 "{\"formatVersion\":1,\"volumeId\":\"" + id + "\",\"role\":\"REPLICA\",\"epoch\":0,\"sourceGeneration\":0,"
                         + "\"targetGeneration\":0,\"updatedMillis\":0,\"owner\":\"x\"}"), "s"));
@@ -41,5 +41,19 @@ class ReplicationStateTest {
         assertThrows(ScoFormatException.class, () -> VolumeIdentity.decode(text(
                 "{\"formatVersion\":1,\"volumeId\":\"not-a-uuid\",\"createdMillis\":0}"), "i"));
         assertThrows(ScoFormatException.class, () -> VolumeIdentity.decode(text("{"), "i"));
+        // version 1 carries a UUID only; version 2 also a volume manifest's volumeId
+        String manifestId = "0123456789abcdef0123456789abcdef";
+        ScoFormatException old = assertThrows(ScoFormatException.class, () -> VolumeIdentity.decode(text(
+                "{\"formatVersion\":1,\"volumeId\":\"" + manifestId + "\",\"createdMillis\":0}"), "i"));
+        assertTrue(old.getMessage().contains("format version 1"), old.getMessage());
+        assertEquals(manifestId, VolumeIdentity.decode(text(
+                "{\"formatVersion\":2,\"volumeId\":\"" + manifestId + "\",\"createdMillis\":0}"), "i").volumeId());
+        assertEquals(id, VolumeIdentity.decode(text(
+                "{\"formatVersion\":1,\"volumeId\":\"" + id + "\",\"createdMillis\":0}"), "i").volumeId(),
+                "version 1 objects stay readable");
+        assertEquals(manifestId, VolumeIdentity.of(manifestId, 0).volumeId());
+        assertEquals(ReplicationState.Role.REPLICA, ReplicationState.decode(text(
+                "{\"formatVersion\":1,\"volumeId\":\"" + id + "\",\"role\":\"REPLICA\",\"epoch\":0,\"sourceGeneration\":0,"
+                        + "\"targetGeneration\":0,\"updatedMillis\":0}"), "s").role());
     }
 }

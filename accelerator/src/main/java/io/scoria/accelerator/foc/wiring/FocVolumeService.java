@@ -1,5 +1,6 @@
 package io.scoria.accelerator.foc.wiring;
 
+import io.scoria.accelerator.ChangedRanges;
 import io.scoria.accelerator.Volume;
 import io.scoria.accelerator.VolumeException;
 import io.scoria.accelerator.VolumeInfo;
@@ -293,6 +294,11 @@ public final class FocVolumeService implements VolumeService {
     }
 
     /** Snapshot views are never written, so they need no fail-over cache: the engine's view as is. */
+    @Override
+    public ChangedRanges changes(String volume, String from, String to, long start, long length, int limit) {
+        return engine.changes(volume, from, to, start, length, limit);
+    }
+
     @Override
     public Volume openSnapshot(String volume, String snapshot) {
         return engine.openSnapshot(volume, snapshot);

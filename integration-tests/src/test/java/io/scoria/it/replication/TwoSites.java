@@ -1,0 +1,153 @@
+package io.scoria.it.replication;
+
+import io.scoria.backend.ObjectStore;
+import io.scoria.backend.s3.S3ObjectStore;
+import io.scoria.backend.s3.S3StoreConfig;
+import io.scoria.it.harness.ManagedProcess;
+import io.scoria.it.harness.S3ProxyServer;
+import io.scoria.it.nbd.Command;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The processes of a DR test, started in a test's directory on ephemeral ports: s3proxy sites,
+ * {@code scoria serve} routers on them, {@code scoria-replicate} runs from its jar, and the S3
+ * clients, REST calls and qemu-io runs the tests check them with. {@link #close()} stops
+ * everything it started, newest first. Used by one test thread.
+ */
+final class TwoSites implements AutoCloseable {
+    /** A running {@code scoria serve}: its data directory (under the test's) and ports. */
+    record Router(ManagedProcess process, Path dataDir, int nbdPort, int apiPort) implements AutoCloseable {
+        @Override
+        public void close() {
+            process.close();
+        }
+    }
+
+    private final Path dir;
+    private final List<AutoCloseable> started = new ArrayList<>();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final Path repo = Path.of(System.getProperty("scoria.repo.root", "..")).toAbsolutePath().normalize();
+
+    TwoSites(Path dir) {
+        this.dir = dir;
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            started.get(i).close();
+        }
+        started.clear();
+    }
+
+    static String backend(S3ProxyServer s3) {
+        return "{type: s3, s3: {endpoint: " + s3.endpoint() + ", accessKey: " + S3ProxyServer.ACCESS_KEY
+                + ", secretKey: " + S3ProxyServer.SECRET_KEY + ", conditionalPut: true}}";
+    }
+
+    S3ProxyServer site(String name) throws Exception {
+        S3ProxyServer s3 = S3ProxyServer.start(name);
+        started.add(s3);
+        return s3;
+    }
+
+    ObjectStore store(S3ProxyServer s3) {
+        ObjectStore store = new S3ObjectStore(S3StoreConfig.of(s3.endpoint(), S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)
+                .withConditionalPut(true));
+        started.add(store);
+        return store;
+    }
+
+    /** A replication config file from {@code a} to {@code b} with the given {@code replication:} section body. */
+    Path replConfig(S3ProxyServer a, S3ProxyServer b, String replication) throws Exception {
+        Path f = dir.resolve("repl.yaml");
+        Files.writeString(f, "source: " + backend(a) + "\ntarget: " + backend(b) + "\nreplication: {" + replication + "}\n");
+        return f;
+    }
+
+    /** Starts {@code scoria serve} with data directory {@code dataDir} (under the test's) on site {@code s3}. */
+    Router serve(String dataDir, S3ProxyServer s3) throws Exception {
+        int nbd = ManagedProcess.freePort();
+        int api = ManagedProcess.freePort();
+        int iscsi = ManagedProcess.freePort();
+        Path cfg = dir.resolve(dataDir + ".yaml");
+        Files.writeString(cfg, "dataDir: " + dir.resolve(dataDir) + "\nnbd: {port: " + nbd + "}\napi: {port: " + api
+                + "}\niscsi: {port: " + iscsi + "}\nbackend: " + backend(s3)
+                + "\ncache: {clusterCache: 16MiB, scoCache: 128MiB}\nvolumes: {scoSize: 1MiB}\n");
+        ManagedProcess p = ManagedProcess.start("serve-" + dataDir, List.of(repo.resolve("scoria").toString(), "serve",
+                "--config", cfg.toString()), dir, dir.resolve(dataDir + "-" + System.nanoTime() + ".log"));
+        Router r = new Router(p, dir.resolve(dataDir), nbd, api);
+        started.add(r);
+        p.awaitReady(Duration.ofSeconds(120), () -> ManagedProcess.listening(api) && ManagedProcess.listening(nbd));
+        return r;
+    }
+
+    /** A REST call to {@code r} with its admin token; {@code body} null for none. */
+    HttpResponse<String> api(Router r, String method, String path, String body) throws Exception {
+        String token = Files.readString(r.dataDir().resolve("admin.token")).strip();
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + r.apiPort() + path))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json");
+        b = body == null ? b.method(method, HttpRequest.BodyPublishers.noBody())
+                : b.method(method, HttpRequest.BodyPublishers.ofString(body));
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    void createVolume(Router r, String name, String size) throws Exception {
+        HttpResponse<String> created = api(r, "POST", "/v1/volumes", "{\"name\":\"" + name + "\",\"size\":\"" + size + "\"}");
+        assertEquals(201, created.statusCode(), created.body());
+    }
+
+    /** qemu-io on NBD export {@code export} of {@code r}; {@code readOnly} opens it with -r, as a read-only export must be. */
+    static Command qemuIo(Router r, boolean readOnly, String export, String... commands) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("qemu-io", "-f", "raw"));
+        if (readOnly) {
+            cmd.add("-r");
+        }
+        cmd.add("nbd://127.0.0.1:" + r.nbdPort() + "/" + export);
+        for (String c : commands) {
+            cmd.addAll(List.of("-c", c));
+        }
+        return Command.run(120, cmd.toArray(new String[0]));
+    }
+
+    /** qemu-io that must succeed with every pattern verified; returns its output. */
+    static String qemuIoOk(Router r, boolean readOnly, String export, String... commands) throws Exception {
+        String out = qemuIo(r, readOnly, export, commands).ok().output();
+        assertFalse(out.contains("Pattern verification failed") || out.contains("failed"), export + ": " + out);
+        return out;
+    }
+
+    /** Starts {@code scoria-replicate ARGS} from its jar, logging to {@code <name>.log}. */
+    ManagedProcess replicate(String name, String... args) throws Exception {
+        Path jar = repo.resolve("replicator").resolve("target").resolve("scoria-replicate.jar");
+        assertTrue(Files.isRegularFile(jar), "scoria-replicate.jar is built by the replicator module: " + jar);
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-jar", jar.toString()));
+        cmd.addAll(List.of(args));
+        ManagedProcess p = ManagedProcess.start(name, cmd, dir, dir.resolve(name + ".log"));
+        started.add(p);
+        return p;
+    }
+
+    /** Waits for {@code p} to exit with {@code expectedCode}; returns its log. */
+    static String finish(ManagedProcess p, int expectedCode) throws Exception {
+        assertTrue(p.process().waitFor(180, TimeUnit.SECONDS), p.logTail(20));
+        String log = Files.readString(p.log());
+        assertEquals(expectedCode, p.process().exitValue(), log);
+        return log;
+    }
+}
