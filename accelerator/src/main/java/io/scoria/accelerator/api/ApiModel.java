@@ -91,4 +91,34 @@ public final class ApiModel {
     /** The distributor's status and whether every object has all its fragments on answering stores. */
     public record DistributorView(io.scoria.distributor.DistributorStatus status, boolean fullRedundancy) {
     }
+
+    /**
+     * Body of {@code POST /v1/hosts}: exactly one of {@code certificate} (PEM text, pinned by its
+     * SHA-256), {@code certificateIdentity} (a subject CN or DNS name) and {@code address} (CIDR);
+     * {@code iqn} and {@code chapSecret} (12-255 characters, needs iqn) optional.
+     */
+    public record AddHost(String name, String certificate, String certificateIdentity, String address, String iqn,
+                          String chapSecret) {
+        @Override
+        public String toString() {
+            return "AddHost[" + name + "]"; // never the CHAP secret
+        }
+    }
+
+    /** A host as the API shows it: how it is identified, whether it has a CHAP secret (never the secret), its volumes. */
+    public record HostView(String name, String certificateSha256, String certificateSubject, String certificateIdentity,
+                           String address, String iqn, boolean chap, List<String> volumes) {
+    }
+
+    /** Body of {@code POST /v1/volumes/{name}/attachments}: {@code mode} rw (default) or ro; {@code shared} false by default. */
+    public record Attach(String host, String mode, Boolean shared) {
+    }
+
+    /** An attachment of a volume to a host. */
+    public record AttachmentView(String volume, String host, String mode, boolean shared) {
+    }
+
+    /** Answer of a detach: how many open sessions of that host to the volume were closed. */
+    public record Detached(String volume, String host, int closedSessions) {
+    }
 }

@@ -63,6 +63,7 @@ public final class ApiServer implements AutoCloseable {
     private final TokenRoutes tokenRoutes;
     private final QosRoutes qosRoutes;
     private final ScheduleRoutes scheduleRoutes;
+    private final HostRoutes hostRoutes;
     private final AuditLog audit;
     private final JobRoutes jobRoutes;
     private final DistributorRoutes distributorRoutes;
@@ -105,6 +106,7 @@ public final class ApiServer implements AutoCloseable {
         Distributor distributor = services.distributor();
         this.qosRoutes = new QosRoutes(volumes, services.qos());
         this.scheduleRoutes = new ScheduleRoutes(services.schedules());
+        this.hostRoutes = new HostRoutes(volumes, services.hosts(), services.wipeCheck());
         this.healthRoutes = new HealthRoutes(services.readiness());
         this.cluster = services.cluster();
         this.nodeRoutes = new NodeRoutes(services);
@@ -239,12 +241,21 @@ public final class ApiServer implements AutoCloseable {
         if (VolumeStatsRoutes.handles(call)) {
             return statsRoutes.route(call);
         }
+        if (call.at(0).equals("v1") && call.at(1).equals("hosts")) {
+            return hostRoutes.route(call);
+        }
         if (call.at(0).equals("v1") && call.at(1).equals("volumes")) {
             if (call.path.length == 4 && call.at(3).equals("qos")) {
                 return qosRoutes.route(call);
             }
             if (call.path.length == 4 && call.at(3).equals("schedule")) {
                 return scheduleRoutes.volume(call);
+            }
+            if (call.path.length >= 4 && HostRoutes.VOLUME_ACTIONS.contains(call.at(3))) {
+                return hostRoutes.route(call);
+            }
+            if (call.path.length == 3 && call.method.equals("DELETE")) {
+                hostRoutes.checkDetached(call.at(2));
             }
             Reply r = volumeRoutes.route(call);
             if (call.path.length == 3 && call.method.equals("DELETE")) {

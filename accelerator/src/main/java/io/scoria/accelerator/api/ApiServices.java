@@ -2,8 +2,10 @@ package io.scoria.accelerator.api;
 
 import io.scoria.accelerator.cluster.ClusterStatus;
 import io.scoria.accelerator.control.JobService;
+import io.scoria.accelerator.control.HostRegistry;
 import io.scoria.accelerator.control.QosRegistry;
 import io.scoria.accelerator.control.SnapshotScheduler;
+import io.scoria.accelerator.volume.WipeReport;
 import io.scoria.accelerator.health.Readiness;
 import io.scoria.accelerator.metrics.VolumeMetrics;
 import io.scoria.distributor.store.Distributor;
@@ -11,6 +13,7 @@ import io.scoria.distributor.store.Distributor;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -22,25 +25,23 @@ import java.util.function.Supplier;
  * @param readiness   the checks behind {@code /v1/ready}
  * @param cluster     this node's view of its cluster ({@code /v1/cluster}); null for a single router
  * @param volumeMeters the per-volume meters behind {@code /v1/volumes/NAME/stats}; null: not served
+ * @param hosts       hosts and attachments ({@code /v1/hosts}, {@code /v1/volumes/{name}/attachments}), shared
+ *                    with the frontends; null: none (those calls answer 404)
+ * @param wipeCheck   what is left of a deleted volume ({@code /v1/volumes/{name}/wipe-check}); null: not offered
  * @param schedules   snapshot schedules ({@code /v1/schedules}, {@code /v1/volumes/NAME/schedule}); null: none
  */
 public record ApiServices(JobService jobs, Distributor distributor, QosRegistry qos, Readiness readiness,
-                          Supplier<ClusterStatus> cluster, VolumeMetrics volumeMeters, SnapshotScheduler schedules) {
+                          Supplier<ClusterStatus> cluster, VolumeMetrics volumeMeters, HostRegistry hosts,
+                          Function<String, WipeReport> wipeCheck, SnapshotScheduler schedules) {
     public ApiServices {
         Objects.requireNonNull(qos, "qos");
         Objects.requireNonNull(readiness, "readiness");
     }
 
-    /** As above, without snapshot schedules. */
-    public ApiServices(JobService jobs, Distributor distributor, QosRegistry qos, Readiness readiness,
-                       Supplier<ClusterStatus> cluster, VolumeMetrics volumeMeters) {
-        this(jobs, distributor, qos, readiness, cluster, volumeMeters, null);
-    }
-
-    /** As above, without per-volume meters and snapshot schedules. */
+    /** Without per-volume meters, hosts, wipe checks and snapshot schedules. */
     public ApiServices(JobService jobs, Distributor distributor, QosRegistry qos, Readiness readiness,
                        Supplier<ClusterStatus> cluster) {
-        this(jobs, distributor, qos, readiness, cluster, null, null);
+        this(jobs, distributor, qos, readiness, cluster, null, null, null, null);
     }
 
     /** No jobs, no distributor, no cluster, no readiness checks; QoS caps in {@code qos.json} beside the token file. */
@@ -50,14 +51,22 @@ public record ApiServices(JobService jobs, Distributor distributor, QosRegistry 
     }
 
     public ApiServices withReadiness(Readiness r) {
-        return new ApiServices(jobs, distributor, qos, r, cluster, volumeMeters, schedules);
+        return new ApiServices(jobs, distributor, qos, r, cluster, volumeMeters, hosts, wipeCheck, schedules);
     }
 
     public ApiServices withJobs(JobService j, Distributor d) {
-        return new ApiServices(j, d, qos, readiness, cluster, volumeMeters, schedules);
+        return new ApiServices(j, d, qos, readiness, cluster, volumeMeters, hosts, wipeCheck, schedules);
     }
 
     public ApiServices withVolumeMeters(VolumeMetrics m) {
-        return new ApiServices(jobs, distributor, qos, readiness, cluster, m, schedules);
+        return new ApiServices(jobs, distributor, qos, readiness, cluster, m, hosts, wipeCheck, schedules);
+    }
+
+    public ApiServices withHosts(HostRegistry h, Function<String, WipeReport> w) {
+        return new ApiServices(jobs, distributor, qos, readiness, cluster, volumeMeters, h, w, schedules);
+    }
+
+    public ApiServices withSchedules(SnapshotScheduler s) {
+        return new ApiServices(jobs, distributor, qos, readiness, cluster, volumeMeters, hosts, wipeCheck, s);
     }
 }

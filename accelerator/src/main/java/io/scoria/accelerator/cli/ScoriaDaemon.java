@@ -9,6 +9,7 @@ import io.scoria.accelerator.api.ApiServices;
 import io.scoria.accelerator.cluster.ClusterConfig;
 import io.scoria.accelerator.cluster.ClusterNode;
 import io.scoria.accelerator.config.ScoriaConfig;
+import io.scoria.accelerator.control.HostRegistry;
 import io.scoria.accelerator.control.QosRegistry;
 import io.scoria.accelerator.control.CloneJobs;
 import io.scoria.accelerator.control.DistributorJobs;
@@ -33,7 +34,8 @@ import java.util.Optional;
 
 /**
  * The running router: a {@link VolumeService}, its NBD and iSCSI frontends (holding volumes to
- * their QoS caps, {@code <dataDir>/qos.json}), the management API with {@code /metrics} and the
+ * their QoS caps, {@code <dataDir>/qos.json}, and serving attached volumes only to their hosts,
+ * {@code <dataDir>/hosts.json}), the management API with {@code /metrics} and the
  * {@link JobService} of long operations. Owns the service and closes it last (after the API and the
  * jobs); {@link #close()} is idempotent.
  */
@@ -121,13 +123,15 @@ public final class ScoriaDaemon implements AutoCloseable {
             j = new JobService(JobsConfig.defaults(config.dataDir()), kinds);
             sched = AutoSpace.start(config, volumes, scrub, j, scrubJobs.isPresent());
             QosRegistry qos = QosRegistry.open(config.dataDir().resolve("qos.json"));
-            n = new NbdServer(config.nbdServerConfig(), volumes, registry, router.volumeMetrics(), qos);
+            HostRegistry hosts = HostRegistry.open(config.dataDir().resolve("hosts.json"));
+            n = new NbdServer(config.nbdServerConfig(), volumes, registry, router.volumeMetrics(), qos, hosts);
             if (config.iscsi().enabled()) {
-                i = new IscsiServer(config.iscsiServerConfig(), volumes, registry, qos);
+                i = new IscsiServer(config.iscsiServerConfig(), volumes, registry, qos, hosts);
             }
             web = new ApiServer(apiConfig, volumes, config.volumes(), registry, scrub,
-                    new ApiServices(j, distributor, qos, readiness, cluster == null ? null : cluster::status,
-                            router.volumeMetrics(), sched));
+                    new ApiServices(j, distributor, qos, readiness, cluster == null ? null : cluster::status)
+                            .withVolumeMeters(router.volumeMetrics()).withHosts(hosts, router.wipeCheck())
+                            .withSchedules(sched));
             if (cluster != null) {
                 ClusterConfig.Advertise a = config.cluster() != null ? config.cluster().advertise()
                         : new ClusterConfig.Advertise(null, null, null, null);

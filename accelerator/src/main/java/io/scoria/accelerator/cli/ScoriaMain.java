@@ -18,7 +18,7 @@ import java.io.PrintWriter;
         subcommands = {ServeCommand.class, VolumeCommands.class, SnapshotCommands.class,
                 CloneCommands.TemplateCommands.class, CloneCommands.class, BackendCommands.class,
                 FocServerCommand.class, ScrubCommands.class, TokenCommands.class, JobCommands.class,
-                DistributorCommands.class, ClusterCommands.class,
+                DistributorCommands.class, ClusterCommands.class, HostCommands.class,
                 CommandLine.HelpCommand.class})
 public final class ScoriaMain implements Runnable {
     @Spec

@@ -15,7 +15,9 @@ import static io.scoria.accelerator.cli.ApiClient.seg;
 @Command(name = "volume", mixinStandardHelpOptions = true, description = "Create, list, inspect and delete volumes.",
         subcommands = {VolumeCommands.Create.class, VolumeCommands.ListVolumes.class, VolumeCommands.Info.class,
                 VolumeCommands.Delete.class, VolumeCommands.Resize.class, VolumeCommands.Rollback.class,
-                VolumeCommands.Reset.class, QosCommand.class, ChangesCommand.class, ScheduleCommand.class})
+                VolumeCommands.Reset.class, QosCommand.class, ChangesCommand.class, AttachCommands.Attach.class,
+                AttachCommands.Detach.class, AttachCommands.ListAttachments.class, AttachCommands.WipeCheck.class,
+                ScheduleCommand.class})
 final class VolumeCommands extends CommandGroup {
     static String describe(JsonNode v) {
         JsonNode s = v.get("spec");

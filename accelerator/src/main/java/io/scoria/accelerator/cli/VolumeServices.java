@@ -26,6 +26,7 @@ import io.scoria.accelerator.metrics.EngineMetrics;
 import io.scoria.accelerator.metrics.VolumeMetrics;
 import io.scoria.accelerator.volume.EngineConfig;
 import io.scoria.accelerator.volume.LocalVolumeService;
+import io.scoria.accelerator.volume.WipeReport;
 import io.scoria.accelerator.scrub.ScrubApplier;
 import io.scoria.backend.ObjectStore;
 import io.scoria.distributor.store.Distributor;
@@ -36,6 +37,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -51,10 +53,15 @@ final class VolumeServices {
      * What {@code scoria serve} runs: the volume service, the applier of scrub results, if the
      * backend is a distributor that distributor (owned by {@code volumes}, closed with it), the
      * per-volume meters, the readiness checks (backend, fail-over cache, flash space) and the
-     * cluster node (null for a single router; closed by {@code volumes}).
+     * cluster node (null for a single router; closed by {@code volumes}) and the engine's wipe check of
+     * deleted volumes (null: none).
      */
     record Router(VolumeService volumes, ScrubApplier scrub, Distributor distributor, VolumeMetrics volumeMetrics,
-                  Readiness readiness, ClusterNode cluster) {
+                  Readiness readiness, ClusterNode cluster, Function<String, WipeReport> wipeCheck) {
+        Router(VolumeService volumes, ScrubApplier scrub, Distributor distributor, VolumeMetrics volumeMetrics,
+               Readiness readiness, ClusterNode cluster) {
+            this(volumes, scrub, distributor, volumeMetrics, readiness, cluster, null);
+        }
     }
 
     static Router openRouter(ScoriaConfig config, MeterRegistry registry) {
@@ -68,7 +75,7 @@ final class VolumeServices {
                 Distributor distributor = CountingObjectStore.underlying(service.store()) instanceof Distributor d ? d : null;
                 VolumeService volumes = node == null ? engine.volumes() : node.volumes(engine.volumes(), engine.copies());
                 router[0] = new Router(volumes, scrub, distributor, metrics,
-                        readiness(config, service.store(), focDegraded), node);
+                        readiness(config, service.store(), focDegraded), node, service::wipeCheck);
             });
             return router[0];
         } catch (RuntimeException e) {

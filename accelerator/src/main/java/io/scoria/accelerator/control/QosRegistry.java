@@ -1,6 +1,5 @@
 package io.scoria.accelerator.control;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.scoria.accelerator.frontend.QosGate;
 import io.scoria.accelerator.frontend.QosGates;
@@ -11,7 +10,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
@@ -30,9 +28,7 @@ public final class QosRegistry implements QosGates {
     static final int VERSION = 1;
 
     private final Path file;
-    private final ObjectMapper json = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private final ObjectMapper json = ControlFiles.JSON;
     private final Map<String, QosGate> gates = new ConcurrentHashMap<>();
     private final Map<String, QosLimits> stored = new TreeMap<>();
 
@@ -47,19 +43,9 @@ public final class QosRegistry implements QosGates {
     /** The caps in {@code file} (none if it does not exist yet; it is written on the first change). */
     public static QosRegistry open(Path file) {
         QosRegistry r = new QosRegistry(Objects.requireNonNull(file, "file"));
-        byte[] raw;
-        try {
-            raw = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
+        StoredLimits s = ControlFiles.read(file, StoredLimits.class, "QoS file").orElse(null);
+        if (s == null) {
             return r;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the QoS file " + file, e);
-        }
-        StoredLimits s;
-        try {
-            s = r.json.readValue(raw, StoredLimits.class);
-        } catch (IOException | IllegalArgumentException e) {
-            throw new IllegalStateException("the QoS file " + file + " is not valid: " + e.getMessage(), e);
         }
         if (s.version() != VERSION || s.volumes() == null) {
             throw new IllegalStateException("the QoS file " + file + " has version " + s.version()

@@ -54,6 +54,7 @@ public final class ClusterCache implements AutoCloseable {
     private int hand;
     private int occupied;
     private long hits, misses, inserts, duplicates, collisions, evictions;
+    private final ByteBuffer zeros;
     private boolean closed;
 
     /**
@@ -70,6 +71,7 @@ public final class ClusterCache implements AutoCloseable {
             throw new IllegalArgumentException("budgetBytes must hold 1 to 2^28 slots of " + slotSize + " bytes: " + budgetBytes);
         }
         this.slotSize = slotSize;
+        this.zeros = ByteBuffer.allocate(slotSize).asReadOnlyBuffer();
         this.slots = (int) n;
         hi = new long[slots];
         lo = new long[slots];
@@ -330,6 +332,36 @@ public final class ClusterCache implements AutoCloseable {
             inserts++;
         }
         return Insert.INSERTED;
+    }
+
+    /**
+     * Removes the cluster with this fingerprint, if cached, and overwrites its slot with zeros (a
+     * deleted volume's bytes must not stay readable on flash); a read copying it meanwhile reports a
+     * miss. Returns true if a cluster was removed.
+     */
+    public boolean discard(long fpHi, long fpLo) {
+        int s;
+        synchronized (this) {
+            checkOpen();
+            s = find(fpHi, fpLo);
+            if (s < 0 || state[s] != VALID) {
+                return false;
+            }
+            tableRemove(s);
+            occupied--;
+            version[s]++;
+            state[s] = FILLING; // no insert takes the slot while it is zeroed
+            index.putInt(HEADER + s * HEADER + 20, EMPTY);
+        }
+        long pos = (long) s * slotSize;
+        slab[(int) (pos / CHUNK)].put((int) (pos % CHUNK), zeros, 0, slotSize);
+        synchronized (this) {
+            hi[s] = 0;
+            lo[s] = 0;
+            crc[s] = 0;
+            state[s] = EMPTY;
+        }
+        return true;
     }
 
     private int victim() {

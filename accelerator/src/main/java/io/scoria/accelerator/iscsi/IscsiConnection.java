@@ -2,10 +2,12 @@ package io.scoria.accelerator.iscsi;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.scoria.accelerator.frontend.Client;
 import io.scoria.accelerator.frontend.QosGate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 
 /**
@@ -52,13 +54,18 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
         SessionParams p = r.params();
         decoder.negotiated(p.recvDataSegment(), p.headerDigest(), p.dataDigest());
         writer.digests(p.headerDigest(), p.dataDigest());
-        SendTargets targets = new SendTargets(r.discovery() ? context.targets()::names : () -> java.util.List.of(
+        Client client = Client.iscsi(((InetSocketAddress) ctx.channel().remoteAddress()).getAddress(), r.initiator());
+        SendTargets targets = new SendTargets(r.discovery() ? () -> context.targets().names( // attached elsewhere: not listed
+                v -> !context.attachments().admit(v, client).refused()) : () -> java.util.List.of(
                 r.target()), r.discovery(), context.workers(), ctx.channel().eventLoop());
         FullFeaturePhase[] self = new FullFeaturePhase[1];
         CommandPipeline pipeline = r.discovery() ? null : new CommandPipeline(ctx.channel(), writer, r.sequencer(),
                 flow, context.workers(), r.lun(), p, context.config().limits().maxTransferBytes(), r.nexus(),
                 t -> self[0].taskFinished(t));
         QosGate qos = r.discovery() ? null : context.qos().gate(r.lun().volume().name());
+        if (!r.discovery()) {
+            InitiatorAccess.track(context, ctx.channel(), r.lun().volume().name(), r.initiator(), r.lun().volume().isReadOnly());
+        }
         session = new FullFeaturePhase(ctx.channel(), writer, r.sequencer(), pipeline, targets, r.discovery(), p, flow,
                 qos, this::resume);
         self[0] = session;

@@ -1,6 +1,7 @@
 package io.scoria.accelerator.iscsi;
 
 import io.scoria.accelerator.VolumeService;
+import io.scoria.accelerator.frontend.Attachments;
 import io.scoria.accelerator.frontend.MemoryBudget;
 import io.scoria.accelerator.frontend.QosGates;
 
@@ -9,10 +10,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What every connection of one {@link IscsiServer} shares: settings, volumes, their LUNs, the I/O
- * workers, the node's command memory, the session handle (TSIH) counter and the volumes' QoS gates.
+ * workers, the node's command memory, the session handle (TSIH) counter, the volumes' QoS gates and
+ * their attachments to hosts.
  */
 record IscsiContext(IscsiServerConfig config, VolumeService volumes, Targets targets, Executor workers,
-                    MemoryBudget memory, AtomicInteger tsih, QosGates qos) {
+                    MemoryBudget memory, AtomicInteger tsih, QosGates qos, Attachments attachments) {
 
     /** A new session handle, never 0. */
     int nextTsih() {

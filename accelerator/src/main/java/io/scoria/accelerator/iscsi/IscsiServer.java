@@ -7,6 +7,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.frontend.FrontendLoops;
 import io.scoria.accelerator.frontend.MemoryBudget;
+import io.scoria.accelerator.frontend.Attachments;
 import io.scoria.accelerator.frontend.QosGates;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +37,16 @@ public final class IscsiServer implements AutoCloseable {
 
     /** As above, holding every volume to the caps of its gate in {@code qos}. */
     public IscsiServer(IscsiServerConfig config, VolumeService volumes, MeterRegistry registry, QosGates qos) {
+        this(config, volumes, registry, qos, Attachments.NONE);
+    }
+
+    /**
+     * As above, serving a volume attached to hosts only to their initiators ({@code attachments}; a
+     * volume without attachments admits what the target's CHAP settings admit).
+     */
+    public IscsiServer(IscsiServerConfig config, VolumeService volumes, MeterRegistry registry, QosGates qos,
+                       Attachments attachments) {
+        Objects.requireNonNull(attachments, "attachments");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(qos, "qos");
         Objects.requireNonNull(volumes, "volumes");
@@ -43,7 +54,7 @@ public final class IscsiServer implements AutoCloseable {
         loops = new FrontendLoops("iscsi", "iSCSI", config.workerThreads());
         memory = new MemoryBudget(config.limits().memoryBudget());
         IscsiContext context = new IscsiContext(config, volumes, new Targets(config, volumes), loops.workers(), memory,
-                new AtomicInteger(), qos);
+                new AtomicInteger(), qos, attachments);
         Gauge.builder("scoria.iscsi.command.data", memory, MemoryBudget::used).baseUnit("bytes")
                 .description("bytes of iSCSI command data held; bounded by iscsi.limits.memoryBudget").register(registry);
         Gauge.builder("scoria.iscsi.connections", open, AtomicInteger::get).register(registry);

@@ -3,6 +3,7 @@ package io.scoria.accelerator.iscsi;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.buffer.Unpooled;
+import io.scoria.accelerator.frontend.Admission;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +17,7 @@ import java.util.function.Consumer;
  * The login phase of one connection (RFC 7143 sections 6.3, 11.12, 11.13): the security stage
  * ({@link ChapExchange}), the operational stage ({@link OperationalNegotiation}) and the move to full
  * feature phase, for a discovery session or a normal session with one target (a volume: its name
- * after the IQN prefix). A login that fails gets a Login Response with the failure's status and the
+ * after the IQN prefix; {@link InitiatorAccess} decides whether the initiator may use it). A login that fails gets a Login Response with the failure's status and the
  * connection is closed. Adding a connection to an existing session (a non-zero TSIH) is refused:
  * sessions have one connection.
  *
@@ -48,6 +49,7 @@ final class LoginPhase {
     private ScsiLun lun;
     private ChapExchange chap;
     private ChapSettings chapSettings;
+    private Admission admission = Admission.UNMANAGED;
     private boolean securityPassed;
     private boolean portalGroupSent;
     private boolean failed;
@@ -138,7 +140,11 @@ final class LoginPhase {
         if (!discovery && volume == null) {
             throw new LoginException(LoginException.NOT_FOUND, "no target " + target);
         }
-        chapSettings = discovery ? context.config().discoveryChap() : context.config().chapOf(volume);
+        if (!discovery) {
+            admission = InitiatorAccess.admit(context, channel, volume, initiator);
+        }
+        chapSettings = discovery ? context.config().discoveryChap()
+                : InitiatorAccess.chap(context.config().chapOf(volume), admission);
         chap = new ChapExchange(chapSettings, initiator);
     }
 
@@ -151,7 +157,7 @@ final class LoginPhase {
             context.workers().execute(() -> {
                 ScsiLun found;
                 try {
-                    found = context.targets().lun(context.config().volumeOf(target));
+                    found = context.targets().lun(context.config().volumeOf(target), admission.readOnly());
                 } catch (RuntimeException e) {
                     log.warn("iSCSI target {} cannot be opened", target, e);
                     found = null;

@@ -3,10 +3,12 @@ package io.scoria.accelerator.iscsi;
 import io.scoria.accelerator.Volume;
 import io.scoria.accelerator.VolumeNotFoundException;
 import io.scoria.accelerator.VolumeService;
+import io.scoria.accelerator.frontend.ReadOnlyView;
 
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
  * The targets of one {@link IscsiServer}: one per volume, named {@code <iqnPrefix>:<volume>}, with
@@ -19,6 +21,7 @@ final class Targets {
     private final IscsiServerConfig config;
     private final VolumeService volumes;
     private final Map<String, ScsiLun> luns = new ConcurrentHashMap<>();
+    private final Map<String, ScsiLun> readOnlyLuns = new ConcurrentHashMap<>();
     private final Map<String, PersistentReservations> reservations = new ConcurrentHashMap<>();
 
     Targets(IscsiServerConfig config, VolumeService volumes) {
@@ -26,8 +29,11 @@ final class Targets {
         this.volumes = volumes;
     }
 
-    /** The LUN of {@code volume} (opening it), or null if no such volume exists. */
-    ScsiLun lun(String volume) {
+    /**
+     * The LUN of {@code volume} (opening it), or null if no such volume exists; {@code readOnly}: the
+     * LUN of a host attached read-only (a {@link ReadOnlyView} sharing the volume's reservations).
+     */
+    ScsiLun lun(String volume, boolean readOnly) {
         String name = volumes.info(volume).isPresent() ? volume : volumes.list().stream()
                 .map(i -> i.name()).filter(n -> n.equalsIgnoreCase(volume)).findFirst().orElse(null);
         if (name == null) {
@@ -41,13 +47,19 @@ final class Targets {
         }
         PersistentReservations pr = reservations.computeIfAbsent(name, k -> new PersistentReservations(
                 config.reservations() == null ? null : config.reservations().resolve(k + ".pr")));
+        if (readOnly) {
+            return readOnlyLuns.compute(name, (k, old) -> old != null && old.volume() instanceof ReadOnlyView r
+                    && r.viewOf(v) ? old : new ScsiLun(new ReadOnlyView(v), config.targetName(name.toLowerCase()),
+                    config.blockSize(), config.limits().maxTransferBytes(), pr));
+        }
         return luns.compute(name, (k, old) -> old != null && old.volume() == v ? old
                 : new ScsiLun(v, config.targetName(name.toLowerCase()), config.blockSize(),
                 config.limits().maxTransferBytes(), pr));
     }
 
-    /** The names of all targets (for SendTargets). */
-    List<String> names() {
-        return volumes.list().stream().map(i -> config.targetName(i.name().toLowerCase())).toList();
+    /** The names of the targets whose volume {@code visible} accepts (for SendTargets). */
+    List<String> names(Predicate<String> visible) {
+        return volumes.list().stream().map(i -> i.name()).filter(visible)
+                .map(n -> config.targetName(n.toLowerCase())).toList();
     }
 }

@@ -1,5 +1,7 @@
 package io.scoria.accelerator.nbd;
 
+import io.scoria.accelerator.frontend.Cidr;
+
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Objects;
@@ -16,13 +18,11 @@ public record ExportPolicy(boolean readOnly, boolean tlsRequired, List<String> a
     /** Read-write, no TLS requirement, every client allowed. */
     public static final ExportPolicy OPEN = new ExportPolicy(false, false, List.of(), List.of());
 
-    private static final List<Cidr> NONE = List.of();
-
     public ExportPolicy {
         allowedClients = List.copyOf(Objects.requireNonNull(allowedClients, "allowedClients"));
         allowedIdentities = List.copyOf(Objects.requireNonNull(allowedIdentities, "allowedIdentities"));
         for (String c : allowedClients) {
-            Cidr.parse(c); // validates, naming the entry
+            Cidr.parse("allowedClients entry", c); // validates, naming the entry
         }
         for (String id : allowedIdentities) {
             if (id.isBlank()) {
@@ -56,7 +56,7 @@ public record ExportPolicy(boolean readOnly, boolean tlsRequired, List<String> a
     }
 
     /** Why a client was refused an export. */
-    public enum Refusal { ADDRESS, TLS_REQUIRED, IDENTITY }
+    public enum Refusal { ADDRESS, TLS_REQUIRED, IDENTITY, NOT_ATTACHED }
 
     /** True when a client at {@code address} may use the export. */
     public boolean allows(InetAddress address) {
@@ -64,59 +64,10 @@ public record ExportPolicy(boolean readOnly, boolean tlsRequired, List<String> a
             return true;
         }
         for (String c : allowedClients) {
-            if (Cidr.parse(c).contains(address)) {
+            if (Cidr.parse("allowedClients entry", c).contains(address)) {
                 return true;
             }
         }
         return false;
-    }
-
-    /** An address block such as {@code 10.0.0.0/8}, {@code ::1/128} or a single address. */
-    record Cidr(byte[] network, int prefix) {
-        static Cidr parse(String text) {
-            Objects.requireNonNull(text, "allowedClients entry");
-            int slash = text.indexOf('/');
-            String host = slash < 0 ? text : text.substring(0, slash);
-            if (!host.matches("[0-9a-fA-F:.]+")) {
-                throw new IllegalArgumentException("allowedClients entry is not an IP address or CIDR block: " + text);
-            }
-            byte[] addr;
-            try {
-                addr = InetAddress.getByName(host).getAddress();
-            } catch (java.net.UnknownHostException e) {
-                throw new IllegalArgumentException("allowedClients entry is not an IP address: " + text, e);
-            }
-            int prefix = addr.length * 8;
-            if (slash >= 0) {
-                try {
-                    prefix = Integer.parseInt(text.substring(slash + 1));
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("allowedClients entry has a bad prefix length: " + text, e);
-                }
-                if (prefix < 0 || prefix > addr.length * 8) {
-                    throw new IllegalArgumentException("allowedClients entry has a bad prefix length: " + text);
-                }
-            }
-            return new Cidr(addr, prefix);
-        }
-
-        boolean contains(InetAddress address) {
-            byte[] a = address.getAddress();
-            if (a.length != network.length) {
-                return false;
-            }
-            int full = prefix / 8;
-            for (int i = 0; i < full; i++) {
-                if (a[i] != network[i]) {
-                    return false;
-                }
-            }
-            int rest = prefix % 8;
-            if (rest == 0) {
-                return true;
-            }
-            int mask = (0xff << (8 - rest)) & 0xff;
-            return (a[full] & mask) == (network[full] & mask);
-        }
     }
 }

@@ -281,7 +281,12 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
                         .maxConnectionsPerExport() + " connections, its maximum");
                 return;
             }
-            ExportPolicy policy = policy(name);
+            ExportAccess access = ExportAccess.of(context, ctx, tlsActive, name);
+            if (access.refusal() != null) { // detached meanwhile
+                ExportName.release(context, name, volume);
+                reply(ctx, opt, REP_ERR_POLICY, "this client may not use export " + name);
+                return;
+            }
             if (includeName) {
                 byte[] n = name.getBytes(StandardCharsets.UTF_8);
                 ByteBuf b = replyHeader(ctx, opt, REP_INFO, 2 + n.length);
@@ -290,14 +295,14 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
             }
             ByteBuf export = replyHeader(ctx, opt, REP_INFO, 12);
             export.writeShort(INFO_EXPORT).writeLong(volume.size())
-                    .writeShort(NbdProtocol.transmissionFlags(volume.isReadOnly() || policy.readOnly()));
+                    .writeShort(NbdProtocol.transmissionFlags(volume.isReadOnly() || access.readOnly()));
             ctx.write(export);
             ByteBuf bs = replyHeader(ctx, opt, REP_INFO, 14);
             bs.writeShort(INFO_BLOCK_SIZE).writeInt(1).writeInt(4096).writeInt(context.config().maxPayload());
             ctx.write(bs);
             reply(ctx, opt, REP_ACK, null);
             if (opt == OPT_GO) {
-                enterTransmission(ctx, volume, policy, name);
+                enterTransmission(ctx, volume, access.readOnly(), name);
             } else {
                 ExportName.release(context, name, volume);
             }
@@ -316,20 +321,20 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
             return;
         }
         offload(ctx, () -> ExportName.lookupOrNull(context, name), (volume, error) -> {
-            ExportPolicy policy = policy(name);
-            if (volume == null || !attach(ctx, name)) {
+            ExportAccess access = ExportAccess.of(context, ctx, tlsActive, name);
+            if (volume == null || access.refusal() != null || !attach(ctx, name)) {
                 ExportName.release(context, name, volume);
                 fail(ctx, "EXPORT_NAME " + name + " refused (" + (error != null ? error
-                        : volume == null ? "unknown" : "too many connections") + ")");
+                        : volume == null ? "unknown" : access.refusal() != null ? "detached" : "too many connections") + ")");
                 return;
             }
             ByteBuf b = ctx.alloc().buffer(134);
-            b.writeLong(volume.size()).writeShort(NbdProtocol.transmissionFlags(volume.isReadOnly() || policy.readOnly()));
+            b.writeLong(volume.size()).writeShort(NbdProtocol.transmissionFlags(volume.isReadOnly() || access.readOnly()));
             if (!noZeroes) {
                 b.writeZero(124);
             }
             ctx.writeAndFlush(b);
-            enterTransmission(ctx, volume, policy, name);
+            enterTransmission(ctx, volume, access.readOnly(), name);
         });
     }
 
@@ -381,7 +386,7 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
 
     /**
      * Replies with the right error and returns false unless this client may use export {@code name}:
-     * decided from the configuration, the client's address, TLS and certificate alone, so a refused
+     * decided from the configuration, the volume's attachments, the client's address, TLS and certificate, so a refused
      * client learns nothing about which volumes exist and opens none.
      */
     private boolean admit(ChannelHandlerContext ctx, int opt, String name) {
@@ -400,13 +405,7 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
     }
 
     private ExportPolicy.Refusal refusal(ChannelHandlerContext ctx, String name) {
-        InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-        return policy(name).refusal(remote.getAddress(), tlsActive, PeerIdentity.of(ctx));
-    }
-
-    /** A snapshot export {@code VOL@SNAP} follows the policy of {@code VOL}. */
-    private ExportPolicy policy(String name) {
-        return context.config().policy(ExportName.parse(name).volume());
+        return ExportAccess.of(context, ctx, tlsActive, name).refusal();
     }
 
     /** Replies with an error and returns false unless the lookup found the volume. */
@@ -434,9 +433,10 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
         return true;
     }
 
-    private void enterTransmission(ChannelHandlerContext ctx, Volume volume, ExportPolicy policy, String name) {
+    private void enterTransmission(ChannelHandlerContext ctx, Volume volume, boolean accessReadOnly, String name) {
         state = State.DONE;
-        boolean readOnly = volume.isReadOnly() || policy.readOnly();
+        boolean readOnly = volume.isReadOnly() || accessReadOnly;
+        ExportAccess.track(context, ctx, tlsActive, name, readOnly);
         // BLOCK_STATUS only for the export the last SET_META_CONTEXT named (proto.md)
         MetaContexts contexts = name.equals(selectedExport) ? selected : MetaContexts.NONE;
         log.debug("NBD client {} attached to {} (readOnly={}, structured={}, contexts={})",

@@ -10,6 +10,7 @@ import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.scoria.accelerator.VolumeService;
+import io.scoria.accelerator.frontend.Attachments;
 import io.scoria.accelerator.frontend.FrontendLoops;
 import io.scoria.accelerator.frontend.MemoryBudget;
 import io.scoria.accelerator.frontend.QosGates;
@@ -57,6 +58,16 @@ public final class NbdServer implements AutoCloseable {
     /** A server recording each volume's requests into {@code volumeMetrics} and holding it to its {@code qos} caps. */
     public NbdServer(NbdServerConfig config, VolumeService volumes, MeterRegistry registry, VolumeMetrics volumeMetrics,
                      QosGates qos) {
+        this(config, volumes, registry, volumeMetrics, qos, Attachments.NONE);
+    }
+
+    /**
+     * As above, serving a volume attached to hosts only to those hosts ({@code attachments}; a volume
+     * without attachments follows its static export policy).
+     */
+    public NbdServer(NbdServerConfig config, VolumeService volumes, MeterRegistry registry, VolumeMetrics volumeMetrics,
+                     QosGates qos, Attachments attachments) {
+        Objects.requireNonNull(attachments, "attachments");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(volumeMetrics, "volumeMetrics");
         Objects.requireNonNull(qos, "qos");
@@ -68,7 +79,7 @@ public final class NbdServer implements AutoCloseable {
         memory = new MemoryBudget(config.limits().memoryBudget());
         connections = new ConnectionCounts(config.limits());
         NbdContext context = new NbdContext(config, volumes, ssl, loops.workers(), metrics, volumeMetrics, memory,
-                connections, qos);
+                connections, qos, attachments);
         Gauge.builder("scoria.nbd.request.data", memory, MemoryBudget::used).baseUnit("bytes")
                 .description("bytes of NBD request data held (payloads, read replies not yet sent); bounded by "
                         + "nbd.limits.memoryBudget").register(registry);

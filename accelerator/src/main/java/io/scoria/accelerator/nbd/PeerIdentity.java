@@ -7,7 +7,10 @@ import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import io.scoria.accelerator.frontend.Client;
+
 import java.security.cert.Certificate;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -25,19 +28,36 @@ final class PeerIdentity {
     private PeerIdentity() {
     }
 
-    /** The names of the connection's verified client certificate; empty without TLS or certificate. */
-    static List<String> of(ChannelHandlerContext ctx) {
+    /** Lower-case hex SHA-256 of the connection's verified client certificate; null without TLS or certificate. */
+    static String sha256(ChannelHandlerContext ctx) {
+        X509Certificate leaf = leaf(ctx);
+        if (leaf == null) {
+            return null;
+        }
+        try {
+            return Client.certificateSha256(leaf);
+        } catch (CertificateEncodingException e) {
+            return null;
+        }
+    }
+
+    private static X509Certificate leaf(ChannelHandlerContext ctx) {
         SslHandler tls = ctx.pipeline().get(SslHandler.class);
         if (tls == null) {
-            return List.of();
+            return null;
         }
-        Certificate[] chain;
         try {
-            chain = tls.engine().getSession().getPeerCertificates();
+            Certificate[] chain = tls.engine().getSession().getPeerCertificates();
+            return chain.length > 0 && chain[0] instanceof X509Certificate leaf ? leaf : null;
         } catch (SSLPeerUnverifiedException e) {
-            return List.of();
+            return null;
         }
-        if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
+    }
+
+    /** The names of the connection's verified client certificate; empty without TLS or certificate. */
+    static List<String> of(ChannelHandlerContext ctx) {
+        X509Certificate leaf = leaf(ctx);
+        if (leaf == null) {
             return List.of();
         }
         List<String> names = new ArrayList<>();

@@ -521,10 +521,18 @@ public final class LocalVolume implements Volume {
 
     /** Closes without sealing (simulates a crash for tests: local files stay as they are). */
     void crash() {
+        crash(null);
+    }
+
+    /** As {@link #crash()}, first showing {@code lastLook} (may be null) every mapped cluster, with no write running. */
+    void crash(LbaMap.Visitor lastLook) {
         structure.writeLock().lock();
         try {
             if (!closed) {
                 closed = true;
+                if (lastLook != null) {
+                    log.map().forEach(lastLook);
+                }
                 log.crash();
             }
         } finally {

@@ -55,6 +55,8 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     /** Ranges of coalesced cold reads: 16 windows (16 MiB at the default 1 MiB read-ahead) for the whole node. */
     private final FetchedRanges fetchedRanges;
     private final Uploader uploader;
+    private static final Duration DELETE_UPLOAD_WAIT = Duration.ofSeconds(60);
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LocalVolumeService.class);
     private final WriteListener.Factory listeners;
     private final OwnershipGuard ownership;
     private final Map<String, VolumeManifest> registry = new ConcurrentHashMap<>();
@@ -366,12 +368,30 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         LocalVolume v = open.remove(name);
         if (v != null) {
             v.markDeleted();
-            v.crash();
+            // an upload of it running now must not put an object back after the namespace is deleted
+            if (!uploader.awaitRunning(DELETE_UPLOAD_WAIT)) {
+                log.warn("volume {}: an upload still runs after {}; `scoria volume wipe-check {}` shows whether it"
+                        + " left an object", name, DELETE_UPLOAD_WAIT, name);
+            }
+            v.crash(VolumeWipe.discarding(clusterCache));
+        } else {
+            VolumeWipe.discardClosed(volumeDir(name), m, clusterCache);
         }
         store.deleteNamespace(name);
         scoCache.dropNamespace(name);
         deleteTree(volumeDir(name));
         registry.remove(name);
+    }
+
+    /**
+     * What is left on the backend and on this node's flash of deleted volume {@code name} (a volume
+     * that exists is a {@link VolumeConflictException}).
+     */
+    public WipeReport wipeCheck(String name) {
+        checkOpen();
+        checkName(name);
+        return VolumeWipe.check(name, registry.containsKey(name), store, volumeDir(name),
+                config.dataDir().resolve("sco").resolve(name));
     }
 
     static void deleteTree(Path dir) {

@@ -37,6 +37,8 @@ final class Uploader implements AutoCloseable {
     private final Duration retryMax;
     private final AtomicLong queued = new AtomicLong();
     private final AtomicLong done = new AtomicLong();
+    /** Tasks taken from the queue (the one being run, if any, is the last). */
+    private final AtomicLong taken = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private volatile boolean closed;
 
@@ -68,7 +70,11 @@ final class Uploader implements AutoCloseable {
 
     /** Waits until every task queued so far is finished; false on timeout. */
     boolean awaitIdle(Duration timeout) {
-        long target = queued.get();
+        return awaitDone(queued.get(), timeout);
+    }
+
+    /** Waits until {@code target} tasks are finished or dropped; false on timeout. */
+    private boolean awaitDone(long target, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (done.get() < target) {
             if (System.nanoTime() > deadline) {
@@ -79,6 +85,15 @@ final class Uploader implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Waits until the task being run now, if any, is finished or dropped (tasks still queued check
+     * {@link Task#obsolete()} before they start); false on timeout. A volume being deleted calls it
+     * after it made its tasks obsolete, so no upload of it can land after its namespace is deleted.
+     */
+    boolean awaitRunning(Duration timeout) {
+        return awaitDone(taken.get(), timeout);
+    }
+
     private void loop() {
         while (!closed) {
             Task t = queue.poll();
@@ -86,6 +101,7 @@ final class Uploader implements AutoCloseable {
                 LockSupport.parkNanos(50_000_000);
                 continue;
             }
+            taken.incrementAndGet();
             long delay = retryMin.toNanos();
             long nextWarning = System.nanoTime();
             int attempts = 0;

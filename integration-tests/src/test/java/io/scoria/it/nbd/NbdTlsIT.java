@@ -6,6 +6,7 @@ import io.scoria.accelerator.VolumeSpec;
 import io.scoria.accelerator.nbd.ExportPolicy;
 import io.scoria.accelerator.nbd.NbdServer;
 import io.scoria.accelerator.nbd.NbdServerConfig;
+import io.scoria.it.harness.TestPki;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,18 +68,7 @@ class NbdTlsIT {
      */
     @Test
     void clientCertificatesIdentifyHostsToRealClients() throws Exception {
-        Path pki = Files.createDirectories(dir.resolve("pki-ids"));
-        openssl(pki, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=test-ca",
-                "-keyout", "ca-key.pem", "-out", "ca-cert.pem");
-        for (String name : List.of("server", "host-a", "host-b")) {
-            openssl(pki, "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + name, "-keyout", name + "-key.pem",
-                    "-out", name + ".csr");
-            Path ext = pki.resolve(name + ".ext");
-            Files.writeString(ext, name.equals("server") ? "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
-                    : "extendedKeyUsage=clientAuth\n");
-            openssl(pki, "x509", "-req", "-in", name + ".csr", "-CA", "ca-cert.pem", "-CAkey", "ca-key.pem",
-                    "-CAcreateserial", "-days", "2", "-extfile", ext.toString(), "-out", name + "-cert.pem");
-        }
+        Path pki = TestPki.create(dir.resolve("pki-ids"), List.of("host-a", "host-b"));
         NbdServerConfig config = NbdServerConfig.loopback(0)
                 .withTls(pki.resolve("server-cert.pem"), pki.resolve("server-key.pem"))
                 .withClientCa(pki.resolve("ca-cert.pem"))
@@ -88,9 +78,9 @@ class NbdTlsIT {
              NbdServer server = new NbdServer(config, service, new SimpleMeterRegistry())) {
             service.create("hosta", VolumeSpec.ofSize(64L << 20));
             int port = server.port();
-            String qemu = qemuIo(clientDir(pki, "host-a"), port, "hosta").ok().output();
+            String qemu = qemuIo(TestPki.clientDir(pki, "host-a"), port, "hosta").ok().output();
             assertFalse(qemu.contains("Pattern verification failed"), qemu);
-            Command other = qemuIo(clientDir(pki, "host-b"), port, "hosta");
+            Command other = qemuIo(TestPki.clientDir(pki, "host-b"), port, "hosta");
             assertNotEquals(0, other.exitCode(), "another host's certificate is refused: " + other.output());
             Path none = Files.createDirectories(pki.resolve("none"));
             Files.copy(pki.resolve("ca-cert.pem"), none.resolve("ca-cert.pem"));
@@ -99,26 +89,9 @@ class NbdTlsIT {
         }
     }
 
-    /** A directory laid out as QEMU's tls-creds-x509 reads it for {@code host}. */
-    private static Path clientDir(Path pki, String host) throws Exception {
-        Path d = Files.createDirectories(pki.resolve("client-" + host));
-        Files.copy(pki.resolve("ca-cert.pem"), d.resolve("ca-cert.pem"));
-        Files.copy(pki.resolve(host + "-cert.pem"), d.resolve("client-cert.pem"));
-        Files.copy(pki.resolve(host + "-key.pem"), d.resolve("client-key.pem"));
-        return d;
-    }
-
     private static Command qemuIo(Path creds, int port, String export) throws Exception {
         return Command.run(120, "qemu-io", "--object", "tls-creds-x509,id=tls0,dir=" + creds + ",endpoint=client",
                 "--image-opts", "driver=nbd,host=127.0.0.1,port=" + port + ",export=" + export + ",tls-creds=tls0",
                 "-c", "write -P 0x5a 0 1M", "-c", "read -P 0x5a 0 1M");
-    }
-
-    private static void openssl(Path dir, String... args) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of("openssl"));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertEquals(0, p.waitFor(), out);
     }
 }

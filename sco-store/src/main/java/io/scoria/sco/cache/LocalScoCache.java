@@ -40,7 +40,9 @@ import java.util.concurrent.TimeUnit;
  * file of a SCO being {@link #prepare}d. Appending to a recycled file overwrites page-cache
  * pages and blocks that already exist, where a new file costs a new page and a block
  * reservation per cluster (about half of a 4 KiB write's CPU on the build machine). A recycled
- * file holds an older SCO's bytes past what was appended: {@link OpenSco#seal()} cuts them off,
+ * file holds an older SCO's bytes past what was appended: {@link OpenSco#seal()} cuts them off
+ * (and {@link #dropNamespace} deletes the spares of a deleted volume, so its bytes never become another
+ * volume's file),
  * and a restart after an unclean stop checks logged clusters against their CRCs (a power loss
  * may have kept the TLog but not the new bytes).
  */
@@ -69,6 +71,8 @@ public final class LocalScoCache implements AutoCloseable {
     private final Map<String, Entry> entries = new HashMap<>();
     /** Evicted SCO files kept for reuse; touched only on the file thread. */
     private final ArrayDeque<Path> spares = new ArrayDeque<>();
+    /** The namespace each spare's SCO belonged to (so a deleted volume's spares go with it); file thread only. */
+    private final Map<Path, String> spareOrigins = new HashMap<>();
     private final Path spareDir;
     private long spareSeq;
     private long reserved;
@@ -146,6 +150,7 @@ public final class LocalScoCache implements AutoCloseable {
     private boolean reuseSpare(Path f) {
         Path spare;
         while ((spare = spares.poll()) != null) {
+            spareOrigins.remove(spare);
             try {
                 try {
                     Files.move(spare, f);
@@ -352,7 +357,7 @@ public final class LocalScoCache implements AutoCloseable {
         deleteFiles(file(namespace, scoId));
     }
 
-    /** Removes every SCO of the namespace. */
+    /** Removes every SCO of the namespace, and the spare files that were its SCOs. */
     public void dropNamespace(String namespace) {
         synchronized (this) {
             for (Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator(); it.hasNext(); ) {
@@ -364,6 +369,7 @@ public final class LocalScoCache implements AutoCloseable {
             }
             notifyAll();
         }
+        dropSpares(namespace);
         Path dir = root.resolve(namespace);
         try (var files = Files.list(dir)) {
             for (Path f : (Iterable<Path>) files::iterator) {
@@ -374,6 +380,34 @@ public final class LocalScoCache implements AutoCloseable {
             // nothing there
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + dir, e);
+        }
+    }
+
+    /**
+     * Deletes the spares that were SCO files of {@code namespace} (a deleted volume's bytes must not
+     * become another volume's SCO file), on the file thread after the recycling queued before; waits.
+     */
+    private void dropSpares(String namespace) {
+        try {
+            files.submit(() -> {
+                for (var it = spares.iterator(); it.hasNext(); ) {
+                    Path spare = it.next();
+                    if (namespace.equals(spareOrigins.get(spare))) {
+                        it.remove();
+                        spareOrigins.remove(spare);
+                        Files.deleteIfExists(spare);
+                    }
+                }
+                return null;
+            }).get();
+        } catch (RejectedExecutionException e) {
+            // closed: every spare is deleted at the next start
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while deleting the spare SCO files of " + namespace, e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new UncheckedIOException("cannot delete the spare SCO files of " + namespace,
+                    e.getCause() instanceof IOException io ? io : new IOException(e.getCause()));
         }
     }
 
@@ -439,6 +473,7 @@ public final class LocalScoCache implements AutoCloseable {
                         Path spare = spareDir.resolve(++spareSeq + ".spare");
                         Files.move(f, spare);
                         spares.add(spare);
+                        spareOrigins.put(spare, f.getParent().getFileName().toString());
                         Files.deleteIfExists(f.resolveSibling(f.getFileName() + UPLOADED));
                     } else {
                         deleteFiles(f);

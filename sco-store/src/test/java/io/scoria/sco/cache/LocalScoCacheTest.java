@@ -105,6 +105,22 @@ class LocalScoCacheTest {
     }
 
     @Test
+    void droppingANamespaceDeletesTheSparesThatWereItsScos() throws Exception {
+        LocalScoCache cache = new LocalScoCache(dir, 2 * 4096 * 4);
+        writeSco(cache, 1, 4);
+        writeSco(cache, 2, 4);
+        cache.uploaded("ns1", sco(1));
+        cache.reserve(4 * 4096); // evicts SCO 1 of ns1: its file becomes a spare holding its bytes
+        cache.dropNamespace("ns1"); // runs after the recycling on the file thread, and waits for it
+        try (var left = Files.list(dir.resolve(".spares"))) {
+            assertEquals(0, left.count(), "the deleted volume's evicted SCO file is not kept for another volume");
+        }
+        Path f = cache.prepare("ns2", sco(7)).get(5, TimeUnit.SECONDS);
+        assertEquals(0, Files.size(f), "a new SCO of another volume gets a new, empty file");
+        cache.close();
+    }
+
+    @Test
     void uploadedStateSurvivesRestart() throws Exception {
         LocalScoCache cache = new LocalScoCache(dir, 1 << 20);
         writeSco(cache, 1, 2);
