@@ -62,6 +62,7 @@ public final class ApiServer implements AutoCloseable {
     private final VolumeService volumes;
     private final TokenRoutes tokenRoutes;
     private final QosRoutes qosRoutes;
+    private final ScheduleRoutes scheduleRoutes;
     private final HostRoutes hostRoutes;
     private final AuditLog audit;
     private final JobRoutes jobRoutes;
@@ -104,6 +105,7 @@ public final class ApiServer implements AutoCloseable {
         JobService jobs = services.jobs();
         Distributor distributor = services.distributor();
         this.qosRoutes = new QosRoutes(volumes, services.qos());
+        this.scheduleRoutes = new ScheduleRoutes(services.schedules());
         this.hostRoutes = new HostRoutes(volumes, services.hosts(), services.wipeCheck());
         this.healthRoutes = new HealthRoutes(services.readiness());
         this.cluster = services.cluster();
@@ -246,6 +248,9 @@ public final class ApiServer implements AutoCloseable {
             if (call.path.length == 4 && call.at(3).equals("qos")) {
                 return qosRoutes.route(call);
             }
+            if (call.path.length == 4 && call.at(3).equals("schedule")) {
+                return scheduleRoutes.volume(call);
+            }
             if (call.path.length >= 4 && HostRoutes.VOLUME_ACTIONS.contains(call.at(3))) {
                 return hostRoutes.route(call);
             }
@@ -260,6 +265,9 @@ public final class ApiServer implements AutoCloseable {
         }
         if (call.at(0).equals("v1") && call.at(1).equals("jobs")) {
             return jobRoutes.route(call);
+        }
+        if (call.at(0).equals("v1") && call.at(1).equals("schedules")) {
+            return scheduleRoutes.all(call);
         }
         if (call.at(0).equals("v1") && call.at(1).equals("distributor")) {
             return distributorRoutes.route(call);

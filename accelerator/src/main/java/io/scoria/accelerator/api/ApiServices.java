@@ -4,6 +4,7 @@ import io.scoria.accelerator.cluster.ClusterStatus;
 import io.scoria.accelerator.control.JobService;
 import io.scoria.accelerator.control.HostRegistry;
 import io.scoria.accelerator.control.QosRegistry;
+import io.scoria.accelerator.control.SnapshotScheduler;
 import io.scoria.accelerator.volume.WipeReport;
 import io.scoria.accelerator.health.Readiness;
 import io.scoria.accelerator.metrics.VolumeMetrics;
@@ -27,19 +28,20 @@ import java.util.function.Supplier;
  * @param hosts       hosts and attachments ({@code /v1/hosts}, {@code /v1/volumes/{name}/attachments}), shared
  *                    with the frontends; null: none (those calls answer 404)
  * @param wipeCheck   what is left of a deleted volume ({@code /v1/volumes/{name}/wipe-check}); null: not offered
+ * @param schedules   snapshot schedules ({@code /v1/schedules}, {@code /v1/volumes/NAME/schedule}); null: none
  */
 public record ApiServices(JobService jobs, Distributor distributor, QosRegistry qos, Readiness readiness,
                           Supplier<ClusterStatus> cluster, VolumeMetrics volumeMeters, HostRegistry hosts,
-                          Function<String, WipeReport> wipeCheck) {
+                          Function<String, WipeReport> wipeCheck, SnapshotScheduler schedules) {
     public ApiServices {
         Objects.requireNonNull(qos, "qos");
         Objects.requireNonNull(readiness, "readiness");
     }
 
-    /** Without per-volume meters, hosts and wipe checks. */
+    /** Without per-volume meters, hosts, wipe checks and snapshot schedules. */
     public ApiServices(JobService jobs, Distributor distributor, QosRegistry qos, Readiness readiness,
                        Supplier<ClusterStatus> cluster) {
-        this(jobs, distributor, qos, readiness, cluster, null, null, null);
+        this(jobs, distributor, qos, readiness, cluster, null, null, null, null);
     }
 
     /** No jobs, no distributor, no cluster, no readiness checks; QoS caps in {@code qos.json} beside the token file. */
@@ -49,18 +51,22 @@ public record ApiServices(JobService jobs, Distributor distributor, QosRegistry 
     }
 
     public ApiServices withReadiness(Readiness r) {
-        return new ApiServices(jobs, distributor, qos, r, cluster, volumeMeters, hosts, wipeCheck);
+        return new ApiServices(jobs, distributor, qos, r, cluster, volumeMeters, hosts, wipeCheck, schedules);
     }
 
     public ApiServices withJobs(JobService j, Distributor d) {
-        return new ApiServices(j, d, qos, readiness, cluster, volumeMeters, hosts, wipeCheck);
+        return new ApiServices(j, d, qos, readiness, cluster, volumeMeters, hosts, wipeCheck, schedules);
     }
 
     public ApiServices withVolumeMeters(VolumeMetrics m) {
-        return new ApiServices(jobs, distributor, qos, readiness, cluster, m, hosts, wipeCheck);
+        return new ApiServices(jobs, distributor, qos, readiness, cluster, m, hosts, wipeCheck, schedules);
     }
 
     public ApiServices withHosts(HostRegistry h, Function<String, WipeReport> w) {
-        return new ApiServices(jobs, distributor, qos, readiness, cluster, volumeMeters, h, w);
+        return new ApiServices(jobs, distributor, qos, readiness, cluster, volumeMeters, h, w, schedules);
+    }
+
+    public ApiServices withSchedules(SnapshotScheduler s) {
+        return new ApiServices(jobs, distributor, qos, readiness, cluster, volumeMeters, hosts, wipeCheck, s);
     }
 }

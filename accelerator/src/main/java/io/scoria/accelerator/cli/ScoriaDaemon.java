@@ -16,6 +16,8 @@ import io.scoria.accelerator.control.DistributorJobs;
 import io.scoria.accelerator.control.JobService;
 import io.scoria.accelerator.control.JobType;
 import io.scoria.accelerator.control.JobsConfig;
+import io.scoria.accelerator.control.ScrubJobs;
+import io.scoria.accelerator.control.SnapshotScheduler;
 import io.scoria.accelerator.health.Readiness;
 import io.scoria.accelerator.metrics.ScoriaMetrics;
 import io.scoria.accelerator.metrics.VolumeMetrics;
@@ -46,6 +48,7 @@ public final class ScoriaDaemon implements AutoCloseable {
     private final ApiServer api;
     private final ScrubApplier scrub;
     private final JobService jobs;
+    private final SnapshotScheduler schedules;
     private final Readiness readiness;
     private boolean closed;
 
@@ -106,6 +109,7 @@ public final class ScoriaDaemon implements AutoCloseable {
         NbdServer n = null;
         IscsiServer i = null;
         JobService j = null;
+        SnapshotScheduler sched = null;
         ApiServer web = null;
         try {
             List<JobType> kinds = new ArrayList<>();
@@ -114,7 +118,10 @@ public final class ScoriaDaemon implements AutoCloseable {
                 kinds.addAll(DistributorJobs.all(distributor));
                 DistributorHealthLog.start(distributor);
             }
+            Optional<ScrubJobs> scrubJobs = AutoSpace.scrubJobs(config, volumes, scrub);
+            scrubJobs.ifPresent(kinds::add);
             j = new JobService(JobsConfig.defaults(config.dataDir()), kinds);
+            sched = AutoSpace.start(config, volumes, scrub, j, scrubJobs.isPresent());
             QosRegistry qos = QosRegistry.open(config.dataDir().resolve("qos.json"));
             HostRegistry hosts = HostRegistry.open(config.dataDir().resolve("hosts.json"));
             n = new NbdServer(config.nbdServerConfig(), volumes, registry, router.volumeMetrics(), qos, hosts);
@@ -123,7 +130,8 @@ public final class ScoriaDaemon implements AutoCloseable {
             }
             web = new ApiServer(apiConfig, volumes, config.volumes(), registry, scrub,
                     new ApiServices(j, distributor, qos, readiness, cluster == null ? null : cluster::status)
-                            .withVolumeMeters(router.volumeMetrics()).withHosts(hosts, router.wipeCheck()));
+                            .withVolumeMeters(router.volumeMetrics()).withHosts(hosts, router.wipeCheck())
+                            .withSchedules(sched));
             if (cluster != null) {
                 ClusterConfig.Advertise a = config.cluster() != null ? config.cluster().advertise()
                         : new ClusterConfig.Advertise(null, null, null, null);
@@ -141,6 +149,9 @@ public final class ScoriaDaemon implements AutoCloseable {
             if (n != null) {
                 n.close();
             }
+            if (sched != null) {
+                sched.close();
+            }
             if (j != null) {
                 j.close();
             }
@@ -154,6 +165,7 @@ public final class ScoriaDaemon implements AutoCloseable {
         nbd = n;
         iscsi = i;
         jobs = j;
+        schedules = sched;
         api = web;
         log.info("Scoria serving NBD on nbd://{}:{}/<volume>, iSCSI {}, REST API on {}://{}:{}/v1, data in {}",
                 config.nbd().host(), nbd.port(), iscsi == null ? "off" : "on iscsi://" + config.iscsi().host() + ":"
@@ -201,6 +213,7 @@ public final class ScoriaDaemon implements AutoCloseable {
         closed = true;
         try {
             api.close();
+            schedules.close();
             jobs.close();
         } finally {
             try {

@@ -16,7 +16,8 @@ import static io.scoria.accelerator.cli.ApiClient.seg;
         subcommands = {VolumeCommands.Create.class, VolumeCommands.ListVolumes.class, VolumeCommands.Info.class,
                 VolumeCommands.Delete.class, VolumeCommands.Resize.class, VolumeCommands.Rollback.class,
                 VolumeCommands.Reset.class, QosCommand.class, ChangesCommand.class, AttachCommands.Attach.class,
-                AttachCommands.Detach.class, AttachCommands.ListAttachments.class, AttachCommands.WipeCheck.class})
+                AttachCommands.Detach.class, AttachCommands.ListAttachments.class, AttachCommands.WipeCheck.class,
+                ScheduleCommand.class})
 final class VolumeCommands extends CommandGroup {
     static String describe(JsonNode v) {
         JsonNode s = v.get("spec");

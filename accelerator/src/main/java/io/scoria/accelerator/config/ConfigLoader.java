@@ -15,9 +15,9 @@ public final class ConfigLoader {
     private ConfigLoader() {
     }
 
-    /** Reads {@code file}. */
+    /** Reads {@code file}; automatic scrubs read their {@code backend:} section from it too (unless {@code scrub.auto.config} names another). */
     public static ScoriaConfig load(Path file) {
-        return load(ConfigReader.read(file));
+        return load(ConfigReader.read(file)).withScrubConfigFile(file.toAbsolutePath());
     }
 
     /** The config of an already parsed document (a file, or text with its own base directory). */

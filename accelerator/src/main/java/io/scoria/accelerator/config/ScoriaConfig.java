@@ -45,8 +45,10 @@ import java.util.Map;
  * foc: {address: 10.0.0.2:10900, mode: sync, connectTimeout: 2s, requestTimeout: 5s, secretFile: foc.secret}
  *                        # mode: sync (default with an address) | async | none (default without);
  *                        # secretFile: the cluster's FOC secret, as given to `scoria foc-server --secret-file`
- * scrub: {poll: 30s, grace: 60s, applyDutyCycle: 0.05, applyBatch: 128}
- *                        # applying scrub results: see io.scoria.accelerator.scrub.RelocationPacing
+ * scrub: {poll: 30s, grace: 60s, applyDutyCycle: 0.05, applyBatch: 128,
+ *         auto: {schedule: "every 1h, keep 24 hourly + 7 daily", enabled: true, garbage: 0.2, ...}}
+ *                        # applying scrub results: see io.scoria.accelerator.scrub.RelocationPacing;
+ *                        # auto: snapshot schedules and automatic scrubs, see ScrubAutoSection
  * iscsi: {enabled: true, host: 127.0.0.1, port: 3260, iqnPrefix: iqn.2026-12.io.scoria, blockSize: 512,
  *         chap: {user: u, secret: {file: chap.secret}}, limits: {...}}
  *                        # the iSCSI target: see IscsiSection
@@ -73,10 +75,17 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
         check(cache.scoCacheBytes() >= 2 * scoBytes, "cache.scoCache", "must hold at least two SCOs of "
                 + Sizes.format(scoBytes) + " (volumes.scoSize, by default by backend type): " + cache.scoCache());
         foc = foc != null ? foc : new Foc(null, null, null, null, null);
-        scrub = scrub != null ? scrub : new Scrub(null, null, null, null);
+        scrub = scrub != null ? scrub : new Scrub(null, null, null, null, null);
         iscsi = iscsi != null ? iscsi : IscsiSection.defaults();
         monitoring = monitoring != null ? monitoring : new Monitoring(null, null, null);
         // cluster stays null without the section: a single router, no ZooKeeper
+    }
+
+    /** The same config whose automatic scrubs read the backend from {@code file} unless it names another. */
+    public ScoriaConfig withScrubConfigFile(Path file) {
+        Scrub s = new Scrub(scrub.poll(), scrub.grace(), scrub.applyDutyCycle(), scrub.applyBatch(),
+                scrub.auto().withConfigIfAbsent(file));
+        return new ScoriaConfig(dataDir, nbd, api, backend, cache, volumes, foc, s, iscsi, monitoring, cluster);
     }
 
     public static ScoriaConfig embeddedDefault() {
@@ -326,10 +335,12 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
      * {@code scrub}: how the router applies scrub results. {@code poll}: how often results are
      * looked for; {@code grace}: how long obsolete objects stay after an apply;
      * {@code applyDutyCycle} and {@code applyBatch}: the pacing of relocations
-     * ({@link io.scoria.accelerator.scrub.RelocationPacing}).
+     * ({@link io.scoria.accelerator.scrub.RelocationPacing}); {@code auto}: snapshot schedules and
+     * automatic scrubs ({@link ScrubAutoSection}).
      */
-    public record Scrub(String poll, String grace, Double applyDutyCycle, Integer applyBatch) {
+    public record Scrub(String poll, String grace, Double applyDutyCycle, Integer applyBatch, ScrubAutoSection auto) {
         public Scrub {
+            auto = auto != null ? auto : ScrubAutoSection.defaults();
             poll = poll != null ? poll : "30s";
             grace = grace != null ? grace : "60s";
             applyDutyCycle = applyDutyCycle != null ? applyDutyCycle

@@ -89,6 +89,11 @@ public final class ScrubApplier implements AutoCloseable {
         }
     }
 
+    /** The engine whose volumes this applier applies results to. */
+    public LocalVolumeService service() {
+        return service;
+    }
+
     /**
      * Applies every pending result of {@code volume} now; returns what happened to each (nothing is
      * applied to a replica: one outcome {@code replica}). Applies

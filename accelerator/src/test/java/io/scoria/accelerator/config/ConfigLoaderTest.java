@@ -135,6 +135,26 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void scrubAutoSectionSetsTheDefaultScheduleAndTheScrubDecisions() {
+        ScoriaConfig d = ScoriaConfig.embeddedDefault();
+        assertEquals("every 1h, keep 24 hourly + 7 daily", d.scrub().auto().scheduler().defaultSchedule().text());
+        assertEquals(0.2, d.scrub().auto().autoScrub().garbage());
+        assertTrue(d.scrub().auto().enabled());
+        ScoriaConfig c = ConfigLoader.parse("scrub: {auto: {schedule: 'every 4s, keep 1 last', tick: 500ms, garbage: 0.3,"
+                + " checkEvery: 2h, liveThreshold: 0.8}}\n", "t.yaml");
+        assertEquals(java.time.Duration.ofSeconds(4), c.scrub().auto().scheduler().defaultSchedule().every());
+        assertEquals(java.time.Duration.ofMillis(500), c.scrub().auto().scheduler().tick());
+        assertEquals(java.time.Duration.ofHours(2), c.scrub().auto().autoScrub().checkEvery());
+        assertEquals(0.8, c.scrub().auto().liveThreshold());
+        assertNull(ConfigLoader.parse("scrub: {auto: {schedule: none}}\n", "t.yaml").scrub().auto().scheduler()
+                .defaultSchedule());
+        assertMessage("scrub: {auto: {schedule: 'every 1h'}}", "t.yaml: scrub.auto.schedule: schedule 'every 1h' has no retention");
+        assertMessage("scrub: {auto: {garbage: 1.5}}", "t.yaml: scrub.auto.garbage: ");
+        assertMessage("scrub: {auto: {tick: 1ms}}", "t.yaml: scrub.auto.tick: must be at least 10ms");
+        assertMessage("scrub: {auto: {shedule: x}}", "t.yaml: scrub.auto.shedule: unknown key");
+    }
+
+    @Test
     void scrubSectionSetsPollGraceAndRelocationPacing() {
         ScoriaConfig d = ScoriaConfig.embeddedDefault();
         assertEquals(java.time.Duration.ofSeconds(30), d.scrub().pollDuration());

@@ -1,0 +1,148 @@
+package io.scoria.accelerator.control;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Decides which volumes need a scrub and submits {@code scrub} jobs ({@link ScrubJobs}) for them,
+ * with no command typed. A volume is looked at after each scheduled snapshot of it and, for every
+ * volume, once per {@code checkEvery} (user snapshots count too). It gets a scrub job when its
+ * snapshots are all on the backend, at least one of them is not scrubbed yet, and its garbage
+ * ratio ({@code 1 - live bytes / SCO bytes on the backend}, from {@link GarbageGauge}) is at least
+ * {@code garbage}. Scrubbing marks the snapshots scrubbed, so a volume is scrubbed again only after
+ * new snapshots. A volume with a scrub job queued or running is not looked at.
+ *
+ * <p>Called by the {@link SnapshotScheduler}'s thread ({@link #tick}, {@link #snapshotTaken});
+ * {@link #busy} from the same thread. Not thread-safe otherwise.
+ */
+public final class AutoScrub {
+    private static final Logger LOG = LoggerFactory.getLogger(AutoScrub.class);
+
+    /**
+     * @param garbage    the garbage ratio (0-1) from which a volume is scrubbed
+     * @param checkEvery how often every volume is looked at, besides after its scheduled snapshots
+     */
+    public record Settings(double garbage, Duration checkEvery) {
+        public Settings {
+            if (!(garbage >= 0 && garbage < 1)) {
+                throw new IllegalArgumentException("the garbage ratio that starts a scrub must be in [0, 1): " + garbage);
+            }
+            Objects.requireNonNull(checkEvery, "checkEvery");
+        }
+    }
+
+    /** What the router knows of a volume's space. */
+    public record Garbage(long backendBytes, long liveBytes, int unscrubbedSnapshots, boolean snapshotsOnBackend) {
+        /** The part of the backend bytes that holds no live data (0 when there is none). */
+        public double ratio() {
+            return backendBytes <= 0 ? 0 : Math.max(0, 1 - (double) liveBytes / backendBytes);
+        }
+    }
+
+    /** Measures a volume's space; thread-safe. */
+    @FunctionalInterface
+    public interface GarbageGauge {
+        /** The volume's figures, or empty if this router does not serve it (another node owns it). */
+        Optional<Garbage> measure(String volume);
+    }
+
+    private final JobService jobs;
+    private final GarbageGauge gauge;
+    private final Settings settings;
+    private final Set<String> candidates = new LinkedHashSet<>();
+    private long lastSweep = -1;
+
+    public AutoScrub(JobService jobs, GarbageGauge gauge, Settings settings) {
+        this.jobs = Objects.requireNonNull(jobs, "jobs");
+        this.gauge = Objects.requireNonNull(gauge, "gauge");
+        this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    String describe() {
+        return String.format(Locale.ROOT, "from a garbage ratio of %.2f, every volume looked at every %s", settings.garbage(),
+                settings.checkEvery());
+    }
+
+    /** A scheduled snapshot of {@code volume} was made: look at it soon. */
+    void snapshotTaken(String volume) {
+        candidates.add(volume);
+    }
+
+    /** Whether a scrub job of {@code volume} is queued or running. */
+    boolean busy(String volume) {
+        for (JobRecord r : jobs.list()) {
+            if (r.kind().equals(ScrubJobs.KIND) && r.target().equals(volume) && !r.state().finished()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Looks at up to {@code budget} candidate volumes of {@code volumes}; returns how many it looked at. */
+    int tick(long now, List<String> volumes, int budget) {
+        if (lastSweep < 0) {
+            lastSweep = now;
+        } else if (now - lastSweep >= settings.checkEvery().toMillis()) {
+            candidates.addAll(volumes);
+            lastSweep = now;
+        }
+        candidates.retainAll(volumes);
+        int used = 0;
+        for (String v : new ArrayList<>(candidates)) {
+            if (used >= budget) {
+                break;
+            }
+            if (busy(v)) {
+                continue;
+            }
+            used++;
+            if (look(v)) {
+                candidates.remove(v);
+            }
+        }
+        return used;
+    }
+
+    /** Returns true when done with the volume, false to look again at the next tick. */
+    private boolean look(String volume) {
+        Optional<Garbage> measured;
+        try {
+            measured = gauge.measure(volume);
+        } catch (RuntimeException e) {
+            LOG.warn("volume {}: cannot measure its garbage, trying again at the next tick: {}", volume, e.getMessage());
+            return false;
+        }
+        if (measured.isEmpty()) {
+            return true;
+        }
+        Garbage g = measured.get();
+        if (!g.snapshotsOnBackend()) {
+            return false; // a scrub reads the snapshots from the backend: wait for their upload
+        }
+        if (g.unscrubbedSnapshots() == 0 || g.ratio() < settings.garbage()) {
+            LOG.debug("volume {}: no scrub needed ({})", volume, g);
+            return true;
+        }
+        try {
+            JobRecord job = jobs.submit(ScrubJobs.KIND, volume, Map.of(ScrubJobs.VOLUME, volume));
+            LOG.info(String.format(Locale.ROOT, "volume %s: %.1f MiB of SCOs on the backend for %.1f MiB of live data"
+                            + " (garbage %.2f >= %.2f), %d snapshots not scrubbed: scrub job %s", volume,
+                    g.backendBytes() / 1048576.0, g.liveBytes() / 1048576.0, g.ratio(), settings.garbage(),
+                    g.unscrubbedSnapshots(), job.id()));
+            return true;
+        } catch (JobException.QueueFull e) {
+            LOG.info("volume {}: needs a scrub but the job queue is full; trying again at the next tick", volume);
+            return false;
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package io.scoria.accelerator.control;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The scrub decisions on a real {@link JobService}: a volume gets a scrub job only when its snapshots
+ * are on the backend, one is not scrubbed and its garbage ratio reaches the threshold; never twice at once.
+ */
+class AutoScrubTest {
+    @TempDir
+    Path dir;
+    JobService jobs;
+    final CountDownLatch release = new CountDownLatch(1);
+    final Map<String, AutoScrub.Garbage> measured = new ConcurrentHashMap<>();
+
+    @AfterEach
+    void tearDown() {
+        release.countDown();
+        jobs.close();
+    }
+
+    /** A scrub job kind that waits for the test. */
+    final class HeldScrubs implements JobType {
+        @Override
+        public String kind() {
+            return ScrubJobs.KIND;
+        }
+
+        @Override
+        public boolean resumable() {
+            return false;
+        }
+
+        @Override
+        public JobTask task(Map<String, String> params, String checkpoint) {
+            return c -> {
+                release.await();
+                return null;
+            };
+        }
+    }
+
+    private List<JobRecord> scrubs(String volume) {
+        return jobs.list().stream().filter(r -> r.target().equals(volume)).toList();
+    }
+
+    @Test
+    void scrubsOnlyVolumesWithEnoughGarbageInSnapshotsOnTheBackend() {
+        jobs = new JobService(JobsConfig.defaults(dir), List.of(new HeldScrubs()));
+        AutoScrub auto = new AutoScrub(jobs, v -> Optional.ofNullable(measured.get(v)),
+                new AutoScrub.Settings(0.2, Duration.ofHours(1)));
+        long mib = 1 << 20;
+        measured.put("overwritten", new AutoScrub.Garbage(128 * mib, 16 * mib, 1, false));
+        measured.put("fresh", new AutoScrub.Garbage(20 * mib, 18 * mib, 1, true));
+        measured.put("scrubbed", new AutoScrub.Garbage(128 * mib, 16 * mib, 0, true));
+        List<String> all = List.of("fresh", "overwritten", "scrubbed", "elsewhere");
+        all.forEach(auto::snapshotTaken);
+        assertEquals(4, auto.tick(0, all, 10));
+        assertTrue(scrubs("overwritten").isEmpty(), "its snapshot is not on the backend yet");
+        assertTrue(scrubs("fresh").isEmpty(), "garbage 0.1 < 0.2");
+        assertTrue(scrubs("scrubbed").isEmpty(), "nothing left to scrub");
+        measured.put("overwritten", new AutoScrub.Garbage(128 * mib, 16 * mib, 1, true));
+        assertEquals(1, auto.tick(1000, all, 10), "only the volume waiting for its upload is looked at again");
+        assertEquals(1, scrubs("overwritten").size());
+        assertEquals(Map.of(ScrubJobs.VOLUME, "overwritten"), scrubs("overwritten").get(0).params());
+        assertTrue(auto.busy("overwritten"));
+        auto.snapshotTaken("overwritten");
+        assertEquals(0, auto.tick(2000, all, 10), "a volume being scrubbed is not looked at");
+        assertEquals(1, scrubs("overwritten").size());
+        // after checkEvery every volume is looked at again, within the budget of the tick
+        measured.put("fresh", new AutoScrub.Garbage(40 * mib, 18 * mib, 2, true));
+        assertEquals(1, auto.tick(2000 + Duration.ofHours(1).toMillis(), all, 1));
+        assertEquals(1, scrubs("fresh").size());
+        assertThrows(IllegalArgumentException.class, () -> new AutoScrub.Settings(1.0, Duration.ofHours(1)));
+    }
+}
