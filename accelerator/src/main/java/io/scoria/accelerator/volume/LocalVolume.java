@@ -49,8 +49,6 @@ public final class LocalVolume implements Volume {
     private final ClusterWriter writer;
     private final ReentrantReadWriteLock structure = new ReentrantReadWriteLock();
     private final ReentrantLock append = new ReentrantLock();
-    /** Serialises scrub applies of this volume (they share one side file for the manifest). */
-    private final ReentrantLock scrubApply = new ReentrantLock();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final VolumeCounters counters;
     private volatile boolean closed;
@@ -352,86 +350,25 @@ public final class LocalVolume implements Volume {
         return out;
     }
 
-    /** Attempts to swap a scrub result's manifest outside the write lock before doing it under the lock. */
-    private static final int SCRUB_MANIFEST_ATTEMPTS = 4;
-
     /**
-     * Applies the manifest part of a scrub result: swaps the TLogs of the scrubbed snapshots
-     * atomically and queues the manifest's publication. The result is checked and the new
-     * manifest written and forced without the write lock; under it, only a rename (and, if a
-     * TLog roll changed the manifest meanwhile, the attempt is repeated; after a few, it is done
-     * under the lock). Reads of LBAs not yet relocated keep using the old locations, which stay
-     * readable until the obsolete objects are deleted after the grace period. Then the caller
-     * applies the relocations with {@link #relocate}, all of them before the clean-up. If the
-     * process dies in between, applying the result again is refused as already applied and
-     * {@link #relocate} finishes it (the applier does); a restart after a crash rebuilds the map
-     * from the new TLogs anyway.
+     * Applies the manifest part of a scrub result (see {@link ScrubApply#applyManifest}); I/O goes on
+     * meanwhile, the write lock is held only for the swap.
      *
      * @throws io.scoria.sco.scrub.StaleScrubResultException if the result is stale or applied
      */
     public void applyScrubManifest(io.scoria.sco.scrub.ScrubResult result) {
-        scrubApply.lock();
-        try {
-            structure.readLock().lock();
-            try {
-                checkOpen();
-                checkMutable("scrub apply");
-                for (int attempt = 1; ; attempt++) {
-                    ScrubApply.ScrubManifest prepared = attempt < SCRUB_MANIFEST_ATTEMPTS
-                            ? scrub.prepareScrubManifest(result) : null;
-                    append.lock();
-                    try {
-                        if (prepared == null) {
-                            scrub.applyScrubManifest(result);
-                            return;
-                        }
-                        if (scrub.commitScrubManifest(prepared)) {
-                            return;
-                        }
-                    } finally {
-                        append.unlock();
-                    }
-                }
-            } finally {
-                structure.readLock().unlock();
-            }
-        } finally {
-            scrubApply.unlock();
-        }
+        scrub.applyManifest(result, structure.readLock(), append, () -> {
+            checkOpen();
+            checkMutable("scrub apply");
+        });
     }
 
-    /**
-     * Applies relocations {@code [from, to)} of a result whose manifest part is applied: each LBA
-     * that still points at its old location moves to the new one (a write since the scrub wins).
-     * The map is read first without the write lock; under it, only the LBAs found there are
-     * checked again and moved, so one call holds the write lock for about a microsecond per
-     * relocation. Idempotent; pacing between calls is the caller's (see
-     * {@link io.scoria.accelerator.scrub.RelocationPacing}).
-     *
-     * @return the number of LBAs moved
-     */
+    /** Applies relocations {@code [from, to)} of a result whose manifest part is applied (see {@link ScrubApply#relocate}). */
     public int relocate(io.scoria.sco.scrub.ScrubResult result, int from, int to) {
-        if (from < 0 || to > result.relocationCount() || from > to) {
-            throw new IllegalArgumentException("relocations [" + from + ", " + to + ") are not within the result's "
-                    + result.relocationCount());
-        }
-        structure.readLock().lock();
-        try {
+        return scrub.relocate(result, from, to, structure.readLock(), append, () -> {
             checkOpen();
             checkMutable("scrub relocation");
-            int[] candidates = scrub.relocationCandidates(result, from, to);
-            if (candidates.length == 0) {
-                return 0;
-            }
-            append.lock();
-            try {
-                return scrub.relocate(result, candidates);
-            } finally {
-                append.unlock();
-            }
-        } finally {
-            structure.readLock().unlock();
-        }
+        });
     }
 
     /** Drops local copies of SCOs and TLogs a scrub made obsolete (after the grace period). */

@@ -11,7 +11,6 @@ import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.VolumeSpec;
 import io.scoria.accelerator.WriteListener;
 import io.scoria.accelerator.dedup.ClusterCache;
-import io.scoria.backend.BackendException;
 import io.scoria.backend.Names;
 import io.scoria.backend.ObjectStore;
 import io.scoria.backend.transform.TransformPolicy;
@@ -102,56 +101,17 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     }
 
     private void loadRegistry() {
-        Path vols = config.dataDir().resolve("volumes");
-        try {
-            Files.createDirectories(vols);
-            try (var dirs = Files.list(vols)) {
-                for (Path d : (Iterable<Path>) dirs::iterator) {
-                    VolumeManifestStore.readLocal(d.resolve("volume.json")).ifPresent(m -> registry.put(m.config().namespace(), m));
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot scan " + vols, e);
-        }
+        VolumeScan.loadLocal(config.dataDir().resolve("volumes"), registry);
         scanBackend(true);
     }
 
-    /**
-     * Registers the backend's volumes this node does not know yet (a replication job may have
-     * shipped new ones) and reads the replication role of new ones ({@code all}: of every one not
-     * open; else only of known replicas, which a promote turns writable).
-     */
+    /** See {@link VolumeScan#scanBackend}. */
     private void scanBackend(boolean all) {
-        try {
-            for (String ns : store.listNamespaces()) {
-                boolean known = registry.containsKey(ns);
-                if (!known) {
-                    try {
-                        manifests.readLatest(ns).ifPresent(m -> registry.put(ns, m));
-                    } catch (io.scoria.sco.ScoFormatException e) {
-                        // a namespace that is not a Scoria volume (or a damaged one): not listed, open() reports it
-                        continue;
-                    }
-                }
-                if (registry.containsKey(ns) && !open.containsKey(ns) && (all || !known || replicas.contains(ns))) {
-                    try {
-                        noteRole(ns, ReplicationFence.read(store, ns));
-                    } catch (io.scoria.sco.ScoFormatException e) {
-                        // a damaged replication state: open() reports it
-                    }
-                }
-            }
-        } catch (BackendException e) {
-            // backend down at start: local volumes still open; others appear once it is back
-        }
+        VolumeScan.scanBackend(store, manifests, registry, open.keySet(), replicas, all);
     }
 
     private void noteRole(String ns, ReplicationFence fence) {
-        if (fence.replica()) {
-            replicas.add(ns);
-        } else {
-            replicas.remove(ns);
-        }
+        VolumeScan.noteRole(replicas, ns, fence);
     }
 
     /** True when the volume is a replica a replication job ships into (as last read from the backend). */

@@ -154,4 +154,87 @@ final class ScrubApply {
             VolumeLog.deleteQuietly(History.tlogFile(dir, t));
         }
     }
+
+    /** Attempts to swap a scrub result's manifest outside the write lock before doing it under the lock. */
+    private static final int SCRUB_MANIFEST_ATTEMPTS = 4;
+    /** Serialises scrub applies of this volume (they share one side file for the manifest). */
+    private final java.util.concurrent.locks.ReentrantLock applying = new java.util.concurrent.locks.ReentrantLock();
+
+    /**
+     * Applies the manifest part of a scrub result: swaps the TLogs of the scrubbed snapshots
+     * atomically and queues the manifest's publication. The result is checked and the new
+     * manifest written and forced without the write lock ({@code append}); under it, only a rename
+     * (and, if a TLog roll changed the manifest meanwhile, the attempt is repeated; after a few, it is
+     * done under the lock). {@code shared} (the volume's structure lock, shared) is held throughout and
+     * {@code check} runs under it. Reads of LBAs not yet relocated keep using the old locations, which
+     * stay readable until the obsolete objects are deleted after the grace period. Then the caller
+     * applies the relocations with {@link #relocate}, all of them before the clean-up. If the process
+     * dies in between, applying the result again is refused as already applied and {@link #relocate}
+     * finishes it (the applier does); a restart after a crash rebuilds the map from the new TLogs anyway.
+     *
+     * @throws io.scoria.sco.scrub.StaleScrubResultException if the result is stale or applied
+     */
+    void applyManifest(ScrubResult result, java.util.concurrent.locks.Lock shared, java.util.concurrent.locks.Lock append,
+                       Runnable check) {
+        applying.lock();
+        try {
+            shared.lock();
+            try {
+                check.run();
+                for (int attempt = 1; ; attempt++) {
+                    ScrubManifest prepared = attempt < SCRUB_MANIFEST_ATTEMPTS ? prepareScrubManifest(result) : null;
+                    append.lock();
+                    try {
+                        if (prepared == null) {
+                            applyScrubManifest(result);
+                            return;
+                        }
+                        if (commitScrubManifest(prepared)) {
+                            return;
+                        }
+                    } finally {
+                        append.unlock();
+                    }
+                }
+            } finally {
+                shared.unlock();
+            }
+        } finally {
+            applying.unlock();
+        }
+    }
+
+    /**
+     * Applies relocations {@code [from, to)} of a result whose manifest part is applied: each LBA
+     * that still points at its old location moves to the new one (a write since the scrub wins).
+     * The map is read first without the write lock ({@code append}); under it, only the LBAs found
+     * there are checked again and moved, so one call holds the write lock for about a microsecond per
+     * relocation. Idempotent; pacing between calls is the caller's (see
+     * {@link io.scoria.accelerator.scrub.RelocationPacing}).
+     *
+     * @return the number of LBAs moved
+     */
+    int relocate(ScrubResult result, int from, int to, java.util.concurrent.locks.Lock shared,
+                 java.util.concurrent.locks.Lock append, Runnable check) {
+        if (from < 0 || to > result.relocationCount() || from > to) {
+            throw new IllegalArgumentException("relocations [" + from + ", " + to + ") are not within the result's "
+                    + result.relocationCount());
+        }
+        shared.lock();
+        try {
+            check.run();
+            int[] candidates = relocationCandidates(result, from, to);
+            if (candidates.length == 0) {
+                return 0;
+            }
+            append.lock();
+            try {
+                return relocate(result, candidates);
+            } finally {
+                append.unlock();
+            }
+        } finally {
+            shared.unlock();
+        }
+    }
 }
