@@ -21,6 +21,9 @@ ctl=$(( 100 + RANDOM % 800 ))   # tgtd control port: its unix socket /var/run/tg
 cleanup() {
   tgtadm -C "$ctl" --op delete --mode system >/dev/null 2>&1 || true
   for p in "${pids[@]:-}"; do [[ -n "$p" ]] && kill "$p" 2>/dev/null || true; done
+  sleep 2
+  # tgtd may ignore SIGTERM while it still holds a target: do not leave it behind
+  for p in "${pids[@]:-}"; do [[ -n "$p" ]] && kill -9 "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
 trap cleanup EXIT
