@@ -1,4 +1,4 @@
-// Volumes: create, the list (size, state, QoS, snapshots) and the clone tree of templates and clones.
+// Volumes: create, the list (size, state, attached hosts, QoS, snapshots) and the clone tree of templates and clones.
 import { get, post, volumePath } from './api.js';
 import { card, el, fill, say, sayError, table } from './dom.js';
 import { bytes, number } from './format.js';
@@ -23,25 +23,27 @@ export function show(view, ctx) {
   el('label', { for: 'new-volume-size' }, 'Size'), size,
   el('button', { type: 'submit' }, 'Create volume'));
   fill(view, el('h1', {}, 'Volumes'), card('New volume', form), list);
-  load(list).catch((e) => sayError('Volumes', e));
+  load(list, ctx.features.hosts).catch((e) => sayError('Volumes', e));
   return { stop() {} };
 }
 
-async function load(list) {
+async function load(list, withHosts) {
   const vols = await get('/v1/volumes');
   vols.sort((a, b) => a.name.localeCompare(b.name));
   const details = new Map();
   await each(vols.slice(0, DETAIL_LIMIT), async (v) => {
-    const [detail, qos] = await Promise.all([get(volumePath(v.name)), get(volumePath(v.name, 'qos'))]);
-    details.set(v.name, { snapshots: detail.snapshots.length, qos });
+    const [detail, qos, attached] = await Promise.all([get(volumePath(v.name)), get(volumePath(v.name, 'qos')),
+      withHosts ? get(volumePath(v.name, 'attachments')) : null]);
+    details.set(v.name, { snapshots: detail.snapshots.length, qos, attached });
   });
   fill(list,
-    card('All volumes', table(null, ['Name', 'Size', 'State', 'Kind', 'QoS', 'Snapshots', 'Parent'], vols, (v) => {
-      const d = details.get(v.name);
-      return [link(v.name), bytes(v.spec.sizeBytes), v.state, kind(v), d ? qos(d.qos) : '…',
-        d ? number(d.snapshots) : '…', v.parent ? [link(v.parent), ' @ ', v.parentSnapshot] : ''];
-    }, 'No volumes yet.')),
-    vols.length > DETAIL_LIMIT ? el('p', { class: 'hint' }, 'QoS and snapshots are shown for the first '
+    card('All volumes', table(null, ['Name', 'Size', 'State', 'Kind', 'Attached to', 'QoS', 'Snapshots', 'Parent'], vols,
+      (v) => {
+        const d = details.get(v.name);
+        return [link(v.name), bytes(v.spec.sizeBytes), v.state, kind(v), d ? hosts(d.attached) : '…',
+          d ? qos(d.qos) : '…', d ? number(d.snapshots) : '…', v.parent ? [link(v.parent), ' @ ', v.parentSnapshot] : ''];
+      }, 'No volumes yet.')),
+    vols.length > DETAIL_LIMIT ? el('p', { class: 'hint' }, 'Hosts, QoS and snapshots are shown for the first '
       + DETAIL_LIMIT + ' volumes.') : null,
     card('Clone tree', tree(vols)));
 }
@@ -59,6 +61,17 @@ async function each(items, fn) {
 
 function link(name) {
   return el('a', { href: '#/volume/' + encodeURIComponent(name) }, name);
+}
+
+/** The hosts a volume is attached to, with their mode; a dash when this router keeps no hosts. */
+export function hosts(attached) {
+  if (attached === null) {
+    return '–';
+  }
+  if (attached.length === 0) {
+    return 'none';
+  }
+  return attached.map((a) => a.host + ' (' + a.mode + (a.shared ? ', shared' : '') + ')').join(', ');
 }
 
 function kind(v) {
