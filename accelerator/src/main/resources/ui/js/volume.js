@@ -5,7 +5,7 @@ import { card, el, fill, say, sayError, table } from './dom.js';
 import { confirmAction } from './confirm.js';
 import { liveChart } from './charts.js';
 import { bytes, number, time } from './format.js';
-import { hosts } from './volumes.js';
+import { hosts, used } from './volumes.js';
 
 const STATS_EVERY_MS = 2000;
 const MIB = 1024 * 1024;
@@ -34,9 +34,10 @@ export function show(view, ctx) {
     }
   };
   const reload = async () => {
-    const [detail, qos, attached] = await Promise.all([get(volumePath(name)), get(volumePath(name, 'qos')),
-      ctx.features.hosts ? get(volumePath(name, 'attachments')) : null]);
-    renderSummary(summary, detail, qos, attached);
+    const [detail, qos, attached, space] = await Promise.all([get(volumePath(name)), get(volumePath(name, 'qos')),
+      ctx.features.hosts ? get(volumePath(name, 'attachments')) : null,
+      ctx.features.space ? get(volumePath(name, 'space')) : null]);
+    renderSummary(summary, detail, qos, attached, space);
     renderSnapshots(snapshots, name, detail.snapshots, reload);
     renderActions(actions, detail, reload, { ...ctx, startLive, stopLive });
   };
@@ -45,12 +46,13 @@ export function show(view, ctx) {
   return { stop: stopLive };
 }
 
-function renderSummary(box, detail, qos, attached) {
+function renderSummary(box, detail, qos, attached, space) {
   const v = detail.volume;
   const caps = Object.entries(qos).filter(([k, value]) => k !== 'burstSeconds' && value)
     .map(([k, value]) => k + ' ' + number(value));
   fill(box, card('Summary', el('dl', { class: 'figures wide' },
     el('dt', {}, 'Size'), el('dd', { id: 'volume-size' }, bytes(detail.sizeBytes)),
+    el('dt', {}, 'Data'), el('dd', { id: 'volume-data' }, used(space)),
     el('dt', {}, 'State'), el('dd', {}, v.state),
     el('dt', {}, 'Kind'), el('dd', {}, v.template ? 'template (read-only)' : v.parent ? 'clone' : 'volume'),
     el('dt', {}, 'Parent'), el('dd', {}, v.parent
