@@ -18,7 +18,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -31,8 +33,11 @@ import java.util.function.Supplier;
  * whole-object put (atomic on every store, so no partial object is ever visible) paced by the
  * shared {@link BandwidthLimit}.
  *
+ * {@link #shipTlogs} pipelines many TLogs: SCOs start across TLog boundaries and each SCO is put
+ * as soon as it passed its check, so that the pool never waits for the slowest object of a window.
+ *
  * <p>Threads: owns a fixed pool of {@code parallelism} threads; callers may be any thread, one
- * TLog at a time per caller. Buffers: each SCO is held whole on the heap from its read to its put.
+ * call at a time per caller. Buffers: each SCO is held whole on the heap from its read to its put.
  */
 final class ObjectTransfer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ObjectTransfer.class);
@@ -115,6 +120,78 @@ final class ObjectTransfer implements AutoCloseable {
         }
         put(to, NamespaceLayout.tlogKey(tlog), tlogBytes);
         return scos;
+    }
+
+    /**
+     * Ships TLogs {@code tlogs} as one pipeline: up to {@code parallelism} SCOs are read, checked
+     * and put at once, across TLog boundaries (the SCOs of the next TLogs start while the last ones
+     * of a TLog are still in flight), and each TLog is put as soon as every SCO it seals and the TLog
+     * before it are on the target, so the target holds a TLog only with its SCOs and its
+     * predecessors, as with {@link #shipTlog} one TLog at a time. TLogs are
+     * read and checked on the caller's thread, in order, which blocks while {@code parallelism}
+     * SCOs are in flight (at most that many SCOs are on the heap). After a failure no new SCO
+     * starts, what is in flight settles, and the first failure is thrown; a corrupt SCO is never
+     * put, nor its TLog. {@code shipped} is called once per TLog put, from a pool thread.
+     */
+    void shipTlogs(Site from, Site to, List<Long> tlogs, int clusterSize, Map<String, Long> held, Runnable shipped) {
+        Semaphore slots = new Semaphore(parallelism);
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        List<CompletableFuture<Void>> tlogPuts = new ArrayList<>();
+        try {
+            for (long t : tlogs) {
+                if (failure.get() != null) {
+                    break;
+                }
+                List<SealedSco> scos = new ArrayList<>();
+                ByteBuffer tlogBytes = readTlog(from, t, clusterSize, scos);
+                List<CompletableFuture<Void>> scoPuts = new ArrayList<>();
+                for (SealedSco s : scos) {
+                    Long size = held.get(s.key());
+                    if (size != null && size == s.bytes()) {
+                        counters.skipped();
+                        continue;
+                    }
+                    slots.acquireUninterruptibly();
+                    if (failure.get() != null) {
+                        slots.release();
+                        break;
+                    }
+                    scoPuts.add(CompletableFuture.runAsync(() -> {
+                        try {
+                            put(to, s.key(), readSco(from, s));
+                        } catch (RuntimeException e) {
+                            failure.compareAndSet(null, e);
+                            throw e;
+                        } finally {
+                            slots.release();
+                        }
+                    }, pool));
+                }
+                if (failure.get() != null) {
+                    tlogPuts.addAll(scoPuts);
+                    break;
+                }
+                String key = NamespaceLayout.tlogKey(t);
+                if (!tlogPuts.isEmpty()) {
+                    scoPuts.add(tlogPuts.get(tlogPuts.size() - 1)); // TLogs land in order: the target's are a prefix
+                }
+                tlogPuts.add(CompletableFuture.allOf(scoPuts.toArray(CompletableFuture[]::new)).thenRunAsync(() -> {
+                    try {
+                        put(to, key, tlogBytes);
+                    } catch (RuntimeException e) {
+                        failure.compareAndSet(null, e);
+                        throw e;
+                    }
+                    shipped.run();
+                }, pool));
+            }
+        } catch (RuntimeException e) {
+            failure.compareAndSet(null, e);
+        }
+        settled(tlogPuts);
+        if (failure.get() != null) {
+            throw failure.get();
+        }
     }
 
     private void shipWindow(Site from, Site to, List<SealedSco> window) {
