@@ -129,14 +129,18 @@ final class ObjectTransfer implements AutoCloseable {
      * before it are on the target, so the target holds a TLog only with its SCOs and its
      * predecessors, as with {@link #shipTlog} one TLog at a time. TLogs are
      * read and checked on the caller's thread, in order, which blocks while {@code parallelism}
-     * SCOs are in flight (at most that many SCOs are on the heap). After a failure no new SCO
-     * starts, what is in flight settles, and the first failure is thrown; a corrupt SCO is never
-     * put, nor its TLog. {@code shipped} is called once per TLog put, from a pool thread.
+     * SCOs are in flight (at most that many SCOs are on the heap). An SCO is put only once it and
+     * every SCO before it in shipping order passed their checks, so after a corrupt source object
+     * nothing that follows it reaches the target. After a failure no new SCO starts, what is in
+     * flight settles, and the first failure is thrown. {@code shipped} is called once per TLog
+     * put, from a pool thread.
      */
     void shipTlogs(Site from, Site to, List<Long> tlogs, int clusterSize, Map<String, Long> held, Runnable shipped) {
         Semaphore slots = new Semaphore(parallelism);
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
         List<CompletableFuture<Void>> tlogPuts = new ArrayList<>();
+        List<CompletableFuture<Void>> scoPuts = new ArrayList<>();
+        CompletableFuture<Void> checked = CompletableFuture.completedFuture(null); // every SCO so far passed its check
         try {
             for (long t : tlogs) {
                 if (failure.get() != null) {
@@ -144,7 +148,7 @@ final class ObjectTransfer implements AutoCloseable {
                 }
                 List<SealedSco> scos = new ArrayList<>();
                 ByteBuffer tlogBytes = readTlog(from, t, clusterSize, scos);
-                List<CompletableFuture<Void>> scoPuts = new ArrayList<>();
+                List<CompletableFuture<Void>> sealed = new ArrayList<>();
                 for (SealedSco s : scos) {
                     Long size = held.get(s.key());
                     if (size != null && size == s.bytes()) {
@@ -156,41 +160,50 @@ final class ObjectTransfer implements AutoCloseable {
                         slots.release();
                         break;
                     }
-                    scoPuts.add(CompletableFuture.runAsync(() -> {
-                        try {
-                            put(to, s.key(), readSco(from, s));
-                        } catch (RuntimeException e) {
-                            failure.compareAndSet(null, e);
-                            throw e;
-                        } finally {
-                            slots.release();
-                        }
-                    }, pool));
+                    CompletableFuture<ByteBuffer> read = CompletableFuture.supplyAsync(() -> readSco(from, s), pool);
+                    CompletableFuture<ByteBuffer> ready = checked.thenCombine(read, (ok, data) -> data);
+                    checked = ready.thenApply(data -> null);
+                    CompletableFuture<Void> put = ready.thenAcceptAsync(data -> put(to, s.key(), data), pool)
+                            .whenComplete((v, e) -> {
+                                slots.release();
+                                recordFailure(failure, e);
+                            });
+                    sealed.add(put);
+                    scoPuts.add(put);
                 }
                 if (failure.get() != null) {
-                    tlogPuts.addAll(scoPuts);
                     break;
                 }
-                String key = NamespaceLayout.tlogKey(t);
                 if (!tlogPuts.isEmpty()) {
-                    scoPuts.add(tlogPuts.get(tlogPuts.size() - 1)); // TLogs land in order: the target's are a prefix
+                    sealed.add(tlogPuts.get(tlogPuts.size() - 1)); // TLogs land in order: the target's are a prefix
                 }
-                tlogPuts.add(CompletableFuture.allOf(scoPuts.toArray(CompletableFuture[]::new)).thenRunAsync(() -> {
-                    try {
-                        put(to, key, tlogBytes);
-                    } catch (RuntimeException e) {
-                        failure.compareAndSet(null, e);
-                        throw e;
-                    }
-                    shipped.run();
-                }, pool));
+                String key = NamespaceLayout.tlogKey(t);
+                tlogPuts.add(CompletableFuture.allOf(sealed.toArray(CompletableFuture[]::new))
+                        .thenRunAsync(() -> {
+                            put(to, key, tlogBytes);
+                            shipped.run();
+                        }, pool)
+                        .whenComplete((v, e) -> recordFailure(failure, e)));
             }
         } catch (RuntimeException e) {
             failure.compareAndSet(null, e);
         }
+        settled(scoPuts);
         settled(tlogPuts);
         if (failure.get() != null) {
             throw failure.get();
+        }
+    }
+
+    /** Keeps the first failure of a pipelined put, unwrapped from the futures' wrappers. */
+    private static void recordFailure(AtomicReference<RuntimeException> failure, Throwable e) {
+        while (e instanceof CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        if (e instanceof RuntimeException re) {
+            failure.compareAndSet(null, re);
+        } else if (e != null) {
+            failure.compareAndSet(null, new ReplicationException("shipping failed: " + e, e));
         }
     }
 

@@ -201,7 +201,7 @@ class ReplicationJobTest {
     }
 
     @Test
-    void aCorruptSourceScoStopsThatVolumeNamingItAndNoTlogFromItsOnIsShipped() {
+    void aCorruptSourceScoStopsThatVolumeNamingItAndNothingAfterItIsShipped() {
         VolumeHistory v = history(a, "vm1", 4, 4, tmp);
         history(a, "vm2", 2, 5, tmp);
         long badTlog = v.manifest().allTlogs().get(2);
@@ -214,12 +214,21 @@ class ReplicationJobTest {
         assertFalse(runOnce(a, b, options(), c));
         assertTrue(log().contains("vm1: replication stopped: source object a:vm1/" + bad + " fails its checksum"), log());
         assertFalse(b.exists("vm1", bad));
+        for (String later : sealed) {
+            assertFalse(b.exists("vm1", later), later);
+        }
         List<Long> tlogs = v.manifest().allTlogs();
         for (long t : tlogs.subList(2, tlogs.size())) {
             assertFalse(b.exists("vm1", NamespaceLayout.tlogKey(t)), "TLog " + t + " is shipped only after its predecessors");
         }
+        java.util.Set<String> before = new java.util.HashSet<>();
         for (long t : tlogs.subList(0, 2)) {
             assertTrue(b.exists("vm1", NamespaceLayout.tlogKey(t)), "TLog " + t + " before the corrupt one is shipped");
+            TLogReader.replaySealed(a.get("vm1", NamespaceLayout.tlogKey(t)), "t",
+                    TLogVisitor.sealedScos((sco, crc, n) -> before.add(NamespaceLayout.scoKey(sco))));
+        }
+        for (var o : b.listAll("vm1", NamespaceLayout.SCO_PREFIX)) {
+            assertTrue(before.contains(o.key()), o.key() + " follows the corrupt SCO in shipping order");
         }
         assertTrue(new VolumeManifestStore(b).readLatest("vm1").isEmpty(), "no manifest names a partial history");
         assertTrue(new VolumeManifestStore(b).readLatest("vm2").isPresent(), "the other volume is replicated");
