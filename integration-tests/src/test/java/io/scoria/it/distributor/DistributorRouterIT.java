@@ -1,7 +1,6 @@
 package io.scoria.it.distributor;
 
-import io.scoria.accelerator.cli.ScoriaMain;
-import io.scoria.it.harness.ManagedProcess;
+import io.scoria.it.harness.RouterProcess;
 import io.scoria.it.harness.S3ProxyServer;
 import io.scoria.it.nbd.Command;
 import org.junit.jupiter.api.AfterAll;
@@ -10,12 +9,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,8 +17,6 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -46,10 +37,7 @@ class DistributorRouterIT {
 
     @TempDir
     Path dir;
-    private ManagedProcess serve;
-    private int apiPort;
-    private int nbdPort;
-    private Path dataDir;
+    private RouterProcess router;
 
     @BeforeAll
     static void startStores() throws Exception {
@@ -77,8 +65,8 @@ class DistributorRouterIT {
 
     @AfterEach
     void stopRouter() {
-        if (serve != null) {
-            serve.close();
+        if (router != null) {
+            router.close();
         }
     }
 
@@ -93,42 +81,17 @@ class DistributorRouterIT {
     }
 
     private void startRouter(String data) throws Exception {
-        apiPort = ManagedProcess.freePort();
-        nbdPort = ManagedProcess.freePort();
-        dataDir = dir.resolve(data);
-        Path repo = Path.of(System.getProperty("scoria.repo.root", "..")).toAbsolutePath().normalize();
-        Path cfg = dir.resolve(data + ".yaml");
-        Files.writeString(cfg, "dataDir: " + dataDir + "\nnbd: {port: " + nbdPort + "}\niscsi: {enabled: false}\n"
-                + "api: {port: " + apiPort + "}\ncache: {clusterCache: 16MiB, scoCache: 64MiB}\nvolumes: {scoSize: 1MiB}\n"
-                + "backend: " + backend() + "\n");
-        serve = ManagedProcess.start("scoria-serve", List.of(repo.resolve("scoria").toString(), "serve", "--config",
-                cfg.toString()), dir, dir.resolve(data + "-serve.log"));
-        serve.awaitReady(Duration.ofSeconds(120), () -> Files.exists(dataDir.resolve("admin.token"))
-                && ManagedProcess.listening(apiPort) && ManagedProcess.listening(nbdPort));
+        router = RouterProcess.start(dir, data, backend());
     }
 
     private void stopRouterCleanly() {
-        serve.close();
-        assertFalse(serve.isAlive());
-        serve = null;
-    }
-
-    record Result(int code, String out, String err) {
-    }
-
-    private Result scoria(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        List<String> full = new ArrayList<>(List.of(args));
-        full.addAll(List.of("--api", "http://127.0.0.1:" + apiPort, "--token-file", dataDir.resolve("admin.token").toString()));
-        int code = ScoriaMain.execute(full.toArray(new String[0]), new PrintWriter(out), new PrintWriter(err));
-        return new Result(code, out.toString(), err.toString());
+        router.close();
+        assertFalse(router.process().isAlive());
+        router = null;
     }
 
     private String ok(String... args) {
-        Result r = scoria(args);
-        assertEquals(0, r.code(), String.join(" ", args) + ": " + r.err() + r.out());
-        return r.out();
+        return router.ok(args);
     }
 
     private void qemuIo(boolean readOnly, String... commands) throws Exception {
@@ -136,7 +99,7 @@ class DistributorRouterIT {
         if (readOnly) {
             argv.add("-r");
         }
-        argv.add("nbd://127.0.0.1:" + nbdPort + "/vm-dist");
+        argv.add(router.nbd("vm-dist"));
         for (String c : commands) {
             argv.add("-c");
             argv.add(c);
@@ -145,24 +108,8 @@ class DistributorRouterIT {
         assertFalse(c.output().contains("Pattern verification failed"), c.output());
     }
 
-    /** Waits until no sealed SCO waits for its upload ({@code scoria_sco_backlog_bytes} 0), then for the TLog after them. */
     private void awaitUploads() throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
-        String token = Files.readString(dataDir.resolve("admin.token")).strip();
-        Pattern backlog = Pattern.compile("(?m)^scoria_sco_backlog_bytes(?:\\{[^}]*\\})? (\\S+)$");
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (true) {
-            String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + "/metrics"))
-                    .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString()).body();
-            Matcher m = backlog.matcher(metrics);
-            assertTrue(m.find(), "no SCO backlog gauge in the metrics");
-            if (Double.parseDouble(m.group(1)) == 0) {
-                break;
-            }
-            assertTrue(System.nanoTime() < deadline, "SCOs still waiting for upload after 2 minutes: " + m.group());
-            Thread.sleep(200);
-        }
-        Thread.sleep(2000);
+        router.awaitUploads(Duration.ofMinutes(2));
     }
 
     private void readEverything() throws Exception {
