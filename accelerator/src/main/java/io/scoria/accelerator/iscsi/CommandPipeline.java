@@ -181,6 +181,11 @@ final class CommandPipeline {
         writer.send(h, null);
     }
 
+    /** A LUN or target reset reached the LUN (its SPC-2 reservation ends). */
+    void resetLun() {
+        lun.reset();
+    }
+
     /** True while some task waits for Data-Out from the initiator. */
     boolean awaitingData() {
         for (ScsiTask t : tasks.values()) {

@@ -208,11 +208,17 @@ final class FullFeaturePhase {
             case 2, 4, 5 -> { // ABORT TASK SET, CLEAR TASK SET, LUN RESET
                 if (lunZero) {
                     affected = commands.select(null);
+                    if (function == 5) {
+                        commands.resetLun(); // ends an SPC-2 reservation (persistent ones stay)
+                    }
                 } else {
                     h[2] = 2; // LUN does not exist
                 }
             }
-            case 6 -> affected = commands.select(null); // TARGET WARM RESET: this session's tasks
+            case 6 -> { // TARGET WARM RESET: this session's tasks; the SPC-2 reservation ends
+                affected = commands.select(null);
+                commands.resetLun();
+            }
             case 3 -> h[2] = (byte) (lunZero ? 0 : 2); // CLEAR ACA: no ACA is ever established
             case 8 -> h[2] = 4; // task reassign not supported (error recovery level 0)
             default -> h[2] = 5; // function not supported (TARGET COLD RESET and unknown functions)

@@ -65,6 +65,9 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
         QosGate qos = r.discovery() ? null : context.qos().gate(r.lun().volume().name());
         if (!r.discovery()) {
             InitiatorAccess.track(context, ctx.channel(), r.lun().volume().name(), r.initiator(), r.lun().volume().isReadOnly());
+            ScsiLun lun = r.lun();
+            String nexus = r.nexus();
+            ctx.channel().closeFuture().addListener(f -> lun.nexusLost(nexus)); // logout or dropped connection
         }
         session = new FullFeaturePhase(ctx.channel(), writer, r.sequencer(), pipeline, targets, r.discovery(), p, flow,
                 qos, this::resume);

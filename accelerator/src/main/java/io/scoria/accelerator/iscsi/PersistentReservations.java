@@ -41,6 +41,7 @@ final class PersistentReservations {
     }
 
     private final Path file;
+    private final Spc2Reservation legacy = new Spc2Reservation();
     private final Map<String, Long> keys = new LinkedHashMap<>();
     private int generation;
     private String holder;
@@ -52,6 +53,16 @@ final class PersistentReservations {
         if (file != null && Files.exists(file)) {
             load();
         }
+    }
+
+    /** The LUN's SPC-2 (RESERVE/RELEASE) reservation, which lives beside the persistent one. */
+    Spc2Reservation legacy() {
+        return legacy;
+    }
+
+    /** True while any I_T nexus has a key registered. */
+    synchronized boolean anyRegistered() {
+        return !keys.isEmpty();
     }
 
     synchronized int generation() {

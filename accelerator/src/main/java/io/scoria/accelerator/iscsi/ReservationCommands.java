@@ -9,11 +9,16 @@ import java.util.Map;
 /**
  * PERSISTENT RESERVE IN (READ KEYS, READ RESERVATION, REPORT CAPABILITIES, READ FULL STATUS) and
  * PERSISTENT RESERVE OUT (SPC-4 sections 6.15, 6.16) over a LUN's {@link PersistentReservations},
- * and which commands a reservation may refuse. Stateless besides the reservations it is given.
+ * RESERVE(6)/(10) and RELEASE(6)/(10) over its {@link Spc2Reservation}, and which commands a
+ * reservation may refuse. Stateless besides the reservations it is given.
  */
 final class ReservationCommands {
     static final int PERSISTENT_RESERVE_IN = 0x5e;
     static final int PERSISTENT_RESERVE_OUT = 0x5f;
+    static final int RESERVE_6 = 0x16;
+    static final int RELEASE_6 = 0x17;
+    static final int RESERVE_10 = 0x56;
+    static final int RELEASE_10 = 0x57;
     private static final int TYPES = 0x80 | 0x40 | 0x20 | 0x08 | 0x02; // WR_EX_AR, EX_AC_RO, WR_EX_RO, EX_AC, WR_EX
 
     private final PersistentReservations state;
@@ -43,8 +48,49 @@ final class ReservationCommands {
         };
     }
 
+    /**
+     * True if {@code nexus} may run {@code opcode} under the LUN's reservations: an SPC-2
+     * reservation of another nexus refuses everything but INQUIRY, REPORT LUNS, REQUEST SENSE,
+     * READ CAPACITY and RELEASE (persistent reservation commands included); a persistent one
+     * refuses by its type (SPC-4 table 67).
+     */
     boolean allows(String nexus, int opcode) {
-        return !checked(opcode) || state.allows(nexus, writes(opcode));
+        boolean spc2Free = opcode == RELEASE_6 || opcode == RELEASE_10 || state.legacy().allows(nexus)
+                || (!checked(opcode) && opcode != PERSISTENT_RESERVE_IN && opcode != PERSISTENT_RESERVE_OUT);
+        return spc2Free && (!checked(opcode) || state.allows(nexus, writes(opcode)));
+    }
+
+    /** Handles RESERVE(6)/(10) and RELEASE(6)/(10) for {@code nexus}; false for any other opcode. */
+    boolean legacy(byte[] cdb, String nexus) {
+        int opcode = Cdb.u8(cdb, 0);
+        switch (opcode) {
+            case RESERVE_6, RESERVE_10 -> {
+                if ((Cdb.u8(cdb, 1) & 0x13) != 0) { // 3rdPty, LongID, Extent: third-party and extent reservations
+                    throw SenseException.invalidField("third-party or extent reservation");
+                }
+                state.legacy().reserve(nexus, state.anyRegistered());
+            }
+            case RELEASE_6, RELEASE_10 -> {
+                if ((Cdb.u8(cdb, 1) & 0x13) != 0) {
+                    throw SenseException.invalidField("third-party or extent release");
+                }
+                state.legacy().release(nexus);
+            }
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The I_T nexus {@code nexus} is gone: its SPC-2 reservation ends (persistent ones stay). */
+    void nexusLost(String nexus) {
+        state.legacy().nexusLost(nexus);
+    }
+
+    /** LUN RESET or TARGET WARM/COLD RESET: the SPC-2 reservation ends (persistent ones stay). */
+    void reset() {
+        state.legacy().reset();
     }
 
     byte[] in(byte[] cdb) {

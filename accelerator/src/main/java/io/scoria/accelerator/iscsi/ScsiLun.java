@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
  * LUN 0 of one target: a {@link Volume} as a SCSI direct-access block device (SBC-3, SPC-4).
  * Decodes a CDB and runs it: the block commands in {@link BlockCommands}, INQUIRY in
  * {@link InquiryData}, MODE SENSE/SELECT and REPORT SUPPORTED OPERATION CODES in {@link CommandPages},
- * PERSISTENT RESERVE IN/OUT in {@link ReservationCommands} (a reservation held by another nexus
- * answers RESERVATION CONFLICT); unknown commands end in CHECK CONDITION, ILLEGAL REQUEST, INVALID
+ * PERSISTENT RESERVE IN/OUT and RESERVE/RELEASE in {@link ReservationCommands} (a reservation held
+ * by another nexus answers RESERVATION CONFLICT); unknown commands end in CHECK CONDITION, ILLEGAL REQUEST, INVALID
  * COMMAND OPERATION CODE.
  *
  * <p>Threads: {@link #execute} runs on the target's worker threads, many at once; the volume is
@@ -63,6 +63,16 @@ final class ScsiLun {
         return blockSize;
     }
 
+    /** The I_T nexus {@code nexus} ended (logout, dropped connection): its SPC-2 reservation ends. */
+    void nexusLost(String nexus) {
+        reservations.nexusLost(nexus);
+    }
+
+    /** LUN RESET or a target reset: the SPC-2 reservation ends. */
+    void reset() {
+        reservations.reset();
+    }
+
     /**
      * Bytes of buffer {@link #execute} may allocate for this CDB's Data-In (a READ's length, or a
      * small page), so the connection can take them from its budget first.
@@ -90,6 +100,9 @@ final class ScsiLun {
             }
             if (opcode == ReservationCommands.PERSISTENT_RESERVE_OUT) {
                 reservations.out(cdb, dataOut, nexus);
+                return ScsiResult.good();
+            }
+            if (reservations.legacy(cdb, nexus)) {
                 return ScsiResult.good();
             }
             return run(cdb, dataOut, alloc);

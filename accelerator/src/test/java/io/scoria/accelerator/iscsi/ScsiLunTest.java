@@ -206,4 +206,32 @@ class ScsiLunTest {
         byte[] ms = data(l.execute(cdb(0x1a, 0, 0x08, 0, 255, 0), 0, null, ByteBufAllocator.DEFAULT, NEXUS));
         assertEquals(0x80, ms[2] & 0x80, "WP in the mode parameter header");
     }
+
+    @Test
+    void reserve6HoldsTheLunForOneNexusUntilReleaseNexusLossOrReset() {
+        ScsiLun l = new ScsiLun(volume, "iqn.2026-12.io.scoria:vm1", 512, 8 << 20, new PersistentReservations(null));
+        byte[] reserve = {0x16, 0, 0, 0, 0, 0};
+        byte[] release = {0x17, 0, 0, 0, 0, 0};
+        byte[] modeSense = {0x1a, 0, 0x3f, 0, (byte) 255, 0};
+        byte[] inquiry = {0x12, 0, 0, 0, 36, 0};
+        String a = "iqn.a,i,0x1";
+        String b = "iqn.b,i,0x2";
+        assertEquals(ScsiResult.GOOD, l.execute(reserve, 0, null, ByteBufAllocator.DEFAULT, a).status());
+        assertEquals(ScsiResult.GOOD, l.execute(reserve, 0, null, ByteBufAllocator.DEFAULT, a).status(), "again by its holder");
+        assertEquals(ScsiResult.RESERVATION_CONFLICT, l.execute(reserve, 0, null, ByteBufAllocator.DEFAULT, b).status());
+        assertEquals(ScsiResult.GOOD, l.execute(release, 0, null, ByteBufAllocator.DEFAULT, b).status(), "RELEASE of a non-holder: a no-op");
+        assertEquals(ScsiResult.RESERVATION_CONFLICT, l.execute(modeSense, 0, null, ByteBufAllocator.DEFAULT, b).status());
+        assertEquals(ScsiResult.GOOD, l.execute(modeSense, 0, null, ByteBufAllocator.DEFAULT, a).status());
+        assertEquals(ScsiResult.GOOD, l.execute(inquiry, 0, null, ByteBufAllocator.DEFAULT, b).status(), "INQUIRY is never refused");
+        assertEquals(ScsiResult.RESERVATION_CONFLICT, l.execute(new byte[]{0x5e, 0, 0, 0, 0, 0, 0, 0, 8, 0}, 0, null, ByteBufAllocator.DEFAULT, b).status(),
+                "persistent reservation commands conflict with another nexus' RESERVE");
+        l.nexusLost(a);
+        assertEquals(ScsiResult.GOOD, l.execute(reserve, 0, null, ByteBufAllocator.DEFAULT, b).status(), "the holder's nexus is gone");
+        l.reset();
+        assertEquals(ScsiResult.GOOD, l.execute(reserve, 0, null, ByteBufAllocator.DEFAULT, a).status(), "a LUN reset ends it");
+        assertEquals(ScsiResult.GOOD, l.execute(release, 0, null, ByteBufAllocator.DEFAULT, a).status());
+        assertEquals(ScsiResult.GOOD, l.execute(modeSense, 0, null, ByteBufAllocator.DEFAULT, b).status());
+        assertEquals(ScsiResult.CHECK_CONDITION, l.execute(new byte[]{0x16, 0x01, 0, 0, 0, 0}, 0, null, ByteBufAllocator.DEFAULT, a).status(),
+                "extent reservations are refused");
+    }
 }

@@ -41,8 +41,7 @@ class IscsiClientsIT {
     static final Secret TARGET_SECRET = Secret.of("target-secret-0002");
 
     /**
-     * The iscsi-test-cu families run here. Not run: Reserve6 (SPC-2 RESERVE/RELEASE 6 are not
-     * implemented; persistent reservations are); ExtendedCopy and
+     * The iscsi-test-cu families run here. Not run: ExtendedCopy and
      * ReceiveCopyResults (XCOPY is not implemented); OrWrite, WriteAtomic16, Sanitize, Prefetch10/16,
      * ReadDefectData10/12, Verify12, WriteVerify12 (commands the target does not offer: these families
      * only check that they are refused); GetLBAStatus.UnmapSingle (the test asks for LBA i+1 and
@@ -59,7 +58,7 @@ class IscsiClientsIT {
             "SCSI.ModeSense6", "SCSI.ReportSupportedOpcodes", "SCSI.StartStopUnit", "SCSI.NoMedia",
             "SCSI.PreventAllow", "SCSI.MultipathIO", "SCSI.PrinReadKeys", "SCSI.PrinServiceactionRange",
             "SCSI.PrinReportCapabilities", "SCSI.ProutRegister", "SCSI.ProutReserve", "SCSI.ProutClear",
-            "SCSI.ProutPreempt", "iSCSI.iSCSIcmdsn", "iSCSI.iSCSIResiduals",
+            "SCSI.ProutPreempt", "SCSI.Reserve6", "iSCSI.iSCSIcmdsn", "iSCSI.iSCSIResiduals",
             "iSCSI.iSCSITMF");
 
     static VolumeService service;
