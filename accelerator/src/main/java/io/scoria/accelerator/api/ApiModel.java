@@ -47,6 +47,10 @@ public final class ApiModel {
     public record CreateClones(String name, Integer count, String prefix, String snapshot) {
     }
 
+    /** {@code POST /v1/volumes/NAME/hydrate}: {@code rate} bytes copied per second (human units; null: the default, 0: no limit). */
+    public record Hydrate(String rate) {
+    }
+
     /** A volume with its snapshots. */
     /**
      * A volume as {@code GET /v1/volumes/NAME} shows it. {@code backendRequests}: the requests

@@ -13,6 +13,7 @@ import io.scoria.accelerator.control.HostRegistry;
 import io.scoria.accelerator.control.QosRegistry;
 import io.scoria.accelerator.control.CloneJobs;
 import io.scoria.accelerator.control.DistributorJobs;
+import io.scoria.accelerator.control.HydrateJobs;
 import io.scoria.accelerator.control.JobService;
 import io.scoria.accelerator.control.JobType;
 import io.scoria.accelerator.control.JobsConfig;
@@ -114,6 +115,7 @@ public final class ScoriaDaemon implements AutoCloseable {
         try {
             List<JobType> kinds = new ArrayList<>();
             kinds.add(new CloneJobs(volumes));
+            kinds.add(new HydrateJobs(volumes));
             if (distributor != null) {
                 kinds.addAll(DistributorJobs.all(distributor));
                 DistributorHealthLog.start(distributor);
