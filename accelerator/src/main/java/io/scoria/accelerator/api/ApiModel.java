@@ -51,6 +51,14 @@ public final class ApiModel {
     public record Hydrate(String rate) {
     }
 
+    /** {@code POST /v1/pools}: policy {@code reset-on-detach} (default) or {@code persistent}; snapshot null: the latest. */
+    public record CreatePool(String name, String template, String snapshot, Integer size, String prefix, String policy) {
+    }
+
+    /** {@code POST /v1/pools/NAME/recompose}: the new template version; force: also for a persistent pool. */
+    public record Recompose(String template, String snapshot, Boolean force) {
+    }
+
     /** A volume with its snapshots. */
     /**
      * A volume as {@code GET /v1/volumes/NAME} shows it. {@code backendRequests}: the requests
