@@ -74,6 +74,31 @@ public interface VolumeService extends AutoCloseable {
     VolumeInfo resetToParent(String clone);
 
     /**
+     * One step of hydrating {@code clone}: of the clusters from {@code fromCluster} on, copies up to
+     * {@code maxClusters} that the clone still reads from its parent chain into the clone's own history
+     * (as the clone's own writes of the same bytes: readers see no change). A cluster the clone wrote
+     * itself, before or while the step runs, is never overwritten. Runs next to the clone's I/O.
+     *
+     * @throws VolumeNotFoundException  if there is no such volume
+     * @throws VolumeConflictException  if the volume is not a clone, or is read-only
+     * @throws IllegalArgumentException if {@code fromCluster} is outside the volume or {@code maxClusters < 1}
+     */
+    default HydrationStep hydrate(String clone, long fromCluster, int maxClusters) {
+        throw new UnsupportedOperationException("this volume service does not hydrate clones");
+    }
+
+    /**
+     * Cuts the parent link of a hydrated clone (persisted on the backend before this returns), so that
+     * its template may be deleted while the clone keeps all its data.
+     *
+     * @throws VolumeConflictException if the clone still reads clusters from its parent, or has
+     *                                 snapshots taken before it was hydrated, or is not a clone
+     */
+    default VolumeInfo flatten(String clone) {
+        throw new UnsupportedOperationException("this volume service does not flatten clones");
+    }
+
+    /**
      * The request counters of the backend the volumes live on (per store and namespace), when
      * it counts them ({@link io.scoria.backend.metering.CountingObjectStore}); services that
      * wrap another one pass its answer on.

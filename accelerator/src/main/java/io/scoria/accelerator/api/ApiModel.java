@@ -47,6 +47,18 @@ public final class ApiModel {
     public record CreateClones(String name, Integer count, String prefix, String snapshot) {
     }
 
+    /** {@code POST /v1/volumes/NAME/hydrate}: {@code rate} bytes copied per second (human units; null: the default, 0: no limit). */
+    public record Hydrate(String rate) {
+    }
+
+    /** {@code POST /v1/pools}: policy {@code reset-on-detach} (default) or {@code persistent}; snapshot null: the latest. */
+    public record CreatePool(String name, String template, String snapshot, Integer size, String prefix, String policy) {
+    }
+
+    /** {@code POST /v1/pools/NAME/recompose}: the new template version; force: also for a persistent pool. */
+    public record Recompose(String template, String snapshot, Boolean force) {
+    }
+
     /** A volume with its snapshots. */
     /**
      * A volume as {@code GET /v1/volumes/NAME} shows it. {@code backendRequests}: the requests

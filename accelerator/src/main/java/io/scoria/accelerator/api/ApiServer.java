@@ -64,6 +64,7 @@ public final class ApiServer implements AutoCloseable {
     private final QosRoutes qosRoutes;
     private final ScheduleRoutes scheduleRoutes;
     private final HostRoutes hostRoutes;
+    private final PoolRoutes poolRoutes;
     private final AuditLog audit;
     private final JobRoutes jobRoutes;
     private final DistributorRoutes distributorRoutes;
@@ -106,7 +107,8 @@ public final class ApiServer implements AutoCloseable {
         Distributor distributor = services.distributor();
         this.qosRoutes = new QosRoutes(volumes, services.qos());
         this.scheduleRoutes = new ScheduleRoutes(services.schedules());
-        this.hostRoutes = new HostRoutes(volumes, services.hosts(), services.wipeCheck());
+        this.hostRoutes = new HostRoutes(volumes, services.hosts(), services.wipeCheck(), services.pools());
+        this.poolRoutes = new PoolRoutes(services.pools());
         this.healthRoutes = new HealthRoutes(services.readiness());
         this.cluster = services.cluster();
         this.nodeRoutes = new NodeRoutes(services);
@@ -243,6 +245,9 @@ public final class ApiServer implements AutoCloseable {
         }
         if (call.at(0).equals("v1") && call.at(1).equals("hosts")) {
             return hostRoutes.route(call);
+        }
+        if (PoolRoutes.handles(call)) {
+            return poolRoutes.route(call);
         }
         if (call.at(0).equals("v1") && call.at(1).equals("volumes")) {
             if (call.path.length == 4 && call.at(3).equals("qos")) {

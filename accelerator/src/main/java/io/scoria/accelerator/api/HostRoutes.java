@@ -27,9 +27,13 @@ final class HostRoutes {
     private final VolumeService volumes;
     private final HostRegistry hosts;
     private final Function<String, WipeReport> wipeCheck;
+    /** Told after a detach (a reset-on-detach desktop gets a fresh write space); may be null. */
+    private final io.scoria.accelerator.control.Pools pools;
 
     /** {@code hosts} and {@code wipeCheck} may be null (not offered). */
-    HostRoutes(VolumeService volumes, HostRegistry hosts, Function<String, WipeReport> wipeCheck) {
+    HostRoutes(VolumeService volumes, HostRegistry hosts, Function<String, WipeReport> wipeCheck,
+               io.scoria.accelerator.control.Pools pools) {
+        this.pools = pools;
         this.volumes = volumes;
         this.hosts = hosts;
         this.wipeCheck = wipeCheck;
@@ -123,7 +127,11 @@ final class HostRoutes {
             };
         }
         if (call.path.length == 5 && call.method.equals("DELETE")) {
-            return Reply.json(200, new ApiModel.Detached(volume, call.at(4), r.detach(volume, call.at(4))));
+            int closed = r.detach(volume, call.at(4));
+            if (pools != null) {
+                pools.detached(volume);
+            }
+            return Reply.json(200, new ApiModel.Detached(volume, call.at(4), closed));
         }
         throw call.path.length == 5 ? call.methodNotAllowed() : call.notFound();
     }

@@ -10,6 +10,7 @@ import io.scoria.accelerator.config.ScoriaConfig;
 import io.scoria.backend.config.Sizes;
 import io.scoria.accelerator.scrub.ScrubApplier;
 import io.scoria.accelerator.control.CloneJobs;
+import io.scoria.accelerator.control.HydrateJobs;
 import io.scoria.accelerator.control.JobRecord;
 
 import java.util.List;
@@ -17,7 +18,7 @@ import java.util.Objects;
 
 /**
  * The {@code /v1/volumes} calls: volumes, resize, snapshots, changes between snapshots, rollback, templates, clones (by count:
- * a {@code clone} job) and scrub results, on a {@link VolumeService}. Thread-safe if the service is.
+ * a {@code clone} job), hydration (a {@code hydrate} job) and flatten of clones, and scrub results, on a {@link VolumeService}. Thread-safe if the service is.
  */
 final class VolumeRoutes {
     private final VolumeService volumes;
@@ -85,6 +86,14 @@ final class VolumeRoutes {
                 }
                 case "reset" -> {
                     return Reply.json(200, volumes.resetToParent(name));
+                }
+                case "hydrate" -> {
+                    ApiModel.Hydrate req = call.body(ApiModel.Hydrate.class);
+                    JobRecord job = jobs.service().submit("hydrate", name, HydrateJobs.params(name, req.rate()));
+                    return Reply.accepted(JobRoutes.view(job, System.currentTimeMillis()));
+                }
+                case "flatten" -> {
+                    return Reply.json(200, volumes.flatten(name));
                 }
                 case "clones" -> {
                     return clones(name, call.body(ApiModel.CreateClones.class));

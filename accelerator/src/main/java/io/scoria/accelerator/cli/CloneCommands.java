@@ -2,6 +2,7 @@ package io.scoria.accelerator.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.scoria.accelerator.api.ApiModel;
+import io.scoria.backend.config.Sizes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -13,7 +14,8 @@ import static io.scoria.accelerator.cli.ApiClient.seg;
 
 /** {@code scoria clone ...} and {@code scoria template ...}: thin clones and templates. */
 @Command(name = "clone", mixinStandardHelpOptions = true, description = "Create thin clones and reset them.",
-        subcommands = {CloneCommands.Create.class, CloneCommands.Reset.class})
+        subcommands = {CloneCommands.Create.class, CloneCommands.Reset.class, CloneCommands.Hydrate.class,
+                CloneCommands.Flatten.class})
 final class CloneCommands extends CommandGroup {
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = {"Create one clone (NAME) or --count clones named PREFIX1..PREFIXn of a template or snapshot.",
@@ -66,6 +68,44 @@ final class CloneCommands extends CommandGroup {
         public void run() {
             JsonNode v = client().post("/v1/volumes/" + seg(name) + "/reset", Map.of());
             out().println("reset " + VolumeCommands.describe(v));
+        }
+    }
+
+    @Command(name = "hydrate", mixinStandardHelpOptions = true,
+            description = {"Copy every cluster a clone still reads from its template into the clone (a job), so that it no"
+                    + " longer needs it; the clone's own writes are kept. Then `clone flatten` cuts the link.",
+                    "--wait follows the job, else its id is printed (scoria job show ID)."})
+    static final class Hydrate extends ApiCommand {
+        @Parameters(index = "0", paramLabel = "CLONE")
+        String name;
+        @Option(names = "--rate", paramLabel = "SIZE",
+                description = "bytes copied per second at most, e.g. 32MiB (default 32MiB; 0: no limit)")
+        String rate;
+        @Option(names = "--wait", description = "follow the job until it ends (progress bar on a terminal)")
+        boolean wait;
+
+        @Override
+        public void run() {
+            JsonNode answer = client().post("/v1/volumes/" + seg(name) + "/hydrate", new ApiModel.Hydrate(rate));
+            JsonNode job = JobCommands.started(this, answer, wait);
+            if (wait) {
+                JsonNode r = job.get("result");
+                out().println("hydrated " + name + ": " + r.get("copiedClusters").asLong() + " clusters copied ("
+                        + Sizes.format(r.get("copiedBytes").asLong()) + "), state " + r.get("cloneState").asText());
+            }
+        }
+    }
+
+    @Command(name = "flatten", mixinStandardHelpOptions = true,
+            description = "Cut the parent link of a hydrated clone, so that its template can be deleted.")
+    static final class Flatten extends ApiCommand {
+        @Parameters(index = "0", paramLabel = "CLONE")
+        String name;
+
+        @Override
+        public void run() {
+            JsonNode v = client().post("/v1/volumes/" + seg(name) + "/flatten", Map.of());
+            out().println("flattened " + VolumeCommands.describe(v));
         }
     }
 

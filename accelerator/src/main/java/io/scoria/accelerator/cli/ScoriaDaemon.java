@@ -13,6 +13,9 @@ import io.scoria.accelerator.control.HostRegistry;
 import io.scoria.accelerator.control.QosRegistry;
 import io.scoria.accelerator.control.CloneJobs;
 import io.scoria.accelerator.control.DistributorJobs;
+import io.scoria.accelerator.control.HydrateJobs;
+import io.scoria.accelerator.control.PoolBook;
+import io.scoria.accelerator.control.Pools;
 import io.scoria.accelerator.control.JobService;
 import io.scoria.accelerator.control.JobType;
 import io.scoria.accelerator.control.JobsConfig;
@@ -114,6 +117,7 @@ public final class ScoriaDaemon implements AutoCloseable {
         try {
             List<JobType> kinds = new ArrayList<>();
             kinds.add(new CloneJobs(volumes));
+            kinds.add(new HydrateJobs(volumes));
             if (distributor != null) {
                 kinds.addAll(DistributorJobs.all(distributor));
                 DistributorHealthLog.start(distributor);
@@ -131,7 +135,9 @@ public final class ScoriaDaemon implements AutoCloseable {
             web = new ApiServer(apiConfig, volumes, config.volumes(), registry, scrub,
                     new ApiServices(j, distributor, qos, readiness, cluster == null ? null : cluster::status)
                             .withVolumeMeters(router.volumeMetrics()).withHosts(hosts, router.wipeCheck())
-                            .withSchedules(sched));
+                            .withSchedules(sched)
+                            .withPools(new Pools(volumes, PoolBook.open(config.dataDir().resolve("pools.json")),
+                                    v -> !hosts.attachments(v).isEmpty() || hosts.sessions().count(v) > 0)));
             if (cluster != null) {
                 ClusterConfig.Advertise a = config.cluster() != null ? config.cluster().advertise()
                         : new ClusterConfig.Advertise(null, null, null, null);

@@ -62,11 +62,12 @@ final class VolumeCommands extends CommandGroup {
         @Override
         public void run() {
             var out = out();
-            out.printf("%-24s %10s %-8s %-8s %s%n", "NAME", "SIZE", "TEMPLATE", "STATE", "PARENT");
+            out.printf("%-24s %10s %-8s %-8s %-11s %s%n", "NAME", "SIZE", "TEMPLATE", "STATE", "CLONE", "PARENT");
             for (JsonNode v : client().get("/v1/volumes")) {
-                out.printf("%-24s %10s %-8s %-8s %s%n", v.get("name").asText(),
+                out.printf("%-24s %10s %-8s %-8s %-11s %s%n", v.get("name").asText(),
                         Sizes.format(v.get("spec").get("sizeBytes").asLong()), v.get("template").asBoolean() ? "yes" : "no",
                         v.hasNonNull("state") ? v.get("state").asText() : "-",
+                        v.hasNonNull("cloneState") ? v.get("cloneState").asText() : "-",
                         v.hasNonNull("parent") ? v.get("parent").asText() + "@" + v.get("parentSnapshot").asText() : "-");
             }
         }

@@ -224,6 +224,16 @@ final class VolumeServices {
         }
 
         @Override
+        public io.scoria.accelerator.HydrationStep hydrate(String clone, long fromCluster, int maxClusters) {
+            return engine.hydrate(clone, fromCluster, maxClusters);
+        }
+
+        @Override
+        public VolumeInfo flatten(String clone) {
+            return engine.flatten(clone);
+        }
+
+        @Override
         public Volume openSnapshot(String volume, String snapshot) {
             return engine.openSnapshot(volume, snapshot);
         }

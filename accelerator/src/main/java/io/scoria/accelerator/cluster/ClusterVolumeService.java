@@ -163,6 +163,18 @@ final class ClusterVolumeService implements VolumeService {
     }
 
     @Override
+    public io.scoria.accelerator.HydrationStep hydrate(String clone, long fromCluster, int maxClusters) {
+        owned(clone);
+        return engine.hydrate(clone, fromCluster, maxClusters);
+    }
+
+    @Override
+    public VolumeInfo flatten(String clone) {
+        owned(clone);
+        return engine.flatten(clone);
+    }
+
+    @Override
     public ChangedRanges changes(String volume, String from, String to, long start, long length, int limit) {
         owned(volume);
         return engine.changes(volume, from, to, start, length, limit);

@@ -116,6 +116,36 @@ final class HistoryRewriter {
         rebuildFrom(next, sources);
     }
 
+    /**
+     * Cuts the parent link of a hydrated clone: refused while {@code hydration} finds clusters the
+     * clone reads from its parent, or a snapshot of the clone still needs the parent
+     * ({@link ParentCoverage}). Seals what is written first, then writes the manifest without a parent
+     * locally (atomic replace: a crash leaves the old or the new one) and queues its publish behind the
+     * uploads of the clone's TLogs, so the backend never names a parentless history whose TLogs it lacks.
+     */
+    void flatten(CloneHydration hydration) {
+        VolumeManifest m = log.manifest();
+        if (m.parent() == null) {
+            throw new VolumeConflictException("volume '" + m.name() + "' is not a clone: nothing to flatten");
+        }
+        long inherited = hydration.inherited(m.config().clusters());
+        if (inherited > 0) {
+            throw new VolumeConflictException("clone '" + m.name() + "' still reads " + inherited + " clusters from its parent '"
+                    + m.parent().volume() + "'; run `scoria clone hydrate " + m.name() + "` first");
+        }
+        if (log.hasUnrolledWrites()) {
+            log.roll(null);
+        }
+        List<String> needing = ParentCoverage.snapshotsNeedingParent(ctx, log.manifest());
+        if (!needing.isEmpty()) {
+            throw new VolumeConflictException("snapshots " + needing + " of clone '" + m.name() + "' were taken before it was"
+                    + " hydrated and still read from '" + m.parent().volume() + "': delete them, then flatten again");
+        }
+        log.writeManifest(log.manifest().withParent(null));
+        log.chain(List.of(ns));
+        log.uploads().enqueuePublish();
+    }
+
     void makeTemplate() {
         VolumeManifest manifest = log.manifest();
         if (log.hasUnrolledWrites() || !manifest.currentTlogs().isEmpty() || manifest.snapshots().isEmpty()) {

@@ -41,6 +41,7 @@ public final class LocalVolume implements Volume {
     private final VolumeLog log;
     private final HistoryRewriter history;
     private final ScrubApply scrub;
+    private final CloneHydration hydration;
     private final String name;
     private final int clusterSize;
     /** Changes only under the structure lock held exclusively ({@link #resize}). */
@@ -63,6 +64,7 @@ public final class LocalVolume implements Volume {
         this.size = log.manifest().config().sizeBytes();
         this.reader = new RangeReader(ctx, log, clusterSize, log.manifest().config().scoSize(), mode);
         this.writer = new ClusterWriter(ctx, log, reader, clusterSize);
+        this.hydration = new CloneHydration(log, reader, clusterSize);
         this.counters = new OpenVolumeCounters(reader.clusterReader(), ctx.scoCache(), log.manifest().config().namespace());
     }
 
@@ -395,6 +397,7 @@ public final class LocalVolume implements Volume {
             checkOpen();
             checkWritable("rollback");
             history.rollback(snapshotName);
+            hydration.forget();
         } finally {
             structure.writeLock().unlock();
         }
@@ -407,6 +410,61 @@ public final class LocalVolume implements Volume {
             checkOpen();
             checkMutable("reset");
             history.reset();
+            hydration.forget();
+        } finally {
+            structure.writeLock().unlock();
+        }
+    }
+
+    /**
+     * One hydration step of this clone (see {@link io.scoria.accelerator.VolumeService#hydrate}); runs next
+     * to reads and writes (structure lock shared, the append lock only while appending).
+     */
+    io.scoria.accelerator.HydrationStep hydrate(long fromCluster, int maxClusters) {
+        if (maxClusters < 1) {
+            throw new IllegalArgumentException("hydrate: maxClusters must be >= 1: " + maxClusters);
+        }
+        structure.readLock().lock();
+        try {
+            checkOpen();
+            checkWritable("hydrate");
+            long clusters = size / clusterSize;
+            if (fromCluster < 0 || fromCluster > clusters) {
+                throw new IllegalArgumentException("hydrate: cluster " + fromCluster + " is outside volume '" + name + "' (0.."
+                        + clusters + ")");
+            }
+            if (log.manifest().parent() == null) {
+                throw new VolumeConflictException("volume '" + name + "' is not a clone (or is flattened): nothing to hydrate");
+            }
+            return hydration.step(fromCluster, maxClusters, clusters, append);
+        } finally {
+            structure.readLock().unlock();
+        }
+    }
+
+    /**
+     * {@link io.scoria.accelerator.VolumeInfo#THIN} or {@link io.scoria.accelerator.VolumeInfo#INDEPENDENT} for a
+     * clone (the first call scans the map), null for a volume without a parent.
+     */
+    String cloneState() {
+        structure.readLock().lock();
+        try {
+            if (closed || log.manifest().parent() == null) {
+                return null;
+            }
+            return hydration.state(size / clusterSize);
+        } finally {
+            structure.readLock().unlock();
+        }
+    }
+
+    /** Cuts the parent link of a hydrated clone (see {@link HistoryRewriter#flatten}); excludes all I/O while it runs. */
+    void flatten() {
+        structure.writeLock().lock();
+        try {
+            checkOpen();
+            checkWritable("flatten");
+            history.flatten(hydration);
         } finally {
             structure.writeLock().unlock();
         }

@@ -1,6 +1,7 @@
 package io.scoria.accelerator.volume;
 
 import io.scoria.accelerator.CacheMode;
+import io.scoria.accelerator.HydrationStep;
 import io.scoria.accelerator.ChangedRanges;
 import io.scoria.accelerator.VolumeCounters;
 import io.scoria.accelerator.OwnershipGuard;
@@ -228,7 +229,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         String state = v != null && v.fenced() != null ? "FENCED" : isReplica(c.namespace()) ? "REPLICA" : "OK";
         return new VolumeInfo(m.name(), c.namespace(), transforms.specOf(c), m.template(),
                 m.parent() == null ? null : m.parent().volume(), m.parent() == null ? null : m.parent().snapshot(), state,
-                m.volumeId());
+                m.volumeId(), v == null ? null : v.cloneState());
     }
 
     @Override
@@ -323,7 +324,9 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         }
         List<VolumeManifest> clones = clonesOf(name);
         if (!clones.isEmpty()) {
-            throw new VolumeConflictException("volume '" + name + "' has clones: " + clones.stream().map(VolumeManifest::name).toList());
+            throw new VolumeConflictException("volume '" + name + "' has clones that still read from it: "
+                    + clones.stream().map(VolumeManifest::name).toList() + "; hydrate and flatten them (`scoria clone hydrate`,"
+                    + " `scoria clone flatten`) or delete them first");
         }
         LocalVolume v = open.remove(name);
         if (v != null) {
@@ -445,6 +448,36 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     public synchronized VolumeInfo resetToParent(String clone) {
         LocalVolume v = open(clone);
         v.resetToParent();
+        return infoOf(v.manifest());
+    }
+
+    @Override
+    public HydrationStep hydrate(String clone, long fromCluster, int maxClusters) {
+        checkOpen();
+        checkName(clone);
+        return open(clone).hydrate(fromCluster, maxClusters);
+    }
+
+    /**
+     * Flattens the clone, then waits (at most {@link #DELETE_UPLOAD_WAIT}) until the backend holds the
+     * manifest without a parent, so that a template deleted after this returns is never needed again.
+     *
+     * @throws VolumeException if the backend did not take the manifest in time (the uploader keeps trying)
+     */
+    @Override
+    public VolumeInfo flatten(String clone) {
+        LocalVolume v;
+        synchronized (this) {
+            checkOpen();
+            checkName(clone);
+            v = open(clone);
+            v.flatten();
+        }
+        if (!uploader.awaitIdle(DELETE_UPLOAD_WAIT)) {
+            throw new io.scoria.accelerator.VolumeException("clone '" + clone + "' is flattened on this router, but the backend"
+                    + " has not taken its manifest within " + DELETE_UPLOAD_WAIT.toSeconds() + " s (the router keeps trying);"
+                    + " keep its former parent until `scoria volume show " + clone + "` on another router shows no parent");
+        }
         return infoOf(v.manifest());
     }
 

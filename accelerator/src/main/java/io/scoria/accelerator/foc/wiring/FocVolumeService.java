@@ -322,6 +322,18 @@ public final class FocVolumeService implements VolumeService {
         return withState(out[0]);
     }
 
+    /** Opens the clone here first, so that the engine's appends of a step go through a bound FOC hook. */
+    @Override
+    public io.scoria.accelerator.HydrationStep hydrate(String clone, long fromCluster, int maxClusters) {
+        open(clone);
+        return engine.hydrate(clone, fromCluster, maxClusters);
+    }
+
+    @Override
+    public VolumeInfo flatten(String clone) {
+        return withState(engine.flatten(clone));
+    }
+
     @Override
     public synchronized void close() {
         if (closed) {
