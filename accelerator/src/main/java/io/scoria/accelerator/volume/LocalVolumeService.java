@@ -58,10 +58,10 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LocalVolumeService.class);
     private final WriteListener.Factory listeners;
     private final OwnershipGuard ownership;
-    private final Map<String, VolumeManifest> registry = new ConcurrentHashMap<>();
+    /** The least time between two scans of the backend's namespaces by {@link #list}. */
+    static final Duration CATALOGUE_RESCAN = Duration.ofSeconds(5);
     private final Map<String, LocalVolume> open = new ConcurrentHashMap<>();
-    /** Namespaces whose replication role was REPLICA when last read (listed as REPLICA, served read-only). */
-    private final Set<String> replicas = ConcurrentHashMap.newKeySet();
+    private final VolumeRegistry registry;
     private final java.util.concurrent.atomic.AtomicLong viewIds = new java.util.concurrent.atomic.AtomicLong();
     private final TlogAgeLimit tlogAge;
     private volatile boolean closed;
@@ -97,27 +97,14 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         this.uploader = new Uploader("scoria-upload", config.retryMin(), config.retryMax());
         deleteTree(snapshotViews()); // maps of snapshot views a crash left behind
         this.tlogAge = config.maxTlogAge().isZero() ? null : new TlogAgeLimit(config.maxTlogAge(), open::values);
-        loadRegistry();
-    }
-
-    private void loadRegistry() {
-        VolumeScan.loadLocal(config.dataDir().resolve("volumes"), registry);
-        scanBackend(true);
-    }
-
-    /** See {@link VolumeScan#scanBackend}. */
-    private void scanBackend(boolean all) {
-        VolumeScan.scanBackend(store, manifests, registry, open.keySet(), replicas, all);
-    }
-
-    private void noteRole(String ns, ReplicationFence fence) {
-        VolumeScan.noteRole(replicas, ns, fence);
+        this.registry = new VolumeRegistry(store, manifests, config.dataDir().resolve("volumes"), open.keySet(),
+                CATALOGUE_RESCAN);
     }
 
     /** True when the volume is a replica a replication job ships into (as last read from the backend). */
     public boolean isReplica(String name) {
         LocalVolume v = open.get(name);
-        return v != null ? v.isReplica() : replicas.contains(name);
+        return v != null ? v.isReplica() : registry.isReplica(name);
     }
 
     /**
@@ -187,14 +174,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
 
     @Override
     public List<VolumeManifest> clonesOf(String namespace) {
-        List<VolumeManifest> out = new ArrayList<>();
-        for (VolumeManifest m : registry.values()) {
-            if (m.parent() != null && m.parent().namespace().equals(namespace)) {
-                out.add(m);
-            }
-        }
-        out.sort(Comparator.comparing(VolumeManifest::name));
-        return out;
+        return registry.clonesOf(namespace);
     }
 
     @Override
@@ -242,7 +222,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
 
     private VolumeInfo createNamespace(VolumeManifest m, TransformPolicy policy) {
         String ns = m.config().namespace();
-        if (registry.containsKey(ns) || store.namespaceExists(ns)) {
+        if (registry.contains(ns) || store.namespaceExists(ns)) {
             throw new VolumeConflictException("volume '" + m.name() + "' already exists");
         }
         transforms.createNamespace(ns, policy);
@@ -254,21 +234,29 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
 
     @Override
     public List<VolumeInfo> list() {
-        scanBackend(false);
-        return registry.values().stream().sorted(Comparator.comparing(VolumeManifest::name)).map(this::infoOf).toList();
+        registry.refresh();
+        return registry.all().stream().map(this::infoOf).toList();
+    }
+
+    /**
+     * A page of the catalogue: up to {@code limit} volumes whose names sort after {@code after} (null:
+     * from the first), in name order; no volume is opened and the backend is scanned at most once per
+     * {@link #CATALOGUE_RESCAN}.
+     */
+    @Override
+    public List<VolumeInfo> list(String after, int limit) {
+        VolumeService.checkPage(limit);
+        registry.refresh();
+        return registry.page(after, limit).stream().map(this::infoOf).toList();
     }
 
     @Override
     public Optional<VolumeInfo> info(String name) {
-        VolumeManifest m = registry.get(name);
-        if (m == null && name != null && validName(name)) {
-            // created since this node started, by another router on the same backend (a cluster node)
-            m = manifests.readLatest(name).orElse(null);
-            if (m != null) {
-                registry.putIfAbsent(name, m);
-            }
+        if (name == null || !validName(name)) {
+            return Optional.empty();
         }
-        return Optional.ofNullable(m).map(this::infoOf);
+        // created since this node started, by another router on the same backend (a cluster node): looked up
+        return registry.lookUp(name).map(this::infoOf);
     }
 
     private static boolean validName(String name) {
@@ -285,11 +273,11 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         checkOpen();
         checkName(name);
         return open.computeIfAbsent(name, n -> {
-            if (!registry.containsKey(n) && manifests.readLatest(n).isEmpty()) {
+            if (!registry.contains(n) && manifests.readLatest(n).isEmpty()) {
                 throw new VolumeNotFoundException("no volume '" + n + "'");
             }
             ReplicationFence fence = ReplicationFence.atOpen(store, n, volumeDir(n));
-            noteRole(n, fence);
+            registry.noteRole(n, fence);
             if (fence.replica()) {
                 discardLocalState(n);
             } else {
@@ -350,7 +338,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     public WipeReport wipeCheck(String name) {
         checkOpen();
         checkName(name);
-        return VolumeWipe.check(name, registry.containsKey(name), store, volumeDir(name),
+        return VolumeWipe.check(name, registry.contains(name), store, volumeDir(name),
                 config.dataDir().resolve("sco").resolve(name));
     }
 
@@ -379,7 +367,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         checkOpen();
         checkName(parent);
         checkName(cloneName);
-        if (!registry.containsKey(parent)) {
+        if (!registry.contains(parent)) {
             throw new VolumeNotFoundException("no volume '" + parent + "' to clone");
         }
         VolumeManifest p = manifestOf(parent);
@@ -412,7 +400,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     public SnapshotVolume openSnapshot(String volume, String snapshot) {
         checkOpen();
         checkName(volume);
-        if (!registry.containsKey(volume) && manifests.readLatest(volume).isEmpty()) {
+        if (!registry.contains(volume) && manifests.readLatest(volume).isEmpty()) {
             throw new VolumeNotFoundException("no volume '" + volume + "'");
         }
         VolumeManifest m = manifestOf(volume);
@@ -428,7 +416,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     public ChangedRanges changes(String volume, String from, String to, long start, long length, int limit) {
         checkOpen();
         checkName(volume);
-        if (!registry.containsKey(volume) && manifests.readLatest(volume).isEmpty()) {
+        if (!registry.contains(volume) && manifests.readLatest(volume).isEmpty()) {
             throw new VolumeNotFoundException("no volume '" + volume + "'");
         }
         return SnapshotChanges.between(this, manifestOf(volume), from, to, start, length, limit);
