@@ -18,18 +18,12 @@ import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.cache.LocalScoCache;
 import io.scoria.sco.manifest.VolumeManifestStore;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -54,14 +48,13 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     /** Ranges of coalesced cold reads: 16 windows (16 MiB at the default 1 MiB read-ahead) for the whole node. */
     private final FetchedRanges fetchedRanges;
     private final Uploader uploader;
-    private static final Duration DELETE_UPLOAD_WAIT = Duration.ofSeconds(60);
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LocalVolumeService.class);
     private final WriteListener.Factory listeners;
     private final OwnershipGuard ownership;
     /** The least time between two scans of the backend's namespaces by {@link #list}. */
     static final Duration CATALOGUE_RESCAN = Duration.ofSeconds(5);
     private final Map<String, LocalVolume> open = new ConcurrentHashMap<>();
     private final VolumeRegistry registry;
+    private final VolumeRemoval removal;
     private final java.util.concurrent.atomic.AtomicLong viewIds = new java.util.concurrent.atomic.AtomicLong();
     private final TlogAgeLimit tlogAge;
     private volatile boolean closed;
@@ -95,25 +88,17 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         this.fetchedRanges = new FetchedRanges(store, 16);
         this.clusterCache = new ClusterCache(config.dataDir().resolve("cluster-cache"), config.cacheSlotSize(), config.clusterCacheBytes());
         this.uploader = new Uploader("scoria-upload", config.retryMin(), config.retryMax());
-        deleteTree(snapshotViews()); // maps of snapshot views a crash left behind
+        VolumeRemoval.deleteTree(snapshotViews()); // maps of snapshot views a crash left behind
         this.tlogAge = config.maxTlogAge().isZero() ? null : new TlogAgeLimit(config.maxTlogAge(), open::values);
         this.registry = new VolumeRegistry(store, manifests, config.dataDir().resolve("volumes"), open.keySet(),
                 CATALOGUE_RESCAN);
+        this.removal = new VolumeRemoval(this, registry, open, this::isReplica);
     }
 
     /** True when the volume is a replica a replication job ships into (as last read from the backend). */
     public boolean isReplica(String name) {
         LocalVolume v = open.get(name);
         return v != null ? v.isReplica() : registry.isReplica(name);
-    }
-
-    /**
-     * Drops this node's local state of a replica (metadata, TLogs, cached SCOs): a replica is
-     * rebuilt from what the job shipped at every open, so it serves the newest consistent point.
-     */
-    private void discardLocalState(String ns) {
-        scoCache.dropNamespace(ns);
-        deleteTree(volumeDir(ns));
     }
 
     // ---- VolumeContext -------------------------------------------------------------------
@@ -279,7 +264,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
             ReplicationFence fence = ReplicationFence.atOpen(store, n, volumeDir(n));
             registry.noteRole(n, fence);
             if (fence.replica()) {
-                discardLocalState(n);
+                removal.discardLocalState(n);
             } else {
                 DivergedHistory.setAsideIfDiverged(this, n);
             }
@@ -301,34 +286,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     public synchronized void delete(String name) {
         checkOpen();
         checkName(name);
-        VolumeManifest m = registry.get(name);
-        if (m == null) {
-            throw new VolumeNotFoundException("no volume '" + name + "'");
-        }
-        if (isReplica(name) || ReplicationFence.read(store, name).replica()) {
-            throw new io.scoria.accelerator.ReadOnlyVolumeException("volume '" + name + "' is a replica a replication job "
-                    + "ships into: it is not deleted from here (stop replicating it, then delete its namespace on this backend)");
-        }
-        List<VolumeManifest> clones = clonesOf(name);
-        if (!clones.isEmpty()) {
-            throw new VolumeConflictException("volume '" + name + "' has clones: " + clones.stream().map(VolumeManifest::name).toList());
-        }
-        LocalVolume v = open.remove(name);
-        if (v != null) {
-            v.markDeleted();
-            // an upload of it running now must not put an object back after the namespace is deleted
-            if (!uploader.awaitRunning(DELETE_UPLOAD_WAIT)) {
-                log.warn("volume {}: an upload still runs after {}; `scoria volume wipe-check {}` shows whether it"
-                        + " left an object", name, DELETE_UPLOAD_WAIT, name);
-            }
-            v.crash(VolumeWipe.discarding(clusterCache));
-        } else {
-            VolumeWipe.discardClosed(volumeDir(name), m, clusterCache);
-        }
-        store.deleteNamespace(name);
-        scoCache.dropNamespace(name);
-        deleteTree(volumeDir(name));
-        registry.remove(name);
+        removal.delete(name);
     }
 
     /**
@@ -338,21 +296,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     public WipeReport wipeCheck(String name) {
         checkOpen();
         checkName(name);
-        return VolumeWipe.check(name, registry.contains(name), store, volumeDir(name),
-                config.dataDir().resolve("sco").resolve(name));
-    }
-
-    static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + dir, e);
-        }
+        return removal.wipeCheck(name);
     }
 
     @Override
@@ -447,7 +391,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         if (v != null) {
             v.close();
             if (v.isReplica()) {
-                discardLocalState(name);
+                removal.discardLocalState(name);
             }
         }
     }
@@ -461,11 +405,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
      */
     public synchronized void forgetLocal(String name) {
         checkName(name);
-        if (open.containsKey(name)) {
-            throw new VolumeConflictException("volume '" + name + "' is open on this node; close it before forgetting its local copy");
-        }
-        scoCache.dropNamespace(name);
-        deleteTree(volumeDir(name));
+        removal.forgetLocal(name);
     }
 
     /** Test hook: drops every open volume as {@code kill -9} would (nothing sealed, no clean marker). */
@@ -493,7 +433,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         for (LocalVolume v : open.values()) {
             v.close();
             if (v.isReplica()) {
-                discardLocalState(v.manifest().config().namespace());
+                removal.discardLocalState(v.manifest().config().namespace());
             }
         }
         open.clear();
