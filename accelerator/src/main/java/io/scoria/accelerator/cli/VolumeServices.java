@@ -118,7 +118,7 @@ final class VolumeServices {
             return null;
         }
         IdleVolumes idle = new IdleVolumes(settings, copies::close);
-        OpenVolumeMetrics.bind(registry, idle::openCount, idle::idleCloses, idle::boundCloses);
+        OpenVolumeMetrics.bind(registry, idle, IdleVolumes::openCount, IdleVolumes::idleCloses, IdleVolumes::boundCloses);
         return idle;
     }
 
