@@ -22,6 +22,8 @@ final class IdleGate {
     private final AtomicLong state = new AtomicLong();
     private volatile long lastUse = System.nanoTime();
     private volatile Volume current;
+    /** The one handle handed out for this volume (stable across idle closes: frontends compare it by identity). */
+    private volatile Volume handle;
     /** Set by a use below the service stack ({@code VolumeUse}): the engine may have the volume open. */
     private volatile boolean engineOpen;
 
@@ -72,6 +74,20 @@ final class IdleGate {
                 current = opened;
             }
             return current;
+        }
+    }
+
+    /** The volume's handle, made by {@code make} the first time. */
+    Volume handle(Supplier<Volume> make) {
+        Volume h = handle;
+        if (h != null) {
+            return h;
+        }
+        synchronized (this) {
+            if (handle == null) {
+                handle = make.get();
+            }
+            return handle;
         }
     }
 

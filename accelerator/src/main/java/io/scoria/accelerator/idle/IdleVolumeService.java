@@ -50,13 +50,17 @@ public final class IdleVolumeService implements VolumeService {
         return stack.info(name);
     }
 
-    /** Opens the volume now (so that a missing one fails here) and returns its handle. */
+    /**
+     * Opens the volume now (so that a missing one fails here) and returns its handle: the same one for
+     * every call until the volume is deleted (the iSCSI target keeps a LUN per volume instance).
+     */
     @Override
     public Volume open(String name) {
         IdleGate g = idle.gate(name);
         g.enter();
         try {
-            return new IdleVolume(stack, idle, name, g.volume(() -> stack.open(name)));
+            Volume v = g.volume(() -> stack.open(name));
+            return g.handle(() -> new IdleVolume(stack, idle, name, v));
         } finally {
             g.exit();
         }

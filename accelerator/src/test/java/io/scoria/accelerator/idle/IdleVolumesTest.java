@@ -101,6 +101,7 @@ class IdleVolumesTest {
         assertReads(v, (1L << 29) + 100, 99, 1000);
         assertTrue(openInEngine("vm1"), "the first call after the close reopened it");
         assertEquals(1, volumes.openCount());
+        assertSame(v, service.open("vm1"), "one handle per volume, across idle closes (iSCSI keeps a LUN per instance)");
 
         // and after a restart of the router (the close left everything durable)
         Thread.sleep(80);
@@ -112,6 +113,38 @@ class IdleVolumesTest {
             assertReads(again, (long) i * (3 << 20), i, 64 << 10);
         }
         assertReads(again, (1L << 29) + 100, 99, 1000);
+    }
+
+    private static long openDescriptors() throws Exception {
+        try (var fds = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
+        }
+    }
+
+    @Test
+    void anIdleCloseReleasesTheDescriptorsOfEveryVolumeItCloses() throws Exception {
+        IdleVolumes volumes = new IdleVolumes(new IdleSettings(Duration.ofNanos(1), 0), engine::closeVolume);
+        IdleVolumeService service = idle(volumes);
+        int count = 40;
+        for (int i = 0; i < count; i++) {
+            service.create("fds-" + i, new VolumeSpec(1L << 30, CLUSTER, 1 << 20));
+        }
+        service.open("fds-0").read(0, ByteBuffer.allocate(CLUSTER)); // warm-up: the node's own files are open
+        Thread.sleep(2);
+        volumes.sweep(n -> false);
+        long before = openDescriptors();
+        for (int i = 0; i < count; i++) {
+            service.open("fds-" + i).write(0, pattern(i, CLUSTER), false); // a map file and an open SCO each
+        }
+        long open = openDescriptors();
+        assertTrue(open - before >= count, "the open volumes hold descriptors: " + before + " -> " + open);
+        Thread.sleep(2);
+        assertEquals(count, volumes.sweep(n -> false));
+        long after = openDescriptors();
+        assertTrue(after <= before + 2, "descriptors after the idle close: " + before + " -> " + open + " -> " + after);
+        for (int i = 0; i < count; i++) {
+            assertReads(service.open("fds-" + i), 0, i, CLUSTER);
+        }
     }
 
     @Test
