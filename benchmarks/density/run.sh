@@ -12,7 +12,9 @@
 #
 #   benchmarks/density/run.sh [CLONES=100] [PLAIN=10] [REOPENS=200] [IDLE_WAIT=0] [WORKDIR=/tmp/scoria-density]
 # SCORIA_JAR=/path/scoria.jar runs that jar instead of accelerator/target/scoria.jar (e.g. a copy of an older build).
-# Extra `scoria serve` config lines may be given in SCORIA_EXTRA_CONFIG (e.g. 'volumes: {idleClose: 2s}').
+# Extra `scoria serve` config lines may be given in SCORIA_EXTRA_CONFIG (e.g. 'volumes: {idleClose: 60s}'); with
+# IDLE_WAIT > idleClose the volumes are closed when idle before the reopen latency is measured (the number of
+# open volumes is read from /metrics, scoria_volumes_open, before and after the wait).
 # Needs: libnbd-bin (nbdinfo), curl, python3.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -23,48 +25,12 @@ reopens="${3:-200}"
 idle_wait="${4:-0}"
 work="${5:-/tmp/scoria-density}"
 rm -rf "$work" && mkdir -p "$work"
-pid=""
-cleanup() { [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true; wait 2>/dev/null || true; }
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 1 900); do (echo >/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.2; done; echo "port $1 not up" >&2; return 1; }
-p_nbd=$(free_port); p_iscsi=$(free_port); p_api=$(free_port)
-data="$work/scoria-data"
-cat > "$work/scoria.yaml" <<YAML
-dataDir: $data
-nbd: {port: $p_nbd}
-iscsi: {port: $p_iscsi}
-api: {port: $p_api}
-${SCORIA_EXTRA_CONFIG:-}
-YAML
-
-flags="$(sed -n 's:.*<scoria.jvm.flags>\(.*\)</scoria.jvm.flags>.*:\1:p' "$repo/pom.xml")"
-start() {
-  if [[ -n "${SCORIA_JAR:-}" ]]; then
-    java $flags -jar "$SCORIA_JAR" serve --config "$work/scoria.yaml" >> "$work/scoria.log" 2>&1 & pid=$!
-  else
-    "$repo/scoria" serve --config "$work/scoria.yaml" >> "$work/scoria.log" 2>&1 & pid=$!
-  fi
-  wait_port "$p_nbd"; wait_port "$p_api"
-  for _ in $(seq 1 100); do [[ -s "$data/admin.token" ]] && break; sleep 0.1; done
-}
-stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""; }
-api() { # METHOD PATH [JSON]
-  curl -sS -f -o /dev/null -X "$1" -H "Authorization: Bearer $(cat "$data/admin.token")" \
-       -H 'Content-Type: application/json' ${3:+--data "$3"} "http://127.0.0.1:$p_api$2"
-}
-rss_kib() { awk '/^VmRSS:/{print $2}' "/proc/$pid/status"; }
-threads() { awk '/^Threads:/{print $2}' "/proc/$pid/status"; }
-fds() { ls "/proc/$pid/fd" | wc -l; }
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 du_bytes() { du -s --block-size=1 "$@" 2>/dev/null | awk '{s+=$1} END {printf "%.0f\n", s}'; }
 open_nbd() { nbdinfo --size "nbd://127.0.0.1:$p_nbd/$1" >/dev/null; }
 # times (ms) of open_nbd over the given volume names, one per line
 time_opens() { for v in "$@"; do s=$(date +%s%N); open_nbd "$v"; echo $(( ($(date +%s%N) - s) / 1000000 )); done; }
-pct() { sort -n | awk -v p="$1" '{a[NR]=$1} END {i=int((NR*p+99)/100); if (i<1) i=1; print a[i]}'; }
-report() { # LABEL then figures of the process
-  printf '%-44s rss %7d MiB  threads %5d  fds %6d\n' "$1" $(( $(rss_kib) / 1024 )) "$(threads)" "$(fds)"
-}
 
 start
 report "started, no volume"
@@ -115,10 +81,13 @@ sample=("${all[@]:0:$reopens}")
 hot=$(time_opens "${sample[@]}")
 echo "open of an open volume (nbdinfo round trip): p50 $(pct 50 <<<"$hot") ms  p99 $(pct 99 <<<"$hot") ms  (${#sample[@]} volumes)"
 if (( idle_wait > 0 )); then
+  echo "volumes open before the idle wait (scoria_volumes_open): $(metric scoria_volumes_open)"
   sleep "$idle_wait"
   report "after ${idle_wait}s idle"
+  echo "volumes open after ${idle_wait}s idle: $(metric scoria_volumes_open) (closed when idle so far: $(metric scoria_volumes_idle_closes_total))"
   idle=$(time_opens "${sample[@]}")
   echo "reopen after ${idle_wait}s idle: p50 $(pct 50 <<<"$idle") ms  p99 $(pct 99 <<<"$idle") ms  (${#sample[@]} volumes)"
+  report "after reopening ${#sample[@]} volumes"
 fi
 stop
 s=$(date +%s%N)

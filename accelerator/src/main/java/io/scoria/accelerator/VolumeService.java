@@ -15,7 +15,33 @@ public interface VolumeService extends AutoCloseable {
     /** Creates an empty volume in its own backend namespace. */
     VolumeInfo create(String name, VolumeSpec spec);
 
+    /** The default number of volumes in one page of {@link #list(String, int)}. */
+    int DEFAULT_PAGE = 1000;
+    /** The most volumes one page of {@link #list(String, int)} holds. */
+    int MAX_PAGE = 10_000;
+
+    /** Every volume, in name order (prefer {@link #list(String, int)} on nodes with many volumes). */
     List<VolumeInfo> list();
+
+    /**
+     * Up to {@code limit} volumes whose names sort after {@code after} (null: from the first), in name
+     * order, without opening any; the next page starts after the last name returned, so volumes
+     * created or deleted between two pages neither shift nor repeat the others. The default pages
+     * {@link #list()}; services with a catalogue override it.
+     *
+     * @throws IllegalArgumentException if {@code limit} is not 1 to {@link #MAX_PAGE}
+     */
+    default List<VolumeInfo> list(String after, int limit) {
+        checkPage(limit);
+        return list().stream().filter(v -> after == null || v.name().compareTo(after) > 0).limit(limit).toList();
+    }
+
+    /** Checks a page size of {@link #list(String, int)}. */
+    static void checkPage(int limit) {
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw new IllegalArgumentException("limit must be 1 to " + MAX_PAGE + ": " + limit);
+        }
+    }
 
     Optional<VolumeInfo> info(String name);
 

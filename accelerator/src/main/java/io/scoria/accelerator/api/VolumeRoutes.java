@@ -43,7 +43,7 @@ final class VolumeRoutes {
         int depth = call.path.length;
         if (depth == 2) {
             return switch (method) {
-                case "GET" -> Reply.json(200, volumes.list());
+                case "GET" -> page(call);
                 case "POST" -> Reply.json(201, create(call.body(ApiModel.CreateVolume.class)));
                 default -> throw call.methodNotAllowed();
             };
@@ -113,6 +113,39 @@ final class VolumeRoutes {
 
     /** Most ranges one changes call answers (about 40 bytes of JSON each). */
     static final int MAX_CHANGE_RANGES = 100_000;
+
+    /**
+     * {@code GET /v1/volumes[?limit=N][&after=NAME]}: up to {@code limit} volumes (default
+     * {@link VolumeService#DEFAULT_PAGE}, at most {@link VolumeService#MAX_PAGE}) whose names sort after
+     * {@code after}, in name order, as a JSON array; when the page is full, a {@code Link} header with
+     * {@code rel="next"} names the next page (after the last name returned: a cursor that volumes created
+     * or deleted meanwhile do not shift).
+     */
+    private Reply page(ApiCall call) {
+        String l = call.query("limit");
+        int limit;
+        try {
+            limit = l == null ? VolumeService.DEFAULT_PAGE : Integer.parseInt(l);
+        } catch (NumberFormatException e) {
+            limit = -1;
+        }
+        if (limit < 1 || limit > VolumeService.MAX_PAGE) {
+            throw ProblemException.badRequest("query parameter 'limit' must be a whole number from 1 to "
+                    + VolumeService.MAX_PAGE + ": " + l);
+        }
+        String after = call.query("after");
+        if (after != null && after.isEmpty()) {
+            throw ProblemException.badRequest("query parameter 'after' must be a volume name (the last one of the"
+                    + " previous page), not empty");
+        }
+        List<VolumeInfo> page = volumes.list(after, limit);
+        if (page.size() < limit) {
+            return Reply.json(200, page);
+        }
+        String last = page.get(page.size() - 1).name();
+        return new Reply(200, page, Reply.JSON, java.util.Map.of("Link", "</v1/volumes?limit=" + limit + "&after="
+                + java.net.URLEncoder.encode(last, java.nio.charset.StandardCharsets.UTF_8) + ">; rel=\"next\""));
+    }
 
     /**
      * {@code GET /v1/volumes/NAME/changes?from=S1&to=S2[&start=BYTES][&length=BYTES][&limit=N]}: the ranges

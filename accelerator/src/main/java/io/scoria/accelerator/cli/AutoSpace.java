@@ -78,7 +78,7 @@ final class AutoSpace {
                                    boolean scrubJobs) {
         ScrubAutoSection auto = config.scrub().auto();
         AutoScrub decide = scrubJobs
-                ? new AutoScrub(jobs, new EngineGarbageGauge(scrub.service()), auto.autoScrub()) : null;
+                ? new AutoScrub(jobs, new EngineGarbageGauge(scrub.service(), scrub.use()), auto.autoScrub()) : null;
         return SnapshotScheduler.start(volumes, config.dataDir(), auto.scheduler(), decide);
     }
 }

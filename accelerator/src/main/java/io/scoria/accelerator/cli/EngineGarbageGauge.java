@@ -2,6 +2,7 @@ package io.scoria.accelerator.cli;
 
 import io.scoria.accelerator.SnapshotInfo;
 import io.scoria.accelerator.VolumeInfo;
+import io.scoria.accelerator.VolumeUse;
 import io.scoria.accelerator.control.AutoScrub;
 import io.scoria.accelerator.volume.LocalVolume;
 import io.scoria.accelerator.volume.LocalVolumeService;
@@ -21,9 +22,12 @@ import java.util.Optional;
  */
 final class EngineGarbageGauge implements AutoScrub.GarbageGauge {
     private final LocalVolumeService engine;
+    private final VolumeUse use;
 
-    EngineGarbageGauge(LocalVolumeService engine) {
+    /** @param use wraps each measurement (it opens the volume in the engine: an idle close waits for it) */
+    EngineGarbageGauge(LocalVolumeService engine, VolumeUse use) {
         this.engine = Objects.requireNonNull(engine, "engine");
+        this.use = Objects.requireNonNull(use, "use");
     }
 
     @Override
@@ -46,6 +50,12 @@ final class EngineGarbageGauge implements AutoScrub.GarbageGauge {
                 }
             }
         }
+        long scos = scoBytes;
+        int old = unscrubbed;
+        return Optional.of(use.during(volume, () -> live(volume, scos, old)));
+    }
+
+    private AutoScrub.Garbage live(String volume, long scoBytes, int unscrubbed) {
         LocalVolume v = engine.open(volume);
         boolean onBackend = v.listSnapshots().stream().allMatch(SnapshotInfo::onBackend);
         long[] live = {0};
@@ -55,6 +65,6 @@ final class EngineGarbageGauge implements AutoScrub.GarbageGauge {
             }
             return true;
         });
-        return Optional.of(new AutoScrub.Garbage(scoBytes, live[0], unscrubbed, onBackend));
+        return new AutoScrub.Garbage(scoBytes, live[0], unscrubbed, onBackend);
     }
 }

@@ -1,5 +1,6 @@
 package io.scoria.accelerator.cli;
 
+import io.scoria.accelerator.idle.IdleSweeper;
 import io.scoria.accelerator.scrub.ScrubApplier;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.scoria.accelerator.VolumeService;
@@ -52,6 +53,8 @@ public final class ScoriaDaemon implements AutoCloseable {
     private final ScrubApplier scrub;
     private final JobService jobs;
     private final SnapshotScheduler schedules;
+    /** Null when volumes are not closed when idle. */
+    private final IdleSweeper sweeper;
     private final Readiness readiness;
     private boolean closed;
 
@@ -113,6 +116,7 @@ public final class ScoriaDaemon implements AutoCloseable {
         IscsiServer i = null;
         JobService j = null;
         SnapshotScheduler sched = null;
+        IdleSweeper idle = null;
         ApiServer web = null;
         try {
             List<JobType> kinds = new ArrayList<>();
@@ -128,6 +132,9 @@ public final class ScoriaDaemon implements AutoCloseable {
             sched = AutoSpace.start(config, volumes, scrub, j, scrubJobs.isPresent());
             QosRegistry qos = QosRegistry.open(config.dataDir().resolve("qos.json"));
             HostRegistry hosts = HostRegistry.open(config.dataDir().resolve("hosts.json"));
+            if (router.idle() != null) {
+                idle = new IdleSweeper(router.idle(), v -> hosts.sessions().count(v) > 0);
+            }
             n = new NbdServer(config.nbdServerConfig(), volumes, registry, router.volumeMetrics(), qos, hosts);
             if (config.iscsi().enabled()) {
                 i = new IscsiServer(config.iscsiServerConfig(), volumes, registry, router.volumeMetrics(), qos, hosts);
@@ -146,6 +153,9 @@ public final class ScoriaDaemon implements AutoCloseable {
                         or(a.api(), apiConfig.host(), web.port()));
             }
         } catch (RuntimeException e) {
+            if (idle != null) {
+                idle.close();
+            }
             if (web != null) {
                 web.close();
             }
@@ -172,6 +182,7 @@ public final class ScoriaDaemon implements AutoCloseable {
         iscsi = i;
         jobs = j;
         schedules = sched;
+        sweeper = idle;
         api = web;
         log.info("Scoria serving NBD on nbd://{}:{}/<volume>, iSCSI {}, REST API on {}://{}:{}/v1, data in {}",
                 config.nbd().host(), nbd.port(), iscsi == null ? "off" : "on iscsi://" + config.iscsi().host() + ":"
@@ -218,6 +229,9 @@ public final class ScoriaDaemon implements AutoCloseable {
         }
         closed = true;
         try {
+            if (sweeper != null) {
+                sweeper.close();
+            }
             api.close();
             schedules.close();
             jobs.close();

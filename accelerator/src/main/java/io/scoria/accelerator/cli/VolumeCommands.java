@@ -56,19 +56,40 @@ final class VolumeCommands extends CommandGroup {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List volumes.")
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List volumes, in name order (all of them,"
+            + " fetched 1,000 per request, unless --limit or --after asks for one page).")
     static final class ListVolumes extends ApiCommand {
+        @Option(names = "--limit", paramLabel = "N", description = "list only the first N volumes (1 to 10000)")
+        Integer limit;
+
+        @Option(names = "--after", paramLabel = "NAME", description = "start after this volume name (the last one"
+                + " of the previous page)")
+        String after;
 
         @Override
         public void run() {
             var out = out();
             out.printf("%-24s %10s %-8s %-8s %-11s %s%n", "NAME", "SIZE", "TEMPLATE", "STATE", "CLONE", "PARENT");
-            for (JsonNode v : client().get("/v1/volumes")) {
-                out.printf("%-24s %10s %-8s %-8s %-11s %s%n", v.get("name").asText(),
-                        Sizes.format(v.get("spec").get("sizeBytes").asLong()), v.get("template").asBoolean() ? "yes" : "no",
-                        v.hasNonNull("state") ? v.get("state").asText() : "-",
-                        v.hasNonNull("cloneState") ? v.get("cloneState").asText() : "-",
-                        v.hasNonNull("parent") ? v.get("parent").asText() + "@" + v.get("parentSnapshot").asText() : "-");
+            boolean onePage = limit != null || after != null;
+            int pageSize = limit != null ? limit : 1000;
+            String from = after;
+            ApiClient api = client();
+            while (true) {
+                JsonNode page = api.get("/v1/volumes?limit=" + pageSize
+                        + (from == null ? "" : "&after=" + ApiClient.seg(from)));
+                String last = null;
+                for (JsonNode v : page) {
+                    last = v.get("name").asText();
+                    out.printf("%-24s %10s %-8s %-8s %-11s %s%n", last,
+                            Sizes.format(v.get("spec").get("sizeBytes").asLong()), v.get("template").asBoolean() ? "yes" : "no",
+                            v.hasNonNull("state") ? v.get("state").asText() : "-",
+                            v.hasNonNull("cloneState") ? v.get("cloneState").asText() : "-",
+                            v.hasNonNull("parent") ? v.get("parent").asText() + "@" + v.get("parentSnapshot").asText() : "-");
+                }
+                if (onePage || page.size() < pageSize) {
+                    return;
+                }
+                from = last;
             }
         }
     }

@@ -6,7 +6,12 @@ import io.scoria.accelerator.VolumeInfo;
 import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.VolumeSpec;
 import io.scoria.accelerator.OwnershipGuard;
+import io.scoria.accelerator.VolumeUse;
 import io.scoria.accelerator.WriteListener;
+import io.scoria.accelerator.idle.IdleSettings;
+import io.scoria.accelerator.idle.IdleVolumeService;
+import io.scoria.accelerator.idle.IdleVolumes;
+import io.scoria.accelerator.metrics.OpenVolumeMetrics;
 import io.scoria.accelerator.cluster.ClusterNode;
 import io.scoria.accelerator.cluster.LocalCopies;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -46,6 +51,7 @@ import java.util.function.Supplier;
  * {@code dataDir/flash}. The single place that names the engine and the backends.
  */
 final class VolumeServices {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(VolumeServices.class);
     private VolumeServices() {
     }
 
@@ -53,14 +59,15 @@ final class VolumeServices {
      * What {@code scoria serve} runs: the volume service, the applier of scrub results, if the
      * backend is a distributor that distributor (owned by {@code volumes}, closed with it), the
      * per-volume meters, the readiness checks (backend, fail-over cache, flash space) and the
-     * cluster node (null for a single router; closed by {@code volumes}) and the engine's wipe check of
-     * deleted volumes (null: none).
+     * cluster node (null for a single router; closed by {@code volumes}), the engine's wipe check of
+     * deleted volumes (null: none) and the idle close of volumes (null: volumes stay open; the daemon
+     * runs its sweeper).
      */
     record Router(VolumeService volumes, ScrubApplier scrub, Distributor distributor, VolumeMetrics volumeMetrics,
-                  Readiness readiness, ClusterNode cluster, Function<String, WipeReport> wipeCheck) {
+                  Readiness readiness, ClusterNode cluster, Function<String, WipeReport> wipeCheck, IdleVolumes idle) {
         Router(VolumeService volumes, ScrubApplier scrub, Distributor distributor, VolumeMetrics volumeMetrics,
                Readiness readiness, ClusterNode cluster) {
-            this(volumes, scrub, distributor, volumeMetrics, readiness, cluster, null);
+            this(volumes, scrub, distributor, volumeMetrics, readiness, cluster, null, null);
         }
     }
 
@@ -71,11 +78,14 @@ final class VolumeServices {
         try {
             open(config, registry, node == null ? OwnershipGuard.SINGLE_NODE : node.ownership(),
                     (service, engine, metrics, focDegraded) -> {
-                ScrubApplier scrub = new ScrubApplier(service, s.graceDuration(), s.pollDuration(), s.pacing());
+                IdleVolumes idle = idleClose(config, node != null, engine.copies(), registry);
+                ScrubApplier scrub = new ScrubApplier(service, s.graceDuration(), s.pollDuration(), s.pacing(),
+                        idle == null ? VolumeUse.NONE : idle);
                 Distributor distributor = CountingObjectStore.underlying(service.store()) instanceof Distributor d ? d : null;
-                VolumeService volumes = node == null ? engine.volumes() : node.volumes(engine.volumes(), engine.copies());
+                VolumeService stack = node == null ? engine.volumes() : node.volumes(engine.volumes(), engine.copies());
+                VolumeService volumes = idle == null ? stack : new IdleVolumeService(stack, idle);
                 router[0] = new Router(volumes, scrub, distributor, metrics,
-                        readiness(config, service.store(), focDegraded), node, service::wipeCheck);
+                        readiness(config, service.store(), focDegraded), node, service::wipeCheck, idle);
             });
             return router[0];
         } catch (RuntimeException e) {
@@ -91,6 +101,25 @@ final class VolumeServices {
         open(config, registry, OwnershipGuard.SINGLE_NODE,
                 (service, engine, metrics, focDegraded) -> volumes[0] = engine.volumes());
         return volumes[0];
+    }
+
+    /**
+     * The idle close of volumes per {@code volumes.idleClose} and {@code volumes.maxOpen}, closing through
+     * {@code copies} (the FOC link and the engine), with its meters; null when both are off, and on a
+     * cluster node (its volumes are held under ownership leases, which idle close does not release yet).
+     */
+    private static IdleVolumes idleClose(ScoriaConfig config, boolean cluster, LocalCopies copies, MeterRegistry registry) {
+        IdleSettings settings = new IdleSettings(config.volumes().idleCloseDuration(), config.volumes().maxOpen());
+        if (settings.off()) {
+            return null;
+        }
+        if (cluster) {
+            LOG.info("volumes.idleClose and volumes.maxOpen are not applied on a cluster node: its volumes stay open");
+            return null;
+        }
+        IdleVolumes idle = new IdleVolumes(settings, copies::close);
+        OpenVolumeMetrics.bind(registry, idle, IdleVolumes::openCount, IdleVolumes::idleCloses, IdleVolumes::boundCloses);
+        return idle;
     }
 
     /** The engine stack and its handle on local copies (for a cluster node). */
@@ -185,6 +214,11 @@ final class VolumeServices {
         @Override
         public List<VolumeInfo> list() {
             return engine.list();
+        }
+
+        @Override
+        public List<VolumeInfo> list(String after, int limit) {
+            return engine.list(after, limit);
         }
 
         @Override

@@ -59,6 +59,11 @@ final class ClusterVolumeService implements VolumeService {
     }
 
     @Override
+    public List<VolumeInfo> list(String after, int limit) {
+        return engine.list(after, limit);
+    }
+
+    @Override
     public Optional<VolumeInfo> info(String name) {
         return engine.info(name);
     }

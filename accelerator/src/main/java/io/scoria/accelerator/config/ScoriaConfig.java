@@ -40,7 +40,7 @@ import java.util.Map;
  * backend: {type: fs, fs: {root: DATADIR/backend}}        # or s3, swift, distributor: the shared
  *                                                         # section of io.scoria.distributor.config.BackendConfig
  * cache: {clusterCache: 1GiB, scoCache: 2GiB}
- * volumes: {clusterSize: 4KiB, scoSize: 4MiB, scosPerTlog: 16, readAhead: 1MiB, maxTlogAge: 60s}
+ * volumes: {clusterSize: 4KiB, scoSize: 4MiB, scosPerTlog: 16, readAhead: 1MiB, maxTlogAge: 60s, idleClose: 10m, maxOpen: 0}
  *                        # scoSize and scosPerTlog default by backend type: see BackendDefaults
  * foc: {address: 10.0.0.2:10900, mode: sync, connectTimeout: 2s, requestTimeout: 5s, secretFile: foc.secret}
  *                        # mode: sync (default with an address) | async | none (default without);
@@ -215,15 +215,26 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
      * object stores, where every object is a billed request. {@code readAhead}: the window of
      * coalesced cold reads from backend SCOs (0 reads each missed cluster alone). {@code maxTlogAge}:
      * a TLog whose oldest write is this old is rolled and uploaded with its SCO (0: only by size).
+     * {@code idleClose}: a volume with no request and no attached NBD/iSCSI session for this long is
+     * closed (its memory and file descriptor released) and reopened by the next request (0: never).
+     * {@code maxOpen}: at most this many volumes stay open besides those with an attached session, the
+     * least recently used closed first (0: no bound).
      */
-    public record Volumes(String clusterSize, String scoSize, Integer scosPerTlog, String readAhead, String maxTlogAge) {
+    public record Volumes(String clusterSize, String scoSize, Integer scosPerTlog, String readAhead, String maxTlogAge,
+                          String idleClose, Integer maxOpen) {
         public Volumes {
             clusterSize = clusterSize != null ? clusterSize : "4KiB";
             readAhead = readAhead != null ? readAhead : "1MiB";
             maxTlogAge = maxTlogAge != null ? maxTlogAge : "60s";
+            idleClose = idleClose != null ? idleClose : "10m";
+            maxOpen = maxOpen != null ? maxOpen : 0;
             if (!maxTlogAge.equals("0")) {
                 Durations.parse("maxTlogAge", maxTlogAge);
             }
+            if (!idleClose.equals("0")) {
+                Durations.parse("idleClose", idleClose);
+            }
+            check(maxOpen >= 0 && maxOpen <= 1_000_000, "maxOpen", "must be 0 (no bound) to 1000000: " + maxOpen);
             check(scosPerTlog == null || (scosPerTlog >= 1 && scosPerTlog <= 1024), "scosPerTlog",
                     "must be 1 to 1024: " + scosPerTlog);
             long ra = Sizes.parse("readAhead", readAhead);
@@ -234,13 +245,13 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
 
         /** Cluster and SCO size only; the rest from the backend type's defaults. */
         public Volumes(String clusterSize, String scoSize) {
-            this(clusterSize, scoSize, null, null, null);
+            this(clusterSize, scoSize, null, null, null, null, null);
         }
 
         /** These settings, with what is unset taken from {@code defaults}. */
         Volumes withDefaults(BackendDefaults defaults) {
             return new Volumes(clusterSize, scoSize != null ? scoSize : defaults.scoSize(),
-                    scosPerTlog != null ? scosPerTlog : defaults.scosPerTlog(), readAhead, maxTlogAge);
+                    scosPerTlog != null ? scosPerTlog : defaults.scosPerTlog(), readAhead, maxTlogAge, idleClose, maxOpen);
         }
 
         private static VolumeSpec spec(long size, String cluster, String sco) {
@@ -271,6 +282,10 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
 
         public java.time.Duration maxTlogAgeDuration() {
             return maxTlogAge.equals("0") ? java.time.Duration.ZERO : Durations.parse("maxTlogAge", maxTlogAge);
+        }
+
+        public java.time.Duration idleCloseDuration() {
+            return idleClose.equals("0") ? java.time.Duration.ZERO : Durations.parse("idleClose", idleClose);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.scoria.accelerator.scrub;
 
 import io.scoria.accelerator.VolumeInfo;
+import io.scoria.accelerator.VolumeUse;
 import io.scoria.accelerator.volume.LocalVolume;
 import io.scoria.accelerator.volume.LocalVolumeService;
 import io.scoria.backend.BackendException;
@@ -51,6 +52,7 @@ public final class ScrubApplier implements AutoCloseable {
     private final ObjectStore store;
     private final Duration grace;
     private final RelocationPacing pacing;
+    private final VolumeUse use;
     private final ScheduledExecutorService scheduler;
     private volatile boolean closed;
     /** One lock per namespace, so that applies to one volume are serialised. */
@@ -74,7 +76,20 @@ public final class ScrubApplier implements AutoCloseable {
      * @param pacing       how fast relocations are applied
      */
     public ScrubApplier(LocalVolumeService service, Duration grace, Duration pollInterval, RelocationPacing pacing) {
+        this(service, grace, pollInterval, pacing, VolumeUse.NONE);
+    }
+
+    /**
+     * @param grace        how long obsolete objects stay after apply (in-flight reads may still
+     *                     use old locations)
+     * @param pollInterval how often results are looked for; null or zero: only on request
+     * @param pacing       how fast relocations are applied
+     * @param use          wraps each apply and clean-up of a volume (an idle close waits for it)
+     */
+    public ScrubApplier(LocalVolumeService service, Duration grace, Duration pollInterval, RelocationPacing pacing,
+                        VolumeUse use) {
         this.service = java.util.Objects.requireNonNull(service, "service");
+        this.use = java.util.Objects.requireNonNull(use, "use");
         this.store = service.store();
         this.grace = java.util.Objects.requireNonNull(grace, "grace");
         this.pacing = java.util.Objects.requireNonNull(pacing, "pacing");
@@ -94,6 +109,11 @@ public final class ScrubApplier implements AutoCloseable {
         return service;
     }
 
+    /** What marks work on a volume below the service stack as a use of it (an idle close waits for it). */
+    public VolumeUse use() {
+        return use;
+    }
+
     /**
      * Applies every pending result of {@code volume} now; returns what happened to each (nothing is
      * applied to a replica: one outcome {@code replica}). Applies
@@ -109,11 +129,13 @@ public final class ScrubApplier implements AutoCloseable {
         // in a cluster only the volume's owner applies (relocations, deletes of obsolete objects)
         service.ownership().check(info.namespace(), service.ownership().epoch(info.namespace()));
         synchronized (applying.computeIfAbsent(info.namespace(), ns -> new Object())) {
-            List<Outcome> outcomes = new ArrayList<>();
-            for (ObjectInfo o : store.listAll(info.namespace(), ScrubResult.PREFIX)) {
-                outcomes.add(applyOne(volume, info.namespace(), o.key()));
-            }
-            return outcomes;
+            return use.during(volume, () -> {
+                List<Outcome> outcomes = new ArrayList<>();
+                for (ObjectInfo o : store.listAll(info.namespace(), ScrubResult.PREFIX)) {
+                    outcomes.add(applyOne(volume, info.namespace(), o.key()));
+                }
+                return outcomes;
+            });
         }
     }
 
@@ -206,7 +228,7 @@ public final class ScrubApplier implements AutoCloseable {
             for (String k : result.obsoleteScos()) {
                 scoIds.add(scoId(k));
             }
-            service.open(volume).dropScrubbed(scoIds, result.obsoleteTlogs());
+            use.run(volume, () -> service.open(volume).dropScrubbed(scoIds, result.obsoleteTlogs()));
             for (String k : result.obsoleteScos()) {
                 store.delete(ns, k);
             }

@@ -19,18 +19,12 @@ import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.cache.LocalScoCache;
 import io.scoria.sco.manifest.VolumeManifestStore;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -55,14 +49,13 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     /** Ranges of coalesced cold reads: 16 windows (16 MiB at the default 1 MiB read-ahead) for the whole node. */
     private final FetchedRanges fetchedRanges;
     private final Uploader uploader;
-    private static final Duration DELETE_UPLOAD_WAIT = Duration.ofSeconds(60);
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LocalVolumeService.class);
     private final WriteListener.Factory listeners;
     private final OwnershipGuard ownership;
-    private final Map<String, VolumeManifest> registry = new ConcurrentHashMap<>();
+    /** The least time between two scans of the backend's namespaces by {@link #list}. */
+    static final Duration CATALOGUE_RESCAN = Duration.ofSeconds(5);
     private final Map<String, LocalVolume> open = new ConcurrentHashMap<>();
-    /** Namespaces whose replication role was REPLICA when last read (listed as REPLICA, served read-only). */
-    private final Set<String> replicas = ConcurrentHashMap.newKeySet();
+    private final VolumeRegistry registry;
+    private final VolumeRemoval removal;
     private final java.util.concurrent.atomic.AtomicLong viewIds = new java.util.concurrent.atomic.AtomicLong();
     private final TlogAgeLimit tlogAge;
     private volatile boolean closed;
@@ -96,38 +89,17 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         this.fetchedRanges = new FetchedRanges(store, 16);
         this.clusterCache = new ClusterCache(config.dataDir().resolve("cluster-cache"), config.cacheSlotSize(), config.clusterCacheBytes());
         this.uploader = new Uploader("scoria-upload", config.retryMin(), config.retryMax());
-        deleteTree(snapshotViews()); // maps of snapshot views a crash left behind
+        VolumeRemoval.deleteTree(snapshotViews()); // maps of snapshot views a crash left behind
         this.tlogAge = config.maxTlogAge().isZero() ? null : new TlogAgeLimit(config.maxTlogAge(), open::values);
-        loadRegistry();
-    }
-
-    private void loadRegistry() {
-        VolumeScan.loadLocal(config.dataDir().resolve("volumes"), registry);
-        scanBackend(true);
-    }
-
-    /** See {@link VolumeScan#scanBackend}. */
-    private void scanBackend(boolean all) {
-        VolumeScan.scanBackend(store, manifests, registry, open.keySet(), replicas, all);
-    }
-
-    private void noteRole(String ns, ReplicationFence fence) {
-        VolumeScan.noteRole(replicas, ns, fence);
+        this.registry = new VolumeRegistry(store, manifests, config.dataDir().resolve("volumes"), open.keySet(),
+                CATALOGUE_RESCAN);
+        this.removal = new VolumeRemoval(this, registry, open, this::isReplica);
     }
 
     /** True when the volume is a replica a replication job ships into (as last read from the backend). */
     public boolean isReplica(String name) {
         LocalVolume v = open.get(name);
-        return v != null ? v.isReplica() : replicas.contains(name);
-    }
-
-    /**
-     * Drops this node's local state of a replica (metadata, TLogs, cached SCOs): a replica is
-     * rebuilt from what the job shipped at every open, so it serves the newest consistent point.
-     */
-    private void discardLocalState(String ns) {
-        scoCache.dropNamespace(ns);
-        deleteTree(volumeDir(ns));
+        return v != null ? v.isReplica() : registry.isReplica(name);
     }
 
     // ---- VolumeContext -------------------------------------------------------------------
@@ -188,14 +160,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
 
     @Override
     public List<VolumeManifest> clonesOf(String namespace) {
-        List<VolumeManifest> out = new ArrayList<>();
-        for (VolumeManifest m : registry.values()) {
-            if (m.parent() != null && m.parent().namespace().equals(namespace)) {
-                out.add(m);
-            }
-        }
-        out.sort(Comparator.comparing(VolumeManifest::name));
-        return out;
+        return registry.clonesOf(namespace);
     }
 
     @Override
@@ -243,7 +208,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
 
     private VolumeInfo createNamespace(VolumeManifest m, TransformPolicy policy) {
         String ns = m.config().namespace();
-        if (registry.containsKey(ns) || store.namespaceExists(ns)) {
+        if (registry.contains(ns) || store.namespaceExists(ns)) {
             throw new VolumeConflictException("volume '" + m.name() + "' already exists");
         }
         transforms.createNamespace(ns, policy);
@@ -255,21 +220,29 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
 
     @Override
     public List<VolumeInfo> list() {
-        scanBackend(false);
-        return registry.values().stream().sorted(Comparator.comparing(VolumeManifest::name)).map(this::infoOf).toList();
+        registry.refresh();
+        return registry.all().stream().map(this::infoOf).toList();
+    }
+
+    /**
+     * A page of the catalogue: up to {@code limit} volumes whose names sort after {@code after} (null:
+     * from the first), in name order; no volume is opened and the backend is scanned at most once per
+     * {@link #CATALOGUE_RESCAN}.
+     */
+    @Override
+    public List<VolumeInfo> list(String after, int limit) {
+        VolumeService.checkPage(limit);
+        registry.refresh();
+        return registry.page(after, limit).stream().map(this::infoOf).toList();
     }
 
     @Override
     public Optional<VolumeInfo> info(String name) {
-        VolumeManifest m = registry.get(name);
-        if (m == null && name != null && validName(name)) {
-            // created since this node started, by another router on the same backend (a cluster node)
-            m = manifests.readLatest(name).orElse(null);
-            if (m != null) {
-                registry.putIfAbsent(name, m);
-            }
+        if (name == null || !validName(name)) {
+            return Optional.empty();
         }
-        return Optional.ofNullable(m).map(this::infoOf);
+        // created since this node started, by another router on the same backend (a cluster node): looked up
+        return registry.lookUp(name).map(this::infoOf);
     }
 
     private static boolean validName(String name) {
@@ -286,13 +259,13 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         checkOpen();
         checkName(name);
         return open.computeIfAbsent(name, n -> {
-            if (!registry.containsKey(n) && manifests.readLatest(n).isEmpty()) {
+            if (!registry.contains(n) && manifests.readLatest(n).isEmpty()) {
                 throw new VolumeNotFoundException("no volume '" + n + "'");
             }
             ReplicationFence fence = ReplicationFence.atOpen(store, n, volumeDir(n));
-            noteRole(n, fence);
+            registry.noteRole(n, fence);
             if (fence.replica()) {
-                discardLocalState(n);
+                removal.discardLocalState(n);
             } else {
                 DivergedHistory.setAsideIfDiverged(this, n);
             }
@@ -314,36 +287,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     public synchronized void delete(String name) {
         checkOpen();
         checkName(name);
-        VolumeManifest m = registry.get(name);
-        if (m == null) {
-            throw new VolumeNotFoundException("no volume '" + name + "'");
-        }
-        if (isReplica(name) || ReplicationFence.read(store, name).replica()) {
-            throw new io.scoria.accelerator.ReadOnlyVolumeException("volume '" + name + "' is a replica a replication job "
-                    + "ships into: it is not deleted from here (stop replicating it, then delete its namespace on this backend)");
-        }
-        List<VolumeManifest> clones = clonesOf(name);
-        if (!clones.isEmpty()) {
-            throw new VolumeConflictException("volume '" + name + "' has clones that still read from it: "
-                    + clones.stream().map(VolumeManifest::name).toList() + "; hydrate and flatten them (`scoria clone hydrate`,"
-                    + " `scoria clone flatten`) or delete them first");
-        }
-        LocalVolume v = open.remove(name);
-        if (v != null) {
-            v.markDeleted();
-            // an upload of it running now must not put an object back after the namespace is deleted
-            if (!uploader.awaitRunning(DELETE_UPLOAD_WAIT)) {
-                log.warn("volume {}: an upload still runs after {}; `scoria volume wipe-check {}` shows whether it"
-                        + " left an object", name, DELETE_UPLOAD_WAIT, name);
-            }
-            v.crash(VolumeWipe.discarding(clusterCache));
-        } else {
-            VolumeWipe.discardClosed(volumeDir(name), m, clusterCache);
-        }
-        store.deleteNamespace(name);
-        scoCache.dropNamespace(name);
-        deleteTree(volumeDir(name));
-        registry.remove(name);
+        removal.delete(name);
     }
 
     /**
@@ -353,21 +297,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     public WipeReport wipeCheck(String name) {
         checkOpen();
         checkName(name);
-        return VolumeWipe.check(name, registry.containsKey(name), store, volumeDir(name),
-                config.dataDir().resolve("sco").resolve(name));
-    }
-
-    static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + dir, e);
-        }
+        return removal.wipeCheck(name);
     }
 
     @Override
@@ -382,7 +312,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         checkOpen();
         checkName(parent);
         checkName(cloneName);
-        if (!registry.containsKey(parent)) {
+        if (!registry.contains(parent)) {
             throw new VolumeNotFoundException("no volume '" + parent + "' to clone");
         }
         VolumeManifest p = manifestOf(parent);
@@ -415,7 +345,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     public SnapshotVolume openSnapshot(String volume, String snapshot) {
         checkOpen();
         checkName(volume);
-        if (!registry.containsKey(volume) && manifests.readLatest(volume).isEmpty()) {
+        if (!registry.contains(volume) && manifests.readLatest(volume).isEmpty()) {
             throw new VolumeNotFoundException("no volume '" + volume + "'");
         }
         VolumeManifest m = manifestOf(volume);
@@ -431,7 +361,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     public ChangedRanges changes(String volume, String from, String to, long start, long length, int limit) {
         checkOpen();
         checkName(volume);
-        if (!registry.containsKey(volume) && manifests.readLatest(volume).isEmpty()) {
+        if (!registry.contains(volume) && manifests.readLatest(volume).isEmpty()) {
             throw new VolumeNotFoundException("no volume '" + volume + "'");
         }
         return SnapshotChanges.between(this, manifestOf(volume), from, to, start, length, limit);
@@ -459,7 +389,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     }
 
     /**
-     * Flattens the clone, then waits (at most {@link #DELETE_UPLOAD_WAIT}) until the backend holds the
+     * Flattens the clone, then waits (at most {@link VolumeRemoval#DELETE_UPLOAD_WAIT}) until the backend holds the
      * manifest without a parent, so that a template deleted after this returns is never needed again.
      *
      * @throws VolumeException if the backend did not take the manifest in time (the uploader keeps trying)
@@ -473,9 +403,9 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
             v = open(clone);
             v.flatten();
         }
-        if (!uploader.awaitIdle(DELETE_UPLOAD_WAIT)) {
+        if (!uploader.awaitIdle(VolumeRemoval.DELETE_UPLOAD_WAIT)) {
             throw new io.scoria.accelerator.VolumeException("clone '" + clone + "' is flattened on this router, but the backend"
-                    + " has not taken its manifest within " + DELETE_UPLOAD_WAIT.toSeconds() + " s (the router keeps trying);"
+                    + " has not taken its manifest within " + VolumeRemoval.DELETE_UPLOAD_WAIT.toSeconds() + " s (the router keeps trying);"
                     + " keep its former parent until `scoria volume show " + clone + "` on another router shows no parent");
         }
         return infoOf(v.manifest());
@@ -492,7 +422,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         if (v != null) {
             v.close();
             if (v.isReplica()) {
-                discardLocalState(name);
+                removal.discardLocalState(name);
             }
         }
     }
@@ -506,11 +436,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
      */
     public synchronized void forgetLocal(String name) {
         checkName(name);
-        if (open.containsKey(name)) {
-            throw new VolumeConflictException("volume '" + name + "' is open on this node; close it before forgetting its local copy");
-        }
-        scoCache.dropNamespace(name);
-        deleteTree(volumeDir(name));
+        removal.forgetLocal(name);
     }
 
     /** Test hook: drops every open volume as {@code kill -9} would (nothing sealed, no clean marker). */
@@ -538,7 +464,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         for (LocalVolume v : open.values()) {
             v.close();
             if (v.isReplica()) {
-                discardLocalState(v.manifest().config().namespace());
+                removal.discardLocalState(v.manifest().config().namespace());
             }
         }
         open.clear();

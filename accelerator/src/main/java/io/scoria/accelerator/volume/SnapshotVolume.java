@@ -56,7 +56,7 @@ public final class SnapshotVolume implements Volume, MapView {
             History.apply(opened, sources);
         } catch (RuntimeException e) {
             opened.close();
-            LocalVolumeService.deleteTree(dir);
+            VolumeRemoval.deleteTree(dir);
             throw e;
         }
         this.map = opened;
@@ -191,7 +191,7 @@ public final class SnapshotVolume implements Volume, MapView {
             }
             closed = true;
             map.close();
-            LocalVolumeService.deleteTree(dir);
+            VolumeRemoval.deleteTree(dir);
         } finally {
             lifecycle.writeLock().unlock();
         }

@@ -63,6 +63,22 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void idleCloseAndTheOpenVolumeBoundAreReadAndValidated() {
+        ScoriaConfig d = ConfigLoader.parse("", "empty.yaml");
+        assertEquals(java.time.Duration.ofMinutes(10), d.volumes().idleCloseDuration());
+        assertEquals(0, d.volumes().maxOpen());
+        ScoriaConfig c = ConfigLoader.parse("volumes: {idleClose: 30s, maxOpen: 500}\n", "i.yaml");
+        assertEquals(java.time.Duration.ofSeconds(30), c.volumes().idleCloseDuration());
+        assertEquals(500, c.volumes().maxOpen());
+        assertEquals(java.time.Duration.ZERO, ConfigLoader.parse("volumes: {idleClose: 0}\n", "o.yaml").volumes()
+                .idleCloseDuration());
+        var soon = assertThrows(ConfigException.class, () -> ConfigLoader.parse("volumes: {idleClose: soon}\n", "s.yaml"));
+        assertTrue(soon.getMessage().contains("volumes.idleClose"), soon.getMessage());
+        var neg = assertThrows(ConfigException.class, () -> ConfigLoader.parse("volumes: {maxOpen: -1}\n", "m.yaml"));
+        assertTrue(neg.getMessage().contains("volumes.maxOpen: must be 0 (no bound) to 1000000"), neg.getMessage());
+    }
+
+    @Test
     void fullFileIsRead() {
         ScoriaConfig c = ConfigLoader.parse("""
                 dataDir: /var/lib/scoria

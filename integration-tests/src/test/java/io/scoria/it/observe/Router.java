@@ -28,11 +28,16 @@ final class Router implements AutoCloseable {
 
     /** Starts a router in {@code dir} whose config has {@code sections} (YAML) after its ports and data directory. */
     Router(Path dir, String name, String sections) throws IOException {
+        this(dir, name, "{scoSize: 1MiB}", sections);
+    }
+
+    /** As above, with {@code volumes} (a YAML flow mapping) as the {@code volumes:} section. */
+    Router(Path dir, String name, String volumes, String sections) throws IOException {
         dataDir = dir.resolve(name + "-data");
         Path cfg = dir.resolve(name + ".yaml");
         Files.writeString(cfg, "dataDir: " + dataDir + "\n" + "nbd: {port: " + nbdPort + "}\n" + "iscsi: {enabled: false}\n"
                 + "api: {port: " + apiPort + "}\n" + "cache: {clusterCache: 16MiB, scoCache: 64MiB}\n"
-                + "volumes: {scoSize: 1MiB}\n" + sections);
+                + "volumes: " + volumes + "\n" + sections);
         process = ManagedProcess.start(name, List.of(repo.resolve("scoria").toString(), "serve", "--config", cfg.toString()),
                 dir, dir.resolve(name + ".log"));
         process.awaitReady(Duration.ofSeconds(120), () -> Files.exists(dataDir.resolve("admin.token"))

@@ -131,6 +131,11 @@ public final class FocVolumeService implements VolumeService {
     }
 
     @Override
+    public List<VolumeInfo> list(String after, int limit) {
+        return engine.list(after, limit).stream().map(this::withState).toList();
+    }
+
+    @Override
     public Optional<VolumeInfo> info(String name) {
         return engine.info(name).map(this::withState);
     }
