@@ -16,6 +16,8 @@ import io.scoria.accelerator.config.ScoriaConfig;
 import io.scoria.accelerator.control.JobException;
 import io.scoria.accelerator.control.JobService;
 import io.scoria.accelerator.control.QosRegistry;
+import io.scoria.accelerator.control.CloneSetFailedException;
+import io.scoria.accelerator.control.VolumeLifecycle;
 import io.scoria.accelerator.health.Readiness;
 import io.scoria.accelerator.scrub.ScrubApplier;
 import io.scoria.distributor.store.Distributor;
@@ -75,6 +77,7 @@ public final class ApiServer implements AutoCloseable {
     private final HttpServer http;
     private final Supplier<ClusterStatus> cluster;
     private final ExecutorService executor;
+    private final VolumeLifecycle ownLifecycle;
     private boolean closed;
 
     /** Serves {@code volumes} as {@code config} says; {@code scrub} (may be null) applies scrub results. */
@@ -106,7 +109,10 @@ public final class ApiServer implements AutoCloseable {
         Distributor distributor = services.distributor();
         this.qosRoutes = new QosRoutes(volumes, services.qos());
         this.scheduleRoutes = new ScheduleRoutes(services.schedules());
-        this.hostRoutes = new HostRoutes(volumes, services.hosts(), services.wipeCheck());
+        this.ownLifecycle = services.lifecycle() == null ? VolumeLifecycle.open(
+                config.tokenFile().resolveSibling("lifecycle"), volumes, services.hosts(), Duration.ZERO) : null;
+        VolumeLifecycle lifecycle = services.lifecycle() == null ? ownLifecycle : services.lifecycle();
+        this.hostRoutes = new HostRoutes(volumes, services.hosts(), services.wipeCheck(), lifecycle);
         this.healthRoutes = new HealthRoutes(services.readiness());
         this.cluster = services.cluster();
         this.nodeRoutes = new NodeRoutes(services);
@@ -115,7 +121,7 @@ public final class ApiServer implements AutoCloseable {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.jobRoutes = new JobRoutes(jobs);
         this.distributorRoutes = new DistributorRoutes(distributor, jobRoutes);
-        this.volumeRoutes = new VolumeRoutes(volumes, defaults, scrub, jobRoutes);
+        this.volumeRoutes = new VolumeRoutes(volumes, defaults, scrub, jobRoutes, lifecycle);
         this.volumes = volumes;
         this.tokens = TokenStore.open(config.tokenFile());
         if (config.adminTokenFile() != null) {
@@ -183,6 +189,8 @@ public final class ApiServer implements AutoCloseable {
             reply = problem(new ProblemException(429, "too-many-jobs", "Too many jobs", e.getMessage()), path);
         } catch (JobException.WrongState e) {
             reply = problem(new ProblemException(409, "job-finished", "Job finished", e.getMessage()), path);
+        } catch (CloneSetFailedException e) {
+            reply = problem(new ProblemException(500, "clone-set-failed", "Clone set failed", e.getMessage()), path);
         } catch (VolumeFencedException e) {
             reply = problem(new ProblemException(503, "fenced", "Fenced", e.getMessage()), path);
         } catch (IllegalArgumentException e) {
@@ -365,6 +373,9 @@ public final class ApiServer implements AutoCloseable {
             http.stop(0);
             audit.close();
             executor.shutdown();
+            if (ownLifecycle != null) {
+                ownLifecycle.close();
+            }
             try {
                 executor.awaitTermination(5, TimeUnit.SECONDS);
             } catch (InterruptedException e) {

@@ -5,6 +5,7 @@ import io.scoria.accelerator.control.JobService;
 import io.scoria.accelerator.control.HostRegistry;
 import io.scoria.accelerator.control.QosRegistry;
 import io.scoria.accelerator.control.SnapshotScheduler;
+import io.scoria.accelerator.control.VolumeLifecycle;
 import io.scoria.accelerator.volume.WipeReport;
 import io.scoria.accelerator.health.Readiness;
 import io.scoria.accelerator.metrics.VolumeMetrics;
@@ -29,10 +30,13 @@ import java.util.function.Supplier;
  *                    with the frontends; null: none (those calls answer 404)
  * @param wipeCheck   what is left of a deleted volume ({@code /v1/volumes/{name}/wipe-check}); null: not offered
  * @param schedules   snapshot schedules ({@code /v1/schedules}, {@code /v1/volumes/NAME/schedule}); null: none
+ * @param lifecycle   volume states and the journal of creates, clone sets, deletes, attaches and detaches; null:
+ *                    the server opens its own beside the token file (over {@code hosts}) and closes it
  */
 public record ApiServices(JobService jobs, Distributor distributor, QosRegistry qos, Readiness readiness,
                           Supplier<ClusterStatus> cluster, VolumeMetrics volumeMeters, HostRegistry hosts,
-                          Function<String, WipeReport> wipeCheck, SnapshotScheduler schedules) {
+                          Function<String, WipeReport> wipeCheck, SnapshotScheduler schedules,
+                          VolumeLifecycle lifecycle) {
     public ApiServices {
         Objects.requireNonNull(qos, "qos");
         Objects.requireNonNull(readiness, "readiness");
@@ -41,7 +45,7 @@ public record ApiServices(JobService jobs, Distributor distributor, QosRegistry 
     /** Without per-volume meters, hosts, wipe checks and snapshot schedules. */
     public ApiServices(JobService jobs, Distributor distributor, QosRegistry qos, Readiness readiness,
                        Supplier<ClusterStatus> cluster) {
-        this(jobs, distributor, qos, readiness, cluster, null, null, null, null);
+        this(jobs, distributor, qos, readiness, cluster, null, null, null, null, null);
     }
 
     /** No jobs, no distributor, no cluster, no readiness checks; QoS caps in {@code qos.json} beside the token file. */
@@ -51,22 +55,26 @@ public record ApiServices(JobService jobs, Distributor distributor, QosRegistry 
     }
 
     public ApiServices withReadiness(Readiness r) {
-        return new ApiServices(jobs, distributor, qos, r, cluster, volumeMeters, hosts, wipeCheck, schedules);
+        return new ApiServices(jobs, distributor, qos, r, cluster, volumeMeters, hosts, wipeCheck, schedules, lifecycle);
     }
 
     public ApiServices withJobs(JobService j, Distributor d) {
-        return new ApiServices(j, d, qos, readiness, cluster, volumeMeters, hosts, wipeCheck, schedules);
+        return new ApiServices(j, d, qos, readiness, cluster, volumeMeters, hosts, wipeCheck, schedules, lifecycle);
     }
 
     public ApiServices withVolumeMeters(VolumeMetrics m) {
-        return new ApiServices(jobs, distributor, qos, readiness, cluster, m, hosts, wipeCheck, schedules);
+        return new ApiServices(jobs, distributor, qos, readiness, cluster, m, hosts, wipeCheck, schedules, lifecycle);
     }
 
     public ApiServices withHosts(HostRegistry h, Function<String, WipeReport> w) {
-        return new ApiServices(jobs, distributor, qos, readiness, cluster, volumeMeters, h, w, schedules);
+        return new ApiServices(jobs, distributor, qos, readiness, cluster, volumeMeters, h, w, schedules, lifecycle);
+    }
+
+    public ApiServices withLifecycle(VolumeLifecycle l) {
+        return new ApiServices(jobs, distributor, qos, readiness, cluster, volumeMeters, hosts, wipeCheck, schedules, l);
     }
 
     public ApiServices withSchedules(SnapshotScheduler s) {
-        return new ApiServices(jobs, distributor, qos, readiness, cluster, volumeMeters, hosts, wipeCheck, s);
+        return new ApiServices(jobs, distributor, qos, readiness, cluster, volumeMeters, hosts, wipeCheck, s, lifecycle);
     }
 }

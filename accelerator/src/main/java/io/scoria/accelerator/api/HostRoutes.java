@@ -7,6 +7,7 @@ import io.scoria.accelerator.control.CertificatePin;
 import io.scoria.accelerator.control.Host;
 import io.scoria.accelerator.control.HostException;
 import io.scoria.accelerator.control.HostRegistry;
+import io.scoria.accelerator.control.VolumeLifecycle;
 import io.scoria.accelerator.volume.WipeReport;
 import io.scoria.backend.config.Secret;
 
@@ -17,7 +18,8 @@ import java.util.function.Function;
 /**
  * The {@code /v1/hosts} calls (add, list, show, remove hosts), the attachments of a volume
  * ({@code /v1/volumes/{name}/attachments[/{host}]}: list, attach, detach) and the wipe check of a
- * deleted volume ({@code /v1/volumes/{name}/wipe-check}). Host views never carry a CHAP secret. With
+ * deleted volume ({@code /v1/volumes/{name}/wipe-check}). Attach and detach go through the
+ * {@link VolumeLifecycle} (journalled, moving the volume's state). Host views never carry a CHAP secret. With
  * no registry (or no wipe check) configured those calls answer 404. Thread-safe.
  */
 final class HostRoutes {
@@ -27,9 +29,12 @@ final class HostRoutes {
     private final VolumeService volumes;
     private final HostRegistry hosts;
     private final Function<String, WipeReport> wipeCheck;
+    private final VolumeLifecycle lifecycle;
 
-    /** {@code hosts} and {@code wipeCheck} may be null (not offered). */
-    HostRoutes(VolumeService volumes, HostRegistry hosts, Function<String, WipeReport> wipeCheck) {
+    /** {@code hosts} and {@code wipeCheck} may be null (not offered); {@code lifecycle} attaches and detaches. */
+    HostRoutes(VolumeService volumes, HostRegistry hosts, Function<String, WipeReport> wipeCheck,
+               VolumeLifecycle lifecycle) {
+        this.lifecycle = lifecycle;
         this.volumes = volumes;
         this.hosts = hosts;
         this.wipeCheck = wipeCheck;
@@ -117,13 +122,13 @@ final class HostRoutes {
                     Attachment want = new Attachment(volume, a.host(), Attachment.readOnly(a.mode()),
                             Boolean.TRUE.equals(a.shared()));
                     boolean existed = r.attachments(volume).contains(want);
-                    yield Reply.json(existed ? 200 : 201, view(r.attach(want)));
+                    yield Reply.json(existed ? 200 : 201, view(lifecycle.attach(want)));
                 }
                 default -> throw call.methodNotAllowed();
             };
         }
         if (call.path.length == 5 && call.method.equals("DELETE")) {
-            return Reply.json(200, new ApiModel.Detached(volume, call.at(4), r.detach(volume, call.at(4))));
+            return Reply.json(200, new ApiModel.Detached(volume, call.at(4), lifecycle.detach(volume, call.at(4))));
         }
         throw call.path.length == 5 ? call.methodNotAllowed() : call.notFound();
     }

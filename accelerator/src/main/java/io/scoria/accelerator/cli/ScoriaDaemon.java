@@ -18,6 +18,7 @@ import io.scoria.accelerator.control.JobType;
 import io.scoria.accelerator.control.JobsConfig;
 import io.scoria.accelerator.control.ScrubJobs;
 import io.scoria.accelerator.control.SnapshotScheduler;
+import io.scoria.accelerator.control.VolumeLifecycle;
 import io.scoria.accelerator.health.Readiness;
 import io.scoria.accelerator.metrics.ScoriaMetrics;
 import io.scoria.accelerator.metrics.VolumeMetrics;
@@ -36,7 +37,8 @@ import java.util.Optional;
  * The running router: a {@link VolumeService}, its NBD and iSCSI frontends (holding volumes to
  * their QoS caps, {@code <dataDir>/qos.json}, and serving attached volumes only to their hosts,
  * {@code <dataDir>/hosts.json}), the management API with {@code /metrics} and the
- * {@link JobService} of long operations. Owns the service and closes it last (after the API and the
+ * {@link JobService} of long operations, with the {@link VolumeLifecycle} (states and journal in
+ * {@code <dataDir>/lifecycle}, replayed before anything is served). Owns the service and closes it last (after the API and the
  * jobs); {@link #close()} is idempotent.
  */
 public final class ScoriaDaemon implements AutoCloseable {
@@ -50,6 +52,7 @@ public final class ScoriaDaemon implements AutoCloseable {
     private final JobService jobs;
     private final SnapshotScheduler schedules;
     private final Readiness readiness;
+    private final VolumeLifecycle lifecycle;
     private boolean closed;
 
     /** Starts serving {@code volumes} (now owned by the daemon) as {@code config} says. */
@@ -111,9 +114,13 @@ public final class ScoriaDaemon implements AutoCloseable {
         JobService j = null;
         SnapshotScheduler sched = null;
         ApiServer web = null;
+        VolumeLifecycle life = null;
         try {
+            HostRegistry hosts = HostRegistry.open(config.dataDir().resolve("hosts.json"));
+            life = VolumeLifecycle.open(config.dataDir().resolve("lifecycle"), volumes, hosts,
+                    Duration.ofMillis(Long.getLong(VolumeLifecycle.STEP_PAUSE_PROPERTY, 0)));
             List<JobType> kinds = new ArrayList<>();
-            kinds.add(new CloneJobs(volumes));
+            kinds.add(new CloneJobs(life));
             if (distributor != null) {
                 kinds.addAll(DistributorJobs.all(distributor));
                 DistributorHealthLog.start(distributor);
@@ -123,7 +130,6 @@ public final class ScoriaDaemon implements AutoCloseable {
             j = new JobService(JobsConfig.defaults(config.dataDir()), kinds);
             sched = AutoSpace.start(config, volumes, scrub, j, scrubJobs.isPresent());
             QosRegistry qos = QosRegistry.open(config.dataDir().resolve("qos.json"));
-            HostRegistry hosts = HostRegistry.open(config.dataDir().resolve("hosts.json"));
             n = new NbdServer(config.nbdServerConfig(), volumes, registry, router.volumeMetrics(), qos, hosts);
             if (config.iscsi().enabled()) {
                 i = new IscsiServer(config.iscsiServerConfig(), volumes, registry, qos, hosts);
@@ -131,7 +137,7 @@ public final class ScoriaDaemon implements AutoCloseable {
             web = new ApiServer(apiConfig, volumes, config.volumes(), registry, scrub,
                     new ApiServices(j, distributor, qos, readiness, cluster == null ? null : cluster::status)
                             .withVolumeMeters(router.volumeMetrics()).withHosts(hosts, router.wipeCheck())
-                            .withSchedules(sched));
+                            .withSchedules(sched).withLifecycle(life));
             if (cluster != null) {
                 ClusterConfig.Advertise a = config.cluster() != null ? config.cluster().advertise()
                         : new ClusterConfig.Advertise(null, null, null, null);
@@ -155,6 +161,9 @@ public final class ScoriaDaemon implements AutoCloseable {
             if (j != null) {
                 j.close();
             }
+            if (life != null) {
+                life.close();
+            }
             if (scrub != null) {
                 scrub.close();
             }
@@ -167,6 +176,7 @@ public final class ScoriaDaemon implements AutoCloseable {
         jobs = j;
         schedules = sched;
         api = web;
+        lifecycle = life;
         log.info("Scoria serving NBD on nbd://{}:{}/<volume>, iSCSI {}, REST API on {}://{}:{}/v1, data in {}",
                 config.nbd().host(), nbd.port(), iscsi == null ? "off" : "on iscsi://" + config.iscsi().host() + ":"
                         + iscsi.port() + "/" + config.iscsi().iqnPrefix() + ":<volume>/0", apiConfig.scheme(),
@@ -215,6 +225,7 @@ public final class ScoriaDaemon implements AutoCloseable {
             api.close();
             schedules.close();
             jobs.close();
+            lifecycle.close();
         } finally {
             try {
                 if (iscsi != null) {

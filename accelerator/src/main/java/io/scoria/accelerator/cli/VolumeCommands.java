@@ -56,17 +56,20 @@ final class VolumeCommands extends CommandGroup {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List volumes.")
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "List volumes: STATE is the data path's (OK, DEGRADED, REPLICA, FENCED), LIFECYCLE the"
+                    + " control plane's (creating, available, attached, detaching, deleting, error).")
     static final class ListVolumes extends ApiCommand {
 
         @Override
         public void run() {
             var out = out();
-            out.printf("%-24s %10s %-8s %-8s %s%n", "NAME", "SIZE", "TEMPLATE", "STATE", "PARENT");
+            out.printf("%-24s %10s %-8s %-8s %-10s %s%n", "NAME", "SIZE", "TEMPLATE", "STATE", "LIFECYCLE", "PARENT");
             for (JsonNode v : client().get("/v1/volumes")) {
-                out.printf("%-24s %10s %-8s %-8s %s%n", v.get("name").asText(),
+                out.printf("%-24s %10s %-8s %-8s %-10s %s%n", v.get("name").asText(),
                         Sizes.format(v.get("spec").get("sizeBytes").asLong()), v.get("template").asBoolean() ? "yes" : "no",
                         v.hasNonNull("state") ? v.get("state").asText() : "-",
+                        v.hasNonNull("lifecycle") ? v.get("lifecycle").asText() : "-",
                         v.hasNonNull("parent") ? v.get("parent").asText() + "@" + v.get("parentSnapshot").asText() : "-");
             }
         }
