@@ -49,7 +49,7 @@ final class VolumeRoutes {
         if (depth == 2) {
             return switch (method) {
                 case "GET" -> Reply.json(200, volumes.list().stream().map(this::view).toList());
-                case "POST" -> Reply.json(201, create(call.body(ApiModel.CreateVolume.class)));
+                case "POST" -> Reply.json(201, view(create(call.body(ApiModel.CreateVolume.class))));
                 default -> throw call.methodNotAllowed();
             };
         }
