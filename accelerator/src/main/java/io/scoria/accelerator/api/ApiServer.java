@@ -49,7 +49,8 @@ import java.util.concurrent.TimeUnit;
  * authentication against the {@link TokenStore} (401) and the token's {@link Role} (403). Errors are RFC 9457 {@link Problem}s; an unexpected failure is
  * logged with an incident id and answered 500 with only that id. Starts listening in the
  * constructor (writing {@code admin.token} if configured and missing); {@link #close()} is
- * idempotent. Thread-safe: requests run on a pool of 4 threads.
+ * idempotent. Only the routes of the {@link RouteTable} are answered (404, or 405 for another method
+ * of a known path). Thread-safe: requests run on a pool of 4 threads.
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
@@ -229,6 +230,9 @@ public final class ApiServer implements AutoCloseable {
         }
         TokenInfo caller = authenticate(ex.getRequestHeaders().getFirst("Authorization"));
         callerOut[0] = caller;
+        if (RouteTable.find(call.method, call.path).isEmpty()) {
+            throw RouteTable.knownPath(call.path) ? call.methodNotAllowed() : call.notFound();
+        }
         boolean tokenCall = call.at(0).equals("v1") && call.at(1).equals("tokens");
         if (!caller.role().permits(call.method, tokenCall)) {
             throw new ProblemException(403, "forbidden", "Forbidden",
