@@ -63,19 +63,40 @@ public final class VolumeLifecycle implements AutoCloseable {
         }
     }
 
+    /** What runs before each clone of a set: a pause in crash tests, faults in unit tests. */
+    interface CloneStep {
+        /** Called before clone {@code k} (from 1) of a set, named {@code name}; an exception fails that clone. */
+        void before(int k, String name);
+
+        /** Sleeps {@code pause} before each clone (nothing if zero). */
+        static CloneStep pausing(Duration pause) {
+            Objects.requireNonNull(pause, "pause");
+            return (k, name) -> {
+                if (!pause.isZero()) {
+                    try {
+                        Thread.sleep(pause.toMillis());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException("interrupted", e);
+                    }
+                }
+            };
+        }
+    }
+
     private final VolumeService volumes;
     private final HostRegistry hosts;
     private final VolumeStates states;
     private final IntentJournal journal;
-    private final Duration stepPause;
+    private final CloneStep step;
 
-    VolumeLifecycle(VolumeService volumes, HostRegistry hosts, VolumeStates states, IntentJournal journal,
-                    Duration stepPause) {
+    private VolumeLifecycle(VolumeService volumes, HostRegistry hosts, VolumeStates states, IntentJournal journal,
+                            CloneStep step) {
         this.volumes = Objects.requireNonNull(volumes, "volumes");
         this.hosts = hosts;
         this.states = Objects.requireNonNull(states, "states");
         this.journal = Objects.requireNonNull(journal, "journal");
-        this.stepPause = Objects.requireNonNull(stepPause, "stepPause");
+        this.step = Objects.requireNonNull(step, "step");
     }
 
     /**
@@ -87,10 +108,15 @@ public final class VolumeLifecycle implements AutoCloseable {
      * @throws JournalCorruptException if the journal is damaged before its last record
      */
     public static VolumeLifecycle open(Path dir, VolumeService volumes, HostRegistry hosts, Duration stepPause) {
+        return open(dir, volumes, hosts, CloneStep.pausing(stepPause));
+    }
+
+    /** As above, running {@code step} before each clone of a set. */
+    static VolumeLifecycle open(Path dir, VolumeService volumes, HostRegistry hosts, CloneStep step) {
         VolumeStates states = VolumeStates.open(dir.resolve("states.json"));
         IntentJournal journal = IntentJournal.open(dir.resolve("journal"));
         try {
-            VolumeLifecycle l = new VolumeLifecycle(volumes, hosts, states, journal, stepPause);
+            VolumeLifecycle l = new VolumeLifecycle(volumes, hosts, states, journal, step);
             new LifecycleRecovery(l).run();
             return l;
         } catch (RuntimeException e) {
@@ -99,9 +125,22 @@ public final class VolumeLifecycle implements AutoCloseable {
         }
     }
 
-    /** The state of {@code volume}: recorded, else derived (attached if it has attachments, available if it exists, else deleted). */
+    /**
+     * The state of {@code volume}: recorded, else derived (attached if it has attachments, available if it
+     * exists, else deleted). A recorded settled state (available, attached, detaching) of a volume that no
+     * longer exists (removed by another router of the backend) reads as deleted.
+     */
     public VolumeState state(String volume) {
-        return states.recorded(volume).orElseGet(() -> volumes.info(volume).isPresent() ? derived(volume) : VolumeState.DELETED);
+        VolumeState recorded = states.recorded(volume).orElse(null);
+        boolean inFlight = recorded == VolumeState.CREATING || recorded == VolumeState.DELETING
+                || recorded == VolumeState.ERROR;
+        if (inFlight) {
+            return recorded;
+        }
+        if (volumes.info(volume).isEmpty()) {
+            return VolumeState.DELETED;
+        }
+        return recorded != null ? recorded : derived(volume);
     }
 
     /** The state of {@code volume}, which exists. */
@@ -193,8 +232,8 @@ public final class VolumeLifecycle implements AutoCloseable {
                     throw new CloneSetFailedException("the clone set was cancelled after " + made.size() + " of "
                             + names.size() + " clones; the " + made.size() + " made were removed", null);
                 }
-                pause();
                 try {
+                    step.before(made.size() + 1, n);
                     made.add(volumes.clone(parent, snapshot, n));
                 } catch (RuntimeException e) {
                     throw new CloneSetFailedException("clone " + (made.size() + 1) + " of " + names.size() + " (" + n
@@ -379,17 +418,6 @@ public final class VolumeLifecycle implements AutoCloseable {
             Names.checkNamespace(name);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("volume name " + name + ": " + e.getMessage(), e);
-        }
-    }
-
-    private void pause() {
-        if (!stepPause.isZero()) {
-            try {
-                Thread.sleep(stepPause.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CloneSetFailedException("interrupted", e);
-            }
         }
     }
 

@@ -1,11 +1,8 @@
 package io.scoria.accelerator.control;
 
-import io.scoria.accelerator.ChangedRanges;
-import io.scoria.accelerator.Volume;
 import io.scoria.accelerator.VolumeConflictException;
 import io.scoria.accelerator.VolumeInfo;
 import io.scoria.accelerator.VolumeNotFoundException;
-import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.VolumeSpec;
 import io.scoria.accelerator.volume.EngineConfig;
 import io.scoria.accelerator.volume.LocalVolumeService;
@@ -21,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The lifecycle over the real engine (a {@link LocalVolumeService} on an in-memory backend): clone sets
- * all or none, in process and across a simulated kill (a thrown {@link Crash} that runs no clean-up,
+ * all or none, in process (a failing step before clone k) and across a simulated kill (a thrown
+ * {@link Crash} before clone k, which runs no clean-up,
  * then a new engine and lifecycle on the same flash, backend and data directory), deletes, attaches
  * and detaches with their states and refusals.
  */
@@ -38,7 +35,11 @@ class VolumeLifecycleTest {
     @TempDir
     Path dir;
     final InMemoryObjectStore store = new InMemoryObjectStore();
-    Faulty volumes;
+    LocalVolumeService volumes;
+    /** The clone (from 1, counted over the test) that fails (an exception) or kills (a {@link Crash}); 0: none. */
+    int failAt;
+    int crashAt;
+    int clones;
     HostRegistry hosts;
     VolumeLifecycle lifecycle;
 
@@ -65,11 +66,19 @@ class VolumeLifecycleTest {
     }
 
     private void start() {
-        volumes = new Faulty(new LocalVolumeService(store, EngineConfig.defaults(dir.resolve("flash"))
+        volumes = new LocalVolumeService(store, EngineConfig.defaults(dir.resolve("flash"))
                 .withScoCacheBytes(64L << 20).withClusterCacheBytes(16L << 20)
-                .withRetry(Duration.ofMillis(1), Duration.ofMillis(20))));
+                .withRetry(Duration.ofMillis(1), Duration.ofMillis(20)));
         hosts = HostRegistry.open(dir.resolve("data").resolve("hosts.json"));
-        lifecycle = VolumeLifecycle.open(dir.resolve("data").resolve("lifecycle"), volumes, hosts, Duration.ZERO);
+        lifecycle = VolumeLifecycle.open(dir.resolve("data").resolve("lifecycle"), volumes, hosts, (k, name) -> {
+            clones++;
+            if (clones == failAt) {
+                throw new IllegalStateException("backend said no");
+            }
+            if (clones == crashAt) {
+                throw new Crash();
+            }
+        });
     }
 
     /** A kill and a new start on the same backend, flash and data directory. */
@@ -110,7 +119,7 @@ class VolumeLifecycleTest {
 
     @Test
     void aFailureAtCloneKRemovesTheClonesMadeBeforeIt() {
-        volumes.failAt = 4;
+        failAt = 4;
         List<String> names = names("vm", 6);
         CloneSetFailedException e = assertThrows(CloneSetFailedException.class,
                 () -> lifecycle.cloneSet("golden", "s1", names, VolumeLifecycle.CloneProgress.NONE));
@@ -121,7 +130,7 @@ class VolumeLifecycleTest {
             assertEquals(VolumeState.DELETED, lifecycle.state(n));
         }
         assertTrue(lifecycle.journal().unfinished().isEmpty());
-        volumes.failAt = 0;
+        failAt = 0;
         assertEquals(6, lifecycle.cloneSet("golden", "s1", names, VolumeLifecycle.CloneProgress.NONE).size(),
                 "the names are free again");
     }
@@ -161,13 +170,13 @@ class VolumeLifecycleTest {
                 VolumeLifecycle.CloneProgress.NONE));
         assertThrows(IllegalArgumentException.class, () -> lifecycle.cloneSet("golden", "s1", List.of("bad/name"),
                 VolumeLifecycle.CloneProgress.NONE));
-        assertEquals(0, volumes.clones, "no clone was attempted");
+        assertEquals(0, clones, "no clone was attempted");
         assertEquals(List.of(), existing(names("c", 2)));
     }
 
     @Test
     void aKillInTheMiddleOfACloneSetIsRolledBackAtStart() {
-        volumes.crashAt = 4;
+        crashAt = 4;
         List<String> names = names("vm", 6);
         assertThrows(Crash.class, () -> lifecycle.cloneSet("golden", "s1", names, VolumeLifecycle.CloneProgress.NONE));
         assertEquals(names.subList(0, 3), existing(names), "the kill left three clones");
@@ -219,6 +228,16 @@ class VolumeLifecycleTest {
     }
 
     @Test
+    void aVolumeRemovedBehindTheLifecyclesBackReadsAsDeletedAndItsNameIsFree() {
+        VolumeSpec spec = new VolumeSpec(16 << 20, 4096, 1 << 20);
+        lifecycle.create("other", spec);
+        volumes.delete("other"); // as another router of the same backend would
+        assertEquals(VolumeState.DELETED, lifecycle.state("other"));
+        lifecycle.create("other", spec);
+        assertEquals(VolumeState.AVAILABLE, lifecycle.state("other"));
+    }
+
+    @Test
     void attachDetachAndDeleteFollowTheTable() {
         hosts.add(new Host("h1", null, "h1", null, null, null));
         hosts.add(new Host("h2", null, "h2", null, null, null));
@@ -256,84 +275,5 @@ class VolumeLifecycleTest {
         assertEquals(List.of(a), hosts.attachments("vm2"));
         assertEquals(VolumeState.ATTACHED, lifecycle.state("vm2"));
         assertTrue(lifecycle.journal().unfinished().isEmpty());
-    }
-
-    /** The engine, with a clone that fails (an exception) or kills (a {@link Crash}) at the n-th call. */
-    static final class Faulty implements VolumeService {
-        final LocalVolumeService engine;
-        int failAt;
-        int crashAt;
-        int clones;
-
-        Faulty(LocalVolumeService engine) {
-            this.engine = engine;
-        }
-
-        @Override
-        public VolumeInfo clone(String parent, String snapshot, String cloneName) {
-            clones++;
-            if (clones == failAt) {
-                throw new IllegalStateException("backend said no");
-            }
-            if (clones == crashAt) {
-                throw new Crash();
-            }
-            return engine.clone(parent, snapshot, cloneName);
-        }
-
-        @Override
-        public VolumeInfo create(String name, VolumeSpec spec) {
-            return engine.create(name, spec);
-        }
-
-        @Override
-        public List<VolumeInfo> list() {
-            return engine.list();
-        }
-
-        @Override
-        public Optional<VolumeInfo> info(String name) {
-            return engine.info(name);
-        }
-
-        @Override
-        public Volume open(String name) {
-            return engine.open(name);
-        }
-
-        @Override
-        public void delete(String name) {
-            engine.delete(name);
-        }
-
-        @Override
-        public VolumeInfo makeTemplate(String name) {
-            return engine.makeTemplate(name);
-        }
-
-        @Override
-        public Volume openSnapshot(String volume, String snapshot) {
-            return engine.openSnapshot(volume, snapshot);
-        }
-
-        @Override
-        public ChangedRanges changes(String volume, String from, String to, long start, long length, int limit) {
-            return engine.changes(volume, from, to, start, length, limit);
-        }
-
-        @Override
-        public VolumeInfo resize(String name, long sizeBytes, boolean force) {
-            return engine.resize(name, sizeBytes, force);
-        }
-
-        @Override
-        public VolumeInfo resetToParent(String clone) {
-            return engine.resetToParent(clone);
-        }
-
-        @Override
-        public void close() {
-            engine.close();
-        }
     }
 }
