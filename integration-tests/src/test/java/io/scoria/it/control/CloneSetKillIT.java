@@ -1,18 +1,15 @@
 package io.scoria.it.control;
 
-import io.scoria.accelerator.cli.ScoriaMain;
 import io.scoria.it.harness.ManagedProcess;
+import io.scoria.it.harness.ScoriaCli;
 import io.scoria.it.nbd.Command;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -66,13 +63,7 @@ class CloneSetKillIT {
     }
 
     private Command cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        List<String> full = new ArrayList<>(List.of(args));
-        full.addAll(List.of("--api", "http://127.0.0.1:" + apiPort, "--token-file",
-                dir.resolve("data").resolve("admin.token").toString()));
-        int code = ScoriaMain.execute(full.toArray(new String[0]), new PrintWriter(out), new PrintWriter(err));
-        return new Command(full, code, out + err.toString());
+        return ScoriaCli.run(apiPort, dir.resolve("data").resolve("admin.token"), args);
     }
 
     /** {@code scoria volume list} as name → lifecycle state. */
