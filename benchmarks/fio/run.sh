@@ -9,6 +9,9 @@
 # accelerator/target/test-classes): it separates the NBD frontend's cost from the engine's.
 #
 #   benchmarks/fio/run.sh [RUNTIME_SECONDS=15] [WORKDIR=/tmp/scoria-fio]
+#
+# fio's JSON of each job stays in WORKDIR as <server>-<job>.json: copy them under
+# benchmarks/results/ and add the run to benchmarks/charts/render.sh to chart it.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"

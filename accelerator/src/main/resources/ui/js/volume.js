@@ -5,6 +5,7 @@ import { card, el, fill, say, sayError, table } from './dom.js';
 import { confirmAction } from './confirm.js';
 import { liveChart } from './charts.js';
 import { bytes, number, time } from './format.js';
+import { hosts, used } from './volumes.js';
 
 const STATS_EVERY_MS = 2000;
 const MIB = 1024 * 1024;
@@ -33,8 +34,10 @@ export function show(view, ctx) {
     }
   };
   const reload = async () => {
-    const [detail, qos] = await Promise.all([get(volumePath(name)), get(volumePath(name, 'qos'))]);
-    renderSummary(summary, detail, qos);
+    const [detail, qos, attached, space] = await Promise.all([get(volumePath(name)), get(volumePath(name, 'qos')),
+      ctx.features.hosts ? get(volumePath(name, 'attachments')) : null,
+      ctx.features.space ? get(volumePath(name, 'space')) : null]);
+    renderSummary(summary, detail, qos, attached, space);
     renderSnapshots(snapshots, name, detail.snapshots, reload);
     renderActions(actions, detail, reload, { ...ctx, startLive, stopLive });
   };
@@ -43,16 +46,18 @@ export function show(view, ctx) {
   return { stop: stopLive };
 }
 
-function renderSummary(box, detail, qos) {
+function renderSummary(box, detail, qos, attached, space) {
   const v = detail.volume;
   const caps = Object.entries(qos).filter(([k, value]) => k !== 'burstSeconds' && value)
     .map(([k, value]) => k + ' ' + number(value));
   fill(box, card('Summary', el('dl', { class: 'figures wide' },
     el('dt', {}, 'Size'), el('dd', { id: 'volume-size' }, bytes(detail.sizeBytes)),
+    el('dt', {}, 'Data'), el('dd', { id: 'volume-data' }, used(space)),
     el('dt', {}, 'State'), el('dd', {}, v.state),
     el('dt', {}, 'Kind'), el('dd', {}, v.template ? 'template (read-only)' : v.parent ? 'clone' : 'volume'),
     el('dt', {}, 'Parent'), el('dd', {}, v.parent
       ? [el('a', { href: '#/volume/' + encodeURIComponent(v.parent) }, v.parent), ' @ ', v.parentSnapshot] : '–'),
+    el('dt', {}, 'Attached to'), el('dd', { id: 'volume-hosts' }, hosts(attached)),
     el('dt', {}, 'QoS'), el('dd', {}, caps.length ? caps.join(', ') : 'uncapped'),
     el('dt', {}, 'Cluster / SCO'), el('dd', {}, bytes(v.spec.clusterSize) + ' / ' + bytes(v.spec.scoSize)),
     el('dt', {}, 'Compression'), el('dd', {}, v.spec.compression || 'none'),

@@ -1,7 +1,7 @@
-// Volumes: create, the list (size, state, QoS, snapshots) and the clone tree of templates and clones.
+// Volumes: create, the list (size, data, state, attached hosts, QoS, snapshots) and the clone tree of templates and clones.
 import { get, post, volumePath } from './api.js';
 import { card, el, fill, say, sayError, table } from './dom.js';
-import { bytes, number } from './format.js';
+import { bytes, number, time } from './format.js';
 
 const DETAIL_LIMIT = 200;
 
@@ -23,25 +23,28 @@ export function show(view, ctx) {
   el('label', { for: 'new-volume-size' }, 'Size'), size,
   el('button', { type: 'submit' }, 'Create volume'));
   fill(view, el('h1', {}, 'Volumes'), card('New volume', form), list);
-  load(list).catch((e) => sayError('Volumes', e));
+  load(list, ctx.features).catch((e) => sayError('Volumes', e));
   return { stop() {} };
 }
 
-async function load(list) {
+async function load(list, features) {
   const vols = await get('/v1/volumes');
   vols.sort((a, b) => a.name.localeCompare(b.name));
   const details = new Map();
   await each(vols.slice(0, DETAIL_LIMIT), async (v) => {
-    const [detail, qos] = await Promise.all([get(volumePath(v.name)), get(volumePath(v.name, 'qos'))]);
-    details.set(v.name, { snapshots: detail.snapshots.length, qos });
+    const [detail, qos, attached, space] = await Promise.all([get(volumePath(v.name)), get(volumePath(v.name, 'qos')),
+      features.hosts ? get(volumePath(v.name, 'attachments')) : null,
+      features.space ? get(volumePath(v.name, 'space')) : null]);
+    details.set(v.name, { snapshots: detail.snapshots.length, qos, attached, space });
   });
   fill(list,
-    card('All volumes', table(null, ['Name', 'Size', 'State', 'Kind', 'QoS', 'Snapshots', 'Parent'], vols, (v) => {
-      const d = details.get(v.name);
-      return [link(v.name), bytes(v.spec.sizeBytes), v.state, kind(v), d ? qos(d.qos) : '…',
-        d ? number(d.snapshots) : '…', v.parent ? [link(v.parent), ' @ ', v.parentSnapshot] : ''];
-    }, 'No volumes yet.')),
-    vols.length > DETAIL_LIMIT ? el('p', { class: 'hint' }, 'QoS and snapshots are shown for the first '
+    card('All volumes', table(null, ['Name', 'Size', 'Data', 'State', 'Kind', 'Attached to', 'QoS', 'Snapshots', 'Parent'],
+      vols, (v) => {
+        const d = details.get(v.name);
+        return [link(v.name), bytes(v.spec.sizeBytes), d ? used(d.space) : '…', v.state, kind(v), d ? hosts(d.attached) : '…',
+          d ? qos(d.qos) : '…', d ? number(d.snapshots) : '…', v.parent ? [link(v.parent), ' @ ', v.parentSnapshot] : ''];
+      }, 'No volumes yet.')),
+    vols.length > DETAIL_LIMIT ? el('p', { class: 'hint' }, 'Data, hosts, QoS and snapshots are shown for the first '
       + DETAIL_LIMIT + ' volumes.') : null,
     card('Clone tree', tree(vols)));
 }
@@ -59,6 +62,26 @@ async function each(items, fn) {
 
 function link(name) {
   return el('a', { href: '#/volume/' + encodeURIComponent(name) }, name);
+}
+
+/** A volume's live data as last measured, with its bytes on the backend; a dash before a measurement. */
+export function used(space) {
+  if (space === null || space.liveBytes === null) {
+    return el('span', { title: space ? space.note : 'this router does not measure volumes' }, '–');
+  }
+  return el('span', { title: 'measured ' + time(space.measuredAt) },
+    bytes(space.liveBytes) + ' (' + bytes(space.backendBytes) + ' on the backend)');
+}
+
+/** The hosts a volume is attached to, with their mode; a dash when this router keeps no hosts. */
+export function hosts(attached) {
+  if (attached === null) {
+    return '–';
+  }
+  if (attached.length === 0) {
+    return 'none';
+  }
+  return attached.map((a) => a.host + ' (' + a.mode + (a.shared ? ', shared' : '') + ')').join(', ');
 }
 
 function kind(v) {

@@ -18,7 +18,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -31,8 +33,11 @@ import java.util.function.Supplier;
  * whole-object put (atomic on every store, so no partial object is ever visible) paced by the
  * shared {@link BandwidthLimit}.
  *
+ * {@link #shipTlogs} pipelines many TLogs: SCOs start across TLog boundaries and each SCO is put
+ * as soon as it passed its check, so that the pool never waits for the slowest object of a window.
+ *
  * <p>Threads: owns a fixed pool of {@code parallelism} threads; callers may be any thread, one
- * TLog at a time per caller. Buffers: each SCO is held whole on the heap from its read to its put.
+ * call at a time per caller. Buffers: each SCO is held whole on the heap from its read to its put.
  */
 final class ObjectTransfer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ObjectTransfer.class);
@@ -115,6 +120,91 @@ final class ObjectTransfer implements AutoCloseable {
         }
         put(to, NamespaceLayout.tlogKey(tlog), tlogBytes);
         return scos;
+    }
+
+    /**
+     * Ships TLogs {@code tlogs} as one pipeline: up to {@code parallelism} SCOs are read, checked
+     * and put at once, across TLog boundaries (the SCOs of the next TLogs start while the last ones
+     * of a TLog are still in flight), and each TLog is put as soon as every SCO it seals and the TLog
+     * before it are on the target, so the target holds a TLog only with its SCOs and its
+     * predecessors, as with {@link #shipTlog} one TLog at a time. TLogs are
+     * read and checked on the caller's thread, in order, which blocks while {@code parallelism}
+     * SCOs are in flight (at most that many SCOs are on the heap). An SCO is put only once it and
+     * every SCO before it in shipping order passed their checks, so after a corrupt source object
+     * nothing that follows it reaches the target. After a failure no new SCO starts, what is in
+     * flight settles, and the first failure is thrown. {@code shipped} is called once per TLog
+     * put, from a pool thread.
+     */
+    void shipTlogs(Site from, Site to, List<Long> tlogs, int clusterSize, Map<String, Long> held, Runnable shipped) {
+        Semaphore slots = new Semaphore(parallelism);
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        List<CompletableFuture<Void>> tlogPuts = new ArrayList<>();
+        List<CompletableFuture<Void>> scoPuts = new ArrayList<>();
+        CompletableFuture<Void> checked = CompletableFuture.completedFuture(null); // every SCO so far passed its check
+        try {
+            for (long t : tlogs) {
+                if (failure.get() != null) {
+                    break;
+                }
+                List<SealedSco> scos = new ArrayList<>();
+                ByteBuffer tlogBytes = readTlog(from, t, clusterSize, scos);
+                List<CompletableFuture<Void>> sealed = new ArrayList<>();
+                for (SealedSco s : scos) {
+                    Long size = held.get(s.key());
+                    if (size != null && size == s.bytes()) {
+                        counters.skipped();
+                        continue;
+                    }
+                    slots.acquireUninterruptibly();
+                    if (failure.get() != null) {
+                        slots.release();
+                        break;
+                    }
+                    CompletableFuture<ByteBuffer> read = CompletableFuture.supplyAsync(() -> readSco(from, s), pool);
+                    CompletableFuture<ByteBuffer> ready = checked.thenCombine(read, (ok, data) -> data);
+                    checked = ready.thenApply(data -> null);
+                    CompletableFuture<Void> put = ready.thenAcceptAsync(data -> put(to, s.key(), data), pool)
+                            .whenComplete((v, e) -> {
+                                slots.release();
+                                recordFailure(failure, e);
+                            });
+                    sealed.add(put);
+                    scoPuts.add(put);
+                }
+                if (failure.get() != null) {
+                    break;
+                }
+                if (!tlogPuts.isEmpty()) {
+                    sealed.add(tlogPuts.get(tlogPuts.size() - 1)); // TLogs land in order: the target's are a prefix
+                }
+                String key = NamespaceLayout.tlogKey(t);
+                tlogPuts.add(CompletableFuture.allOf(sealed.toArray(CompletableFuture[]::new))
+                        .thenRunAsync(() -> {
+                            put(to, key, tlogBytes);
+                            shipped.run();
+                        }, pool)
+                        .whenComplete((v, e) -> recordFailure(failure, e)));
+            }
+        } catch (RuntimeException e) {
+            failure.compareAndSet(null, e);
+        }
+        settled(scoPuts);
+        settled(tlogPuts);
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+    }
+
+    /** Keeps the first failure of a pipelined put, unwrapped from the futures' wrappers. */
+    private static void recordFailure(AtomicReference<RuntimeException> failure, Throwable e) {
+        while (e instanceof CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        if (e instanceof RuntimeException re) {
+            failure.compareAndSet(null, re);
+        } else if (e != null) {
+            failure.compareAndSet(null, new ReplicationException("shipping failed: " + e, e));
+        }
     }
 
     private void shipWindow(Site from, Site to, List<SealedSco> window) {

@@ -30,7 +30,7 @@ final class ProgressBar {
     }
 
     /** A pass of {@code volume} that ships {@code tlogs} TLogs begins. */
-    void begin(String volume, int tlogs) {
+    synchronized void begin(String volume, int tlogs) {
         this.volume = volume;
         this.total = tlogs;
         this.done = 0;
@@ -42,13 +42,13 @@ final class ProgressBar {
     }
 
     /** One more TLog (and its SCOs) shipped. */
-    void advance() {
+    synchronized void advance() {
         done++;
         draw();
     }
 
     /** The pass ended: the bar's line is finished so that log lines start on their own. */
-    void end() {
+    synchronized void end() {
         if (enabled && drawn) {
             out.println();
             out.flush();

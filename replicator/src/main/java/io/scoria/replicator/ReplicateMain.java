@@ -1,6 +1,7 @@
 package io.scoria.replicator;
 
 import io.scoria.backend.ObjectStore;
+import io.scoria.backend.metering.CountingObjectStore;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -129,6 +130,8 @@ public final class ReplicateMain {
                 try {
                     boolean ok = once ? job.runOnce() : job.runContinuously();
                     out.println("scoria-replicate: " + job.counters());
+                    printRequests(out, "source", source);
+                    printRequests(out, "target", target);
                     return ok ? 0 : 1;
                 } finally {
                     removeHook(hook);
@@ -221,8 +224,16 @@ public final class ReplicateMain {
                 }
                 out.println("scoria-replicate: " + volume + " on " + a.name() + " is the primary again and " + b.name()
                         + " a replica; before a router on the old primary serves it, remove its local state of the volume");
+                printRequests(out, "source", a);
+                printRequests(out, "target", b);
             }
             return 0;
         }
+    }
+
+    /** The requests a run made of one backend, as its provider counts them (for a distributor: its stores). */
+    static void printRequests(PrintStream out, String side, ObjectStore store) {
+        CountingObjectStore.find(store).ifPresent(c -> out.println("scoria-replicate: " + side + " backend requests: "
+                + c.ledger().billed(null).summary()));
     }
 }

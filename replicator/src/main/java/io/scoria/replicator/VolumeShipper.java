@@ -16,8 +16,8 @@ import java.util.Optional;
 /**
  * Ships one volume from a source namespace to the namespace of the same name on the target, one
  * pass at a time. A pass reads the source's newest manifest (in snapshot mode cut back to its last
- * snapshot), ships every TLog it names that the target lacks, in manifest order, each after the
- * SCOs it seals ({@link ObjectTransfer}), and then publishes that manifest on the target. So the
+ * snapshot), ships every TLog it names that the target lacks, each after the SCOs it seals, as one
+ * pipeline ({@link ObjectTransfer#shipTlogs}), and then publishes that manifest on the target. So the
  * target's newest manifest always names only TLogs (and SCOs) the target holds: a consistent
  * prefix of the volume's history, whatever moment a crash stops the job. A re-run sends nothing
  * the target already holds (a TLog on the target implies its SCOs are, since they were put
@@ -87,14 +87,13 @@ final class VolumeShipper {
                 missing.add(t);
             }
         }
-        int shipped = 0;
+        java.util.concurrent.atomic.AtomicInteger shipped = new java.util.concurrent.atomic.AtomicInteger();
         progress.begin(ns, missing.size());
         try {
-            for (long t : missing) {
-                transfer.shipTlog(source, target, t, want.config().clusterSize(), held);
-                shipped++;
+            transfer.shipTlogs(source, target, missing, want.config().clusterSize(), held, () -> {
+                shipped.incrementAndGet();
                 progress.advance();
-            }
+            });
         } finally {
             progress.end();
         }
@@ -113,6 +112,6 @@ final class VolumeShipper {
         ReplicaRoles.writeState(target.store(), ns, now.withShipped(src.generation(), generation, System.currentTimeMillis()));
         long lag = System.currentTimeMillis() - sourceWritten;
         transfer.counters().published(lag);
-        return new Pass(want.name(), true, src.generation(), generation, shipped, lag);
+        return new Pass(want.name(), true, src.generation(), generation, shipped.get(), lag);
     }
 }

@@ -48,6 +48,8 @@ class ReplicateMainTest {
             Run run = replicate("run", "--config", cfg.toString(), "--once");
             assertEquals(0, run.code(), run.out() + run.err());
             assertTrue(run.out().contains("vm1: manifest generation 4 shipped as 4: 3 TLogs"), run.out());
+            assertTrue(run.out().matches("(?s).*source backend requests: PUT \\d+, GET [1-9]\\d*, .*"), run.out());
+            assertTrue(run.out().matches("(?s).*target backend requests: PUT [1-9]\\d*, .*"), run.out());
             assertEquals(v.manifest().allTlogs(), new VolumeManifestStore(b).readLatest("vm1").orElseThrow().allTlogs());
 
             Run ok = replicate("verify", "--config", cfg.toString());

@@ -135,6 +135,45 @@ class ReplicationJobTest {
     }
 
     @Test
+    void theScosOfTheNextTlogStartWhileTheLastOnesOfATlogAreInFlight() throws Exception {
+        VolumeHistory v = history(a, "vm1", 4, 9, tmp);
+        List<Long> tlogs = v.manifest().allTlogs();
+        java.util.Map<String, Long> tlogOf = new java.util.HashMap<>();
+        for (long t : tlogs) {
+            TLogReader.replaySealed(a.get("vm1", NamespaceLayout.tlogKey(t)), "t",
+                    TLogVisitor.sealedScos((sco, crc, n) -> tlogOf.put(NamespaceLayout.scoKey(sco), t)));
+        }
+        long first = tlogs.get(0);
+        assertTrue(tlogOf.values().stream().filter(t -> t == first).count() < options().parallelism(),
+                "the first TLog leaves a free slot");
+        java.util.concurrent.CountDownLatch nextStarted = new java.util.concurrent.CountDownLatch(1);
+        FaultInjectingStore target = new FaultInjectingStore(b);
+        // each SCO put of the first TLog waits for an SCO of a later TLog to start: without pipelining it never
+        // would, and the wait ends in an injected failure after 30 s
+        target.failWhen(call -> {
+            Long t = call.op() == FaultInjectingStore.Op.PUT && call.key() != null ? tlogOf.get(call.key()) : null;
+            if (t == null) {
+                return false;
+            }
+            if (t != first) {
+                nextStarted.countDown();
+                return false;
+            }
+            try {
+                return !nextStarted.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return true;
+            }
+        });
+        ReplicationCounters[] c = new ReplicationCounters[1];
+        assertTrue(runOnce(a, target, options(), c), log());
+        assertFalse(log().contains("pass failed"), log());
+        assertConsistentPrefix(a, b, "vm1");
+        assertEquals(tlogs, new VolumeManifestStore(b).readLatest("vm1").orElseThrow().allTlogs());
+    }
+
+    @Test
     void aPassInterruptedAtEveryPutLeavesAConsistentPrefixAndTheReRunShipsEachObjectOnce() {
         history(a, "vm1", 3, 3, tmp);
         long total = objects(a, "vm1");
@@ -175,9 +214,21 @@ class ReplicationJobTest {
         assertFalse(runOnce(a, b, options(), c));
         assertTrue(log().contains("vm1: replication stopped: source object a:vm1/" + bad + " fails its checksum"), log());
         assertFalse(b.exists("vm1", bad));
-        assertFalse(b.exists("vm1", NamespaceLayout.tlogKey(badTlog)));
         for (String later : sealed) {
             assertFalse(b.exists("vm1", later), later);
+        }
+        List<Long> tlogs = v.manifest().allTlogs();
+        for (long t : tlogs.subList(2, tlogs.size())) {
+            assertFalse(b.exists("vm1", NamespaceLayout.tlogKey(t)), "TLog " + t + " is shipped only after its predecessors");
+        }
+        java.util.Set<String> before = new java.util.HashSet<>();
+        for (long t : tlogs.subList(0, 2)) {
+            assertTrue(b.exists("vm1", NamespaceLayout.tlogKey(t)), "TLog " + t + " before the corrupt one is shipped");
+            TLogReader.replaySealed(a.get("vm1", NamespaceLayout.tlogKey(t)), "t",
+                    TLogVisitor.sealedScos((sco, crc, n) -> before.add(NamespaceLayout.scoKey(sco))));
+        }
+        for (var o : b.listAll("vm1", NamespaceLayout.SCO_PREFIX)) {
+            assertTrue(before.contains(o.key()), o.key() + " follows the corrupt SCO in shipping order");
         }
         assertTrue(new VolumeManifestStore(b).readLatest("vm1").isEmpty(), "no manifest names a partial history");
         assertTrue(new VolumeManifestStore(b).readLatest("vm2").isPresent(), "the other volume is replicated");

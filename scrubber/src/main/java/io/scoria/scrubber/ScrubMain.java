@@ -2,6 +2,7 @@ package io.scoria.scrubber;
 
 import io.scoria.backend.ObjectStore;
 import io.scoria.backend.config.ConfigReader;
+import io.scoria.backend.metering.CountingObjectStore;
 import io.scoria.distributor.config.BackendConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -85,6 +86,8 @@ public final class ScrubMain implements Callable<Integer> {
                 if (metrics != null) {
                     metrics.finished(report, start);
                 }
+                CountingObjectStore.find(store).ifPresent(c -> out.println("scoria-scrub: backend requests: "
+                        + c.ledger().billed(null).summary()));
             }
         }
         return 0;

@@ -60,6 +60,8 @@ class ScrubMainTest {
         Run r = scrub("--config", cfg.toString(), "--namespace", "vm1", "--scratch", tmp.resolve("scratch").toString());
         assertEquals(1, r.code(), r.out());
         assertTrue(r.err().contains("has no volume manifest"), "found the namespace under the config's directory: " + r.err());
+        assertTrue(r.out().matches("(?s).*scoria-scrub: backend requests: PUT \\d+, GET [1-9]\\d*, .*"),
+                "even a failed scrub says what it asked of the backend: " + r.out());
     }
 
     @Test

@@ -263,6 +263,9 @@ public final class ApiServer implements AutoCloseable {
             if (call.path.length == 4 && call.at(3).equals("schedule")) {
                 return scheduleRoutes.volume(call);
             }
+            if (call.path.length == 4 && call.at(3).equals("space")) {
+                return scheduleRoutes.space(call);
+            }
             if (call.path.length >= 4 && HostRoutes.VOLUME_ACTIONS.contains(call.at(3))) {
                 return hostRoutes.route(call);
             }

@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * {@code GET /v1/node}: which of the optional parts of the API this router serves (jobs, a
- * distributor backend, a cluster, per-volume stats), so that a client such as the dashboard asks
+ * distributor backend, a cluster, per-volume stats, hosts and attachments, volumes' measured space), so that a client such as the dashboard asks
  * only for what exists instead of probing for 404s. Any role. Immutable, thread-safe.
  */
 final class NodeRoutes {
@@ -17,6 +17,8 @@ final class NodeRoutes {
         f.put("distributor", services.distributor() != null);
         f.put("cluster", services.cluster() != null);
         f.put("volumeStats", services.volumeMeters() != null);
+        f.put("hosts", services.hosts() != null);
+        f.put("space", services.schedules() != null && services.schedules().measuresSpace());
         this.features = java.util.Collections.unmodifiableMap(f);
     }
 

@@ -132,7 +132,7 @@ public final class ScoriaDaemon implements AutoCloseable {
             QosRegistry qos = QosRegistry.open(config.dataDir().resolve("qos.json"));
             n = new NbdServer(config.nbdServerConfig(), volumes, registry, router.volumeMetrics(), qos, hosts);
             if (config.iscsi().enabled()) {
-                i = new IscsiServer(config.iscsiServerConfig(), volumes, registry, qos, hosts);
+                i = new IscsiServer(config.iscsiServerConfig(), volumes, registry, router.volumeMetrics(), qos, hosts);
             }
             web = new ApiServer(apiConfig, volumes, config.volumes(), registry, scrub,
                     new ApiServices(j, distributor, qos, readiness, cluster == null ? null : cluster::status)

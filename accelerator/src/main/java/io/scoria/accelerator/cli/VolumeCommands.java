@@ -17,7 +17,7 @@ import static io.scoria.accelerator.cli.ApiClient.seg;
                 VolumeCommands.Delete.class, VolumeCommands.Resize.class, VolumeCommands.Rollback.class,
                 VolumeCommands.Reset.class, QosCommand.class, ChangesCommand.class, AttachCommands.Attach.class,
                 AttachCommands.Detach.class, AttachCommands.ListAttachments.class, AttachCommands.WipeCheck.class,
-                ScheduleCommand.class})
+                ScheduleCommand.class, SpaceCommand.class})
 final class VolumeCommands extends CommandGroup {
     static String describe(JsonNode v) {
         JsonNode s = v.get("spec");

@@ -4,6 +4,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -12,18 +13,20 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Decides which volumes need a scrub and submits {@code scrub} jobs ({@link ScrubJobs}) for them,
  * with no command typed. A volume is looked at after each scheduled snapshot of it and, for every
- * volume, once per {@code checkEvery} (user snapshots count too). It gets a scrub job when its
- * snapshots are all on the backend, at least one of them is not scrubbed yet, and its garbage
+ * volume, soon after start and then once per {@code checkEvery} (user snapshots count too). It
+ * gets a scrub job when its snapshots are all on the backend, at least one of them is not scrubbed yet, and its garbage
  * ratio ({@code 1 - live bytes / SCO bytes on the backend}, from {@link GarbageGauge}) is at least
  * {@code garbage}. Scrubbing marks the snapshots scrubbed, so a volume is scrubbed again only after
  * new snapshots. A volume with a scrub job queued or running is not looked at.
  *
  * <p>Called by the {@link SnapshotScheduler}'s thread ({@link #tick}, {@link #snapshotTaken});
- * {@link #busy} from the same thread. Not thread-safe otherwise.
+ * {@link #busy} from the same thread. Not thread-safe otherwise, except {@link #lastMeasured}
+ * (any thread: the API shows a volume's space from it).
  */
 public final class AutoScrub {
     private static final Logger LOG = LoggerFactory.getLogger(AutoScrub.class);
@@ -49,6 +52,10 @@ public final class AutoScrub {
         }
     }
 
+    /** A volume's figures and when they were measured. */
+    public record Measured(Garbage garbage, Instant at) {
+    }
+
     /** Measures a volume's space; thread-safe. */
     @FunctionalInterface
     public interface GarbageGauge {
@@ -60,6 +67,7 @@ public final class AutoScrub {
     private final GarbageGauge gauge;
     private final Settings settings;
     private final Set<String> candidates = new LinkedHashSet<>();
+    private final Map<String, Measured> lastMeasured = new ConcurrentHashMap<>();
     private long lastSweep = -1;
 
     public AutoScrub(JobService jobs, GarbageGauge gauge, Settings settings) {
@@ -71,6 +79,15 @@ public final class AutoScrub {
     String describe() {
         return String.format(Locale.ROOT, "from a garbage ratio of %.2f, every volume looked at every %s", settings.garbage(),
                 settings.checkEvery());
+    }
+
+    /**
+     * The last figures measured for {@code volume} on this node (every volume is measured once
+     * soon after start, then every {@code checkEvery} and after its snapshots); empty before its
+     * first measurement or when another node serves it. Any thread.
+     */
+    public Optional<Measured> lastMeasured(String volume) {
+        return Optional.ofNullable(lastMeasured.get(volume));
     }
 
     /** A scheduled snapshot of {@code volume} was made: look at it soon. */
@@ -90,13 +107,12 @@ public final class AutoScrub {
 
     /** Looks at up to {@code budget} candidate volumes of {@code volumes}; returns how many it looked at. */
     int tick(long now, List<String> volumes, int budget) {
-        if (lastSweep < 0) {
-            lastSweep = now;
-        } else if (now - lastSweep >= settings.checkEvery().toMillis()) {
+        if (lastSweep < 0 || now - lastSweep >= settings.checkEvery().toMillis()) {
             candidates.addAll(volumes);
             lastSweep = now;
         }
         candidates.retainAll(volumes);
+        lastMeasured.keySet().retainAll(volumes);
         int used = 0;
         for (String v : new ArrayList<>(candidates)) {
             if (used >= budget) {
@@ -123,9 +139,11 @@ public final class AutoScrub {
             return false;
         }
         if (measured.isEmpty()) {
+            lastMeasured.remove(volume);
             return true;
         }
         Garbage g = measured.get();
+        lastMeasured.put(volume, new Measured(g, Instant.now()));
         if (!g.snapshotsOnBackend()) {
             return false; // a scrub reads the snapshots from the backend: wait for their upload
         }

@@ -18,6 +18,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -370,6 +371,20 @@ public final class SnapshotScheduler implements AutoCloseable {
                 .map(ScheduleBook.Made::name).toList();
         return new View(volume, s == null ? SnapshotSchedule.NONE : s.text(), source, names,
                 s == null ? null : Instant.ofEpochMilli(nextMillis(volume, s)));
+    }
+
+    /**
+     * The space of {@code volume} as the automatic scrub last measured it; empty before its first
+     * measurement, without automatic scrub, or when another node serves the volume.
+     */
+    public Optional<AutoScrub.Measured> space(String volume) {
+        requireVolume(volume);
+        return autoScrub == null ? Optional.empty() : autoScrub.lastMeasured(volume);
+    }
+
+    /** Whether this scheduler measures volumes' space (it runs the automatic scrub). */
+    public boolean measuresSpace() {
+        return autoScrub != null;
     }
 
     /** The schedule of volumes without their own ({@code source}: {@code all} if set here, else {@code config}). */

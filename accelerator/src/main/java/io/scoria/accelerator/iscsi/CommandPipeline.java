@@ -3,6 +3,7 @@ package io.scoria.accelerator.iscsi;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.scoria.accelerator.metrics.VolumeMeters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,15 +41,19 @@ final class CommandPipeline {
     private final Map<Integer, ScsiTask> tasks = new HashMap<>();
     private final Consumer<ScsiTask> finished;
     private final String nexus;
+    private final VolumeMeters meters;
     private int nextTransferTag = 1;
 
     /**
      * @param nexus    the session's I_T nexus ({@code <initiator>,i,0x<ISID>})
+     * @param meters   the volume's request meters, recorded into as each block command is answered
      * @param finished runs on the event loop after a task left (answered, aborted or dropped)
      */
     CommandPipeline(Channel channel, PduWriter writer, Sequencer seq, ConnectionFlow flow, Executor workers,
-                    ScsiLun lun, SessionParams params, int maxTransfer, String nexus, Consumer<ScsiTask> finished) {
+                    ScsiLun lun, SessionParams params, int maxTransfer, String nexus, VolumeMeters meters,
+                    Consumer<ScsiTask> finished) {
         this.nexus = nexus;
+        this.meters = meters;
         this.channel = channel;
         this.writer = writer;
         this.seq = seq;
@@ -188,6 +193,8 @@ final class CommandPipeline {
 
     private void dispatch(ScsiTask t) {
         t.dispatched = true;
+        t.meteredBytes = MeteredOp.of(t.cdb[0] & 0xff) == VolumeMeters.TRIM
+                ? MeteredOp.unmapBytes(t.buffer, lun.blockSize()) : t.expectedLength;
         if (t.refusal != null) {
             complete(t, ScsiResult.checkCondition(t.refusal));
             return;
@@ -223,6 +230,10 @@ final class CommandPipeline {
 
     private void complete(ScsiTask t, ScsiResult r) {
         t.releaseBuffer();
+        int op = MeteredOp.of(t.cdb[0] & 0xff);
+        if (op != MeteredOp.NONE && !t.aborted) {
+            meters.record(op, t.meteredBytes, t.startNanos, r.status() == ScsiResult.GOOD);
+        }
         tasks.remove(t.itt);
         seq.inFlight(false);
         if (t.aborted || !channel.isActive()) {

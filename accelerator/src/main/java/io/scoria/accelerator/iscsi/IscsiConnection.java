@@ -61,7 +61,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
         FullFeaturePhase[] self = new FullFeaturePhase[1];
         CommandPipeline pipeline = r.discovery() ? null : new CommandPipeline(ctx.channel(), writer, r.sequencer(),
                 flow, context.workers(), r.lun(), p, context.config().limits().maxTransferBytes(), r.nexus(),
-                t -> self[0].taskFinished(t));
+                context.volumeMetrics().meters(r.lun().volume().name()), t -> self[0].taskFinished(t));
         QosGate qos = r.discovery() ? null : context.qos().gate(r.lun().volume().name());
         if (!r.discovery()) {
             InitiatorAccess.track(context, ctx.channel(), r.lun().volume().name(), r.initiator(), r.lun().volume().isReadOnly());

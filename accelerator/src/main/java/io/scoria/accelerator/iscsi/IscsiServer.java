@@ -9,11 +9,13 @@ import io.scoria.accelerator.frontend.FrontendLoops;
 import io.scoria.accelerator.frontend.MemoryBudget;
 import io.scoria.accelerator.frontend.Attachments;
 import io.scoria.accelerator.frontend.QosGates;
+import io.scoria.accelerator.metrics.VolumeMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -46,6 +48,17 @@ public final class IscsiServer implements AutoCloseable {
      */
     public IscsiServer(IscsiServerConfig config, VolumeService volumes, MeterRegistry registry, QosGates qos,
                        Attachments attachments) {
+        this(config, volumes, registry, new VolumeMetrics(registry, VolumeMetrics.DEFAULT_LIMIT, v -> Optional.empty()),
+                qos, attachments);
+    }
+
+    /**
+     * As above, recording each volume's SCSI block commands (reads, writes, SYNCHRONIZE CACHE as
+     * flush, UNMAP as trim) into {@code volumeMetrics}, the meters NBD records into too.
+     */
+    public IscsiServer(IscsiServerConfig config, VolumeService volumes, MeterRegistry registry,
+                       VolumeMetrics volumeMetrics, QosGates qos, Attachments attachments) {
+        Objects.requireNonNull(volumeMetrics, "volumeMetrics");
         Objects.requireNonNull(attachments, "attachments");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(qos, "qos");
@@ -54,7 +67,7 @@ public final class IscsiServer implements AutoCloseable {
         loops = new FrontendLoops("iscsi", "iSCSI", config.workerThreads());
         memory = new MemoryBudget(config.limits().memoryBudget());
         IscsiContext context = new IscsiContext(config, volumes, new Targets(config, volumes), loops.workers(), memory,
-                new AtomicInteger(), qos, attachments);
+                new AtomicInteger(), qos, attachments, volumeMetrics);
         Gauge.builder("scoria.iscsi.command.data", memory, MemoryBudget::used).baseUnit("bytes")
                 .description("bytes of iSCSI command data held; bounded by iscsi.limits.memoryBudget").register(registry);
         Gauge.builder("scoria.iscsi.connections", open, AtomicInteger::get).register(registry);

@@ -59,6 +59,10 @@ final class ScsiLun {
         return volume;
     }
 
+    int blockSize() {
+        return blockSize;
+    }
+
     /**
      * Bytes of buffer {@link #execute} may allocate for this CDB's Data-In (a READ's length, or a
      * small page), so the connection can take them from its budget first.

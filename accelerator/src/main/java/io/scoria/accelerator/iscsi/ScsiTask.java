@@ -20,6 +20,10 @@ final class ScsiTask {
     final int expectedLength;
     final long budget;
     final int cmdSn;
+    /** {@link System#nanoTime} when its SCSI Command PDU arrived: the start of its latency. */
+    final long startNanos = System.nanoTime();
+    /** Bytes the volume's meters count for it ({@link MeteredOp}), set when its data is in. */
+    long meteredBytes;
     /** Data-Out bytes, null for commands without (or refused) data. */
     ByteBuf buffer;
     /** Unsolicited bytes the initiator may send (immediate data included). */

@@ -96,6 +96,8 @@ class DashboardRoutesTest {
         assertFalse(n.get("distributor").asBoolean());
         assertFalse(n.get("cluster").asBoolean());
         assertTrue(n.get("volumeStats").asBoolean());
+        assertFalse(n.get("hosts").asBoolean());
+        assertFalse(n.get("space").asBoolean());
         assertEquals(405, call("POST", "/v1/node", AdminTokenFile.read(dir.resolve("admin.token")), "{}").statusCode());
     }
 

@@ -67,7 +67,10 @@ class AutoScrubTest {
         measured.put("scrubbed", new AutoScrub.Garbage(128 * mib, 16 * mib, 0, true));
         List<String> all = List.of("fresh", "overwritten", "scrubbed", "elsewhere");
         all.forEach(auto::snapshotTaken);
+        assertTrue(auto.lastMeasured("fresh").isEmpty(), "nothing measured before the first tick");
         assertEquals(4, auto.tick(0, all, 10));
+        assertEquals(18 * mib, auto.lastMeasured("fresh").orElseThrow().garbage().liveBytes());
+        assertTrue(auto.lastMeasured("elsewhere").isEmpty(), "another node serves it");
         assertTrue(scrubs("overwritten").isEmpty(), "its snapshot is not on the backend yet");
         assertTrue(scrubs("fresh").isEmpty(), "garbage 0.1 < 0.2");
         assertTrue(scrubs("scrubbed").isEmpty(), "nothing left to scrub");
@@ -83,6 +86,21 @@ class AutoScrubTest {
         measured.put("fresh", new AutoScrub.Garbage(40 * mib, 18 * mib, 2, true));
         assertEquals(1, auto.tick(2000 + Duration.ofHours(1).toMillis(), all, 1));
         assertEquals(1, scrubs("fresh").size());
+        assertEquals(40 * mib, auto.lastMeasured("fresh").orElseThrow().garbage().backendBytes());
         assertThrows(IllegalArgumentException.class, () -> new AutoScrub.Settings(1.0, Duration.ofHours(1)));
+    }
+
+    @Test
+    void everyVolumeIsMeasuredSoonAfterStartAndForgottenWhenDeleted() {
+        jobs = new JobService(JobsConfig.defaults(dir), List.of(new HeldScrubs()));
+        AutoScrub auto = new AutoScrub(jobs, v -> Optional.ofNullable(measured.get(v)),
+                new AutoScrub.Settings(0.2, Duration.ofHours(1)));
+        measured.put("a", new AutoScrub.Garbage(8 << 20, 8 << 20, 0, true));
+        measured.put("b", new AutoScrub.Garbage(4 << 20, 2 << 20, 0, true));
+        assertEquals(2, auto.tick(0, List.of("a", "b"), 10), "no snapshot was taken: measured all the same");
+        assertEquals(0.5, auto.lastMeasured("b").orElseThrow().garbage().ratio(), 1e-9);
+        auto.tick(1000, List.of("a"), 10);
+        assertTrue(auto.lastMeasured("b").isEmpty(), "b was deleted");
+        assertTrue(auto.lastMeasured("a").isPresent());
     }
 }

@@ -2,6 +2,7 @@ package io.scoria.accelerator.iscsi;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.scoria.accelerator.VolumeSpec;
+import io.scoria.accelerator.metrics.VolumeMetrics;
 import io.scoria.accelerator.testing.InMemoryVolumeService;
 import io.scoria.backend.config.Secret;
 import org.junit.jupiter.api.AfterEach;
@@ -62,6 +63,40 @@ class IscsiServerTest {
         byte[] direct = new byte[512];
         service.open("vm1").read(3L * 512 * 129, ByteBuffer.wrap(direct));
         assertArrayEquals(java.util.Arrays.copyOf(pattern(129 * 512, 129), 512), direct);
+    }
+
+    @Test
+    void blockCommandsAreCountedInTheVolumesMeters() throws Exception {
+        service.create("vm1", VolumeSpec.ofSize(64L << 20));
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        VolumeMetrics metrics = new VolumeMetrics(registry, VolumeMetrics.DEFAULT_LIMIT, v -> java.util.Optional.empty());
+        server = new IscsiServer(IscsiServerConfig.loopback(0), service, registry, metrics,
+                io.scoria.accelerator.frontend.QosGates.NONE, io.scoria.accelerator.frontend.Attachments.NONE);
+        try (IscsiTestClient c = new IscsiTestClient("127.0.0.1", server.port())) {
+            assertEquals(0, c.login(TARGET, OPS));
+            c.write(0, pattern(8 * 512, 1), 512, false);
+            c.write(64, pattern(16 * 512, 2), 512, false);
+            c.read(0, 8, 512);
+            c.scsi(new byte[]{0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0}, null, 0);       // SYNCHRONIZE CACHE 10
+            byte[] unmap = new byte[8 + 16];                                      // one descriptor: 32 blocks at LBA 64
+            unmap[1] = 22;
+            unmap[3] = 16;
+            unmap[8 + 7] = 64;
+            unmap[8 + 11] = 32;
+            c.scsi(new byte[]{0x42, 0, 0, 0, 0, 0, 0, 0, (byte) unmap.length, 0}, unmap, 0);
+            c.scsi(new byte[]{0x12, 0, 0, 0, 36, 0}, null, 36);                  // INQUIRY: not a block command
+            assertThrows(IOException.class, () -> c.read(1L << 20, 1, 512));    // past the end: an error
+            assertEquals(0, c.logout());
+        }
+        var stats = metrics.meters("vm1").stats();
+        assertEquals(2, stats.get("write").requests());
+        assertEquals(24 * 512, stats.get("write").bytes());
+        assertEquals(2, stats.get("read").requests());
+        assertEquals(8 * 512, stats.get("read").bytes());
+        assertEquals(1, stats.get("read").errors());
+        assertEquals(1, stats.get("flush").requests());
+        assertEquals(1, stats.get("trim").requests());
+        assertEquals(32 * 512, stats.get("trim").bytes());
     }
 
     @Test

@@ -53,7 +53,6 @@ public final class CountingObjectStore implements ObjectStore {
         this.ledger = Objects.requireNonNull(ledger, "ledger");
     }
 
-    /** The wrapped store. */
     /** The counting layer of {@code store}: itself, or the one under its transforming layer; empty if none. */
     public static Optional<CountingObjectStore> find(ObjectStore store) {
         ObjectStore s = store instanceof TransformingObjectStore t ? t.delegate() : store;

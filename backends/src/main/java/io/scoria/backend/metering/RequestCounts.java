@@ -55,4 +55,11 @@ public record RequestCounts(long puts, long gets, long rangedGets, long heads, l
                 heads - before.heads, lists - before.lists, deletes - before.deletes, bytesIn - before.bytesIn,
                 bytesOut - before.bytesOut);
     }
+
+    /** One line for a person: {@code PUT 12, GET 3, ranged GET 40, HEAD 0, LIST 2, DELETE 1; 48.0 MiB in, 1.5 MiB out}. */
+    public String summary() {
+        return String.format(java.util.Locale.ROOT, "PUT %d, GET %d, ranged GET %d, HEAD %d, LIST %d, DELETE %d;"
+                        + " %.1f MiB in, %.1f MiB out", puts, gets, rangedGets, heads, lists, deletes,
+                bytesIn / 1048576.0, bytesOut / 1048576.0);
+    }
 }

@@ -142,6 +142,9 @@ class SpaceComesBackIT {
         assertTrue(r[1] <= 1.3 * 16 * MIB, "still " + r[1] + " bytes on the backend for 16 MiB live: " + jobs());
         assertTrue(jobs().contains("scrub"), jobs());
         assertReadsBack("overwritten", Files.readAllBytes(last), 0);
+        // the measurement behind the decision is what `volume space` (and the dashboard) shows
+        String space = scoria("volume", "space", "overwritten");
+        assertTrue(space.startsWith("overwritten: " + 16 * MIB + " bytes of live data, "), space);
     }
 
     @Test
