@@ -44,7 +44,7 @@ final class RouteTable {
             get("/v1/tokens"), post("/v1/tokens"), delete("/v1/tokens/{id}"),
             get("/v1/volumes"), post("/v1/volumes"),
             get("/v1/volumes/{name}"), delete("/v1/volumes/{name}"),
-            get("/v1/volumes/{name}/stats"),
+            get("/v1/volumes/{name}/stats"), get("/v1/volumes/{name}/space"),
             get("/v1/volumes/{name}/qos"), put("/v1/volumes/{name}/qos"), delete("/v1/volumes/{name}/qos"),
             get("/v1/volumes/{name}/schedule"), put("/v1/volumes/{name}/schedule"), delete("/v1/volumes/{name}/schedule"),
             get("/v1/volumes/{name}/attachments"), post("/v1/volumes/{name}/attachments"),
