@@ -230,22 +230,27 @@ public final class VolumeLifecycle implements AutoCloseable {
             for (String n : names) {
                 if (progress.cancelled()) {
                     throw new CloneSetFailedException("the clone set was cancelled after " + made.size() + " of "
-                            + names.size() + " clones; the " + made.size() + " made were removed", null);
+                            + names.size() + " clones", null);
                 }
                 try {
                     step.before(made.size() + 1, n);
                     made.add(volumes.clone(parent, snapshot, n));
                 } catch (RuntimeException e) {
                     throw new CloneSetFailedException("clone " + (made.size() + 1) + " of " + names.size() + " (" + n
-                            + ") failed: " + e.getMessage() + "; the " + made.size() + " made were removed", e);
+                            + ") failed: " + e.getMessage(), e);
                 }
                 progress.made(made.size());
             }
         } catch (RuntimeException e) {
+            boolean ours = e instanceof CloneSetFailedException;
+            String what = ours ? e.getMessage() : "the clone set failed after " + made.size() + " clones: " + e;
+            Throwable cause = ours ? e.getCause() : e;
             if (removeMade(names)) {
                 journal.end(intent, IntentJournal.Outcome.ROLLED_BACK);
+                throw new CloneSetFailedException(what + "; the " + made.size() + " made were removed", cause);
             }
-            throw e;
+            throw new CloneSetFailedException(what + "; of the " + made.size() + " made, some could not be removed:"
+                    + " they are in state error and the next start tries again", cause);
         }
         states.set(names, VolumeState.AVAILABLE);
         journal.end(intent, IntentJournal.Outcome.COMPLETED);

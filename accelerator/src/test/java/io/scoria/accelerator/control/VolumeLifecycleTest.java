@@ -139,7 +139,7 @@ class VolumeLifecycleTest {
     void aCancelRemovesTheClonesMade() {
         int[] made = new int[1];
         List<String> names = names("vm", 5);
-        assertThrows(CloneSetFailedException.class, () -> lifecycle.cloneSet("golden", null, names,
+        CloneSetFailedException e = assertThrows(CloneSetFailedException.class, () -> lifecycle.cloneSet("golden", null, names,
                 new VolumeLifecycle.CloneProgress() {
                     @Override
                     public void made(int done) {
@@ -151,6 +151,7 @@ class VolumeLifecycleTest {
                         return made[0] == 2;
                     }
                 }));
+        assertTrue(e.getMessage().contains("cancelled after 2 of 5 clones; the 2 made were removed"), e.getMessage());
         assertEquals(List.of(), existing(names));
     }
 
