@@ -59,14 +59,14 @@ public final class ApiModel {
     public record Recompose(String template, String snapshot, Boolean force) {
     }
 
-    /** A volume with its snapshots. */
     /**
-     * A volume as {@code GET /v1/volumes/NAME} shows it. {@code backendRequests}: the requests
+     * A volume as {@code GET /v1/volumes/NAME} shows it. {@code lifecycle}: its
+     * {@link io.scoria.accelerator.control.VolumeState} ({@code available}, ...). {@code backendRequests}: the requests
      * and bytes each backend store counted for the volume's namespace since the router started,
      * by store label; {@code billedRequests}: their sum over the stores a provider bills (under a
      * distributor, its stores); both null when the backend does not count.
      */
-    public record VolumeDetail(VolumeInfo volume, long sizeBytes, List<SnapshotInfo> snapshots,
+    public record VolumeDetail(VolumeInfo volume, String lifecycle, long sizeBytes, List<SnapshotInfo> snapshots,
                                java.util.Map<String, RequestCounts> backendRequests, RequestCounts billedRequests) {
     }
 

@@ -16,6 +16,8 @@ import io.scoria.accelerator.config.ScoriaConfig;
 import io.scoria.accelerator.control.JobException;
 import io.scoria.accelerator.control.JobService;
 import io.scoria.accelerator.control.QosRegistry;
+import io.scoria.accelerator.control.CloneSetFailedException;
+import io.scoria.accelerator.control.VolumeLifecycle;
 import io.scoria.accelerator.health.Readiness;
 import io.scoria.accelerator.scrub.ScrubApplier;
 import io.scoria.distributor.store.Distributor;
@@ -47,7 +49,8 @@ import java.util.concurrent.TimeUnit;
  * authentication against the {@link TokenStore} (401) and the token's {@link Role} (403). Errors are RFC 9457 {@link Problem}s; an unexpected failure is
  * logged with an incident id and answered 500 with only that id. Starts listening in the
  * constructor (writing {@code admin.token} if configured and missing); {@link #close()} is
- * idempotent. Thread-safe: requests run on a pool of 4 threads.
+ * idempotent. Only the routes of the {@link RouteTable} are answered (404, or 405 for another method
+ * of a known path). Thread-safe: requests run on a pool of 4 threads.
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
@@ -76,6 +79,7 @@ public final class ApiServer implements AutoCloseable {
     private final HttpServer http;
     private final Supplier<ClusterStatus> cluster;
     private final ExecutorService executor;
+    private final VolumeLifecycle ownLifecycle;
     private boolean closed;
 
     /** Serves {@code volumes} as {@code config} says; {@code scrub} (may be null) applies scrub results. */
@@ -107,7 +111,10 @@ public final class ApiServer implements AutoCloseable {
         Distributor distributor = services.distributor();
         this.qosRoutes = new QosRoutes(volumes, services.qos());
         this.scheduleRoutes = new ScheduleRoutes(services.schedules());
-        this.hostRoutes = new HostRoutes(volumes, services.hosts(), services.wipeCheck(), services.pools());
+        this.ownLifecycle = services.lifecycle() == null ? VolumeLifecycle.open(
+                config.tokenFile().resolveSibling("lifecycle"), volumes, services.hosts(), Duration.ZERO) : null;
+        VolumeLifecycle lifecycle = services.lifecycle() == null ? ownLifecycle : services.lifecycle();
+        this.hostRoutes = new HostRoutes(volumes, services.hosts(), services.wipeCheck(), lifecycle, services.pools());
         this.poolRoutes = new PoolRoutes(services.pools());
         this.healthRoutes = new HealthRoutes(services.readiness());
         this.cluster = services.cluster();
@@ -117,7 +124,7 @@ public final class ApiServer implements AutoCloseable {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.jobRoutes = new JobRoutes(jobs);
         this.distributorRoutes = new DistributorRoutes(distributor, jobRoutes);
-        this.volumeRoutes = new VolumeRoutes(volumes, defaults, scrub, jobRoutes);
+        this.volumeRoutes = new VolumeRoutes(volumes, defaults, scrub, jobRoutes, lifecycle);
         this.volumes = volumes;
         this.tokens = TokenStore.open(config.tokenFile());
         if (config.adminTokenFile() != null) {
@@ -185,6 +192,8 @@ public final class ApiServer implements AutoCloseable {
             reply = problem(new ProblemException(429, "too-many-jobs", "Too many jobs", e.getMessage()), path);
         } catch (JobException.WrongState e) {
             reply = problem(new ProblemException(409, "job-finished", "Job finished", e.getMessage()), path);
+        } catch (CloneSetFailedException e) {
+            reply = problem(new ProblemException(500, "clone-set-failed", "Clone set failed", e.getMessage()), path);
         } catch (VolumeFencedException e) {
             reply = problem(new ProblemException(503, "fenced", "Fenced", e.getMessage()), path);
         } catch (IllegalArgumentException e) {
@@ -223,6 +232,9 @@ public final class ApiServer implements AutoCloseable {
         }
         TokenInfo caller = authenticate(ex.getRequestHeaders().getFirst("Authorization"));
         callerOut[0] = caller;
+        if (RouteTable.find(call.method, call.path).isEmpty()) {
+            throw RouteTable.knownPath(call.path) ? call.methodNotAllowed() : call.notFound();
+        }
         boolean tokenCall = call.at(0).equals("v1") && call.at(1).equals("tokens");
         if (!caller.role().permits(call.method, tokenCall)) {
             throw new ProblemException(403, "forbidden", "Forbidden",
@@ -373,6 +385,9 @@ public final class ApiServer implements AutoCloseable {
             http.stop(0);
             audit.close();
             executor.shutdown();
+            if (ownLifecycle != null) {
+                ownLifecycle.close();
+            }
             try {
                 executor.awaitTermination(5, TimeUnit.SECONDS);
             } catch (InterruptedException e) {

@@ -6,6 +6,7 @@ import io.scoria.accelerator.control.HostRegistry;
 import io.scoria.accelerator.control.QosRegistry;
 import io.scoria.accelerator.control.Pools;
 import io.scoria.accelerator.control.SnapshotScheduler;
+import io.scoria.accelerator.control.VolumeLifecycle;
 import io.scoria.accelerator.volume.WipeReport;
 import io.scoria.accelerator.health.Readiness;
 import io.scoria.accelerator.metrics.VolumeMetrics;
@@ -31,10 +32,13 @@ import java.util.function.Supplier;
  * @param wipeCheck   what is left of a deleted volume ({@code /v1/volumes/{name}/wipe-check}); null: not offered
  * @param schedules   snapshot schedules ({@code /v1/schedules}, {@code /v1/volumes/NAME/schedule}); null: none
  * @param pools       pools of desktops ({@code /v1/pools}); told when a host detaches a volume; null: none
+ * @param lifecycle   volume states and the journal of creates, clone sets, deletes, attaches and detaches; null:
+ *                    the server opens its own beside the token file (over {@code hosts}) and closes it
  */
 public record ApiServices(JobService jobs, Distributor distributor, QosRegistry qos, Readiness readiness,
                           Supplier<ClusterStatus> cluster, VolumeMetrics volumeMeters, HostRegistry hosts,
-                          Function<String, WipeReport> wipeCheck, SnapshotScheduler schedules, Pools pools) {
+                          Function<String, WipeReport> wipeCheck, SnapshotScheduler schedules, Pools pools,
+                          VolumeLifecycle lifecycle) {
     public ApiServices {
         Objects.requireNonNull(qos, "qos");
         Objects.requireNonNull(readiness, "readiness");
@@ -43,7 +47,7 @@ public record ApiServices(JobService jobs, Distributor distributor, QosRegistry 
     /** Without per-volume meters, hosts, wipe checks and snapshot schedules. */
     public ApiServices(JobService jobs, Distributor distributor, QosRegistry qos, Readiness readiness,
                        Supplier<ClusterStatus> cluster) {
-        this(jobs, distributor, qos, readiness, cluster, null, null, null, null, null);
+        this(jobs, distributor, qos, readiness, cluster, null, null, null, null, null, null);
     }
 
     /** No jobs, no distributor, no cluster, no readiness checks; QoS caps in {@code qos.json} beside the token file. */
@@ -53,26 +57,30 @@ public record ApiServices(JobService jobs, Distributor distributor, QosRegistry 
     }
 
     public ApiServices withReadiness(Readiness r) {
-        return new ApiServices(jobs, distributor, qos, r, cluster, volumeMeters, hosts, wipeCheck, schedules, pools);
+        return new ApiServices(jobs, distributor, qos, r, cluster, volumeMeters, hosts, wipeCheck, schedules, pools, lifecycle);
     }
 
     public ApiServices withJobs(JobService j, Distributor d) {
-        return new ApiServices(j, d, qos, readiness, cluster, volumeMeters, hosts, wipeCheck, schedules, pools);
+        return new ApiServices(j, d, qos, readiness, cluster, volumeMeters, hosts, wipeCheck, schedules, pools, lifecycle);
     }
 
     public ApiServices withVolumeMeters(VolumeMetrics m) {
-        return new ApiServices(jobs, distributor, qos, readiness, cluster, m, hosts, wipeCheck, schedules, pools);
+        return new ApiServices(jobs, distributor, qos, readiness, cluster, m, hosts, wipeCheck, schedules, pools, lifecycle);
     }
 
     public ApiServices withHosts(HostRegistry h, Function<String, WipeReport> w) {
-        return new ApiServices(jobs, distributor, qos, readiness, cluster, volumeMeters, h, w, schedules, pools);
+        return new ApiServices(jobs, distributor, qos, readiness, cluster, volumeMeters, h, w, schedules, pools, lifecycle);
     }
 
     public ApiServices withPools(Pools p) {
-        return new ApiServices(jobs, distributor, qos, readiness, cluster, volumeMeters, hosts, wipeCheck, schedules, p);
+        return new ApiServices(jobs, distributor, qos, readiness, cluster, volumeMeters, hosts, wipeCheck, schedules, p, lifecycle);
+    }
+
+    public ApiServices withLifecycle(VolumeLifecycle l) {
+        return new ApiServices(jobs, distributor, qos, readiness, cluster, volumeMeters, hosts, wipeCheck, schedules, pools, l);
     }
 
     public ApiServices withSchedules(SnapshotScheduler s) {
-        return new ApiServices(jobs, distributor, qos, readiness, cluster, volumeMeters, hosts, wipeCheck, s, pools);
+        return new ApiServices(jobs, distributor, qos, readiness, cluster, volumeMeters, hosts, wipeCheck, s, pools, lifecycle);
     }
 }

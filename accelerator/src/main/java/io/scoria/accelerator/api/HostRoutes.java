@@ -7,6 +7,7 @@ import io.scoria.accelerator.control.CertificatePin;
 import io.scoria.accelerator.control.Host;
 import io.scoria.accelerator.control.HostException;
 import io.scoria.accelerator.control.HostRegistry;
+import io.scoria.accelerator.control.VolumeLifecycle;
 import io.scoria.accelerator.volume.WipeReport;
 import io.scoria.backend.config.Secret;
 
@@ -17,7 +18,8 @@ import java.util.function.Function;
 /**
  * The {@code /v1/hosts} calls (add, list, show, remove hosts), the attachments of a volume
  * ({@code /v1/volumes/{name}/attachments[/{host}]}: list, attach, detach) and the wipe check of a
- * deleted volume ({@code /v1/volumes/{name}/wipe-check}). Host views never carry a CHAP secret. With
+ * deleted volume ({@code /v1/volumes/{name}/wipe-check}). Attach and detach go through the
+ * {@link VolumeLifecycle} (journalled, moving the volume's state). Host views never carry a CHAP secret. With
  * no registry (or no wipe check) configured those calls answer 404. Thread-safe.
  */
 final class HostRoutes {
@@ -27,12 +29,17 @@ final class HostRoutes {
     private final VolumeService volumes;
     private final HostRegistry hosts;
     private final Function<String, WipeReport> wipeCheck;
+    private final VolumeLifecycle lifecycle;
     /** Told after a detach (a reset-on-detach desktop gets a fresh write space); may be null. */
     private final io.scoria.accelerator.control.Pools pools;
 
-    /** {@code hosts} and {@code wipeCheck} may be null (not offered). */
+    /**
+     * {@code hosts} and {@code wipeCheck} may be null (not offered); {@code lifecycle} attaches and
+     * detaches; {@code pools} (may be null) is told after a detach.
+     */
     HostRoutes(VolumeService volumes, HostRegistry hosts, Function<String, WipeReport> wipeCheck,
-               io.scoria.accelerator.control.Pools pools) {
+               VolumeLifecycle lifecycle, io.scoria.accelerator.control.Pools pools) {
+        this.lifecycle = lifecycle;
         this.pools = pools;
         this.volumes = volumes;
         this.hosts = hosts;
@@ -121,13 +128,13 @@ final class HostRoutes {
                     Attachment want = new Attachment(volume, a.host(), Attachment.readOnly(a.mode()),
                             Boolean.TRUE.equals(a.shared()));
                     boolean existed = r.attachments(volume).contains(want);
-                    yield Reply.json(existed ? 200 : 201, view(r.attach(want)));
+                    yield Reply.json(existed ? 200 : 201, view(lifecycle.attach(want)));
                 }
                 default -> throw call.methodNotAllowed();
             };
         }
         if (call.path.length == 5 && call.method.equals("DELETE")) {
-            int closed = r.detach(volume, call.at(4));
+            int closed = lifecycle.detach(volume, call.at(4));
             if (pools != null) {
                 pools.detached(volume);
             }

@@ -34,6 +34,10 @@ final class UiRoutes {
         "js/dom.js", "js/format.js", "js/overview.js", "js/volumes.js", "js/volume.js", "js/charts.js", "js/jobs.js",
         "js/distributor.js", "js/confirm.js"};
 
+    /** The dashboard's routes as {@code openapi.yaml} describes them ({@code {file}} may hold '/'). */
+    static final java.util.List<RouteTable.Route> ROUTES = java.util.List.of(new RouteTable.Route("GET", "/"),
+            new RouteTable.Route("GET", "/ui"), new RouteTable.Route("GET", "/ui/"), new RouteTable.Route("GET", "/ui/{file}"));
+
     private final Map<String, Reply> files = new LinkedHashMap<>();
 
     UiRoutes() {

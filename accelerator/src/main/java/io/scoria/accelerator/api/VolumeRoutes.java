@@ -1,7 +1,6 @@
 package io.scoria.accelerator.api;
 
 import io.scoria.accelerator.SnapshotInfo;
-import io.scoria.accelerator.VolumeConflictException;
 import io.scoria.accelerator.VolumeInfo;
 import io.scoria.accelerator.VolumeNotFoundException;
 import io.scoria.accelerator.VolumeService;
@@ -12,25 +11,32 @@ import io.scoria.accelerator.scrub.ScrubApplier;
 import io.scoria.accelerator.control.CloneJobs;
 import io.scoria.accelerator.control.HydrateJobs;
 import io.scoria.accelerator.control.JobRecord;
+import io.scoria.accelerator.control.VolumeLifecycle;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.List;
 import java.util.Objects;
 
 /**
  * The {@code /v1/volumes} calls: volumes, resize, snapshots, changes between snapshots, rollback, templates, clones (by count:
- * a {@code clone} job), hydration (a {@code hydrate} job) and flatten of clones, and scrub results, on a {@link VolumeService}. Thread-safe if the service is.
+ * a {@code clone} job), hydration (a {@code hydrate} job) and flatten of clones, and scrub results, on a
+ * {@link VolumeService}. Creates, clones and deletes go through the {@link VolumeLifecycle}, and every
+ * volume shown carries its lifecycle state ({@code lifecycle}). Thread-safe if the service is.
  */
 final class VolumeRoutes {
     private final VolumeService volumes;
     private final ScoriaConfig.Volumes defaults;
     private final ScrubApplier scrub;
     private final JobRoutes jobs;
+    private final VolumeLifecycle lifecycle;
 
     /**
      * {@code scrub} (may be null) serves {@code POST /v1/volumes/NAME/scrub-results}; {@code jobs}
      * runs clones by count.
      */
-    VolumeRoutes(VolumeService volumes, ScoriaConfig.Volumes defaults, ScrubApplier scrub, JobRoutes jobs) {
+    VolumeRoutes(VolumeService volumes, ScoriaConfig.Volumes defaults, ScrubApplier scrub, JobRoutes jobs,
+                 VolumeLifecycle lifecycle) {
+        this.lifecycle = Objects.requireNonNull(lifecycle, "lifecycle");
         this.volumes = Objects.requireNonNull(volumes, "volumes");
         this.defaults = Objects.requireNonNull(defaults, "defaults");
         this.scrub = scrub;
@@ -44,7 +50,7 @@ final class VolumeRoutes {
         if (depth == 2) {
             return switch (method) {
                 case "GET" -> page(call);
-                case "POST" -> Reply.json(201, create(call.body(ApiModel.CreateVolume.class)));
+                case "POST" -> Reply.json(201, view(create(call.body(ApiModel.CreateVolume.class))));
                 default -> throw call.methodNotAllowed();
             };
         }
@@ -53,7 +59,7 @@ final class VolumeRoutes {
             return switch (method) {
                 case "GET" -> Reply.json(200, detail(name));
                 case "DELETE" -> {
-                    volumes.delete(name);
+                    lifecycle.delete(name);
                     yield Reply.noContent();
                 }
                 default -> throw call.methodNotAllowed();
@@ -139,11 +145,12 @@ final class VolumeRoutes {
                     + " previous page), not empty");
         }
         List<VolumeInfo> page = volumes.list(after, limit);
+        List<ObjectNode> shown = page.stream().map(this::view).toList();
         if (page.size() < limit) {
-            return Reply.json(200, page);
+            return Reply.json(200, shown);
         }
         String last = page.get(page.size() - 1).name();
-        return new Reply(200, page, Reply.JSON, java.util.Map.of("Link", "</v1/volumes?limit=" + limit + "&after="
+        return new Reply(200, shown, Reply.JSON, java.util.Map.of("Link", "</v1/volumes?limit=" + limit + "&after="
                 + java.net.URLEncoder.encode(last, java.nio.charset.StandardCharsets.UTF_8) + ">; rel=\"next\""));
     }
 
@@ -217,13 +224,13 @@ final class VolumeRoutes {
         VolumeSpec base = defaults.spec(size);
         int cluster = req.clusterSize() == null ? base.clusterSize() : (int) Sizes.parse("clusterSize", req.clusterSize());
         int sco = req.scoSize() == null ? base.scoSize() : (int) Sizes.parse("scoSize", req.scoSize());
-        return volumes.create(name, new VolumeSpec(size, cluster, sco, req.compression(), req.encryption()));
+        return lifecycle.create(name, new VolumeSpec(size, cluster, sco, req.compression(), req.encryption()));
     }
 
     private ApiModel.VolumeDetail detail(String name) {
         VolumeInfo info = volumes.info(name).orElseThrow(() -> new VolumeNotFoundException("no volume " + name));
         var ledger = volumes.backendRequests();
-        return new ApiModel.VolumeDetail(info, info.spec().sizeBytes(), volumes.open(name).listSnapshots(),
+        return new ApiModel.VolumeDetail(info, lifecycle.state(info).wireName(), info.spec().sizeBytes(), volumes.open(name).listSnapshots(),
                 ledger.map(l -> l.byStore(info.namespace())).orElse(null),
                 ledger.map(l -> l.billed(info.namespace())).orElse(null));
     }
@@ -234,15 +241,20 @@ final class VolumeRoutes {
             if (req.count() != null || req.prefix() != null) {
                 throw new IllegalArgumentException("give either name, or count and prefix");
             }
-            if (volumes.info(req.name()).isPresent()) {
-                throw new VolumeConflictException("volume " + req.name() + " exists; no clone was created");
-            }
-            return Reply.json(201, List.of(volumes.clone(parent, req.snapshot(), req.name())));
+            return Reply.json(201, lifecycle.cloneSet(parent, req.snapshot(), List.of(req.name()),
+                    VolumeLifecycle.CloneProgress.NONE).stream().map(this::view).toList());
         }
         int count = req.count() == null ? 1 : req.count();
         String prefix = required(req.prefix(), "prefix (or name)");
         JobRecord job = jobs.service().submit("clone", parent, CloneJobs.params(parent, req.snapshot(), prefix, count));
         return Reply.accepted(JobRoutes.view(job, System.currentTimeMillis()));
+    }
+
+    /** A volume as the list shows it: its {@link VolumeInfo} fields and {@code lifecycle}. */
+    private ObjectNode view(VolumeInfo info) {
+        ObjectNode n = Json.mapper().valueToTree(info);
+        n.put("lifecycle", lifecycle.state(info).wireName());
+        return n;
     }
 
     static String required(String value, String field) {

@@ -19,7 +19,9 @@ import static io.scoria.accelerator.cli.ApiClient.seg;
 final class CloneCommands extends CommandGroup {
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = {"Create one clone (NAME) or --count clones named PREFIX1..PREFIXn of a template or snapshot.",
-                    "--count starts a job: --wait follows it, else its id is printed (scoria job show ID)."})
+                    "--count starts a job: --wait follows it, else its id is printed (scoria job show ID).",
+                    "A clone set is all or none: everything is checked first, and a failure, a cancel or a stop of the",
+                    "router in the middle removes the clones made (they are 'creating' until the last one exists)."})
     static final class Create extends ApiCommand {
         @Parameters(index = "0", paramLabel = "PARENT", description = "template or volume to clone")
         String parent;

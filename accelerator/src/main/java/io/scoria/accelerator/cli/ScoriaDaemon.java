@@ -22,6 +22,7 @@ import io.scoria.accelerator.control.JobType;
 import io.scoria.accelerator.control.JobsConfig;
 import io.scoria.accelerator.control.ScrubJobs;
 import io.scoria.accelerator.control.SnapshotScheduler;
+import io.scoria.accelerator.control.VolumeLifecycle;
 import io.scoria.accelerator.health.Readiness;
 import io.scoria.accelerator.metrics.ScoriaMetrics;
 import io.scoria.accelerator.metrics.VolumeMetrics;
@@ -40,7 +41,8 @@ import java.util.Optional;
  * The running router: a {@link VolumeService}, its NBD and iSCSI frontends (holding volumes to
  * their QoS caps, {@code <dataDir>/qos.json}, and serving attached volumes only to their hosts,
  * {@code <dataDir>/hosts.json}), the management API with {@code /metrics} and the
- * {@link JobService} of long operations. Owns the service and closes it last (after the API and the
+ * {@link JobService} of long operations, with the {@link VolumeLifecycle} (states and journal in
+ * {@code <dataDir>/lifecycle}, replayed before anything is served). Owns the service and closes it last (after the API and the
  * jobs); {@link #close()} is idempotent.
  */
 public final class ScoriaDaemon implements AutoCloseable {
@@ -56,6 +58,7 @@ public final class ScoriaDaemon implements AutoCloseable {
     /** Null when volumes are not closed when idle. */
     private final IdleSweeper sweeper;
     private final Readiness readiness;
+    private final VolumeLifecycle lifecycle;
     private boolean closed;
 
     /** Starts serving {@code volumes} (now owned by the daemon) as {@code config} says. */
@@ -118,9 +121,13 @@ public final class ScoriaDaemon implements AutoCloseable {
         SnapshotScheduler sched = null;
         IdleSweeper idle = null;
         ApiServer web = null;
+        VolumeLifecycle life = null;
         try {
+            HostRegistry hosts = HostRegistry.open(config.dataDir().resolve("hosts.json"));
+            life = VolumeLifecycle.open(config.dataDir().resolve("lifecycle"), volumes, hosts,
+                    Duration.ofMillis(Long.getLong(VolumeLifecycle.STEP_PAUSE_PROPERTY, 0)));
             List<JobType> kinds = new ArrayList<>();
-            kinds.add(new CloneJobs(volumes));
+            kinds.add(new CloneJobs(life));
             kinds.add(new HydrateJobs(volumes));
             if (distributor != null) {
                 kinds.addAll(DistributorJobs.all(distributor));
@@ -131,7 +138,6 @@ public final class ScoriaDaemon implements AutoCloseable {
             j = new JobService(JobsConfig.defaults(config.dataDir()), kinds);
             sched = AutoSpace.start(config, volumes, scrub, j, scrubJobs.isPresent());
             QosRegistry qos = QosRegistry.open(config.dataDir().resolve("qos.json"));
-            HostRegistry hosts = HostRegistry.open(config.dataDir().resolve("hosts.json"));
             if (router.idle() != null) {
                 idle = new IdleSweeper(router.idle(), v -> hosts.sessions().count(v) > 0);
             }
@@ -142,7 +148,7 @@ public final class ScoriaDaemon implements AutoCloseable {
             web = new ApiServer(apiConfig, volumes, config.volumes(), registry, scrub,
                     new ApiServices(j, distributor, qos, readiness, cluster == null ? null : cluster::status)
                             .withVolumeMeters(router.volumeMetrics()).withHosts(hosts, router.wipeCheck())
-                            .withSchedules(sched)
+                            .withSchedules(sched).withLifecycle(life)
                             .withPools(new Pools(volumes, PoolBook.open(config.dataDir().resolve("pools.json")),
                                     v -> !hosts.attachments(v).isEmpty() || hosts.sessions().count(v) > 0)));
             if (cluster != null) {
@@ -171,6 +177,9 @@ public final class ScoriaDaemon implements AutoCloseable {
             if (j != null) {
                 j.close();
             }
+            if (life != null) {
+                life.close();
+            }
             if (scrub != null) {
                 scrub.close();
             }
@@ -184,6 +193,7 @@ public final class ScoriaDaemon implements AutoCloseable {
         schedules = sched;
         sweeper = idle;
         api = web;
+        lifecycle = life;
         log.info("Scoria serving NBD on nbd://{}:{}/<volume>, iSCSI {}, REST API on {}://{}:{}/v1, data in {}",
                 config.nbd().host(), nbd.port(), iscsi == null ? "off" : "on iscsi://" + config.iscsi().host() + ":"
                         + iscsi.port() + "/" + config.iscsi().iqnPrefix() + ":<volume>/0", apiConfig.scheme(),
@@ -235,6 +245,7 @@ public final class ScoriaDaemon implements AutoCloseable {
             api.close();
             schedules.close();
             jobs.close();
+            lifecycle.close();
         } finally {
             try {
                 if (iscsi != null) {

@@ -56,8 +56,11 @@ final class VolumeCommands extends CommandGroup {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List volumes, in name order (all of them,"
-            + " fetched 1,000 per request, unless --limit or --after asks for one page).")
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "List volumes in name order (all of them, fetched 1,000 per request, unless --limit or"
+                    + " --after asks for one page): STATE is the data path's (OK, DEGRADED, REPLICA, FENCED), LIFECYCLE"
+                    + " the control plane's (creating, available, attached, detaching, deleting, error), CLONE whether"
+                    + " a clone still reads from its parent (THIN) or not (INDEPENDENT).")
     static final class ListVolumes extends ApiCommand {
         @Option(names = "--limit", paramLabel = "N", description = "list only the first N volumes (1 to 10000)")
         Integer limit;
@@ -69,7 +72,8 @@ final class VolumeCommands extends CommandGroup {
         @Override
         public void run() {
             var out = out();
-            out.printf("%-24s %10s %-8s %-8s %-11s %s%n", "NAME", "SIZE", "TEMPLATE", "STATE", "CLONE", "PARENT");
+            out.printf("%-24s %10s %-8s %-8s %-10s %-11s %s%n", "NAME", "SIZE", "TEMPLATE", "STATE", "LIFECYCLE", "CLONE",
+                    "PARENT");
             boolean onePage = limit != null || after != null;
             int pageSize = limit != null ? limit : 1000;
             String from = after;
@@ -80,9 +84,10 @@ final class VolumeCommands extends CommandGroup {
                 String last = null;
                 for (JsonNode v : page) {
                     last = v.get("name").asText();
-                    out.printf("%-24s %10s %-8s %-8s %-11s %s%n", last,
+                    out.printf("%-24s %10s %-8s %-8s %-10s %-11s %s%n", last,
                             Sizes.format(v.get("spec").get("sizeBytes").asLong()), v.get("template").asBoolean() ? "yes" : "no",
                             v.hasNonNull("state") ? v.get("state").asText() : "-",
+                            v.hasNonNull("lifecycle") ? v.get("lifecycle").asText() : "-",
                             v.hasNonNull("cloneState") ? v.get("cloneState").asText() : "-",
                             v.hasNonNull("parent") ? v.get("parent").asText() + "@" + v.get("parentSnapshot").asText() : "-");
                 }

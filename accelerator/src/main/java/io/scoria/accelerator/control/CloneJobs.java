@@ -1,9 +1,5 @@
 package io.scoria.accelerator.control;
 
-import io.scoria.accelerator.VolumeConflictException;
-import io.scoria.accelerator.VolumeInfo;
-import io.scoria.accelerator.VolumeNotFoundException;
-import io.scoria.accelerator.VolumeService;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -12,19 +8,20 @@ import java.util.Objects;
 
 /**
  * The {@code clone} job: {@code count} thin clones of {@code parent} (at {@code snapshot}, or the
- * template's / latest snapshot) named {@code prefix1..prefixN}, one after the other; progress is
- * clones made of {@code count}, the result the volumes made. Every name is checked free before
- * the job is accepted. A cancel stops between clones (the ones made stay). Not resumable: a
- * restart fails the job, naming how many were made.
+ * template's / latest snapshot) named {@code prefix1..prefixN}, as one clone set of the
+ * {@link VolumeLifecycle}: all or none. Everything is checked before the job is accepted (names free,
+ * parent and snapshot exist); progress is clones made of {@code count}, the result the volumes made. A
+ * failure or a cancel removes the clones made; a restart finds the set rolled back by the lifecycle
+ * journal. Not resumable.
  */
 public final class CloneJobs implements JobType {
     /** The most clones one job makes. */
-    public static final int MAX_CLONES = 10_000;
+    public static final int MAX_CLONES = VolumeLifecycle.MAX_CLONES;
 
-    private final VolumeService volumes;
+    private final VolumeLifecycle lifecycle;
 
-    public CloneJobs(VolumeService volumes) {
-        this.volumes = Objects.requireNonNull(volumes, "volumes");
+    public CloneJobs(VolumeLifecycle lifecycle) {
+        this.lifecycle = Objects.requireNonNull(lifecycle, "lifecycle");
     }
 
     /** The parameters of a job: {@code parent}, {@code prefix}, {@code count}, optional {@code snapshot}. */
@@ -63,37 +60,39 @@ public final class CloneJobs implements JobType {
         if (count < 1 || count > MAX_CLONES) {
             throw new IllegalArgumentException("count must be 1-" + MAX_CLONES + ": " + count);
         }
-        if (volumes.info(parent).isEmpty()) {
-            throw new VolumeNotFoundException("no volume " + parent);
-        }
         List<String> names = new ArrayList<>(count);
         for (int i = 1; i <= count; i++) {
             names.add(prefix + i);
         }
-        for (String n : names) {
-            if (volumes.info(n).isPresent()) {
-                throw new VolumeConflictException("volume " + n + " exists; no clone was created");
-            }
-        }
+        lifecycle.checkCloneSet(parent, snapshot, names);
         return context -> {
-            List<VolumeInfo> made = new ArrayList<>();
             context.progress(0, count, 0);
-            for (String n : names) {
+            try {
+                return lifecycle.cloneSet(parent, snapshot, names, new VolumeLifecycle.CloneProgress() {
+                    @Override
+                    public void made(int done) {
+                        context.progress(done, count, 0);
+                    }
+
+                    @Override
+                    public boolean cancelled() {
+                        return context.cancelled();
+                    }
+                });
+            } catch (CloneSetFailedException e) {
                 if (context.cancelled()) {
-                    break;
+                    throw new JobContext.Cancelled(e.getMessage());
                 }
-                made.add(volumes.clone(parent, snapshot, n));
-                context.progress(made.size(), count, 0);
+                throw e;
             }
-            return made;
         };
     }
 
     @Override
     public String interruptedDetail(JobRecord job) {
         return "the router stopped after " + job.done() + " of " + job.total() + " clones of "
-                + job.params().get("parent") + " (" + job.params().get("prefix") + "1..); clone jobs do not resume:"
-                + " list the volumes and create the missing clones again";
+                + job.params().get("parent") + " (" + job.params().get("prefix") + "1..); at its start the lifecycle"
+                + " journal removed the clones made (a clone set is all or none): create them again";
     }
 
     private static String required(Map<String, String> params, String key) {

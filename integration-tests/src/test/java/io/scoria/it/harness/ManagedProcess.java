@@ -28,11 +28,18 @@ public final class ManagedProcess implements AutoCloseable {
 
     /** Starts {@code command} with stdout and stderr appended to {@code log}. */
     public static ManagedProcess start(String name, List<String> command, Path workDir, Path log) throws IOException {
+        return start(name, command, workDir, log, java.util.Map.of());
+    }
+
+    /** As above, with {@code environment} added to the test's environment. */
+    public static ManagedProcess start(String name, List<String> command, Path workDir, Path log,
+                                       java.util.Map<String, String> environment) throws IOException {
         Files.createDirectories(log.getParent());
         ProcessBuilder pb = new ProcessBuilder(command)
                 .directory(workDir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().putAll(environment);
         return new ManagedProcess(name, pb.start(), log);
     }
 
