@@ -37,7 +37,8 @@ import java.util.Optional;
  * their QoS caps, {@code <dataDir>/qos.json}, and serving attached volumes only to their hosts,
  * {@code <dataDir>/hosts.json}), the management API with {@code /metrics} and the
  * {@link JobService} of long operations. Owns the service and closes it last (after the API and the
- * jobs); {@link #close()} is idempotent.
+ * jobs); {@link #close()} is idempotent and, on a cluster node, first hands the node's volumes to other
+ * live nodes.
  */
 public final class ScoriaDaemon implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ScoriaDaemon.class);
@@ -50,6 +51,7 @@ public final class ScoriaDaemon implements AutoCloseable {
     private final JobService jobs;
     private final SnapshotScheduler schedules;
     private final Readiness readiness;
+    private final ClusterNode cluster;
     private boolean closed;
 
     /** Starts serving {@code volumes} (now owned by the daemon) as {@code config} says. */
@@ -102,6 +104,7 @@ public final class ScoriaDaemon implements AutoCloseable {
         var distributor = router.distributor();
         ClusterNode cluster = router.cluster();
         this.readiness = router.readiness();
+        this.cluster = cluster;
         this.scrub = scrub;
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(registry, "registry");
@@ -129,7 +132,7 @@ public final class ScoriaDaemon implements AutoCloseable {
                 i = new IscsiServer(config.iscsiServerConfig(), volumes, registry, qos, hosts);
             }
             web = new ApiServer(apiConfig, volumes, config.volumes(), registry, scrub,
-                    new ApiServices(j, distributor, qos, readiness, cluster == null ? null : cluster::status)
+                    new ApiServices(j, distributor, qos, readiness, cluster)
                             .withVolumeMeters(router.volumeMetrics()).withHosts(hosts, router.wipeCheck())
                             .withSchedules(sched));
             if (cluster != null) {
@@ -211,6 +214,13 @@ public final class ScoriaDaemon implements AutoCloseable {
             return;
         }
         closed = true;
+        if (cluster != null) {
+            try {
+                cluster.leave(); // rolling restart: hand every volume this node owns to another live node first
+            } catch (RuntimeException e) {
+                log.warn("handing this node's volumes over before stopping failed; fail-over takes them: {}", e.toString());
+            }
+        }
         try {
             api.close();
             schedules.close();

@@ -486,6 +486,13 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
             metrics.record(volumeMeters, NbdReplies.meterOf(t), 0, System.nanoTime(), false);
         }
         replies.error(c, t, err, message);
+        if (err == ESHUTDOWN && !disconnecting) {
+            // the volume is no longer served here: once the requests in flight are answered the
+            // connection closes, and the client reconnects (to the owner the message names)
+            log.info("NBD connection {} to {}: {}; closing it", channel.remoteAddress(), volume.name(), message);
+            disconnecting = true;
+            channel.eventLoop().execute(() -> channel.config().setAutoRead(false));
+        }
     }
 
     /** Refuses a request before any I/O (runs on the event loop). */
