@@ -96,44 +96,66 @@ final class ClusterVolume implements Volume {
 
     @Override
     public void write(long offset, ByteBuffer src, boolean fua) {
-        checkTaking();
-        volume.write(offset, src, fua);
-        awaitAcknowledgement();
+        change(() -> volume.write(offset, src, fua));
     }
 
     @Override
     public CompletableFuture<Void> writeAsync(long offset, ByteBuffer src, boolean fua, Executor executor) {
         checkTaking();
-        return volume.writeAsync(offset, src, fua, executor).thenCompose(done -> acknowledgement());
+        CompletableFuture<Void> applied;
+        try {
+            applied = volume.writeAsync(offset, src, fua, executor);
+        } catch (RuntimeException e) {
+            VolumeMovedException m = moving();
+            throw m != null ? m : e;
+        }
+        return applied.exceptionallyCompose(e -> {
+            VolumeMovedException m = moving();
+            return CompletableFuture.failedFuture(m != null ? m : e);
+        }).thenCompose(done -> acknowledgement());
     }
 
     @Override
     public void flush() {
-        checkTaking();
-        volume.flush();
-        awaitAcknowledgement();
+        change(volume::flush);
     }
 
     @Override
     public void trim(long offset, long length) {
-        checkTaking();
-        volume.trim(offset, length);
-        awaitAcknowledgement();
+        change(() -> volume.trim(offset, length));
     }
 
     @Override
     public void writeZeroes(long offset, long length, boolean fua) {
-        checkTaking();
-        volume.writeZeroes(offset, length, fua);
-        awaitAcknowledgement();
+        change(() -> volume.writeZeroes(offset, length, fua));
     }
 
     @Override
     public SnapshotInfo snapshot(String name) {
+        SnapshotInfo[] s = new SnapshotInfo[1];
+        change(() -> s[0] = volume.snapshot(name));
+        return s[0];
+    }
+
+    /** A synchronous change: taken, applied, then acknowledged (returns) once it may be. */
+    private void change(Runnable apply) {
         checkTaking();
-        SnapshotInfo s = volume.snapshot(name);
+        try {
+            apply.run();
+        } catch (RuntimeException e) {
+            VolumeMovedException m = moving();
+            throw m != null ? m : e;
+        }
         awaitAcknowledgement();
-        return s;
+    }
+
+    /**
+     * The refusal of a handover under way, or null. A change that failed in the engine once a handover
+     * began reports it: the volume was closed under a change taken just before; that is no I/O error.
+     */
+    private VolumeMovedException moving() {
+        String target = movingTo;
+        return target == null ? null : new VolumeMovedException(volume.name(), target);
     }
 
     @Override
@@ -173,9 +195,9 @@ final class ClusterVolume implements Volume {
     }
 
     private void checkNotMoving() {
-        String target = movingTo;
-        if (target != null) {
-            throw new VolumeMovedException(volume.name(), target);
+        VolumeMovedException m = moving();
+        if (m != null) {
+            throw m;
         }
     }
 
@@ -185,9 +207,9 @@ final class ClusterVolume implements Volume {
             lastAck = System.nanoTime();
             return DONE;
         }
-        String target = movingTo;
-        if (target != null) {
-            return CompletableFuture.failedFuture(new VolumeMovedException(volume.name(), target));
+        VolumeMovedException m = moving();
+        if (m != null) {
+            return CompletableFuture.failedFuture(m);
         }
         return lease.whenLive().copy().orTimeout(holdNanos, TimeUnit.NANOSECONDS).handle((ok, failure) -> {
             if (failure != null) {

@@ -37,6 +37,9 @@ final class NbdLoad implements AutoCloseable {
     private final AtomicLong cookies = new AtomicLong();
     volatile Throwable replyFailure;
     volatile long errorReplies;
+    /** {@link System#nanoTime()} of the first and of the last acknowledged write on this connection (0: none yet). */
+    volatile long firstAckNanos;
+    volatile long lastAckNanos;
     private volatile boolean sending;
 
     NbdLoad(int port, String export) throws IOException {
@@ -149,6 +152,11 @@ final class NbdLoad implements AutoCloseable {
                     throw new IOException("reply to unknown cookie " + cookie);
                 }
                 if (error == 0) {
+                    long now = System.nanoTime();
+                    if (firstAckNanos == 0) {
+                        firstAckNanos = now;
+                    }
+                    lastAckNanos = now;
                     synchronized (log) {
                         log.acked[(int) w[0]] = w[1];
                         log.inFlight[(int) w[0]] = 0;
@@ -164,6 +172,12 @@ final class NbdLoad implements AutoCloseable {
         } catch (Throwable t) {
             replyFailure = t;
         }
+    }
+
+    /** What the client knows of its connection, for a failure message. */
+    String state() {
+        return "requests pending " + pending.size() + ", socket closed " + socket.isClosed() + ", input shut down "
+                + socket.isInputShutdown() + ", error replies " + errorReplies + ", reply failure " + replyFailure;
     }
 
     /** FLUSH; returns when the reply arrived (with its error code). Only when no load is running. */
