@@ -128,18 +128,10 @@ class LeasesTest {
         zk.server.restart();
 
         Leases b = leases("node-b");
-        Lease[] granted = new Lease[1];
         // node-a's old session expires on the restarted server after its timeout; then node-b is granted epoch 2
-        assertTrue(ZooKeeperFixture.await(Duration.ofSeconds(20), () -> {
-            try {
-                granted[0] = b.acquire("vol");
-                return true;
-            } catch (VolumeOwnedElsewhereException stillOwned) {
-                return false;
-            }
-        }));
-        assertEquals(2, granted[0].epoch());
-        assertEquals("node-a", granted[0].previousOwner());
+        Lease granted = awaitGrant(b, "vol");
+        assertEquals(2, granted.epoch());
+        assertEquals("node-a", granted.previousOwner());
         assertThrows(VolumeFencedException.class, () -> a.check("vol", 1));
     }
 
@@ -166,15 +158,21 @@ class LeasesTest {
         assertThrows(StaleEpochException.class, () -> a.check("one", 1));
 
         // "two": node-b is granted it once node-a's old session expired; node-a can then not take it back
+        assertEquals(2, awaitGrant(b, "two").epoch());
+        assertEquals("node-b", assertThrows(VolumeOwnedElsewhereException.class, () -> a.acquire("two")).owner());
+    }
+
+    /** Waits (20 s at most) until {@code leases} is granted {@code volume}, which another session still holds. */
+    private static Lease awaitGrant(Leases leases, String volume) throws InterruptedException {
         Lease[] granted = new Lease[1];
         assertTrue(ZooKeeperFixture.await(Duration.ofSeconds(20), () -> {
             try {
-                granted[0] = b.acquire("two");
+                granted[0] = leases.acquire(volume);
                 return true;
             } catch (VolumeOwnedElsewhereException stillOwned) {
                 return false;
             }
-        }));
-        assertEquals("node-b", assertThrows(VolumeOwnedElsewhereException.class, () -> a.acquire("two")).owner());
+        }), volume + " was not granted within 20 s");
+        return granted[0];
     }
 }
