@@ -155,16 +155,34 @@ class ClusterHandoverIT {
                 ms, serverPauses, clientPauses);
     }
 
-    /** Waits until {@code load} ended because {@code owner} closed its connection. */
+    /**
+     * Waits until {@code owner} closed the load's connection (no established TCP connection left on its NBD
+     * port: the test's client may notice late), then until the load ended.
+     */
     private static void awaitEnd(Load load, ClusterNodes.Node owner) throws Exception {
-        try {
-            load.acked().get(30, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            Process ss = new ProcessBuilder("ss", "-tn", "sport = :" + owner.nbdPort).redirectErrorStream(true).start();
-            String sockets = new String(ss.getInputStream().readAllBytes());
-            throw new AssertionError("the load on " + owner.id + " did not end within 30 s of the move: " + load.nbd().state()
-                    + "\n" + sockets + "\n" + owner.process.logTail(20), e);
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!load.acked().isDone()) {
+            String sockets = established(owner.nbdPort);
+            if (sockets.isBlank()) {
+                load.nbd().close(); // the server closed it: make the client see it now
+                break;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("node " + owner.id + " did not close the connection within 30 s of the move: "
+                        + load.nbd().state() + "\n" + sockets + "\n" + owner.process.logTail(20));
+            }
+            Thread.sleep(50);
         }
+        load.acked().get(30, TimeUnit.SECONDS);
+    }
+
+    /** The established TCP connections whose local port is {@code port} ({@code ss}), one a line; blank if none. */
+    private static String established(int port) throws Exception {
+        Process ss = new ProcessBuilder("ss", "-Htn", "state", "established", "sport = :" + port).redirectErrorStream(true)
+                .start();
+        String out = new String(ss.getInputStream().readAllBytes());
+        assertTrue(ss.waitFor(10, TimeUnit.SECONDS));
+        return out;
     }
 
     private static long awaitFirstAck(NbdLoad nbd, String what) throws InterruptedException {

@@ -114,11 +114,14 @@ final class NbdLoad implements AutoCloseable {
                     break; // router gone
                 }
             }
-            if (reader.isAlive()) {
-                // drain: every write sent gets its reply
-                if (!slots.tryAcquire(depth, 60, TimeUnit.SECONDS)) {
+            // drain: every write sent gets its reply, unless the connection is gone
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (reader.isAlive() && !slots.tryAcquire(depth, 100, TimeUnit.MILLISECONDS)) {
+                if (System.nanoTime() > deadline) {
                     throw new AssertionError("writes not acknowledged within 60 s");
                 }
+            }
+            if (reader.isAlive()) {
                 slots.release(depth);
             }
         } finally {
