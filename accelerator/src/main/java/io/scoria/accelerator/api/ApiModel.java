@@ -40,6 +40,10 @@ public final class ApiModel {
     public record Rollback(String snapshot) {
     }
 
+    /** {@code POST /v1/volumes/NAME/move}: the node to hand the volume to. */
+    public record Move(String to) {
+    }
+
     /**
      * Either {@code name} (one clone) or {@code count} and {@code prefix} (clones named
      * prefix1..prefixN); {@code snapshot} null means the template's or the latest snapshot.

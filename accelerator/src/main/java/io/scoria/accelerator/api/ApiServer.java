@@ -9,7 +9,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.scoria.backend.metering.RequestLedger;
 import io.scoria.accelerator.VolumeConflictException;
 import io.scoria.accelerator.VolumeFencedException;
-import io.scoria.accelerator.cluster.ClusterStatus;
 import io.scoria.accelerator.VolumeNotFoundException;
 import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.config.ScoriaConfig;
@@ -34,7 +33,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Supplier;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -77,7 +75,7 @@ public final class ApiServer implements AutoCloseable {
     private final VolumeStatsRoutes statsRoutes;
     private final ObjectMapper json = Json.mapper();
     private final HttpServer http;
-    private final Supplier<ClusterStatus> cluster;
+    private final ClusterRoutes clusterRoutes;
     private final ExecutorService executor;
     private final VolumeLifecycle ownLifecycle;
     private boolean closed;
@@ -117,7 +115,7 @@ public final class ApiServer implements AutoCloseable {
         this.hostRoutes = new HostRoutes(volumes, services.hosts(), services.wipeCheck(), lifecycle, services.pools());
         this.poolRoutes = new PoolRoutes(services.pools());
         this.healthRoutes = new HealthRoutes(services.readiness());
-        this.cluster = services.cluster();
+        this.clusterRoutes = new ClusterRoutes(services.cluster());
         this.nodeRoutes = new NodeRoutes(services);
         this.statsRoutes = new VolumeStatsRoutes(volumes, services.volumeMeters());
         this.config = Objects.requireNonNull(config, "config");
@@ -249,6 +247,9 @@ public final class ApiServer implements AutoCloseable {
         if (tokenCall) {
             return tokenRoutes.route(call);
         }
+        if (ClusterRoutes.handles(call)) {
+            return clusterRoutes.route(call);
+        }
         if (NodeRoutes.handles(call)) {
             return nodeRoutes.route(call);
         }
@@ -299,15 +300,6 @@ public final class ApiServer implements AutoCloseable {
             RequestLedger ledger = volumes.backendRequests()
                     .orElseThrow(() -> ProblemException.notFound("this router's backend does not count requests"));
             return Reply.json(200, new ApiModel.BackendRequests(ledger.snapshot(), ledger.billed(null)));
-        }
-        if (call.path.length == 2 && call.at(0).equals("v1") && call.at(1).equals("cluster")) {
-            if (!get) {
-                throw call.methodNotAllowed();
-            }
-            if (cluster == null) {
-                throw ProblemException.notFound("this router is not a cluster node (its configuration has no cluster: section)");
-            }
-            return Reply.json(200, cluster.get());
         }
         throw call.notFound();
     }

@@ -1,6 +1,6 @@
 package io.scoria.accelerator.api;
 
-import io.scoria.accelerator.cluster.ClusterStatus;
+import io.scoria.accelerator.cluster.ClusterControl;
 import io.scoria.accelerator.control.JobService;
 import io.scoria.accelerator.control.HostRegistry;
 import io.scoria.accelerator.control.QosRegistry;
@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
-import java.util.function.Supplier;
 
 /**
  * What the REST API serves beside the volumes; none of it is owned by the {@link ApiServer}.
@@ -25,7 +24,7 @@ import java.util.function.Supplier;
  * @param distributor the backend if it is a distributor ({@code /v1/distributor}); null otherwise
  * @param qos         the volumes' QoS caps, shared with the frontends
  * @param readiness   the checks behind {@code /v1/ready}
- * @param cluster     this node's view of its cluster ({@code /v1/cluster}); null for a single router
+ * @param cluster     this node's cluster ({@code /v1/cluster}, {@code /v1/volumes/NAME/move}); null for a single router
  * @param volumeMeters the per-volume meters behind {@code /v1/volumes/NAME/stats}; null: not served
  * @param hosts       hosts and attachments ({@code /v1/hosts}, {@code /v1/volumes/{name}/attachments}), shared
  *                    with the frontends; null: none (those calls answer 404)
@@ -36,7 +35,7 @@ import java.util.function.Supplier;
  *                    the server opens its own beside the token file (over {@code hosts}) and closes it
  */
 public record ApiServices(JobService jobs, Distributor distributor, QosRegistry qos, Readiness readiness,
-                          Supplier<ClusterStatus> cluster, VolumeMetrics volumeMeters, HostRegistry hosts,
+                          ClusterControl cluster, VolumeMetrics volumeMeters, HostRegistry hosts,
                           Function<String, WipeReport> wipeCheck, SnapshotScheduler schedules, Pools pools,
                           VolumeLifecycle lifecycle) {
     public ApiServices {
@@ -46,7 +45,7 @@ public record ApiServices(JobService jobs, Distributor distributor, QosRegistry 
 
     /** Without per-volume meters, hosts, wipe checks and snapshot schedules. */
     public ApiServices(JobService jobs, Distributor distributor, QosRegistry qos, Readiness readiness,
-                       Supplier<ClusterStatus> cluster) {
+                       ClusterControl cluster) {
         this(jobs, distributor, qos, readiness, cluster, null, null, null, null, null, null);
     }
 

@@ -55,7 +55,7 @@ final class RouteTable {
             get("/v1/volumes/{name}/changes"),
             post("/v1/volumes/{name}/rollback"), post("/v1/volumes/{name}/resize"), post("/v1/volumes/{name}/template"),
             post("/v1/volumes/{name}/reset"), post("/v1/volumes/{name}/clones"), post("/v1/volumes/{name}/scrub-results"),
-            post("/v1/volumes/{name}/hydrate"), post("/v1/volumes/{name}/flatten"),
+            post("/v1/volumes/{name}/hydrate"), post("/v1/volumes/{name}/flatten"), post("/v1/volumes/{name}/move"),
             get("/v1/pools"), post("/v1/pools"), get("/v1/pools/{pool}"), delete("/v1/pools/{pool}"),
             post("/v1/pools/{pool}/reset"), post("/v1/pools/{pool}/recompose"),
             get("/v1/hosts"), post("/v1/hosts"), get("/v1/hosts/{host}"), delete("/v1/hosts/{host}"),

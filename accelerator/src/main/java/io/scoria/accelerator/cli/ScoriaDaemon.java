@@ -42,8 +42,9 @@ import java.util.Optional;
  * their QoS caps, {@code <dataDir>/qos.json}, and serving attached volumes only to their hosts,
  * {@code <dataDir>/hosts.json}), the management API with {@code /metrics} and the
  * {@link JobService} of long operations, with the {@link VolumeLifecycle} (states and journal in
- * {@code <dataDir>/lifecycle}, replayed before anything is served). Owns the service and closes it last (after the API and the
- * jobs); {@link #close()} is idempotent.
+ * {@code <dataDir>/lifecycle}, replayed before anything is served). Owns the service and closes it
+ * last (after the API and the jobs); {@link #close()} is idempotent and, on a cluster node, first
+ * hands the node's volumes to other live nodes.
  */
 public final class ScoriaDaemon implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ScoriaDaemon.class);
@@ -59,6 +60,7 @@ public final class ScoriaDaemon implements AutoCloseable {
     private final IdleSweeper sweeper;
     private final Readiness readiness;
     private final VolumeLifecycle lifecycle;
+    private final ClusterNode cluster;
     private boolean closed;
 
     /** Starts serving {@code volumes} (now owned by the daemon) as {@code config} says. */
@@ -111,6 +113,7 @@ public final class ScoriaDaemon implements AutoCloseable {
         var distributor = router.distributor();
         ClusterNode cluster = router.cluster();
         this.readiness = router.readiness();
+        this.cluster = cluster;
         this.scrub = scrub;
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(registry, "registry");
@@ -146,7 +149,7 @@ public final class ScoriaDaemon implements AutoCloseable {
                 i = new IscsiServer(config.iscsiServerConfig(), volumes, registry, router.volumeMetrics(), qos, hosts);
             }
             web = new ApiServer(apiConfig, volumes, config.volumes(), registry, scrub,
-                    new ApiServices(j, distributor, qos, readiness, cluster == null ? null : cluster::status)
+                    new ApiServices(j, distributor, qos, readiness, cluster)
                             .withVolumeMeters(router.volumeMetrics()).withHosts(hosts, router.wipeCheck())
                             .withSchedules(sched).withLifecycle(life)
                             .withPools(new Pools(volumes, PoolBook.open(config.dataDir().resolve("pools.json")),
@@ -238,6 +241,13 @@ public final class ScoriaDaemon implements AutoCloseable {
             return;
         }
         closed = true;
+        if (cluster != null) {
+            try {
+                cluster.leave(); // rolling restart: hand every volume this node owns to another live node first
+            } catch (RuntimeException e) {
+                log.warn("handing this node's volumes over before stopping failed; fail-over takes them: {}", e.toString());
+            }
+        }
         try {
             if (sweeper != null) {
                 sweeper.close();

@@ -11,13 +11,13 @@ import java.util.Map;
 
 import static io.scoria.accelerator.cli.ApiClient.seg;
 
-/** {@code scoria volume ...}: create, list, inspect, delete, resize, roll back and reset volumes. */
+/** {@code scoria volume ...}: create, list, inspect, delete, resize, roll back, reset and move volumes. */
 @Command(name = "volume", mixinStandardHelpOptions = true, description = "Create, list, inspect and delete volumes.",
         subcommands = {VolumeCommands.Create.class, VolumeCommands.ListVolumes.class, VolumeCommands.Info.class,
                 VolumeCommands.Delete.class, VolumeCommands.Resize.class, VolumeCommands.Rollback.class,
                 VolumeCommands.Reset.class, QosCommand.class, ChangesCommand.class, AttachCommands.Attach.class,
                 AttachCommands.Detach.class, AttachCommands.ListAttachments.class, AttachCommands.WipeCheck.class,
-                ScheduleCommand.class, SpaceCommand.class})
+                ScheduleCommand.class, SpaceCommand.class, MoveCommand.class})
 final class VolumeCommands extends CommandGroup {
     static String describe(JsonNode v) {
         JsonNode s = v.get("spec");

@@ -190,6 +190,15 @@ final class VolumeServices {
         }
 
         @Override
+        public void closeAndUpload(String volume, Duration timeout) {
+            close(volume);
+            if (!engine.awaitUploads(timeout)) {
+                throw new io.scoria.accelerator.cluster.ClusterException("volume '" + volume + "': its uploads did not "
+                        + "reach the backend within " + timeout.toSeconds() + " s");
+            }
+        }
+
+        @Override
         public void forget(String volume) {
             close(volume);
             if (foc != null) {

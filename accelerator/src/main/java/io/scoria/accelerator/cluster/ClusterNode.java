@@ -17,13 +17,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * This router as one node of a cluster: its ZooKeeper session (Curator), its leases (the engine's
  * {@link #ownership()} guard), its membership, its view of the cluster and its fail-over of orphaned
- * volumes. Built in three steps because the engine needs the guard before the frontends exist and
+ * volumes, and its handovers ({@link #move}, {@link #leave}). Built in three steps because the engine needs the guard before the frontends exist and
  * the membership needs the frontends' bound ports: {@link #connect}, then {@link #volumes} wraps the
  * engine, then {@link #start} registers and begins taking over. Cluster events run on one thread
  * ({@code scoria-cluster}). {@link #close()} is idempotent; it ends the session, which releases every
  * lease this node still holds.
  */
-public final class ClusterNode implements AutoCloseable {
+public final class ClusterNode implements ClusterControl, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
     private static final Duration HEALTH_EVERY = Duration.ofSeconds(5);
 
@@ -35,7 +35,8 @@ public final class ClusterNode implements AutoCloseable {
     private final Membership membership;
     private final StatusReader status;
     private ClusterVolumeService volumes;
-    private Failover failover;
+    private volatile Failover failover;
+    private Handover handover;
     private boolean closed;
 
     private ClusterNode(ClusterConfig config, CuratorFramework zk, String focAddress) {
@@ -47,7 +48,7 @@ public final class ClusterNode implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.leases = new Leases(zk, paths, config.nodeId(), focAddress, events, this::leaseLost);
+        this.leases = new Leases(zk, paths, config.nodeId(), focAddress, events, this::leaseLost, this::reclaim);
         this.membership = new Membership(zk, paths, events);
         this.status = new StatusReader(zk, paths, membership, config.nodeId());
         zk.getConnectionStateListenable().addListener((client, state) -> {
@@ -102,7 +103,7 @@ public final class ClusterNode implements AutoCloseable {
             throw new IllegalStateException("the cluster node already wraps a volume service");
         }
         volumes = new ClusterVolumeService(Objects.requireNonNull(engine, "engine"), Objects.requireNonNull(local, "local"),
-                leases, config.nodeId(), this);
+                leases, config.nodeId(), membership, config.sessionTimeoutDuration(), this);
         return volumes;
     }
 
@@ -118,13 +119,44 @@ public final class ClusterNode implements AutoCloseable {
                 config.sessionTimeoutDuration().plusSeconds(5));
         failover = new Failover(zk, paths, config.nodeId(), membership, leases, volumes, config.takeoverGraceDuration(), events);
         failover.start(config.sessionTimeoutDuration().dividedBy(2));
+        handover = new Handover(zk, paths, config.nodeId(), membership, leases, volumes, status);
         events.scheduleWithFixedDelay(this::refreshHealth, HEALTH_EVERY.toMillis(), HEALTH_EVERY.toMillis(),
                 TimeUnit.MILLISECONDS);
     }
 
     /** The cluster as ZooKeeper holds it now. */
+    @Override
     public ClusterStatus status() {
         return status.read();
+    }
+
+    @Override
+    public MoveResult move(String volume, String to) {
+        Handover h;
+        synchronized (this) {
+            if (handover == null || closed) {
+                throw new IllegalStateException("the cluster node is not started or is closed");
+            }
+            h = handover;
+        }
+        return h.move(volume, to);
+    }
+
+    /**
+     * Before the node stops (SIGTERM): stops taking volumes over, then hands every volume it owns to
+     * another live node (the placement policy of fail-over); with no other node alive they just close
+     * with the node. Idempotent in effect (a second call finds nothing owned that can move).
+     */
+    public void leave() {
+        Handover h;
+        synchronized (this) {
+            if (handover == null || closed) {
+                return;
+            }
+            failover.close();
+            h = handover;
+        }
+        h.leaveAll();
     }
 
     public String nodeId() {
@@ -135,6 +167,22 @@ public final class ClusterNode implements AutoCloseable {
         ClusterVolumeService v = volumes;
         if (v != null) {
             v.leaseLost(lease);
+        }
+    }
+
+    /** After a new session replaced a lost one: takes back a volume this node owned (see {@link Leases}). */
+    private void reclaim(String volume) {
+        ClusterVolumeService v = volumes;
+        Failover f = failover;
+        if (v == null || f == null || f.isClosed()) {
+            return;
+        }
+        try {
+            ClusterVolume cv = v.acquireAndOpen(volume, true);
+            LOG.info("volume {}: taken back by node {} in its new ZooKeeper session at epoch {}", volume, config.nodeId(),
+                    cv.lease().epoch());
+        } catch (RuntimeException e) {
+            LOG.info("volume {}: not taken back after the session was lost ({}); fail-over decides", volume, e.getMessage());
         }
     }
 

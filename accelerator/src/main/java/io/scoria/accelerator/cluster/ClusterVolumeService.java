@@ -3,11 +3,13 @@ package io.scoria.accelerator.cluster;
 import io.scoria.accelerator.ChangedRanges;
 import io.scoria.accelerator.Volume;
 import io.scoria.accelerator.VolumeInfo;
+import io.scoria.accelerator.VolumeOwnedElsewhereException;
 import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.VolumeSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,7 +22,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * (clients connect there; this node does not take it over while the owner lives). Opening under a
  * new lease first forgets the local copy if another node owned the volume since (its local flash is
  * stale), then opens through the engine's restart path (local flash, else the backend and the FOC).
- * Operations that change a volume (delete, template, reset) take its lease first.
+ * Operations that change a volume (delete, template, reset) take its lease first. While a handover
+ * names another live node, a client's open here is refused with that node's name (the target takes it).
+ * {@link #release} is the old owner's half of a handover.
  *
  * <p>Thread-safety: opens, take-overs and lease losses of one volume are serialised on the service's
  * monitor (they are rare and slow anyway); reads of the open table are lock-free.
@@ -32,19 +36,25 @@ final class ClusterVolumeService implements VolumeService {
     private final LocalCopies local;
     private final Leases leases;
     private final String nodeId;
+    private final Membership membership;
+    private final Duration hold;
     private final AutoCloseable node;
     private final Map<String, ClusterVolume> open = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /**
      * @param engine the node's engine stack (owned here: closed before {@code node})
+     * @param hold   how long an acknowledgement waits for a suspended lease (the session timeout)
      * @param node   closed last: the cluster node (its ZooKeeper session ends, the leases go with it)
      */
-    ClusterVolumeService(VolumeService engine, LocalCopies local, Leases leases, String nodeId, AutoCloseable node) {
+    ClusterVolumeService(VolumeService engine, LocalCopies local, Leases leases, String nodeId, Membership membership,
+                         Duration hold, AutoCloseable node) {
         this.engine = engine;
         this.local = local;
         this.leases = leases;
         this.nodeId = nodeId;
+        this.membership = membership;
+        this.hold = hold;
         this.node = node;
     }
 
@@ -74,11 +84,15 @@ final class ClusterVolumeService implements VolumeService {
         if (v != null && v.lease().state() != Lease.State.LOST) {
             return v;
         }
-        return acquireAndOpen(name);
+        return acquireAndOpen(name, false);
     }
 
-    /** Opens {@code name} under a new lease unless this node holds one; the volume's epoch after. */
-    synchronized ClusterVolume acquireAndOpen(String name) {
+    /**
+     * Opens {@code name} under a new lease unless this node holds one. Unless {@code overrideHandover}, a
+     * handover under way to another live node is refused ({@link VolumeOwnedElsewhereException} naming it):
+     * fail-over overrides it once the target had its chance.
+     */
+    synchronized ClusterVolume acquireAndOpen(String name, boolean overrideHandover) {
         if (closed) {
             throw new IllegalStateException("volume service is closed");
         }
@@ -90,19 +104,74 @@ final class ClusterVolumeService implements VolumeService {
             dropLost(v.lease());
         }
         engine.info(name).orElseThrow(() -> new io.scoria.accelerator.VolumeNotFoundException("no volume '" + name + "'"));
+        Znodes.Handover handover = handover(name);
+        if (handover != null && !overrideHandover && !nodeId.equals(handover.to())) {
+            Znodes.Member target = membership.live().get(handover.to());
+            if (target != null) {
+                throw new VolumeOwnedElsewhereException(name, target.node(), handover.epoch() + 1, target.nbd());
+            }
+        }
         Lease lease = leases.acquire(name);
         try {
             if (lease.previousOwner() != null && !nodeId.equals(lease.previousOwner())) {
                 local.forget(name);
             }
-            ClusterVolume cv = new ClusterVolume(engine.open(name), lease);
+            ClusterVolume cv = new ClusterVolume(engine.open(name), lease, hold);
             open.put(name, cv);
+            if (handover != null) {
+                leases.clearHandover(name); // the old owner, waiting for this, sees the volume served again
+            }
             return cv;
         } catch (RuntimeException e) {
             leases.release(lease);
             local.close(name);
             throw e;
         }
+    }
+
+    private Znodes.Handover handover(String name) {
+        try {
+            return leases.handover(name);
+        } catch (ClusterException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new ClusterException("volume '" + name + "': cannot read its handover state in ZooKeeper: " + e, e);
+        }
+    }
+
+    /** What the old owner measured of its half of a handover ({@link System#nanoTime()} values). */
+    record Released(long epoch, long lastAcknowledged, long fenced, long released) {
+    }
+
+    /**
+     * The old owner's half of a handover of {@code cv} to {@code to}: stops taking and acknowledging
+     * requests, closes the volume (sealing SCO and TLog), waits until every upload of this node is on the
+     * backend and the manifest published under this lease, then gives the lease up for {@code to}
+     * ({@link Leases#handOver}). If anything fails before the lease is given up, the volume is opened
+     * again here and served as before.
+     *
+     * @throws HandoverFailedException if it was abandoned
+     */
+    synchronized Released release(ClusterVolume cv, String to, Duration uploadTimeout) {
+        String name = cv.name();
+        Lease lease = cv.lease();
+        if (open.get(name) != cv) {
+            throw new HandoverFailedException("volume '" + name + "' is not open on this node any more; nothing handed over");
+        }
+        lease.checkLive();
+        long fenced = System.nanoTime();
+        cv.startMove(to);
+        try {
+            local.closeAndUpload(name, uploadTimeout);
+            leases.handOver(lease, to);
+        } catch (RuntimeException e) {
+            open.put(name, new ClusterVolume(engine.open(name), lease, hold));
+            throw new HandoverFailedException("handover of volume '" + name + "' to node " + to + " abandoned, this node "
+                    + "still serves it: " + e.getMessage(), e);
+        }
+        long released = System.nanoTime();
+        open.remove(name, cv);
+        return new Released(lease.epoch(), Math.min(cv.lastAcknowledged(), fenced), fenced, released);
     }
 
     /** A lease was lost (session expired, or taken): the volume is closed on this node; nothing more is published. */
@@ -157,7 +226,7 @@ final class ClusterVolumeService implements VolumeService {
             leases.forget(lease);
             throw e;
         }
-        open.put(cloneName, new ClusterVolume(engine.open(cloneName), lease));
+        open.put(cloneName, new ClusterVolume(engine.open(cloneName), lease, hold));
         return info;
     }
 

@@ -22,7 +22,10 @@ import java.util.concurrent.TimeUnit;
  * {@link CuratorCache} on {@code volumes}; a periodic scan catches the rest. An orphaned volume is
  * taken at once by its FOC node (the live node that advertises the FOC address the last owner used:
  * it holds the unflushed writes, and no FOC traffic crosses the network for the replay), and by
- * any node once {@code grace} has passed, or at once if the FOC node is not alive. Several nodes may
+ * any node once {@code grace} has passed, or at once if the FOC node is not alive. A volume whose
+ * owner gave it up for a handover ({@link Znodes.Handover}) is taken the same way with the handover's
+ * target in the FOC node's place: at once by the target, by others only if it is not alive or let
+ * {@code grace} pass. Several nodes may
  * try: the lease transaction lets exactly one win. Taking over is {@link ClusterVolumeService#acquireAndOpen}:
  * a new epoch, then the engine's restart path (backend + FOC replay). All work runs on {@code events}
  * (one thread); {@link #close()} is idempotent.
@@ -110,17 +113,20 @@ final class Failover implements AutoCloseable {
             if (last.epoch() == 0) {
                 return; // never owned: served when a client or the API first opens it
             }
-            Znodes.Member focNode = last.foc() == null ? null : membership.live().values().stream()
-                    .filter(m -> last.foc().equals(m.foc())).findFirst().orElse(null);
+            Map<String, Znodes.Member> live = membership.live();
+            Znodes.Handover handover = leases.handover(volume);
+            Znodes.Member preferred = handover != null && live.containsKey(handover.to()) ? live.get(handover.to())
+                    : last.foc() == null ? null : live.values().stream().filter(m -> last.foc().equals(m.foc()))
+                    .findFirst().orElse(null);
             long now = System.nanoTime();
             long since = orphanSince.computeIfAbsent(volume, v -> now);
-            boolean myTurn = focNode == null || focNode.node().equals(nodeId) || now - since >= grace.toNanos();
+            boolean myTurn = preferred == null || preferred.node().equals(nodeId) || now - since >= grace.toNanos();
             if (!myTurn) {
                 events.schedule(() -> consider(volume), grace.toMillis() + 50, TimeUnit.MILLISECONDS);
                 return;
             }
             long t0 = System.nanoTime();
-            ClusterVolume v = volumes.acquireAndOpen(volume);
+            ClusterVolume v = volumes.acquireAndOpen(volume, true);
             orphanSince.remove(volume);
             LOG.info("volume {}: taken over by node {} at epoch {} (previous owner {}) in {} ms", volume, nodeId,
                     v.lease().epoch(), last.node(), (System.nanoTime() - t0) / 1_000_000);
@@ -129,6 +135,10 @@ final class Failover implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("volume {}: take-over by node {} failed, retrying at the next scan: {}", volume, nodeId, e.toString());
         }
+    }
+
+    boolean isClosed() {
+        return closed;
     }
 
     @Override

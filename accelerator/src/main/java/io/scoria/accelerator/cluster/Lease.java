@@ -3,12 +3,15 @@ package io.scoria.accelerator.cluster;
 import io.scoria.accelerator.StaleEpochException;
 import io.scoria.accelerator.VolumeFencedException;
 
+import java.util.concurrent.CompletableFuture;
+
 /**
  * This node's ownership of one volume: granted under {@link #epoch()}, when the volume's
  * {@code epoch} znode reached version {@link #epochVersion()} (a later grant to anyone changes that
  * version, which is what a publish checks). The state goes LIVE → SUSPENDED (ZooKeeper out of reach:
- * nothing is acknowledged) → LIVE again if the session survived, or LOST for good. Thread-safe: the
- * state is a volatile field read on every write acknowledgement.
+ * nothing is acknowledged) → LIVE again if the session survived, or LOST for good. An acknowledgement
+ * held while SUSPENDED waits on {@link #whenLive()}. Thread-safe: the state is a volatile field read on
+ * every write acknowledgement; transitions and the future they complete are swapped under the monitor.
  */
 public final class Lease {
     /** Where a lease stands. */
@@ -19,6 +22,7 @@ public final class Lease {
     private final int epochVersion;
     private final String previousOwner;
     private volatile State state = State.LIVE;
+    private CompletableFuture<Void> live = CompletableFuture.completedFuture(null);
 
     Lease(String volume, long epoch, int epochVersion, String previousOwner) {
         this.volume = volume;
@@ -48,20 +52,34 @@ public final class Lease {
         return state;
     }
 
-    void suspend() {
+    synchronized void suspend() {
         if (state == State.LIVE) {
+            live = new CompletableFuture<>();
             state = State.SUSPENDED;
         }
     }
 
-    void resume() {
+    synchronized void resume() {
         if (state == State.SUSPENDED) {
             state = State.LIVE;
+            live.complete(null);
         }
     }
 
-    void lose() {
-        state = State.LOST;
+    synchronized void lose() {
+        if (state != State.LOST) {
+            state = State.LOST;
+            live.completeExceptionally(lostException());
+        }
+    }
+
+    /**
+     * Completes when the lease is LIVE (at once if it is), or fails with a {@link VolumeFencedException}
+     * when it is LOST. The caller bounds its wait; completion runs on the thread that resumes or loses
+     * the lease (the cluster's event thread, or Curator's), so dependants must be quick.
+     */
+    synchronized CompletableFuture<Void> whenLive() {
+        return state == State.LIVE ? CompletableFuture.completedFuture(null) : live;
     }
 
     /** Returns normally while LIVE. */
@@ -74,7 +92,11 @@ public final class Lease {
             throw new VolumeFencedException("volume '" + volume + "': this node cannot reach ZooKeeper, so its lease "
                     + "(epoch " + epoch + ") may be about to pass to another node; nothing is acknowledged until it is back");
         }
-        throw new VolumeFencedException("volume '" + volume + "': this node lost its lease (epoch " + epoch
+        throw lostException();
+    }
+
+    private VolumeFencedException lostException() {
+        return new VolumeFencedException("volume '" + volume + "': this node lost its lease (epoch " + epoch
                 + "); another node may own the volume now");
     }
 

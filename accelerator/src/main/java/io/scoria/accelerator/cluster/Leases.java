@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -32,7 +33,9 @@ import java.util.function.Consumer;
  * <p>Session events ({@link #stateChanged}): SUSPENDED suspends every lease at once (no write is
  * acknowledged, no upload or publish happens); RECONNECTED checks each owner znode is still this
  * session's and resumes it, else loses it; LOST loses them all. A lost lease is removed and handed to
- * {@code onLost} on {@code events}. Thread-safe: the table is a concurrent map, ZooKeeper does the rest.
+ * {@code onLost} on {@code events}; a lease lost with its session is handed to {@code onReclaim} once a
+ * new session is up, and a grant then replaces the lost session's owner znode (this node's, from a
+ * session of this process that is over) if no other node was granted the volume meanwhile. Thread-safe: the table is a concurrent map, ZooKeeper does the rest.
  */
 final class Leases implements OwnershipGuard {
     private static final Logger LOG = LoggerFactory.getLogger(Leases.class);
@@ -43,15 +46,23 @@ final class Leases implements OwnershipGuard {
     private final String focAddress;
     private final Executor events;
     private final Consumer<Lease> onLost;
+    private final Consumer<String> onReclaim;
     private final Map<String, Lease> held = new ConcurrentHashMap<>();
+    /** Sessions this process had before the current one: all over on this side (Curator closed them). */
+    private final Set<Long> pastSessions = ConcurrentHashMap.newKeySet();
+    /** Volumes whose lease went with a lost session, to take back in the next one. */
+    private final Set<String> lostWithSession = ConcurrentHashMap.newKeySet();
+    private volatile long session;
 
-    Leases(CuratorFramework zk, Znodes paths, String nodeId, String focAddress, Executor events, Consumer<Lease> onLost) {
+    Leases(CuratorFramework zk, Znodes paths, String nodeId, String focAddress, Executor events, Consumer<Lease> onLost,
+           Consumer<String> onReclaim) {
         this.zk = zk;
         this.paths = paths;
         this.nodeId = nodeId;
         this.focAddress = focAddress;
         this.events = events;
         this.onLost = onLost;
+        this.onReclaim = onReclaim;
     }
 
     /**
@@ -65,20 +76,26 @@ final class Leases implements OwnershipGuard {
             throw new ClusterException("volume '" + volume + "': this node already holds " + held.get(volume));
         }
         try {
+            noteSession();
             ensureEpochNode(volume);
             for (int attempt = 0; ; attempt++) {
                 Stat stat = new Stat();
                 Znodes.Epoch last = Znodes.decode(zk.getData().storingStatIn(stat).forPath(paths.epoch(volume)),
                         Znodes.Epoch.class, paths.epoch(volume));
-                throwIfOwned(volume);
+                Stat stale = throwIfOwned(volume);
                 long next = last.epoch() + 1;
+                List<CuratorOp> ops = new ArrayList<>();
+                ops.add(zk.transactionOp().setData().withVersion(stat.getVersion()).forPath(paths.epoch(volume),
+                        Znodes.encode(new Znodes.Epoch(next, nodeId, focAddress))));
+                if (stale != null) {
+                    ops.add(zk.transactionOp().delete().withVersion(stale.getVersion()).forPath(paths.owner(volume)));
+                }
+                ops.add(zk.transactionOp().create().withMode(CreateMode.EPHEMERAL).forPath(paths.owner(volume),
+                        Znodes.encode(new Znodes.Owner(nodeId, next))));
                 try {
-                    zk.transaction().forOperations(
-                            zk.transactionOp().setData().withVersion(stat.getVersion()).forPath(paths.epoch(volume),
-                                    Znodes.encode(new Znodes.Epoch(next, nodeId, focAddress))),
-                            zk.transactionOp().create().withMode(CreateMode.EPHEMERAL).forPath(paths.owner(volume),
-                                    Znodes.encode(new Znodes.Owner(nodeId, next))));
-                } catch (KeeperException.NodeExistsException | KeeperException.BadVersionException raced) {
+                    zk.transaction().forOperations(ops);
+                } catch (KeeperException.NodeExistsException | KeeperException.BadVersionException
+                         | KeeperException.NoNodeException raced) {
                     if (attempt >= 20) {
                         throw new ClusterException("volume '" + volume + "': the lease keeps changing hands; gave up", raced);
                     }
@@ -107,15 +124,22 @@ final class Leases implements OwnershipGuard {
         }
     }
 
-    private void throwIfOwned(String volume) throws Exception {
+    /**
+     * Returns null if the volume has no owner znode, or the znode's stat if it is this node's from a
+     * session of this process that is over (the grant replaces it); else throws, naming the owner.
+     */
+    private Stat throwIfOwned(String volume) throws Exception {
         Stat ownerStat = new Stat();
         byte[] data;
         try {
             data = zk.getData().storingStatIn(ownerStat).forPath(paths.owner(volume));
         } catch (KeeperException.NoNodeException free) {
-            return;
+            return null;
         }
         Znodes.Owner owner = Znodes.decode(data, Znodes.Owner.class, paths.owner(volume));
+        if (nodeId.equals(owner.node()) && pastSessions.contains(ownerStat.getEphemeralOwner())) {
+            return ownerStat; // our own lease of a lost session: fenced here already, ZooKeeper just has not expired it
+        }
         String nbd = null;
         try {
             nbd = Znodes.decode(zk.getData().forPath(paths.node(owner.node())), Znodes.Member.class,
@@ -143,6 +167,60 @@ final class Leases implements OwnershipGuard {
     }
 
     /**
+     * Gives the lease up for node {@code to}, in one transaction: the {@code epoch} znode is still at this
+     * grant's version, the {@code owner} znode is deleted and the {@code handover} znode names {@code to}
+     * (other nodes leave the volume to it while it is alive). The caller made every acknowledged change
+     * durable on the backend first. Nothing changed if it throws.
+     *
+     * @throws ClusterException if the lease is not this session's any more or ZooKeeper fails
+     */
+    void handOver(Lease lease, String to) {
+        String v = lease.volume();
+        try {
+            Stat owner = zk.checkExists().forPath(paths.owner(v));
+            if (owner == null || owner.getEphemeralOwner() != sessionId()) {
+                throw new ClusterException("volume '" + v + "': this node's lease (epoch " + lease.epoch()
+                        + ") is not in ZooKeeper any more; nothing handed over");
+            }
+            byte[] data = Znodes.encode(new Znodes.Handover(nodeId, to, lease.epoch()));
+            Stat handover = zk.checkExists().forPath(paths.handover(v));
+            zk.transaction().forOperations(
+                    zk.transactionOp().check().withVersion(lease.epochVersion()).forPath(paths.epoch(v)),
+                    zk.transactionOp().delete().withVersion(owner.getVersion()).forPath(paths.owner(v)),
+                    handover == null ? zk.transactionOp().create().forPath(paths.handover(v), data)
+                            : zk.transactionOp().setData().withVersion(handover.getVersion()).forPath(paths.handover(v), data));
+        } catch (ClusterException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new ClusterException("volume '" + v + "': cannot hand the lease (epoch " + lease.epoch() + ") to node "
+                    + to + " in ZooKeeper: " + e, e);
+        }
+        held.remove(v, lease);
+        lease.lose();
+        LOG.info("volume {}: lease at epoch {} handed over to node {}", v, lease.epoch(), to);
+    }
+
+    /** The handover under way for {@code volume}, or null. */
+    Znodes.Handover handover(String volume) throws Exception {
+        try {
+            return Znodes.decode(zk.getData().forPath(paths.handover(volume)), Znodes.Handover.class, paths.handover(volume));
+        } catch (KeeperException.NoNodeException none) {
+            return null;
+        }
+    }
+
+    /** Ends a handover after the volume was opened again (by its target or, if that failed, by another node). */
+    void clearHandover(String volume) {
+        try {
+            zk.delete().forPath(paths.handover(volume));
+        } catch (KeeperException.NoNodeException none) {
+            // no handover was under way
+        } catch (Exception e) {
+            LOG.warn("volume {}: cannot delete its handover znode: {}", volume, e.toString());
+        }
+    }
+
+    /**
      * Removes every znode of a volume this node holds (after the volume was deleted), in one transaction.
      */
     void forget(Lease lease) {
@@ -154,8 +232,10 @@ final class Leases implements OwnershipGuard {
             ops.add(zk.transactionOp().delete().forPath(paths.owner(v)));
             ops.add(zk.transactionOp().check().withVersion(lease.epochVersion()).forPath(paths.epoch(v)));
             ops.add(zk.transactionOp().delete().forPath(paths.epoch(v)));
-            if (zk.checkExists().forPath(paths.published(v)) != null) {
-                ops.add(zk.transactionOp().delete().forPath(paths.published(v)));
+            for (String child : List.of(paths.published(v), paths.handover(v))) {
+                if (zk.checkExists().forPath(child) != null) {
+                    ops.add(zk.transactionOp().delete().forPath(child));
+                }
             }
             ops.add(zk.transactionOp().delete().forPath(paths.volume(v)));
             zk.transaction().forOperations(ops);
@@ -247,6 +327,9 @@ final class Leases implements OwnershipGuard {
     // ---- session events ---------------------------------------------------------------------
 
     void stateChanged(ConnectionState state) {
+        if (state == ConnectionState.CONNECTED || state == ConnectionState.RECONNECTED) {
+            noteSession();
+        }
         switch (state) {
             case SUSPENDED -> {
                 held.values().forEach(Lease::suspend);
@@ -254,10 +337,15 @@ final class Leases implements OwnershipGuard {
                     LOG.warn("ZooKeeper connection suspended: {} leases suspended, writes are not acknowledged", held.size());
                 }
             }
-            case RECONNECTED -> events.execute(this::revalidate);
+            case RECONNECTED -> events.execute(() -> {
+                revalidate();
+                reclaim();
+            });
             case LOST -> {
                 for (Lease l : all()) {
-                    loseLease(l, "the ZooKeeper session was lost");
+                    if (loseLease(l, "the ZooKeeper session was lost")) {
+                        lostWithSession.add(l.volume());
+                    }
                 }
             }
             default -> {
@@ -285,11 +373,40 @@ final class Leases implements OwnershipGuard {
         }
     }
 
-    private void loseLease(Lease l, String why) {
+    private boolean loseLease(Lease l, String why) {
         if (held.remove(l.volume(), l)) {
             l.lose();
             LOG.warn("volume {}: lease at epoch {} lost ({}); the volume is fenced on this node", l.volume(), l.epoch(), why);
             events.execute(() -> onLost.accept(l));
+            return true;
+        }
+        return false;
+    }
+
+    /** Records the current session; the one before it (if any) is over on this side. */
+    private synchronized void noteSession() {
+        try {
+            long id = sessionId();
+            long before = session;
+            if (before != 0 && before != id) {
+                pastSessions.add(before);
+            }
+            session = id;
+        } catch (Exception e) {
+            LOG.warn("cannot read the ZooKeeper session id: {}", e.toString());
+        }
+    }
+
+    /**
+     * In a new session after a lost one: takes back the volumes whose lease went with it, under the next
+     * epoch (the owner stays this node). {@link #acquire} replaces the lost session's owner znode only if
+     * no other node was granted the volume since (the epoch znode's version is the one read); else the
+     * volume stays with that node.
+     */
+    private void reclaim() {
+        for (String v : List.copyOf(lostWithSession)) {
+            lostWithSession.remove(v);
+            onReclaim.accept(v);
         }
     }
 }

@@ -10,6 +10,15 @@ public interface LocalCopies {
     /** Closes the volume on this node if it is open; it reopens on the next open. */
     void close(String volume);
 
+    /**
+     * Closes the volume (sealing its SCO and TLog) and waits until every upload queued on this node, the
+     * volume's last TLog and manifest publish among them, is on the backend: the old owner's half of a
+     * handover.
+     *
+     * @throws ClusterException if the uploads are not done within {@code timeout}
+     */
+    void closeAndUpload(String volume, java.time.Duration timeout);
+
     /** Forgets this node's local copy of a closed volume: the next open rebuilds it from the backend and the FOC. */
     void forget(String volume);
 }

@@ -12,26 +12,29 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
  * This node's ephemeral {@code nodes/NODE} znode ({@link Znodes.Member}): created at start (waiting
  * for a previous session of the same node id to expire, e.g. after {@code kill -9} and a quick
- * restart), created again after a new session replaced a lost one, its health updated in place; and
+ * restart), created again after a new session replaced a lost one (retried every 500 ms until the old
+ * session's znode is gone), its health updated in place; and
  * the list of live nodes. Thread-safe (the record is swapped under the monitor).
  */
 final class Membership {
     private static final Logger LOG = LoggerFactory.getLogger(Membership.class);
+    private static final Duration RETRY = Duration.ofMillis(500);
 
     private final CuratorFramework zk;
     private final Znodes paths;
-    private final Executor events;
+    private final ScheduledExecutorService events;
     private Znodes.Member self;
     private boolean registered;
 
-    Membership(CuratorFramework zk, Znodes paths, Executor events) {
+    Membership(CuratorFramework zk, Znodes paths, ScheduledExecutorService events) {
         this.zk = zk;
         this.paths = paths;
         this.events = events;
@@ -105,12 +108,16 @@ final class Membership {
             return;
         }
         try {
-            if (zk.checkExists().forPath(paths.node(self.node())) == null && create()) {
-                LOG.info("cluster node {} registered again in a new ZooKeeper session", self.node());
+            if (create()) {
+                LOG.info("cluster node {} registered (again) in ZooKeeper session 0x{}", self.node(),
+                        Long.toHexString(zk.getZookeeperClient().getZooKeeper().getSessionId()));
+                return;
             }
+            // a new session after a lost one: the old session's znode goes when ZooKeeper expires it
         } catch (Exception e) {
-            LOG.warn("cannot register node {} again: {}", self.node(), e.toString());
+            LOG.warn("cannot register node {} again, retrying: {}", self.node(), e.toString());
         }
+        events.schedule(this::reregister, RETRY.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** The live nodes by id. */

@@ -13,6 +13,8 @@ import java.io.IOException;
  * root/volumes/VOL/epoch         persistent  {@link Epoch}: the last epoch granted, to whom, its FOC address
  * root/volumes/VOL/owner         ephemeral   {@link Owner}: the lease; exists while the owner's session lives
  * root/volumes/VOL/published     persistent  {@link Published}: the last manifest generation reserved, by which epoch
+ * root/volumes/VOL/handover      persistent  {@link Handover}: a handover under way (the old owner released the
+ *                                            lease for this target); deleted by whoever opens the volume next
  * </pre>
  * A lease is granted by one ZooKeeper transaction that sets {@code epoch} to the next epoch (versioned,
  * so two grants cannot both win) and creates {@code owner}; a publish is a transaction that checks the
@@ -60,6 +62,10 @@ final class Znodes {
         return volume(volume) + "/published";
     }
 
+    String handover(String volume) {
+        return volume(volume) + "/handover";
+    }
+
     /** A live node: its id, addresses (HOST:PORT; foc may be null) and health ({@code ok} or {@code degraded}). */
     record Member(String node, String nbd, String iscsi, String foc, String api, String health) {
         Member withHealth(String h) {
@@ -74,6 +80,10 @@ final class Znodes {
 
     /** A lease: the owner and its epoch. */
     record Owner(String node, long epoch) {
+    }
+
+    /** A handover: node {@code from} gave up epoch {@code epoch} of the volume for node {@code to}. */
+    record Handover(String from, String to, long epoch) {
     }
 
     /** The last manifest generation reserved for a publish, and the epoch that reserved it. */

@@ -134,6 +134,9 @@ final class NbdReplies {
         if (e instanceof IllegalArgumentException) {
             return EINVAL;
         }
+        if (e instanceof io.scoria.accelerator.VolumeFencedException) {
+            return ESHUTDOWN; // this node no longer serves the volume (handover, lost lease): reconnect to its owner
+        }
         return isNoSpace(e) ? ENOSPC : EIO;
     }
 
@@ -182,6 +185,7 @@ final class NbdReplies {
             case EPERM -> "the volume is read-only";
             case EINVAL -> "invalid request: " + e.getMessage();
             case ENOSPC -> "no space left on the server's flash";
+            case ESHUTDOWN -> e.getMessage();
             default -> "I/O error on the server; see its log";
         };
     }

@@ -486,6 +486,18 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
             metrics.record(volumeMeters, NbdReplies.meterOf(t), 0, System.nanoTime(), false);
         }
         replies.error(c, t, err, message);
+        if (err == ESHUTDOWN && !disconnecting) {
+            // the volume is no longer served here, so nothing in flight will be acknowledged: the
+            // connection closes now (replies not yet on the socket are dropped, which the client takes
+            // as "not acknowledged") and the client reconnects, to the owner the message names
+            log.info("NBD connection {} to {}: {}; closing it", channel.remoteAddress(), volume.name(), message);
+            disconnecting = true;
+            channel.eventLoop().execute(() -> {
+                channel.config().setAutoRead(false);
+                channel.flush();
+                channel.close();
+            });
+        }
     }
 
     /** Refuses a request before any I/O (runs on the event loop). */

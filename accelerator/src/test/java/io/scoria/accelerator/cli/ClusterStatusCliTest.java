@@ -60,6 +60,11 @@ class ClusterStatusCliTest {
             }
 
             @Override
+            public void closeAndUpload(String volume, java.time.Duration timeout) {
+                // nor anything to upload
+            }
+
+            @Override
             public void forget(String volume) {
                 // nor a local copy
             }

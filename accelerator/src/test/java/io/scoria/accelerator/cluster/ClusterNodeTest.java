@@ -19,14 +19,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * Two cluster nodes, each a real engine ({@link LocalVolumeService}) on one shared backend, with a
  * real ZooKeeper server: a volume is served by its owner only, the other node names the owner,
- * writes are refused while the owner's session is suspended, and when the owner's session ends the
- * other node takes the volume over under a new epoch and reads what the owner published.
+ * acknowledgements are held while the owner's session is suspended (given if it resumes, failed
+ * after the session timeout), when the owner's session ends the other node takes the volume over
+ * under a new epoch and reads what the owner published, and a handover moves a volume with every
+ * acknowledged write.
  */
 class ClusterNodeTest {
     @TempDir
@@ -57,16 +61,26 @@ class ClusterNodeTest {
      * server it runs (null: none); {@code usesFoc}: the FOC address its volumes use.
      */
     private Node node(String id, String advertisedFoc, String usesFoc) {
+        return node(id, advertisedFoc, usesFoc, ZooKeeperFixture.SESSION_MS);
+    }
+
+    private Node node(String id, String advertisedFoc, String usesFoc, int sessionMs) {
         String foc = advertisedFoc;
         EngineConfig engineConfig = EngineConfig.defaults(dir.resolve(id)).withScoCacheBytes(64L << 20)
                 .withClusterCacheBytes(16L << 20).withRetry(Duration.ofMillis(5), Duration.ofMillis(50));
-        ClusterNode node = ClusterNode.connect(zk.config(id, foc), usesFoc);
+        ClusterNode node = ClusterNode.connect(zk.config(id, foc, sessionMs), usesFoc);
         LocalVolumeService engine = new LocalVolumeService(backend, engineConfig,
                 io.scoria.accelerator.WriteListener.Factory.NONE, node.ownership());
         VolumeService volumes = node.volumes(engine, new LocalCopies() {
             @Override
             public void close(String volume) {
                 engine.closeVolume(volume);
+            }
+
+            @Override
+            public void closeAndUpload(String volume, Duration timeout) {
+                engine.closeVolume(volume);
+                assertTrue(engine.awaitUploads(timeout), "uploads of " + volume + " not done within " + timeout);
             }
 
             @Override
@@ -125,20 +139,91 @@ class ClusterNodeTest {
     }
 
     @Test
-    void writesAreRefusedWhileTheOwnersSessionIsSuspended() throws Exception {
-        Node a = node("a", null);
+    void acknowledgementsAreHeldWhileTheOwnersSessionIsSuspendedAndGivenWhenItResumes() throws Exception {
+        Node a = node("a", null, null, ZooKeeperFixture.MAX_SESSION_MS);
         a.volumes().create("vol", new VolumeSpec(1 << 20, 4096, 1 << 20));
-        Volume v = a.volumes().open("vol");
+        ClusterVolume v = (ClusterVolume) a.volumes().open("vol");
         v.write(0, ByteBuffer.wrap(pattern(1)), false);
         zk.server.stop();
-        assertTrue(ZooKeeperFixture.await(Duration.ofSeconds(5), () -> !writes(v, 4096, 2)),
-                "writes were still acknowledged with ZooKeeper stopped");
-        assertThrows(VolumeFencedException.class, () -> v.writeAsync(0, ByteBuffer.wrap(pattern(3)), false, Runnable::run));
-        assertThrows(VolumeFencedException.class, v::flush);
+        assertTrue(ZooKeeperFixture.await(Duration.ofSeconds(10), () -> v.lease().state() == Lease.State.SUSPENDED),
+                "the lease was not suspended with ZooKeeper stopped");
+        CompletableFuture<Void> held = v.writeAsync(4096, ByteBuffer.wrap(pattern(2)), false, Runnable::run);
+        assertThrows(VolumeFencedException.class, () -> read(v, 0), "a suspended owner may be stale: no reads");
+        Thread.sleep(500);
+        assertFalse(held.isDone(), "a write was acknowledged while the lease was suspended");
         zk.server.restart();
-        assertTrue(ZooKeeperFixture.await(Duration.ofSeconds(10), () -> writes(v, 8192, 4)),
-                "writes did not resume once the session reconnected");
+        held.get(ZooKeeperFixture.MAX_SESSION_MS, TimeUnit.MILLISECONDS); // the same session resumed: acknowledged
+        assertEquals(Lease.State.LIVE, v.lease().state());
+        assertEquals(1, v.lease().epoch(), "no new epoch: the ownership never changed");
+        assertTrue(writes(v, 8192, 4));
         assertArrayEquals(pattern(1), read(v, 0));
+        assertArrayEquals(pattern(2), read(v, 4096));
+    }
+
+    @Test
+    void anAcknowledgementHeldLongerThanTheSessionTimeoutFails() throws Exception {
+        Node a = node("a", null);
+        a.volumes().create("vol", new VolumeSpec(1 << 20, 4096, 1 << 20));
+        ClusterVolume v = (ClusterVolume) a.volumes().open("vol");
+        zk.server.stop();
+        assertTrue(ZooKeeperFixture.await(Duration.ofSeconds(10), () -> v.lease().state() == Lease.State.SUSPENDED));
+        long t0 = System.nanoTime();
+        assertFalse(writes(v, 0, 1), "acknowledged without ZooKeeper");
+        assertTrue(System.nanoTime() - t0 >= ZooKeeperFixture.SESSION_MS * 750_000L,
+                "the acknowledgement was not held (until the session timeout or the loss of the session)");
+        assertThrows(VolumeFencedException.class, v::flush);
+    }
+
+    @Test
+    void moveHandsTheVolumeToTheTargetWithEveryAcknowledgedWrite() throws Exception {
+        Node a = node("a", null);
+        Node b = node("bb", null);
+        Node c = node("ccc", null);
+        a.volumes().create("vol", new VolumeSpec(1 << 20, 4096, 1 << 20));
+        Volume v = a.volumes().open("vol");
+        for (int i = 0; i < 40; i++) {
+            v.write(i * 4096L, ByteBuffer.wrap(pattern(i + 1)), false); // acknowledged, none forced or uploaded
+        }
+        UnknownNodeException unknown = assertThrows(UnknownNodeException.class, () -> a.cluster().move("vol", "zz"));
+        assertTrue(unknown.getMessage().contains("'zz'") && unknown.getMessage().contains("a, bb, ccc"), unknown.getMessage());
+        assertThrows(io.scoria.accelerator.VolumeConflictException.class, () -> a.cluster().move("vol", "a"));
+        VolumeOwnedElsewhereException notOwner = assertThrows(VolumeOwnedElsewhereException.class,
+                () -> c.cluster().move("vol", "bb"));
+        assertEquals("a", notOwner.owner());
+
+        MoveResult r = a.cluster().move("vol", "bb");
+        assertEquals(new MoveResult("vol", "a", "bb", 1, 2, r.pauseMs(), r.drainMs(), r.takeoverMs()), r);
+        assertTrue(r.pauseMs() >= r.drainMs() + r.takeoverMs() - 2, r.toString());
+        io.scoria.accelerator.VolumeMovedException moved = assertThrows(io.scoria.accelerator.VolumeMovedException.class,
+                () -> v.write(0, ByteBuffer.wrap(pattern(99)), false));
+        assertEquals("bb", moved.target());
+        Volume there = b.volumes().open("vol");
+        for (int i = 0; i < 40; i++) {
+            assertArrayEquals(pattern(i + 1), read(there, i * 4096L), "block " + i);
+        }
+        assertEquals("bb", assertThrows(VolumeOwnedElsewhereException.class, () -> a.volumes().open("vol")).owner());
+        assertEquals("bb", c.cluster().status().volumes().get(0).owner());
+        try (var client = zk.client()) {
+            assertNull(client.checkExists().forPath("/scoria/volumes/vol/handover"), "the target ends the handover");
+        }
+        System.out.printf("ClusterNodeTest: handover a -> bb: %s%n", r);
+    }
+
+    @Test
+    void leaveHandsEveryVolumeToAnotherLiveNodeOrKeepsItWhenAlone() throws Exception {
+        Node a = node("a", null);
+        a.volumes().create("one", new VolumeSpec(1 << 20, 4096, 1 << 20));
+        a.volumes().open("one").write(0, ByteBuffer.wrap(pattern(5)), false);
+        a.cluster().leave(); // alone: nothing moves, the volume stays served here
+        assertEquals("a", a.cluster().status().volumes().get(0).owner());
+        Node b = node("bb", null);
+        Node a2 = node("a2", null);
+        a2.volumes().create("two", new VolumeSpec(1 << 20, 4096, 1 << 20));
+        a2.volumes().open("two").write(0, ByteBuffer.wrap(pattern(6)), false);
+        a2.cluster().leave(); // "a" owns one volume, "bb" none: the least loaded takes it
+        assertEquals("bb", b.cluster().status().volumes().stream().filter(o -> o.volume().equals("two")).findFirst()
+                .orElseThrow().owner());
+        assertArrayEquals(pattern(6), read(b.volumes().open("two"), 0));
     }
 
     @Test

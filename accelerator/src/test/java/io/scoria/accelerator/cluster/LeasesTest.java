@@ -26,6 +26,7 @@ class LeasesTest {
     private final List<CuratorFramework> clients = new CopyOnWriteArrayList<>();
     private final ExecutorService events = Executors.newSingleThreadExecutor();
     private final List<Lease> lost = new CopyOnWriteArrayList<>();
+    private final List<String> reclaimed = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void setUp() throws Exception {
@@ -42,7 +43,7 @@ class LeasesTest {
     private Leases leases(String node) throws InterruptedException {
         CuratorFramework c = zk.client();
         clients.add(c);
-        Leases l = new Leases(c, new Znodes("/scoria"), node, "127.0.0.1:10900", events, lost::add);
+        Leases l = new Leases(c, new Znodes("/scoria"), node, "127.0.0.1:10900", events, lost::add, reclaimed::add);
         c.getConnectionStateListenable().addListener((client, state) -> l.stateChanged(state));
         return l;
     }
@@ -127,18 +128,51 @@ class LeasesTest {
         zk.server.restart();
 
         Leases b = leases("node-b");
-        Lease[] granted = new Lease[1];
         // node-a's old session expires on the restarted server after its timeout; then node-b is granted epoch 2
+        Lease granted = awaitGrant(b, "vol");
+        assertEquals(2, granted.epoch());
+        assertEquals("node-a", granted.previousOwner());
+        assertThrows(VolumeFencedException.class, () -> a.check("vol", 1));
+    }
+
+    @Test
+    void aLeaseLostWithItsSessionIsTakenBackInTheNextSessionUnlessAnotherNodeWasGrantedIt() throws Exception {
+        Leases a = leases("node-a");
+        Leases b = leases("node-b");
+        Lease one = a.acquire("one");
+        Lease two = a.acquire("two");
+        zk.server.stop();
+        assertTrue(ZooKeeperFixture.await(Duration.ofSeconds(15), () -> one.state() == Lease.State.LOST
+                && two.state() == Lease.State.LOST), "leases " + one + ", " + two);
+        zk.server.restart(); // the old session lives on in the server for its timeout; node-a has a new one
+        assertTrue(ZooKeeperFixture.await(Duration.ofSeconds(15), () -> reclaimed.containsAll(List.of("one", "two"))),
+                "reclaimed " + reclaimed);
+        assertTrue(b.handover("one") == null);
+        VolumeOwnedElsewhereException stillOld = assertThrows(VolumeOwnedElsewhereException.class, () -> b.acquire("one"),
+                "the lost session's owner znode is still there: node-b must wait");
+        assertEquals("node-a", stillOld.owner());
+        Lease back = a.acquire("one"); // replaces the owner znode of its own lost session at once
+        assertEquals(2, back.epoch());
+        assertEquals("node-a", back.previousOwner());
+        a.check("one", 2);
+        assertThrows(StaleEpochException.class, () -> a.check("one", 1));
+
+        // "two": node-b is granted it once node-a's old session expired; node-a can then not take it back
+        assertEquals(2, awaitGrant(b, "two").epoch());
+        assertEquals("node-b", assertThrows(VolumeOwnedElsewhereException.class, () -> a.acquire("two")).owner());
+    }
+
+    /** Waits (20 s at most) until {@code leases} is granted {@code volume}, which another session still holds. */
+    private static Lease awaitGrant(Leases leases, String volume) throws InterruptedException {
+        Lease[] granted = new Lease[1];
         assertTrue(ZooKeeperFixture.await(Duration.ofSeconds(20), () -> {
             try {
-                granted[0] = b.acquire("vol");
+                granted[0] = leases.acquire(volume);
                 return true;
             } catch (VolumeOwnedElsewhereException stillOwned) {
                 return false;
             }
-        }));
-        assertEquals(2, granted[0].epoch());
-        assertEquals("node-a", granted[0].previousOwner());
-        assertThrows(VolumeFencedException.class, () -> a.check("vol", 1));
+        }), volume + " was not granted within 20 s");
+        return granted[0];
     }
 }

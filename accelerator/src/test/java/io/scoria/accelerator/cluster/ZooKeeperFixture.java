@@ -16,6 +16,8 @@ import java.util.function.BooleanSupplier;
  */
 final class ZooKeeperFixture implements AutoCloseable {
     static final int SESSION_MS = 2000;
+    /** The longest session the server grants (20 ticks). */
+    static final int MAX_SESSION_MS = 4000;
 
     final TestingServer server;
 
@@ -39,7 +41,11 @@ final class ZooKeeperFixture implements AutoCloseable {
     }
 
     ClusterConfig config(String node, String foc) {
-        return new ClusterConfig(connectString(), node, "/scoria", SESSION_MS + "ms", "10s", "300ms",
+        return config(node, foc, SESSION_MS);
+    }
+
+    ClusterConfig config(String node, String foc, int sessionMs) {
+        return new ClusterConfig(connectString(), node, "/scoria", sessionMs + "ms", "10s", "300ms",
                 new ClusterConfig.Advertise(null, null, foc, null));
     }
 

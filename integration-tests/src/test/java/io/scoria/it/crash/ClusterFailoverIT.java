@@ -1,15 +1,10 @@
 package io.scoria.it.crash;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.scoria.it.harness.ManagedProcess;
-import io.scoria.it.harness.S3ProxyServer;
-import org.apache.curator.test.InstanceSpec;
-import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,56 +34,24 @@ class ClusterFailoverIT {
 
     @TempDir
     Path dir;
-    private TestingServer zk;
-    private S3ProxyServer s3;
-    private ManagedProcess foc;
+    private ClusterRig rig;
     private ClusterNodes cluster;
     private final ScheduledExecutorService killer = Executors.newSingleThreadScheduledExecutor();
 
     @AfterEach
     void tearDown() throws Exception {
         killer.shutdownNow();
-        if (cluster != null) {
-            cluster.close();
+        if (rig != null) {
+            rig.close();
         }
-        if (foc != null) {
-            foc.kill9();
-        }
-        if (s3 != null) {
-            s3.close();
-        }
-        if (zk != null) {
-            zk.close();
-        }
-    }
-
-    private String startFocServer() throws IOException {
-        Rig secrets = new Rig(dir);
-        int port = ManagedProcess.freePort();
-        foc = ManagedProcess.start("foc-server", List.of(secrets.repo.resolve("scoria").toString(), "foc-server", "--listen",
-                "127.0.0.1:" + port, "--dir", dir.resolve("foc-server").toString(), "--secret-file",
-                secrets.focSecret().toString()), dir, dir.resolve("foc-server.log"));
-        foc.awaitReady(java.time.Duration.ofSeconds(60), () -> ManagedProcess.listening(port));
-        return "{address: 127.0.0.1:" + port + ", mode: sync, connectTimeout: 500ms, requestTimeout: 2s, secretFile: "
-                + secrets.focSecret() + "}";
     }
 
     @Test
     void killNineOfTheOwnerMovesTheVolumeAndLosesNoAcknowledgedWrite() throws Exception {
-        // tick 500 ms: ZooKeeper grants sessions of 1-10 s; the nodes ask for 4 s
-        zk = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, 500, -1), true);
-        s3 = S3ProxyServer.start("cluster");
-        String backend = "{type: s3, s3: {endpoint: " + s3.endpoint() + ", accessKey: " + S3ProxyServer.ACCESS_KEY
-                + ", secretKey: " + S3ProxyServer.SECRET_KEY + "}}"; // no conditional puts: ZooKeeper fences
-        String focYaml = startFocServer();
-        String focAddress = focYaml.substring("{address: ".length(), focYaml.indexOf(','));
-        cluster = new ClusterNodes(dir, zk.getConnectString(), backend, focYaml);
-        ClusterNodes.Node a = cluster.add("a", null);
-        ClusterNodes.Node b = cluster.add("b", focAddress);
-        ClusterNodes.Node c = cluster.add("c", null);
-        for (ClusterNodes.Node n : cluster.nodes.values()) {
-            cluster.start(n);
-        }
+        rig = ClusterRig.start(dir, "cluster");
+        cluster = rig.cluster;
+        ClusterNodes.Node a = rig.a;
+        ClusterNodes.Node c = rig.c;
         cluster.createVolume(a, VOLUME, "64MiB");
         AckLog log = new AckLog(BLOCKS);
         Random rnd = new Random(Long.getLong("scoria.crash.seed", System.nanoTime()));
@@ -127,8 +90,8 @@ class ClusterFailoverIT {
             }
             assertTrue(acked >= 200, "round " + round + ": only " + acked + " writes acknowledged before the kill");
             total += acked;
-            owner = awaitNewOwner(victim, round);
-            long servingMs = connectAndVerify(owner, log, killedAt[0], round);
+            owner = cluster.awaitOwnerOtherThan(victim, VOLUME, SERVING_BOUND_MS, "round " + round);
+            long servingMs = cluster.connectAndVerify(owner, VOLUME, log, killedAt[0], SERVING_BOUND_MS, "round " + round);
             failoverMs.add(servingMs);
             System.out.printf("ClusterFailoverIT round %d: owner %s killed after %d acknowledged writes; node %s serves "
                     + "the volume %d ms after the kill, every acknowledged write read back%n", round, victim.id, acked,
@@ -139,49 +102,6 @@ class ClusterFailoverIT {
         }
         System.out.printf("ClusterFailoverIT: %d rounds, %d acknowledged writes, 0 lost; fail-over (kill -9 to serving) "
                 + "ms: %s%n", rounds, total, failoverMs);
-    }
-
-    /** Waits until a live node other than {@code victim} owns the volume; returns it. */
-    private ClusterNodes.Node awaitNewOwner(ClusterNodes.Node victim, int round) throws Exception {
-        long deadline = System.nanoTime() + SERVING_BOUND_MS * 1_000_000L;
-        while (System.nanoTime() < deadline) {
-            for (ClusterNodes.Node n : cluster.nodes.values()) {
-                if (n != victim && n.alive()) {
-                    try {
-                        String o = cluster.owner(n, VOLUME);
-                        if (o != null && !o.equals(victim.id)) {
-                            return cluster.nodes.get(o);
-                        }
-                    } catch (Exception busy) {
-                        // the node's API is busy or restarting: ask the next
-                    }
-                }
-            }
-            Thread.sleep(100);
-        }
-        fail("round " + round + ": no node took the volume over from " + victim.id + " within " + SERVING_BOUND_MS + " ms");
-        return null;
-    }
-
-    /** Connects to the new owner (retrying while it opens the volume), verifies every block; ms from the kill to serving. */
-    private long connectAndVerify(ClusterNodes.Node owner, AckLog log, long killedAt, int round) throws Exception {
-        long deadline = System.nanoTime() + SERVING_BOUND_MS * 1_000_000L;
-        while (true) {
-            try (NbdLoad nbd = new NbdLoad(owner.nbdPort, VOLUME)) {
-                long servingMs = (System.nanoTime() - killedAt) / 1_000_000;
-                StringBuilder errors = new StringBuilder();
-                long bad = nbd.verify(log, errors);
-                assertEquals(0, bad, "round " + round + ": acknowledged writes lost on node " + owner.id + ": " + errors
-                        + "\n" + owner.process.logTail(40));
-                return servingMs;
-            } catch (IOException notYet) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("round " + round + ": node " + owner.id + " owns the volume but does not serve it: "
-                            + notYet + "\n" + owner.process.logTail(40), notYet);
-                }
-                Thread.sleep(100);
-            }
-        }
     }
 
     /** What {@code nbdinfo} (with libnbd's debug output) prints for the volume on a node that does not own it. */

@@ -54,6 +54,8 @@ final class ClusterNodes implements AutoCloseable {
     private final String focYaml;
     private final HttpClient http = HttpClient.newHttpClient();
     final Map<String, Node> nodes = new LinkedHashMap<>();
+    /** {@code cluster.sessionTimeout} of the nodes started from now on. */
+    String sessionTimeout = "4s";
 
     ClusterNodes(Path dir, String zookeeper, String backendYaml, String focYaml) {
         this.dir = dir;
@@ -78,7 +80,7 @@ final class ClusterNodes implements AutoCloseable {
                 + "cache: {clusterCache: 16MiB, scoCache: 64MiB}\n"
                 + "volumes: {scoSize: 1MiB}\n"
                 + "foc: " + focYaml + "\n"
-                + "cluster: {zookeeper: '" + zookeeper + "', nodeId: " + n.id + ", sessionTimeout: 4s, takeoverGrace: 1s"
+                + "cluster: {zookeeper: '" + zookeeper + "', nodeId: " + n.id + ", sessionTimeout: " + sessionTimeout + ", takeoverGrace: 1s"
                 + (n.advertisedFoc == null ? "" : ", advertise: {foc: '" + n.advertisedFoc + "'}") + "}\n");
         n.process = ManagedProcess.start("scoria-" + n.id, List.of(repo.resolve("scoria").toString(), "serve", "--config",
                 cfg.toString()), dir, dir.resolve(n.id + ".log"));
@@ -131,6 +133,71 @@ final class ClusterNodes implements AutoCloseable {
         if (r.statusCode() != 201) {
             throw new IllegalStateException("create volume " + name + " on " + n.id + ": HTTP " + r.statusCode() + " " + r.body());
         }
+    }
+
+    /** Waits until a live node other than {@code victim} owns {@code volume}; returns it. */
+    Node awaitOwnerOtherThan(Node victim, String volume, long boundMs, String what) throws Exception {
+        long deadline = System.nanoTime() + boundMs * 1_000_000L;
+        while (System.nanoTime() < deadline) {
+            for (Node n : nodes.values()) {
+                if (n != victim && n.alive()) {
+                    try {
+                        String o = owner(n, volume);
+                        if (o != null && !o.equals(victim.id)) {
+                            return nodes.get(o);
+                        }
+                    } catch (Exception busy) {
+                        // the node's API is busy or restarting: ask the next
+                    }
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(what + ": no node took " + volume + " over from " + victim.id + " within " + boundMs + " ms");
+    }
+
+    /**
+     * Connects to {@code owner} (retrying while it opens the volume) and verifies every block of {@code log};
+     * returns the ms from {@code sinceNanos} to the connection being served.
+     */
+    long connectAndVerify(Node owner, String volume, AckLog log, long sinceNanos, long boundMs, String what) throws Exception {
+        long deadline = System.nanoTime() + boundMs * 1_000_000L;
+        while (true) {
+            try (NbdLoad nbd = new NbdLoad(owner.nbdPort, volume)) {
+                long servingMs = (System.nanoTime() - sinceNanos) / 1_000_000;
+                StringBuilder errors = new StringBuilder();
+                long bad = nbd.verify(log, errors);
+                if (bad != 0) {
+                    throw new AssertionError(what + ": " + bad + " acknowledged writes lost on node " + owner.id + ": "
+                            + errors + "\n" + owner.process.logTail(40));
+                }
+                return servingMs;
+            } catch (IOException notYet) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError(what + ": node " + owner.id + " owns " + volume + " but does not serve it: "
+                            + notYet + "\n" + owner.process.logTail(40), notYet);
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    /** {@code POST /v1/volumes/VOLUME/move} {"to": to} on node {@code n}. */
+    HttpResponse<String> move(Node n, String volume, String to) throws Exception {
+        return http.send(api(n, "/v1/volumes/" + volume + "/move").timeout(Duration.ofSeconds(90))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"to\":\"" + to + "\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Sends SIGTERM to {@code n} and waits until it exited; returns its exit code. */
+    int stop(Node n, Duration bound) throws Exception {
+        Process p = n.process.process();
+        p.destroy();
+        if (!p.waitFor(bound.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("node " + n.id + " did not exit within " + bound + " of SIGTERM:\n" + n.process.logTail(40));
+        }
+        return p.exitValue();
     }
 
     @Override

@@ -37,6 +37,9 @@ final class NbdLoad implements AutoCloseable {
     private final AtomicLong cookies = new AtomicLong();
     volatile Throwable replyFailure;
     volatile long errorReplies;
+    /** {@link System#nanoTime()} of the first and of the last acknowledged write on this connection (0: none yet). */
+    volatile long firstAckNanos;
+    volatile long lastAckNanos;
     private volatile boolean sending;
 
     NbdLoad(int port, String export) throws IOException {
@@ -111,11 +114,14 @@ final class NbdLoad implements AutoCloseable {
                     break; // router gone
                 }
             }
-            if (reader.isAlive()) {
-                // drain: every write sent gets its reply
-                if (!slots.tryAcquire(depth, 60, TimeUnit.SECONDS)) {
+            // drain: every write sent gets its reply, unless the connection is gone
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (reader.isAlive() && !slots.tryAcquire(depth, 100, TimeUnit.MILLISECONDS)) {
+                if (System.nanoTime() > deadline) {
                     throw new AssertionError("writes not acknowledged within 60 s");
                 }
+            }
+            if (reader.isAlive()) {
                 slots.release(depth);
             }
         } finally {
@@ -149,6 +155,11 @@ final class NbdLoad implements AutoCloseable {
                     throw new IOException("reply to unknown cookie " + cookie);
                 }
                 if (error == 0) {
+                    long now = System.nanoTime();
+                    if (firstAckNanos == 0) {
+                        firstAckNanos = now;
+                    }
+                    lastAckNanos = now;
                     synchronized (log) {
                         log.acked[(int) w[0]] = w[1];
                         log.inFlight[(int) w[0]] = 0;
@@ -164,6 +175,12 @@ final class NbdLoad implements AutoCloseable {
         } catch (Throwable t) {
             replyFailure = t;
         }
+    }
+
+    /** What the client knows of its connection, for a failure message. */
+    String state() {
+        return "requests pending " + pending.size() + ", socket closed " + socket.isClosed() + ", input shut down "
+                + socket.isInputShutdown() + ", error replies " + errorReplies + ", reply failure " + replyFailure;
     }
 
     /** FLUSH; returns when the reply arrived (with its error code). Only when no load is running. */
