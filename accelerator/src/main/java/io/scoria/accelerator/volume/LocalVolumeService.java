@@ -40,6 +40,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Thread-safe (admin operations are serialised on the service).
  */
 public final class LocalVolumeService implements VolumeService, VolumeContext {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LocalVolumeService.class);
     private final ObjectStore store;
     private final VolumeTransforms transforms;
     private final EngineConfig config;
@@ -208,8 +209,18 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
 
     private VolumeInfo createNamespace(VolumeManifest m, TransformPolicy policy) {
         String ns = m.config().namespace();
-        if (registry.contains(ns) || store.namespaceExists(ns)) {
+        if (registry.contains(ns)) {
             throw new VolumeConflictException("volume '" + m.name() + "' already exists");
+        }
+        if (store.namespaceExists(ns)) {
+            // a create cut short between its namespace and its first manifest leaves an empty namespace
+            // behind; anything in it (a manifest, a replica's state, data) means it belongs to someone
+            if (manifests.readLatest(ns).isPresent() || !store.listAll(ns, "").isEmpty()) {
+                throw new VolumeConflictException("volume '" + m.name() + "' already exists");
+            }
+            log.warn("volume {}: its namespace exists but is empty (a create cut short by a crash); it is made again",
+                    m.name());
+            store.deleteNamespace(ns);
         }
         transforms.createNamespace(ns, policy);
         VolumeManifest first = m.withGeneration(1);

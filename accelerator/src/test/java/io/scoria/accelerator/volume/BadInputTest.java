@@ -59,6 +59,23 @@ class BadInputTest {
     }
 
     @Test
+    void anEmptyNamespaceLeftByACreateCutShortIsMadeAgainButOneHoldingObjectsIsNot() {
+        InMemoryObjectStore store = new InMemoryObjectStore();
+        store.createNamespace("half");        // a create killed between the namespace and its first manifest
+        store.createNamespace("taken");
+        store.put("taken", "state", java.nio.ByteBuffer.wrap(new byte[]{1}));
+        try (LocalVolumeService svc = new LocalVolumeService(store, EngineConfig.defaults(tmp))) {
+            assertEquals("half", svc.create("half", VolumeSpec.ofSize(1 << 20)).name());
+            svc.open("half").write(0, java.nio.ByteBuffer.wrap(new byte[4096]), true);
+            assertThrows(io.scoria.accelerator.VolumeConflictException.class,
+                    () -> svc.create("taken", VolumeSpec.ofSize(1 << 20)), "a namespace holding objects is not taken over");
+            assertTrue(store.exists("taken", "state"));
+            assertThrows(io.scoria.accelerator.VolumeConflictException.class,
+                    () -> svc.create("half", VolumeSpec.ofSize(1 << 20)), "a volume that exists stays");
+        }
+    }
+
+    @Test
     void badCallsFailClearlyAndChangeNothing() {
         try (LocalVolumeService svc = new LocalVolumeService(new InMemoryObjectStore(), EngineConfig.defaults(tmp))) {
             svc.create("vol", VolumeSpec.ofSize(1 << 20));
