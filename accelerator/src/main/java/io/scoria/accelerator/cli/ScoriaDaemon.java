@@ -141,6 +141,7 @@ public final class ScoriaDaemon implements AutoCloseable {
             j = new JobService(JobsConfig.defaults(config.dataDir()), kinds);
             sched = AutoSpace.start(config, volumes, scrub, j, scrubJobs.isPresent());
             QosRegistry qos = QosRegistry.open(config.dataDir().resolve("qos.json"));
+            router.volumeMetrics().qosDelays(v -> qos.gate(v).delayed());
             if (router.idle() != null) {
                 idle = new IdleSweeper(router.idle(), v -> hosts.sessions().count(v) > 0);
             }

@@ -46,6 +46,8 @@ public final class VolumeMetrics {
     private final Map<String, Label> labels = new HashMap<>();
     private final Map<String, Label> volumeLabel = new HashMap<>();
     private final Map<String, BooleanSupplier> focDegraded = new ConcurrentHashMap<>();
+    /** Per volume: how many times its requests were held back by its QoS caps (set by the control plane). */
+    private volatile java.util.function.ToLongFunction<String> qosDelays = v -> 0;
     private int named;
 
     /**
@@ -67,6 +69,14 @@ public final class VolumeMetrics {
      */
     public synchronized VolumeMeters meters(String volume) {
         return labelFor(volume).meters;
+    }
+
+    /**
+     * Where the {@code scoria_volume_qos_delayed_total} counters read how many times a volume's
+     * requests waited for its QoS caps (the control plane's gates, shared by NBD and iSCSI).
+     */
+    public void qosDelays(java.util.function.ToLongFunction<String> delays) {
+        this.qosDelays = java.util.Objects.requireNonNull(delays, "delays");
     }
 
     /** The fail-over cache of {@code volume} is open; {@code degraded} says whether it is not OK. */
@@ -161,6 +171,9 @@ public final class VolumeMetrics {
             gauges.add(Gauge.builder("scoria.volume.sco.backlog", this, l -> l.sum(VolumeCounters::scoBacklogBytes))
                     .baseUnit("bytes").description("bytes of a volume's SCOs on local flash not yet on the backend")
                     .tag("volume", name).register(registry));
+            gauges.add(FunctionCounter.builder("scoria.volume.qos.delayed", this, Label::qosDelayed)
+                    .description("times a block request of a volume (NBD or iSCSI) was held back by its QoS caps")
+                    .tag("volume", name).register(registry));
             gauges.add(Gauge.builder("scoria.volume.foc.degraded", this, Label::degraded)
                     .description("volumes under this label whose writes are not replicated to their fail-over cache"
                             + " (0 or 1 for a named volume)")
@@ -182,6 +195,14 @@ public final class VolumeMetrics {
             long hits = sum(VolumeCounters::cacheHits);
             long total = hits + sum(VolumeCounters::cacheMisses);
             return total == 0 ? Double.NaN : (double) hits / total;
+        }
+
+        double qosDelayed() {
+            long total = 0;
+            for (String v : volumes) {
+                total += qosDelays.applyAsLong(v);
+            }
+            return total;
         }
 
         double degraded() {

@@ -84,6 +84,21 @@ class VolumeMetricsTest {
     }
 
     @Test
+    void qosDelaysAreCountedPerLabelFromTheGates() {
+        java.util.Map<String, Long> delays = new java.util.HashMap<>(java.util.Map.of("vm1", 3L, "vm3", 5L, "vm4", 7L));
+        metrics.meters("vm1");
+        metrics.meters("vm2");
+        metrics.meters("vm3");
+        metrics.meters("vm4");
+        assertEquals(0.0, value("scoria_volume_qos_delayed_total{volume=\"vm1\"}"), "no gates known yet");
+        metrics.qosDelays(v -> delays.getOrDefault(v, 0L));
+        assertEquals(3.0, value("scoria_volume_qos_delayed_total{volume=\"vm1\"}"));
+        assertEquals(0.0, value("scoria_volume_qos_delayed_total{volume=\"vm2\"}"));
+        assertEquals(12.0, value("scoria_volume_qos_delayed_total{volume=\"other\"}"), "vm3 and vm4 share the other label");
+        assertTrue(registry.scrape().contains("# HELP scoria_volume_qos_delayed_total"));
+    }
+
+    @Test
     void focDegradedCountsTheLabelsDegradedVolumes() {
         AtomicBoolean down = new AtomicBoolean();
         metrics.meters("vm1");

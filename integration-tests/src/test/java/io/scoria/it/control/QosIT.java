@@ -164,11 +164,26 @@ class QosIT {
         System.out.printf("QoS: iSCSI writes to the capped volume at %.0f IOPS (cap 300)%n", iscsiRate);
         assertTrue(iscsiRate >= 270 && iscsiRate <= 330, bench.output());
 
+        // the waits show per volume in the metrics, for NBD and iSCSI alike
+        String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + apiPort + "/metrics")).header("Authorization", "Bearer "
+                + Files.readString(dir.resolve("data").resolve("admin.token")).strip()).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(delayed(metrics, "capped") > 0, "the capped volume's waits are counted");
+        assertEquals(0, delayed(metrics, "free"), "the uncapped one never waited");
+
         // 4. the caps are kept across a restart; clearing them works
         serve.close();
         start();
         assertTrue(scoria("volume", "qos", "capped").contains("write iops 300"));
         scoria("volume", "qos", "capped", "--clear");
         assertTrue(scoria("volume", "qos", "capped").contains("no QoS caps"));
+    }
+
+    /** {@code scoria_volume_qos_delayed_total} of {@code volume} in a scrape (-1 when absent). */
+    private static double delayed(String metrics, String volume) {
+        Matcher m = java.util.regex.Pattern.compile("(?m)^scoria_volume_qos_delayed_total\\{volume=\"" + volume
+                + "\"\\} (\\S+)$").matcher(metrics);
+        return m.find() ? Double.parseDouble(m.group(1)) : -1;
     }
 }
