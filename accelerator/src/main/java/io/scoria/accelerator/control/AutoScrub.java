@@ -18,8 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Decides which volumes need a scrub and submits {@code scrub} jobs ({@link ScrubJobs}) for them,
  * with no command typed. A volume is looked at after each scheduled snapshot of it and, for every
- * volume, soon after start and then once per {@code checkEvery} (user snapshots count too). It
- * gets a scrub job when its snapshots are all on the backend, at least one of them is not scrubbed yet, and its garbage
+ * volume, once per {@code checkEvery} (user snapshots count too); soon after start every volume is
+ * also measured, only to show its space, without a scrub decision. It gets a scrub job when its snapshots are all on the backend, at least one of them is not scrubbed yet, and its garbage
  * ratio ({@code 1 - live bytes / SCO bytes on the backend}, from {@link GarbageGauge}) is at least
  * {@code garbage}. Scrubbing marks the snapshots scrubbed, so a volume is scrubbed again only after
  * new snapshots. A volume with a scrub job queued or running is not looked at.
@@ -67,6 +67,8 @@ public final class AutoScrub {
     private final GarbageGauge gauge;
     private final Settings settings;
     private final Set<String> candidates = new LinkedHashSet<>();
+    /** Volumes to measure once after start, without a scrub decision (that waits for checkEvery or a snapshot). */
+    private final Set<String> firstLook = new LinkedHashSet<>();
     private final Map<String, Measured> lastMeasured = new ConcurrentHashMap<>();
     private long lastSweep = -1;
 
@@ -105,13 +107,21 @@ public final class AutoScrub {
         return false;
     }
 
-    /** Looks at up to {@code budget} candidate volumes of {@code volumes}; returns how many it looked at. */
+    /**
+     * Looks at up to {@code budget} candidate volumes of {@code volumes}, then measures (without
+     * deciding on a scrub) volumes not measured since start; returns how many it looked at.
+     */
     int tick(long now, List<String> volumes, int budget) {
-        if (lastSweep < 0 || now - lastSweep >= settings.checkEvery().toMillis()) {
+        if (lastSweep < 0) {
+            firstLook.addAll(volumes); // measured soon after start, for what `volume space` shows
+            lastSweep = now;
+        } else if (now - lastSweep >= settings.checkEvery().toMillis()) {
             candidates.addAll(volumes);
             lastSweep = now;
         }
         candidates.retainAll(volumes);
+        firstLook.retainAll(volumes);
+        firstLook.removeAll(candidates);
         lastMeasured.keySet().retainAll(volumes);
         int used = 0;
         for (String v : new ArrayList<>(candidates)) {
@@ -126,24 +136,48 @@ public final class AutoScrub {
                 candidates.remove(v);
             }
         }
+        for (String v : new ArrayList<>(firstLook)) {
+            if (used >= budget) {
+                break;
+            }
+            used++;
+            if (measure(v) != null) {
+                firstLook.remove(v);
+            }
+        }
         return used;
     }
 
-    /** Returns true when done with the volume, false to look again at the next tick. */
-    private boolean look(String volume) {
+    /**
+     * Measures {@code volume} and keeps the figures; empty when another node serves it, null when
+     * the measurement failed (to be tried again).
+     */
+    private Optional<Garbage> measure(String volume) {
         Optional<Garbage> measured;
         try {
             measured = gauge.measure(volume);
         } catch (RuntimeException e) {
             LOG.warn("volume {}: cannot measure its garbage, trying again at the next tick: {}", volume, e.getMessage());
-            return false;
+            return null;
         }
         if (measured.isEmpty()) {
             lastMeasured.remove(volume);
+        } else {
+            lastMeasured.put(volume, new Measured(measured.get(), Instant.now()));
+        }
+        return measured;
+    }
+
+    /** Returns true when done with the volume, false to look again at the next tick. */
+    private boolean look(String volume) {
+        Optional<Garbage> measured = measure(volume);
+        if (measured == null) {
+            return false;
+        }
+        if (measured.isEmpty()) {
             return true;
         }
         Garbage g = measured.get();
-        lastMeasured.put(volume, new Measured(g, Instant.now()));
         if (!g.snapshotsOnBackend()) {
             return false; // a scrub reads the snapshots from the backend: wait for their upload
         }

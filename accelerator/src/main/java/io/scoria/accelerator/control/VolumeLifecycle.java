@@ -273,7 +273,8 @@ public final class VolumeLifecycle implements AutoCloseable {
         refuseUnless(name, VolumeState.DELETING);
         List<String> clones = volumes.list().stream().filter(v -> name.equals(v.parent())).map(VolumeInfo::name).toList();
         if (!clones.isEmpty()) {
-            throw new VolumeConflictException("volume " + name + " has clones: " + clones + "; delete them first");
+            throw new VolumeConflictException("volume '" + name + "' has clones that still read from it: " + clones
+                    + "; hydrate and flatten them (`scoria clone hydrate`, `scoria clone flatten`) or delete them first");
         }
         Intent intent = journal.begin(id -> Intent.delete(id, name));
         try {

@@ -97,10 +97,16 @@ class AutoScrubTest {
                 new AutoScrub.Settings(0.2, Duration.ofHours(1)));
         measured.put("a", new AutoScrub.Garbage(8 << 20, 8 << 20, 0, true));
         measured.put("b", new AutoScrub.Garbage(4 << 20, 2 << 20, 0, true));
-        assertEquals(2, auto.tick(0, List.of("a", "b"), 10), "no snapshot was taken: measured all the same");
+        measured.put("c", new AutoScrub.Garbage(64 << 20, 8 << 20, 3, true)); // would need a scrub
+        assertEquals(3, auto.tick(0, List.of("a", "b", "c"), 10), "no snapshot was taken: measured all the same");
+        assertTrue(scrubs("c").isEmpty(), "the measurement after start decides no scrub: that waits for checkEvery");
+        assertEquals(0, auto.tick(500, List.of("a", "b", "c"), 10), "measured once");
         assertEquals(0.5, auto.lastMeasured("b").orElseThrow().garbage().ratio(), 1e-9);
         auto.tick(1000, List.of("a"), 10);
         assertTrue(auto.lastMeasured("b").isEmpty(), "b was deleted");
+        assertEquals(1, auto.tick(Duration.ofHours(1).toMillis(), List.of("a", "c"), 10) - 1,
+                "after checkEvery both are looked at");
+        assertEquals(1, scrubs("c").size(), "and c, still full of garbage, gets its scrub");
         assertTrue(auto.lastMeasured("a").isPresent());
     }
 }
