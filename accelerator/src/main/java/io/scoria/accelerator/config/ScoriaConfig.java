@@ -40,7 +40,7 @@ import java.util.Map;
  * backend: {type: fs, fs: {root: DATADIR/backend}}        # or s3, swift, distributor: the shared
  *                                                         # section of io.scoria.distributor.config.BackendConfig
  * cache: {clusterCache: 1GiB, scoCache: 2GiB}
- * volumes: {clusterSize: 4KiB, scoSize: 4MiB, scosPerTlog: 16, readAhead: 1MiB, maxTlogAge: 60s, idleClose: 10m, maxOpen: 0}
+ * volumes: {clusterSize: 4KiB, scoSize: 4MiB, scosPerTlog: 16, readAhead: 1MiB, maxTlogAge: 60s, idleClose: 0, maxOpen: 0}
  *                        # scoSize and scosPerTlog default by backend type: see BackendDefaults
  * foc: {address: 10.0.0.2:10900, mode: sync, connectTimeout: 2s, requestTimeout: 5s, secretFile: foc.secret}
  *                        # mode: sync (default with an address) | async | none (default without);
@@ -226,7 +226,7 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
             clusterSize = clusterSize != null ? clusterSize : "4KiB";
             readAhead = readAhead != null ? readAhead : "1MiB";
             maxTlogAge = maxTlogAge != null ? maxTlogAge : "60s";
-            idleClose = idleClose != null ? idleClose : "10m";
+            idleClose = idleClose != null ? idleClose : "0";
             maxOpen = maxOpen != null ? maxOpen : 0;
             if (!maxTlogAge.equals("0")) {
                 Durations.parse("maxTlogAge", maxTlogAge);
