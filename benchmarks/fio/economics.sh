@@ -33,26 +33,26 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 1 900); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.2; done; return 1; }
 
-s3proxy() { # name -> prints port
+s3proxy() { # name -> sets s3port (not in a $(...) subshell, so that its pid reaches the cleanup trap)
   local port d; port=$(free_port); d="$work/s3-$1"; mkdir -p "$d/data"
   printf 's3proxy.endpoint=http://127.0.0.1:%s\ns3proxy.authorization=aws-v2-or-v4\ns3proxy.identity=bench\ns3proxy.credential=bench-secret\njclouds.provider=filesystem\njclouds.filesystem.basedir=%s\n' \
     "$port" "$d/data" > "$d/p.properties"
   java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$jar" --properties "$d/p.properties" > "$d/log" 2>&1 &
   pids+=($!)
-  echo "$port"
+  s3port="$port"
 }
 s3store() { printf '{type: s3, s3: {endpoint: "http://127.0.0.1:%s", accessKey: bench, secretKey: bench-secret, conditionalPut: true}}' "$1"; }
 
-backend_yaml() { # kind -> yaml of the backend section
+backend_yaml() { # kind -> sets be, the yaml of the backend section
   if [[ "$1" == s3 ]]; then
-    local p; p=$(s3proxy s3); wait_port "$p"; s3store "$p"
+    s3proxy s3; wait_port "$s3port"; be=$(s3store "$s3port")
   else
-    local stores="" p
+    local stores=""
     for n in a b c d e f; do
-      p=$(s3proxy "$1-$n"); wait_port "$p"
-      stores+="${stores:+, }{name: $n, type: s3, s3: {endpoint: \"http://127.0.0.1:$p\", accessKey: bench, secretKey: bench-secret}}"
+      s3proxy "$1-$n"; wait_port "$s3port"
+      stores+="${stores:+, }{name: $n, type: s3, s3: {endpoint: \"http://127.0.0.1:$s3port\", accessKey: bench, secretKey: bench-secret}}"
     done
-    printf '{type: distributor, distributor: {policy: 4+2, stores: [%s]}}' "$stores"
+    be=$(printf '{type: distributor, distributor: {policy: 4+2, stores: [%s]}}' "$stores")
   fi
 }
 
@@ -66,10 +66,11 @@ serve() { # dir backend-yaml -> sets api nbd pid
   wait_port "$api"; wait_port "$nbd"
 }
 rest() { curl -sf -H "Authorization: Bearer $(cat "$1/data/admin.token")" "http://127.0.0.1:$api$2"; }
-settle() { # dir -> waits until no SCO byte waits for the backend and the counters stood still for 6 s
+settle() { # dir -> waits until no SCO byte waits for the backend and the counters (but LIST) stood still for 6 s
   local a b="" same=0 backlog
   for _ in $(seq 1 200); do
-    a=$(rest "$1" /v1/backend/requests | python3 -c 'import json,sys; print(json.load(sys.stdin)["billed"])')
+    # LISTs left out: the router's catalogue rescans (at most one a minute) must not keep it from settling
+    a=$(rest "$1" /v1/backend/requests | python3 -c 'import json,sys; b=json.load(sys.stdin)["billed"]; b.pop("lists", None); print(b)')
     backlog=$(rest "$1" /metrics | awk '/^scoria_sco_backlog_bytes/ {print $2}')
     if [[ "$a" == "$b" ]] && python3 -c "import sys; sys.exit(0 if float('${backlog:-0}') == 0 else 1)"; then
       same=$((same + 1)); ((same >= 2)) && return 0
@@ -107,7 +108,7 @@ PY
 
 bench() { # kind
   local kind="$1" d="$work/$1"; mkdir -p "$d/w" "$d/r"
-  local be; be=$(backend_yaml "$kind")
+  local be; backend_yaml "$kind"
   serve "$d/w" "$be"
   local size=$((gib * 1024))
   for v in rand seq; do

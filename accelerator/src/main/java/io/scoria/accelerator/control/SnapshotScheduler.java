@@ -56,6 +56,8 @@ public final class SnapshotScheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotScheduler.class);
     /** Prefix of the snapshots the scheduler makes. */
     public static final String PREFIX = "auto-";
+    /** Ticks between two reads of the volume list by a running router (with the default 5 s tick: a minute). */
+    static final int CATALOGUE_TICKS = 12;
     private static final DateTimeFormatter NAME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'")
             .withZone(ZoneOffset.UTC);
 
@@ -98,6 +100,11 @@ public final class SnapshotScheduler implements AutoCloseable {
     private final Steps steps;
     private final Set<String> pinnedLogged = new HashSet<>();
     private final ScheduledExecutorService thread;
+    /** Ticks between two reads of the volume catalogue (a read may LIST the backend's namespaces). */
+    private final int catalogueTicks;
+    /** The last volume list; read and written by {@link #tick} only (one thread). */
+    private List<VolumeInfo> catalogue;
+    private int ticksSinceCatalogue;
     private boolean closed;
 
     /**
@@ -107,15 +114,25 @@ public final class SnapshotScheduler implements AutoCloseable {
      */
     public static SnapshotScheduler start(VolumeService volumes, Path dataDir, Settings settings, AutoScrub autoScrub) {
         SnapshotScheduler s = new SnapshotScheduler(volumes, ScheduleBook.open(dataDir.resolve("schedules.json")),
-                settings, autoScrub, System::currentTimeMillis, Steps.NONE, true);
+                settings, autoScrub, System::currentTimeMillis, Steps.NONE, true, CATALOGUE_TICKS);
         LOG.info("snapshot scheduler: default schedule {}, tick {}, {}", settings.defaultSchedule() == null ? "none"
                 : settings.defaultSchedule().text(), settings.tick(), autoScrub == null ? "no automatic scrub"
                 : "automatic scrub " + autoScrub.describe());
         return s;
     }
 
+    /**
+     * @param catalogueTicks ticks between two reads of the volume list: listing may make the volume
+     *                       service LIST the backend's namespaces (to learn volumes made by other
+     *                       routers), and on an object store a LIST is billed like a PUT, so the
+     *                       default tick of 5 s would cost 17,280 LISTs a day on an idle router
+     */
     SnapshotScheduler(VolumeService volumes, ScheduleBook book, Settings settings, AutoScrub autoScrub,
-                      LongSupplier clock, Steps steps, boolean runThread) {
+                      LongSupplier clock, Steps steps, boolean runThread, int catalogueTicks) {
+        if (catalogueTicks < 1) {
+            throw new IllegalArgumentException("catalogueTicks must be at least 1: " + catalogueTicks);
+        }
+        this.catalogueTicks = catalogueTicks;
         this.volumes = Objects.requireNonNull(volumes, "volumes");
         this.book = Objects.requireNonNull(book, "book");
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -143,10 +160,28 @@ public final class SnapshotScheduler implements AutoCloseable {
         }
     }
 
+    /**
+     * The volume list, read again every {@link #catalogueTicks} ticks (with the default tick of 5 s:
+     * once a minute, so a volume made or deleted meanwhile is seen by the schedules at most a minute
+     * late; a deleted one's actions fail and are tried again, and a failure reads the list again).
+     */
+    private List<VolumeInfo> catalogue() {
+        if (catalogue == null || ++ticksSinceCatalogue >= catalogueTicks) {
+            catalogue = volumes.list();
+            ticksSinceCatalogue = 0;
+        }
+        return catalogue;
+    }
+
+    /** The next tick reads the volume list again (a volume of the last one is gone). */
+    private void staleCatalogue() {
+        catalogue = null;
+    }
+
     /** One round: resolve intents, take due snapshots, apply retention, run scrub checks; bounded. */
     void tick() {
         long now = clock.getAsLong();
-        List<VolumeInfo> all = volumes.list();
+        List<VolumeInfo> all = catalogue();
         Map<String, VolumeInfo> byName = new TreeMap<>();
         all.forEach(v -> byName.put(v.name(), v));
         Map<String, List<String>> clonesOf = new TreeMap<>();
@@ -232,6 +267,9 @@ public final class SnapshotScheduler implements AutoCloseable {
             }
             return false;
         } catch (VolumeOwnedElsewhereException e) {
+            return null;
+        } catch (VolumeNotFoundException e) {
+            staleCatalogue(); // deleted since the list was read
             return null;
         } catch (RuntimeException e) {
             LOG.warn("volume {}: cannot list snapshots, trying again at the next tick: {}", volume, e.getMessage());

@@ -58,10 +58,44 @@ class SnapshotSchedulerTest {
     }
 
     private SnapshotScheduler scheduler(String defaultSchedule, SnapshotScheduler.Steps steps) {
+        return scheduler(defaultSchedule, steps, 1);
+    }
+
+    private SnapshotScheduler scheduler(String defaultSchedule, SnapshotScheduler.Steps steps, int catalogueTicks) {
         SnapshotScheduler.Settings settings = new SnapshotScheduler.Settings(
                 defaultSchedule == null ? null : SnapshotSchedule.parse(defaultSchedule), Duration.ofSeconds(1), 8);
         return new SnapshotScheduler(svc, ScheduleBook.open(dir.resolve("schedules.json")), settings, null, now::get,
-                steps, false);
+                steps, false, catalogueTicks);
+    }
+
+    /**
+     * The volume list is read every few ticks, not at each (a list may LIST the backend, billed like a
+     * PUT): a volume made after a read is scheduled once the list is read again, and a deleted one costs
+     * no error.
+     */
+    @Test
+    void readsTheVolumeListEveryFewTicksOnly() {
+        SnapshotScheduler s = scheduler("every 10m, keep 2 last", SnapshotScheduler.Steps.NONE, 3);
+        s.tick(); // t0, list read: vm1 first seen
+        svc.create("vm2", new VolumeSpec(16 << 20, 4096, 1 << 20));
+        now.addAndGet(10 * MINUTE);
+        s.tick(); // t10: vm1 due; vm2 not in the list read at t0
+        now.addAndGet(5 * MINUTE);
+        s.tick(); // t15: still the list of t0
+        s.tick(); // t15: three ticks after the first read, the list is read again: vm2 first seen
+        now.addAndGet(5 * MINUTE);
+        s.tick(); // t20: vm2 would be due had it been seen at t10
+        assertEquals(2, auto("vm1").size());
+        assertEquals(List.of(), auto("vm2"), "vm2 first seen when the list was read again, at t15");
+        now.addAndGet(5 * MINUTE);
+        s.tick(); // t25
+        assertEquals(1, auto("vm2").size(), "vm2 scheduled from the list read at t15");
+        svc.delete("vm2");
+        now.addAndGet(10 * MINUTE);
+        s.tick(); // vm2 is still in the list: its actions fail quietly and the list is read again
+        s.tick();
+        assertEquals(2, auto("vm1").size(), "vm1 keeps its schedule: " + snapshots("vm1"));
+        assertEquals(List.of("vm1"), s.list().stream().map(SnapshotScheduler.View::volume).toList());
     }
 
     private List<String> snapshots(String volume) {
