@@ -106,6 +106,13 @@ final class ClusterReader {
                 if (!readAhead.read(ns, scoId, pos, dst,
                         () -> (1L + followers.contiguousAfter(location, most)) * clusterSize)) {
                     readBackend(ns, scoId, pos, dst);
+                } else if (!matches(e, dst, start)) {
+                    // A range the node fetched earlier holds other bytes for this SCO: the namespace was
+                    // deleted and made again since (SCO numbers start over), here or on another router.
+                    // The backend's object is the truth: drop what the node kept of the SCO, read it again.
+                    ctx.fetchedRanges().forget(ns, scoId);
+                    dst.position(start);
+                    readBackend(ns, scoId, pos, dst);
                 }
             } catch (VolumeException ex) {
                 if (localMismatch) {

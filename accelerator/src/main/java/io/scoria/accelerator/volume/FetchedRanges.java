@@ -70,6 +70,27 @@ final class FetchedRanges {
         return false;
     }
 
+    /** Drops every kept range of SCO {@code scoId} of {@code ns} (its bytes on the backend changed). */
+    synchronized void forget(String ns, long scoId) {
+        for (int i = 0; i < slots.length; i++) {
+            if (slots[i] != null && slots[i].scoId == scoId && slots[i].ns.equals(ns)) {
+                slots[i] = null;
+            }
+        }
+    }
+
+    /**
+     * Drops every kept range of namespace {@code ns}: it was deleted or made again, and its SCO numbers
+     * start over, so a kept range would hold another volume's bytes under the same key.
+     */
+    synchronized void forget(String ns) {
+        for (int i = 0; i < slots.length; i++) {
+            if (slots[i] != null && slots[i].ns.equals(ns)) {
+                slots[i] = null;
+            }
+        }
+    }
+
     /**
      * Fetches {@code [start, end)} of the SCO (once, however many ask at the same time; a range past
      * the end of a short SCO is cut to its size) and copies {@code dst.remaining()} bytes at

@@ -547,4 +547,9 @@ public final class LocalVolume implements Volume {
     boolean isClosed() {
         return closed;
     }
+
+    /** The volume's upload queue (it outlives a close: what was sealed still goes to the backend). */
+    VolumeUploads uploads() {
+        return log.uploads();
+    }
 }

@@ -49,6 +49,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     private final ClusterCache clusterCache;
     /** Ranges of coalesced cold reads: 16 windows (16 MiB at the default 1 MiB read-ahead) for the whole node. */
     private final FetchedRanges fetchedRanges;
+    private final ClosedVolumeUploads closedUploads = new ClosedVolumeUploads();
     private final Uploader uploader;
     private final WriteListener.Factory listeners;
     private final OwnershipGuard ownership;
@@ -94,7 +95,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         this.tlogAge = config.maxTlogAge().isZero() ? null : new TlogAgeLimit(config.maxTlogAge(), open::values);
         this.registry = new VolumeRegistry(store, manifests, config.dataDir().resolve("volumes"), open.keySet(),
                 CATALOGUE_RESCAN);
-        this.removal = new VolumeRemoval(this, registry, open, this::isReplica);
+        this.removal = new VolumeRemoval(this, registry, open, closedUploads, this::isReplica);
     }
 
     /** True when the volume is a replica a replication job ships into (as last read from the backend). */
@@ -223,6 +224,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
             store.deleteNamespace(ns);
         }
         transforms.createNamespace(ns, policy);
+        fetchedRanges.forget(ns); // a deleted volume of that name may have left ranges of its SCOs
         VolumeManifest first = m.withGeneration(1);
         manifests.publish(ns, first);
         registry.put(ns, first);
@@ -273,6 +275,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
             if (!registry.contains(n) && manifests.readLatest(n).isEmpty()) {
                 throw new VolumeNotFoundException("no volume '" + n + "'");
             }
+            closedUploads.supersede(n); // this open queues again what the closed instance had not uploaded
             ReplicationFence fence = ReplicationFence.atOpen(store, n, volumeDir(n));
             registry.noteRole(n, fence);
             if (fence.replica()) {
@@ -299,6 +302,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         checkOpen();
         checkName(name);
         removal.delete(name);
+        fetchedRanges.forget(name);
     }
 
     /**
@@ -434,6 +438,8 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
             v.close();
             if (v.isReplica()) {
                 removal.discardLocalState(name);
+            } else {
+                closedUploads.closed(name, v.uploads());
             }
         }
     }

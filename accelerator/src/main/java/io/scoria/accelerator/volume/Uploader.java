@@ -27,6 +27,10 @@ final class Uploader implements AutoCloseable {
         boolean obsolete();
 
         String describe();
+
+        /** Called once the task has left the queue for good (run, or dropped as obsolete), on the upload thread. */
+        default void finished() {
+        }
     }
 
     private static final long WARN_INTERVAL_NANOS = 30_000_000_000L;
@@ -131,6 +135,11 @@ final class Uploader implements AutoCloseable {
                 }
             }
             done.incrementAndGet();
+            try {
+                t.finished();
+            } catch (RuntimeException e) {
+                LOG.warn("upload {}: finishing failed: {}", t.describe(), e.toString());
+            }
         }
     }
 

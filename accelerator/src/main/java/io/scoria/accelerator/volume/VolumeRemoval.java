@@ -30,13 +30,19 @@ final class VolumeRemoval {
     private final VolumeContext context;
     private final VolumeRegistry registry;
     private final Map<String, LocalVolume> open;
+    private final ClosedVolumeUploads closedUploads;
     private final Predicate<String> replica;
 
-    /** @param open the service's open volumes (a live map); {@code replica}: whether a volume is a replica now */
-    VolumeRemoval(VolumeContext context, VolumeRegistry registry, Map<String, LocalVolume> open, Predicate<String> replica) {
+    /**
+     * @param open          the service's open volumes (a live map); {@code replica}: whether a volume is a replica now
+     * @param closedUploads the upload queues of volumes closed since, dropped before their namespace is deleted
+     */
+    VolumeRemoval(VolumeContext context, VolumeRegistry registry, Map<String, LocalVolume> open,
+                  ClosedVolumeUploads closedUploads, Predicate<String> replica) {
         this.context = context;
         this.registry = registry;
         this.open = open;
+        this.closedUploads = closedUploads;
         this.replica = replica;
     }
 
@@ -56,6 +62,7 @@ final class VolumeRemoval {
                     + clones.stream().map(VolumeManifest::name).toList() + "; hydrate and flatten them (`scoria clone hydrate`,"
                     + " `scoria clone flatten`) or delete them first");
         }
+        closedUploads.supersede(name); // a closed instance's queued uploads must not land after the namespace is gone
         LocalVolume v = open.remove(name);
         if (v != null) {
             v.markDeleted();

@@ -26,6 +26,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The background side of one volume's log: queues its sealed SCOs, then its TLogs, then manifest
@@ -35,7 +38,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * (what a FLUSH must force). It sees its volume only through {@link UploadSource} (manifest,
  * epoch, deleted, replication fence: checked before every put and publish; once tripped, the
  * volume's queued tasks are dropped). Upload tasks synchronise on {@code this}; the write path only adds to the
- * unforced set and queues tasks.
+ * unforced set and queues tasks. Once the volume is closed and opened again (or deleted), this instance is
+ * {@link #supersede superseded}: its tasks are dropped, each task's work runs under {@link #work} so that
+ * superseding waits for the one running ({@link ClosedVolumeUploads}).
  */
 final class VolumeUploads {
     private static final Logger LOG = LoggerFactory.getLogger(VolumeUploads.class);
@@ -57,6 +62,13 @@ final class VolumeUploads {
      * local flash at all.
      */
     private final Set<Long> unforced = ConcurrentHashMap.newKeySet();
+    /** Held while a task of this instance does its work; {@link #supersede} takes it to wait for that. */
+    private final ReentrantLock work = new ReentrantLock();
+    private volatile boolean superseded;
+    /** Tasks queued and not yet run or dropped. */
+    private final AtomicInteger outstanding = new AtomicInteger();
+    /** Run once, when no task is outstanding any more, after {@link #whenDrained}. */
+    private final AtomicReference<Runnable> drained = new AtomicReference<>();
 
     VolumeUploads(VolumeContext ctx, UploadSource log, WriteListener listener, String ns, Path dir, int clusterSize) {
         this.ctx = ctx;
@@ -71,6 +83,32 @@ final class VolumeUploads {
     synchronized void restore(long uploadedThrough, long publishedGeneration) {
         this.uploadedThrough = uploadedThrough;
         this.publishedGeneration = publishedGeneration;
+    }
+
+    private void submit(Task task) {
+        outstanding.incrementAndGet();
+        ctx.uploader().submit(task);
+    }
+
+    /**
+     * Drops this instance's tasks (queued ones are skipped, the one running, if any, is waited for): the
+     * volume was opened again, with its own uploads, or is being deleted.
+     */
+    void supersede() {
+        superseded = true;
+        work.lock();
+        work.unlock();
+    }
+
+    /** Runs {@code hook} once when no task of this instance is queued or running (at once if none is). */
+    void whenDrained(Runnable hook) {
+        drained.set(hook);
+        if (outstanding.get() == 0) {
+            Runnable r = drained.getAndSet(null);
+            if (r != null) {
+                r.run();
+            }
+        }
     }
 
     /** The highest TLog number on the backend. */
@@ -129,8 +167,33 @@ final class VolumeUploads {
 
         @Override
         public boolean obsolete() {
-            return log.isDeleted() || taskEpoch != log.epoch() || log.fence().tripped() != null
+            return superseded || log.isDeleted() || taskEpoch != log.epoch() || log.fence().tripped() != null
                     || ctx.ownership().epoch(ns) != ownerEpoch;
+        }
+
+        @Override
+        public final void run() {
+            work.lock();
+            try {
+                if (!superseded) {
+                    work();
+                }
+            } finally {
+                work.unlock();
+            }
+        }
+
+        /** The task's work; throws to be retried. */
+        abstract void work();
+
+        @Override
+        public final void finished() {
+            if (outstanding.decrementAndGet() == 0) {
+                Runnable r = drained.getAndSet(null);
+                if (r != null) {
+                    r.run();
+                }
+            }
         }
 
         /**
@@ -154,11 +217,11 @@ final class VolumeUploads {
      * copy is dropped. A SCO this process wrote and sealed is in its page cache as written.
      */
     private void enqueueSco(long scoId, int crc, int clusters, boolean check) {
-        ctx.uploader().submit(new Task() {
+        submit(new Task() {
             private boolean verified = !check;
 
             @Override
-            public void run() {
+            void work() {
                 Path f = ctx.scoCache().file(ns, scoId);
                 if (ctx.scoCache().isUploaded(ns, scoId)) {
                     unforced.remove(scoId);
@@ -204,9 +267,9 @@ final class VolumeUploads {
     }
 
     void enqueueTlog(long n) {
-        ctx.uploader().submit(new Task() {
+        submit(new Task() {
             @Override
-            public void run() {
+            void work() {
                 Path f = History.tlogFile(dir, n);
                 List<Long> scos = new ArrayList<>();
                 ByteBuffer content;
@@ -243,9 +306,9 @@ final class VolumeUploads {
      * backend; nothing would queue that SCO again, and unmarked it could never be evicted.
      */
     void enqueueMarkUploaded() {
-        ctx.uploader().submit(new Task() {
+        submit(new Task() {
             @Override
-            public void run() {
+            void work() {
                 for (long id : ctx.scoCache().localScoIds(ns)) {
                     if (ctx.scoCache().isUploaded(ns, id)) {
                         continue;
@@ -274,9 +337,9 @@ final class VolumeUploads {
     }
 
     void enqueuePublish() {
-        ctx.uploader().submit(new Task() {
+        submit(new Task() {
             @Override
-            public void run() {
+            void work() {
                 publish(ownerEpoch);
             }
 

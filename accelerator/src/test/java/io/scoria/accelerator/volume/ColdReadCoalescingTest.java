@@ -115,4 +115,29 @@ class ColdReadCoalescingTest {
             assertEquals(256, c.rangedGets(), c.toString());
         }
     }
+
+    /**
+     * The node keeps fetched ranges by (namespace, SCO, offset), and a volume deleted and made again
+     * under the same name numbers its SCOs from the start again: a range another router fetched of the
+     * old volume must never be served for the new one (the CRC32C of the map tells them apart; the kept
+     * range is dropped and the cluster read from the backend).
+     */
+    @Test
+    void aVolumeMadeAgainUnderTheSameNameIsNeverServedTheOldOnesFetchedRanges() {
+        byte[] second = new byte[2 * MIB];
+        new Random(99).nextBytes(second);
+        try (LocalVolumeService b = new LocalVolumeService(store, config("b", EngineConfig.DEFAULT_READ_AHEAD))) {
+            readInto(b.open("vol"), 0, image, 0, 2 * MIB, 64 << 10); // b keeps ranges of the old volume's first SCO
+            b.closeVolume("vol");
+            b.forgetLocal("vol");
+            try (LocalVolumeService a = new LocalVolumeService(store, config("a", EngineConfig.DEFAULT_READ_AHEAD))) {
+                a.delete("vol");
+                a.create("vol", VolumeSpec.ofSize(64L * MIB));
+                a.open("vol").write(0, ByteBuffer.wrap(second), false);
+                a.closeVolume("vol");
+                assertTrue(a.awaitUploads(Duration.ofSeconds(60)));
+            }
+            readInto(b.open("vol"), 0, second, 0, 2 * MIB, 64 << 10);
+        }
+    }
 }
