@@ -226,7 +226,7 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
             clusterSize = clusterSize != null ? clusterSize : "4KiB";
             readAhead = readAhead != null ? readAhead : "1MiB";
             maxTlogAge = maxTlogAge != null ? maxTlogAge : "60s";
-            idleClose = idleClose != null ? idleClose : "0";
+            idleClose = idleClose != null ? idleClose : "10m";
             maxOpen = maxOpen != null ? maxOpen : 0;
             if (!maxTlogAge.equals("0")) {
                 Durations.parse("maxTlogAge", maxTlogAge);

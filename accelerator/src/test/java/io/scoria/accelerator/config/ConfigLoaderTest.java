@@ -65,7 +65,7 @@ class ConfigLoaderTest {
     @Test
     void idleCloseAndTheOpenVolumeBoundAreReadAndValidated() {
         ScoriaConfig d = ConfigLoader.parse("", "empty.yaml");
-        assertEquals(java.time.Duration.ZERO, d.volumes().idleCloseDuration(), "off by default (README: the open race)");
+        assertEquals(java.time.Duration.ofMinutes(10), d.volumes().idleCloseDuration(), "10 minutes by default");
         assertEquals(0, d.volumes().maxOpen());
         ScoriaConfig c = ConfigLoader.parse("volumes: {idleClose: 30s, maxOpen: 500}\n", "i.yaml");
         assertEquals(java.time.Duration.ofSeconds(30), c.volumes().idleCloseDuration());
