@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * A logged-in connection (RFC 7143 full feature phase): checks each request's CmdSN against the
  * window, hands SCSI Commands and Data-Out to the {@link CommandPipeline}, answers NOP-Out, Text
  * (SendTargets, through {@link SendTargets}), Task Management (ABORT TASK, ABORT TASK SET, CLEAR
- * TASK SET, LUN RESET, TARGET WARM RESET) and Logout, sends NOP-In pings, and rejects what it does
+ * TASK SET, LUN RESET, TARGET WARM RESET, TARGET COLD RESET) and Logout, sends NOP-In pings, and rejects what it does
  * not support (SNACK: error recovery level 0) with a Reject PDU.
  *
  * <p>Threads: the connection's event loop only.
@@ -35,6 +35,9 @@ final class FullFeaturePhase {
     private final ConnectionFlow flow;
     private final QosGate qos;
     private final Runnable resume;
+    /** Closes the target's other connections (TARGET COLD RESET); this one closes after its response. */
+    private final Runnable coldReset;
+    private boolean closeAfterTmf;
     private boolean qosTimer; // a resume is scheduled for when the volume's QoS caps let the next command go
     private PendingReply tmf;
     private PendingReply logout;
@@ -47,7 +50,7 @@ final class FullFeaturePhase {
 
     FullFeaturePhase(Channel channel, PduWriter writer, Sequencer seq, CommandPipeline commands,
                      SendTargets sendTargets, boolean discovery, SessionParams params, ConnectionFlow flow,
-                     QosGate qos, Runnable resume) {
+                     QosGate qos, Runnable resume, Runnable coldReset) {
         this.channel = channel;
         this.writer = writer;
         this.seq = seq;
@@ -58,6 +61,7 @@ final class FullFeaturePhase {
         this.flow = flow;
         this.qos = qos;
         this.resume = resume;
+        this.coldReset = coldReset;
     }
 
     /**
@@ -219,9 +223,14 @@ final class FullFeaturePhase {
                 affected = commands.select(null);
                 commands.resetLun();
             }
+            case 7 -> { // TARGET COLD RESET: as warm, then every connection to the target closes (RFC 7143 11.5.1)
+                affected = commands.select(null);
+                commands.resetLun();
+                closeAfterTmf = true;
+            }
             case 3 -> h[2] = (byte) (lunZero ? 0 : 2); // CLEAR ACA: no ACA is ever established
             case 8 -> h[2] = 4; // task reassign not supported (error recovery level 0)
-            default -> h[2] = 5; // function not supported (TARGET COLD RESET and unknown functions)
+            default -> h[2] = 5; // function not supported
         }
         List<ScsiTask> running = affected.stream().filter(t -> !commands.abort(t)).toList();
         log.info("iSCSI task management function {} from {}: {} tasks aborted", function, channel.remoteAddress(),
@@ -252,9 +261,18 @@ final class FullFeaturePhase {
 
     private void sendIfDone() {
         if (tmf != null && tmf.waitingFor().isEmpty()) {
-            seq.stamp(tmf.header(), true);
-            writer.send(tmf.header(), null);
+            byte[] h = tmf.header();
+            seq.stamp(h, true);
             tmf = null;
+            if (closeAfterTmf) {
+                // the response goes out first; then every connection to the target closes, this one last
+                closeAfterTmf = false;
+                writer.write(h, null);
+                coldReset.run();
+                channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            } else {
+                writer.send(h, null);
+            }
         }
         if (logout != null && logout.waitingFor().isEmpty()) {
             byte[] h = logout.header();

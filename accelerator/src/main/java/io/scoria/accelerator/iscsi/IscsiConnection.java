@@ -68,9 +68,12 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
             ScsiLun lun = r.lun();
             String nexus = r.nexus();
             ctx.channel().closeFuture().addListener(f -> lun.nexusLost(nexus)); // logout or dropped connection
+            context.targets().connected(lun.volume().name(), ctx.channel());
         }
+        String volume = r.discovery() ? null : r.lun().volume().name();
+        Runnable coldReset = volume == null ? () -> { } : () -> context.targets().closeAll(volume, ctx.channel());
         session = new FullFeaturePhase(ctx.channel(), writer, r.sequencer(), pipeline, targets, r.discovery(), p, flow,
-                qos, this::resume);
+                qos, this::resume, coldReset);
         self[0] = session;
         login = null;
     }

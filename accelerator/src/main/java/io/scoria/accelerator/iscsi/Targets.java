@@ -23,6 +23,8 @@ final class Targets {
     private final Map<String, ScsiLun> luns = new ConcurrentHashMap<>();
     private final Map<String, ScsiLun> readOnlyLuns = new ConcurrentHashMap<>();
     private final Map<String, PersistentReservations> reservations = new ConcurrentHashMap<>();
+    /** The logged-in (normal session) connections of each target, by volume name; for TARGET COLD RESET. */
+    private final Map<String, java.util.Set<io.netty.channel.Channel>> connections = new ConcurrentHashMap<>();
 
     Targets(IscsiServerConfig config, VolumeService volumes) {
         this.config = config;
@@ -61,5 +63,30 @@ final class Targets {
     List<String> names(Predicate<String> visible) {
         return volumes.list().stream().map(i -> i.name()).filter(visible)
                 .map(n -> config.targetName(n.toLowerCase())).toList();
+    }
+
+    /** Notes a logged-in connection of the target of {@code volume}; it leaves when the channel closes. */
+    void connected(String volume, io.netty.channel.Channel channel) {
+        connections.computeIfAbsent(volume, v -> ConcurrentHashMap.newKeySet()).add(channel);
+        channel.closeFuture().addListener(f -> connections.computeIfPresent(volume, (v, set) -> {
+            set.remove(channel);
+            return set.isEmpty() ? null : set;
+        }));
+    }
+
+    /**
+     * TARGET COLD RESET (RFC 7143 section 11.5.1): closes every connection to the target of {@code volume},
+     * of every initiator, {@code except} last (the one that asked: it closes after its response is out).
+     * Returns how many were closed.
+     */
+    int closeAll(String volume, io.netty.channel.Channel except) {
+        int n = 0;
+        for (io.netty.channel.Channel c : connections.getOrDefault(volume, java.util.Set.of())) {
+            if (c != except) {
+                c.close();
+                n++;
+            }
+        }
+        return n;
     }
 }

@@ -192,6 +192,40 @@ class IscsiServerTest {
         }
     }
 
+    /**
+     * TARGET COLD RESET (RFC 7143 section 11.5.1): the response reaches the initiator that asked, then
+     * every connection to that target closes (of every initiator); another target's session stays.
+     */
+    @Test
+    void targetColdResetAnswersThenClosesEveryConnectionToTheTarget() throws Exception {
+        start(IscsiServerConfig.loopback(0));
+        service.create("vm2", VolumeSpec.ofSize(64L << 20));
+        try (IscsiTestClient a = new IscsiTestClient("127.0.0.1", server.port());
+             IscsiTestClient b = new IscsiTestClient("127.0.0.1", server.port());
+             IscsiTestClient other = new IscsiTestClient("127.0.0.1", server.port())) {
+            assertEquals(0, a.login(TARGET, OPS));
+            assertEquals(0, b.login(TARGET, OPS));
+            assertEquals(0, other.login("iqn.2026-12.io.scoria:vm2", OPS));
+            byte[] data = pattern(4096, 7);
+            b.write(0, data, 512, false);
+            byte[] tmf = PduWriter.header(0x40 | Pdu.TASK_MGMT, 0x80 | 7);
+            PduWriter.putInt(tmf, 16, a.nextTag());
+            PduWriter.putInt(tmf, 20, Pdu.RESERVED_TAG);
+            PduWriter.putInt(tmf, 24, 1);
+            a.send(tmf, null);
+            IscsiTestClient.Received resp = a.read();
+            assertEquals(Pdu.TASK_MGMT_RESPONSE, resp.opcode());
+            assertEquals(0, resp.bhs()[2], "function complete");
+            assertThrows(java.io.IOException.class, a::read, "the asking connection closes after its response");
+            assertThrows(java.io.IOException.class, b::readSkippingPings, "every connection to the target closes");
+            assertArrayEquals(new byte[512], other.read(0, 1, 512), "another target's session goes on");
+        }
+        try (IscsiTestClient again = new IscsiTestClient("127.0.0.1", server.port())) {
+            assertEquals(0, again.login(TARGET, OPS), "the initiator logs in again");
+            assertArrayEquals(pattern(4096, 7), again.read(0, 8, 512), "nothing written before the reset is lost");
+        }
+    }
+
     @Test
     void malformedPduClosesOnlyThatConnection() throws Exception {
         start(IscsiServerConfig.loopback(0));
