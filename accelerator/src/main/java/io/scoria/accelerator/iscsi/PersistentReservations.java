@@ -201,6 +201,25 @@ final class PersistentReservations {
         save();
     }
 
+    /**
+     * REGISTER AND MOVE: {@code nexus}, holding the reservation (not of an all-registrants type) with
+     * {@code key}, registers {@code destination} with {@code destinationKey} and moves the reservation
+     * (same type) to it; with {@code unregister} its own registration goes.
+     */
+    synchronized void move(String nexus, long key, long destinationKey, String destination, boolean unregister) {
+        checkKey(nexus, key);
+        if (holder == null || allRegistrants() || !holder.equals(nexus)) {
+            throw new Conflict("REGISTER AND MOVE from an I_T nexus that does not hold the reservation");
+        }
+        keys.put(destination, destinationKey);
+        holder = destination;
+        if (unregister) {
+            keys.remove(nexus);
+        }
+        generation++;
+        save();
+    }
+
     private void checkKey(String nexus, long key) {
         Long mine = keys.get(nexus);
         if (mine == null || mine != key) {

@@ -19,6 +19,10 @@ final class ReservationCommands {
     static final int RELEASE_6 = 0x17;
     static final int RESERVE_10 = 0x56;
     static final int RELEASE_10 = 0x57;
+    static final int REGISTER_AND_MOVE = 7;
+    private static final int ISCSI_PROTOCOL = 5;
+    /** The longest TransportID taken: an iSCSI name is at most 223 bytes, plus ",i,0x", the ISID and padding. */
+    private static final int MAX_TRANSPORT_ID = 256;
     private static final int TYPES = 0x80 | 0x40 | 0x20 | 0x08 | 0x02; // WR_EX_AR, EX_AC_RO, WR_EX_RO, EX_AC, WR_EX
 
     private final PersistentReservations state;
@@ -163,6 +167,10 @@ final class ReservationCommands {
         int scope = Cdb.u8(cdb, 2) >> 4;
         int type = Cdb.u8(cdb, 2) & 0x0f;
         long length = Cdb.u32(cdb, 5);
+        if (action == REGISTER_AND_MOVE) {
+            registerAndMove(length, dataOut, nexus);
+            return;
+        }
         if (length != 24) {
             throw SenseException.parameterLength("PERSISTENT RESERVE OUT parameter list of " + length + " bytes");
         }
@@ -200,6 +208,58 @@ final class ReservationCommands {
             }
             default -> throw SenseException.invalidField("PERSISTENT RESERVE OUT service action " + action);
         }
+    }
+
+    /**
+     * REGISTER AND MOVE (SPC-4 5.13.8, 6.16.4): the holder of the persistent reservation registers another
+     * I_T nexus, named by an iSCSI TransportID of the initiator-port form ({@code name,i,0xISID}), with the
+     * service action key, and hands it the reservation; with UNREG it unregisters itself. The parameter
+     * list is 24 bytes and the TransportID (at most 256 bytes taken). The reservation keeps its scope and
+     * type (SPC-4: the CDB's SCOPE and TYPE are not used by this service action).
+     */
+    private void registerAndMove(long length, ByteBuf dataOut, String nexus) {
+        if (length < 24 + 8 || length > 24 + MAX_TRANSPORT_ID || dataOut == null || dataOut.readableBytes() < length) {
+            throw SenseException.parameterLength("REGISTER AND MOVE parameter list of " + length + " bytes");
+        }
+        byte[] p = new byte[(int) length];
+        dataOut.getBytes(dataOut.readerIndex(), p);
+        long key = Cdb.u64(p, 0);
+        long serviceKey = Cdb.u64(p, 8);
+        boolean unregister = (p[17] & 0x02) != 0;
+        long idLength = Cdb.u32(p, 20);
+        if (idLength < 8 || 24 + idLength > length) {
+            throw SenseException.invalidParameter("TransportID length " + idLength);
+        }
+        String destination = iscsiPort(p, 24, (int) idLength);
+        if (serviceKey == 0) {
+            throw SenseException.invalidParameter("service action reservation key 0");
+        }
+        if (destination.equals(nexus)) {
+            throw SenseException.invalidParameter("the TransportID names the I_T nexus the command came on");
+        }
+        state.move(nexus, key, serviceKey, destination, unregister);
+    }
+
+    /** The I_T nexus an iSCSI TransportID of format 01b names ({@code name,i,0xISID}, as logins name theirs). */
+    private static String iscsiPort(byte[] p, int at, int length) {
+        int format = (p[at] & 0xc0) >> 6;
+        int protocol = p[at] & 0x0f;
+        if (protocol != ISCSI_PROTOCOL || format != 1) {
+            throw SenseException.invalidParameter("TransportID protocol " + protocol + " format " + format
+                    + ": an iSCSI initiator port (protocol 5, format 01b) is needed");
+        }
+        int additional = ((p[at + 2] & 0xff) << 8) | (p[at + 3] & 0xff);
+        int end = at + 4 + Math.min(additional, length - 4);
+        int n = at + 4;
+        while (n < end && p[n] != 0) {
+            n++;
+        }
+        String port = new String(p, at + 4, n - at - 4, java.nio.charset.StandardCharsets.UTF_8);
+        int sep = port.toLowerCase(java.util.Locale.ROOT).indexOf(",i,0x");
+        if (sep <= 0 || port.length() != sep + 5 + 12) {
+            throw SenseException.invalidParameter("TransportID '" + port + "' is not 'iSCSI name,i,0xISID'");
+        }
+        return port.substring(0, sep) + ",i,0x" + port.substring(sep + 5).toLowerCase(java.util.Locale.ROOT);
     }
 
     private static boolean validType(int type) {

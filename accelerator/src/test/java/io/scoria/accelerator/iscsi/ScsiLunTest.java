@@ -234,4 +234,52 @@ class ScsiLunTest {
         assertEquals(ScsiResult.CHECK_CONDITION, l.execute(new byte[]{0x16, 0x01, 0, 0, 0, 0}, 0, null, ByteBufAllocator.DEFAULT, a).status(),
                 "extent reservations are refused");
     }
+
+    private static byte[] proutCdb(int action, int type, int length) {
+        return new byte[]{0x5f, (byte) action, (byte) type, 0, 0, (byte) (length >>> 24), (byte) (length >>> 16),
+                (byte) (length >>> 8), (byte) length, 0};
+    }
+
+    private static byte[] proutParams(long key, long serviceKey) {
+        return java.nio.ByteBuffer.allocate(24).putLong(key).putLong(serviceKey).array();
+    }
+
+    /** REGISTER AND MOVE's parameter list: keys, UNREG, then an iSCSI TransportID of the initiator-port form. */
+    private static byte[] moveParams(long key, long serviceKey, boolean unreg, String port) {
+        byte[] name = port.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int padded = (name.length + 1 + 3) / 4 * 4; // null-terminated, a multiple of 4
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(24 + 4 + padded);
+        b.putLong(key).putLong(serviceKey).put((byte) 0).put((byte) (unreg ? 2 : 0)).putShort((short) 1).putInt(4 + padded);
+        b.put((byte) 0x45).put((byte) 0).putShort((short) padded).put(name);
+        return b.array();
+    }
+
+    private ScsiResult prout(ScsiLun l, String nexus, int action, int type, byte[] params) {
+        return l.execute(proutCdb(action, type, params.length), 0, Unpooled.wrappedBuffer(params), ByteBufAllocator.DEFAULT, nexus);
+    }
+
+    @Test
+    void registerAndMoveHandsTheReservationToTheNamedNexus() {
+        ScsiLun l = new ScsiLun(volume, "iqn.2026-12.io.scoria:vm1", 512, 8 << 20, new PersistentReservations(null));
+        String a = "iqn.1994-05.com.redhat:a,i,0x23d000000001";
+        String b = "iqn.1994-05.com.redhat:b,i,0x23d000000002";
+        byte[] write = {0x2a, 0, 0, 0, 0, 0, 0, 0, 1, 0};
+        assertEquals(ScsiResult.GOOD, prout(l, a, 0, 0, proutParams(0, 0xaa)).status());
+        assertEquals(ScsiResult.GOOD, prout(l, a, 1, 1, proutParams(0xaa, 0)).status(), "A reserves WRITE EXCLUSIVE");
+        assertEquals(ScsiResult.RESERVATION_CONFLICT, prout(l, b, 7, 0, moveParams(0xbb, 0xbb, false, a)).status(),
+                "only the holder moves the reservation");
+        assertSense(prout(l, a, 7, 0, moveParams(0xaa, 0, false, b)), SenseException.ILLEGAL_REQUEST, 0x26);
+        assertSense(prout(l, a, 7, 0, moveParams(0xaa, 0xbb, false, a)), SenseException.ILLEGAL_REQUEST, 0x26);
+        assertSense(prout(l, a, 7, 0, moveParams(0xaa, 0xbb, false, "iqn.b")), SenseException.ILLEGAL_REQUEST, 0x26);
+        assertEquals(ScsiResult.RESERVATION_CONFLICT, prout(l, a, 7, 0, moveParams(0x99, 0xbb, false, b)).status(),
+                "with the holder's key only");
+        assertEquals(ScsiResult.GOOD, prout(l, a, 7, 0, moveParams(0xaa, 0xbb, true, b.replace("0x23d", "0x23D"))).status());
+        byte[] data = new byte[512];
+        assertEquals(ScsiResult.GOOD, l.execute(write, 0, Unpooled.wrappedBuffer(data), ByteBufAllocator.DEFAULT, b).status(),
+                "B holds the reservation now");
+        assertEquals(ScsiResult.RESERVATION_CONFLICT, l.execute(write, 0, Unpooled.wrappedBuffer(data), ByteBufAllocator.DEFAULT, a).status(),
+                "A no longer does");
+        assertEquals(ScsiResult.RESERVATION_CONFLICT, prout(l, a, 1, 1, proutParams(0xaa, 0)).status(), "UNREG removed A's key");
+        assertEquals(ScsiResult.GOOD, prout(l, b, 2, 1, proutParams(0xbb, 0)).status(), "B releases with the key it was given");
+    }
 }
