@@ -34,9 +34,11 @@ public record DistributorStatus(String policy, List<Store> stores, long namespac
      * @param fragments         fragment objects it holds
      * @param bytes             bytes of those fragments
      * @param error             why it is unavailable; null otherwise
+     * @param draining          being drained: nothing new is placed on it, a rebalance empties it; it may
+     *                          leave the configuration once it holds no fragment
      */
     public record Store(String name, String failureDomain, Health health, long namespacesMissing, long fragments,
-                        long bytes, String error) {
+                        long bytes, String error, boolean draining) {
     }
 
     public DistributorStatus {

@@ -278,7 +278,7 @@ class DistributorFailureTest {
             d.put(NS, String.format("k/%03d", i), ByteBuffer.wrap(random(10 + i, i)));
         }
         // a second distributor over the same stores: nothing cached, only 4 I/O threads
-        Distributor cold = new Distributor(new DistributorConfig(cluster.stores, Policy.of(4, 6), null, 4, 1000));
+        Distributor cold = new Distributor(new DistributorConfig(cluster.stores, Policy.of(4, 6), null, 4, 1000, java.util.Set.of()));
         java.util.List<io.scoria.backend.ObjectInfo> all = cold.listAll(NS, "k/");
         assertEquals(120, all.size());
         assertEquals(10 + 7, all.get(7).size());

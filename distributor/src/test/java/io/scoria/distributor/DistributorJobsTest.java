@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -21,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Repair, rebalance and re-encode: effects, progress, stop and resume. */
@@ -138,6 +140,57 @@ class DistributorJobsTest {
         c.fault("s0").down(true);
         c.fault("s6").down(true);
         assertReadable(shrunk, objects);
+    }
+
+    /**
+     * Draining a store: nothing new lands on it, a rebalance moves its fragments and manifest replicas to the
+     * other stores (copied, not rebuilt), and then everything reads without it.
+     */
+    @Test
+    void aDrainedStoreIsEmptiedByARebalanceAndGetsNothingNew() {
+        TestCluster c = new TestCluster(7);
+        Distributor d = open(c.stores, Policy.of(4, 6));
+        Map<String, byte[]> objects = fill(d, 30);
+        FragmentStore s3 = c.stores.stream().filter(s -> s.name().equals("s3")).findFirst().orElseThrow();
+        assertFalse(s3.store().listAll(NS, "").isEmpty(), "s3 holds fragments before the drain");
+
+        Distributor draining = new Distributor(DistributorConfig.of(c.stores, Policy.of(4, 6)).withDraining(Set.of("s3")));
+        open.add(draining);
+        Map<String, byte[]> later = new LinkedHashMap<>();
+        for (int i = 0; i < 20; i++) {
+            byte[] data = random(3000 + i, 100 + i);
+            draining.put(NS, "new/" + i, ByteBuffer.wrap(data));
+            later.put("new/" + i, data);
+        }
+        for (String k : later.keySet()) {
+            assertTrue(draining.manifest(NS, k).fragments().stream().noneMatch(f -> "s3".equals(f.store())), k + " placed on s3");
+        }
+        assertTrue(s3.store().listAll(NS, "new/").isEmpty(), "no fragment or manifest of a new object on the draining store");
+        assertTrue(draining.status().stores().stream().anyMatch(st -> st.name().equals("s3") && st.draining()));
+
+        JobProgress p = draining.rebalance(NS, null, null, null);
+        assertTrue(p.finished());
+        assertEquals(0, p.objectsFailed());
+        assertTrue(p.fragmentsMoved() > 0, p.toString());
+        assertEquals(0, p.fragmentsRebuilt(), "a draining store is read, its fragments copied: " + p);
+        List<String> left = s3.store().listAll(NS, "").stream().map(o -> o.key())
+                .filter(k -> !k.startsWith(io.scoria.distributor.jobs.Checkpoints.PREFIX)).toList();
+        assertEquals(List.of(), left, "nothing but job checkpoints left on the drained store");
+        c.fault("s3").down(true); // now it can go
+        objects.putAll(later);
+        assertReadable(draining, objects);
+        c.fault("s0").down(true);
+        assertReadable(draining, objects);
+    }
+
+    @Test
+    void drainingMoreStoresThanThePolicyCanSpareIsRefused() {
+        TestCluster c = new TestCluster(7);
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> DistributorConfig.of(c.stores, Policy.of(4, 6)).withDraining(Set.of("s1", "s2")));
+        assertTrue(e.getMessage().contains("not being drained"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> DistributorConfig.of(c.stores, Policy.of(4, 6)).withDraining(Set.of("s9")));
+        c.stores.forEach(s -> s.store().close());
     }
 
     @Test

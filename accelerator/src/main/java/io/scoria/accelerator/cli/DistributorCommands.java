@@ -27,9 +27,12 @@ final class DistributorCommands extends CommandGroup {
                     + s.get("objects").asLong() + " objects");
             out.printf("%-20s %-16s %-12s %10s %12s%n", "STORE", "DOMAIN", "HEALTH", "FRAGMENTS", "BYTES");
             for (JsonNode st : s.get("stores")) {
-                out.printf("%-20s %-16s %-12s %10d %12d%s%n", st.get("name").asText(), st.get("failureDomain").asText(),
+                boolean draining = st.path("draining").asBoolean(false);
+                out.printf("%-20s %-16s %-12s %10d %12d%s%s%n", st.get("name").asText(), st.get("failureDomain").asText(),
                         st.get("health").asText().toLowerCase(java.util.Locale.ROOT), st.get("fragments").asLong(),
-                        st.get("bytes").asLong(), st.hasNonNull("error") ? "  " + st.get("error").asText() : "");
+                        st.get("bytes").asLong(), draining ? (st.get("fragments").asLong() == 0
+                                ? "  draining: empty, may leave the config" : "  draining: run scoria distributor rebalance") : "",
+                        st.hasNonNull("error") ? "  " + st.get("error").asText() : "");
             }
             if (view.get("fullRedundancy").asBoolean()) {
                 out.println("full redundancy: every object has all its fragments");

@@ -147,8 +147,11 @@ public record BackendConfig(String type, Fs fs, S3 s3, Swift swift, Dist distrib
         }
     }
 
-    /** One store of {@code backend.distributor.stores}. */
-    public record Store(String name, String domain, String type, Fs fs, S3 s3, Swift swift) {
+    /**
+     * One store of {@code backend.distributor.stores}; {@code drain: true} drains it (nothing new is placed
+     * on it and {@code scoria distributor rebalance} moves everything off it, after which it can be removed).
+     */
+    public record Store(String name, String domain, String type, Fs fs, S3 s3, Swift swift, Boolean drain) {
         public Store {
             check(name != null && !name.isBlank(), "name", "is required");
             type = type == null ? "fs" : type.toLowerCase(Locale.ROOT);
@@ -170,6 +173,9 @@ public record BackendConfig(String type, Fs fs, S3 s3, Swift swift, Dist distrib
             Policy p = parsePolicy(policy, minFragments);
             check(stores.size() >= p.totalFragments(), "stores",
                     "policy " + policy + " needs at least " + p.totalFragments() + " stores, " + stores.size() + " given");
+            long kept = stores.stream().filter(s -> !Boolean.TRUE.equals(s.drain())).count();
+            check(kept >= p.totalFragments(), "stores", "policy " + policy + " needs at least " + p.totalFragments()
+                    + " stores that are not being drained, " + kept + " are left: add a store before draining one");
         }
 
         public Policy parsedPolicy() {
@@ -258,7 +264,9 @@ public record BackendConfig(String type, Fs fs, S3 s3, Swift swift, Dist distrib
                         .openPlain(), "distributor/" + s.name(), ledger);
                 opened.add(new FragmentStore(s.name(), s.domain() == null ? s.name() : s.domain(), store));
             }
-            return new Distributor(DistributorConfig.of(opened, distributor.parsedPolicy()));
+            Set<String> draining = new HashSet<>();
+            distributor.stores().stream().filter(s -> Boolean.TRUE.equals(s.drain())).forEach(s -> draining.add(s.name()));
+            return new Distributor(DistributorConfig.of(opened, distributor.parsedPolicy()).withDraining(draining));
         } catch (RuntimeException e) {
             opened.forEach(f -> f.store().close());
             throw e;

@@ -198,8 +198,8 @@ public final class Jobs {
             Set<String> keep = new HashSet<>();
             List<FragmentStore> ideal = null;
             if (move) {
-                List<FragmentStore> ranked = Placement.rank(key + "#" + m.generation(), storeSet.stores());
-                ideal = Placement.choose(ranked, y, Set.of(), Set.of());
+                List<FragmentStore> ranked = storeSet.rank(key + "#" + m.generation());
+                ideal = Placement.choose(ranked, y, storeSet.draining(), Set.of()); // nothing stays on a draining store
                 Set<String> idealNames = new HashSet<>();
                 ideal.forEach(s -> idealNames.add(s.name()));
                 for (int i = 0; i < y; i++) {
@@ -295,8 +295,8 @@ public final class Jobs {
                 domains.add(s.failureDomain());
             }
         }
-        List<FragmentStore> ranked = Placement.rank(m.key() + "#" + m.generation(), storeSet.stores());
-        candidates.addAll(Placement.choose(ranked, ranked.size(), Set.of(), domains));
+        List<FragmentStore> ranked = storeSet.rank(m.key() + "#" + m.generation());
+        candidates.addAll(Placement.choose(ranked, ranked.size(), storeSet.draining(), domains));
         for (FragmentStore s : candidates) {
             if (s == null || (used.contains(s.name()) && !s.name().equals(sameStore))) {
                 continue;

@@ -119,7 +119,7 @@ public final class Survey {
             DistributorStatus.Health health = c.error != null ? DistributorStatus.Health.UNAVAILABLE
                     : c.namespacesMissing > 0 ? DistributorStatus.Health.EMPTY : DistributorStatus.Health.OK;
             stores.add(new DistributorStatus.Store(c.store.name(), c.store.failureDomain(), health, c.namespacesMissing,
-                    c.fragments, c.bytes, c.error));
+                    c.fragments, c.bytes, c.error, storeSet.draining().contains(c.store.name())));
         }
         var policy = storeSet.config().policy();
         return new DistributorStatus(policy.dataFragments() + "+" + policy.parityFragments(), stores, namespaces.size(),

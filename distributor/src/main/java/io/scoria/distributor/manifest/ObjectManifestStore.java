@@ -6,7 +6,6 @@ import io.scoria.backend.CorruptDataException;
 import io.scoria.backend.NotFoundException;
 import io.scoria.distributor.FragmentStore;
 import io.scoria.distributor.placement.StoreSet;
-import io.scoria.distributor.placement.Placement;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -96,7 +95,7 @@ public final class ObjectManifestStore {
     }
 
     public List<FragmentStore> ranking(String key) {
-        return Placement.rank(Manifest.manifestKey(key), storeSet.stores());
+        return storeSet.rank(Manifest.manifestKey(key));
     }
 
     /** The cached manifest, else the newest replica; throws NotFound/BackendUnavailable. */

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -74,6 +75,34 @@ public final class StoreSet implements AutoCloseable {
 
     public List<FragmentStore> stores() {
         return config.stores();
+    }
+
+    /** Names of the stores being drained (nothing new is placed on them). */
+    public Set<String> draining() {
+        return config.draining();
+    }
+
+    /**
+     * The stores in descending placement score for {@code seed} ({@link Placement#rank}), the stores being
+     * drained moved to the end: writers take the first ones, readers ask the rest only when those fail.
+     */
+    public List<FragmentStore> rank(String seed) {
+        List<FragmentStore> ranked = Placement.rank(seed, config.stores());
+        if (config.draining().isEmpty()) {
+            return ranked;
+        }
+        List<FragmentStore> out = new java.util.ArrayList<>(ranked.size());
+        for (FragmentStore s : ranked) {
+            if (!config.draining().contains(s.name())) {
+                out.add(s);
+            }
+        }
+        for (FragmentStore s : ranked) {
+            if (config.draining().contains(s.name())) {
+                out.add(s);
+            }
+        }
+        return out;
     }
 
     /** The configured store of that name, or null if it is not (any longer) configured. */

@@ -91,8 +91,8 @@ public final class StripeWriter {
     private String[] storeFragments(String ns, String key, long generation, FragmentEncoder.Fragments framed,
                                     Policy policy) {
         int y = policy.totalFragments();
-        List<FragmentStore> ranked = Placement.rank(key + "#" + generation, storeSet.stores());
-        List<FragmentStore> chosen = Placement.choose(ranked, y, Set.of(), Set.of());
+        List<FragmentStore> ranked = storeSet.rank(key + "#" + generation);
+        List<FragmentStore> chosen = Placement.choose(ranked, y, storeSet.draining(), Set.of());
         String[] placed = new String[y];
         List<Future<?>> futures = new ArrayList<>(y);
         for (int i = 0; i < y; i++) {

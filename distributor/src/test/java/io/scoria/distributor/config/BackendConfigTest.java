@@ -61,6 +61,7 @@ class BackendConfigTest {
                       - {name: a, type: fs, fs: {root: a}}
                       - {name: b, fs: {root: b}}
                       - {name: c, domain: n3, fs: {root: c}}
+                      - {name: d, fs: {root: d}, drain: true}
                 """);
         BackendConfig c = ConfigReader.read(file).section("backend", BackendConfig.class);
         try (ObjectStore store = c.open()) {
@@ -68,6 +69,9 @@ class BackendConfigTest {
             store.createNamespace("ns1");
             store.put("ns1", "k", ByteBuffer.wrap(new byte[] {1, 2, 3}));
             assertEquals(3, store.get("ns1", "k").remaining());
+            Distributor d = (Distributor) CountingObjectStore.underlying(store);
+            assertEquals(java.util.Set.of("d"), d.status().stores().stream().filter(s -> s.draining()).map(s -> s.name())
+                    .collect(java.util.stream.Collectors.toSet()), "drain: true marks the store as draining");
         }
         assertTrue(Files.isDirectory(tmp.resolve("c")));
     }
@@ -82,6 +86,9 @@ class BackendConfigTest {
                 .startsWith("t.yaml: backend.s3.acessKey: unknown key (known keys: accessKey, "));
         assertTrue(refused("backend: {type: distributor, distributor: {policy: 4+2, stores: [{name: a, fs: {root: a}}]}}")
                 .contains("backend.distributor.stores: policy 4+2 needs at least 6 stores"));
+        assertTrue(refused("backend: {type: distributor, distributor: {policy: 1+1, stores: [{name: a, fs: {root: a}},"
+                + " {name: b, fs: {root: b}, drain: true}]}}")
+                .contains("backend.distributor.stores: policy 1+1 needs at least 2 stores that are not being drained, 1 are left"));
         assertEquals("t.yaml: backend.swift.key: is required",
                 refused("backend: {type: swift, swift: {authUrl: 'http://h/auth/v1.0', user: u}}"));
         assertTrue(refused("backend: {type: fs, fs: {root: x, rooot: y}}").startsWith("t.yaml: backend.fs.rooot: unknown key"));
