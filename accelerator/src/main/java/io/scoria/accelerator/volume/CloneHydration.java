@@ -115,13 +115,33 @@ final class CloneHydration {
         return count;
     }
 
-    /** {@link VolumeInfo#THIN} or {@link VolumeInfo#INDEPENDENT}; scans the map once, then kept until a step or {@link #forget}. */
+    /**
+     * {@link VolumeInfo#THIN} or {@link VolumeInfo#INDEPENDENT}; looks the map up once (until the first
+     * inherited cluster: at once for a thin clone, the whole volume only for one that is independent), then
+     * kept until a step or {@link #forget}. It was a full count before: 5 million look-ups (3 s) for every
+     * 20 GiB clone the first time anyone asked for its details.
+     */
     synchronized String state(long clusters) {
         Boolean b = independent;
         if (b == null) {
-            b = inherited(clusters) == 0;
+            b = !anyInherited(clusters);
+            independent = b;
         }
         return b ? VolumeInfo.INDEPENDENT : VolumeInfo.THIN;
+    }
+
+    private boolean anyInherited(long clusters) {
+        if (log.map().entries() == 0) {
+            return false;
+        }
+        LbaEntry e = new LbaEntry();
+        for (long lba = 0; lba < clusters; lba++) {
+            log.map().get(lba, e);
+            if (fromParent(e.location)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** After a reset or rollback: the clone may read from its parent again. */
