@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -37,6 +38,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * I/O through a read-write lock (I/O holds it shared). Buffers as in {@link Volume}.
  */
 public final class LocalVolume implements Volume {
+    /** How long making a template waits for background readers of the volume to let go. */
+    private static final long TEMPLATE_LOCK_WAIT_SECONDS = 5;
     private final VolumeContext ctx;
     private final VolumeLog log;
     private final HistoryRewriter history;
@@ -472,7 +475,15 @@ public final class LocalVolume implements Volume {
 
     /** Makes the volume a read-only template, taking a snapshot if writes follow the last one. */
     void makeTemplate() {
-        if (inFlight.get() > 0 || !structure.writeLock().tryLock()) {
+        boolean locked;
+        try {
+            // a background reader (a garbage measurement, a hydration step) holds the lock shared for a moment
+            locked = inFlight.get() == 0 && structure.writeLock().tryLock(TEMPLATE_LOCK_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            locked = false;
+        }
+        if (!locked) {
             throw new VolumeConflictException("volume '" + name + "' has writes in flight; retry makeTemplate when idle");
         }
         try {
