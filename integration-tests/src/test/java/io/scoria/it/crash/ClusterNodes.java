@@ -136,6 +136,16 @@ final class ClusterNodes implements AutoCloseable {
         return JSON.readTree(r.body());
     }
 
+    /** The entry of {@code volume} in a {@code GET /v1/cluster} answer; fails if it has none. */
+    static JsonNode volume(JsonNode status, String volume) {
+        for (JsonNode v : status.get("volumes")) {
+            if (v.get("volume").asText().equals(volume)) {
+                return v;
+            }
+        }
+        throw new AssertionError("no " + volume + " in " + status);
+    }
+
     /** The owner of {@code volume} as node {@code n} sees it, or null. */
     String owner(Node n, String volume) throws Exception {
         for (JsonNode v : status(n).get("volumes")) {

@@ -116,8 +116,8 @@ class ClusterPartitionIT {
         NbdLoad old = new NbdLoad(a.host, a.nbdPort, VOLUME); // over the veth pair, like a hypervisor on another host
         long seed = rnd.nextLong();
         Future<Long> oldLoad = writers.submit(() -> old.randomWrites(log, 16, seed, () -> false));
-        awaitAcks(log, 500, "before the partition");
-        JsonNode before = volume(cluster.status(rig.c));
+        log.awaitAcked(500, "before the partition");
+        JsonNode before = ClusterNodes.volume(cluster.status(rig.c), VOLUME);
         assertEquals("a", before.get("owner").asText());
         assertEquals(1, before.get("epoch").asLong());
 
@@ -157,7 +157,7 @@ class ClusterPartitionIT {
         AtomicBoolean stop = new AtomicBoolean();
         NbdLoad fresh = new NbdLoad(owner.host, owner.nbdPort, VOLUME);
         Future<Long> freshLoad = writers.submit(() -> fresh.randomWrites(log, 16, rnd.nextLong(), stop::get));
-        awaitAcks(log, log.ackedWrites + 300, "on the new owner");
+        log.awaitAcked(log.ackedWrites + 300, "on the new owner");
 
         // the partition heals: node a rejoins as a follower, publishes nothing, takes nothing back
         long heal = System.nanoTime();
@@ -167,7 +167,7 @@ class ClusterPartitionIT {
         awaitTrue(() -> owner.id.equals(ownerSeenBy(cluster, a)), "node a sees node " + owner.id + " as the owner", a);
         assertThrows(IOException.class, () -> new NbdLoad(a.host, a.nbdPort, VOLUME).close(),
                 "node a must not serve the volume after the heal");
-        awaitAcks(log, log.ackedWrites + 300, "on the new owner after the heal");
+        log.awaitAcked(log.ackedWrites + 300, "on the new owner after the heal");
         Thread.sleep(SESSION_MS); // time for a wrong take-back, publish or upload of node a to show
         stop.set(true);
         freshLoad.get(60, TimeUnit.SECONDS);
@@ -176,7 +176,7 @@ class ClusterPartitionIT {
         cluster.connectAndVerify(owner, VOLUME, log, heal, BOUND_MS, "after the heal");
 
         for (ClusterNodes.Node n : List.of(a, rig.c)) {
-            JsonNode v = volume(cluster.status(n));
+            JsonNode v = ClusterNodes.volume(cluster.status(n), VOLUME);
             assertEquals(owner.id, v.get("owner").asText(), "owner as node " + n.id + " sees it");
             assertEquals(2, v.get("epoch").asLong(), "epoch as node " + n.id + " sees it");
         }
@@ -237,22 +237,5 @@ class ClusterPartitionIT {
         }
     }
 
-    private static void awaitAcks(AckLog log, long target, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + BOUND_MS * 1_000_000L;
-        while (log.ackedWrites < target) {
-            if (System.nanoTime() > deadline) {
-                fail(what + ": only " + log.ackedWrites + " of " + target + " writes acknowledged within " + BOUND_MS + " ms");
-            }
-            Thread.sleep(5);
-        }
-    }
 
-    private static JsonNode volume(JsonNode status) {
-        for (JsonNode v : status.get("volumes")) {
-            if (v.get("volume").asText().equals(VOLUME)) {
-                return v;
-            }
-        }
-        throw new AssertionError("no " + VOLUME + " in " + status);
-    }
 }
