@@ -59,6 +59,17 @@ final class AckLog {
         return ok;
     }
 
+    /** Waits until {@code target} writes in all were acknowledged; fails naming {@code what} after 60 s. */
+    void awaitAcked(long target, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (ackedWrites < target) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(what + ": only " + ackedWrites + " of " + target + " writes acknowledged within 60 s");
+            }
+            Thread.sleep(5);
+        }
+    }
+
     synchronized void clearInFlight() {
         Arrays.fill(inFlight, 0);
     }

@@ -75,15 +75,6 @@ class ClusterHandoverIT {
         return new Load(nbd, writers.submit(() -> nbd.randomWrites(log, 16, seed, stop)));
     }
 
-    private static void awaitAcks(AckLog log, long target, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (log.ackedWrites < target) {
-            if (System.nanoTime() > deadline) {
-                fail(what + ": only " + log.ackedWrites + " of " + target + " writes acknowledged within 60 s");
-            }
-            Thread.sleep(5);
-        }
-    }
 
     @Test
     void moveUnderWritesLosesNoAcknowledgedWriteAndFailsClearly() throws Exception {
@@ -102,7 +93,7 @@ class ClusterHandoverIT {
         ClusterNodes.Node[] targets = {rig.c, rig.b, rig.a};
         for (int round = 1; round <= targets.length; round++) {
             ClusterNodes.Node to = targets[round - 1];
-            awaitAcks(log, log.ackedWrites + 300, "round " + round);
+            log.awaitAcked(log.ackedWrites + 300, "round " + round);
             HttpResponse<String> moved = cluster.move(owner, VOLUME, to.id);
             assertEquals(200, moved.statusCode(), moved.body() + "\n" + owner.process.logTail(30));
             JsonNode r = JSON.readTree(moved.body());
@@ -126,7 +117,7 @@ class ClusterHandoverIT {
             assertTrue(r.get("pauseMs").asLong() <= PAUSE_BOUND_MS, moved.body());
             owner = to;
         }
-        awaitAcks(log, log.ackedWrites + 300, "after the moves");
+        log.awaitAcked(log.ackedWrites + 300, "after the moves");
         ClusterNodes.Node target = rig.b;
         HttpResponse<String> self = cluster.move(owner, VOLUME, owner.id);
         assertEquals(409, self.statusCode(), self.body());
@@ -208,7 +199,7 @@ class ClusterHandoverIT {
             assertTrue(s.randomWrites(second, 8, rnd.nextLong(), () -> second.ackedWrites >= 200) >= 200);
         }
         Load load = load(rig.a.nbdPort, log, () -> false);
-        awaitAcks(log, 500, "before SIGTERM");
+        log.awaitAcked(500, "before SIGTERM");
         long t0 = System.nanoTime();
         int exit = cluster.stop(rig.a, Duration.ofSeconds(90));
         long stopMs = (System.nanoTime() - t0) / 1_000_000;
@@ -227,7 +218,7 @@ class ClusterHandoverIT {
         // rolling restart: a comes back, then b (the owner now) is stopped: its volumes go to a live node
         cluster.start(rig.a);
         Load again = load(rig.b.nbdPort, log, () -> false);
-        awaitAcks(log, log.ackedWrites + 300, "before SIGTERM of b");
+        log.awaitAcked(log.ackedWrites + 300, "before SIGTERM of b");
         cluster.stop(rig.b, Duration.ofSeconds(90));
         again.acked().get(30, TimeUnit.SECONDS);
         again.nbd().close();
@@ -253,7 +244,7 @@ class ClusterHandoverIT {
         cluster.createVolume(rig.a, VOLUME, "64MiB");
         AckLog log = new AckLog(BLOCKS);
         Load load = load(rig.a.nbdPort, log, () -> false);
-        awaitAcks(log, 500, "before the outage");
+        log.awaitAcked(500, "before the outage");
 
         // 1. shorter than the session timeout: acknowledgements held while suspended, then given; same epoch
         long t0 = System.nanoTime();
@@ -263,10 +254,10 @@ class ClusterHandoverIT {
         sleepUntil(t0, 6_000);
         long heldTo = log.ackedWrites;
         rig.zk.restart();
-        awaitAcks(log, heldTo + 300, "after ZooKeeper came back");
+        log.awaitAcked(heldTo + 300, "after ZooKeeper came back");
         assertEquals(heldFrom, heldTo, "writes were acknowledged while the owner's session was suspended");
         assertEquals(0, load.nbd().errorReplies, "a short outage must fail no write");
-        JsonNode v = volume(cluster.status(rig.c));
+        JsonNode v = ClusterNodes.volume(cluster.status(rig.c), VOLUME);
         assertEquals("a", v.get("owner").asText());
         assertEquals(1, v.get("epoch").asLong(), "a short outage changes no ownership");
         System.out.printf("ClusterHandoverIT: ZooKeeper down 6 s (session 10 s): no acknowledgement from 2.5 s to 6 s, "
@@ -282,12 +273,12 @@ class ClusterHandoverIT {
         long back = System.nanoTime();
         load = connectWhenServed(rig.a, log);
         long servedMs = (System.nanoTime() - back) / 1_000_000;
-        awaitAcks(log, log.ackedWrites + 300, "after the long outage");
-        v = volume(cluster.status(rig.c));
+        log.awaitAcked(log.ackedWrites + 300, "after the long outage");
+        v = ClusterNodes.volume(cluster.status(rig.c), VOLUME);
         assertEquals("a", v.get("owner").asText(), "the owner took its volume back");
         assertEquals(2, v.get("epoch").asLong(), "one new epoch: the session changed, the owner did not");
         sleepUntil(back, 12_000); // the old session has expired on the server by now: nothing moved
-        v = volume(cluster.status(rig.b));
+        v = ClusterNodes.volume(cluster.status(rig.b), VOLUME);
         assertEquals("a", v.get("owner").asText());
         assertEquals(2, v.get("epoch").asLong(), "no other node was granted the volume");
         for (ClusterNodes.Node other : List.of(rig.b, rig.c)) {
@@ -318,14 +309,6 @@ class ClusterHandoverIT {
         }
     }
 
-    private static JsonNode volume(JsonNode status) {
-        for (JsonNode v : status.get("volumes")) {
-            if (v.get("volume").asText().equals(VOLUME)) {
-                return v;
-            }
-        }
-        throw new AssertionError("no " + VOLUME + " in " + status);
-    }
 
     private static void sleepUntil(long t0, long ms) throws InterruptedException {
         long left = t0 + ms * 1_000_000L - System.nanoTime();

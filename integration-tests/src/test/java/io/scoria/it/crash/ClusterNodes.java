@@ -12,22 +12,28 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The {@code scoria serve} processes of a cluster test: each node its own JVM (through the
- * {@code ./scoria} launcher), data directory and loopback ports (ephemeral, kept for the node's
- * lifetime so that a restarted node is found where it was), all on one backend, one FOC server and
+ * {@code ./scoria} launcher, optionally behind a command prefix such as {@code ip netns exec NS}), data
+ * directory and ports (ephemeral, kept for the node's lifetime so that a restarted node is found where
+ * it was) on its own listening address (loopback unless given), all on one backend, one FOC server and
  * one ZooKeeper. Closing kills whatever still runs.
  */
 final class ClusterNodes implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** One node: its id, ports and process (null while down). */
+    /** One node: its id, address, ports and process (null while down). */
     static final class Node {
         final String id;
+        /** The address its NBD, iSCSI and API listeners bind to, which it advertises and clients use. */
+        final String host;
+        /** Put before {@code ./scoria serve ...} (e.g. {@code ip netns exec NS}); empty: none. */
+        final List<String> launcher;
         final int nbdPort = ManagedProcess.freePort();
         final int iscsiPort = ManagedProcess.freePort();
         final int apiPort = ManagedProcess.freePort();
@@ -36,8 +42,10 @@ final class ClusterNodes implements AutoCloseable {
         ManagedProcess process;
         int starts;
 
-        Node(String id, Path dataDir, String advertisedFoc) {
+        Node(String id, String host, List<String> launcher, Path dataDir, String advertisedFoc) {
             this.id = id;
+            this.host = host;
+            this.launcher = List.copyOf(launcher);
             this.dataDir = dataDir;
             this.advertisedFoc = advertisedFoc;
         }
@@ -65,7 +73,12 @@ final class ClusterNodes implements AutoCloseable {
     }
 
     Node add(String id, String advertisedFoc) {
-        Node n = new Node(id, dir.resolve(id), advertisedFoc);
+        return add(id, advertisedFoc, "127.0.0.1", List.of());
+    }
+
+    /** A node listening on {@code host}, started behind {@code launcher}. */
+    Node add(String id, String advertisedFoc, String host, List<String> launcher) {
+        Node n = new Node(id, host, launcher, dir.resolve(id), advertisedFoc);
         nodes.put(id, n);
         return n;
     }
@@ -74,23 +87,30 @@ final class ClusterNodes implements AutoCloseable {
     void start(Node n) throws Exception {
         Path cfg = dir.resolve(n.id + "-" + (++n.starts) + ".yaml");
         Files.writeString(cfg, "dataDir: " + n.dataDir + "\n"
-                + "nbd: {port: " + n.nbdPort + "}\n" + "iscsi: {port: " + n.iscsiPort + "}\n"
-                + "api: {port: " + n.apiPort + "}\n"
+                + "nbd: {host: " + n.host + ", port: " + n.nbdPort + "}\n"
+                + "iscsi: {host: " + n.host + ", port: " + n.iscsiPort + "}\n"
+                + "api: {host: " + n.host + ", port: " + n.apiPort + "}\n"
                 + "backend: " + backendYaml + "\n"
                 + "cache: {clusterCache: 16MiB, scoCache: 64MiB}\n"
                 + "volumes: {scoSize: 1MiB}\n"
                 + "foc: " + focYaml + "\n"
                 + "cluster: {zookeeper: '" + zookeeper + "', nodeId: " + n.id + ", sessionTimeout: " + sessionTimeout + ", takeoverGrace: 1s"
                 + (n.advertisedFoc == null ? "" : ", advertise: {foc: '" + n.advertisedFoc + "'}") + "}\n");
-        n.process = ManagedProcess.start("scoria-" + n.id, List.of(repo.resolve("scoria").toString(), "serve", "--config",
-                cfg.toString()), dir, dir.resolve(n.id + ".log"));
+        List<String> command = new ArrayList<>(n.launcher);
+        command.addAll(List.of(repo.resolve("scoria").toString(), "serve", "--config", cfg.toString()));
+        n.process = ManagedProcess.start("scoria-" + n.id, command, dir, dir.resolve(n.id + ".log"));
         n.process.awaitReady(Duration.ofSeconds(120), () -> Files.exists(n.dataDir.resolve("admin.token"))
-                && ManagedProcess.listening(n.apiPort) && ManagedProcess.listening(n.nbdPort) && registered(n));
+                && ManagedProcess.listening(n.host, n.apiPort) && ManagedProcess.listening(n.host, n.nbdPort) && registered(n));
     }
 
     private boolean registered(Node n) {
+        return registered(n, n);
+    }
+
+    /** True when node {@code asker} lists node {@code n} as a live member (false also if {@code asker} does not answer). */
+    boolean registered(Node asker, Node n) {
         try {
-            for (JsonNode m : status(n).get("nodes")) {
+            for (JsonNode m : status(asker).get("nodes")) {
                 if (m.get("node").asText().equals(n.id)) {
                     return true;
                 }
@@ -103,7 +123,7 @@ final class ClusterNodes implements AutoCloseable {
 
     HttpRequest.Builder api(Node n, String path) throws IOException {
         String token = Files.readString(n.dataDir.resolve("admin.token")).strip();
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + n.apiPort + path))
+        return HttpRequest.newBuilder(URI.create("http://" + n.host + ":" + n.apiPort + path))
                 .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(10));
     }
 
@@ -114,6 +134,16 @@ final class ClusterNodes implements AutoCloseable {
             throw new IllegalStateException("GET /v1/cluster on " + n.id + ": HTTP " + r.statusCode() + " " + r.body());
         }
         return JSON.readTree(r.body());
+    }
+
+    /** The entry of {@code volume} in a {@code GET /v1/cluster} answer; fails if it has none. */
+    static JsonNode volume(JsonNode status, String volume) {
+        for (JsonNode v : status.get("volumes")) {
+            if (v.get("volume").asText().equals(volume)) {
+                return v;
+            }
+        }
+        throw new AssertionError("no " + volume + " in " + status);
     }
 
     /** The owner of {@code volume} as node {@code n} sees it, or null. */
@@ -163,7 +193,7 @@ final class ClusterNodes implements AutoCloseable {
     long connectAndVerify(Node owner, String volume, AckLog log, long sinceNanos, long boundMs, String what) throws Exception {
         long deadline = System.nanoTime() + boundMs * 1_000_000L;
         while (true) {
-            try (NbdLoad nbd = new NbdLoad(owner.nbdPort, volume)) {
+            try (NbdLoad nbd = new NbdLoad(owner.host, owner.nbdPort, volume)) {
                 long servingMs = (System.nanoTime() - sinceNanos) / 1_000_000;
                 StringBuilder errors = new StringBuilder();
                 long bad = nbd.verify(log, errors);

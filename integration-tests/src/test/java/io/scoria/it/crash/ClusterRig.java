@@ -15,6 +15,10 @@ import java.util.List;
  * stopped and restarted on the same port and data), one s3proxy backend without conditional puts
  * (ZooKeeper fences), one FOC server in sync mode, and three {@code scoria serve} nodes a, b, c of
  * which b advertises the FOC address. Closing kills and stops everything.
+ *
+ * <p>Everything runs on loopback unless a {@link Network} says otherwise: then ZooKeeper (which listens
+ * on every address), s3proxy and the FOC server are reached at {@link Network#serviceHost}, and node a
+ * listens on {@link Network#aHost} and is started behind {@link Network#aLauncher} (a network namespace).
  */
 final class ClusterRig implements AutoCloseable {
     final TestingServer zk;
@@ -26,13 +30,25 @@ final class ClusterRig implements AutoCloseable {
     final ClusterNodes.Node b;
     final ClusterNodes.Node c;
 
-    private ClusterRig(TestingServer zk, S3ProxyServer s3, ManagedProcess foc, String focAddress, ClusterNodes cluster) {
+    /**
+     * Where the rig's servers listen and how node a is started.
+     *
+     * @param serviceHost where ZooKeeper, s3proxy and the FOC server are reached (an address of this machine)
+     * @param aHost       the address node a listens on and advertises
+     * @param aLauncher   the command prefix node a is started behind (empty: none)
+     */
+    record Network(String serviceHost, String aHost, List<String> aLauncher) {
+        static final Network LOOPBACK = new Network("127.0.0.1", "127.0.0.1", List.of());
+    }
+
+    private ClusterRig(TestingServer zk, S3ProxyServer s3, ManagedProcess foc, String focAddress, ClusterNodes cluster,
+                       Network network) {
         this.zk = zk;
         this.s3 = s3;
         this.foc = foc;
         this.focAddress = focAddress;
         this.cluster = cluster;
-        this.a = cluster.add("a", null);
+        this.a = cluster.add("a", null, network.aHost(), network.aLauncher());
         this.b = cluster.add("b", focAddress);
         this.c = cluster.add("c", null);
     }
@@ -44,24 +60,31 @@ final class ClusterRig implements AutoCloseable {
 
     /** As above, the nodes with ZooKeeper sessions of {@code sessionTimeout} (1-10 s). */
     static ClusterRig start(Path dir, String bucket, String sessionTimeout) throws Exception {
+        return start(dir, bucket, sessionTimeout, Network.LOOPBACK);
+    }
+
+    /** As above, on {@code network}. */
+    static ClusterRig start(Path dir, String bucket, String sessionTimeout, Network network) throws Exception {
+        String host = network.serviceHost();
         TestingServer zk = null;
         S3ProxyServer s3 = null;
         ManagedProcess foc = null;
         try {
             zk = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, 500, -1), true);
-            s3 = S3ProxyServer.start(bucket);
+            s3 = S3ProxyServer.start(bucket, false, host);
             String backend = "{type: s3, s3: {endpoint: " + s3.endpoint() + ", accessKey: " + S3ProxyServer.ACCESS_KEY
                     + ", secretKey: " + S3ProxyServer.SECRET_KEY + "}}"; // no conditional puts: ZooKeeper fences
             Rig secrets = new Rig(dir);
             int port = ManagedProcess.freePort();
             foc = ManagedProcess.start("foc-server", List.of(secrets.repo.resolve("scoria").toString(), "foc-server",
-                    "--listen", "127.0.0.1:" + port, "--dir", dir.resolve("foc-server").toString(), "--secret-file",
+                    "--listen", host + ":" + port, "--dir", dir.resolve("foc-server").toString(), "--secret-file",
                     secrets.focSecret().toString()), dir, dir.resolve("foc-server.log"));
-            foc.awaitReady(Duration.ofSeconds(60), () -> ManagedProcess.listening(port));
-            String focAddress = "127.0.0.1:" + port;
+            foc.awaitReady(Duration.ofSeconds(60), () -> ManagedProcess.listening(host, port));
+            String focAddress = host + ":" + port;
             String focYaml = "{address: " + focAddress + ", mode: sync, connectTimeout: 500ms, requestTimeout: 2s, secretFile: "
                     + secrets.focSecret() + "}";
-            ClusterRig rig = new ClusterRig(zk, s3, foc, focAddress, new ClusterNodes(dir, zk.getConnectString(), backend, focYaml));
+            ClusterRig rig = new ClusterRig(zk, s3, foc, focAddress, new ClusterNodes(dir, host + ":" + zk.getPort(), backend,
+                    focYaml), network);
             rig.cluster.sessionTimeout = sessionTimeout;
             for (ClusterNodes.Node n : rig.cluster.nodes.values()) {
                 rig.cluster.start(n);

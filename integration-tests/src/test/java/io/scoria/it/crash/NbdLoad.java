@@ -43,7 +43,11 @@ final class NbdLoad implements AutoCloseable {
     private volatile boolean sending;
 
     NbdLoad(int port, String export) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        this("127.0.0.1", port, export);
+    }
+
+    NbdLoad(String host, int port, String export) throws IOException {
+        socket = new Socket(host, port);
         socket.setTcpNoDelay(true);
         socket.setSoTimeout(120_000);
         in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));

@@ -125,8 +125,13 @@ public final class ManagedProcess implements AutoCloseable {
 
     /** True when something accepts TCP connections on 127.0.0.1:port. */
     public static boolean listening(int port) {
+        return listening("127.0.0.1", port);
+    }
+
+    /** True when something accepts TCP connections on host:port. */
+    public static boolean listening(String host, int port) {
         try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            s.connect(new InetSocketAddress(host, port), 200);
             // a probe of a port in the ephemeral range that nothing listens on can, rarely, get the same
             // port as its own source and connect to itself (TCP simultaneous open): that is no server
             return s.getLocalPort() != port;

@@ -12,8 +12,8 @@ import java.util.stream.Stream;
 
 /**
  * s3proxy ({@code org.gaul:s3proxy} jar-with-dependencies, fetched by Maven into
- * {@code target/servers}) on a free loopback port with the jclouds filesystem provider, as a
- * separate JVM. {@link #stop()} and {@link #start()} model a backend outage; {@link #close()}
+ * {@code target/servers}) on a free port (of loopback, or of the address given to
+ * {@link #start(String, boolean, String)}) with the jclouds filesystem provider, as a separate JVM. {@link #stop()} and {@link #start()} model a backend outage; {@link #close()}
  * stops it and deletes its data.
  */
 public final class S3ProxyServer implements AutoCloseable {
@@ -23,12 +23,14 @@ public final class S3ProxyServer implements AutoCloseable {
     private static final Pattern REQUEST = Pattern.compile("S3ProxyHandler:\\d+ .*request: .*\\{([A-Z]+)@\\w+ (\\S+) HTTP/");
 
     private final Path dir;
+    private final String host;
     private final int port;
     private final boolean logRequests;
     private ManagedProcess process;
 
-    private S3ProxyServer(Path dir, int port, boolean logRequests) {
+    private S3ProxyServer(Path dir, String host, int port, boolean logRequests) {
         this.dir = dir;
+        this.host = host;
         this.port = port;
         this.logRequests = logRequests;
     }
@@ -40,8 +42,13 @@ public final class S3ProxyServer implements AutoCloseable {
 
     /** As {@link #start(String)}; with {@code logRequests}, s3proxy logs every request it serves ({@link #requests()}). */
     public static S3ProxyServer start(String name, boolean logRequests) throws IOException {
+        return start(name, logRequests, "127.0.0.1");
+    }
+
+    /** As {@link #start(String, boolean)}, listening on {@code host} (an address of this machine) instead of loopback. */
+    public static S3ProxyServer start(String name, boolean logRequests, String host) throws IOException {
         Path dir = Files.createTempDirectory("s3proxy-" + name);
-        S3ProxyServer server = new S3ProxyServer(dir, ManagedProcess.freePort(), logRequests);
+        S3ProxyServer server = new S3ProxyServer(dir, host, ManagedProcess.freePort(), logRequests);
         server.start();
         return server;
     }
@@ -79,7 +86,7 @@ public final class S3ProxyServer implements AutoCloseable {
         Path data = Files.createDirectories(dir.resolve("data"));
         Path props = dir.resolve("s3proxy.properties");
         Files.writeString(props, String.join("\n",
-                "s3proxy.endpoint=http://127.0.0.1:" + port,
+                "s3proxy.endpoint=http://" + host + ":" + port,
                 "s3proxy.authorization=aws-v2-or-v4",
                 "s3proxy.identity=" + ACCESS_KEY,
                 "s3proxy.credential=" + SECRET_KEY,
@@ -96,7 +103,7 @@ public final class S3ProxyServer implements AutoCloseable {
                 List.of(java.toString(), "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                         "-DLOG_LEVEL=" + (logRequests ? "debug" : "info"), "-jar", jar, "--properties", props.toString()),
                 dir, dir.resolve("s3proxy.log"));
-        process.awaitReady(Duration.ofSeconds(60), () -> ManagedProcess.listening(port));
+        process.awaitReady(Duration.ofSeconds(60), () -> ManagedProcess.listening(host, port));
     }
 
     /** Stops the process; its data stays for a later {@link #start()}. */
@@ -129,7 +136,7 @@ public final class S3ProxyServer implements AutoCloseable {
     }
 
     public URI endpoint() {
-        return URI.create("http://127.0.0.1:" + port);
+        return URI.create("http://" + host + ":" + port);
     }
 
     public int port() {
