@@ -156,51 +156,51 @@ class LifecycleKillIT {
     @Test
     void aDeleteKilledBeforeItsCommitRollsBackAndAfterItCompletes() throws Exception {
         start(PAUSE_MILLIS);
-        for (String v : new String[] {"d1", "d2", "d3"}) {
+        for (String v : new String[] {"del1", "del2", "del3"}) {
             router.ok("volume", "create", v, "--size", "16MiB");
             qemuIo(v, "write -P 0x5c 0 4M").ok();
         }
 
-        killDuring(intentWritten(), PAUSE_MILLIS, "volume", "delete", "d1");
-        wholeWithData("d1");
+        killDuring(intentWritten(), PAUSE_MILLIS, "volume", "delete", "del1");
+        wholeWithData("del1");
 
-        killDuring(fileHas(lifecycleFile("states.json"), "\"d2\":\"deleting\""), 0, "volume", "delete", "d2");
-        goneAndWiped("d2");
+        killDuring(fileHas(lifecycleFile("states.json"), "\"del2\":\"deleting\""), 0, "volume", "delete", "del2");
+        goneAndWiped("del2");
 
         // no pause, killed at a fixed delay, wherever the delete then is: either outcome, never half
-        killAfter(150, "volume", "delete", "d3");
-        if (lifecycles().containsKey("d3")) {
-            wholeWithData("d3");
+        killAfter(150, "volume", "delete", "del3");
+        if (lifecycles().containsKey("del3")) {
+            wholeWithData("del3");
         } else {
-            goneAndWiped("d3");
+            goneAndWiped("del3");
         }
-        wholeWithData("d1");
-        router.ok("volume", "delete", "d1");
-        goneAndWiped("d1");
+        wholeWithData("del1");
+        router.ok("volume", "delete", "del1");
+        goneAndWiped("del1");
     }
 
     @Test
     void anAttachOrDetachKilledInTheMiddleIsWholeOrAbsent() throws Exception {
         start(PAUSE_MILLIS);
-        router.ok("volume", "create", "va", "--size", "16MiB");
+        router.ok("volume", "create", "vol-a", "--size", "16MiB");
         router.ok("host", "add", "h1", "--address", "127.0.0.1/32");
 
-        killDuring(intentWritten(), PAUSE_MILLIS, "volume", "attach", "va", "--host", "h1");
-        assertFalse(router.ok("volume", "attachments", "va").contains("h1"), "the attach was rolled back");
-        assertEquals("available", lifecycles().get("va"));
+        killDuring(intentWritten(), PAUSE_MILLIS, "volume", "attach", "vol-a", "--host", "h1");
+        assertFalse(router.ok("volume", "attachments", "vol-a").contains("h1"), "the attach was rolled back");
+        assertEquals("available", lifecycles().get("vol-a"));
 
-        killDuring(fileHas(dir.resolve("router").resolve("hosts.json"), "\"volume\":\"va\""), PAUSE_MILLIS,
-                "volume", "attach", "va", "--host", "h1");
-        assertTrue(router.ok("volume", "attachments", "va").contains("h1"), "the attach committed");
-        assertEquals("attached", lifecycles().get("va"));
+        killDuring(fileHas(dir.resolve("router").resolve("hosts.json"), "\"volume\":\"vol-a\""), PAUSE_MILLIS,
+                "volume", "attach", "vol-a", "--host", "h1");
+        assertTrue(router.ok("volume", "attachments", "vol-a").contains("h1"), "the attach committed");
+        assertEquals("attached", lifecycles().get("vol-a"));
 
-        killDuring(intentWritten(), PAUSE_MILLIS, "volume", "detach", "va", "--host", "h1");
-        assertTrue(router.ok("volume", "attachments", "va").contains("h1"), "the detach was rolled back");
-        assertEquals("attached", lifecycles().get("va"));
+        killDuring(intentWritten(), PAUSE_MILLIS, "volume", "detach", "vol-a", "--host", "h1");
+        assertTrue(router.ok("volume", "attachments", "vol-a").contains("h1"), "the detach was rolled back");
+        assertEquals("attached", lifecycles().get("vol-a"));
 
-        killDuring(fileHas(lifecycleFile("states.json"), "\"va\":\"detaching\""), 0, "volume", "detach", "va", "--host", "h1");
-        assertFalse(router.ok("volume", "attachments", "va").contains("h1"), "the detach completed");
-        assertEquals("available", lifecycles().get("va"));
-        router.ok("volume", "delete", "va");
+        killDuring(fileHas(lifecycleFile("states.json"), "\"vol-a\":\"detaching\""), 0, "volume", "detach", "vol-a", "--host", "h1");
+        assertFalse(router.ok("volume", "attachments", "vol-a").contains("h1"), "the detach completed");
+        assertEquals("available", lifecycles().get("vol-a"));
+        router.ok("volume", "delete", "vol-a");
     }
 }

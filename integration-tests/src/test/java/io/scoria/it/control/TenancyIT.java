@@ -73,34 +73,34 @@ class TenancyIT {
         Path a = token("team-a");
         Path b = token("team-b");
 
-        assertTrue(ok(a, "volume", "create", "va", "--size", "16MiB").contains("in project team-a"));
-        assertTrue(ok(b, "volume", "create", "vb", "--size", "16MiB").contains("in project team-b"));
+        assertTrue(ok(a, "volume", "create", "vol-a", "--size", "16MiB").contains("in project team-a"));
+        assertTrue(ok(b, "volume", "create", "vol-b", "--size", "16MiB").contains("in project team-b"));
         String listA = ok(a, "volume", "list");
         String listB = ok(b, "volume", "list");
-        assertTrue(listA.contains("va ") && !listA.contains("vb "), listA);
-        assertTrue(listB.contains("vb ") && !listB.contains("va "), listB);
+        assertTrue(listA.contains("vol-a ") && !listA.contains("vol-b "), listA);
+        assertTrue(listB.contains("vol-b ") && !listB.contains("vol-a "), listB);
         String all = ok(admin, "volume", "list");
-        assertTrue(all.lines().anyMatch(l -> l.startsWith("va ") && l.strip().endsWith("team-a")), all);
-        assertTrue(all.lines().anyMatch(l -> l.startsWith("vb ") && l.strip().endsWith("team-b")), all);
+        assertTrue(all.lines().anyMatch(l -> l.startsWith("vol-a ") && l.strip().endsWith("team-a")), all);
+        assertTrue(all.lines().anyMatch(l -> l.startsWith("vol-b ") && l.strip().endsWith("team-b")), all);
 
         // show and delete: the other project's volume does not exist for a token
-        assertTrue(ok(a, "volume", "show", "va").contains("team-a"));
-        assertTrue(refused(a, "volume", "show", "vb").contains("no volume vb"));
-        assertTrue(refused(b, "volume", "show", "va").contains("no volume va"));
-        assertTrue(refused(a, "volume", "delete", "vb").contains("no volume vb"));
-        assertTrue(refused(b, "volume", "delete", "va").contains("no volume va"));
-        ok(b, "volume", "show", "vb");
-        ok(a, "volume", "show", "va");
-        HttpResponse<String> other = get(a, "/v1/volumes/vb");
-        HttpResponse<String> missing = get(a, "/v1/volumes/vz");
+        assertTrue(ok(a, "volume", "show", "vol-a").contains("team-a"));
+        assertTrue(refused(a, "volume", "show", "vol-b").contains("no volume vol-b"));
+        assertTrue(refused(b, "volume", "show", "vol-a").contains("no volume vol-a"));
+        assertTrue(refused(a, "volume", "delete", "vol-b").contains("no volume vol-b"));
+        assertTrue(refused(b, "volume", "delete", "vol-a").contains("no volume vol-a"));
+        ok(b, "volume", "show", "vol-b");
+        ok(a, "volume", "show", "vol-a");
+        HttpResponse<String> other = get(a, "/v1/volumes/vol-b");
+        HttpResponse<String> missing = get(a, "/v1/volumes/vol-z");
         assertEquals(404, other.statusCode(), other.body());
-        assertEquals(missing.body().replace("vz", "vb"), other.body(), "the same answer as for a missing volume");
+        assertEquals(missing.body().replace("vol-z", "vol-b"), other.body(), "the same answer as for a missing volume");
         assertEquals(403, get(a, "/metrics").statusCode(), "cluster-wide calls need a token of every project");
 
         // names are unique across projects, and a token makes volumes only in its project
-        String taken = refused(a, "volume", "create", "vb", "--size", "16MiB");
+        String taken = refused(a, "volume", "create", "vol-b", "--size", "16MiB");
         assertTrue(taken.contains("exists") && !taken.contains("team-b"), taken);
-        assertTrue(refused(a, "volume", "create", "vx", "--size", "16MiB", "--project", "team-b").contains("may not"));
+        assertTrue(refused(a, "volume", "create", "vol-x", "--size", "16MiB", "--project", "team-b").contains("may not"));
 
         // hosts and attachments
         ok(a, "host", "add", "ha", "--address", "127.0.0.2/32");
@@ -111,23 +111,23 @@ class TenancyIT {
         assertTrue(hostsB.contains("hb (") && !hostsB.contains("ha ("), hostsB);
         String hostsAll = ok(admin, "host", "list");
         assertTrue(hostsAll.contains("ha (") && hostsAll.contains("hb ("), hostsAll);
-        assertTrue(refused(a, "volume", "attach", "va", "--host", "hb").contains("no host hb"));
-        assertTrue(refused(b, "volume", "attach", "va", "--host", "hb").contains("no volume va"));
-        assertTrue(refused(admin, "volume", "attach", "va", "--host", "hb").contains("project"),
+        assertTrue(refused(a, "volume", "attach", "vol-a", "--host", "hb").contains("no host hb"));
+        assertTrue(refused(b, "volume", "attach", "vol-a", "--host", "hb").contains("no volume vol-a"));
+        assertTrue(refused(admin, "volume", "attach", "vol-a", "--host", "hb").contains("project"),
                 "not even the admin attaches a volume to another project's host");
-        ok(a, "volume", "attach", "va", "--host", "ha");
-        ok(b, "volume", "attach", "vb", "--host", "hb");
-        assertTrue(refused(b, "volume", "detach", "va", "--host", "ha").contains("no volume va"));
-        assertTrue(refused(a, "volume", "detach", "vb", "--host", "hb").contains("no volume vb"));
+        ok(a, "volume", "attach", "vol-a", "--host", "ha");
+        ok(b, "volume", "attach", "vol-b", "--host", "hb");
+        assertTrue(refused(b, "volume", "detach", "vol-a", "--host", "ha").contains("no volume vol-a"));
+        assertTrue(refused(a, "volume", "detach", "vol-b", "--host", "hb").contains("no volume vol-b"));
         assertTrue(refused(b, "host", "remove", "ha").contains("no host ha"));
-        assertTrue(ok(a, "volume", "attachments", "va").contains("ha"));
-        assertTrue(ok(admin, "volume", "attachments", "vb").contains("hb"));
+        assertTrue(ok(a, "volume", "attachments", "vol-a").contains("ha"));
+        assertTrue(ok(admin, "volume", "attachments", "vol-b").contains("hb"));
 
-        ok(a, "volume", "detach", "va", "--host", "ha");
-        ok(a, "volume", "delete", "va");
+        ok(a, "volume", "detach", "vol-a", "--host", "ha");
+        ok(a, "volume", "delete", "vol-a");
         String after = ok(admin, "volume", "list");
-        assertFalse(after.contains("va "), after);
-        assertTrue(after.contains("vb "), after);
-        assertTrue(ok(b, "volume", "attachments", "vb").contains("hb"));
+        assertFalse(after.contains("vol-a "), after);
+        assertTrue(after.contains("vol-b "), after);
+        assertTrue(ok(b, "volume", "attachments", "vol-b").contains("hb"));
     }
 }
