@@ -81,13 +81,21 @@ class TenancyRoutesTest {
         return ok(status, r).get("detail").asText();
     }
 
-    @Test
-    void projectTokensSeeAndTouchOnlyTheirOwnProject() throws Exception {
+    /** Operator tokens of team-a and team-b, each having made its volume (va, vb); [a, b]. */
+    private BearerToken[] twoProjects() throws Exception {
         BearerToken a = token(admin, "operator", "team-a");
         BearerToken b = token(admin, "operator", "team-b");
         assertEquals("team-a", ok(201, call("POST", "/v1/volumes", a, "{\"name\":\"va\",\"size\":\"1MiB\"}"))
                 .get("project").asText());
         ok(201, call("POST", "/v1/volumes", b, "{\"name\":\"vb\",\"size\":\"1MiB\"}"));
+        return new BearerToken[] {a, b};
+    }
+
+    @Test
+    void projectTokensSeeAndTouchOnlyTheirOwnProject() throws Exception {
+        BearerToken[] tokens = twoProjects();
+        BearerToken a = tokens[0];
+        BearerToken b = tokens[1];
         ok(201, call("POST", "/v1/volumes", admin, "{\"name\":\"vd\",\"size\":\"1MiB\"}"));
 
         assertEquals(List.of("va"), names(ok(200, call("GET", "/v1/volumes", a, null))));
@@ -133,10 +141,9 @@ class TenancyRoutesTest {
 
     @Test
     void hostsAndAttachmentsStayInTheirProject() throws Exception {
-        BearerToken a = token(admin, "operator", "team-a");
-        BearerToken b = token(admin, "operator", "team-b");
-        ok(201, call("POST", "/v1/volumes", a, "{\"name\":\"va\",\"size\":\"1MiB\"}"));
-        ok(201, call("POST", "/v1/volumes", b, "{\"name\":\"vb\",\"size\":\"1MiB\"}"));
+        BearerToken[] tokens = twoProjects();
+        BearerToken a = tokens[0];
+        BearerToken b = tokens[1];
         assertEquals("team-a", ok(201, call("POST", "/v1/hosts", a, "{\"name\":\"ha\",\"address\":\"10.0.0.1/32\"}"))
                 .get("project").asText());
         ok(201, call("POST", "/v1/hosts", b, "{\"name\":\"hb\",\"address\":\"10.0.0.2/32\"}"));

@@ -23,19 +23,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * the same target logs in once the volume is available again.
  */
 class IscsiLifecycleGateTest {
-    /** Admits everything; the volumes in {@link #busy} are unavailable. */
+    /** No attachments ({@link Attachments#NONE}); the volumes in {@link #busy} are unavailable. */
     static final class BusyVolumes implements Attachments {
         final Set<String> busy = ConcurrentHashMap.newKeySet();
-        private final OpenSessions sessions = new OpenSessions();
 
         @Override
         public Admission admit(String volume, Client client) {
-            return Admission.UNMANAGED;
+            return NONE.admit(volume, client);
         }
 
         @Override
         public OpenSessions sessions() {
-            return sessions;
+            return NONE.sessions();
         }
 
         @Override
