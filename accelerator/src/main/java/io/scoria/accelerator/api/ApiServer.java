@@ -209,7 +209,8 @@ public final class ApiServer implements AutoCloseable {
         if (AuditLog.recorded(ex.getRequestMethod(), reply.status())) {
             TokenInfo who = caller[0];
             audit.append(new AuditLog.Entry(Instant.now(), who == null ? "-" : who.id(),
-                    who == null ? "-" : who.role().wireName(), String.valueOf(ex.getRemoteAddress()),
+                    who == null ? "-" : who.role().wireName(), who == null ? "-" : who.project(),
+                    String.valueOf(ex.getRemoteAddress()),
                     ex.getRequestMethod(), path, reply.status()));
         }
         write(ex, reply, headers);

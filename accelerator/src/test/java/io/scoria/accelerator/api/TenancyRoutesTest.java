@@ -137,6 +137,10 @@ class TenancyRoutesTest {
         // deleting its own volume works; the other project's stays
         ok(204, call("DELETE", "/v1/volumes/va-c", a, null));
         ok(200, call("GET", "/v1/volumes/vb", b, null));
+        List<String> audit = java.nio.file.Files.readAllLines(dir.resolve("audit.log"));
+        JsonNode last = json.readTree(audit.get(audit.size() - 1));
+        assertEquals("/v1/volumes/va-c", last.get("path").asText());
+        assertEquals("team-a", last.get("project").asText(), "the audit log names the caller's project");
     }
 
     @Test
