@@ -3,6 +3,7 @@ package io.scoria.accelerator.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
+import io.scoria.accelerator.control.Project;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,8 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One request as the routes see it: method, decoded path segments and a JSON body read with a
- * size limit (413 above it, however the body is framed). Used by one request thread.
+ * One request as the routes see it: method, decoded path segments, the token that made it (once
+ * authenticated: {@link #as}) and a JSON body read with a size limit (413 above it, however the body
+ * is framed). Used by one request thread.
  */
 final class ApiCall {
     private final HttpExchange exchange;
@@ -21,13 +23,38 @@ final class ApiCall {
     private final int maxBodyBytes;
     final String method;
     final String[] path;
+    /** The token that made the call; null until authenticated. */
+    final TokenInfo caller;
 
     ApiCall(HttpExchange exchange, ObjectMapper json, int maxBodyBytes) {
+        this(exchange, json, maxBodyBytes, null);
+    }
+
+    private ApiCall(HttpExchange exchange, ObjectMapper json, int maxBodyBytes, TokenInfo caller) {
         this.exchange = exchange;
         this.json = json;
         this.maxBodyBytes = maxBodyBytes;
         this.method = exchange.getRequestMethod();
         this.path = segments(exchange.getRequestURI().getRawPath());
+        this.caller = caller;
+    }
+
+    /** This call, made by {@code token} (authenticated). */
+    ApiCall as(TokenInfo token) {
+        return new ApiCall(exchange, json, maxBodyBytes, java.util.Objects.requireNonNull(token, "token"));
+    }
+
+    /**
+     * The project a volume, host or token this call makes belongs to: {@code asked}, else the caller's (for a
+     * token of every project, {@link Project#DEFAULT}); 403 if the caller does not reach it.
+     */
+    String projectFor(String asked) {
+        String p = asked != null ? asked : caller.allProjects() ? Project.DEFAULT : caller.project();
+        if (!caller.reaches(p)) {
+            throw new ProblemException(403, "forbidden", "Forbidden", "a token of project " + caller.project()
+                    + " may not make things in project " + p);
+        }
+        return p;
     }
 
     /** The request's path as sent (not decoded). */

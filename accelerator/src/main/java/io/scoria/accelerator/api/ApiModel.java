@@ -16,12 +16,13 @@ public final class ApiModel {
     /**
      * {@code size}: bytes or a size with a unit ({@code 20GiB}); cluster and SCO sizes optional;
      * {@code compression} ({@code none | lz4 | zstd[:level]}) and {@code encryption}
-     * ({@code none | aes-256-gcm}) optional, by default the backend's.
+     * ({@code none | aes-256-gcm}) optional, by default the backend's; {@code project} optional, by
+     * default the caller's token's (a token of every project: {@code default}).
      */
     public record CreateVolume(String name, String size, String clusterSize, String scoSize, String compression,
-                               String encryption) {
+                               String encryption, String project) {
         public CreateVolume(String name, String size, String clusterSize, String scoSize) {
-            this(name, size, clusterSize, scoSize, null, null);
+            this(name, size, clusterSize, scoSize, null, null, null);
         }
     }
 
@@ -65,12 +66,12 @@ public final class ApiModel {
 
     /**
      * A volume as {@code GET /v1/volumes/NAME} shows it. {@code lifecycle}: its
-     * {@link io.scoria.accelerator.control.VolumeState} ({@code available}, ...). {@code backendRequests}: the requests
+     * {@link io.scoria.accelerator.control.VolumeState} ({@code available}, ...); {@code project}: the project it belongs to. {@code backendRequests}: the requests
      * and bytes each backend store counted for the volume's namespace since the router started,
      * by store label; {@code billedRequests}: their sum over the stores a provider bills (under a
      * distributor, its stores); both null when the backend does not count.
      */
-    public record VolumeDetail(VolumeInfo volume, String lifecycle, long sizeBytes, List<SnapshotInfo> snapshots,
+    public record VolumeDetail(VolumeInfo volume, String lifecycle, String project, long sizeBytes, List<SnapshotInfo> snapshots,
                                java.util.Map<String, RequestCounts> backendRequests, RequestCounts billedRequests) {
     }
 
@@ -81,15 +82,19 @@ public final class ApiModel {
     public record BackendRequests(List<RequestLedger.Entry> stores, RequestCounts billed) {
     }
 
-    /** {@code role}: {@code admin}, {@code operator} or {@code viewer}. */
-    public record CreateToken(String role) {
+    /**
+     * {@code role}: {@code admin}, {@code operator} or {@code viewer}; {@code project}: a project name or
+     * {@code *} (every project), by default the caller's token's (a token of every project: {@code default}).
+     */
+    public record CreateToken(String role, String project) {
     }
 
     /** A new token: the only answer that carries its secret; {@code toString} hides it. */
-    public record CreatedToken(String id, Role role, java.time.Instant created, String token) {
+    public record CreatedToken(String id, Role role, java.time.Instant created, String project, String token) {
         @Override
         public String toString() {
-            return "CreatedToken[id=" + id + ", role=" + role.wireName() + ", created=" + created + ", token=redacted]";
+            return "CreatedToken[id=" + id + ", role=" + role.wireName() + ", created=" + created + ", project=" + project
+                    + ", token=redacted]";
         }
     }
 
@@ -111,10 +116,11 @@ public final class ApiModel {
     /**
      * Body of {@code POST /v1/hosts}: exactly one of {@code certificate} (PEM text, pinned by its
      * SHA-256), {@code certificateIdentity} (a subject CN or DNS name) and {@code address} (CIDR);
-     * {@code iqn} and {@code chapSecret} (12-255 characters, needs iqn) optional.
+     * {@code iqn} and {@code chapSecret} (12-255 characters, needs iqn) optional; {@code project} optional,
+     * by default the caller's token's (a token of every project: {@code default}).
      */
     public record AddHost(String name, String certificate, String certificateIdentity, String address, String iqn,
-                          String chapSecret) {
+                          String chapSecret, String project) {
         @Override
         public String toString() {
             return "AddHost[" + name + "]"; // never the CHAP secret
@@ -123,7 +129,7 @@ public final class ApiModel {
 
     /** A host as the API shows it: how it is identified, whether it has a CHAP secret (never the secret), its volumes. */
     public record HostView(String name, String certificateSha256, String certificateSubject, String certificateIdentity,
-                           String address, String iqn, boolean chap, List<String> volumes) {
+                           String address, String iqn, boolean chap, List<String> volumes, String project) {
     }
 
     /** Body of {@code POST /v1/volumes/{name}/attachments}: {@code mode} rw (default) or ro; {@code shared} false by default. */

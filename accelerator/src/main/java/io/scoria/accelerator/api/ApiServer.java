@@ -78,6 +78,7 @@ public final class ApiServer implements AutoCloseable {
     private final ClusterRoutes clusterRoutes;
     private final ExecutorService executor;
     private final VolumeLifecycle ownLifecycle;
+    private final ProjectScope scope;
     private boolean closed;
 
     /** Serves {@code volumes} as {@code config} says; {@code scrub} (may be null) applies scrub results. */
@@ -121,6 +122,7 @@ public final class ApiServer implements AutoCloseable {
         this.config = Objects.requireNonNull(config, "config");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.jobRoutes = new JobRoutes(jobs);
+        this.scope = new ProjectScope(lifecycle, services.hosts(), jobRoutes);
         this.distributorRoutes = new DistributorRoutes(distributor, jobRoutes);
         this.volumeRoutes = new VolumeRoutes(volumes, defaults, scrub, jobRoutes, lifecycle);
         this.volumes = volumes;
@@ -207,7 +209,8 @@ public final class ApiServer implements AutoCloseable {
         if (AuditLog.recorded(ex.getRequestMethod(), reply.status())) {
             TokenInfo who = caller[0];
             audit.append(new AuditLog.Entry(Instant.now(), who == null ? "-" : who.id(),
-                    who == null ? "-" : who.role().wireName(), String.valueOf(ex.getRemoteAddress()),
+                    who == null ? "-" : who.role().wireName(), who == null ? "-" : who.project(),
+                    String.valueOf(ex.getRemoteAddress()),
                     ex.getRequestMethod(), path, reply.status()));
         }
         write(ex, reply, headers);
@@ -238,6 +241,13 @@ public final class ApiServer implements AutoCloseable {
             throw new ProblemException(403, "forbidden", "Forbidden",
                     "a " + caller.role().wireName() + " token may not make this call");
         }
+        return route(call.as(caller), get);
+    }
+
+    /** Answers an authenticated call whose route exists and whose role permits it, within its token's projects. */
+    private Reply route(ApiCall call, boolean get) {
+        scope.check(call);
+        boolean tokenCall = call.at(0).equals("v1") && call.at(1).equals("tokens");
         if (call.path.length == 1 && call.at(0).equals("metrics")) {
             if (!get) {
                 throw call.methodNotAllowed();
@@ -285,7 +295,7 @@ public final class ApiServer implements AutoCloseable {
             return r;
         }
         if (call.at(0).equals("v1") && call.at(1).equals("jobs")) {
-            return jobRoutes.route(call);
+            return jobRoutes.route(call, scope);
         }
         if (call.at(0).equals("v1") && call.at(1).equals("schedules")) {
             return scheduleRoutes.all(call);

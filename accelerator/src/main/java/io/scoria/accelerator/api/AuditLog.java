@@ -29,8 +29,12 @@ final class AuditLog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
     static final long DEFAULT_MAX_BYTES = 64L << 20;
 
-    /** One line of the file. {@code actor} is the token id ({@code -} when none was valid). */
-    record Entry(Instant time, String actor, String role, String remote, String method, String path, int status) {
+    /**
+     * One line of the file. {@code actor} is the token id ({@code -} when none was valid), {@code project} the
+     * token's project ({@code *}: every project; {@code -} when no token was valid).
+     */
+    record Entry(Instant time, String actor, String role, String project, String remote, String method, String path,
+                 int status) {
     }
 
     private final Path file;

@@ -19,7 +19,8 @@ import java.util.function.Function;
  * The {@code /v1/hosts} calls (add, list, show, remove hosts), the attachments of a volume
  * ({@code /v1/volumes/{name}/attachments[/{host}]}: list, attach, detach) and the wipe check of a
  * deleted volume ({@code /v1/volumes/{name}/wipe-check}). Attach and detach go through the
- * {@link VolumeLifecycle} (journalled, moving the volume's state). Host views never carry a CHAP secret. With
+ * {@link VolumeLifecycle} (journalled, moving the volume's state). A token of one project sees and attaches
+ * only its project's hosts (another's answers 404, as a missing one). Host views never carry a CHAP secret. With
  * no registry (or no wipe check) configured those calls answer 404. Thread-safe.
  */
 final class HostRoutes {
@@ -88,9 +89,11 @@ final class HostRoutes {
         HostRegistry r = registry();
         if (call.path.length == 2) {
             return switch (call.method) {
-                case "GET" -> Reply.json(200, r.hosts().stream().map(this::view).toList());
+                case "GET" -> Reply.json(200, r.hosts().stream().filter(h -> call.caller.reaches(h.project()))
+                        .map(this::view).toList());
                 case "POST" -> {
-                    Host h = host(call.body(ApiModel.AddHost.class));
+                    ApiModel.AddHost req = call.body(ApiModel.AddHost.class);
+                    Host h = host(req, call.projectFor(req.project()));
                     r.add(h);
                     yield Reply.json(201, view(h));
                 }
@@ -102,7 +105,7 @@ final class HostRoutes {
         }
         String name = call.at(2);
         return switch (call.method) {
-            case "GET" -> Reply.json(200, view(r.host(name)));
+            case "GET" -> Reply.json(200, view(visible(call.caller, name)));
             case "DELETE" -> {
                 r.remove(name);
                 yield Reply.noContent();
@@ -125,6 +128,7 @@ final class HostRoutes {
                     if (a.host() == null) {
                         throw ProblemException.badRequest("host is required");
                     }
+                    visible(call.caller, a.host());
                     Attachment want = new Attachment(volume, a.host(), Attachment.readOnly(a.mode()),
                             Boolean.TRUE.equals(a.shared()));
                     boolean existed = r.attachments(volume).contains(want);
@@ -143,19 +147,28 @@ final class HostRoutes {
         throw call.path.length == 5 ? call.methodNotAllowed() : call.notFound();
     }
 
-    private static Host host(ApiModel.AddHost a) {
+    /** Host {@code name} if {@code caller} reaches its project; else as if it did not exist. */
+    private Host visible(TokenInfo caller, String name) {
+        Host h = registry().host(name);
+        if (!caller.reaches(h.project())) {
+            throw new HostException.NotFound("no host " + name);
+        }
+        return h;
+    }
+
+    private static Host host(ApiModel.AddHost a, String project) {
         if (a.name() == null) {
             throw ProblemException.badRequest("name is required");
         }
         return new Host(a.name(), a.certificate() == null ? null : CertificatePin.parse(a.certificate()),
-                a.certificateIdentity(), a.address(), a.iqn(), Secret.ofNullable(a.chapSecret()));
+                a.certificateIdentity(), a.address(), a.iqn(), Secret.ofNullable(a.chapSecret()), project);
     }
 
     private ApiModel.HostView view(Host h) {
         return new ApiModel.HostView(h.name(), h.certificate() == null ? null : h.certificate().sha256(),
                 h.certificate() == null ? null : h.certificate().subject(), h.certificateIdentity(), h.address(), h.iqn(),
                 h.chapSecret() != null, hosts.attachments().stream().filter(a -> a.host().equals(h.name()))
-                .map(Attachment::volume).toList());
+                .map(Attachment::volume).toList(), h.project());
     }
 
     private static ApiModel.AttachmentView view(Attachment a) {

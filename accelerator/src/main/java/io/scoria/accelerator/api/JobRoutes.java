@@ -14,6 +14,9 @@ import java.util.List;
  * (then every call is 404: this router runs no jobs).
  */
 final class JobRoutes {
+    /** The kinds of job whose target is a volume (a project token sees those of its volumes). */
+    static final java.util.Set<String> VOLUME_KINDS = java.util.Set.of("clone", "hydrate", "scrub");
+
     private final JobService jobs;
 
     JobRoutes(JobService jobs) {
@@ -28,8 +31,13 @@ final class JobRoutes {
         return jobs;
     }
 
-    /** Answers {@code call}, whose path starts with {@code v1/jobs}. */
-    Reply route(ApiCall call) {
+    /** Whether this router runs jobs. */
+    boolean present() {
+        return jobs != null;
+    }
+
+    /** Answers {@code call}, whose path starts with {@code v1/jobs}; the list holds only the jobs {@code scope} lets the caller see. */
+    Reply route(ApiCall call, ProjectScope scope) {
         JobService service = service();
         if (call.path.length == 2) {
             if (!call.method.equals("GET")) {
@@ -38,7 +46,9 @@ final class JobRoutes {
             List<ApiModel.JobView> out = new ArrayList<>();
             long now = System.currentTimeMillis();
             for (JobRecord r : service.list()) {
-                out.add(view(r, now));
+                if (scope.sees(call.caller, r)) {
+                    out.add(view(r, now));
+                }
             }
             return Reply.json(200, out);
         }

@@ -31,9 +31,12 @@ import java.util.Set;
  * {@link Durable#replace} on every change: temporary file, fsync, rename, fsync of the
  * directory). Only each token's SHA-256 is stored, never the token:
  * <pre>
- * {"version": 1, "tokens": [{"id": "3f2a9c1b0d4e", "role": "operator",
+ * {"version": 1, "tokens": [{"id": "3f2a9c1b0d4e", "role": "operator", "project": "team-a",
  *                            "created": "2026-12-08T10:00:00Z", "sha256": "64 hex digits"}]}
  * </pre>
+ * {@code project} is a project name or {@code *} (every project, {@link TokenInfo#ALL_PROJECTS}); a token
+ * stored without one was made before projects, when every token reached everything, and keeps that reach
+ * ({@code *}): narrowing it would lock out the router's own {@code admin.token}.
  * {@link #authenticate} compares the presented token's hash with every stored hash in constant
  * time. Thread-safe (one lock; authentication reads an immutable snapshot).
  */
@@ -43,7 +46,7 @@ public final class TokenStore {
     private static final int VERSION = 1;
     private static final int ID_BYTES = 6;
 
-    private record StoredToken(String id, Role role, Instant created, String sha256) {
+    private record StoredToken(String id, Role role, Instant created, String sha256, String project) {
     }
 
     private record StoredTokens(int version, List<StoredToken> tokens) {
@@ -96,14 +99,30 @@ public final class TokenStore {
             if (hash.length != 32) {
                 throw new IllegalStateException("token " + t.id() + " in " + file + " has no SHA-256");
             }
-            entries.put(t.id(), new Entry(new TokenInfo(t.id(), t.role(), t.created()), hash));
+            TokenInfo info;
+            try {
+                info = new TokenInfo(t.id(), t.role(), t.created(),
+                        t.project() == null ? TokenInfo.ALL_PROJECTS : t.project());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException("token " + t.id() + " in " + file + " is not valid: " + e.getMessage(), e);
+            }
+            entries.put(t.id(), new Entry(info, hash));
         }
         return new TokenStore(file, random, clock, Collections.unmodifiableMap(entries));
     }
 
-    /** Creates and stores a new token of {@code role}; the returned secret exists nowhere else. */
-    public synchronized IssuedToken create(Role role) {
+    /** Creates and stores a new cluster-wide token of {@code role} (every project); the secret exists nowhere else. */
+    public IssuedToken create(Role role) {
+        return create(role, TokenInfo.ALL_PROJECTS);
+    }
+
+    /**
+     * Creates and stores a new token of {@code role} for {@code project} (a project name, or
+     * {@link TokenInfo#ALL_PROJECTS}); the returned secret exists nowhere else.
+     */
+    public synchronized IssuedToken create(Role role, String project) {
         Objects.requireNonNull(role, "role");
+        Objects.requireNonNull(project, "project");
         BearerToken token = BearerToken.generate(random);
         String id;
         do {
@@ -111,7 +130,7 @@ public final class TokenStore {
             random.nextBytes(b);
             id = HexFormat.of().formatHex(b);
         } while (entries.containsKey(id));
-        TokenInfo info = new TokenInfo(id, role, clock.instant());
+        TokenInfo info = new TokenInfo(id, role, clock.instant(), project);
         Map<String, Entry> next = new LinkedHashMap<>(entries);
         next.put(id, new Entry(info, token.sha256()));
         persist(next);
@@ -155,7 +174,7 @@ public final class TokenStore {
         List<StoredToken> out = new ArrayList<>();
         for (Entry e : next.values()) {
             out.add(new StoredToken(e.info().id(), e.info().role(), e.info().created(),
-                    HexFormat.of().formatHex(e.hash())));
+                    HexFormat.of().formatHex(e.hash()), e.info().project()));
         }
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());

@@ -50,7 +50,7 @@ final class VolumeRoutes {
         if (depth == 2) {
             return switch (method) {
                 case "GET" -> page(call);
-                case "POST" -> Reply.json(201, view(create(call.body(ApiModel.CreateVolume.class))));
+                case "POST" -> Reply.json(201, view(create(call, call.body(ApiModel.CreateVolume.class))));
                 default -> throw call.methodNotAllowed();
             };
         }
@@ -144,7 +144,7 @@ final class VolumeRoutes {
             throw ProblemException.badRequest("query parameter 'after' must be a volume name (the last one of the"
                     + " previous page), not empty");
         }
-        List<VolumeInfo> page = volumes.list(after, limit);
+        List<VolumeInfo> page = page(call.caller, after, limit);
         List<ObjectNode> shown = page.stream().map(this::view).toList();
         if (page.size() < limit) {
             return Reply.json(200, shown);
@@ -152,6 +152,31 @@ final class VolumeRoutes {
         String last = page.get(page.size() - 1).name();
         return new Reply(200, shown, Reply.JSON, java.util.Map.of("Link", "</v1/volumes?limit=" + limit + "&after="
                 + java.net.URLEncoder.encode(last, java.nio.charset.StandardCharsets.UTF_8) + ">; rel=\"next\""));
+    }
+
+    /**
+     * Up to {@code limit} volumes {@code caller} may see whose names sort after {@code after}: the service's
+     * pages, filtered by project, until {@code limit} are found or the service has no more.
+     */
+    private List<VolumeInfo> page(TokenInfo caller, String after, int limit) {
+        if (caller.allProjects()) {
+            return volumes.list(after, limit);
+        }
+        List<VolumeInfo> out = new java.util.ArrayList<>();
+        String from = after;
+        while (out.size() < limit) {
+            List<VolumeInfo> next = volumes.list(from, limit);
+            for (VolumeInfo v : next) {
+                if (out.size() < limit && caller.reaches(lifecycle.project(v.name()))) {
+                    out.add(v);
+                }
+            }
+            if (next.size() < limit) {
+                break;
+            }
+            from = next.get(next.size() - 1).name();
+        }
+        return out;
     }
 
     /**
@@ -218,19 +243,21 @@ final class VolumeRoutes {
         throw call.notFound();
     }
 
-    private VolumeInfo create(ApiModel.CreateVolume req) {
+    private VolumeInfo create(ApiCall call, ApiModel.CreateVolume req) {
         String name = required(req.name(), "name");
         long size = Sizes.parse("size", required(req.size(), "size"));
         VolumeSpec base = defaults.spec(size);
         int cluster = req.clusterSize() == null ? base.clusterSize() : (int) Sizes.parse("clusterSize", req.clusterSize());
         int sco = req.scoSize() == null ? base.scoSize() : (int) Sizes.parse("scoSize", req.scoSize());
-        return lifecycle.create(name, new VolumeSpec(size, cluster, sco, req.compression(), req.encryption()));
+        return lifecycle.create(name, new VolumeSpec(size, cluster, sco, req.compression(), req.encryption()),
+                call.projectFor(req.project()));
     }
 
     private ApiModel.VolumeDetail detail(String name) {
         VolumeInfo info = volumes.info(name).orElseThrow(() -> new VolumeNotFoundException("no volume " + name));
         var ledger = volumes.backendRequests();
-        return new ApiModel.VolumeDetail(info, lifecycle.state(info).wireName(), info.spec().sizeBytes(), volumes.open(name).listSnapshots(),
+        return new ApiModel.VolumeDetail(info, lifecycle.state(info).wireName(), lifecycle.project(name),
+                info.spec().sizeBytes(), volumes.open(name).listSnapshots(),
                 ledger.map(l -> l.byStore(info.namespace())).orElse(null),
                 ledger.map(l -> l.billed(info.namespace())).orElse(null));
     }
@@ -250,10 +277,11 @@ final class VolumeRoutes {
         return Reply.accepted(JobRoutes.view(job, System.currentTimeMillis()));
     }
 
-    /** A volume as the list shows it: its {@link VolumeInfo} fields and {@code lifecycle}. */
+    /** A volume as the list shows it: its {@link VolumeInfo} fields, {@code lifecycle} and {@code project}. */
     private ObjectNode view(VolumeInfo info) {
         ObjectNode n = Json.mapper().valueToTree(info);
         n.put("lifecycle", lifecycle.state(info).wireName());
+        n.put("project", lifecycle.project(info.name()));
         return n;
     }
 

@@ -44,13 +44,17 @@ final class HostCommands extends CommandGroup {
         @Option(names = "--chap-secret-file", paramLabel = "FILE",
                 description = "file holding its CHAP secret (12-255 characters; needs --iqn)")
         Path chapSecretFile;
+        @Option(names = "--project", paramLabel = "PROJECT",
+                description = "the project the host belongs to (default: the token's project; for a token of every"
+                        + " project, default)")
+        String project;
 
         @Override
         public void run() {
             String pem = identity.certificate == null ? null : read(identity.certificate, "--cert");
             String secret = chapSecretFile == null ? null : read(chapSecretFile, "--chap-secret-file").strip();
             JsonNode h = client().post("/v1/hosts", new ApiModel.AddHost(name, pem, identity.certificateIdentity,
-                    identity.address, iqn, secret));
+                    identity.address, iqn, secret, project));
             out().println("added host " + describe(h));
         }
 
@@ -99,6 +103,9 @@ final class HostCommands extends CommandGroup {
             b.append(", iqn ").append(h.get("iqn").asText()).append(h.get("chap").asBoolean() ? ", CHAP" : "");
         }
         b.append(')');
+        if (h.hasNonNull("project")) {
+            b.append(" project ").append(h.get("project").asText());
+        }
         if (h.get("volumes").size() > 0) {
             b.append(" volumes ").append(h.get("volumes"));
         }

@@ -11,6 +11,7 @@ import io.scoria.accelerator.cluster.ClusterConfig;
 import io.scoria.accelerator.cluster.ClusterNode;
 import io.scoria.accelerator.config.ScoriaConfig;
 import io.scoria.accelerator.control.HostRegistry;
+import io.scoria.accelerator.control.ServingGate;
 import io.scoria.accelerator.control.QosRegistry;
 import io.scoria.accelerator.control.CloneJobs;
 import io.scoria.accelerator.control.DistributorJobs;
@@ -168,9 +169,10 @@ public final class ScoriaDaemon implements AutoCloseable {
             if (router.idle() != null) {
                 idle = new IdleSweeper(router.idle(), v -> hosts.sessions().count(v) > 0);
             }
-            n = new NbdServer(config.nbdServerConfig(), volumes, registry, router.volumeMetrics(), qos, hosts);
+            ServingGate gate = new ServingGate(hosts, life);
+            n = new NbdServer(config.nbdServerConfig(), volumes, registry, router.volumeMetrics(), qos, gate);
             if (config.iscsi().enabled()) {
-                i = new IscsiServer(config.iscsiServerConfig(), volumes, registry, router.volumeMetrics(), qos, hosts);
+                i = new IscsiServer(config.iscsiServerConfig(), volumes, registry, router.volumeMetrics(), qos, gate);
             }
             web = new ApiServer(apiConfig, volumes, config.volumes(), registry, scrub,
                     new ApiServices(j, distributor, qos, readiness, cluster)

@@ -20,14 +20,26 @@ final class TokenCommands extends CommandGroup {
     static final class Create extends ApiCommand {
         @Option(names = "--role", required = true, paramLabel = "ROLE", description = "admin, operator or viewer")
         String role;
+        @Option(names = "--project", paramLabel = "PROJECT",
+                description = "the project the token reaches (default: the calling token's project; for a token of"
+                        + " every project, default)")
+        String project;
+        @Option(names = "--all-projects", description = "a cluster-wide token, reaching every project (needs an"
+                + " admin token of every project)")
+        boolean allProjects;
 
         @Override
         public void run() {
             Role r = Role.parse(role);
-            JsonNode t = client().post("/v1/tokens", new ApiModel.CreateToken(r.wireName()));
+            if (allProjects && project != null) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "give --project or --all-projects, not both");
+            }
+            JsonNode t = client().post("/v1/tokens", new ApiModel.CreateToken(r.wireName(),
+                    allProjects ? "*" : project));
             var out = out();
-            out.println("created token " + t.get("id").asText() + " (role " + t.get("role").asText()
-                    + "); it is shown only now:");
+            out.println("created token " + t.get("id").asText() + " (role " + t.get("role").asText() + ", project "
+                    + t.get("project").asText() + "); it is shown only now:");
             out.println(t.get("token").asText());
         }
     }
@@ -37,9 +49,10 @@ final class TokenCommands extends CommandGroup {
         @Override
         public void run() {
             var out = out();
-            out.printf("%-14s %-9s %s%n", "ID", "ROLE", "CREATED");
+            out.printf("%-14s %-9s %-16s %s%n", "ID", "ROLE", "PROJECT", "CREATED");
             for (JsonNode t : client().get("/v1/tokens")) {
-                out.printf("%-14s %-9s %s%n", t.get("id").asText(), t.get("role").asText(), t.get("created").asText());
+                out.printf("%-14s %-9s %-16s %s%n", t.get("id").asText(), t.get("role").asText(),
+                        t.get("project").asText(), t.get("created").asText());
             }
         }
     }

@@ -46,13 +46,17 @@ final class VolumeCommands extends CommandGroup {
         @Option(names = "--encryption", paramLabel = "ALG",
                 description = "none or aes-256-gcm for the volume's backend objects (default from the backend config)")
         String encryption;
+        @Option(names = "--project", paramLabel = "PROJECT",
+                description = "the project the volume belongs to (default: the token's project; for a token of every"
+                        + " project, default); volume names are unique across projects")
+        String project;
 
         @Override
         public void run() {
             Sizes.parse("--size", size);
             JsonNode v = client().post("/v1/volumes", new ApiModel.CreateVolume(name, size, clusterSize, scoSize,
-                    compression, encryption));
-            out().println("created volume " + describe(v));
+                    compression, encryption, project));
+            out().println("created volume " + describe(v) + " in project " + v.get("project").asText());
         }
     }
 
@@ -60,7 +64,8 @@ final class VolumeCommands extends CommandGroup {
             description = "List volumes in name order (all of them, fetched 1,000 per request, unless --limit or"
                     + " --after asks for one page): STATE is the data path's (OK, DEGRADED, REPLICA, FENCED), LIFECYCLE"
                     + " the control plane's (creating, available, attached, detaching, deleting, error), CLONE whether"
-                    + " a clone still reads from its parent (THIN) or not (INDEPENDENT).")
+                    + " a clone still reads from its parent (THIN) or not (INDEPENDENT), PROJECT the project it belongs to;"
+                    + " a token of a project lists only that project's volumes.")
     static final class ListVolumes extends ApiCommand {
         @Option(names = "--limit", paramLabel = "N", description = "list only the first N volumes (1 to 10000)")
         Integer limit;
@@ -72,8 +77,8 @@ final class VolumeCommands extends CommandGroup {
         @Override
         public void run() {
             var out = out();
-            out.printf("%-24s %10s %-8s %-8s %-10s %-11s %s%n", "NAME", "SIZE", "TEMPLATE", "STATE", "LIFECYCLE", "CLONE",
-                    "PARENT");
+            out.printf("%-24s %10s %-8s %-8s %-10s %-11s %-24s %s%n", "NAME", "SIZE", "TEMPLATE", "STATE", "LIFECYCLE",
+                    "CLONE", "PARENT", "PROJECT");
             boolean onePage = limit != null || after != null;
             int pageSize = limit != null ? limit : 1000;
             String from = after;
@@ -84,12 +89,13 @@ final class VolumeCommands extends CommandGroup {
                 String last = null;
                 for (JsonNode v : page) {
                     last = v.get("name").asText();
-                    out.printf("%-24s %10s %-8s %-8s %-10s %-11s %s%n", last,
+                    out.printf("%-24s %10s %-8s %-8s %-10s %-11s %-24s %s%n", last,
                             Sizes.format(v.get("spec").get("sizeBytes").asLong()), v.get("template").asBoolean() ? "yes" : "no",
                             v.hasNonNull("state") ? v.get("state").asText() : "-",
                             v.hasNonNull("lifecycle") ? v.get("lifecycle").asText() : "-",
                             v.hasNonNull("cloneState") ? v.get("cloneState").asText() : "-",
-                            v.hasNonNull("parent") ? v.get("parent").asText() + "@" + v.get("parentSnapshot").asText() : "-");
+                            v.hasNonNull("parent") ? v.get("parent").asText() + "@" + v.get("parentSnapshot").asText() : "-",
+                            v.hasNonNull("project") ? v.get("project").asText() : "-");
                 }
                 if (onePage || page.size() < pageSize) {
                     return;

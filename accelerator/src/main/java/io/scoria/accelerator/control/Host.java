@@ -11,17 +11,19 @@ import java.util.Objects;
  * TLS client certificate ({@code certificate}: its SHA-256 must match the connection's verified
  * certificate), a certificate identity (a subject CN or DNS name of a verified client certificate)
  * or an address block. Over iSCSI by its initiator name ({@code iqn}; also within {@code address} if
- * the host has one), and by CHAP if it has {@code chapSecret}. Immutable and validated; the record's
- * {@code toString} never shows the CHAP secret.
+ * the host has one), and by CHAP if it has {@code chapSecret}. A host belongs to one {@link Project}; only
+ * volumes of that project are attached to it. Immutable and validated; the record's {@code toString} never
+ * shows the CHAP secret.
  */
 public record Host(String name, CertificatePin certificate, String certificateIdentity, String address, String iqn,
-                   Secret chapSecret) {
+                   Secret chapSecret, String project) {
     /** Host names: what volume names allow. */
     public static final String NAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}";
     private static final String IQN_PATTERN = "(iqn\\.\\d{4}-\\d{2}\\.[a-z0-9.-]+(:[^\\s]+)?|eui\\.[0-9A-Fa-f]{16}|naa\\.[0-9A-Fa-f]{16,32})";
 
     public Host {
         Objects.requireNonNull(name, "name");
+        project = Project.orDefault(project);
         if (!name.matches(NAME_PATTERN)) {
             throw new IllegalArgumentException("host name '" + name + "' must match " + NAME_PATTERN);
         }
@@ -49,6 +51,12 @@ public record Host(String name, CertificatePin certificate, String certificateId
                 throw new IllegalArgumentException("host " + name + ": the CHAP secret must be 12-255 characters long");
             }
         }
+    }
+
+    /** A host of project {@link Project#DEFAULT}. */
+    public Host(String name, CertificatePin certificate, String certificateIdentity, String address, String iqn,
+                Secret chapSecret) {
+        this(name, certificate, certificateIdentity, address, iqn, chapSecret, Project.DEFAULT);
     }
 
     /** True if this host proves itself over NBD with a TLS client certificate. */

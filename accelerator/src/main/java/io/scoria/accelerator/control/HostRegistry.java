@@ -44,13 +44,16 @@ public final class HostRegistry implements Attachments {
         }
     }
 
-    /** On-disk form of a host: the CHAP secret in clear (the file is the router's own, mode 0600). */
+    /**
+     * On-disk form of a host: the CHAP secret in clear (the file is the router's own, mode 0600); {@code project}
+     * absent (a file written before projects) is {@link Project#DEFAULT}.
+     */
     record StoredHost(String name, String certificateSha256, String certificateSubject, String certificateIdentity,
-                      String address, String iqn, String chapSecret) {
+                      String address, String iqn, String chapSecret, String project) {
         static StoredHost of(Host h) {
             return new StoredHost(h.name(), h.certificate() == null ? null : h.certificate().sha256(),
                     h.certificate() == null ? null : h.certificate().subject(), h.certificateIdentity(), h.address(),
-                    h.iqn(), Secret.reveal(h.chapSecret()));
+                    h.iqn(), Secret.reveal(h.chapSecret()), h.project());
         }
 
         @Override
@@ -60,7 +63,7 @@ public final class HostRegistry implements Attachments {
 
         Host host() {
             return new Host(name, certificateSha256 == null ? null : new CertificatePin(certificateSha256, certificateSubject),
-                    certificateIdentity, address, iqn, Secret.ofNullable(chapSecret));
+                    certificateIdentity, address, iqn, Secret.ofNullable(chapSecret), project);
         }
     }
 

@@ -43,8 +43,9 @@ public final class VolumeLifecycle implements AutoCloseable {
     /** The most clones one clone set makes. */
     public static final int MAX_CLONES = 10_000;
     /**
-     * The system property {@code scoria serve} reads the pause before each clone of a set from, in
-     * milliseconds (default 0); crash tests set it to kill the router in the middle of a set.
+     * The system property {@code scoria serve} reads the pause before each clone of a set, and on each side of
+     * the commit point of a delete, attach and detach, from, in milliseconds (default 0); crash tests set it to
+     * kill the router in the middle of an operation, before or after its commit point.
      */
     public static final String STEP_PAUSE_PROPERTY = "scoria.lifecycle.stepPauseMillis";
 
@@ -63,7 +64,10 @@ public final class VolumeLifecycle implements AutoCloseable {
         }
     }
 
-    /** What runs before each clone of a set: a pause in crash tests, faults in unit tests. */
+    /**
+     * What runs before each clone of a set: a pause in crash tests, faults in unit tests. A pausing step
+     * also runs on each side of the commit point of a delete, attach and detach (clone number 0).
+     */
     interface CloneStep {
         /** Called before clone {@code k} (from 1) of a set, named {@code name}; an exception fails that clone. */
         void before(int k, String name);
@@ -87,16 +91,20 @@ public final class VolumeLifecycle implements AutoCloseable {
     private final VolumeService volumes;
     private final HostRegistry hosts;
     private final VolumeStates states;
+    private final VolumeProjects projects;
     private final IntentJournal journal;
     private final CloneStep step;
+    private final Duration commitPause;
 
-    private VolumeLifecycle(VolumeService volumes, HostRegistry hosts, VolumeStates states, IntentJournal journal,
-                            CloneStep step) {
+    private VolumeLifecycle(VolumeService volumes, HostRegistry hosts, VolumeStates states, VolumeProjects projects,
+                            IntentJournal journal, CloneStep step, Duration commitPause) {
         this.volumes = Objects.requireNonNull(volumes, "volumes");
         this.hosts = hosts;
         this.states = Objects.requireNonNull(states, "states");
+        this.projects = Objects.requireNonNull(projects, "projects");
         this.journal = Objects.requireNonNull(journal, "journal");
         this.step = Objects.requireNonNull(step, "step");
+        this.commitPause = Objects.requireNonNull(commitPause, "commitPause");
     }
 
     /**
@@ -108,15 +116,21 @@ public final class VolumeLifecycle implements AutoCloseable {
      * @throws JournalCorruptException if the journal is damaged before its last record
      */
     public static VolumeLifecycle open(Path dir, VolumeService volumes, HostRegistry hosts, Duration stepPause) {
-        return open(dir, volumes, hosts, CloneStep.pausing(stepPause));
+        return open(dir, volumes, hosts, CloneStep.pausing(stepPause), stepPause);
     }
 
-    /** As above, running {@code step} before each clone of a set. */
+    /** As above, running {@code step} before each clone of a set, without pauses around commit points. */
     static VolumeLifecycle open(Path dir, VolumeService volumes, HostRegistry hosts, CloneStep step) {
+        return open(dir, volumes, hosts, step, Duration.ZERO);
+    }
+
+    private static VolumeLifecycle open(Path dir, VolumeService volumes, HostRegistry hosts, CloneStep step,
+                                        Duration commitPause) {
         VolumeStates states = VolumeStates.open(dir.resolve("states.json"));
+        VolumeProjects projects = VolumeProjects.open(dir.resolve("projects.json"));
         IntentJournal journal = IntentJournal.open(dir.resolve("journal"));
         try {
-            VolumeLifecycle l = new VolumeLifecycle(volumes, hosts, states, journal, step);
+            VolumeLifecycle l = new VolumeLifecycle(volumes, hosts, states, projects, journal, step, commitPause);
             new LifecycleRecovery(l).run();
             return l;
         } catch (RuntimeException e) {
@@ -148,9 +162,32 @@ public final class VolumeLifecycle implements AutoCloseable {
         return states.recorded(volume.name()).orElseGet(() -> derived(volume.name()));
     }
 
-    /** Creates an empty volume: {@code creating}, then {@code available}; a failed create leaves nothing. */
+    /** The project {@code volume} belongs to ({@link Project#DEFAULT} for one made before projects). */
+    public String project(String volume) {
+        return projects.of(volume);
+    }
+
+    /**
+     * The state of {@code volume} as recorded, without looking the volume up (no I/O: event loops ask it);
+     * empty for a volume without a recorded state.
+     */
+    public java.util.Optional<VolumeState> recordedState(String volume) {
+        return states.recorded(volume);
+    }
+
+    /** Creates an empty volume of project {@link Project#DEFAULT}. */
     public VolumeInfo create(String name, VolumeSpec spec) {
+        return create(name, spec, Project.DEFAULT);
+    }
+
+    /**
+     * Creates an empty volume of {@code project}: {@code creating}, then {@code available}; a failed create
+     * leaves nothing. Volume names are unique on the router across projects (a name is a backend namespace):
+     * a name in use in any project is a conflict that names no project.
+     */
+    public VolumeInfo create(String name, VolumeSpec spec, String project) {
         Objects.requireNonNull(name, "name");
+        String owner = new Project(project).name();
         if (volumes.info(name).isPresent()) {
             throw new VolumeConflictException("volume " + name + " exists");
         }
@@ -158,6 +195,7 @@ public final class VolumeLifecycle implements AutoCloseable {
         Intent intent = journal.begin(id -> Intent.create(id, name));
         try {
             states.change(List.of(name), VolumeState.CREATING, this::state);
+            projects.assign(List.of(name), owner);
         } catch (RuntimeException e) {
             journal.end(intent, IntentJournal.Outcome.ROLLED_BACK);
             throw e;
@@ -221,6 +259,7 @@ public final class VolumeLifecycle implements AutoCloseable {
         Intent intent = journal.begin(id -> Intent.cloneSet(id, parent, snapshot, names));
         try {
             states.change(names, VolumeState.CREATING, this::state);
+            projects.assign(names, projects.of(parent));
         } catch (RuntimeException e) {
             journal.end(intent, IntentJournal.Outcome.ROLLED_BACK);
             throw e;
@@ -278,11 +317,13 @@ public final class VolumeLifecycle implements AutoCloseable {
         }
         Intent intent = journal.begin(id -> Intent.delete(id, name));
         try {
+            pauseAtCommit(name);
             states.change(List.of(name), VolumeState.DELETING, this::state);
         } catch (RuntimeException e) {
             journal.end(intent, IntentJournal.Outcome.ROLLED_BACK);
             throw e;
         }
+        pauseAtCommit(name);
         IntentJournal.Outcome outcome;
         try {
             outcome = finishDelete(name, from);
@@ -300,14 +341,21 @@ public final class VolumeLifecycle implements AutoCloseable {
             throw new VolumeNotFoundException("no volume " + a.volume());
         }
         refuseUnless(a.volume(), VolumeState.ATTACHED);
+        String volumeProject = projects.of(a.volume());
+        if (!r.host(a.host()).project().equals(volumeProject)) {
+            throw new HostException.Conflict("host " + a.host() + " is not in project " + volumeProject + " of volume "
+                    + a.volume() + "; a volume is attached only to hosts of its own project");
+        }
         Intent intent = journal.begin(id -> Intent.attach(id, a));
         Attachment done;
         try {
+            pauseAtCommit(a.volume());
             done = r.attach(a);
         } catch (RuntimeException e) {
             journal.end(intent, IntentJournal.Outcome.ROLLED_BACK);
             throw e;
         }
+        pauseAtCommit(a.volume());
         states.change(List.of(a.volume()), VolumeState.ATTACHED, this::state);
         journal.end(intent, IntentJournal.Outcome.COMPLETED);
         return done;
@@ -322,11 +370,13 @@ public final class VolumeLifecycle implements AutoCloseable {
         refuseUnless(volume, VolumeState.DETACHING);
         Intent intent = journal.begin(id -> Intent.detach(id, volume, host));
         try {
+            pauseAtCommit(volume);
             states.change(List.of(volume), VolumeState.DETACHING, this::state);
         } catch (RuntimeException e) {
             journal.end(intent, IntentJournal.Outcome.ROLLED_BACK);
             throw e;
         }
+        pauseAtCommit(volume);
         int closed = r.detach(volume, host);
         states.set(List.of(volume), derived(volume));
         journal.end(intent, IntentJournal.Outcome.COMPLETED);
@@ -354,6 +404,7 @@ public final class VolumeLifecycle implements AutoCloseable {
             throw e;
         }
         states.set(List.of(name), VolumeState.DELETED);
+        projects.remove(name);
         return IntentJournal.Outcome.COMPLETED;
     }
 
@@ -373,8 +424,10 @@ public final class VolumeLifecycle implements AutoCloseable {
                     volumes.delete(n);
                 }
                 states.set(List.of(n), VolumeState.DELETED);
+                projects.remove(n);
             } catch (VolumeNotFoundException gone) {
                 states.set(List.of(n), VolumeState.DELETED);
+                projects.remove(n);
             } catch (RuntimeException e) {
                 all = false;
                 states.set(List.of(n), VolumeState.ERROR);
@@ -410,6 +463,11 @@ public final class VolumeLifecycle implements AutoCloseable {
             throw new HostException.NotFound("this router keeps no hosts");
         }
         return hosts;
+    }
+
+    /** Sleeps the crash tests' pause (nothing in production) next to a commit point of an operation on {@code volume}. */
+    private void pauseAtCommit(String volume) {
+        CloneStep.pausing(commitPause).before(0, volume);
     }
 
     private void refuseUnless(String volume, VolumeState to) {

@@ -28,4 +28,12 @@ public interface Attachments {
 
     /** The sessions open on this node, by volume. */
     OpenSessions sessions();
+
+    /**
+     * Why {@code volume} may not be served at all now, whoever asks (it is being created or deleted), or
+     * empty. Asked after a client is admitted, before the volume is opened; no I/O. The default: never.
+     */
+    default java.util.Optional<String> unavailable(String volume) {
+        return java.util.Optional.empty();
+    }
 }

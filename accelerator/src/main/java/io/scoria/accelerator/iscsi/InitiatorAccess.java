@@ -24,6 +24,10 @@ final class InitiatorAccess {
             throw new LoginException(LoginException.NOT_AUTHORIZED, "initiator " + initiator
                     + " is not a host the volume of target " + volume + " is attached to");
         }
+        java.util.Optional<String> unavailable = context.attachments().unavailable(volume);
+        if (unavailable.isPresent()) {
+            throw new LoginException(LoginException.SERVICE_UNAVAILABLE, unavailable.get());
+        }
         return a;
     }
 

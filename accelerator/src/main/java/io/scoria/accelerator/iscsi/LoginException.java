@@ -15,6 +15,8 @@ final class LoginException extends RuntimeException {
     static final int SESSION_DOES_NOT_EXIST = 0x020a;
     static final int INVALID_DURING_LOGIN = 0x020b;
     static final int TARGET_ERROR = 0x0300;
+    /** The target is there but cannot serve now (its volume is being created or deleted); the initiator may retry. */
+    static final int SERVICE_UNAVAILABLE = 0x0301;
     static final int OUT_OF_RESOURCES = 0x0302;
 
     private final int status;

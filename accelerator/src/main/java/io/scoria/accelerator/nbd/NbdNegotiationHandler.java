@@ -320,6 +320,11 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
             fail(ctx, "EXPORT_NAME " + name + " refused: " + refusal); // before any lookup
             return;
         }
+        java.util.Optional<String> unavailable = unavailable(name);
+        if (unavailable.isPresent()) {
+            fail(ctx, "EXPORT_NAME " + name + " refused: " + unavailable.get());
+            return;
+        }
         offload(ctx, () -> ExportName.lookupOrNull(context, name), (volume, error) -> {
             ExportAccess access = ExportAccess.of(context, ctx, tlsActive, name);
             if (volume == null || access.refusal() != null || !attach(ctx, name)) {
@@ -392,7 +397,9 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
     private boolean admit(ChannelHandlerContext ctx, int opt, String name) {
         ExportPolicy.Refusal refusal = refusal(ctx, name);
         if (refusal == null) {
-            return true;
+            java.util.Optional<String> unavailable = unavailable(name);
+            unavailable.ifPresent(why -> reply(ctx, opt, REP_ERR_UNKNOWN, why));
+            return unavailable.isEmpty();
         }
         InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
         log.warn("NBD client {} refused export {}: {}", remote, LogText.quote(name), refusal);
@@ -402,6 +409,11 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
             reply(ctx, opt, REP_ERR_POLICY, "this client may not use export " + name);
         }
         return false;
+    }
+
+    /** Why export {@code name}'s volume is served to nobody now (being created or deleted), or empty. */
+    private java.util.Optional<String> unavailable(String name) {
+        return context.attachments().unavailable(ExportName.parse(name).volume());
     }
 
     private ExportPolicy.Refusal refusal(ChannelHandlerContext ctx, String name) {

@@ -269,7 +269,7 @@ class ApiServerSecurityTest {
             call(s, "GET", "/v1/volumes", issued.token(), null);
             call(s, "GET", "/v1/volumes", BearerToken.of(admin.value() + "x"), null);
             ApiModel.CreatedToken created = new ApiModel.CreatedToken("id", Role.VIEWER, java.time.Instant.EPOCH,
-                    issued.token().value());
+                    "default", issued.token().value());
             for (String text : List.of(issued.toString(), issued.token().toString(), admin.toString(), created.toString())) {
                 assertFalse(text.contains(issued.token().value()) || text.contains(admin.value()), text);
             }

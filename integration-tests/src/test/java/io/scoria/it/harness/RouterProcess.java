@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -45,6 +46,15 @@ public final class RouterProcess implements AutoCloseable {
      * {@code backend:} is {@code backendYaml} (a YAML flow mapping), and waits until it serves.
      */
     public static RouterProcess start(Path dir, String name, String backendYaml) throws IOException {
+        return start(dir, name, backendYaml, Map.of());
+    }
+
+    /**
+     * As above, with {@code env} added to the process's environment (e.g. {@code SCORIA_JAVA_OPTS}). Started
+     * again with the same {@code dir} and {@code name}, it restarts the router on the same data directory.
+     */
+    public static RouterProcess start(Path dir, String name, String backendYaml, Map<String, String> env)
+            throws IOException {
         int apiPort = ManagedProcess.freePort();
         int nbdPort = ManagedProcess.freePort();
         Path dataDir = dir.resolve(name);
@@ -54,7 +64,7 @@ public final class RouterProcess implements AutoCloseable {
                 + "api: {port: " + apiPort + "}\ncache: {clusterCache: 16MiB, scoCache: 64MiB}\nvolumes: {scoSize: 1MiB}\n"
                 + "backend: " + backendYaml + "\n");
         ManagedProcess serve = ManagedProcess.start("scoria-serve", List.of(repo.resolve("scoria").toString(), "serve",
-                "--config", cfg.toString()), dir, dir.resolve(name + "-serve.log"));
+                "--config", cfg.toString()), dir, dir.resolve(name + "-serve.log"), env);
         serve.awaitReady(Duration.ofSeconds(120), () -> Files.exists(dataDir.resolve("admin.token"))
                 && ManagedProcess.listening(apiPort) && ManagedProcess.listening(nbdPort));
         return new RouterProcess(serve, dataDir, apiPort, nbdPort);
@@ -68,6 +78,11 @@ public final class RouterProcess implements AutoCloseable {
         return dataDir;
     }
 
+    /** {@code http://127.0.0.1:PORT}: the REST API. */
+    public String api() {
+        return "http://127.0.0.1:" + apiPort;
+    }
+
     /** {@code nbd://127.0.0.1:PORT/VOLUME}. */
     public String nbd(String volume) {
         return "nbd://127.0.0.1:" + nbdPort + "/" + volume;
@@ -75,10 +90,15 @@ public final class RouterProcess implements AutoCloseable {
 
     /** Runs {@code scoria ARGS} against this router's API with its admin token. */
     public Result scoria(String... args) {
+        return scoriaAs(dataDir.resolve("admin.token"), args);
+    }
+
+    /** Runs {@code scoria ARGS} against this router's API with the token in {@code tokenFile}. */
+    public Result scoriaAs(Path tokenFile, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         List<String> full = new ArrayList<>(List.of(args));
-        full.addAll(List.of("--api", "http://127.0.0.1:" + apiPort, "--token-file", dataDir.resolve("admin.token").toString()));
+        full.addAll(List.of("--api", "http://127.0.0.1:" + apiPort, "--token-file", tokenFile.toString()));
         int code = ScoriaMain.execute(full.toArray(new String[0]), new PrintWriter(out), new PrintWriter(err));
         return new Result(code, out.toString(), err.toString());
     }
