@@ -1,11 +1,14 @@
 package io.scoria.replicator;
 
+import java.util.List;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Progress of a replication job since it started: objects and bytes shipped, objects found
  * already on the target, manifests published, volumes stopped by an error, and the replica's
- * lag (time between the source manifest last shipped and its arrival on the target). Written by
+ * lag (time between the source manifest last shipped and its arrival on the target); and the same
+ * per volume ({@link #volume}), where the volume is the namespace the objects go to. Written by
  * the shipping threads, read by anyone. Thread-safe.
  */
 public final class ReplicationCounters {
@@ -15,23 +18,42 @@ public final class ReplicationCounters {
     private final AtomicLong manifestsPublished = new AtomicLong();
     private final AtomicLong volumesFailed = new AtomicLong();
     private final AtomicLong lagMillis = new AtomicLong();
+    private final ConcurrentSkipListMap<String, VolumeReplicationCounters> volumes = new ConcurrentSkipListMap<>();
 
-    void shipped(long bytes) {
+    /** The counters of volume {@code name}, made on first use. */
+    public VolumeReplicationCounters volume(String name) {
+        return volumes.computeIfAbsent(name, VolumeReplicationCounters::new);
+    }
+
+    /** Every volume's counters so far, by name. */
+    public List<VolumeReplicationCounters> volumes() {
+        return List.copyOf(volumes.values());
+    }
+
+    void shipped(String volume, long bytes) {
         objectsShipped.incrementAndGet();
         bytesShipped.addAndGet(bytes);
+        volume(volume).shipped(bytes);
     }
 
-    void skipped() {
+    void skipped(String volume) {
         objectsSkipped.incrementAndGet();
+        volume(volume).skipped();
     }
 
-    void published(long lag) {
+    /** {@code volume}'s manifest was published on the target {@code lag} ms after it reached the source. */
+    void published(String volume, long lag) {
         manifestsPublished.incrementAndGet();
         lagMillis.set(Math.max(0, lag));
+        VolumeReplicationCounters v = volume(volume);
+        v.published();
+        v.current(System.currentTimeMillis());
     }
 
-    void failed() {
+    /** An error stopped {@code volume} for the rest of the job. */
+    void failed(String volume) {
         volumesFailed.incrementAndGet();
+        volume(volume).stopped();
     }
 
     public long objectsShipped() {
