@@ -3,20 +3,17 @@ package io.scoria.replicator;
 import java.util.List;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToLongFunction;
 
 /**
  * Progress of a replication job since it started: objects and bytes shipped, objects found
  * already on the target, manifests published, volumes stopped by an error, and the replica's
  * lag (time between the source manifest last shipped and its arrival on the target); and the same
- * per volume ({@link #volume}), where the volume is the namespace the objects go to. Written by
- * the shipping threads, read by anyone. Thread-safe.
+ * per volume ({@link #volume}), where the volume is the namespace the objects go to; the job's
+ * totals are the sums over its volumes. Written by the shipping threads, read by anyone.
+ * Thread-safe.
  */
 public final class ReplicationCounters {
-    private final AtomicLong objectsShipped = new AtomicLong();
-    private final AtomicLong bytesShipped = new AtomicLong();
-    private final AtomicLong objectsSkipped = new AtomicLong();
-    private final AtomicLong manifestsPublished = new AtomicLong();
-    private final AtomicLong volumesFailed = new AtomicLong();
     private final AtomicLong lagMillis = new AtomicLong();
     private final ConcurrentSkipListMap<String, VolumeReplicationCounters> volumes = new ConcurrentSkipListMap<>();
 
@@ -31,19 +28,15 @@ public final class ReplicationCounters {
     }
 
     void shipped(String volume, long bytes) {
-        objectsShipped.incrementAndGet();
-        bytesShipped.addAndGet(bytes);
         volume(volume).shipped(bytes);
     }
 
     void skipped(String volume) {
-        objectsSkipped.incrementAndGet();
         volume(volume).skipped();
     }
 
     /** {@code volume}'s manifest was published on the target {@code lag} ms after it reached the source. */
     void published(String volume, long lag) {
-        manifestsPublished.incrementAndGet();
         lagMillis.set(Math.max(0, lag));
         VolumeReplicationCounters v = volume(volume);
         v.published();
@@ -52,28 +45,31 @@ public final class ReplicationCounters {
 
     /** An error stopped {@code volume} for the rest of the job. */
     void failed(String volume) {
-        volumesFailed.incrementAndGet();
         volume(volume).stopped();
     }
 
+    private long sum(ToLongFunction<VolumeReplicationCounters> counter) {
+        return volumes.values().stream().mapToLong(counter).sum();
+    }
+
     public long objectsShipped() {
-        return objectsShipped.get();
+        return sum(VolumeReplicationCounters::objectsShipped);
     }
 
     public long bytesShipped() {
-        return bytesShipped.get();
+        return sum(VolumeReplicationCounters::bytesShipped);
     }
 
     public long objectsSkipped() {
-        return objectsSkipped.get();
+        return sum(VolumeReplicationCounters::objectsSkipped);
     }
 
     public long manifestsPublished() {
-        return manifestsPublished.get();
+        return sum(VolumeReplicationCounters::manifestsPublished);
     }
 
     public long volumesFailed() {
-        return volumesFailed.get();
+        return sum(v -> v.isStopped() ? 1 : 0);
     }
 
     /** Lag of the last manifest published, in milliseconds. */

@@ -22,7 +22,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -85,14 +84,6 @@ class DisasterRecoveryIT {
         assertEquals(201, s.statusCode(), s.body());
     }
 
-    private static void await(Duration timeout, String what, Callable<Boolean> done) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!done.call()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting until " + what);
-            Thread.sleep(250);
-        }
-    }
-
     private static boolean hasSnapshot(ObjectStore store, String name) {
         return new VolumeManifestStore(store).readLatest("vm1").map(m -> m.snapshot(name) != null).orElse(false);
     }
@@ -145,7 +136,7 @@ class DisasterRecoveryIT {
             }
             return "all rounds written";
         });
-        await(Duration.ofSeconds(150), SHIPPED_BEFORE_KILL + " rounds are shipped and A is a round ahead", () -> {
+        TwoSites.await(Duration.ofSeconds(150), SHIPPED_BEFORE_KILL + " rounds are shipped and A is a round ahead", () -> {
             int shipped = shippedRounds(b).size();
             assertTrue(!rounds.isDone(), "the writer stopped: " + (rounds.isDone() ? rounds.get() : ""));
             return shipped >= SHIPPED_BEFORE_KILL && completed.get() > shipped;
@@ -156,7 +147,7 @@ class DisasterRecoveryIT {
         siteA.kill9();
         String writerEnd = rounds.get(60, TimeUnit.SECONDS);
         int writtenOnA = completed.get(); // rounds whose marker snapshot A acknowledged
-        await(Duration.ofSeconds(60), "the job finds its source gone", () -> Files.readString(job.log()).contains("pass failed, retrying"));
+        TwoSites.await(Duration.ofSeconds(60), "the job finds its source gone", () -> Files.readString(job.log()).contains("pass failed, retrying"));
         assertTrue(job.isAlive(), "the job outlives its source: " + job.logTail(20));
         String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort
                 + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
@@ -193,14 +184,14 @@ class DisasterRecoveryIT {
         }
         TwoSites.fioOk(routerB, "vm1", B_OFFSET, B_BYTES, false);
         snapshot(routerB, "b1");
-        await(Duration.ofSeconds(60), "B's writes are on B's backend", () -> hasSnapshot(b, "b1"));
+        TwoSites.await(Duration.ofSeconds(60), "B's writes are on B's backend", () -> hasSnapshot(b, "b1"));
         routerB.close();
 
         // A comes back on its data: its router recovers its crashed state and publishes what it held
         siteA.start();
         routerA = sites.serve("a-data", siteA);
         snapshot(routerA, "a-after");
-        await(Duration.ofSeconds(60), "A's own late writes are on A's backend", () -> hasSnapshot(a, "a-after"));
+        TwoSites.await(Duration.ofSeconds(60), "A's own late writes are on A's backend", () -> hasSnapshot(a, "a-after"));
         routerA.close();
 
         String back = TwoSites.finish(sites.replicate("repl-failback", "failback", "vm1", "--config", cfg.toString()), 0);

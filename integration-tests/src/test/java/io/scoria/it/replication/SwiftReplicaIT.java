@@ -1,7 +1,5 @@
 package io.scoria.it.replication;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.scoria.backend.ObjectStore;
 import io.scoria.it.harness.S3ProxyServer;
 import io.scoria.it.harness.SwiftAllInOne;
@@ -27,8 +25,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * byte up to the snapshot read back and nothing written after it.
  */
 class SwiftReplicaIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @TempDir
     Path dir;
 
@@ -53,17 +49,6 @@ class SwiftReplicaIT {
                 + SwiftAllInOne.KEY + "}}";
     }
 
-    private String state(Router r, String volume) throws Exception {
-        HttpResponse<String> list = sites.api(r, "GET", "/v1/volumes", null);
-        assertEquals(200, list.statusCode(), list.body());
-        for (JsonNode v : JSON.readTree(list.body())) {
-            if (v.get("name").asText().equals(volume)) {
-                return v.get("state").asText();
-            }
-        }
-        return "absent";
-    }
-
     @Test
     void aVolumeOnS3ProxyIsReplicatedToSwiftAndReadThereReadOnly() throws Exception {
         swift = SwiftAllInOne.start();
@@ -74,11 +59,8 @@ class SwiftReplicaIT {
         TwoSites.qemuIoOk(routerA, false, "vm1", "write -P 0x31 0 6M", "write -P 0x32 6M 2M");
         HttpResponse<String> snap = sites.api(routerA, "POST", "/v1/volumes/vm1/snapshots", "{\"name\":\"s1\"}");
         assertEquals(201, snap.statusCode(), snap.body());
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (new VolumeManifestStore(a).readLatest("vm1").map(m -> m.snapshot("s1") == null).orElse(true)) {
-            assertTrue(System.nanoTime() < deadline, "snapshot s1 reaches site A's backend");
-            Thread.sleep(250);
-        }
+        TwoSites.await(Duration.ofSeconds(60), "snapshot s1 reaches site A's backend",
+                () -> new VolumeManifestStore(a).readLatest("vm1").map(m -> m.snapshot("s1") != null).orElse(false));
         TwoSites.qemuIoOk(routerA, false, "vm1", "write -P 0x33 8M 1M");
         routerA.close();
 
@@ -89,7 +71,7 @@ class SwiftReplicaIT {
         assertTrue(verify.contains("verify vm1") && verify.contains(": OK"), verify);
 
         Router onSwift = sites.serve("swift-data", swiftBackend());
-        assertEquals("REPLICA", state(onSwift, "vm1"));
+        assertEquals("REPLICA", sites.state(onSwift, "vm1"));
         TwoSites.qemuIoOk(onSwift, true, "vm1", "read -P 0x31 0 6M", "read -P 0x32 6M 2M", "read -P 0 8M 1M");
         Command write = TwoSites.qemuIo(onSwift, false, "vm1", "write -P 0x99 0 64k");
         String out = write.output();

@@ -1,5 +1,7 @@
 package io.scoria.it.replication;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.scoria.backend.ObjectStore;
 import io.scoria.backend.s3.S3ObjectStore;
 import io.scoria.backend.s3.S3StoreConfig;
@@ -36,6 +38,8 @@ final class TwoSites implements AutoCloseable {
             process.close();
         }
     }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path dir;
     private final List<AutoCloseable> started = new ArrayList<>();
@@ -116,6 +120,18 @@ final class TwoSites implements AutoCloseable {
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** The state column of volume {@code volume} in {@code r}'s volume list ({@code GET /v1/volumes}), or "absent". */
+    String state(Router r, String volume) throws Exception {
+        HttpResponse<String> list = api(r, "GET", "/v1/volumes", null);
+        assertEquals(200, list.statusCode(), list.body());
+        for (JsonNode v : JSON.readTree(list.body())) {
+            if (v.get("name").asText().equals(volume)) {
+                return v.get("state").asText();
+            }
+        }
+        return "absent";
+    }
+
     void createVolume(Router r, String name, String size) throws Exception {
         HttpResponse<String> created = api(r, "POST", "/v1/volumes", "{\"name\":\"" + name + "\",\"size\":\"" + size + "\"}");
         assertEquals(201, created.statusCode(), created.body());
@@ -160,6 +176,15 @@ final class TwoSites implements AutoCloseable {
         assertEquals(0, c.exitCode(), export + " at " + offset + ": " + c.output());
         assertFalse(c.output().contains("verify: bad") || c.output().contains("bad magic"), c.output());
         assertTrue(c.output().contains("err= 0"), c.output());
+    }
+
+    /** Polls {@code done} every 200 ms until it holds; fails naming {@code what} after {@code timeout}. */
+    static void await(Duration timeout, String what, java.util.concurrent.Callable<Boolean> done) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!done.call()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting until " + what);
+            Thread.sleep(200);
+        }
     }
 
     /** Starts {@code scoria-replicate ARGS} from its jar, logging to {@code <name>.log}. */
