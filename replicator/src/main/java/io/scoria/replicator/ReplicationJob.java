@@ -105,9 +105,20 @@ public final class ReplicationJob implements AutoCloseable {
         return d;
     }
 
-    /** One pass over every selected volume; returns true when no volume is stopped by an error. */
+    /**
+     * One pass over every selected volume; returns true when no volume is stopped by an error.
+     * When the source's volumes cannot be listed (a backend down), every volume this job has seen
+     * counts an error and the {@link BackendException} is thrown.
+     */
     public boolean runOnce() {
-        for (VolumeManifest m : selected()) {
+        List<VolumeManifest> volumes;
+        try {
+            volumes = selected();
+        } catch (BackendException e) {
+            counters.volumes().forEach(VolumeReplicationCounters::error);
+            throw e;
+        }
+        for (VolumeManifest m : volumes) {
             String ns = m.config().namespace();
             if (!running) {
                 break;

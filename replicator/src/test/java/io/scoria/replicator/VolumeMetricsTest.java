@@ -25,6 +25,7 @@ import java.util.regex.Pattern;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Per-volume replication metrics, as a scrape of {@link MetricsEndpoint#text} shows them after real passes. */
@@ -127,6 +128,22 @@ class VolumeMetricsTest {
             assertEquals(2, v(s, "errors_total/vm1"));
             assertEquals(bytes(b, "vm1"), (long) v(s, "bytes_shipped_total/vm1"));
             assertTrue(v(s, "bytes_shipped_total/vm1") > shipped);
+        }
+    }
+
+    @Test
+    void aSourceThatCannotBeListedCountsAnErrorForEveryVolumeSeen() {
+        ReplicationJobTest.history(a, "vm1", 1, 24, tmp);
+        ReplicationJobTest.history(a, "vm2", 1, 25, tmp);
+        FaultInjectingStore source = new FaultInjectingStore(a);
+        try (ReplicationJob job = new ReplicationJob(source, b, ReplicationConfig.Replication.defaults(), out)) {
+            assertTrue(job.runOnce());
+            source.down(true);
+            assertThrows(io.scoria.backend.BackendException.class, job::runOnce);
+            Map<String, Double> s = scrape(job.counters(), System.currentTimeMillis());
+            assertEquals(1, v(s, "errors_total/vm1"));
+            assertEquals(1, v(s, "errors_total/vm2"));
+            assertEquals(0, v(s, "stopped/vm1"));
         }
     }
 

@@ -157,6 +157,7 @@ class DisasterRecoveryIT {
         assertEquals(onB[0], (long) sample(metrics, "scoria_replication_volume_objects_shipped_total"), metrics);
         assertEquals(onB[1], (long) sample(metrics, "scoria_replication_volume_bytes_shipped_total"), metrics);
         assertEquals(0, sample(metrics, "scoria_replication_volume_stopped"), metrics);
+        assertTrue(sample(metrics, "scoria_replication_volume_errors_total") >= 1, "passes that met the lost source: " + metrics);
 
         // the job's last report is the replica's point; every round it names is there, in order
         Matcher reported = SHIPPED_AS.matcher(jobLog);
