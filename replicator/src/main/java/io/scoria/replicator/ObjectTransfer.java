@@ -110,7 +110,7 @@ final class ObjectTransfer implements AutoCloseable {
         for (SealedSco s : scos) {
             Long size = held == null ? null : held.get(s.key());
             if (size != null && size == s.bytes()) {
-                counters.skipped();
+                counters.skipped(to.namespace());
             } else {
                 toSend.add(s);
             }
@@ -148,13 +148,18 @@ final class ObjectTransfer implements AutoCloseable {
                 }
                 List<SealedSco> scos = new ArrayList<>();
                 ByteBuffer tlogBytes = readTlog(from, t, clusterSize, scos);
-                List<CompletableFuture<Void>> sealed = new ArrayList<>();
+                List<SealedSco> toSend = new ArrayList<>();
                 for (SealedSco s : scos) {
                     Long size = held.get(s.key());
                     if (size != null && size == s.bytes()) {
-                        counters.skipped();
-                        continue;
+                        counters.skipped(to.namespace());
+                    } else {
+                        toSend.add(s);
                     }
+                }
+                counters.volume(to.namespace()).pending(toSend.size());
+                List<CompletableFuture<Void>> sealed = new ArrayList<>();
+                for (SealedSco s : toSend) {
                     slots.acquireUninterruptibly();
                     if (failure.get() != null) {
                         slots.release();
@@ -268,7 +273,7 @@ final class ObjectTransfer implements AutoCloseable {
             throw new ReplicationException("interrupted before shipping " + to.where(key), e);
         }
         to.store().put(to.namespace(), key, data);
-        counters.shipped(data.remaining());
+        counters.shipped(to.namespace(), data.remaining());
         LOG.info("shipped {} ({} bytes)", to.where(key), data.remaining());
     }
 

@@ -1,57 +1,75 @@
 package io.scoria.replicator;
 
+import java.util.List;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToLongFunction;
 
 /**
  * Progress of a replication job since it started: objects and bytes shipped, objects found
  * already on the target, manifests published, volumes stopped by an error, and the replica's
- * lag (time between the source manifest last shipped and its arrival on the target). Written by
- * the shipping threads, read by anyone. Thread-safe.
+ * lag (time between the source manifest last shipped and its arrival on the target); and the same
+ * per volume ({@link #volume}), where the volume is the namespace the objects go to; the job's
+ * totals are the sums over its volumes. Written by the shipping threads, read by anyone.
+ * Thread-safe.
  */
 public final class ReplicationCounters {
-    private final AtomicLong objectsShipped = new AtomicLong();
-    private final AtomicLong bytesShipped = new AtomicLong();
-    private final AtomicLong objectsSkipped = new AtomicLong();
-    private final AtomicLong manifestsPublished = new AtomicLong();
-    private final AtomicLong volumesFailed = new AtomicLong();
     private final AtomicLong lagMillis = new AtomicLong();
+    private final ConcurrentSkipListMap<String, VolumeReplicationCounters> volumes = new ConcurrentSkipListMap<>();
 
-    void shipped(long bytes) {
-        objectsShipped.incrementAndGet();
-        bytesShipped.addAndGet(bytes);
+    /** The counters of volume {@code name}, made on first use. */
+    public VolumeReplicationCounters volume(String name) {
+        return volumes.computeIfAbsent(name, VolumeReplicationCounters::new);
     }
 
-    void skipped() {
-        objectsSkipped.incrementAndGet();
+    /** Every volume's counters so far, by name. */
+    public List<VolumeReplicationCounters> volumes() {
+        return List.copyOf(volumes.values());
     }
 
-    void published(long lag) {
-        manifestsPublished.incrementAndGet();
+    void shipped(String volume, long bytes) {
+        volume(volume).shipped(bytes);
+    }
+
+    void skipped(String volume) {
+        volume(volume).skipped();
+    }
+
+    /** {@code volume}'s manifest was published on the target {@code lag} ms after it reached the source. */
+    void published(String volume, long lag) {
         lagMillis.set(Math.max(0, lag));
+        VolumeReplicationCounters v = volume(volume);
+        v.published();
+        v.current(System.currentTimeMillis());
     }
 
-    void failed() {
-        volumesFailed.incrementAndGet();
+    /** An error stopped {@code volume} for the rest of the job. */
+    void failed(String volume) {
+        volume(volume).stopped();
+    }
+
+    private long sum(ToLongFunction<VolumeReplicationCounters> counter) {
+        return volumes.values().stream().mapToLong(counter).sum();
     }
 
     public long objectsShipped() {
-        return objectsShipped.get();
+        return sum(VolumeReplicationCounters::objectsShipped);
     }
 
     public long bytesShipped() {
-        return bytesShipped.get();
+        return sum(VolumeReplicationCounters::bytesShipped);
     }
 
     public long objectsSkipped() {
-        return objectsSkipped.get();
+        return sum(VolumeReplicationCounters::objectsSkipped);
     }
 
     public long manifestsPublished() {
-        return manifestsPublished.get();
+        return sum(VolumeReplicationCounters::manifestsPublished);
     }
 
     public long volumesFailed() {
-        return volumesFailed.get();
+        return sum(v -> v.isStopped() ? 1 : 0);
     }
 
     /** Lag of the last manifest published, in milliseconds. */

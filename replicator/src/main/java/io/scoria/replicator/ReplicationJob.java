@@ -41,6 +41,7 @@ public final class ReplicationJob implements AutoCloseable {
     private final ReplicationCounters counters = new ReplicationCounters();
     private final ObjectTransfer transfer;
     private final ProgressBar progress;
+    private final ObsoleteSweeper sweeper;
     private final Map<String, String> stopped = new LinkedHashMap<>();
     private volatile boolean running = true;
 
@@ -57,6 +58,7 @@ public final class ReplicationJob implements AutoCloseable {
         this.out = Objects.requireNonNull(out, "out");
         this.transfer = new ObjectTransfer(options.parallelism(), new BandwidthLimit(options.bytesPerSecond()), counters);
         this.progress = new ProgressBar(out, progressBar, counters);
+        this.sweeper = new ObsoleteSweeper(source, target, out, counters);
     }
 
     public ReplicationCounters counters() {
@@ -103,9 +105,20 @@ public final class ReplicationJob implements AutoCloseable {
         return d;
     }
 
-    /** One pass over every selected volume; returns true when no volume is stopped by an error. */
+    /**
+     * One pass over every selected volume; returns true when no volume is stopped by an error.
+     * When the source's volumes cannot be listed (a backend down), every volume this job has seen
+     * counts an error and the {@link BackendException} is thrown.
+     */
     public boolean runOnce() {
-        for (VolumeManifest m : selected()) {
+        List<VolumeManifest> volumes;
+        try {
+            volumes = selected();
+        } catch (BackendException e) {
+            counters.volumes().forEach(VolumeReplicationCounters::error);
+            throw e;
+        }
+        for (VolumeManifest m : volumes) {
             String ns = m.config().namespace();
             if (!running) {
                 break;
@@ -117,7 +130,7 @@ public final class ReplicationJob implements AutoCloseable {
             long objectsBefore = counters.objectsShipped();
             long started = System.nanoTime();
             try {
-                VolumeShipper.Pass p = new VolumeShipper(source, target, ns, options.snapshotMode(), transfer, progress).runOnce();
+                VolumeShipper.Pass p = new VolumeShipper(source, target, ns, options.snapshotMode(), transfer, progress, sweeper).runOnce();
                 if (p.changed()) {
                     double secs = Math.max(1e-3, (System.nanoTime() - started) / 1e9);
                     long bytes = counters.bytesShipped() - bytesBefore;
@@ -128,12 +141,14 @@ public final class ReplicationJob implements AutoCloseable {
                 }
             } catch (ReplicationException | CorruptDataException e) {
                 stopped.put(ns, e.getMessage());
-                counters.failed();
+                counters.failed(ns);
                 out.println("scoria-replicate: " + ns + ": replication stopped: " + e.getMessage());
             } catch (NotFoundException e) {
+                counters.volume(ns).error();
                 out.println("scoria-replicate: " + ns + ": an object vanished during the pass (scrubbed?), retrying next pass: "
                         + e.getMessage());
             } catch (BackendException e) {
+                counters.volume(ns).error();
                 out.println("scoria-replicate: " + ns + ": pass failed, retrying next pass: " + e.getMessage());
             }
         }

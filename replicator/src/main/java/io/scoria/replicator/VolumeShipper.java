@@ -25,7 +25,9 @@ import java.util.Optional;
  *
  * <p>Before a pass ships anything, {@link ReplicaRoles#claimReplica} checks that the target is a
  * replica of this very volume; just before the manifest is published the state is read again, so
- * a replica promoted meanwhile is never published over. Not thread-safe: one pass at a time.
+ * a replica promoted meanwhile is never published over. After the pass, the {@link ObsoleteSweeper}
+ * deletes on the target what the source dropped (scrubbed) and the published manifest no longer
+ * names. Not thread-safe: one pass at a time.
  */
 final class VolumeShipper {
     /** What one pass did. */
@@ -37,14 +39,16 @@ final class VolumeShipper {
     private final boolean snapshotMode;
     private final ObjectTransfer transfer;
     private final ProgressBar progress;
+    private final ObsoleteSweeper sweeper;
 
     VolumeShipper(ObjectStore source, ObjectStore target, String namespace, boolean snapshotMode, ObjectTransfer transfer,
-                  ProgressBar progress) {
+                  ProgressBar progress, ObsoleteSweeper sweeper) {
         this.source = new ObjectTransfer.Site(source, namespace);
         this.target = new ObjectTransfer.Site(target, namespace);
         this.snapshotMode = snapshotMode;
         this.transfer = Objects.requireNonNull(transfer, "transfer");
         this.progress = Objects.requireNonNull(progress, "progress");
+        this.sweeper = Objects.requireNonNull(sweeper, "sweeper");
     }
 
     String namespace() {
@@ -71,7 +75,10 @@ final class VolumeShipper {
         VolumeManifest want = wanted(src);
         ReplicationState state = ReplicaRoles.claimReplica(source.store(), target.store(), ns);
         Optional<VolumeManifest> onTarget = targetManifests.readLatest(ns);
+        VolumeReplicationCounters counters = transfer.counters().volume(ns);
         if (onTarget.isPresent() && sameState(onTarget.get(), want)) {
+            counters.current(System.currentTimeMillis());
+            sweeper.afterPass(ns, onTarget.get(), null);
             return new Pass(want.name(), false, src.generation(), onTarget.get().generation(), 0, 0);
         }
         if (want.parent() != null && targetManifests.readLatest(want.parent().namespace()).isEmpty()) {
@@ -82,11 +89,12 @@ final class VolumeShipper {
         List<Long> missing = new ArrayList<>();
         for (long t : want.allTlogs()) {
             if (held.containsKey(NamespaceLayout.tlogKey(t))) {
-                transfer.counters().skipped();
+                transfer.counters().skipped(ns);
             } else {
                 missing.add(t);
             }
         }
+        counters.behind(sourceWritten, missing.size());
         java.util.concurrent.atomic.AtomicInteger shipped = new java.util.concurrent.atomic.AtomicInteger();
         progress.begin(ns, missing.size());
         try {
@@ -103,15 +111,17 @@ final class VolumeShipper {
                     + state.epoch() + " to " + now.epoch() + " during the pass: not publishing its manifest");
         }
         long generation = Math.max(src.generation(), onTarget.map(m -> m.generation() + 1).orElse(1L));
+        VolumeManifest published = want.withGeneration(generation);
         try {
-            targetManifests.publish(ns, want.withGeneration(generation));
+            targetManifests.publish(ns, published);
         } catch (PreconditionFailedException e) {
             throw new ReplicaConflictException("manifest generation " + generation + " of " + ReplicaRoles.where(target.store(), ns)
                     + " was published by someone else during the pass (a router writing the replica?): not replacing it");
         }
         ReplicaRoles.writeState(target.store(), ns, now.withShipped(src.generation(), generation, System.currentTimeMillis()));
         long lag = System.currentTimeMillis() - sourceWritten;
-        transfer.counters().published(lag);
+        transfer.counters().published(ns, lag);
+        sweeper.afterPass(ns, published, held);
         return new Pass(want.name(), true, src.generation(), generation, shipped.get(), lag);
     }
 }

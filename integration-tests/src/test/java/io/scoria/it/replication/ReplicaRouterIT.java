@@ -1,7 +1,5 @@
 package io.scoria.it.replication;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.scoria.backend.ObjectStore;
 import io.scoria.it.harness.ManagedProcess;
 import io.scoria.it.harness.S3ProxyServer;
@@ -35,8 +33,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * from the backend and serves B's data.
  */
 class ReplicaRouterIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @TempDir
     Path dir;
 
@@ -54,17 +50,6 @@ class ReplicaRouterIT {
 
     private HttpResponse<String> api(Router r, String method, String path, String body) throws Exception {
         return sites.api(r, method, path, body);
-    }
-
-    private String state(Router r, String volume) throws Exception {
-        HttpResponse<String> list = api(r, "GET", "/v1/volumes", null);
-        assertEquals(200, list.statusCode(), list.body());
-        for (JsonNode v : JSON.readTree(list.body())) {
-            if (v.get("name").asText().equals(volume)) {
-                return v.get("state").asText();
-            }
-        }
-        return "absent";
     }
 
     private Command qemuIo(Router r, String export, String... commands) throws Exception {
@@ -89,14 +74,6 @@ class ReplicaRouterIT {
         return new VolumeManifestStore(store).readLatest(ns).orElseThrow().generation();
     }
 
-    private static void await(Duration timeout, String what, java.util.concurrent.Callable<Boolean> done) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!done.call()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting until " + what);
-            Thread.sleep(200);
-        }
-    }
-
     @Test
     void aReplicaIsReadOnlyAtTheDrSiteAndTheOldPrimaryIsFencedAfterFailback() throws Exception {
         S3ProxyServer siteA = sites.site("rr-a");
@@ -109,15 +86,15 @@ class ReplicaRouterIT {
         assertEquals(201, api(routerA, "POST", "/v1/volumes", "{\"name\":\"vm1\",\"size\":\"64MiB\"}").statusCode());
         qemuIoOk(routerA, "vm1", "write -P 0x11 0 8M");
         assertEquals(201, api(routerA, "POST", "/v1/volumes/vm1/snapshots", "{\"name\":\"s1\"}").statusCode());
-        await(Duration.ofSeconds(60), "snapshot s1 is on site A's backend", () ->
+        TwoSites.await(Duration.ofSeconds(60), "snapshot s1 is on site A's backend", () ->
                 new VolumeManifestStore(a).readLatest("vm1").orElseThrow().snapshot("s1") != null);
         ManagedProcess job = sites.replicate("repl-continuous", "run", "--config", cfg.toString());
-        await(Duration.ofSeconds(120), "s1 is shipped to B", () -> b.namespaceExists("vm1")
+        TwoSites.await(Duration.ofSeconds(120), "s1 is shipped to B", () -> b.namespaceExists("vm1")
                 && new VolumeManifestStore(b).readLatest("vm1").map(m -> m.snapshot("s1") != null).orElse(false));
 
         // the DR site: listed as a replica, read-only, never published to by its router
         Router routerB = sites.serve("b-data", siteB);
-        assertEquals("REPLICA", state(routerB, "vm1"));
+        assertEquals("REPLICA", sites.state(routerB, "vm1"));
         readOnlyOk(routerB, "vm1", "read -P 0x11 0 8M");
         Command refused = qemuIo(routerB, "vm1", "write -P 0x99 0 64k");
         assertTrue(refusedWrite(refused), "a write to the replica is refused: " + refused.output());
@@ -132,7 +109,7 @@ class ReplicaRouterIT {
         long shippedBefore = generation(b, "vm1");
         qemuIoOk(routerA, "vm1", "write -P 0x33 16M 4M");
         assertEquals(201, api(routerA, "POST", "/v1/volumes/vm1/snapshots", "{\"name\":\"s2\"}").statusCode());
-        await(Duration.ofSeconds(120), "s2 is shipped to B while the clone is served", () ->
+        TwoSites.await(Duration.ofSeconds(120), "s2 is shipped to B while the clone is served", () ->
                 new VolumeManifestStore(b).readLatest("vm1").map(m -> m.snapshot("s2") != null).orElse(false));
         assertTrue(generation(b, "vm1") > shippedBefore);
         qemuIoOk(routerB, "vm1-drtest", "read -P 0x11 0 1M", "read -P 0x22 1M 1M", "read -P 0 16M 4M");
@@ -147,7 +124,7 @@ class ReplicaRouterIT {
         String promoted = TwoSites.finish(sites.replicate("repl-promote", "promote", "vm1", "--config", cfg.toString()), 0);
         assertTrue(promoted.contains("promoted vm1"), promoted);
         routerB = sites.serve("b-data", siteB);
-        assertEquals("OK", state(routerB, "vm1"));
+        assertEquals("OK", sites.state(routerB, "vm1"));
         qemuIoOk(routerB, "vm1", "write -P 0x66 2M 2M");
         routerB.close();
         String back = TwoSites.finish(sites.replicate("repl-failback", "failback", "vm1", "--config", cfg.toString()), 0);
@@ -159,7 +136,7 @@ class ReplicaRouterIT {
         Command late = qemuIo(routerA, "vm1", "write -P 0x77 24M 4M");
         assertTrue(late.exitCode() == 0 || refusedWrite(late), "a write accepted or refused by the fence: " + late.output());
         Router stale = routerA;
-        await(Duration.ofSeconds(60), "site A's router fences vm1", () -> state(stale, "vm1").equals("FENCED"));
+        TwoSites.await(Duration.ofSeconds(60), "site A's router fences vm1", () -> sites.state(stale, "vm1").equals("FENCED"));
         Command fenced = qemuIo(routerA, "vm1", "write -P 0x78 0 64k");
         assertTrue(refusedWrite(fenced), "a write to the fenced volume is refused: " + fenced.output());
         VolumeManifest after = new VolumeManifestStore(a).readLatest("vm1").orElseThrow();
@@ -169,14 +146,14 @@ class ReplicaRouterIT {
 
         // restarted on its stale local state, A's router rebuilds vm1 from the backend: B's data, not its own
         routerA = sites.serve("a-data", siteA);
-        assertEquals("OK", state(routerA, "vm1"));
+        assertEquals("OK", sites.state(routerA, "vm1"));
         qemuIoOk(routerA, "vm1", "read -P 0x66 2M 2M", "read -P 0x11 0 2M", "read -P 0x33 16M 4M", "read -P 0 24M 4M");
         try (var aside = Files.list(routerA.dataDir().resolve("flash").resolve("diverged"))) {
             assertTrue(aside.anyMatch(p -> p.getFileName().toString().startsWith("vm1-")), "the stale local state is kept aside");
         }
         qemuIoOk(routerA, "vm1", "write -P 0x88 30M 1M");
         assertEquals(201, api(routerA, "POST", "/v1/volumes/vm1/snapshots", "{\"name\":\"s3\"}").statusCode());
-        await(Duration.ofSeconds(60), "the rebuilt volume publishes again", () -> generation(a, "vm1") > failedBack.generation());
-        assertNotEquals("FENCED", state(routerA, "vm1"));
+        TwoSites.await(Duration.ofSeconds(60), "the rebuilt volume publishes again", () -> generation(a, "vm1") > failedBack.generation());
+        assertNotEquals("FENCED", sites.state(routerA, "vm1"));
     }
 }

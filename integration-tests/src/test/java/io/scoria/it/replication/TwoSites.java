@@ -1,5 +1,7 @@
 package io.scoria.it.replication;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.scoria.backend.ObjectStore;
 import io.scoria.backend.s3.S3ObjectStore;
 import io.scoria.backend.s3.S3StoreConfig;
@@ -36,6 +38,8 @@ final class TwoSites implements AutoCloseable {
             process.close();
         }
     }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path dir;
     private final List<AutoCloseable> started = new ArrayList<>();
@@ -74,19 +78,29 @@ final class TwoSites implements AutoCloseable {
 
     /** A replication config file from {@code a} to {@code b} with the given {@code replication:} section body. */
     Path replConfig(S3ProxyServer a, S3ProxyServer b, String replication) throws Exception {
+        return replConfig(backend(a), backend(b), replication);
+    }
+
+    /** A replication config file between two backend sections (YAML flow maps) with the given {@code replication:} body. */
+    Path replConfig(String sourceBackend, String targetBackend, String replication) throws Exception {
         Path f = dir.resolve("repl.yaml");
-        Files.writeString(f, "source: " + backend(a) + "\ntarget: " + backend(b) + "\nreplication: {" + replication + "}\n");
+        Files.writeString(f, "source: " + sourceBackend + "\ntarget: " + targetBackend + "\nreplication: {" + replication + "}\n");
         return f;
     }
 
     /** Starts {@code scoria serve} with data directory {@code dataDir} (under the test's) on site {@code s3}. */
     Router serve(String dataDir, S3ProxyServer s3) throws Exception {
+        return serve(dataDir, backend(s3));
+    }
+
+    /** Starts {@code scoria serve} with data directory {@code dataDir} (under the test's) on a backend section (a YAML flow map). */
+    Router serve(String dataDir, String backend) throws Exception {
         int nbd = ManagedProcess.freePort();
         int api = ManagedProcess.freePort();
         int iscsi = ManagedProcess.freePort();
         Path cfg = dir.resolve(dataDir + ".yaml");
         Files.writeString(cfg, "dataDir: " + dir.resolve(dataDir) + "\nnbd: {port: " + nbd + "}\napi: {port: " + api
-                + "}\niscsi: {port: " + iscsi + "}\nbackend: " + backend(s3)
+                + "}\niscsi: {port: " + iscsi + "}\nbackend: " + backend
                 + "\ncache: {clusterCache: 16MiB, scoCache: 128MiB}\nvolumes: {scoSize: 1MiB}\n");
         ManagedProcess p = ManagedProcess.start("serve-" + dataDir, List.of(repo.resolve("scoria").toString(), "serve",
                 "--config", cfg.toString()), dir, dir.resolve(dataDir + "-" + System.nanoTime() + ".log"));
@@ -104,6 +118,18 @@ final class TwoSites implements AutoCloseable {
         b = body == null ? b.method(method, HttpRequest.BodyPublishers.noBody())
                 : b.method(method, HttpRequest.BodyPublishers.ofString(body));
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The state column of volume {@code volume} in {@code r}'s volume list ({@code GET /v1/volumes}), or "absent". */
+    String state(Router r, String volume) throws Exception {
+        HttpResponse<String> list = api(r, "GET", "/v1/volumes", null);
+        assertEquals(200, list.statusCode(), list.body());
+        for (JsonNode v : JSON.readTree(list.body())) {
+            if (v.get("name").asText().equals(volume)) {
+                return v.get("state").asText();
+            }
+        }
+        return "absent";
     }
 
     void createVolume(Router r, String name, String size) throws Exception {
@@ -129,6 +155,36 @@ final class TwoSites implements AutoCloseable {
         String out = qemuIo(r, readOnly, export, commands).ok().output();
         assertFalse(out.contains("Pattern verification failed") || out.contains("failed"), export + ": " + out);
         return out;
+    }
+
+    /**
+     * fio over NBD on {@code [offset, offset + size)} of {@code export}: 4 KiB random writes, each
+     * block once, with CRC32C verify headers (offset and seed included); or, with {@code verifyOnly},
+     * the check of a region written by this same call, block by block. Same options both ways, so
+     * the check replays the write's offsets and seeds.
+     */
+    static Command fio(Router r, String export, long offset, long size, boolean verifyOnly) throws Exception {
+        return Command.run(300, "fio", "--name=region", "--ioengine=nbd", "--uri=nbd://127.0.0.1:" + r.nbdPort() + "/" + export,
+                "--rw=randwrite", "--bs=4k", "--iodepth=16", "--offset=" + offset, "--size=" + size, "--verify=crc32c",
+                "--verify_fatal=1", "--randrepeat=1", "--verify_state_save=0",
+                verifyOnly ? "--verify_only" : "--do_verify=0");
+    }
+
+    /** {@link #fio} that must succeed without a verify error. */
+    static void fioOk(Router r, String export, long offset, long size, boolean verifyOnly) throws Exception {
+        Command c = fio(r, export, offset, size, verifyOnly);
+        assertEquals(0, c.exitCode(), export + " at " + offset + ": " + c.output());
+        assertFalse(c.output().contains("verify: bad") || c.output().contains("bad magic"), c.output());
+        assertTrue(c.output().contains("err= 0"), c.output());
+    }
+
+    /** Polls {@code done} every 200 ms until it holds; fails naming {@code what} after {@code timeout}. */
+    static void await(Duration timeout, String what, java.util.concurrent.Callable<Boolean> done) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!done.call()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting until " + what);
+            Thread.sleep(200);
+        }
     }
 
     /** Starts {@code scoria-replicate ARGS} from its jar, logging to {@code <name>.log}. */
