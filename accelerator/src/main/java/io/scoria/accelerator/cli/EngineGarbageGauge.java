@@ -34,6 +34,11 @@ final class EngineGarbageGauge implements AutoScrub.GarbageGauge {
     }
 
     @Override
+    public boolean isOpen(String volume) {
+        return engine.counters(volume).isPresent();
+    }
+
+    @Override
     public Optional<AutoScrub.Garbage> measure(String volume) {
         Optional<VolumeInfo> info = engine.info(volume);
         if (info.isEmpty() || engine.ownership().epoch(info.get().namespace()) == 0) {

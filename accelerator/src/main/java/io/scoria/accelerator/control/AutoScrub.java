@@ -61,6 +61,16 @@ public final class AutoScrub {
     public interface GarbageGauge {
         /** The volume's figures, or empty if this router does not serve it (another node owns it). */
         Optional<Garbage> measure(String volume);
+
+        /**
+         * Whether the volume is open on this node now. The first look after start and the periodic check
+         * ({@code checkEvery}) only look at open volumes: a closed (idle) volume's garbage does not change, and
+         * measuring it would open it and look its whole map up (thousands of idle volumes on a node would
+         * cost hours of CPU an hour). A scheduled snapshot still makes any volume a candidate.
+         */
+        default boolean isOpen(String volume) {
+            return true;
+        }
     }
 
     private final JobService jobs;
@@ -113,10 +123,10 @@ public final class AutoScrub {
      */
     int tick(long now, List<String> volumes, int budget) {
         if (lastSweep < 0) {
-            firstLook.addAll(volumes); // measured soon after start, for what `volume space` shows
+            volumes.stream().filter(gauge::isOpen).forEach(firstLook::add); // soon after start, for `volume space`
             lastSweep = now;
         } else if (now - lastSweep >= settings.checkEvery().toMillis()) {
-            candidates.addAll(volumes);
+            volumes.stream().filter(gauge::isOpen).forEach(candidates::add);
             lastSweep = now;
         }
         candidates.retainAll(volumes);

@@ -109,4 +109,33 @@ class AutoScrubTest {
         assertEquals(1, scrubs("c").size(), "and c, still full of garbage, gets its scrub");
         assertTrue(auto.lastMeasured("a").isPresent());
     }
+
+    /** Closed (idle) volumes are not opened to be measured: not at the first look, not at checkEvery. */
+    @Test
+    void closedVolumesAreNotLookedAtUnlessASnapshotWasTaken() {
+        jobs = new JobService(JobsConfig.defaults(dir), List.of(new HeldScrubs()));
+        java.util.Set<String> open = new java.util.HashSet<>(List.of("busy"));
+        java.util.List<String> asked = new java.util.ArrayList<>();
+        AutoScrub.GarbageGauge gauge = new AutoScrub.GarbageGauge() {
+            @Override
+            public Optional<AutoScrub.Garbage> measure(String volume) {
+                asked.add(volume);
+                return Optional.of(new AutoScrub.Garbage(64 << 20, 8 << 20, 3, true));
+            }
+
+            @Override
+            public boolean isOpen(String volume) {
+                return open.contains(volume);
+            }
+        };
+        AutoScrub auto = new AutoScrub(jobs, gauge, new AutoScrub.Settings(0.2, Duration.ofHours(1)));
+        List<String> all = List.of("busy", "idle1", "idle2");
+        auto.tick(0, all, 10);
+        assertEquals(List.of("busy"), asked, "the first look measures open volumes only");
+        auto.tick(Duration.ofHours(1).toMillis(), all, 10);
+        assertEquals(List.of("busy", "busy"), asked, "checkEvery looks at open volumes only");
+        auto.snapshotTaken("idle2");
+        auto.tick(Duration.ofHours(1).toMillis() + 1000, all, 10);
+        assertEquals(List.of("busy", "busy", "idle2"), asked, "a snapshot makes a closed volume a candidate");
+    }
 }
