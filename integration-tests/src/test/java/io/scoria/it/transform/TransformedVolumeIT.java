@@ -153,11 +153,12 @@ class TransformedVolumeIT {
         serve = null;
 
         byte[] anyLine = "scoria-it plaintext line ".getBytes(StandardCharsets.US_ASCII);
-        assertTrue(anyFileHolds(dataDir.resolve("sco").resolve("clear"), anyLine),
+        Path flash = dataDir.resolve("flash");
+        assertTrue(anyFileHolds(flash.resolve("sco").resolve("clear"), anyLine),
                 "the search finds plaintext in the unencrypted volume's local SCO files");
-        assertFalse(anyFileHolds(dataDir.resolve("sco").resolve("secret"), anyLine),
+        assertFalse(anyFileHolds(flash.resolve("sco").resolve("secret"), anyLine),
                 "plaintext in the encrypted volume's local SCO files");
-        assertFalse(anyFileHolds(dataDir.resolve("volumes").resolve("secret"), anyLine),
+        assertFalse(anyFileHolds(flash.resolve("volumes").resolve("secret"), anyLine),
                 "plaintext in the encrypted volume's TLogs or metadata");
 
         BackendConfig backend = ConfigReader.read(cfg).section("backend", BackendConfig.class);
