@@ -7,6 +7,7 @@ import io.scoria.backend.BackendUnavailableException;
 import io.scoria.backend.CorruptDataException;
 import io.scoria.sco.ClusterLocation;
 import io.scoria.sco.NamespaceLayout;
+import io.scoria.sco.cache.ScoFileCipher;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -23,6 +24,9 @@ import java.util.zip.CRC32C;
  * flash → ranged backend read of that cluster, coalesced with the clusters read next
  * ({@link BackendReadAhead}) → insert into the cluster cache. Every
  * byte that does not come from the cache is checked against the data CRC the LBA map holds.
+ * Local SCO files of encrypted volumes are decrypted as read ({@link ScoFileCipher}); an encrypted
+ * volume does not use the node's cluster cache, which is shared by all volumes and holds clusters
+ * in the clear (accelerator/ARCHITECTURE.md, "Local flash of encrypted volumes").
  * Thread-safe; allocation-free except on the backend path.
  */
 final class ClusterReader {
@@ -31,6 +35,8 @@ final class ClusterReader {
     private final VolumeContext ctx;
     private final int clusterSize;
     private final BackendReadAhead readAhead;
+    /** The volume is encrypted: its clusters stay out of the shared cluster cache. */
+    private final boolean encrypted;
     private final ThreadLocal<CRC32C> crcs = ThreadLocal.withInitial(CRC32C::new);
     private final LongAdder cacheHits = new LongAdder();
     private final LongAdder cacheMisses = new LongAdder();
@@ -44,8 +50,9 @@ final class ClusterReader {
         Followers NONE = (location, max) -> 0;
     }
 
-    ClusterReader(VolumeContext ctx, int clusterSize, int scoSize) {
+    ClusterReader(VolumeContext ctx, int clusterSize, int scoSize, boolean encrypted) {
         this.ctx = ctx;
+        this.encrypted = encrypted;
         this.clusterSize = clusterSize;
         this.readAhead = new BackendReadAhead(ctx.fetchedRanges(), ctx.config().readAheadBytes(), scoSize);
     }
@@ -61,7 +68,7 @@ final class ClusterReader {
     }
 
     boolean cacheUsable(CacheMode mode) {
-        return mode != CacheMode.NO_CACHE && ctx.clusterCache().slotSize() == clusterSize;
+        return mode != CacheMode.NO_CACHE && !encrypted && ctx.clusterCache().slotSize() == clusterSize;
     }
 
     /**
@@ -89,7 +96,8 @@ final class ClusterReader {
         int start = dst.position();
         boolean verified = false;
         boolean localMismatch = false;
-        if ((ctx.scoCache().touch(ns, scoId) || depth == 0) && readLocal(ctx.scoCache().file(ns, scoId), pos, dst)) {
+        if ((ctx.scoCache().touch(ns, scoId) || depth == 0)
+                && readLocal(ctx.scoCache().file(ns, scoId), ctx.scoCipher(ns), scoId, pos, dst)) {
             verified = matches(e, dst, start);
             if (!verified) {
                 // The SCO was evicted between the lookup and the read, and its file recycled for a new
@@ -128,9 +136,12 @@ final class ClusterReader {
         }
     }
 
-    private boolean readLocal(Path file, long pos, ByteBuffer dst) {
+    private boolean readLocal(Path file, ScoFileCipher cipher, long scoId, long pos, ByteBuffer dst) {
         int start = dst.position();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            if (cipher != null) {
+                return cipher.readData(ch, file, scoId, pos, dst);
+            }
             if (ch.size() < pos + clusterSize) {
                 return false;
             }

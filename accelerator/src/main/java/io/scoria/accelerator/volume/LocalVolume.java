@@ -65,7 +65,8 @@ public final class LocalVolume implements Volume {
         this.name = log.manifest().name();
         this.clusterSize = log.manifest().config().clusterSize();
         this.size = log.manifest().config().sizeBytes();
-        this.reader = new RangeReader(ctx, log, clusterSize, log.manifest().config().scoSize(), mode);
+        this.reader = new RangeReader(ctx, log, log.manifest().config().namespace(), clusterSize,
+                log.manifest().config().scoSize(), mode);
         this.writer = new ClusterWriter(ctx, log, reader, clusterSize);
         this.hydration = new CloneHydration(log, reader, clusterSize);
         this.counters = new OpenVolumeCounters(reader.clusterReader(), ctx.scoCache(), log.manifest().config().namespace());

@@ -17,6 +17,7 @@ import io.scoria.backend.ObjectStore;
 import io.scoria.backend.transform.TransformPolicy;
 import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.cache.LocalScoCache;
+import io.scoria.sco.cache.ScoFileCipher;
 import io.scoria.sco.manifest.VolumeManifestStore;
 
 import java.nio.file.Path;
@@ -56,6 +57,8 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     /** The least time between two scans of the backend's namespaces by {@link #list}. */
     static final Duration CATALOGUE_RESCAN = Duration.ofSeconds(5);
     private final Map<String, LocalVolume> open = new ConcurrentHashMap<>();
+    /** Ciphers of the local SCO files of the namespaces read or written here (absent: not looked up yet). */
+    private final Map<String, Optional<ScoFileCipher>> scoCiphers = new ConcurrentHashMap<>();
     private final VolumeRegistry registry;
     private final VolumeRemoval removal;
     private final java.util.concurrent.atomic.AtomicLong viewIds = new java.util.concurrent.atomic.AtomicLong();
@@ -124,6 +127,16 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     @Override
     public LocalScoCache scoCache() {
         return scoCache;
+    }
+
+    @Override
+    public ScoFileCipher scoCipher(String namespace) {
+        Optional<ScoFileCipher> c = scoCiphers.get(namespace);
+        if (c == null) {
+            c = Optional.ofNullable(transforms.scoCipher(namespace));
+            scoCiphers.put(namespace, c);
+        }
+        return c.orElse(null);
     }
 
     @Override
@@ -223,6 +236,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
                     m.name());
             store.deleteNamespace(ns);
         }
+        scoCiphers.remove(ns);
         transforms.createNamespace(ns, policy);
         fetchedRanges.forget(ns); // a deleted volume of that name may have left ranges of its SCOs
         VolumeManifest first = m.withGeneration(1);
@@ -272,6 +286,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         checkOpen();
         checkName(name);
         return open.computeIfAbsent(name, n -> {
+            scoCiphers.remove(n); // looked up again: the volume may have been deleted and made again elsewhere
             if (!registry.contains(n) && manifests.readLatest(n).isEmpty()) {
                 throw new VolumeNotFoundException("no volume '" + n + "'");
             }
@@ -303,6 +318,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         checkName(name);
         removal.delete(name);
         fetchedRanges.forget(name);
+        scoCiphers.remove(name);
     }
 
     /**

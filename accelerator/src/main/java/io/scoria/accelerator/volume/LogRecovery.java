@@ -46,6 +46,8 @@ final class LogRecovery {
      * {@code listener} is the volume's write hook for this open.
      */
     static VolumeLog open(VolumeContext ctx, String namespace, WriteListener listener, ReplicationFence fence) {
+        // first: a volume whose data key cannot be unwrapped fails (naming it) before any of its files is opened
+        ctx.scoCipher(namespace);
         Path dir = ctx.volumeDir(namespace);
         var local = VolumeManifestStore.readLocal(dir.resolve(VolumeLog.MANIFEST));
         VolumeLog v = local.isPresent() ? restart(ctx, local.get(), listener, fence) : rebuild(ctx, namespace, null, listener, fence);

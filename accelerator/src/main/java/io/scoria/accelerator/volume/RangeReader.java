@@ -56,10 +56,11 @@ final class RangeReader {
         }
     }
 
-    RangeReader(VolumeContext ctx, MapView log, int clusterSize, int scoSize, CacheMode mode) {
+    /** A reader of volume {@code namespace} (whose policy decides whether the cluster cache is used). */
+    RangeReader(VolumeContext ctx, MapView log, String namespace, int clusterSize, int scoSize, CacheMode mode) {
         this.log = log;
         this.clusterSize = clusterSize;
-        this.reader = new ClusterReader(ctx, clusterSize, scoSize);
+        this.reader = new ClusterReader(ctx, clusterSize, scoSize, ctx.scoCipher(namespace) != null);
         this.scratch = ThreadLocal.withInitial(() -> new Scratch(clusterSize));
         this.cacheMode = mode;
     }

@@ -61,7 +61,7 @@ public final class SnapshotVolume implements Volume, MapView {
         }
         this.map = opened;
         this.chain = History.chain(ctx, m);
-        this.reader = new RangeReader(ctx, this, clusterSize, m.config().scoSize(), mode);
+        this.reader = new RangeReader(ctx, this, m.config().namespace(), clusterSize, m.config().scoSize(), mode);
     }
 
     @Override

@@ -6,6 +6,8 @@ import io.scoria.sco.ScoFormatException;
 import io.scoria.sco.TLogVisitor;
 import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.cache.OpenSco;
+import io.scoria.sco.cache.ScoFileCipher;
+import io.scoria.sco.cache.SealedScoFile;
 import io.scoria.sco.cache.LocalScoCache;
 import io.scoria.sco.tlog.TLogReader;
 import io.scoria.sco.tlog.TLogWriter;
@@ -109,7 +111,7 @@ final class TLogDataCheck {
                 return;
             }
             try {
-                OpenSco.verifySealed(sco, clusters * clusterSize, crc);
+                SealedScoFile.verify(sco, scoId, clusters * clusterSize, crc, ctx.scoCipher(ns));
             } catch (ScoFormatException e) {
                 if (BackendScoCopy.matchesSeal(ctx.store(), ns, scoId, clusters * clusterSize, crc)) {
                     dropLocalCopy(ctx, m, scoId);
@@ -151,6 +153,8 @@ final class TLogDataCheck {
         String[] reason = {null};
         long[] openId = {-1};
         FileChannel[] open = {null};
+        Path[] openPath = {null};
+        ScoFileCipher cipher = ctx.scoCipher(namespace);
         try {
             TLogReader.replayFile(tlog, new TLogVisitor() {
                 @Override
@@ -169,6 +173,7 @@ final class TLogDataCheck {
                             open[0] = null;
                             openId[0] = id;
                             Path f = cache.file(namespace, id);
+                            openPath[0] = f;
                             if (Files.exists(f)) {
                                 open[0] = FileChannel.open(f, StandardOpenOption.READ);
                             }
@@ -178,15 +183,14 @@ final class TLogDataCheck {
                         }
                         long pos = (long) ClusterLocation.offset(loc) * clusterSize;
                         buf.clear();
-                        while (buf.hasRemaining()) {
-                            if (open[0].read(buf, pos + buf.position()) < 0) {
-                                if (!onBackend(id)) {
-                                    cut[0] = index[0];
-                                    reason[0] = "SCO " + ClusterLocation.toString(id) + " ends before cluster "
-                                            + ClusterLocation.offset(loc) + " (LBA " + lba + ")";
-                                }
-                                return;
+                        if (!readCluster(open[0], openPath[0], cipher, id, pos, buf)) {
+                            if (!onBackend(id)) {
+                                cut[0] = index[0];
+                                reason[0] = "SCO " + ClusterLocation.toString(id) + " ends before cluster "
+                                        + ClusterLocation.offset(loc) + " (LBA " + lba + ")"
+                                        + (cipher == null ? "" : " or its file is not that SCO's");
                             }
+                            return;
                         }
                         buf.flip();
                         crc.reset();
@@ -234,6 +238,24 @@ final class TLogDataCheck {
             close(open[0]);
         }
         return new Result(cut[0], reason[0], onBackend);
+    }
+
+    /**
+     * Reads the cluster at {@code pos} of SCO {@code id}'s file into {@code buf} (decrypted with
+     * {@code cipher} when the volume is encrypted); false when the file ends before it, or is
+     * another SCO's file.
+     */
+    private static boolean readCluster(FileChannel ch, Path f, ScoFileCipher cipher, long id, long pos, ByteBuffer buf)
+            throws IOException {
+        if (cipher != null) {
+            return cipher.readData(ch, f, id, pos, buf);
+        }
+        while (buf.hasRemaining()) {
+            if (ch.read(buf, pos + buf.position()) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void close(FileChannel ch) {

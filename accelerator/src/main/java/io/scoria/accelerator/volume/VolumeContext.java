@@ -4,6 +4,7 @@ import io.scoria.accelerator.dedup.ClusterCache;
 import io.scoria.backend.ObjectStore;
 import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.cache.LocalScoCache;
+import io.scoria.sco.cache.ScoFileCipher;
 import io.scoria.sco.manifest.VolumeManifestStore;
 
 import java.nio.file.Path;
@@ -21,6 +22,15 @@ interface VolumeContext {
     VolumeManifestStore manifests();
 
     LocalScoCache scoCache();
+
+    /**
+     * The cipher of the local SCO files of {@code namespace}, or null when its policy does not
+     * encrypt (its files are in the clear). Allocation-free once known (the read path asks per
+     * cluster).
+     *
+     * @throws io.scoria.backend.transform.WrongKeyException naming the volume when its data key cannot be unwrapped
+     */
+    ScoFileCipher scoCipher(String namespace);
 
     ClusterCache clusterCache();
 

@@ -7,6 +7,7 @@ import io.scoria.sco.ClusterLocation;
 import io.scoria.sco.Durable;
 import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.cache.OpenSco;
+import io.scoria.sco.cache.ScoFileCipher;
 import io.scoria.sco.manifest.VolumeManifestStore;
 import io.scoria.sco.tlog.TLogWriter;
 import org.slf4j.Logger;
@@ -59,6 +60,8 @@ final class VolumeLog implements UploadSource, MapView {
     /** This volume's write hook (the FOC's), called directly on the append path. */
     private final WriteListener listener;
     private final ReplicationFence fence;
+    /** Encrypts this volume's local SCO files; null when the volume is not encrypted. */
+    private final ScoFileCipher cipher;
 
     /** A log over {@code map} with manifest {@code m}; {@link LogRecovery} then attaches its TLog. */
     VolumeLog(VolumeContext ctx, VolumeManifest m, LbaMap map, WriteListener listener, ReplicationFence fence) {
@@ -72,6 +75,7 @@ final class VolumeLog implements UploadSource, MapView {
         this.map = map;
         this.listener = listener;
         this.fence = fence;
+        this.cipher = ctx.scoCipher(ns);
         this.next = new NextScoFile(ctx.scoCache(), ns);
         this.uploads = new VolumeUploads(ctx, this, listener, ns, dir, clusterSize);
     }
@@ -206,7 +210,8 @@ final class VolumeLog implements UploadSource, MapView {
         scoReserved = (long) scoClusters * clusterSize;
         manifest = manifest.withCounters(number + 1, manifest.nextTlogNumber(), manifest.nextSnapshotId());
         Path f = ctx.scoCache().file(ns, id);
-        sco = next.take(id) ? OpenSco.openPrepared(f, id, clusterSize, scoClusters) : OpenSco.create(f, id, clusterSize, scoClusters);
+        sco = next.take(id) ? OpenSco.openPrepared(f, id, clusterSize, scoClusters, cipher)
+                : OpenSco.create(f, id, clusterSize, scoClusters, cipher);
         if (number < ClusterLocation.MAX_SCO_NUMBER) {
             next.request(ClusterLocation.of(number + 1, 0, 0, 0));
         }
@@ -302,7 +307,7 @@ final class VolumeLog implements UploadSource, MapView {
 
     /** Continues appending to SCO {@code scoId}, unsealed at a restart with {@code clusters} clusters logged. */
     void resumeSco(long scoId, int clusters) {
-        sco = OpenSco.recover(ctx.scoCache().file(ns, scoId), scoId, clusterSize, scoClusters, clusters);
+        sco = OpenSco.recover(ctx.scoCache().file(ns, scoId), scoId, clusterSize, scoClusters, clusters, cipher);
         scoReserved = 0;
         if (sco.isFull()) {
             sealSco();

@@ -6,13 +6,15 @@ import io.scoria.backend.ObjectStore;
 import io.scoria.backend.transform.TransformPolicy;
 import io.scoria.backend.transform.TransformingObjectStore;
 import io.scoria.sco.VolumeManifest;
+import io.scoria.sco.cache.ScoFileCipher;
 
 /**
  * The volumes' compression and encryption at rest, where the engine meets the backend's
  * {@link TransformingObjectStore} (present when the config has a {@code backend.transform}
  * section): the policy a new volume gets (its own, else the backend's default; a clone takes its
  * parent's), the creation of its namespace with that policy (a new data key in the key ring when
- * it encrypts) and the policy shown by {@code volume show}. On a backend without transforms only
+ * it encrypts), the policy shown by {@code volume show} and the cipher of an encrypted volume's
+ * local SCO files. On a backend without transforms only
  * {@code none} is accepted. Stateless apart from the store; thread-safe.
  */
 final class VolumeTransforms {
@@ -43,6 +45,16 @@ final class VolumeTransforms {
         } else {
             transforming.createNamespace(namespace, policy);
         }
+    }
+
+    /**
+     * The cipher of {@code namespace}'s local SCO files (its key derived from the volume's data
+     * key), or null when the volume is not encrypted.
+     *
+     * @throws io.scoria.backend.transform.WrongKeyException naming the volume when its data key cannot be unwrapped
+     */
+    ScoFileCipher scoCipher(String namespace) {
+        return transforming == null ? null : transforming.flashKey(namespace).map(ScoFileCipher::new).orElse(null);
     }
 
     /** The policy objects of {@code namespace} are written with. */

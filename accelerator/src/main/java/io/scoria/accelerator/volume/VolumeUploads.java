@@ -11,6 +11,8 @@ import io.scoria.sco.ScoFormatException;
 import io.scoria.sco.TLogVisitor;
 import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.cache.OpenSco;
+import io.scoria.sco.cache.ScoFileCipher;
+import io.scoria.sco.cache.SealedScoFile;
 import io.scoria.sco.tlog.TLogReader;
 import io.scoria.sco.tlog.TLogRecord;
 import org.slf4j.Logger;
@@ -240,7 +242,7 @@ final class VolumeUploads {
                 if (!verified) {
                     long bytes = (long) clusters * clusterSize;
                     try {
-                        OpenSco.verifySealed(f, bytes, crc);
+                        SealedScoFile.verify(f, scoId, bytes, crc, ctx.scoCipher(ns));
                     } catch (ScoFormatException e) {
                         if (!BackendScoCopy.matchesSeal(ctx.store(), ns, scoId, bytes, crc)) {
                             throw e;
@@ -254,7 +256,14 @@ final class VolumeUploads {
                     verified = true;
                 }
                 checkOwner();
-                ctx.store().put(ns, NamespaceLayout.scoKey(scoId), f);
+                ScoFileCipher cipher = ctx.scoCipher(ns);
+                if (cipher == null) {
+                    ctx.store().put(ns, NamespaceLayout.scoKey(scoId), f);
+                } else {
+                    // the plaintext: the backend's transform encrypts it in its own format
+                    ctx.store().put(ns, NamespaceLayout.scoKey(scoId),
+                            SealedScoFile.readContent(f, scoId, (long) clusters * clusterSize, cipher));
+                }
                 ctx.scoCache().uploaded(ns, scoId);
                 unforced.remove(scoId);
             }
@@ -314,7 +323,7 @@ final class VolumeUploads {
                         continue;
                     }
                     try {
-                        long local = Files.size(ctx.scoCache().file(ns, id));
+                        long local = SealedScoFile.contentBytes(ctx.scoCache().file(ns, id), id, ctx.scoCipher(ns));
                         if (ctx.store().stat(ns, NamespaceLayout.scoKey(id)).size() == local) {
                             ctx.scoCache().uploaded(ns, id);
                             unforced.remove(id);

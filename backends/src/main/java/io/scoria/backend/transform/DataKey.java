@@ -62,14 +62,23 @@ public final class DataKey {
 
     /** The AES-256 key of one object: HMAC-SHA256(data key, "scoria/object-key/v1" || salt). */
     SecretKeySpec objectKey(byte[] salt) {
+        return derive(OBJECT_KEY_LABEL, salt);
+    }
+
+    /**
+     * An AES-256 key for another use of this key's data than backend objects: HMAC-SHA256(data
+     * key, {@code label} || {@code context}), an HKDF expansion of one block whose pseudo-random key
+     * is the (uniformly random) data key. Distinct labels give independent keys.
+     */
+    SecretKeySpec derive(byte[] label, byte[] context) {
         Mac mac = HMAC.get();
         try {
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot key HmacSHA256", e);
         }
-        mac.update(OBJECT_KEY_LABEL);
-        byte[] derived = mac.doFinal(salt);
+        mac.update(label);
+        byte[] derived = mac.doFinal(context);
         SecretKeySpec spec = new SecretKeySpec(derived, "AES");
         Arrays.fill(derived, (byte) 0);
         return spec;

@@ -87,6 +87,17 @@ public final class TransformingObjectStore extends AbstractObjectStore {
     }
 
     /**
+     * The key that encrypts {@code namespace}'s files on local flash, or empty when its policy does
+     * not encrypt (or the key ring has no record of it).
+     *
+     * @throws WrongKeyException naming the volume when no configured key-encryption key unwraps its data key
+     */
+    public Optional<FlashKey> flashKey(String namespace) {
+        Names.checkNamespace(namespace);
+        return keysOf(namespace).filter(k -> k.dataKey() != null).map(k -> FlashKey.of(namespace, k.dataKey()));
+    }
+
+    /**
      * Creates {@code namespace} with {@code policy} (a new data key when it encrypts); returns
      * false, changing nothing, when the namespace already exists.
      */

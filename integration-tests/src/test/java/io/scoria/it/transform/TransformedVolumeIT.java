@@ -37,8 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Compression and encryption at rest through the real program: {@code scoria serve} on s3proxy
  * with a {@code backend.transform} section and a key-encryption key in a file. A volume created
  * with {@code zstd:1} + {@code aes-256-gcm} and one with neither are written over NBD with
- * {@code nbdcopy} (text lines numbered so each is unique); the plain volume's backend objects hold
- * the lines (so the search can find them), the encrypted one's do not. A second router with no
+ * {@code nbdcopy} (text lines numbered so each is unique); the plain volume's backend objects and
+ * local SCO files hold the lines (so the search can find them), the encrypted one's do not. A second router with no
  * local state reads the encrypted volume back from the backend byte for byte; deleting the volume
  * then leaves a copy of its objects taken beforehand unreadable (crypto-shredding).
  */
@@ -106,6 +106,19 @@ class TransformedVolumeIT {
                 && ManagedProcess.listening(nbdPort) && Files.exists(dataDir.resolve("admin.token")));
     }
 
+    /** Whether a file under {@code root} holds {@code needle}. */
+    private static boolean anyFileHolds(Path root, byte[] needle) throws java.io.IOException {
+        assertTrue(Files.isDirectory(root), root + " exists");
+        try (var walk = Files.walk(root)) {
+            for (Path f : walk.filter(Files::isRegularFile).toList()) {
+                if (ByteSearch.contains(Files.readAllBytes(f), needle)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     private static boolean containsLine(ObjectStore raw, String ns, byte[] line) {
         return raw.listAll(ns, "").stream().anyMatch(o -> ByteSearch.contains(raw.get(ns, o.key()).array(), line));
     }
@@ -138,6 +151,15 @@ class TransformedVolumeIT {
         }
         serve.close();
         serve = null;
+
+        byte[] anyLine = "scoria-it plaintext line ".getBytes(StandardCharsets.US_ASCII);
+        Path flash = dataDir.resolve("flash");
+        assertTrue(anyFileHolds(flash.resolve("sco").resolve("clear"), anyLine),
+                "the search finds plaintext in the unencrypted volume's local SCO files");
+        assertFalse(anyFileHolds(flash.resolve("sco").resolve("secret"), anyLine),
+                "plaintext in the encrypted volume's local SCO files");
+        assertFalse(anyFileHolds(flash.resolve("volumes").resolve("secret"), anyLine),
+                "plaintext in the encrypted volume's TLogs or metadata");
 
         BackendConfig backend = ConfigReader.read(cfg).section("backend", BackendConfig.class);
         byte[] probe = String.format("scoria-it plaintext line %08d", 12345).getBytes(StandardCharsets.US_ASCII);
