@@ -49,7 +49,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     private final LocalScoCache scoCache;
     private final ClusterCache clusterCache;
     /** Ranges of coalesced cold reads: 16 windows (16 MiB at the default 1 MiB read-ahead) for the whole node. */
-    private final FetchedRanges fetchedRanges;
+    private final NamespaceCaches namespaces;
     private final ClosedVolumeUploads closedUploads = new ClosedVolumeUploads();
     private final Uploader uploader;
     private final WriteListener.Factory listeners;
@@ -57,8 +57,6 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     /** The least time between two scans of the backend's namespaces by {@link #list}. */
     static final Duration CATALOGUE_RESCAN = Duration.ofSeconds(5);
     private final Map<String, LocalVolume> open = new ConcurrentHashMap<>();
-    /** Ciphers of the local SCO files of the namespaces read or written here (absent: not looked up yet). */
-    private final Map<String, Optional<ScoFileCipher>> scoCiphers = new ConcurrentHashMap<>();
     private final VolumeRegistry registry;
     private final VolumeRemoval removal;
     private final java.util.concurrent.atomic.AtomicLong viewIds = new java.util.concurrent.atomic.AtomicLong();
@@ -91,7 +89,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         this.listeners = Objects.requireNonNull(listeners, "listeners");
         this.manifests = new VolumeManifestStore(store);
         this.scoCache = new LocalScoCache(config.dataDir().resolve("sco"), config.scoCacheBytes());
-        this.fetchedRanges = new FetchedRanges(store, 16);
+        this.namespaces = new NamespaceCaches(store, transforms, 16);
         this.clusterCache = new ClusterCache(config.dataDir().resolve("cluster-cache"), config.cacheSlotSize(), config.clusterCacheBytes());
         this.uploader = new Uploader("scoria-upload", config.retryMin(), config.retryMax());
         VolumeRemoval.deleteTree(snapshotViews()); // maps of snapshot views a crash left behind
@@ -131,12 +129,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
 
     @Override
     public ScoFileCipher scoCipher(String namespace) {
-        Optional<ScoFileCipher> c = scoCiphers.get(namespace);
-        if (c == null) {
-            c = Optional.ofNullable(transforms.scoCipher(namespace));
-            scoCiphers.put(namespace, c);
-        }
-        return c.orElse(null);
+        return namespaces.scoCipher(namespace);
     }
 
     @Override
@@ -146,7 +139,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
 
     @Override
     public FetchedRanges fetchedRanges() {
-        return fetchedRanges;
+        return namespaces.fetchedRanges();
     }
 
     @Override
@@ -236,9 +229,8 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
                     m.name());
             store.deleteNamespace(ns);
         }
-        scoCiphers.remove(ns);
+        namespaces.forget(ns); // a deleted volume of that name may have left ranges of its SCOs, and its cipher
         transforms.createNamespace(ns, policy);
-        fetchedRanges.forget(ns); // a deleted volume of that name may have left ranges of its SCOs
         VolumeManifest first = m.withGeneration(1);
         manifests.publish(ns, first);
         registry.put(ns, first);
@@ -286,7 +278,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         checkOpen();
         checkName(name);
         return open.computeIfAbsent(name, n -> {
-            scoCiphers.remove(n); // looked up again: the volume may have been deleted and made again elsewhere
+            namespaces.forgetCipher(n); // looked up again: the volume may have been deleted and made again elsewhere
             if (!registry.contains(n) && manifests.readLatest(n).isEmpty()) {
                 throw new VolumeNotFoundException("no volume '" + n + "'");
             }
@@ -317,8 +309,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         checkOpen();
         checkName(name);
         removal.delete(name);
-        fetchedRanges.forget(name);
-        scoCiphers.remove(name);
+        namespaces.forget(name);
     }
 
     /**
