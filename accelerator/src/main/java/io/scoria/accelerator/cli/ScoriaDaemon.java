@@ -112,14 +112,16 @@ public final class ScoriaDaemon implements AutoCloseable {
      * two thirds of the session timeout after it last heard from it, while the FOC client turns DEGRADED (and
      * acknowledges writes that only this node holds) after {@code foc.requestTimeout}. A partition that cuts
      * both at once acknowledges writes in between that the next owner cannot have (ClusterPartitionIT keeps
-     * the FOC reachable for this reason); said at start until the defaults close that window.
+     * the FOC reachable for this reason). The default request timeout of a cluster node closes that window
+     * ({@link io.scoria.accelerator.config.ScoriaConfig.Foc#requestTimeoutDuration(java.time.Duration)}); a
+     * shorter one set by hand opens it again, which is said at start.
      */
     private static void warnOfTheDegradedFocWindow(ScoriaConfig config) {
         if (config.cluster() == null || config.foc() == null) {
             return;
         }
         java.time.Duration suspend = config.cluster().sessionTimeoutDuration().multipliedBy(2).dividedBy(3);
-        java.time.Duration degrade = config.foc().requestTimeoutDuration();
+        java.time.Duration degrade = config.foc().requestTimeoutDuration(config.cluster().sessionTimeoutDuration());
         if (degrade.compareTo(suspend) <= 0) {
             log.warn("foc.requestTimeout ({} ms) is not above two thirds of cluster.sessionTimeout ({} ms): a partition that "
                     + "cuts this node from ZooKeeper and from its FOC at once lets it acknowledge writes that only it holds for "

@@ -158,7 +158,9 @@ final class VolumeServices {
             long retained = config.cache().scoCacheBytes() * 2 + (256L << 20);
             FocVolumeService focVolumes = new FocVolumeService(new StoreClosing(service, store, metrics), hooks,
                     new FocWiringConfig(foc.address(), foc.focMode(), foc.connectTimeoutDuration(),
-                            foc.requestTimeoutDuration(), retained, config.dataDir().resolve("foc"), foc.secret()), metrics);
+                            config.cluster() == null ? foc.requestTimeoutDuration()
+                                    : foc.requestTimeoutDuration(config.cluster().sessionTimeoutDuration()),
+                            retained, config.dataDir().resolve("foc"), foc.secret()), metrics);
             opened.accept(service, new Engine(focVolumes, new EngineCopies(service, focVolumes)), metrics,
                     focVolumes::degradedVolumes);
         } catch (RuntimeException e) {

@@ -296,10 +296,11 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
      * {@code none}. Timeouts take {@code ms}, {@code s} or {@code m} units.
      */
     public record Foc(String address, String mode, String connectTimeout, String requestTimeout, Path secretFile) {
+        static final java.time.Duration DEFAULT_REQUEST_TIMEOUT = java.time.Duration.ofSeconds(5);
+
         public Foc {
             mode = mode != null ? mode : (address != null ? "sync" : "none");
             connectTimeout = connectTimeout != null ? connectTimeout : "2s";
-            requestTimeout = requestTimeout != null ? requestTimeout : "5s";
             io.scoria.accelerator.foc.FocMode m;
             try {
                 m = io.scoria.accelerator.foc.FocMode.parse(mode);
@@ -316,7 +317,9 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
                 }
             }
             Durations.parse("connectTimeout", connectTimeout);
-            Durations.parse("requestTimeout", requestTimeout);
+            if (requestTimeout != null) {
+                Durations.parse("requestTimeout", requestTimeout);
+            }
             check(secretFile == null || java.nio.file.Files.isReadable(secretFile), "secretFile",
                     "cannot read " + secretFile);
         }
@@ -341,8 +344,24 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
             return Durations.parse("foc.connectTimeout", connectTimeout);
         }
 
+        /** {@code requestTimeout}, 5 s when not given (a router without a cluster). */
         public java.time.Duration requestTimeoutDuration() {
-            return Durations.parse("foc.requestTimeout", requestTimeout);
+            return requestTimeout != null ? Durations.parse("foc.requestTimeout", requestTimeout) : DEFAULT_REQUEST_TIMEOUT;
+        }
+
+        /**
+         * {@code requestTimeout} on a cluster node whose ZooKeeper session times out after {@code sessionTimeout}:
+         * when not given, 5 s or three quarters of the session timeout, whichever is longer, so that ZooKeeper
+         * suspends a partitioned node (two thirds of the session timeout without an answer, and its
+         * acknowledgements are held) before its FOC turns DEGRADED (and would acknowledge writes only this node
+         * holds, lost at the take-over).
+         */
+        public java.time.Duration requestTimeoutDuration(java.time.Duration sessionTimeout) {
+            if (requestTimeout != null) {
+                return requestTimeoutDuration();
+            }
+            java.time.Duration three4 = sessionTimeout.multipliedBy(3).dividedBy(4);
+            return three4.compareTo(DEFAULT_REQUEST_TIMEOUT) > 0 ? three4 : DEFAULT_REQUEST_TIMEOUT;
         }
     }
 

@@ -31,6 +31,25 @@ class ClusterSectionTest {
         assertNull(c.advertise().api());
     }
 
+    /**
+     * On a cluster node the FOC's request timeout defaults above two thirds of the session timeout, so that
+     * ZooKeeper suspends a partitioned node (holding its acknowledgements) before its FOC turns DEGRADED.
+     */
+    @Test
+    void theFocRequestTimeoutOfAClusterNodeOutlastsTheSessionSuspension() {
+        ScoriaConfig c = ConfigLoader.parse("""
+                foc: {address: '10.0.0.2:10900'}
+                cluster: {zookeeper: '127.0.0.1:2181', nodeId: node-a, sessionTimeout: 10s}
+                """, "t.yaml");
+        Duration session = c.cluster().sessionTimeoutDuration();
+        assertEquals(Duration.ofMillis(7500), c.foc().requestTimeoutDuration(session));
+        assertTrue(c.foc().requestTimeoutDuration(session).compareTo(session.multipliedBy(2).dividedBy(3)) > 0);
+        assertEquals(Duration.ofSeconds(5), c.foc().requestTimeoutDuration(Duration.ofSeconds(4)), "never below 5 s");
+        assertEquals(Duration.ofSeconds(5), c.foc().requestTimeoutDuration(), "5 s without a cluster");
+        ScoriaConfig set = ConfigLoader.parse("foc: {address: '10.0.0.2:10900', requestTimeout: 2s}\n", "t.yaml");
+        assertEquals(Duration.ofSeconds(2), set.foc().requestTimeoutDuration(session), "a value given is kept");
+    }
+
     @Test
     void badValuesAndUnknownKeysAreRefusedByName() {
         var e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("cluster: {nodeId: a}\n", "t.yaml"));

@@ -65,6 +65,12 @@ final class ClusterRig implements AutoCloseable {
 
     /** As above, on {@code network}. */
     static ClusterRig start(Path dir, String bucket, String sessionTimeout, Network network) throws Exception {
+        return start(dir, bucket, sessionTimeout, network, "2s");
+    }
+
+    /** As above, the nodes' FOC clients with {@code foc.requestTimeout} set to {@code focRequestTimeout}. */
+    static ClusterRig start(Path dir, String bucket, String sessionTimeout, Network network, String focRequestTimeout)
+            throws Exception {
         String host = network.serviceHost();
         TestingServer zk = null;
         S3ProxyServer s3 = null;
@@ -81,7 +87,7 @@ final class ClusterRig implements AutoCloseable {
                     secrets.focSecret().toString()), dir, dir.resolve("foc-server.log"));
             foc.awaitReady(Duration.ofSeconds(60), () -> ManagedProcess.listening(host, port));
             String focAddress = host + ":" + port;
-            String focYaml = "{address: " + focAddress + ", mode: sync, connectTimeout: 500ms, requestTimeout: 2s, secretFile: "
+            String focYaml = "{address: " + focAddress + ", mode: sync, connectTimeout: 500ms, requestTimeout: " + focRequestTimeout + ", secretFile: "
                     + secrets.focSecret() + "}";
             ClusterRig rig = new ClusterRig(zk, s3, foc, focAddress, new ClusterNodes(dir, host + ":" + zk.getPort(), backend,
                     focYaml), network);
