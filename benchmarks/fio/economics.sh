@@ -12,6 +12,8 @@
 #   PROFILE=after (default): the defaults by backend type (BackendDefaults), 1 MiB read-ahead
 # Usage: PROFILE=after benchmarks/fio/economics.sh [GiB, default 1] [cold random read seconds, default 20] [s3|dist|both]
 # KEEP=1 keeps the logs and data. COLD=0 skips the cold reads (writes and their counts only).
+# SEQSECS=N stops the cold sequential read after N seconds (its counts are then per GiB actually read):
+# without read-ahead it is one ranged GET per 4 KiB, and 4 GiB through the distributor take most of an hour.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 gib="${1:-1}"
@@ -93,12 +95,13 @@ for e in d["stores"]:
         for k, v in e["counts"].items(): tot[k] = tot.get(k, 0) + v
 print(json.dumps(tot))' "$2"
 }
-report() { # label json-before json-after GiB fio.json rw
+report() { # label json-before json-after GiB fio.json rw   (GiB "io": what fio moved)
   python3 - "$@" <<'PY'
 import json, sys
-label, a, b, gib, fj, rw = sys.argv[1], json.loads(sys.argv[2] or "{}"), json.loads(sys.argv[3]), float(sys.argv[4]), sys.argv[5], sys.argv[6]
+label, a, b, fj, rw = sys.argv[1], json.loads(sys.argv[2] or "{}"), json.loads(sys.argv[3]), sys.argv[5], sys.argv[6]
 d = {k: b.get(k, 0) - a.get(k, 0) for k in b}
 t = open(fj).read(); j = json.loads(t[t.index("{"):])["jobs"][0][rw]
+gib = j["io_bytes"] / 2**30 if sys.argv[4] == "io" else float(sys.argv[4])
 mibs = j["bw_bytes"] / 2**20
 print(f"{label:34s} per GiB: PUT {d['puts']/gib:7.1f}  GET {d['gets']/gib:6.1f}  ranged GET {d['rangedGets']/gib:8.1f}  "
       f"HEAD {d['heads']/gib:6.1f}  LIST {d['lists']/gib:5.1f}  DELETE {d['deletes']/gib:6.1f}  "
@@ -139,14 +142,15 @@ bench() { # kind
   settle "$d/r"
   c0=$(counts "$d/r" seq)
   fio --name=coldseq --ioengine=nbd --uri="nbd://127.0.0.1:$nbd/seq" --rw=read --bs=1m --iodepth=4 \
-    --size="${size}m" --output-format=json > "$d/coldseq.json"
+    --size="${size}m" ${SEQSECS:+--runtime="$SEQSECS"} --output-format=json > "$d/coldseq.json"
   c1=$(counts "$d/r" seq)
-  report "$kind $profile cold 1M seqread (per GiB read)" "$c0" "$c1" "$gib" "$d/coldseq.json" read
+  report "$kind $profile cold 1M seqread (per GiB read)" "$c0" "$c1" io "$d/coldseq.json" read
   c0=$(counts "$d/r" rand)
   # another seed than the write job's: with fio's default (randrepeat) the reads would follow the order of the
-  # writes, i.e. the order of the clusters in the SCOs, and the read-ahead would make them sequential
+  # writes, i.e. the order of the clusters in the SCOs, and the read-ahead would make them sequential; fio 3.33
+  # ignores --randseed unless --randrepeat=0 (checked with --write_iolog: same offsets with any seed otherwise)
   fio --name=coldrand --ioengine=nbd --uri="nbd://127.0.0.1:$nbd/rand" --rw=randread --bs=4k --iodepth=32 \
-    --randseed=20261207 --size="${size}m" --time_based --runtime="$secs" --output-format=json > "$d/coldrand.json"
+    --randrepeat=0 --randseed=20261207 --size="${size}m" --time_based --runtime="$secs" --output-format=json > "$d/coldrand.json"
   c1=$(counts "$d/r" rand)
   python3 - "$c0" "$c1" "$d/coldrand.json" "$kind $profile cold 4k randread" <<'PY'
 import json, sys
