@@ -31,7 +31,9 @@ import static org.junit.jupiter.api.Assertions.*;
  * acknowledging; then the owner itself is killed -9. The third node (now the FOC node) takes the volume
  * over, and every acknowledged write must read back there: writes acknowledged while the FOC moved were
  * held until the new FOC node had them. The killed nodes come back as followers. {@code
- * -Dscoria.cluster.focRounds} rounds (2 by default).
+ * -Dscoria.cluster.focRounds} rounds (2 by default). A second test kills the FOC node and, before the FOC can
+ * move, the owner too: the owner must have acknowledged nothing in between, and once the dead FOC node's
+ * FOC server is back (its files survived) the third node serves every acknowledged write.
  */
 class ClusterFocPlacementIT {
     static final String VOLUME = "placed";
@@ -65,20 +67,7 @@ class ClusterFocPlacementIT {
 
     @Test
     void theFocFollowsItsNodeAwayAndTheNextOwnerReplaysItLosingNoAcknowledgedWrite() throws Exception {
-        zk = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, 500, -1), true);
-        s3 = S3ProxyServer.start("focplaced", false);
-        secret = new Rig(dir).focSecret();
-        String backend = "{type: s3, s3: {endpoint: " + s3.endpoint() + ", accessKey: " + S3ProxyServer.ACCESS_KEY
-                + ", secretKey: " + S3ProxyServer.SECRET_KEY + "}}";
-        cluster = new ClusterNodes(dir, "127.0.0.1:" + zk.getPort(), backend,
-                "{mode: sync, connectTimeout: 500ms, requestTimeout: 3s, secretFile: " + secret + "}");
-        for (String id : List.of("a", "b", "c")) {
-            focPorts.put(id, ManagedProcess.freePort());
-            cluster.add(id, "127.0.0.1:" + focPorts.get(id));
-        }
-        for (ClusterNodes.Node n : cluster.nodes.values()) {
-            startNode(n);
-        }
+        startCluster();
         ClusterNodes.Node owner = cluster.nodes.get("a");
         cluster.createVolume(owner, VOLUME, "64MiB");
         AckLog log = new AckLog(BLOCKS);
@@ -140,6 +129,66 @@ class ClusterFocPlacementIT {
         }
     }
 
+    @Test
+    void whenTheFocNodeDiesTheOwnerAcknowledgesNothingUntilTheFocIsBackAndLosesNothingIfItDiesToo() throws Exception {
+        startCluster();
+        ClusterNodes.Node owner = cluster.nodes.get("a");
+        cluster.createVolume(owner, VOLUME, "64MiB");
+        AckLog log = new AckLog(BLOCKS);
+        Random rnd = new Random(Long.getLong("scoria.crash.seed", System.nanoTime()));
+        try (NbdLoad first = new NbdLoad(owner.nbdPort, VOLUME)) { // the first open places the FOC
+            assertEquals(0, first.verify(log, new StringBuilder()));
+        }
+        String focNode = awaitFocOffOwner(owner, "start");
+        ClusterNodes.Node lost = cluster.nodes.get(focNode);
+        ClusterNodes.Node third = cluster.nodes.values().stream().filter(n -> n != lost && n != owner).findFirst()
+                .orElseThrow();
+        long[] ackedWhileDegraded = new long[1];
+        try (NbdLoad nbd = new NbdLoad(owner.nbdPort, VOLUME)) {
+            long killFocAfter = 300 + rnd.nextInt(400);
+            Future<Void> kills = killer.submit(() -> {
+                while (log.ackedWrites < killFocAfter) {
+                    Thread.sleep(5);
+                }
+                killNode(lost);
+                Thread.sleep(300); // what was in flight at the FOC node is answered or failed by now
+                long before = log.ackedWrites;
+                Thread.sleep(1500); // well inside the session timeout: the FOC is not moved yet
+                ackedWhileDegraded[0] = log.ackedWrites - before;
+                owner.process.kill9();
+                return null;
+            });
+            nbd.randomWrites(log, 16, rnd.nextLong(), () -> false);
+            kills.get(BOUND_MS, TimeUnit.MILLISECONDS);
+        }
+        assertEquals(0, ackedWhileDegraded[0], "writes acknowledged while the FOC node was dead: only the owner held them");
+        long killedAt = System.nanoTime();
+        startFocServer(lost); // its entries on disk hold every acknowledged write the backend may lack
+        ClusterNodes.Node next = cluster.awaitOwnerOtherThan(owner, VOLUME, BOUND_MS, "both dead");
+        assertEquals(third.id, next.id, "the only live node takes the volume");
+        long servingMs = cluster.connectAndVerify(next, VOLUME, log, killedAt, BOUND_MS, "both dead");
+        System.out.printf("ClusterFocPlacementIT: FOC node %s then owner %s killed -9 (%d acknowledged writes, none while the "
+                + "FOC was down); %s serves the volume %d ms later from the backend and %s's FOC, every acknowledged write "
+                + "read back%n", lost.id, owner.id, log.ackedWrites, next.id, servingMs, lost.id);
+    }
+
+    private void startCluster() throws Exception {
+        zk = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, 500, -1), true);
+        s3 = S3ProxyServer.start("focplaced", false);
+        secret = new Rig(dir).focSecret();
+        String backend = "{type: s3, s3: {endpoint: " + s3.endpoint() + ", accessKey: " + S3ProxyServer.ACCESS_KEY
+                + ", secretKey: " + S3ProxyServer.SECRET_KEY + "}}";
+        cluster = new ClusterNodes(dir, "127.0.0.1:" + zk.getPort(), backend,
+                "{mode: sync, connectTimeout: 500ms, requestTimeout: 3s, secretFile: " + secret + "}");
+        for (String id : List.of("a", "b", "c")) {
+            focPorts.put(id, ManagedProcess.freePort());
+            cluster.add(id, "127.0.0.1:" + focPorts.get(id));
+        }
+        for (ClusterNodes.Node n : cluster.nodes.values()) {
+            startNode(n);
+        }
+    }
+
     /**
      * Waits until the volume's FOC is on another node than its owner (after a take-over by the FOC node, the new
      * owner holds its own FOC until another node with a FOC server is back, then moves it there); returns it.
@@ -166,13 +215,17 @@ class ClusterFocPlacementIT {
     }
 
     private void startNode(ClusterNodes.Node n) throws Exception {
+        startFocServer(n);
+        cluster.start(n);
+    }
+
+    private void startFocServer(ClusterNodes.Node n) throws Exception {
         int port = focPorts.get(n.id);
         ManagedProcess foc = ManagedProcess.start("foc-" + n.id, List.of(cluster.repo().resolve("scoria").toString(),
                 "foc-server", "--listen", "127.0.0.1:" + port, "--dir", dir.resolve("foc-" + n.id).toString(),
                 "--secret-file", secret.toString()), dir, dir.resolve("foc-" + n.id + ".log"));
         foc.awaitReady(Duration.ofSeconds(60), () -> ManagedProcess.listening(port));
         focServers.put(n.id, foc);
-        cluster.start(n);
     }
 
     /** The node dies: its router and its FOC server, kill -9. */
