@@ -107,30 +107,6 @@ public final class ScoriaDaemon implements AutoCloseable {
         this(config, apiSettings(config), router, registry);
     }
 
-    /**
-     * On a cluster node with a fail-over cache: ZooKeeper suspends the node (and holds its acknowledgements)
-     * two thirds of the session timeout after it last heard from it, while the FOC client turns DEGRADED (and
-     * acknowledges writes that only this node holds) after {@code foc.requestTimeout}. A partition that cuts
-     * both at once acknowledges writes in between that the next owner cannot have (ClusterPartitionIT keeps
-     * the FOC reachable for this reason). The default request timeout of a cluster node closes that window
-     * ({@link io.scoria.accelerator.config.ScoriaConfig.Foc#requestTimeoutDuration(java.time.Duration)}); a
-     * shorter one set by hand opens it again, which is said at start.
-     */
-    private static void warnOfTheDegradedFocWindow(ScoriaConfig config) {
-        if (config.cluster() == null || config.foc() == null) {
-            return;
-        }
-        java.time.Duration suspend = config.cluster().sessionTimeoutDuration().multipliedBy(2).dividedBy(3);
-        java.time.Duration degrade = config.foc().requestTimeoutDuration(config.cluster().sessionTimeoutDuration());
-        if (degrade.compareTo(suspend) <= 0) {
-            log.warn("foc.requestTimeout ({} ms) is not above two thirds of cluster.sessionTimeout ({} ms): a partition that "
-                    + "cuts this node from ZooKeeper and from its FOC at once lets it acknowledge writes that only it holds for "
-                    + "up to {} ms before ZooKeeper suspends it, and those writes are lost when another node takes its volumes "
-                    + "over; set foc.requestTimeout above {} ms to close that window", degrade.toMillis(), suspend.toMillis(),
-                    suspend.minus(degrade).toMillis(), suspend.toMillis());
-        }
-    }
-
     private ScoriaDaemon(ScoriaConfig config, ApiServerConfig apiConfig, VolumeServices.Router router,
                          PrometheusMeterRegistry registry) {
         VolumeService volumes = router.volumes();
@@ -139,7 +115,6 @@ public final class ScoriaDaemon implements AutoCloseable {
         ClusterNode cluster = router.cluster();
         this.readiness = router.readiness();
         this.cluster = cluster;
-        warnOfTheDegradedFocWindow(config);
         this.scrub = scrub;
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(registry, "registry");

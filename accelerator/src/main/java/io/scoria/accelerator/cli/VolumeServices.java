@@ -77,7 +77,7 @@ final class VolumeServices {
         ClusterNode node = config.cluster() == null ? null : ClusterNode.connect(config.cluster(), config.foc().address());
         try {
             open(config, registry, node == null ? OwnershipGuard.SINGLE_NODE : node.ownership(),
-                    (service, engine, metrics, focDegraded) -> {
+                    node, (service, engine, metrics, focDegraded) -> {
                 IdleVolumes idle = idleClose(config, node != null, engine.copies(), registry);
                 ScrubApplier scrub = new ScrubApplier(service, s.graceDuration(), s.pollDuration(), s.pacing(),
                         idle == null ? VolumeUse.NONE : idle);
@@ -98,7 +98,7 @@ final class VolumeServices {
 
     static VolumeService open(ScoriaConfig config, MeterRegistry registry) {
         VolumeService[] volumes = new VolumeService[1];
-        open(config, registry, OwnershipGuard.SINGLE_NODE,
+        open(config, registry, OwnershipGuard.SINGLE_NODE, null,
                 (service, engine, metrics, focDegraded) -> volumes[0] = engine.volumes());
         return volumes[0];
     }
@@ -132,7 +132,11 @@ final class VolumeServices {
         void accept(LocalVolumeService service, Engine engine, VolumeMetrics metrics, Supplier<List<String>> focDegraded);
     }
 
-    private static void open(ScoriaConfig config, MeterRegistry registry, OwnershipGuard ownership, Opened opened) {
+    /**
+     * @param node the cluster node (null: a single router); without {@code foc.address} it places each volume's FOC
+     */
+    private static void open(ScoriaConfig config, MeterRegistry registry, OwnershipGuard ownership, ClusterNode node,
+                             Opened opened) {
         ObjectStore store = backend(config);
         try {
             EngineConfig engine = EngineConfig.defaults(config.flashDir())
@@ -156,11 +160,17 @@ final class VolumeServices {
             }
             // entries stay kept until their SCO is on the backend: allow the whole SCO cache plus slack
             long retained = config.cache().scoCacheBytes() * 2 + (256L << 20);
+            // a cluster node never acknowledges a write that only it holds: a fail-over would lose it
+            boolean cluster = config.cluster() != null;
             FocVolumeService focVolumes = new FocVolumeService(new StoreClosing(service, store, metrics), hooks,
                     new FocWiringConfig(foc.address(), foc.focMode(), foc.connectTimeoutDuration(),
-                            config.cluster() == null ? foc.requestTimeoutDuration()
-                                    : foc.requestTimeoutDuration(config.cluster().sessionTimeoutDuration()),
-                            retained, config.dataDir().resolve("foc"), foc.secret()), metrics);
+                            cluster ? foc.requestTimeoutDuration(config.cluster().sessionTimeoutDuration())
+                                    : foc.requestTimeoutDuration(),
+                            retained, config.dataDir().resolve("foc"), foc.secret(),
+                            foc.address() == null && node != null ? node.focPlacement() : null, cluster), metrics);
+            if (foc.address() == null && node != null) {
+                node.moveFocsThrough(new FocMoves(focVolumes));
+            }
             opened.accept(service, new Engine(focVolumes, new EngineCopies(service, focVolumes)), metrics,
                     focVolumes::degradedVolumes);
         } catch (RuntimeException e) {
@@ -175,10 +185,29 @@ final class VolumeServices {
         List<HealthCheck> checks = new ArrayList<>();
         checks.add(new BackendCheck(store));
         if (focDegraded != null) {
-            checks.add(new FocCheck(FocServer.parseHostPort(config.foc().address()), m.probeTimeoutDuration(), focDegraded));
+            checks.add(new FocCheck(config.foc().address() == null ? null : FocServer.parseHostPort(config.foc().address()),
+                    m.probeTimeoutDuration(), focDegraded));
         }
         checks.add(new FlashSpaceCheck(config.flashDir(), m.minFreeFlashBytes()));
         return new Readiness(checks, m.probeTimeoutDuration(), Duration.ofSeconds(1));
+    }
+
+    /** The cluster's handle on where each open volume's FOC is, over the FOC wiring. */
+    private record FocMoves(FocVolumeService foc) implements io.scoria.accelerator.cluster.FocLinks {
+        @Override
+        public String server(String volume) {
+            return foc.focServer(volume);
+        }
+
+        @Override
+        public boolean degraded(String volume) {
+            return foc.focState(volume) == io.scoria.accelerator.foc.FocState.DEGRADED;
+        }
+
+        @Override
+        public void move(String volume, String address, java.time.Duration within) {
+            foc.retarget(volume, address, within);
+        }
     }
 
     /** Local copies of volumes: closed in the FOC wiring (if any) and the engine; forgotten in both. */

@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 public final class ClusterNode implements ClusterControl, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
     private static final Duration HEALTH_EVERY = Duration.ofSeconds(5);
+    private static final Duration FOC_CHECK_EVERY = Duration.ofSeconds(1);
 
     private final ClusterConfig config;
     private final CuratorFramework zk;
@@ -34,6 +35,8 @@ public final class ClusterNode implements ClusterControl, AutoCloseable {
     private final Leases leases;
     private final Membership membership;
     private final StatusReader status;
+    private final ClusterFocPlacement focPlacement;
+    private final ScheduledExecutorService focMoves;
     private ClusterVolumeService volumes;
     private volatile Failover failover;
     private Handover handover;
@@ -51,6 +54,12 @@ public final class ClusterNode implements ClusterControl, AutoCloseable {
         this.leases = new Leases(zk, paths, config.nodeId(), focAddress, events, this::leaseLost, this::reclaim);
         this.membership = new Membership(zk, paths, events);
         this.status = new StatusReader(zk, paths, membership, config.nodeId());
+        this.focPlacement = new ClusterFocPlacement(leases, membership, config.nodeId(), config.sessionTimeoutDuration());
+        this.focMoves = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "scoria-foc-placement");
+            t.setDaemon(true);
+            return t;
+        });
         zk.getConnectionStateListenable().addListener((client, state) -> {
             leases.stateChanged(state);
             membership.stateChanged(state);
@@ -88,6 +97,19 @@ public final class ClusterNode implements ClusterControl, AutoCloseable {
         LOG.info("cluster node {} connected to ZooKeeper {} (session timeout {})", config.nodeId(), config.zookeeper(),
                 config.sessionTimeout());
         return node;
+    }
+
+    /**
+     * Where each volume's fail-over cache goes when the node has no {@code foc.address}: on another node
+     * ({@link ClusterFocPlacement}); moves start with {@link #moveFocsThrough}.
+     */
+    public ClusterFocPlacement focPlacement() {
+        return focPlacement;
+    }
+
+    /** Starts moving the FOCs of volumes owned here whose FOC node left or stayed unreachable, through {@code links}. */
+    public void moveFocsThrough(FocLinks links) {
+        focPlacement.start(links, focMoves, FOC_CHECK_EVERY);
     }
 
     /** The engine's guard: this node's leases. */
@@ -203,6 +225,7 @@ public final class ClusterNode implements ClusterControl, AutoCloseable {
         if (failover != null) {
             failover.close();
         }
+        focMoves.shutdownNow();
         events.shutdownNow();
         zk.close();
         LOG.info("cluster node {} left the cluster", config.nodeId());

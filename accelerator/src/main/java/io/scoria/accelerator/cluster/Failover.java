@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  * Takes over volumes whose owner is gone. A deleted {@code owner} znode (the owner's session ended:
  * it died, was cut off for longer than the session timeout, or stopped) is seen at once through a
  * {@link CuratorCache} on {@code volumes}; a periodic scan catches the rest. An orphaned volume is
- * taken at once by its FOC node (the live node that advertises the FOC address the last owner used:
+ * taken at once by its FOC node (the live node that advertises the FOC address the last owner used, as
+ * recorded per volume by {@link ClusterFocPlacement} or with the epoch:
  * it holds the unflushed writes, and no FOC traffic crosses the network for the replay), and by
  * any node once {@code grace} has passed, or at once if the FOC node is not alive. A volume whose
  * owner gave it up for a handover ({@link Znodes.Handover}) is taken the same way with the handover's
@@ -115,8 +116,9 @@ final class Failover implements AutoCloseable {
             }
             Map<String, Znodes.Member> live = membership.live();
             Znodes.Handover handover = leases.handover(volume);
+            Znodes.Foc foc = leases.foc(volume);
             Znodes.Member preferred = handover != null && live.containsKey(handover.to()) ? live.get(handover.to())
-                    : last.foc() == null ? null : live.values().stream().filter(m -> last.foc().equals(m.foc()))
+                    : foc == null ? null : live.values().stream().filter(m -> foc.address().equals(m.foc()))
                     .findFirst().orElse(null);
             long now = System.nanoTime();
             long since = orphanSince.computeIfAbsent(volume, v -> now);

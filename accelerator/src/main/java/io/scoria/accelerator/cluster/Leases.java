@@ -200,6 +200,53 @@ final class Leases implements OwnershipGuard {
         LOG.info("volume {}: lease at epoch {} handed over to node {}", v, lease.epoch(), to);
     }
 
+    /**
+     * Records where this node's FOC of {@code volume} is, in a transaction that checks the {@code epoch} znode
+     * is still at this node's grant: a node whose lease is over cannot move anyone's FOC record.
+     *
+     * @throws VolumeFencedException if this node holds no live lease on the volume or the grant moved on
+     * @throws ClusterException if ZooKeeper fails
+     */
+    void recordFoc(String volume, String address, String node) {
+        Lease lease = held.get(volume);
+        if (lease == null) {
+            throw new VolumeFencedException("volume '" + volume + "': this node holds no lease on it; its FOC record "
+                    + "stays as it is");
+        }
+        lease.checkLive();
+        String path = paths.foc(volume);
+        byte[] data = Znodes.encode(new Znodes.Foc(lease.epoch(), address, node));
+        try {
+            Stat stat = zk.checkExists().forPath(path);
+            CuratorOp check = zk.transactionOp().check().withVersion(lease.epochVersion()).forPath(paths.epoch(volume));
+            CuratorOp write = stat == null ? zk.transactionOp().create().forPath(path, data)
+                    : zk.transactionOp().setData().withVersion(stat.getVersion()).forPath(path, data);
+            zk.transaction().forOperations(check, write);
+        } catch (KeeperException.BadVersionException | KeeperException.NodeExistsException
+                 | KeeperException.NoNodeException raced) {
+            throw new VolumeFencedException("volume '" + volume + "': its epoch moved on or its FOC record changed "
+                    + "meanwhile; this node's FOC record of epoch " + lease.epoch() + " is not written", raced);
+        } catch (Exception e) {
+            throw new ClusterException("volume '" + volume + "': cannot record its FOC at " + address
+                    + " in ZooKeeper: " + e, e);
+        }
+    }
+
+    /** Where the volume's FOC is by its record (null: none recorded), falling back to the last epoch's FOC address. */
+    Znodes.Foc foc(String volume) throws Exception {
+        try {
+            return Znodes.decode(zk.getData().forPath(paths.foc(volume)), Znodes.Foc.class, paths.foc(volume));
+        } catch (KeeperException.NoNodeException none) {
+            try {
+                Znodes.Epoch e = Znodes.decode(zk.getData().forPath(paths.epoch(volume)), Znodes.Epoch.class,
+                        paths.epoch(volume));
+                return e.foc() == null ? null : new Znodes.Foc(e.epoch(), e.foc(), e.node());
+            } catch (KeeperException.NoNodeException gone) {
+                return null;
+            }
+        }
+    }
+
     /** The handover under way for {@code volume}, or null. */
     Znodes.Handover handover(String volume) throws Exception {
         try {
@@ -232,7 +279,7 @@ final class Leases implements OwnershipGuard {
             ops.add(zk.transactionOp().delete().forPath(paths.owner(v)));
             ops.add(zk.transactionOp().check().withVersion(lease.epochVersion()).forPath(paths.epoch(v)));
             ops.add(zk.transactionOp().delete().forPath(paths.epoch(v)));
-            for (String child : List.of(paths.published(v), paths.handover(v))) {
+            for (String child : List.of(paths.published(v), paths.handover(v), paths.foc(v))) {
                 if (zk.checkExists().forPath(child) != null) {
                     ops.add(zk.transactionOp().delete().forPath(child));
                 }

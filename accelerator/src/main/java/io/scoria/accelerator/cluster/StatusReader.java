@@ -48,9 +48,16 @@ final class StatusReader {
                 } catch (KeeperException.NoNodeException none) {
                     // no owner right now
                 }
-                String focNode = epoch.foc() == null ? null : live.values().stream()
-                        .filter(m -> epoch.foc().equals(m.foc())).map(Znodes.Member::node).findFirst().orElse(null);
-                volumes.add(new ClusterStatus.VolumeOwner(v, owner, ownerEpoch, epoch.foc(), focNode));
+                String foc = epoch.foc();
+                try {
+                    foc = Znodes.decode(zk.getData().forPath(paths.foc(v)), Znodes.Foc.class, paths.foc(v)).address();
+                } catch (KeeperException.NoNodeException none) {
+                    // a FOC not placed per volume: the one the last epoch's owner used
+                }
+                String at = foc;
+                String focNode = at == null ? null : live.values().stream()
+                        .filter(m -> at.equals(m.foc())).map(Znodes.Member::node).findFirst().orElse(null);
+                volumes.add(new ClusterStatus.VolumeOwner(v, owner, ownerEpoch, foc, focNode));
             }
         } catch (ClusterException e) {
             throw e;

@@ -15,6 +15,8 @@ import java.io.IOException;
  * root/volumes/VOL/published     persistent  {@link Published}: the last manifest generation reserved, by which epoch
  * root/volumes/VOL/handover      persistent  {@link Handover}: a handover under way (the old owner released the
  *                                            lease for this target); deleted by whoever opens the volume next
+ * root/volumes/VOL/foc           persistent  {@link Foc}: where the owner's fail-over cache is (placed per volume);
+ *                                            set by the owner in a transaction that checks its epoch
  * </pre>
  * A lease is granted by one ZooKeeper transaction that sets {@code epoch} to the next epoch (versioned,
  * so two grants cannot both win) and creates {@code owner}; a publish is a transaction that checks the
@@ -66,6 +68,10 @@ final class Znodes {
         return volume(volume) + "/handover";
     }
 
+    String foc(String volume) {
+        return volume(volume) + "/foc";
+    }
+
     /** A live node: its id, addresses (HOST:PORT; foc may be null) and health ({@code ok} or {@code degraded}). */
     record Member(String node, String nbd, String iscsi, String foc, String api, String health) {
         Member withHealth(String h) {
@@ -84,6 +90,10 @@ final class Znodes {
 
     /** A handover: node {@code from} gave up epoch {@code epoch} of the volume for node {@code to}. */
     record Handover(String from, String to, long epoch) {
+    }
+
+    /** Where the volume's fail-over cache is: the FOC server's address, its node, and the owner epoch that placed it. */
+    record Foc(long epoch, String address, String node) {
     }
 
     /** The last manifest generation reserved for a publish, and the epoch that reserved it. */

@@ -79,6 +79,12 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
         iscsi = iscsi != null ? iscsi : IscsiSection.defaults();
         monitoring = monitoring != null ? monitoring : new Monitoring(null, null, null);
         // cluster stays null without the section: a single router, no ZooKeeper
+        io.scoria.accelerator.foc.FocMode fm = foc.focMode();
+        check(fm == io.scoria.accelerator.foc.FocMode.NONE || foc.address() != null || cluster != null, "foc.address",
+                "is required when foc.mode is " + foc.mode() + " (on a cluster node it may be left out: each volume's "
+                        + "fail-over cache is then placed on another node's FOC server, cluster.advertise.foc)");
+        check(foc.address() != null || fm != io.scoria.accelerator.foc.FocMode.ASYNC, "foc.mode",
+                "async needs foc.address: a fail-over cache placed per volume needs sync");
     }
 
     /** The same config whose automatic scrubs read the backend from {@code file} unless it names another. */
@@ -293,7 +299,10 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
      * {@code foc}: the fail-over cache server of this router's volumes. {@code mode} is
      * {@code sync} (a write is acknowledged once the FOC has it), {@code async} (only FLUSH/FUA
      * wait for it) or {@code none}; it defaults to {@code sync} when {@code address} is set, else
-     * {@code none}. Timeouts take {@code ms}, {@code s} or {@code m} units.
+     * {@code none}. On a cluster node {@code address} may be left out with {@code mode: sync}: each
+     * volume's FOC is then placed on another node's advertised FOC server. On a cluster node a DEGRADED
+     * FOC holds acknowledgements (no write is acknowledged that only the node holds). Timeouts take
+     * {@code ms}, {@code s} or {@code m} units.
      */
     public record Foc(String address, String mode, String connectTimeout, String requestTimeout, Path secretFile) {
         static final java.time.Duration DEFAULT_REQUEST_TIMEOUT = java.time.Duration.ofSeconds(5);
@@ -307,8 +316,6 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
             } catch (IllegalArgumentException e) {
                 throw new ConfigException("mode", "must be sync, async or none: " + mode);
             }
-            check(m == io.scoria.accelerator.foc.FocMode.NONE || address != null, "address",
-                    "is required when mode is " + mode);
             if (address != null) {
                 try {
                     io.scoria.accelerator.foc.FocClientConfig.of(address, "probe", 4096, 0);
@@ -352,9 +359,8 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
         /**
          * {@code requestTimeout} on a cluster node whose ZooKeeper session times out after {@code sessionTimeout}:
          * when not given, 5 s or three quarters of the session timeout, whichever is longer, so that ZooKeeper
-         * suspends a partitioned node (two thirds of the session timeout without an answer, and its
-         * acknowledgements are held) before its FOC turns DEGRADED (and would acknowledge writes only this node
-         * holds, lost at the take-over).
+         * suspends a partitioned node (two thirds of the session timeout without an answer) before its FOC turns
+         * DEGRADED: the partition is then reported as what it is, and the FOC is not moved needlessly.
          */
         public java.time.Duration requestTimeoutDuration(java.time.Duration sessionTimeout) {
             if (requestTimeout != null) {

@@ -92,6 +92,42 @@ public interface FailoverCache extends AutoCloseable {
      */
     long replay(FocEntryConsumer consumer);
 
+    /**
+     * Moves the cache to the FOC server at {@code address} ({@code HOST:PORT}), re-sending there every
+     * entry not yet removed; the new server first drops its entries with tags up to {@code obsoleteUpTo}
+     * (left by earlier owners or opens). DEGRADED until the new server acknowledged everything.
+     *
+     * @throws UnsupportedOperationException for a cache without a server (mode {@code none})
+     */
+    default void retarget(String address, long obsoleteUpTo) {
+        throw new UnsupportedOperationException("a fail-over cache of mode " + mode().configName() + " has no server");
+    }
+
+    /**
+     * Closes ({@code true}) or opens the acknowledgement gate of a cache whose acknowledgements wait out
+     * DEGRADED: while closed no write is acknowledged, even one the server took (the FOC is moving and the
+     * move is not recorded yet). No-op for other caches.
+     */
+    default void gateAcknowledgements(boolean closed) {
+    }
+
+    /** True when OK on a connection to the server at {@code address}: it acknowledged every entry kept. */
+    default boolean okAt(String address) {
+        return state() == FocState.OK && address.equals(server());
+    }
+
+    /** The FOC server this cache talks to now ({@code HOST:PORT}), or null without one. */
+    default String server() {
+        return null;
+    }
+
+    /**
+     * Deletes every entry the server holds for the volume (after they were replayed into the volume,
+     * which mirrors them to its new fail-over cache). Waits for the server's answer.
+     */
+    default void unregister() {
+    }
+
     /** Releases connections, threads and copies; idempotent. Does not delete the server's entries. */
     @Override
     void close();

@@ -21,10 +21,12 @@ public final class FocCheck implements HealthCheck {
     private final Supplier<List<String>> degradedVolumes;
 
     /**
+     * @param address         the one FOC server of every volume, probed by a connect; null when each volume's FOC
+     *                        is placed on another node (then only the volumes' states count)
      * @param degradedVolumes the open volumes whose fail-over cache is not OK
      */
     public FocCheck(InetSocketAddress address, Duration connectTimeout, Supplier<List<String>> degradedVolumes) {
-        this.address = Objects.requireNonNull(address, "address");
+        this.address = address;
         this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
         this.degradedVolumes = Objects.requireNonNull(degradedVolumes, "degradedVolumes");
     }
@@ -36,17 +38,20 @@ public final class FocCheck implements HealthCheck {
 
     @Override
     public CheckResult check() {
-        String where = address.getHostString() + ":" + address.getPort();
-        try (Socket s = new Socket()) {
-            s.connect(address, (int) connectTimeout.toMillis());
-        } catch (IOException e) {
-            return CheckResult.fail(name(), "fail-over cache " + where + " is unreachable: " + e.getMessage());
+        String where = address == null ? "placed per volume" : address.getHostString() + ":" + address.getPort();
+        if (address != null) {
+            try (Socket s = new Socket()) {
+                s.connect(address, (int) connectTimeout.toMillis());
+            } catch (IOException e) {
+                return CheckResult.fail(name(), "fail-over cache " + where + " is unreachable: " + e.getMessage());
+            }
         }
         List<String> degraded = degradedVolumes.get();
         if (!degraded.isEmpty()) {
             return CheckResult.fail(name(), "fail-over cache degraded for volumes " + degraded.stream()
                     .map(LogText::quote).toList());
         }
-        return CheckResult.pass(name(), "fail-over cache " + where + " reachable");
+        return CheckResult.pass(name(), address == null ? "fail-over caches placed per volume: none degraded"
+                : "fail-over cache " + where + " reachable");
     }
 }

@@ -146,7 +146,9 @@ class ConfigLoaderTest {
         assertMessage("nbd: {exports: {vm1: {allowedClients: [not-an-ip]}}}", "t.yaml: nbd.exports.vm1.allowedClients: ");
         assertMessage("nbd: {port: eighty}", "t.yaml: nbd.port: expected a whole number, got 'eighty'");
         assertMessage("nbd: {tlsCertificate: c.pem}", "t.yaml: nbd.tlsKey: tlsCertificate and tlsKey go together");
-        assertMessage("foc: {mode: sync}", "t.yaml: foc.address: is required when mode is sync");
+        assertMessage("foc: {mode: sync}", "t.yaml: foc.address: is required when foc.mode is sync (on a cluster node");
+        assertMessage("foc: {mode: async}\ncluster: {zookeeper: 'z:2181', nodeId: n1}",
+                "t.yaml: foc.mode: async needs foc.address");
         assertMessage("foc: {address: 'h:1', requestTimeout: 5}", "t.yaml: foc.requestTimeout: expected a duration");
     }
 

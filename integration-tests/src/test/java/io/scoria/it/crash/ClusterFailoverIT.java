@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * a random number (200-1,000) of acknowledged writes. Another node must take the volume over (new epoch; the FOC node first) and serve
  * it within {@link #SERVING_BOUND_MS}, and every acknowledged write must read back there. The killed
  * node restarts and rejoins as a follower; the next round kills the new owner.
- * {@code -Dscoria.cluster.rounds} rounds (3 by default). A non-owner answers NBD with the owner's
+ * {@code -Dscoria.cluster.rounds} rounds (5 by default, as the issue asks of CI; 20 in the soak). A non-owner answers NBD with the owner's
  * address (checked with {@code nbdinfo}). Prints the measured fail-over times.
  */
 class ClusterFailoverIT {
@@ -68,7 +68,7 @@ class ClusterFailoverIT {
 
         List<Long> failoverMs = new ArrayList<>();
         long total = 0;
-        int rounds = Integer.getInteger("scoria.cluster.rounds", 3);
+        int rounds = Integer.getInteger("scoria.cluster.rounds", 5);
         for (int round = 1; round <= rounds; round++) {
             ClusterNodes.Node victim = owner;
             long[] killedAt = new long[1];

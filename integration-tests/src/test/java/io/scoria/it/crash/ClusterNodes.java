@@ -72,6 +72,11 @@ final class ClusterNodes implements AutoCloseable {
         this.focYaml = focYaml;
     }
 
+    /** The repository root (where the {@code scoria} launcher is). */
+    Path repo() {
+        return repo;
+    }
+
     Node add(String id, String advertisedFoc) {
         return add(id, advertisedFoc, "127.0.0.1", List.of());
     }

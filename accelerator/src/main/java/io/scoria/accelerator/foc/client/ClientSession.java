@@ -41,6 +41,8 @@ final class ClientSession {
 
     // guarded by lock
     long ackedSeq;
+    /** Since a {@link #retarget}: the tag below which a new server's entries are obsolete (-1: none). */
+    private long retargetRemoval = -1;
     FocFencedException fenced;
     boolean closed;
 
@@ -55,6 +57,43 @@ final class ClientSession {
                 b -> box[0].enqueueLocked(b));
         this.outbox = new Outbox(lock, config, kept, alloc, dialer.io());
         box[0] = outbox;
+    }
+
+    /** True when OK (every kept entry acknowledged) on a connection to {@code server} ({@code HOST:PORT}). */
+    boolean okAt(String server) {
+        synchronized (lock) {
+            Connection c = outbox.connectionLocked();
+            return states.getLocked() == FocState.OK && c != null && c.server.equals(server);
+        }
+    }
+
+    /** The server this client connects to now, {@code HOST:PORT}. */
+    String server() {
+        java.net.InetSocketAddress t = dialer.target();
+        return t.getHostString() + ":" + t.getPort();
+    }
+
+    /**
+     * Moves the client to another server: later connections go to {@code to}; the current one is
+     * closed (DEGRADED until the new server acknowledged every kept entry, re-sent there). On each
+     * registration from now on the server is first told to remove every entry with a tag up to
+     * {@code obsoleteUpTo}: entries of earlier owners or opens that it may still hold (every entry of
+     * this owner not yet on the backend is kept here and re-sent).
+     *
+     * @throws FocFencedException if fenced; FocException if closed
+     */
+    void retarget(java.net.InetSocketAddress to, long obsoleteUpTo) {
+        Connection c;
+        synchronized (lock) {
+            checkUsableLocked();
+            retargetRemoval = Math.max(retargetRemoval, obsoleteUpTo);
+            dialer.retarget(to);
+            c = outbox.connectionLocked() != null ? outbox.connectionLocked() : dialer.connecting();
+        }
+        LOG.info("FOC volume {}: moving to server {}", config.volumeId(), server());
+        if (c != null) {
+            c.close("the volume's fail-over cache moves to " + server());
+        } // else a reconnection is scheduled already (within reconnectMax) and goes to the new server
     }
 
     /** The owner epoch this client registers with ({@code 0}: it claims one at its first registration). */
@@ -85,7 +124,7 @@ final class ClientSession {
     }
 
     FocUnavailableException unavailable(String why) {
-        return new FocUnavailableException("FOC server " + config.host() + ":" + config.port() + " for volume "
+        return new FocUnavailableException("FOC server " + server() + " for volume "
                 + config.volumeId() + ": " + why);
     }
 
@@ -114,7 +153,7 @@ final class ClientSession {
     void maybeOkLocked() {
         if (states.getLocked() == FocState.DEGRADED && outbox.connectionLocked() != null && outbox.resendDoneLocked()) {
             states.setLocked(FocState.OK);
-            LOG.info("FOC volume {}: connected to {}:{}, state OK", config.volumeId(), config.host(), config.port());
+            LOG.info("FOC volume {}: connected to {}, state OK", config.volumeId(), server());
         }
     }
 
@@ -144,8 +183,9 @@ final class ClientSession {
                 return;
             }
             Pending removal = null;
-            if (kept.removedUpTo() >= 0) {
-                removal = new Pending(FocProtocol.REMOVE_UP_TO, c.nextRequestId(), null, kept.removedUpTo(), null);
+            long removeUpTo = Math.max(kept.removedUpTo(), retargetRemoval);
+            if (removeUpTo >= 0) {
+                removal = new Pending(FocProtocol.REMOVE_UP_TO, c.nextRequestId(), null, removeUpTo, null);
                 removal.future.whenComplete((v, e) -> {
                     if (e != null) {
                         LOG.warn("FOC volume {}: REMOVE_UP_TO on reconnection failed: {}", config.volumeId(), e.toString());

@@ -50,9 +50,13 @@ final class Connection extends ChannelInboundHandlerAdapter {
     private boolean welcomed;
     private Pending registration;
 
-    Connection(ClientSession client, FocClientConfig config) {
+    /** The server ({@code HOST:PORT}) this connection goes to. */
+    final String server;
+
+    Connection(ClientSession client, FocClientConfig config, String server) {
         this.client = client;
         this.config = config;
+        this.server = server;
         this.entryBytes = FocProtocol.entryBytes(config.clusterSize());
     }
 
@@ -80,7 +84,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
     private void onWelcome(byte op, ByteBuf f) {
         if (op == FocProtocol.ERROR) {
             String msg = FocProtocol.readString(f, "ERROR");
-            fail(new FocException("FOC server " + config.host() + ":" + config.port() + " refused the handshake: " + msg));
+            fail(new FocException("FOC server " + client.server() + " refused the handshake: " + msg));
             return;
         }
         if (op != FocProtocol.WELCOME) {
@@ -96,19 +100,19 @@ final class Connection extends ChannelInboundHandlerAdapter {
         f.readBytes(serverNonce).readBytes(proof);
         if (config.secret() != null) {
             if (!serverAuth) {
-                fail(new FocAuthenticationException("FOC server " + config.host() + ":" + config.port()
+                fail(new FocAuthenticationException("FOC server " + client.server()
                         + " has no shared secret but this client has one: refusing an unauthenticated server"));
                 return;
             }
             SessionKey key = SessionKey.derive(config.secret(), clientNonce, serverNonce);
             if (!key.verifyServerProof(proof)) {
-                fail(new FocAuthenticationException("FOC server " + config.host() + ":" + config.port()
+                fail(new FocAuthenticationException("FOC server " + client.server()
                         + " cannot prove the shared secret: the secrets of client and server differ"));
                 return;
             }
             guard.keyed(key);
         } else if (serverAuth) {
-            fail(new FocAuthenticationException("FOC server " + config.host() + ":" + config.port()
+            fail(new FocAuthenticationException("FOC server " + client.server()
                     + " requires the cluster's shared secret and this client has none configured"));
             return;
         }
@@ -134,7 +138,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
             byte op = f.readByte();
             long id = f.readLong();
             if (op == FocProtocol.AUTH_FAILED) {
-                fail(new FocAuthenticationException("FOC server " + config.host() + ":" + config.port()
+                fail(new FocAuthenticationException("FOC server " + client.server()
                         + " refused this client: " + FocProtocol.readString(f, "AUTH_FAILED")));
                 return;
             }
@@ -163,7 +167,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
             case FocProtocol.ERROR:
                 String msg = FocProtocol.readString(f, "ERROR");
                 if (p.opcode == FocProtocol.REGISTER || p.opcode == FocProtocol.ADD_ENTRIES) {
-                    LOG.error("FOC server {}:{} refused {} of volume {}: {}", config.host(), config.port(),
+                    LOG.error("FOC server {} refused {} of volume {}: {}", client.server(),
                             FocProtocol.opcodeName(p.opcode), config.volumeId(), msg);
                     close("server error: " + msg);
                 }

@@ -21,6 +21,7 @@ import io.scoria.accelerator.foc.protocol.FrameGuard;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -49,6 +50,8 @@ final class Dialer implements AutoCloseable {
     private final CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
     /** The connection whose REGISTER is outstanding, for the timeout check. */
     private volatile Connection connecting;
+    /** Where the next connection goes: the configured server, until {@link #retarget}. */
+    private volatile InetSocketAddress target;
     private long backoffNanos;
 
     Dialer(ClientSession client, FocClientConfig config) {
@@ -61,8 +64,8 @@ final class Dialer implements AutoCloseable {
         this.bootstrap = new Bootstrap().group(group).channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
-                        config.connectTimeout().toMillis()))
-                .remoteAddress(config.host(), config.port());
+                        config.connectTimeout().toMillis()));
+        this.target = InetSocketAddress.createUnresolved(config.host(), config.port());
     }
 
     /** The client's I/O thread. */
@@ -121,7 +124,8 @@ final class Dialer implements AutoCloseable {
         if (!client.wantsConnection()) {
             return;
         }
-        Connection c = new Connection(client, config);
+        InetSocketAddress to = target;
+        Connection c = new Connection(client, config, to.getHostString() + ":" + to.getPort());
         connecting = c;
         ChannelFuture cf = bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
             @Override
@@ -129,12 +133,11 @@ final class Dialer implements AutoCloseable {
                 c.guard = new FrameGuard(true);
                 ch.pipeline().addLast(FocProtocol.frameDecoder(), c.guard, c);
             }
-        }).connect();
+        }).connect(resolved(to));
         c.channel = cf.channel();
         cf.addListener(f -> {
             if (!f.isSuccess()) {
-                LOG.debug("FOC volume {}: connect to {}:{} failed: {}", config.volumeId(), config.host(), config.port(),
-                        f.cause().toString());
+                LOG.debug("FOC volume {}: connect to {} failed: {}", config.volumeId(), target, f.cause().toString());
                 attemptFailed(client.unavailable("connect failed: " + f.cause()));
                 reconnectLater();
                 return;
@@ -151,6 +154,26 @@ final class Dialer implements AutoCloseable {
                 }
             });
         });
+    }
+
+    private static InetSocketAddress resolved(InetSocketAddress a) {
+        return a.isUnresolved() ? new InetSocketAddress(a.getHostString(), a.getPort()) : a;
+    }
+
+    /** The server the next connection goes to. */
+    InetSocketAddress target() {
+        return target;
+    }
+
+    /**
+     * Sends later connections to {@code to} (the volume's fail-over cache moved to another server) and
+     * starts the backoff again from its minimum; the current connection, if any, is the caller's to close.
+     */
+    void retarget(InetSocketAddress to) {
+        target = to;
+        synchronized (this) {
+            backoffNanos = config.reconnectMin().toNanos();
+        }
     }
 
     /** Schedules the next connection attempt after the current backoff, unless the client is done. */

@@ -17,6 +17,16 @@ public final class FailoverCaches {
      * @throws io.scoria.accelerator.foc.FocFencedException if a newer owner holds the volume
      */
     public static FailoverCache create(FocMode mode, FocClientConfig config) {
+        return create(mode, config, false, null);
+    }
+
+    /**
+     * As {@link #create(FocMode, FocClientConfig)}; with {@code holdWhileDegraded} a DEGRADED cache holds
+     * acknowledgements (and flushes, for up to {@code flushHold}) until it is OK again instead of letting
+     * them through (see {@link HeldAcks}).
+     */
+    public static FailoverCache create(FocMode mode, FocClientConfig config, boolean holdWhileDegraded,
+                                       java.time.Duration flushHold) {
         if (mode == null) {
             throw new IllegalArgumentException("mode: must not be null");
         }
@@ -26,7 +36,7 @@ public final class FailoverCaches {
         if (config == null) {
             throw new IllegalArgumentException("config: required for FOC mode " + mode.configName());
         }
-        return new ClientFailoverCache(new FocClient(config), mode);
+        return new ClientFailoverCache(new FocClient(config), mode, holdWhileDegraded, flushHold);
     }
 
     /** A {@code none} cache. */

@@ -107,6 +107,30 @@ public final class FocClient implements AutoCloseable {
         session.states.addListener(listener);
     }
 
+    /**
+     * Moves this client to the FOC server at {@code address} ({@code HOST:PORT}): the current connection
+     * closes (DEGRADED), the next one goes there, registers with the epoch in force, has the server remove
+     * every entry with a tag up to {@code obsoleteUpTo} (what an earlier owner or open left there), and
+     * re-sends every kept entry; OK once the new server acknowledged all of them.
+     *
+     * @throws IllegalArgumentException if {@code address} is not HOST:PORT
+     * @throws FocFencedException if fenced; FocException if closed
+     */
+    public void retarget(String address, long obsoleteUpTo) {
+        FocClientConfig parsed = FocClientConfig.of(address, config.volumeId(), config.clusterSize(), 0);
+        session.retarget(java.net.InetSocketAddress.createUnresolved(parsed.host(), parsed.port()), obsoleteUpTo);
+    }
+
+    /** True when OK (every kept entry acknowledged) on a connection to {@code server} ({@code HOST:PORT}). */
+    public boolean okAt(String server) {
+        return session.okAt(server);
+    }
+
+    /** The server this client connects to now, {@code HOST:PORT}. */
+    public String server() {
+        return session.server();
+    }
+
     /** Highest sequence number acknowledged by the server (all lower ones too). */
     public long ackedSeq() {
         synchronized (lock) {

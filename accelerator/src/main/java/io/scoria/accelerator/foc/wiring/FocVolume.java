@@ -26,7 +26,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * class then, after the engine returned and outside its lock, waits in {@code sync} mode for the
  * FOC's acknowledgement of everything added so far, and on FLUSH/FUA flushes the FOC (both modes).
  * A FOC that does not answer never blocks a write for longer than the client's timeouts: the cache
- * turns DEGRADED, the write is acknowledged and its entry is re-sent on reconnection.
+ * turns DEGRADED, the write is acknowledged and its entry is re-sent on reconnection; on a cluster
+ * node ({@code holdWhileDegraded}) the acknowledgement waits instead until the cache is OK again
+ * (reconnected, or moved to another server), and a blocking write fails after {@code ackBound}.
  *
  * <p>Thread-safety and buffers as in {@link Volume}. Writes hold a shared lock that only
  * rollback/reset take exclusively (to drop the FOC entries of the discarded writes).
@@ -40,15 +42,22 @@ public final class FocVolume implements Volume {
     private final VolumeBinding binding;
     private final FocMode mode;
     private final Duration ackBound;
+    private final boolean holdWhileDegraded;
     private final Runnable onClose;
     private final ReentrantReadWriteLock history = new ReentrantReadWriteLock();
     private volatile FocFencedException fenced;
 
-    FocVolume(Volume delegate, VolumeBinding binding, FocMode mode, Duration ackBound, Runnable onClose) {
+    /**
+     * @param holdWhileDegraded a write whose acknowledgement did not come within {@code ackBound} fails
+     *                          instead of being acknowledged (a cluster node: see {@link FocWiringConfig})
+     */
+    FocVolume(Volume delegate, VolumeBinding binding, FocMode mode, Duration ackBound, boolean holdWhileDegraded,
+              Runnable onClose) {
         this.delegate = delegate;
         this.binding = binding;
         this.mode = mode;
         this.ackBound = ackBound;
+        this.holdWhileDegraded = holdWhileDegraded;
         this.onClose = onClose;
     }
 
@@ -199,6 +208,11 @@ public final class FocVolume implements Volume {
             Throwable c = e.getCause();
             throw onFailure(c instanceof RuntimeException r ? r : new VolumeException("FOC acknowledgement failed", c));
         } catch (TimeoutException e) {
+            if (holdWhileDegraded) {
+                throw new VolumeException("volume '" + name() + "': the write is not acknowledged: its fail-over cache "
+                        + binding.cache().server() + " did not take it within " + ackBound + " (state "
+                        + binding.cache().state() + "), and only this node would hold it");
+            }
             // the client's own timeouts should have made it DEGRADED by now; the entry stays kept and is re-sent
             LOG.warn("volume {}: no FOC acknowledgement of entry {} within {}; acknowledging (FOC state {})", name(), seq,
                     ackBound, binding.cache().state());

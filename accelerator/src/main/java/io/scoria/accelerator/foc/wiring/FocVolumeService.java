@@ -48,6 +48,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * If a replay is needed and the FOC cannot be reached, the open fails (and can be retried) rather
  * than serve a volume that may miss acknowledged writes.
  *
+ * <p>Where each volume's FOC is comes from the {@link FocPlacement}: one server for all ({@code foc.address},
+ * as above), or per volume on a cluster node ({@link FocPlacement#movable()}: the open then goes through
+ * {@link MovableFocOpen}, and {@link #retarget} moves an open volume's FOC to another server).
+ *
  * <p>{@link #info} and {@link #list} report {@code DEGRADED} (or {@code FENCED}) for an open
  * volume whose FOC is not OK. Thread-safe; {@link #close()} is idempotent and closes the engine.
  */
@@ -148,19 +152,21 @@ public final class FocVolumeService implements VolumeService {
         return open.computeIfAbsent(name, this::bindAndOpen);
     }
 
-    private FailoverCache connect(String name, int clusterSize, long[] epochOut) {
-        long epoch = OwnerEpochs.CLAIM;
+    /** @param hold acknowledgements and flushes wait out DEGRADED (a served volume of a cluster node) */
+    private FailoverCache connect(String key, String at, int clusterSize, long ownerEpoch, boolean hold, long[] epochOut) {
+        long epoch = ownerEpoch;
         for (int attempt = 0; ; attempt++) {
             try {
-                FailoverCache c = FailoverCaches.create(config.mode(), config.clientConfig(name, clusterSize, epoch));
+                FailoverCache c = FailoverCaches.create(config.mode(), config.clientConfig(at, key, clusterSize, epoch),
+                        hold, config.ackBound());
                 epochOut[0] = epoch;
                 return c;
             } catch (FocFencedException e) {
-                if (attempt >= 3) {
-                    throw new VolumeException("volume '" + name + "': the fail-over cache keeps refusing owner epoch "
+                if (attempt >= 3 || ownerEpoch != OwnerEpochs.CLAIM) {
+                    throw new VolumeException("volume '" + key + "': the fail-over cache " + at + " refuses owner epoch "
                             + epoch + ": " + e.getMessage(), e);
                 }
-                LOG.warn("volume {}: FOC holds owner epoch {} (clock skew?); registering with a larger one", name,
+                LOG.warn("volume {}: FOC holds owner epoch {} (clock skew?); registering with a larger one", key,
                         e.currentEpoch());
                 epoch = OwnerEpochs.next(e.currentEpoch());
             }
@@ -170,8 +176,11 @@ public final class FocVolumeService implements VolumeService {
     private FocVolume bindAndOpen(String name) {
         Volume v = engine.open(name);
         String key = focKey(name);
+        FocPlacement placement = config.placement();
+        String at = placement.place(name);
         long[] epoch = new long[1];
-        FailoverCache cache = connect(key, v.clusterSize(), epoch);
+        FailoverCache cache = connect(key, at, v.clusterSize(), placement.ownerEpoch(name), config.holdWhileDegraded(),
+                epoch);
         VolumeBinding b;
         try {
             b = new VolumeBinding(name, cache, v.clusterSize(), epoch[0]);
@@ -180,8 +189,13 @@ public final class FocVolumeService implements VolumeService {
             cache.close();
             throw e;
         }
+        String from = placement.movable() ? placement.previous(name) : null;
         try {
-            if (!Files.exists(marker(key)) && !v.isReadOnly()) {
+            if (placement.movable()) {
+                MovableFocOpen.prepare(v, b, from, at, () -> FailoverCaches.create(config.mode(),
+                        config.clientConfig(from, key, v.clusterSize(), placement.ownerEpoch(name)), false, null),
+                        config.stateDir().resolve(key + ".replay"));
+            } else if (!Files.exists(marker(key)) && !v.isReadOnly()) {
                 b.replaying(true);
                 try {
                     long t0 = System.nanoTime();
@@ -194,21 +208,22 @@ public final class FocVolumeService implements VolumeService {
                 }
             }
             writeMarker(key);
+            placement.placed(name, at);
         } catch (FocUnavailableException e) {
             unbind(b);
             throw new VolumeException("cannot open volume '" + name + "': its local state is new and the fail-over cache "
-                    + config.address() + " is unreachable, so acknowledged writes it holds cannot be recovered yet; "
-                    + "retry when it is back (" + e.getMessage() + ")", e);
+                    + (from != null ? from : at) + " is unreachable, so acknowledged writes it holds cannot be recovered "
+                    + "yet; retry when it is back (" + e.getMessage() + ")", e);
         } catch (RuntimeException e) {
             unbind(b);
             throw e;
         }
-        FocVolume fv = new FocVolume(v, b, config.mode(), config.ackBound(), () -> closeVolume(name));
+        FocVolume fv = new FocVolume(v, b, config.mode(), config.ackBound(), config.holdWhileDegraded(),
+                () -> closeVolume(name));
         if (metrics != null) {
             metrics.focOpened(name, () -> fv.focState() != FocState.OK);
         }
-        LOG.info("volume {}: fail-over cache {} ({}), owner epoch {}", name, config.address(), config.mode().configName(),
-                epoch[0]);
+        LOG.info("volume {}: fail-over cache {} ({}), owner epoch {}", name, at, config.mode().configName(), epoch[0]);
         return fv;
     }
 
@@ -226,9 +241,63 @@ public final class FocVolumeService implements VolumeService {
                 .sorted().toList();
     }
 
-    /** The fail-over cache address this service links volumes to. */
+    /** The fail-over cache address this service links volumes to (null when placed per volume). */
     public String focAddress() {
         return config.address();
+    }
+
+    /** The FOC server the open volume {@code name} mirrors to now, or null if it is not open here. */
+    public String focServer(String name) {
+        FocVolume v = open.get(name);
+        return v == null ? null : v.binding().cache().server();
+    }
+
+    /** The FOC state of the open volume {@code name}, or null if it is not open here. */
+    public FocState focState(String name) {
+        FocVolume v = open.get(name);
+        return v == null ? null : v.focState();
+    }
+
+    /**
+     * Moves the open volume's fail-over cache to the server at {@code address} (its node left the cluster, or
+     * it stayed unreachable), in three steps: acknowledgements are gated (none completes, not even one the
+     * new server gave); the client moves and re-sends every entry not yet on the backend, and the new server
+     * drops what earlier opens left; once it acknowledged all of them ({@code OK} within {@code within}) the
+     * placement records the move, and only then does the gate open. So at every moment the recorded server
+     * holds every acknowledged write. Writes are taken meanwhile. No-op if the volume is not open here.
+     *
+     * @throws FocUnavailableException if the new server did not take everything within {@code within} (the gate
+     *         stays closed: the next move, to another server, opens it)
+     */
+    public void retarget(String name, String address, java.time.Duration within) {
+        FocVolume v = open.get(name);
+        if (v == null) {
+            return;
+        }
+        VolumeBinding b = v.binding();
+        FailoverCache cache = b.cache();
+        cache.gateAcknowledgements(true);
+        cache.retarget(address, b.tagBase() - 1);
+        long deadline = System.nanoTime() + within.toNanos();
+        while (!cache.okAt(address)) {
+            if (cache.state() == FocState.FENCED || cache.state() == FocState.CLOSED) {
+                throw new VolumeException("volume '" + name + "': its fail-over cache is " + cache.state()
+                        + "; not moved to " + address);
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                throw new FocUnavailableException("volume '" + name + "': the FOC server " + address + " did not take "
+                        + "the volume's entries within " + within);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new FocUnavailableException("interrupted while moving the FOC of volume '" + name + "'");
+            }
+        }
+        config.placement().placed(name, address);
+        cache.gateAcknowledgements(false);
+        LOG.info("volume {}: fail-over cache moved to {}", name, address);
     }
 
     /** Closes the open volume (in the engine, if it supports that) and its FOC link. */
@@ -272,7 +341,10 @@ public final class FocVolumeService implements VolumeService {
             }
         } else if (engine.info(name).isPresent()) {
             long[] epoch = new long[1];
-            try (FailoverCache c = connect(key, engine.info(name).get().spec().clusterSize(), epoch)) {
+            String at = config.placement().previous(name);
+            // not holding: a deleted volume's entries need not survive; an unreachable FOC keeps them until it is back
+            try (FailoverCache c = at == null ? FailoverCaches.none() : connect(key, at,
+                    engine.info(name).get().spec().clusterSize(), config.placement().ownerEpoch(name), false, epoch)) {
                 VolumeBinding b = new VolumeBinding(name, c, engine.info(name).get().spec().clusterSize(), epoch[0]);
                 b.dropAll();
                 c.flush();

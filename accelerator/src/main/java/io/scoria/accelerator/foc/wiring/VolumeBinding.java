@@ -80,6 +80,11 @@ final class VolumeBinding {
         return tag;
     }
 
+    /** The first tag of this open: entries of earlier opens and owners have lower tags. */
+    long tagBase() {
+        return tagBase;
+    }
+
     /** While replaying, writes are applied to the engine but not sent to the FOC (it has them already). */
     synchronized void replaying(boolean on) {
         replaying = on;
