@@ -27,6 +27,15 @@ final class FocServerCommand implements Runnable {
             + " secret (at least 16 bytes); required unless --listen is a loopback address")
     Path secretFile;
 
+    @Option(names = "--tls-cert", paramLabel = "FILE", description = "this node's certificate (PEM): with --tls-key and"
+            + " --tls-ca, every connection is mutual TLS and must present a certificate the cluster CA signed")
+    Path tlsCert;
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "the private key of --tls-cert (PEM, PKCS#8)")
+    Path tlsKey;
+    @Option(names = "--tls-ca", paramLabel = "FILE", description = "the cluster CA's certificate (PEM): the only issuer"
+            + " accepted for clients")
+    Path tlsCa;
+
     @Option(names = "--metrics-listen", paramLabel = "HOST:PORT", description = "serve Prometheus metrics at"
             + " http://HOST:PORT/metrics (unauthenticated: keep it on loopback or a monitoring network); port 0 picks one")
     String metricsListen;
@@ -34,7 +43,13 @@ final class FocServerCommand implements Runnable {
     @Override
     public void run() {
         FocSecret secret = secretFile == null ? null : FocSecret.readFile(secretFile);
-        FocServer server = new FocServer(FocServer.parseHostPort(listen), dir, secret);
+        if ((tlsCert == null) != (tlsKey == null) || (tlsCert == null) != (tlsCa == null)) {
+            throw new IllegalArgumentException("--tls-cert, --tls-key and --tls-ca go together (mutual TLS with the"
+                    + " cluster's CA)");
+        }
+        io.scoria.accelerator.foc.FocTls tls = tlsCert == null ? null
+                : io.scoria.accelerator.foc.FocTls.load(tlsCert, tlsKey, tlsCa);
+        FocServer server = new FocServer(FocServer.parseHostPort(listen), dir, secret, tls);
         MetricsHttpEndpoint endpoint;
         try {
             endpoint = metricsListen == null ? null : metrics(server);

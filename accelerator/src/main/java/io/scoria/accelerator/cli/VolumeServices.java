@@ -167,7 +167,8 @@ final class VolumeServices {
                             cluster ? foc.requestTimeoutDuration(config.cluster().sessionTimeoutDuration())
                                     : foc.requestTimeoutDuration(),
                             retained, config.dataDir().resolve("foc"), foc.secret(),
-                            foc.address() == null && node != null ? node.focPlacement() : null, cluster), metrics);
+                            foc.address() == null && node != null ? node.focPlacement() : null, cluster, foc.tls()),
+                    metrics);
             if (foc.address() == null && node != null) {
                 node.moveFocsThrough(new FocMoves(focVolumes));
             }

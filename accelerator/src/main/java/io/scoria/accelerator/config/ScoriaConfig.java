@@ -74,7 +74,7 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
         long scoBytes = volumes.spec(1L << 30).scoSize();
         check(cache.scoCacheBytes() >= 2 * scoBytes, "cache.scoCache", "must hold at least two SCOs of "
                 + Sizes.format(scoBytes) + " (volumes.scoSize, by default by backend type): " + cache.scoCache());
-        foc = foc != null ? foc : new Foc(null, null, null, null, null);
+        foc = foc != null ? foc : new Foc(null, null, null, null, null, null, null, null);
         scrub = scrub != null ? scrub : new Scrub(null, null, null, null, null);
         iscsi = iscsi != null ? iscsi : IscsiSection.defaults();
         monitoring = monitoring != null ? monitoring : new Monitoring(null, null, null);
@@ -304,7 +304,8 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
      * FOC holds acknowledgements (no write is acknowledged that only the node holds). Timeouts take
      * {@code ms}, {@code s} or {@code m} units.
      */
-    public record Foc(String address, String mode, String connectTimeout, String requestTimeout, Path secretFile) {
+    public record Foc(String address, String mode, String connectTimeout, String requestTimeout, Path secretFile,
+                      Path tlsCertificate, Path tlsKey, Path tlsCa) {
         static final java.time.Duration DEFAULT_REQUEST_TIMEOUT = java.time.Duration.ofSeconds(5);
 
         public Foc {
@@ -329,6 +330,20 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
             }
             check(secretFile == null || java.nio.file.Files.isReadable(secretFile), "secretFile",
                     "cannot read " + secretFile);
+            check((tlsCertificate == null) == (tlsKey == null) && (tlsCertificate == null) == (tlsCa == null),
+                    "tlsCertificate", "tlsCertificate, tlsKey and tlsCa go together (mutual TLS with the cluster's CA)");
+        }
+
+        /** Mutual TLS of the FOC connections from {@code tlsCertificate}, {@code tlsKey}, {@code tlsCa}; null without. */
+        public io.scoria.accelerator.foc.FocTls tls() {
+            if (tlsCertificate == null) {
+                return null;
+            }
+            try {
+                return io.scoria.accelerator.foc.FocTls.load(tlsCertificate, tlsKey, tlsCa);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("foc.tlsCertificate", e.getMessage());
+            }
         }
 
         /** The FOC secret from {@code secretFile}, or null without one. */

@@ -150,6 +150,7 @@ class ConfigLoaderTest {
         assertMessage("foc: {mode: async}\ncluster: {zookeeper: 'z:2181', nodeId: n1}",
                 "t.yaml: foc.mode: async needs foc.address");
         assertMessage("foc: {address: 'h:1', requestTimeout: 5}", "t.yaml: foc.requestTimeout: expected a duration");
+        assertMessage("foc: {address: 'h:1', tlsCertificate: c.pem}", "t.yaml: foc.tlsCertificate: tlsCertificate, tlsKey and tlsCa go together");
     }
 
     @Test

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * Each volume's fail-over cache placed on another node (no {@code foc.address}: every node runs its own
- * {@code scoria foc-server} and advertises it), against real processes: a ZooKeeper server in the test
+ * {@code scoria foc-server} and advertises it; FOC traffic over mutual TLS with a test CA), against real processes: a ZooKeeper server in the test
  * JVM, one s3proxy, three {@code scoria serve} nodes a, b, c. Per round, during 4 KiB random writes (16 in
  * flight, every acknowledged write logged): the volume's FOC node dies (kill -9 of its router and its FOC
  * server); the owner must move the FOC to the third node (the cluster status says so) and go on
@@ -48,6 +48,7 @@ class ClusterFocPlacementIT {
     private final Map<String, ManagedProcess> focServers = new HashMap<>();
     private final Map<String, Integer> focPorts = new HashMap<>();
     private Path secret;
+    private Path pki;
     private final ExecutorService killer = Executors.newSingleThreadExecutor();
 
     @AfterEach
@@ -178,8 +179,19 @@ class ClusterFocPlacementIT {
         secret = new Rig(dir).focSecret();
         String backend = "{type: s3, s3: {endpoint: " + s3.endpoint() + ", accessKey: " + S3ProxyServer.ACCESS_KEY
                 + ", secretKey: " + S3ProxyServer.SECRET_KEY + "}}";
+        pki = dir.resolve("pki");
+        java.nio.file.Files.createDirectories(pki);
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+                "-subj", "/CN=scoria-cluster-ca", "-keyout", "ca.key", "-out", "ca.pem");
+        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=node",
+                "-keyout", "node.key", "-out", "node.csr");
+        openssl("x509", "-req", "-in", "node.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+                "-out", "node.pem");
+        // FOC traffic over mutual TLS (every node presents a certificate of the cluster CA) and HMAC
         cluster = new ClusterNodes(dir, "127.0.0.1:" + zk.getPort(), backend,
-                "{mode: sync, connectTimeout: 500ms, requestTimeout: 3s, secretFile: " + secret + "}");
+                "{mode: sync, connectTimeout: 500ms, requestTimeout: 3s, secretFile: " + secret + ", tlsCertificate: "
+                        + pki.resolve("node.pem") + ", tlsKey: " + pki.resolve("node.key") + ", tlsCa: "
+                        + pki.resolve("ca.pem") + "}");
         for (String id : List.of("a", "b", "c")) {
             focPorts.put(id, ManagedProcess.freePort());
             cluster.add(id, "127.0.0.1:" + focPorts.get(id));
@@ -223,9 +235,19 @@ class ClusterFocPlacementIT {
         int port = focPorts.get(n.id);
         ManagedProcess foc = ManagedProcess.start("foc-" + n.id, List.of(cluster.repo().resolve("scoria").toString(),
                 "foc-server", "--listen", "127.0.0.1:" + port, "--dir", dir.resolve("foc-" + n.id).toString(),
-                "--secret-file", secret.toString()), dir, dir.resolve("foc-" + n.id + ".log"));
+                "--secret-file", secret.toString(), "--tls-cert", pki.resolve("node.pem").toString(), "--tls-key",
+                pki.resolve("node.key").toString(), "--tls-ca", pki.resolve("ca.pem").toString()), dir,
+                dir.resolve("foc-" + n.id + ".log"));
         foc.awaitReady(Duration.ofSeconds(60), () -> ManagedProcess.listening(port));
         focServers.put(n.id, foc);
+    }
+
+    private void openssl(String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("openssl"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).directory(pki.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "openssl " + String.join(" ", args) + ": " + out);
     }
 
     /** The node dies: its router and its FOC server, kill -9. */

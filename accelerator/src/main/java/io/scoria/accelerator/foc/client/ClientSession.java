@@ -46,11 +46,11 @@ final class ClientSession {
     FocFencedException fenced;
     boolean closed;
 
-    ClientSession(FocClientConfig config) {
+    ClientSession(FocClientConfig config, io.scoria.accelerator.foc.FocTls tls) {
         this.config = config;
         this.ownerEpoch = config.ownerEpoch();
         ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
-        this.dialer = new Dialer(this, config);
+        this.dialer = new Dialer(this, config, tls);
         Outbox[] box = new Outbox[1];
         this.kept = new KeptEntries(alloc, config.volumeId(), config.clusterSize(),
                 FocProtocol.entryBytes(config.clusterSize()), config.maxBatchEntries(), config.maxRetainedBytes(),

@@ -54,9 +54,13 @@ final class Dialer implements AutoCloseable {
     private volatile InetSocketAddress target;
     private long backoffNanos;
 
-    Dialer(ClientSession client, FocClientConfig config) {
+    /** Mutual TLS of every connection, or null. */
+    private final io.scoria.accelerator.foc.FocTls tls;
+
+    Dialer(ClientSession client, FocClientConfig config, io.scoria.accelerator.foc.FocTls tls) {
         this.client = client;
         this.config = config;
+        this.tls = tls;
         this.backoffNanos = config.reconnectMin().toNanos();
         boolean epoll = Epoll.isAvailable();
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("foc-client-" + config.volumeId(), true),
@@ -130,6 +134,16 @@ final class Dialer implements AutoCloseable {
         ChannelFuture cf = bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+                if (tls != null) {
+                    io.netty.handler.ssl.SslHandler ssl = tls.client().newHandler(ch.alloc(), to.getHostString(), to.getPort());
+                    ssl.handshakeFuture().addListener(f -> {
+                        if (!f.isSuccess()) {
+                            LOG.warn("FOC volume {}: TLS handshake with {} failed: {}", config.volumeId(), c.server,
+                                    f.cause().toString());
+                        }
+                    });
+                    ch.pipeline().addLast(ssl);
+                }
                 c.guard = new FrameGuard(true);
                 ch.pipeline().addLast(FocProtocol.frameDecoder(), c.guard, c);
             }

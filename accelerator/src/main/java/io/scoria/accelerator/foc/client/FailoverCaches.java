@@ -27,6 +27,12 @@ public final class FailoverCaches {
      */
     public static FailoverCache create(FocMode mode, FocClientConfig config, boolean holdWhileDegraded,
                                        java.time.Duration flushHold) {
+        return create(mode, config, holdWhileDegraded, flushHold, null);
+    }
+
+    /** As above, every connection over mutual TLS when {@code tls} is given. */
+    public static FailoverCache create(FocMode mode, FocClientConfig config, boolean holdWhileDegraded,
+                                       java.time.Duration flushHold, io.scoria.accelerator.foc.FocTls tls) {
         if (mode == null) {
             throw new IllegalArgumentException("mode: must not be null");
         }
@@ -36,7 +42,7 @@ public final class FailoverCaches {
         if (config == null) {
             throw new IllegalArgumentException("config: required for FOC mode " + mode.configName());
         }
-        return new ClientFailoverCache(new FocClient(config), mode, holdWhileDegraded, flushHold);
+        return new ClientFailoverCache(new FocClient(config, tls), mode, holdWhileDegraded, flushHold);
     }
 
     /** A {@code none} cache. */

@@ -68,11 +68,19 @@ public final class FocClient implements AutoCloseable {
      *         the message says which
      */
     public FocClient(FocClientConfig config) {
+        this(config, null);
+    }
+
+    /**
+     * As {@link #FocClient(FocClientConfig)}, every connection over mutual TLS when {@code tls} is given (a
+     * server whose certificate the cluster CA did not sign is refused, and counts as unreachable).
+     */
+    public FocClient(FocClientConfig config, io.scoria.accelerator.foc.FocTls tls) {
         if (config == null) {
             throw new IllegalArgumentException("config: must not be null");
         }
         this.config = config;
-        this.session = new ClientSession(config);
+        this.session = new ClientSession(config, tls);
         this.lock = session.lock;
         try {
             session.dialer.start();

@@ -80,16 +80,27 @@ public final class FocServer implements AutoCloseable {
      *         cannot be bound or the directory cannot be created
      */
     public FocServer(InetSocketAddress listen, Path dir, FocSecret secret) {
+        this(listen, dir, secret, null);
+    }
+
+    /**
+     * As above, with mutual TLS when {@code tls} is given: every connection must present a certificate the
+     * cluster's CA signed (else the handshake fails and the connection closes before any FOC frame).
+     *
+     * @param tls the node's certificate, key and the cluster CA; null for none (then a secret is required
+     *            unless {@code listen} is loopback)
+     */
+    public FocServer(InetSocketAddress listen, Path dir, FocSecret secret, io.scoria.accelerator.foc.FocTls tls) {
         if (listen == null) {
             throw new IllegalArgumentException("listen: must not be null");
         }
         if (dir == null) {
             throw new IllegalArgumentException("dir: must not be null");
         }
-        if (secret == null && (listen.getAddress() == null || !listen.getAddress().isLoopbackAddress())) {
-            throw new FocException("FOC server: refusing to listen on " + listen + " without a shared secret: anyone"
-                    + " who reaches it could read, add, drop or fence any volume's writes; give --secret-file"
-                    + " (or listen on 127.0.0.1)");
+        if (secret == null && tls == null && (listen.getAddress() == null || !listen.getAddress().isLoopbackAddress())) {
+            throw new FocException("FOC server: refusing to listen on " + listen + " without a shared secret or TLS:"
+                    + " anyone who reaches it could read, add, drop or fence any volume's writes; give --secret-file"
+                    + " or --tls-cert/--tls-key/--tls-ca (or listen on 127.0.0.1)");
         }
         this.secret = secret;
         try {
@@ -112,6 +123,16 @@ public final class FocServer implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             connections.add(ch);
+                            if (tls != null) {
+                                io.netty.handler.ssl.SslHandler ssl = tls.server().newHandler(ch.alloc());
+                                ssl.handshakeFuture().addListener(f -> {
+                                    if (!f.isSuccess()) {
+                                        LOG.warn("FOC connection from {} refused: TLS handshake failed: {}",
+                                                ch.remoteAddress(), f.cause().toString());
+                                    }
+                                });
+                                ch.pipeline().addLast(ssl);
+                            }
                             FrameGuard guard = new FrameGuard(false);
                             ch.pipeline().addLast(FocProtocol.frameDecoder(), guard,
                                     new ServerHandshake(guard, FocServer.this.secret), new FocServerHandler(FocServer.this));
@@ -123,12 +144,13 @@ public final class FocServer implements AutoCloseable {
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new FocException("FOC server cannot listen on " + listen + ": " + e, e);
         }
-        if (secret == null) {
+        if (secret == null && tls == null) {
             LOG.warn("FOC server listening on {} without a shared secret: any local process can read, add, drop or"
                     + " fence volumes; give a secret file to authenticate", serverChannel.localAddress());
         }
         LOG.info("FOC server listening on {}, directory {}, {}", serverChannel.localAddress(), this.dir,
-                secret == null ? "unauthenticated" : "HMAC-SHA256 authenticated");
+                (tls != null ? "mutual TLS (CA " + tls.ca() + ")" : "no TLS") + ", "
+                        + (secret == null ? "no HMAC" : "HMAC-SHA256 authenticated"));
     }
 
     /** The bound address (useful with port 0). */

@@ -158,7 +158,7 @@ public final class FocVolumeService implements VolumeService {
         for (int attempt = 0; ; attempt++) {
             try {
                 FailoverCache c = FailoverCaches.create(config.mode(), config.clientConfig(at, key, clusterSize, epoch),
-                        hold, config.ackBound());
+                        hold, config.ackBound(), config.tls());
                 epochOut[0] = epoch;
                 return c;
             } catch (FocFencedException e) {
@@ -193,7 +193,7 @@ public final class FocVolumeService implements VolumeService {
         try {
             if (placement.movable()) {
                 MovableFocOpen.prepare(v, b, from, at, () -> FailoverCaches.create(config.mode(),
-                        config.clientConfig(from, key, v.clusterSize(), placement.ownerEpoch(name)), false, null),
+                        config.clientConfig(from, key, v.clusterSize(), placement.ownerEpoch(name)), false, null, config.tls()),
                         config.stateDir().resolve(key + ".replay"));
             } else if (!Files.exists(marker(key)) && !v.isReadOnly()) {
                 b.replaying(true);

@@ -24,10 +24,11 @@ import java.util.Objects;
  * @param placement        where each volume's FOC lives ({@link FocPlacement#fixed} of {@code address} when null)
  * @param holdWhileDegraded acknowledgements wait out a DEGRADED FOC instead of going through (a cluster node:
  *                         a write only the owner holds would be lost by a fail-over)
+ * @param tls              mutual TLS of every FOC connection, or null
  */
 public record FocWiringConfig(String address, FocMode mode, Duration connectTimeout, Duration requestTimeout,
                               long maxRetainedBytes, Path stateDir, FocSecret secret, FocPlacement placement,
-                              boolean holdWhileDegraded) {
+                              boolean holdWhileDegraded, io.scoria.accelerator.foc.FocTls tls) {
     public FocWiringConfig {
         Objects.requireNonNull(mode, "mode");
         if (mode == FocMode.NONE) {
@@ -67,7 +68,7 @@ public record FocWiringConfig(String address, FocMode mode, Duration connectTime
     /** Settings of one FOC server for every volume ({@code address}), acknowledging while DEGRADED. */
     public FocWiringConfig(String address, FocMode mode, Duration connectTimeout, Duration requestTimeout,
                            long maxRetainedBytes, Path stateDir, FocSecret secret) {
-        this(address, mode, connectTimeout, requestTimeout, maxRetainedBytes, stateDir, secret, null, false);
+        this(address, mode, connectTimeout, requestTimeout, maxRetainedBytes, stateDir, secret, null, false, null);
     }
 
     /** The client configuration of one volume. */
