@@ -126,7 +126,7 @@ final class Failback {
     /** A must be this volume (same identity) or hold none yet (a rebuilt site): then it gets B's. */
     private void checkIdentity(ReplicationState b) {
         if (!siteA.namespaceExists(ns)) {
-            siteA.createNamespace(ns);
+            ReplicaRoles.createCopyNamespace(siteA, ns);
         }
         Optional<VolumeIdentity> a = ReplicaRoles.identity(siteA, ns, false);
         if (a.isPresent() && !a.get().volumeId().equals(b.volumeId())) {

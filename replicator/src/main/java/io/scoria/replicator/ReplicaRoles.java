@@ -3,6 +3,7 @@ package io.scoria.replicator;
 import io.scoria.backend.NotFoundException;
 import io.scoria.backend.ObjectStore;
 import io.scoria.backend.PreconditionFailedException;
+import io.scoria.backend.transform.TransformingObjectStore;
 import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.manifest.VolumeManifestStore;
 import io.scoria.sco.replication.ReplicationState;
@@ -49,6 +50,20 @@ final class ReplicaRoles {
         return identity(store, ns, false);
     }
 
+    /**
+     * Creates namespace {@code ns} on {@code store} for a copy of a volume that lives on the other
+     * site: through a transform, a key ring shared with that site keeps the volume's own record
+     * (its data key), which a plain create would replace with a new key and so make the other
+     * site's copy unreadable ({@link TransformingObjectStore#createCopyNamespace}).
+     */
+    static void createCopyNamespace(ObjectStore store, String ns) {
+        if (store instanceof TransformingObjectStore t) {
+            t.createCopyNamespace(ns);
+        } else {
+            store.createNamespace(ns);
+        }
+    }
+
     static Optional<ReplicationState> state(ObjectStore store, String ns) {
         return ReplicationState.read(store, ns);
     }
@@ -89,7 +104,7 @@ final class ReplicaRoles {
                         + "): refusing to overwrite it; delete it on the target or replicate into another backend");
             }
             if (!exists) {
-                target.createNamespace(ns);
+                createCopyNamespace(target, ns);
             }
             ReplicationState fresh = ReplicationState.newReplica(id.volumeId(), System.currentTimeMillis());
             writeState(target, ns, fresh);

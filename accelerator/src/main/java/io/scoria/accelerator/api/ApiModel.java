@@ -83,6 +83,15 @@ public final class ApiModel {
     }
 
     /**
+     * {@code POST /v1/backend/rotate-keys}: where the key ring is, the id of the key-encryption key
+     * every data key is wrapped by after a complete pass, what the pass did, and per volume it left
+     * alone why (no configured key-encryption key unwraps its key, or the record is damaged; never a key).
+     */
+    public record KeyRotationResult(String keyRing, String kekId, int rewrapped, int alreadyCurrent,
+                                    java.util.Map<String, String> unopened, boolean complete) {
+    }
+
+    /**
      * {@code role}: {@code admin}, {@code operator} or {@code viewer}; {@code project}: a project name or
      * {@code *} (every project), by default the caller's token's (a token of every project: {@code default}).
      */

@@ -6,7 +6,6 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.scoria.backend.metering.RequestLedger;
 import io.scoria.accelerator.VolumeConflictException;
 import io.scoria.accelerator.VolumeFencedException;
 import io.scoria.accelerator.VolumeNotFoundException;
@@ -69,6 +68,7 @@ public final class ApiServer implements AutoCloseable {
     private final AuditLog audit;
     private final JobRoutes jobRoutes;
     private final DistributorRoutes distributorRoutes;
+    private final BackendRoutes backendRoutes;
     private final HealthRoutes healthRoutes;
     private final UiRoutes uiRoutes = new UiRoutes();
     private final NodeRoutes nodeRoutes;
@@ -125,6 +125,7 @@ public final class ApiServer implements AutoCloseable {
         this.scope = new ProjectScope(lifecycle, services.hosts(), jobRoutes);
         this.distributorRoutes = new DistributorRoutes(distributor, jobRoutes);
         this.volumeRoutes = new VolumeRoutes(volumes, defaults, scrub, jobRoutes, lifecycle);
+        this.backendRoutes = new BackendRoutes(volumes, services.keyRing());
         this.volumes = volumes;
         this.tokens = TokenStore.open(config.tokenFile());
         if (config.adminTokenFile() != null) {
@@ -236,8 +237,8 @@ public final class ApiServer implements AutoCloseable {
         if (RouteTable.find(call.method, call.path).isEmpty()) {
             throw RouteTable.knownPath(call.path) ? call.methodNotAllowed() : call.notFound();
         }
-        boolean tokenCall = call.at(0).equals("v1") && call.at(1).equals("tokens");
-        if (!caller.role().permits(call.method, tokenCall)) {
+        boolean adminOnly = call.at(0).equals("v1") && call.at(1).equals("tokens") || BackendRoutes.adminOnly(call);
+        if (!caller.role().permits(call.method, adminOnly)) {
             throw new ProblemException(403, "forbidden", "Forbidden",
                     "a " + caller.role().wireName() + " token may not make this call");
         }
@@ -303,13 +304,8 @@ public final class ApiServer implements AutoCloseable {
         if (call.at(0).equals("v1") && call.at(1).equals("distributor")) {
             return distributorRoutes.route(call);
         }
-        if (call.path.length == 3 && call.at(0).equals("v1") && call.at(1).equals("backend") && call.at(2).equals("requests")) {
-            if (!get) {
-                throw call.methodNotAllowed();
-            }
-            RequestLedger ledger = volumes.backendRequests()
-                    .orElseThrow(() -> ProblemException.notFound("this router's backend does not count requests"));
-            return Reply.json(200, new ApiModel.BackendRequests(ledger.snapshot(), ledger.billed(null)));
+        if (BackendRoutes.handles(call)) {
+            return backendRoutes.route(call);
         }
         throw call.notFound();
     }

@@ -10,6 +10,7 @@ import io.scoria.accelerator.control.VolumeLifecycle;
 import io.scoria.accelerator.volume.WipeReport;
 import io.scoria.accelerator.health.Readiness;
 import io.scoria.accelerator.metrics.VolumeMetrics;
+import io.scoria.backend.transform.KeyRing;
 import io.scoria.distributor.store.Distributor;
 
 import java.time.Duration;
@@ -33,11 +34,12 @@ import java.util.function.Function;
  * @param pools       pools of desktops ({@code /v1/pools}); told when a host detaches a volume; null: none
  * @param lifecycle   volume states and the journal of creates, clone sets, deletes, attaches and detaches; null:
  *                    the server opens its own beside the token file (over {@code hosts}) and closes it
+ * @param keyRing     the backend's key ring ({@code POST /v1/backend/rotate-keys}); null: no transform section
  */
 public record ApiServices(JobService jobs, Distributor distributor, QosRegistry qos, Readiness readiness,
                           ClusterControl cluster, VolumeMetrics volumeMeters, HostRegistry hosts,
                           Function<String, WipeReport> wipeCheck, SnapshotScheduler schedules, Pools pools,
-                          VolumeLifecycle lifecycle) {
+                          VolumeLifecycle lifecycle, KeyRing keyRing) {
     public ApiServices {
         Objects.requireNonNull(qos, "qos");
         Objects.requireNonNull(readiness, "readiness");
@@ -46,7 +48,7 @@ public record ApiServices(JobService jobs, Distributor distributor, QosRegistry 
     /** Without per-volume meters, hosts, wipe checks and snapshot schedules. */
     public ApiServices(JobService jobs, Distributor distributor, QosRegistry qos, Readiness readiness,
                        ClusterControl cluster) {
-        this(jobs, distributor, qos, readiness, cluster, null, null, null, null, null, null);
+        this(jobs, distributor, qos, readiness, cluster, null, null, null, null, null, null, null);
     }
 
     /** No jobs, no distributor, no cluster, no readiness checks; QoS caps in {@code qos.json} beside the token file. */
@@ -56,30 +58,34 @@ public record ApiServices(JobService jobs, Distributor distributor, QosRegistry 
     }
 
     public ApiServices withReadiness(Readiness r) {
-        return new ApiServices(jobs, distributor, qos, r, cluster, volumeMeters, hosts, wipeCheck, schedules, pools, lifecycle);
+        return new ApiServices(jobs, distributor, qos, r, cluster, volumeMeters, hosts, wipeCheck, schedules, pools, lifecycle, keyRing);
     }
 
     public ApiServices withJobs(JobService j, Distributor d) {
-        return new ApiServices(j, d, qos, readiness, cluster, volumeMeters, hosts, wipeCheck, schedules, pools, lifecycle);
+        return new ApiServices(j, d, qos, readiness, cluster, volumeMeters, hosts, wipeCheck, schedules, pools, lifecycle, keyRing);
     }
 
     public ApiServices withVolumeMeters(VolumeMetrics m) {
-        return new ApiServices(jobs, distributor, qos, readiness, cluster, m, hosts, wipeCheck, schedules, pools, lifecycle);
+        return new ApiServices(jobs, distributor, qos, readiness, cluster, m, hosts, wipeCheck, schedules, pools, lifecycle, keyRing);
     }
 
     public ApiServices withHosts(HostRegistry h, Function<String, WipeReport> w) {
-        return new ApiServices(jobs, distributor, qos, readiness, cluster, volumeMeters, h, w, schedules, pools, lifecycle);
+        return new ApiServices(jobs, distributor, qos, readiness, cluster, volumeMeters, h, w, schedules, pools, lifecycle, keyRing);
     }
 
     public ApiServices withPools(Pools p) {
-        return new ApiServices(jobs, distributor, qos, readiness, cluster, volumeMeters, hosts, wipeCheck, schedules, p, lifecycle);
+        return new ApiServices(jobs, distributor, qos, readiness, cluster, volumeMeters, hosts, wipeCheck, schedules, p, lifecycle, keyRing);
     }
 
     public ApiServices withLifecycle(VolumeLifecycle l) {
-        return new ApiServices(jobs, distributor, qos, readiness, cluster, volumeMeters, hosts, wipeCheck, schedules, pools, l);
+        return new ApiServices(jobs, distributor, qos, readiness, cluster, volumeMeters, hosts, wipeCheck, schedules, pools, l, keyRing);
+    }
+
+    public ApiServices withKeyRing(KeyRing k) {
+        return new ApiServices(jobs, distributor, qos, readiness, cluster, volumeMeters, hosts, wipeCheck, schedules, pools, lifecycle, k);
     }
 
     public ApiServices withSchedules(SnapshotScheduler s) {
-        return new ApiServices(jobs, distributor, qos, readiness, cluster, volumeMeters, hosts, wipeCheck, s, pools, lifecycle);
+        return new ApiServices(jobs, distributor, qos, readiness, cluster, volumeMeters, hosts, wipeCheck, s, pools, lifecycle, keyRing);
     }
 }

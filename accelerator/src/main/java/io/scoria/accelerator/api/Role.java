@@ -7,19 +7,22 @@ import java.util.Locale;
 
 /**
  * What a bearer token may do on the management API. {@link #ADMIN}: everything, including
- * token management ({@code /v1/tokens}); {@link #OPERATOR}: every volume, snapshot, clone and
- * scrub call, no token management; {@link #VIEWER}: reading only ({@code GET}, including
+ * token management ({@code /v1/tokens}) and key rotation ({@code /v1/backend/rotate-keys});
+ * {@link #OPERATOR}: every volume, snapshot, clone and scrub call, neither of those; {@link #VIEWER}: reading only ({@code GET}, including
  * {@code /metrics}). Immutable.
  */
 public enum Role {
     ADMIN, OPERATOR, VIEWER;
 
-    /** Whether this role may make a {@code method} call; {@code tokenManagement}: under {@code /v1/tokens}. */
-    public boolean permits(String method, boolean tokenManagement) {
+    /**
+     * Whether this role may make a {@code method} call; {@code adminOnly}: a call only an admin may
+     * make (under {@code /v1/tokens}, and key rotation).
+     */
+    public boolean permits(String method, boolean adminOnly) {
         return switch (this) {
             case ADMIN -> true;
-            case OPERATOR -> !tokenManagement;
-            case VIEWER -> !tokenManagement && (method.equals("GET") || method.equals("HEAD"));
+            case OPERATOR -> !adminOnly;
+            case VIEWER -> !adminOnly && (method.equals("GET") || method.equals("HEAD"));
         };
     }
 

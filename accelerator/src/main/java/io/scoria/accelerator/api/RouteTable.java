@@ -40,7 +40,7 @@ final class RouteTable {
 
     static final List<Route> ROUTES = List.of(
             get("/openapi.yaml"), get("/metrics"), get("/v1/health"), get("/v1/ready"),
-            get("/v1/node"), get("/v1/cluster"), get("/v1/backend/requests"),
+            get("/v1/node"), get("/v1/cluster"), get("/v1/backend/requests"), post("/v1/backend/rotate-keys"),
             get("/v1/tokens"), post("/v1/tokens"), delete("/v1/tokens/{id}"),
             get("/v1/volumes"), post("/v1/volumes"),
             get("/v1/volumes/{name}"), delete("/v1/volumes/{name}"),

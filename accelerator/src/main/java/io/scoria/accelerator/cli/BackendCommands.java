@@ -15,10 +15,13 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
-/** {@code scoria backend check}: the backend self-check on the configured store; {@code backend cost}. */
+/**
+ * {@code scoria backend check}: the backend self-check on the configured store; {@code backend cost};
+ * {@code backend rotate-keys} ({@link RotateKeysCommand}).
+ */
 @Command(name = "backend", mixinStandardHelpOptions = true,
-        description = "Check the configured backend store; estimate what its requests cost.",
-        subcommands = {BackendCommands.Check.class, BackendCostCommand.class})
+        description = "Check the configured backend store; estimate what its requests cost; rotate its key-encryption key.",
+        subcommands = {BackendCommands.Check.class, BackendCostCommand.class, RotateKeysCommand.class})
 final class BackendCommands extends CommandGroup {
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = {"Put, get, range-get, stat and delete a probe object on the backend of the config",

@@ -154,7 +154,7 @@ public final class ScoriaDaemon implements AutoCloseable {
             web = new ApiServer(apiConfig, volumes, config.volumes(), registry, scrub,
                     new ApiServices(j, distributor, qos, readiness, cluster)
                             .withVolumeMeters(router.volumeMetrics()).withHosts(hosts, router.wipeCheck())
-                            .withSchedules(sched).withLifecycle(life)
+                            .withSchedules(sched).withLifecycle(life).withKeyRing(router.keyRing())
                             .withPools(new Pools(volumes, PoolBook.open(config.dataDir().resolve("pools.json")),
                                     v -> !hosts.attachments(v).isEmpty() || hosts.sessions().count(v) > 0)));
             if (cluster != null) {

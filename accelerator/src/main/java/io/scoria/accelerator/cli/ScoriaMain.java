@@ -10,7 +10,7 @@ import java.io.PrintWriter;
 /**
  * The {@code scoria} program: {@code serve} runs the router and {@code foc-server} a fail-over
  * cache server; {@code volume}, {@code snapshot}, {@code template}, {@code clone}, {@code scrub
- * apply}, {@code token}, {@code job}, {@code pool} and {@code distributor} call the router's REST API with a bearer token ({@link ApiOptions}); {@code backend check} probes the configured backend. On error: one line on stderr and a
+ * apply}, {@code token}, {@code job}, {@code pool} and {@code distributor} call the router's REST API with a bearer token ({@link ApiOptions}); {@code backend check} probes the configured backend and {@code backend rotate-keys} re-wraps the key ring's data keys (on the backend with {@code --config}, else through the API). On error: one line on stderr and a
  * non-zero exit (1: the request failed, 2: bad command line).
  */
 @Command(name = "scoria", mixinStandardHelpOptions = true, version = "scoria 0.1.0",

@@ -34,6 +34,8 @@ import io.scoria.accelerator.volume.LocalVolumeService;
 import io.scoria.accelerator.volume.WipeReport;
 import io.scoria.accelerator.scrub.ScrubApplier;
 import io.scoria.backend.ObjectStore;
+import io.scoria.backend.transform.KeyRing;
+import io.scoria.backend.transform.TransformingObjectStore;
 import io.scoria.distributor.store.Distributor;
 import io.scoria.backend.metering.CountingObjectStore;
 import io.scoria.backend.metering.RequestLedger;
@@ -60,14 +62,15 @@ final class VolumeServices {
      * backend is a distributor that distributor (owned by {@code volumes}, closed with it), the
      * per-volume meters, the readiness checks (backend, fail-over cache, flash space) and the
      * cluster node (null for a single router; closed by {@code volumes}), the engine's wipe check of
-     * deleted volumes (null: none) and the idle close of volumes (null: volumes stay open; the daemon
-     * runs its sweeper).
+     * deleted volumes (null: none), the idle close of volumes (null: volumes stay open; the daemon
+     * runs its sweeper) and the backend's key ring (null: no {@code backend.transform} section).
      */
     record Router(VolumeService volumes, ScrubApplier scrub, Distributor distributor, VolumeMetrics volumeMetrics,
-                  Readiness readiness, ClusterNode cluster, Function<String, WipeReport> wipeCheck, IdleVolumes idle) {
+                  Readiness readiness, ClusterNode cluster, Function<String, WipeReport> wipeCheck, IdleVolumes idle,
+                  KeyRing keyRing) {
         Router(VolumeService volumes, ScrubApplier scrub, Distributor distributor, VolumeMetrics volumeMetrics,
                Readiness readiness, ClusterNode cluster) {
-            this(volumes, scrub, distributor, volumeMetrics, readiness, cluster, null, null);
+            this(volumes, scrub, distributor, volumeMetrics, readiness, cluster, null, null, null);
         }
     }
 
@@ -84,8 +87,9 @@ final class VolumeServices {
                 Distributor distributor = CountingObjectStore.underlying(service.store()) instanceof Distributor d ? d : null;
                 VolumeService stack = node == null ? engine.volumes() : node.volumes(engine.volumes(), engine.copies());
                 VolumeService volumes = idle == null ? stack : new IdleVolumeService(stack, idle);
+                KeyRing keyRing = service.store() instanceof TransformingObjectStore t ? t.keyRing() : null;
                 router[0] = new Router(volumes, scrub, distributor, metrics,
-                        readiness(config, service.store(), focDegraded), node, service::wipeCheck, idle);
+                        readiness(config, service.store(), focDegraded), node, service::wipeCheck, idle, keyRing);
             });
             return router[0];
         } catch (RuntimeException e) {

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -28,8 +29,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * copy of that namespace's encrypted objects, wherever it is, can be opened (crypto-shredding).
  *
  * <p>Thread-safe: records are cached per namespace in a concurrent map (absent ones too); this
- * process's own create/destroy update the cache. A record destroyed by another process stays
- * usable here until {@link #forget} or a restart (sco-store/FORMATS.md says which programs).
+ * process's own create/destroy update the cache, and they and each record's re-wrap by
+ * {@link #rotate()} hold one lock of this ring while they read and write the record. A record
+ * destroyed by another process stays usable here until {@link #forget} or a restart
+ * (sco-store/FORMATS.md says which programs).
  * The key ring does not own {@code store}.
  */
 public final class KeyRing {
@@ -45,6 +48,7 @@ public final class KeyRing {
     private final KeyEncryptionKey current;
     private final List<KeyEncryptionKey> previous;
     private final Map<String, Optional<NamespaceKeys>> cache = new ConcurrentHashMap<>();
+    private final Object writeLock = new Object();
 
     /**
      * A key ring in {@code ringNamespace} of {@code store} (created if missing), wrapping with
@@ -100,16 +104,20 @@ public final class KeyRing {
                 ? new KeyRecord(KeyRecord.FORMAT, namespace, policy.toString(), null, null, null)
                 : new KeyRecord(KeyRecord.FORMAT, namespace, policy.toString(), hex(key.id()), current.id(),
                         Base64.getEncoder().encodeToString(current.wrap(key, namespace)));
-        write(r);
         NamespaceKeys keys = new NamespaceKeys(policy, key);
-        cache.put(namespace, Optional.of(keys));
+        synchronized (writeLock) {
+            write(r);
+            cache.put(namespace, Optional.of(keys));
+        }
         return keys;
     }
 
     /** Deletes the record of {@code namespace}: its data key is gone for good. */
     public void destroy(String namespace) {
-        cache.put(namespace, Optional.empty());
-        store.delete(ringNamespace, PREFIX + namespace);
+        synchronized (writeLock) {
+            cache.put(namespace, Optional.empty());
+            store.delete(ringNamespace, PREFIX + namespace);
+        }
     }
 
     /** Drops this process's cached record of {@code namespace}; the next look-up reads the ring. */
@@ -119,27 +127,54 @@ public final class KeyRing {
 
     /**
      * Re-wraps every data key that an older KEK wrapped with the current one; object data is not
-     * touched. Returns the number of records re-wrapped.
+     * touched. Each record is replaced by one whole-object put (atomic on every store), so a pass
+     * that stops anywhere (an error, {@code kill -9}) leaves every record wrapped by the old or the
+     * new KEK, never lost, and the next pass finishes the rest; records already under the current
+     * KEK are skipped, so passes can be repeated. A record that no configured KEK unwraps, or that
+     * is damaged, is left as it is and reported; the pass goes on with the others. Serialized with
+     * this ring's own {@link #create} and {@link #destroy}, so a volume this process deletes during
+     * the pass stays deleted; another process's delete is not seen (see sco-store/FORMATS.md).
      *
-     * @throws WrongKeyException naming the first namespace whose key no configured KEK unwraps
+     * @throws IllegalStateException when no current key-encryption key is configured
      */
-    public int rotate() {
+    public KeyRotation rotate() {
         if (current == null) {
-            throw new IllegalStateException("no key-encryption key is configured to rotate to");
+            throw new IllegalStateException("no key-encryption key to rotate to: backend.transform.keyEncryptionKey "
+                    + "is not set (put the new key there and the old ones under previousKeyEncryptionKeys)");
         }
         int rewrapped = 0;
+        int alreadyCurrent = 0;
+        Map<String, String> unopened = new TreeMap<>();
         for (ObjectInfo o : store.listAll(ringNamespace, PREFIX)) {
             String namespace = o.key().substring(PREFIX.length());
+            try {
+                if (rewrap(namespace)) {
+                    rewrapped++;
+                } else {
+                    alreadyCurrent++;
+                }
+            } catch (WrongKeyException | CorruptDataException e) {
+                unopened.put(namespace, e.getMessage());
+            }
+        }
+        return new KeyRotation(current.id(), rewrapped, alreadyCurrent, unopened);
+    }
+
+    /** Re-wraps the record of {@code namespace} under the current KEK; false when it needs nothing (or is gone). */
+    private boolean rewrap(String namespace) {
+        synchronized (writeLock) {
             Optional<KeyRecord> r = read(namespace);
             if (r.isEmpty() || r.get().kekId() == null || r.get().kekId().equals(current.id())) {
-                continue;
+                return false;
             }
             NamespaceKeys keys = open(namespace, r.get());
+            if (keys.dataKey() == null) {
+                return false;
+            }
             write(new KeyRecord(KeyRecord.FORMAT, namespace, r.get().policy(), r.get().keyId(), current.id(),
                     Base64.getEncoder().encodeToString(current.wrap(keys.dataKey(), namespace))));
-            rewrapped++;
+            return true;
         }
-        return rewrapped;
     }
 
     private Optional<KeyRecord> read(String namespace) {

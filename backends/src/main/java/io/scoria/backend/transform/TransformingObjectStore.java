@@ -116,6 +116,30 @@ public final class TransformingObjectStore extends AbstractObjectStore {
         return delegate.createNamespace(namespace);
     }
 
+    /**
+     * Creates {@code namespace} for a copy of a volume that lives on another backend (a replica, or
+     * the old primary a fail-back ships into): when the key ring already holds the volume's record
+     * (a key ring shared with the other site), the namespace keeps that record, so the copy opens
+     * with the volume's own data key and one delete shreds both; otherwise it gets the default
+     * policy and a new data key of its own, as {@link #createNamespace(String)} does. Returns false,
+     * changing nothing, when the namespace already exists.
+     *
+     * @throws WrongKeyException naming the volume when the ring's record exists but no configured
+     *                           key-encryption key unwraps it (nothing is created then)
+     */
+    public boolean createCopyNamespace(String namespace) {
+        Names.checkNamespace(namespace);
+        if (delegate.namespaceExists(namespace)) {
+            return false;
+        }
+        ring.forget(namespace);
+        if (ring.lookup(namespace).isEmpty()) {
+            return createNamespace(namespace, defaultPolicy);
+        }
+        headers.removeNamespace(namespace);
+        return delegate.createNamespace(namespace);
+    }
+
     @Override
     public String name() {
         return "transform(" + delegate.name() + ")";

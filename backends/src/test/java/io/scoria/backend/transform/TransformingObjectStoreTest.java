@@ -257,8 +257,8 @@ class TransformingObjectStoreTest {
 
         KeyEncryptionKey next = KeyEncryptionKey.random();
         TransformingObjectStore rotating = store(next, List.of(kek), "zstd:1+aes-256-gcm");
-        assertEquals(1, rotating.keyRing().rotate());
-        assertEquals(0, rotating.keyRing().rotate(), "a second rotation has nothing left to do");
+        assertEquals(1, rotating.keyRing().rotate().rewrapped());
+        assertEquals(0, rotating.keyRing().rotate().rewrapped(), "a second rotation has nothing left to do");
         assertArrayEquals(storedBefore, bytes(backend.get(NS, "sco/1")), "data objects are not rewritten");
 
         TransformingObjectStore onlyNew = store(next, List.of(), "zstd:1+aes-256-gcm");
