@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 /**
@@ -40,21 +41,41 @@ public final class Scrubber {
     private final ObjectStore store;
     private final ScrubConfig config;
     private final PrintStream out;
+    private final BooleanSupplier stopRequested;
 
     public Scrubber(ObjectStore store, ScrubConfig config, PrintStream progress) {
+        this(store, config, progress, () -> false);
+    }
+
+    /**
+     * A scrub that stops between two SCOs once {@code stopRequested} says so (a worker asked to
+     * stop), removing what it wrote and throwing {@link ScrubStoppedException}.
+     */
+    public Scrubber(ObjectStore store, ScrubConfig config, PrintStream progress, BooleanSupplier stopRequested) {
         this.store = store;
         this.config = config;
         this.out = progress;
+        this.stopRequested = stopRequested;
     }
 
     /** Runs the job; throws {@link ScrubException} naming the namespace and object on failure. */
     public ScrubReport run() {
-        long start = System.nanoTime();
         String ns = config.namespace();
         if (!store.namespaceExists(ns)) {
             throw new ScrubException("namespace '" + ns + "' does not exist on " + store.name());
         }
         try (ScrubLease lease = ScrubLease.acquire(store, ns, config.leaseTtl())) {
+            return run(lease);
+        } catch (BackendException e) {
+            throw new ScrubException("scrub of '" + ns + "' stopped, nothing was deleted: " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs the job under {@code lease}, which the caller took for the namespace and releases. */
+    ScrubReport run(ScrubLease lease) {
+        long start = System.nanoTime();
+        String ns = config.namespace();
+        try {
             VolumeManifestStore manifests = new VolumeManifestStore(store);
             VolumeManifest manifest = manifests.readLatest(ns).orElseThrow(() -> new ScrubException(
                     "namespace '" + ns + "' on " + store.name() + " has no volume manifest: not a Scoria volume"));
@@ -81,6 +102,9 @@ public final class Scrubber {
         LongList relocations = new LongList();
         long[] lastRenew = {System.nanoTime()};
         Runnable heartbeat = () -> {
+            if (stopRequested.getAsBoolean()) {
+                throw new ScrubStoppedException("scrub of '" + ns + "' stopped on request; its partial outputs are removed");
+            }
             if (System.nanoTime() - lastRenew[0] > config.leaseTtl().toNanos() / 3) {
                 lease.renew();
                 lastRenew[0] = System.nanoTime();

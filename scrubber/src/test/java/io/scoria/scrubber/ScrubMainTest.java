@@ -93,4 +93,30 @@ class ScrubMainTest {
         r = scrub("--config", cfg.toString(), "--namespace", "vm1");
         assertEquals("scoria-scrub: error: " + cfg + ": backend: section is missing", r.err().strip());
     }
+
+    @Test
+    void workerModeRefusesOptionsOfASingleScrubAndBadSettingsBeforeTouchingTheBackend() throws Exception {
+        Path cfg = Files.writeString(etc().resolve("scrub.yaml"), "backend: {type: fs, fs: {root: objects}}\n");
+        Run r = scrub("--config", cfg.toString(), "--worker", "--namespace", "vm1");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--worker takes its volumes from the work queue: --namespace, --snapshot and"
+                + " --metrics-file do not apply"), r.err());
+        r = scrub("--config", cfg.toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--namespace is required (or --worker to take published work)"), r.err());
+        r = scrub("--config", cfg.toString(), "--worker", "--poll-interval", "10ms");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("the poll interval must be 100ms to 1h: PT0.01S"), r.err());
+        r = scrub("--config", cfg.toString(), "--worker", "--poll-interval", "soon");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--poll-interval") && r.err().contains("expected a duration"), r.err());
+        r = scrub("--config", cfg.toString(), "--worker", "--max-attempts", "0");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("maxAttempts must be 1-100: 0"), r.err());
+        Files.writeString(cfg, "dataDir: data\n");
+        r = scrub("--config", cfg.toString(), "--worker");
+        assertEquals(1, r.code(), r.err());
+        assertEquals("scoria-scrub: error: " + cfg + ": backend: section is missing", r.err().strip());
+        assertFalse(Files.exists(cfg.getParent().resolve("objects")), "nothing was created");
+    }
 }

@@ -1,5 +1,6 @@
 package io.scoria.accelerator.control;
 
+import io.scoria.backend.BackendException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,13 +17,15 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Decides which volumes need a scrub and submits {@code scrub} jobs ({@link ScrubJobs}) for them,
- * with no command typed. A volume is looked at after each scheduled snapshot of it and, for every
+ * Decides which volumes need a scrub and has them scrubbed with no command typed: by a
+ * {@code scrub} job on this router ({@link ScrubJobs}) or by a work item for
+ * {@code scoria-scrub --worker} processes ({@link WorkQueueScrubDispatch}), as its
+ * {@link ScrubDispatch} says. A volume is looked at after each scheduled snapshot of it and, for every
  * volume, once per {@code checkEvery} (user snapshots count too); soon after start every volume is
  * also measured, only to show its space, without a scrub decision. It gets a scrub job when its snapshots are all on the backend, at least one of them is not scrubbed yet, and its garbage
  * ratio ({@code 1 - live bytes / SCO bytes on the backend}, from {@link GarbageGauge}) is at least
  * {@code garbage}. Scrubbing marks the snapshots scrubbed, so a volume is scrubbed again only after
- * new snapshots. A volume with a scrub job queued or running is not looked at.
+ * new snapshots. A volume whose scrub is queued, running or waiting to be applied is not looked at.
  *
  * <p>Called by the {@link SnapshotScheduler}'s thread ({@link #tick}, {@link #snapshotTaken});
  * {@link #busy} from the same thread. Not thread-safe otherwise, except {@link #lastMeasured}
@@ -73,7 +76,7 @@ public final class AutoScrub {
         }
     }
 
-    private final JobService jobs;
+    private final ScrubDispatch dispatch;
     private final GarbageGauge gauge;
     private final Settings settings;
     private final Set<String> candidates = new LinkedHashSet<>();
@@ -82,8 +85,13 @@ public final class AutoScrub {
     private final Map<String, Measured> lastMeasured = new ConcurrentHashMap<>();
     private long lastSweep = -1;
 
+    /** Scrubs by jobs on {@code jobs}. */
     public AutoScrub(JobService jobs, GarbageGauge gauge, Settings settings) {
-        this.jobs = Objects.requireNonNull(jobs, "jobs");
+        this(ScrubDispatch.jobs(jobs), gauge, settings);
+    }
+
+    public AutoScrub(ScrubDispatch dispatch, GarbageGauge gauge, Settings settings) {
+        this.dispatch = Objects.requireNonNull(dispatch, "dispatch");
         this.gauge = Objects.requireNonNull(gauge, "gauge");
         this.settings = Objects.requireNonNull(settings, "settings");
     }
@@ -107,14 +115,9 @@ public final class AutoScrub {
         candidates.add(volume);
     }
 
-    /** Whether a scrub job of {@code volume} is queued or running. */
+    /** Whether a scrub of {@code volume} is queued, running or waiting to be applied. */
     boolean busy(String volume) {
-        for (JobRecord r : jobs.list()) {
-            if (r.kind().equals(ScrubJobs.KIND) && r.target().equals(volume) && !r.state().finished()) {
-                return true;
-            }
-        }
-        return false;
+        return dispatch.busy(volume);
     }
 
     /**
@@ -196,14 +199,18 @@ public final class AutoScrub {
             return true;
         }
         try {
-            JobRecord job = jobs.submit(ScrubJobs.KIND, volume, Map.of(ScrubJobs.VOLUME, volume));
+            String done = dispatch.dispatch(volume, g);
             LOG.info(String.format(Locale.ROOT, "volume %s: %.1f MiB of SCOs on the backend for %.1f MiB of live data"
-                            + " (garbage %.2f >= %.2f), %d snapshots not scrubbed: scrub job %s", volume,
+                            + " (garbage %.2f >= %.2f), %d snapshots not scrubbed: %s", volume,
                     g.backendBytes() / 1048576.0, g.liveBytes() / 1048576.0, g.ratio(), settings.garbage(),
-                    g.unscrubbedSnapshots(), job.id()));
+                    g.unscrubbedSnapshots(), done));
             return true;
         } catch (JobException.QueueFull e) {
             LOG.info("volume {}: needs a scrub but the job queue is full; trying again at the next tick", volume);
+            return false;
+        } catch (BackendException e) {
+            LOG.warn("volume {}: needs a scrub but its work item cannot be published, trying again at the next tick: {}",
+                    volume, e.getMessage());
             return false;
         }
     }

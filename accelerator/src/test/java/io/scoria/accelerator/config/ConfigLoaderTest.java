@@ -171,6 +171,9 @@ class ConfigLoaderTest {
         assertMessage("scrub: {auto: {garbage: 1.5}}", "t.yaml: scrub.auto.garbage: ");
         assertMessage("scrub: {auto: {tick: 1ms}}", "t.yaml: scrub.auto.tick: must be at least 10ms");
         assertMessage("scrub: {auto: {shedule: x}}", "t.yaml: scrub.auto.shedule: unknown key");
+        assertFalse(d.scrub().auto().scrubsOnWorkers(), "the router scrubs by default");
+        assertTrue(ConfigLoader.parse("scrub: {auto: {runOn: workers}}\n", "t.yaml").scrub().auto().scrubsOnWorkers());
+        assertMessage("scrub: {auto: {runOn: cloud}}", "t.yaml: scrub.auto.runOn: must be 'router' or 'workers': cloud");
     }
 
     @Test

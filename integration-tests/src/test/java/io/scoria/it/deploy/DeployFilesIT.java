@@ -67,37 +67,44 @@ class DeployFilesIT {
     }
 
     @Test
-    void theScrubCronJobRunsScoriaScrubOneAtATimeWithoutPrivileges() throws Exception {
+    void theScrubWorkersRunScoriaScrubAsWorkersWithoutPrivileges() throws Exception {
         ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
         List<JsonNode> docs = new ArrayList<>();
-        try (var it = yaml.readerFor(JsonNode.class).readValues(REPO.resolve("deploy/kubernetes/scrub-cronjob.yaml").toFile())) {
+        try (var it = yaml.readerFor(JsonNode.class).readValues(REPO.resolve("deploy/kubernetes/scrub-workers.yaml").toFile())) {
             while (it.hasNext()) {
                 docs.add((JsonNode) it.next());
             }
         }
-        assertEquals(List.of("ConfigMap", "Secret", "CronJob"), docs.stream().map(d -> d.get("kind").asText()).toList());
+        assertEquals(List.of("ConfigMap", "Secret", "Deployment"), docs.stream().map(d -> d.get("kind").asText()).toList());
         JsonNode config = yaml.readTree(docs.get(0).at("/data/scrub.yaml").asText());
         assertEquals("s3", config.at("/backend/type").asText());
-        JsonNode cron = docs.get(2);
-        assertEquals("Forbid", cron.at("/spec/concurrencyPolicy").asText());
-        JsonNode pod = cron.at("/spec/jobTemplate/spec/template/spec");
+        JsonNode deployment = docs.get(2);
+        assertTrue(deployment.at("/spec/replicas").asInt() >= 2, "several workers scrub different volumes at once");
+        JsonNode pod = deployment.at("/spec/template/spec");
         assertTrue(pod.at("/securityContext/runAsNonRoot").asBoolean());
         JsonNode container = pod.at("/containers/0");
         assertTrue(container.at("/securityContext/readOnlyRootFilesystem").asBoolean());
         assertFalse(container.at("/securityContext/allowPrivilegeEscalation").asBoolean(true));
         assertEquals("ALL", container.at("/securityContext/capabilities/drop/0").asText());
-        String script = container.at("/args/0").asText();
-        assertTrue(script.contains("-jar /opt/scoria/scoria-scrub.jar"), script);
+        List<String> command = new ArrayList<>();
+        container.at("/command").forEach(c -> command.add(c.asText()));
+        assertEquals(List.of("java", "-Xmx1g", "-jar", "/opt/scoria/scoria-scrub.jar"), command);
+        List<String> args = new ArrayList<>();
+        container.at("/args").forEach(a -> args.add(a.asText()));
+        assertEquals("--worker", args.get(0), args.toString());
         ByteArrayOutputStream help = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(help, true, StandardCharsets.UTF_8);
         assertEquals(0, ScrubMain.run(new String[] {"--help"}, out, out));
-        Matcher option = Pattern.compile("(--[a-z-]+)").matcher(script);
         int n = 0;
-        while (option.find()) {
-            n++;
-            assertTrue(help.toString(StandardCharsets.UTF_8).contains(option.group(1)),
-                    "scoria-scrub has no option " + option.group(1));
+        for (String a : args) {
+            if (a.startsWith("--")) {
+                n++;
+                assertTrue(help.toString(StandardCharsets.UTF_8).contains(a), "scoria-scrub has no option " + a);
+            }
         }
-        assertEquals(3, n, script);
+        assertEquals(6, n, args.toString());
+        // the worker stops its scrub within --stop-timeout, before the pod is killed
+        int stop = Integer.parseInt(args.get(args.indexOf("--stop-timeout") + 1).replace("s", ""));
+        assertTrue(stop < pod.at("/terminationGracePeriodSeconds").asInt(), "stop timeout below the grace period");
     }
 }

@@ -55,6 +55,12 @@ public final class RouterProcess implements AutoCloseable {
      */
     public static RouterProcess start(Path dir, String name, String backendYaml, Map<String, String> env)
             throws IOException {
+        return start(dir, name, backendYaml, "", env);
+    }
+
+    /** As above, with {@code extraYaml} (further top-level sections, e.g. {@code scrub: {...}}) in the config. */
+    public static RouterProcess start(Path dir, String name, String backendYaml, String extraYaml, Map<String, String> env)
+            throws IOException {
         int apiPort = ManagedProcess.freePort();
         int nbdPort = ManagedProcess.freePort();
         Path dataDir = dir.resolve(name);
@@ -62,7 +68,7 @@ public final class RouterProcess implements AutoCloseable {
         Path cfg = dir.resolve(name + ".yaml");
         Files.writeString(cfg, "dataDir: " + dataDir + "\nnbd: {port: " + nbdPort + "}\niscsi: {enabled: false}\n"
                 + "api: {port: " + apiPort + "}\ncache: {clusterCache: 16MiB, scoCache: 64MiB}\nvolumes: {scoSize: 1MiB}\n"
-                + "backend: " + backendYaml + "\n");
+                + "backend: " + backendYaml + "\n" + extraYaml);
         ManagedProcess serve = ManagedProcess.start("scoria-serve", List.of(repo.resolve("scoria").toString(), "serve",
                 "--config", cfg.toString()), dir, dir.resolve(name + "-serve.log"), env);
         serve.awaitReady(Duration.ofSeconds(120), () -> Files.exists(dataDir.resolve("admin.token"))
