@@ -202,7 +202,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         String state = v != null && v.fenced() != null ? "FENCED" : isReplica(c.namespace()) ? "REPLICA" : "OK";
         return new VolumeInfo(m.name(), c.namespace(), transforms.specOf(c), m.template(),
                 m.parent() == null ? null : m.parent().volume(), m.parent() == null ? null : m.parent().snapshot(), state,
-                m.volumeId(), v == null ? null : v.cloneState());
+                m.volumeId(), v == null ? null : v.clones().cloneState());
     }
 
     @Override
@@ -325,7 +325,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     @Override
     public synchronized VolumeInfo makeTemplate(String name) {
         LocalVolume v = open(name);
-        v.makeTemplate();
+        v.clones().makeTemplate();
         return infoOf(v.manifest());
     }
 
@@ -399,7 +399,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     @Override
     public synchronized VolumeInfo resetToParent(String clone) {
         LocalVolume v = open(clone);
-        v.resetToParent();
+        v.clones().resetToParent();
         return infoOf(v.manifest());
     }
 
@@ -407,7 +407,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     public HydrationStep hydrate(String clone, long fromCluster, int maxClusters) {
         checkOpen();
         checkName(clone);
-        return open(clone).hydrate(fromCluster, maxClusters);
+        return open(clone).clones().hydrate(fromCluster, maxClusters);
     }
 
     /**
@@ -423,7 +423,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
             checkOpen();
             checkName(clone);
             v = open(clone);
-            v.flatten();
+            v.clones().flatten();
         }
         if (!uploader.awaitIdle(VolumeRemoval.DELETE_UPLOAD_WAIT)) {
             throw new io.scoria.accelerator.VolumeException("clone '" + clone + "' is flattened on this router, but the backend"
