@@ -1,28 +1,23 @@
 package io.scoria.accelerator.nbd;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.scoria.accelerator.Volume;
 import io.scoria.accelerator.metrics.NbdMetrics;
-import io.scoria.accelerator.metrics.VolumeMeters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.RejectedExecutionException;
 
 import static io.scoria.accelerator.nbd.NbdProtocol.*;
 
 /**
  * The transmission phase of one connection. The event loop only decodes and validates requests;
- * volume I/O runs on the worker executor, so requests complete (and are answered) in any order and
- * a slow read never holds up others. Plain (non-FUA) writes take the connection's {@link WriteLane}.
+ * volume I/O runs on the worker executor ({@link RequestExecution}), so requests complete (and are
+ * answered) in any order and a slow read never holds up others. Plain (non-FUA) writes take the
+ * connection's {@link WriteLane}.
  * A request is refused before any of its data is buffered when its header is invalid (a refused
  * WRITE's payload is skipped as it arrives). Before a request is decoded, its {@link RequestFlow}
  * must admit it: a connection with {@code maxInFlight} requests or its share of request bytes in
@@ -30,10 +25,11 @@ import static io.scoria.accelerator.nbd.NbdProtocol.*;
  * {@link ConnectionWatchdog} closes connections that stall.
  *
  * <p>Buffers: a WRITE payload is copied once from the socket buffers into a {@link WritePayload}
- * owned by the request and released after the volume call; a READ fills a pooled buffer that
- * already holds the reply header, which Netty releases after sending. Replies: {@link NbdReplies}.
+ * owned by this handler until it is dispatched, then by the request, and released after the volume
+ * call; a READ fills a pooled buffer that already holds the reply header, which Netty releases after
+ * sending (see {@link RequestExecution}). Replies: {@link NbdReplies}.
  */
-final class NbdTransmissionHandler extends ByteToMessageDecoder implements WriteLane.Target {
+final class NbdTransmissionHandler extends ByteToMessageDecoder {
     private static final Logger log = LoggerFactory.getLogger(NbdTransmissionHandler.class);
     private static final int HEADER = 28;
 
@@ -43,14 +39,12 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
     private final boolean structured;
     private final MetaContexts contexts;
     private final NbdMetrics metrics;
-    private VolumeMeters volumeMeters; // resolved once per connection, on attach; event loop only
     private final int maxPayload;
-    private volatile boolean disconnecting;
     private Channel channel;
     private ChannelHandlerContext ctxRef;
     private RequestFlow flow;
     private NbdReplies replies;
-    private WriteLane lane;
+    private RequestExecution execution;
     private QueryCommands queries;
     private QosWait qos;
     private ConnectionWatchdog watchdog;
@@ -86,14 +80,14 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
         flow = new RequestFlow(channel, context.config().maxInFlight(), context.config().limits().maxInFlightBytes(),
                 context.memory(), this::resume);
         replies = new NbdReplies(channel, structured);
-        lane = new WriteLane(context.workers(), channel.alloc(), this);
         DirtyRuns dirty = contexts.dirtySince() == null ? null : new DirtyRuns(context.volumes(),
                 ExportName.parse(volume.name()), contexts.dirtySince(), volume.size(), volume.clusterSize());
         queries = new QueryCommands(volume, replies, flow, channel.alloc(), contexts, dirty, maxPayload);
         qos = new QosWait(context.qos().gate(volume.name()), channel, this::resume);
         watchdog = new ConnectionWatchdog(ctx, context.config().limits(), this::midRequest, flow::inFlight);
         watchdog.start();
-        volumeMeters = context.volumeMetrics().meters(volume.name());
+        execution = new RequestExecution(volume, channel, context.workers(), flow, replies, metrics,
+                context.volumeMetrics().meters(volume.name())); // the volume's meters: resolved once per connection
     }
 
     @Override
@@ -115,7 +109,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        while (!disconnecting) {
+        while (!execution.disconnecting()) {
             if (skipRemaining > 0) {
                 int n = (int) Math.min(skipRemaining, in.readableBytes());
                 in.skipBytes(n);
@@ -134,7 +128,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
                     log.info("NBD client {} sent bad request magic 0x{}; closing", ctx.channel().remoteAddress(),
                             Integer.toHexString(magic));
                     in.skipBytes(in.readableBytes());
-                    disconnecting = true;
+                    execution.markDisconnecting();
                     ctx.close();
                     return;
                 }
@@ -224,48 +218,36 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
         switch (type) {
             case CMD_READ -> {
                 admitted = false;
-                submit(() -> doRead(c, off, (int) len), c, CMD_READ, len);
+                execution.submit(() -> execution.read(c, off, (int) len), c, CMD_READ, len);
             }
             case CMD_WRITE -> {
                 admitted = false;
                 WritePayload p = payload;
                 payload = null;
                 flow.started();
-                if (!fua) {
-                    lane.offer(new WriteLane.Write(c, off, p));
-                    return;
-                }
-                try {
-                    context.workers().execute(() -> runWrite(c, off, p, true));
-                } catch (RejectedExecutionException e) {
-                    refuse(new WriteLane.Write(c, off, p));
-                }
+                execution.write(c, off, p, fua);
             }
             case CMD_FLUSH -> {
                 if (checkFlags(c, type, f, CMD_FLAG_FUA)) { // old qemu sets FUA on FLUSH
-                    submit(() -> {
-                        long start = System.nanoTime();
-                        volume.flush();
-                        done(c, NbdMetrics.FLUSH, 0, start);
-                    }, c, CMD_FLUSH, 0);
+                    execution.submit(() -> execution.flush(c), c, CMD_FLUSH, 0);
                 }
             }
             case CMD_TRIM, CMD_WRITE_ZEROES -> trimOrZeroes(c, off, len, f, fua);
             case CMD_BLOCK_STATUS -> {
                 admitted = false;
                 long b = budget;
-                submit(() -> queries.blockStatus(c, off, len, f, b), c, CMD_BLOCK_STATUS, b);
+                execution.submit(() -> queries.blockStatus(c, off, len, f, b), c, CMD_BLOCK_STATUS, b);
             }
             case CMD_CACHE -> {
                 admitted = false;
                 long b = budget;
-                submit(() -> queries.cache(c, off, len, (int) b), c, CMD_CACHE, b);
+                execution.submit(() -> queries.cache(c, off, len, (int) b), c, CMD_CACHE, b);
             }
             case CMD_DISC -> {
-                disconnecting = true;
+                execution.markDisconnecting();
                 in.skipBytes(in.readableBytes());
                 ctx.channel().config().setAutoRead(false);
-                closeIfIdle();
+                execution.closeIfIdle();
             }
             default -> refuse(c, type, EINVAL, "unknown command " + type);
         }
@@ -285,18 +267,7 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
         } else if (!inRange(off, len)) {
             refuse(c, t, ENOSPC, "request past the end of the export");
         } else {
-            submit(() -> {
-                long start = System.nanoTime();
-                if (zeroes) {
-                    volume.writeZeroes(off, len, fua);
-                } else {
-                    volume.trim(off, len);
-                    if (fua) {
-                        volume.flush();
-                    }
-                }
-                done(c, zeroes ? NbdMetrics.WRITE_ZEROES : NbdMetrics.TRIM, len, start);
-            }, c, t, 0);
+            execution.submit(() -> execution.trimOrZeroes(c, off, len, zeroes, fua), c, t, 0);
         }
     }
 
@@ -310,145 +281,6 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
 
     private boolean inRange(long off, long len) {
         return DataRequestCheck.inRange(off, len, volume.size());
-    }
-
-    private interface Work {
-        void run() throws Exception;
-    }
-
-    /**
-     * Runs {@code work} on a worker; the request counts as in flight until it was answered. If the
-     * workers are shut down it is refused and its {@code admittedBytes} returned.
-     */
-    private void submit(Work work, long c, int t, long admittedBytes) {
-        flow.started();
-        try {
-            context.workers().execute(() -> {
-                try {
-                    work.run();
-                } catch (Throwable e) {
-                    failed(c, t, e);
-                } finally {
-                    completed();
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            if (admittedBytes > 0) {
-                flow.release(admittedBytes);
-            }
-            replies.error(c, t, ESHUTDOWN, "server is shutting down");
-            completed();
-        }
-    }
-
-    // ---- WriteLane.Target
-
-    @Override
-    public void apply(WriteLane.Write w) {
-        runWrite(w.cookie(), w.offset(), w.payload(), false);
-    }
-
-    @Override
-    public void refuse(WriteLane.Write w) {
-        w.payload().release();
-        flow.release(w.payload().length());
-        replies.error(w.cookie(), CMD_WRITE, ESHUTDOWN, "server is shutting down");
-        completed();
-    }
-
-    @Override
-    public void sendBatch(ByteBuf batch) {
-        replies.send(batch);
-    }
-
-    @Override
-    public void completed(int n) {
-        int now = flow.completed(n);
-        if (disconnecting && now == 0) {
-            closeIfIdle();
-        }
-    }
-
-    /**
-     * Applies a write and releases its payload; the reply goes out when the volume acknowledges it
-     * (for a write acknowledged later, see {@link Volume#writeAsync}, no worker waits for it).
-     */
-    private void runWrite(long c, long off, WritePayload p, boolean fua) {
-        long start = System.nanoTime();
-        int len = p.length();
-        CompletableFuture<Void> acked = null;
-        try {
-            acked = applyPieces(off, p, fua);
-        } catch (Throwable e) {
-            failed(c, CMD_WRITE, e);
-        } finally {
-            p.release();
-            flow.release(len);
-        }
-        if (acked == null) {
-            completed();
-        } else if (acked.isDone() && !acked.isCompletedExceptionally()) {
-            done(c, NbdMetrics.WRITE, len, start);
-            completed();
-        } else {
-            acked.whenComplete((v, e) -> {
-                if (e != null) {
-                    failed(c, CMD_WRITE, e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
-                } else {
-                    done(c, NbdMetrics.WRITE, len, start);
-                }
-                completed();
-            });
-        }
-    }
-
-    /** One volume call per payload piece (one for writes up to 1 MiB); FUA on the last covers them all. */
-    private CompletableFuture<Void> applyPieces(long off, WritePayload p, boolean fua) {
-        int last = p.pieces() - 1;
-        CompletableFuture<Void> acked = volume.writeAsync(off, p.piece(0), fua && last == 0, channel.eventLoop());
-        for (int i = 1; i <= last; i++) {
-            CompletableFuture<Void> next = volume.writeAsync(off + (long) i * WritePayload.PIECE, p.piece(i),
-                    fua && i == last, channel.eventLoop());
-            acked = acked.isDone() && !acked.isCompletedExceptionally() ? next : CompletableFuture.allOf(acked, next);
-        }
-        return acked;
-    }
-
-    private void doRead(long c, long off, int len) {
-        long start = System.nanoTime();
-        int header = replies.dataHeaderLength();
-        ByteBuf buf = null;
-        try {
-            buf = channel.alloc().directBuffer(header + len);
-            replies.writeDataHeader(buf, c, off, len);
-            volume.read(off, buf.nioBuffer(header, len));
-            buf.writerIndex(header + len);
-        } catch (Throwable e) {
-            if (buf != null) {
-                buf.release();
-            }
-            flow.release(len);
-            throw e;
-        }
-        replies.sendData(buf, len, flow::release);
-        metrics.record(volumeMeters, NbdMetrics.READ, len, start, true);
-    }
-
-    private void done(long c, int op, long bytes, long start) {
-        if (lane.onLaneThread()) {
-            lane.gatherOk(c);
-        } else {
-            replies.ok(c);
-        }
-        metrics.record(volumeMeters, op, bytes, start, true);
-    }
-
-    private void completed() {
-        if (lane.onLaneThread()) {
-            lane.gatherCompleted();
-        } else {
-            completed(1);
-        }
     }
 
     /**
@@ -465,38 +297,6 @@ final class NbdTransmissionHandler extends ByteToMessageDecoder implements Write
             decode(ctxRef, internalBuffer(), null);
         } catch (Exception e) {
             ctxRef.fireExceptionCaught(e);
-        }
-    }
-
-    private void closeIfIdle() {
-        if (flow.inFlight() == 0) {
-            channel.eventLoop().execute(() -> channel.writeAndFlush(Unpooled.EMPTY_BUFFER)
-                    .addListener(ChannelFutureListener.CLOSE));
-        }
-    }
-
-    /** A volume call failed: the client gets an errno, the log gets the cause (never the client). */
-    private void failed(long c, int t, Throwable e) {
-        int err = NbdReplies.errno(e);
-        String message = NbdReplies.clientMessage(err, e);
-        if (err == ENOSPC || err == EIO) {
-            log.error("NBD {} request on {} failed", NbdReplies.commandName(t), volume.name(), e);
-        }
-        if (!QueryCommands.isQuery(t)) {
-            metrics.record(volumeMeters, NbdReplies.meterOf(t), 0, System.nanoTime(), false);
-        }
-        replies.error(c, t, err, message);
-        if (err == ESHUTDOWN && !disconnecting) {
-            // the volume is no longer served here, so nothing in flight will be acknowledged: the
-            // connection closes now (replies not yet on the socket are dropped, which the client takes
-            // as "not acknowledged") and the client reconnects, to the owner the message names
-            log.info("NBD connection {} to {}: {}; closing it", channel.remoteAddress(), volume.name(), message);
-            disconnecting = true;
-            channel.eventLoop().execute(() -> {
-                channel.config().setAutoRead(false);
-                channel.flush();
-                channel.close();
-            });
         }
     }
 

@@ -14,7 +14,6 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -29,7 +28,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p>This class is the volume's lifecycle and its locks; the work is done by collaborators with
  * one job each: {@link RangeReader} (read path), {@link ClusterWriter} (write path),
  * {@link VolumeLog} (append, seal, flush capture, roll, close), {@link HistoryRewriter} (snapshot
- * deletion, rollback, reset, template) and {@link ScrubApply} (scrub results).
+ * deletion, rollback, reset, template), {@link ScrubApply} (scrub results) and {@link CloneOperations}
+ * (hydration, clone state, flatten, reset to parent, make template: under this volume's locks).
  *
  * <p>Thread-safety: reads run in parallel with each other and with writes; writes, trims and
  * flushes are serialised by one append lock, which is never held across an fsync: FLUSH and
@@ -38,13 +38,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * I/O through a read-write lock (I/O holds it shared). Buffers as in {@link Volume}.
  */
 public final class LocalVolume implements Volume {
-    /** How long making a template waits for background readers of the volume to let go. */
-    private static final long TEMPLATE_LOCK_WAIT_SECONDS = 5;
     private final VolumeContext ctx;
     private final VolumeLog log;
     private final HistoryRewriter history;
     private final ScrubApply scrub;
     private final CloneHydration hydration;
+    private final CloneOperations clones;
     private final String name;
     private final int clusterSize;
     /** Changes only under the structure lock held exclusively ({@link #resize}). */
@@ -70,6 +69,12 @@ public final class LocalVolume implements Volume {
         this.writer = new ClusterWriter(ctx, log, reader, clusterSize);
         this.hydration = new CloneHydration(log, reader, clusterSize);
         this.counters = new OpenVolumeCounters(reader.clusterReader(), ctx.scoCache(), log.manifest().config().namespace());
+        this.clones = new CloneOperations(this, log, history, hydration, structure, append, inFlight);
+    }
+
+    /** The clone and template operations of this volume (hydrate, clone state, flatten, reset, make template). */
+    CloneOperations clones() {
+        return clones;
     }
 
     /** This open volume's cache hits and misses and SCO backlog, for monitoring. */
@@ -189,13 +194,15 @@ public final class LocalVolume implements Volume {
         }
     }
 
-    private void checkOpen() {
+    /** Refuses any operation on a closed volume. */
+    void checkOpen() {
         if (closed) {
             throw new VolumeConflictException("volume '" + name + "' is closed");
         }
     }
 
-    private void checkWritable(String op) {
+    /** Refuses any change of a template, a replica or a fenced volume. */
+    void checkWritable(String op) {
         checkMutable(op);
         if (log.manifest().template()) {
             throw new ReadOnlyVolumeException(op + " refused: volume '" + name + "' is a read-only template");
@@ -203,7 +210,7 @@ public final class LocalVolume implements Volume {
     }
 
     /** Refuses any change of a replica or of a fenced volume. */
-    private void checkMutable(String op) {
+    void checkMutable(String op) {
         if (isReplica()) {
             throw new ReadOnlyVolumeException(op + " refused: volume '" + name + "' is a read-only replica (a replication "
                     + "job ships into it; 'scoria replicate promote' makes it writable, a clone of a snapshot is writable now)");
@@ -402,98 +409,6 @@ public final class LocalVolume implements Volume {
             checkWritable("rollback");
             history.rollback(snapshotName);
             hydration.forget();
-        } finally {
-            structure.writeLock().unlock();
-        }
-    }
-
-    /** Discards the clone's own data and returns it to its parent's snapshot. */
-    void resetToParent() {
-        structure.writeLock().lock();
-        try {
-            checkOpen();
-            checkMutable("reset");
-            history.reset();
-            hydration.forget();
-        } finally {
-            structure.writeLock().unlock();
-        }
-    }
-
-    /**
-     * One hydration step of this clone (see {@link io.scoria.accelerator.VolumeService#hydrate}); runs next
-     * to reads and writes (structure lock shared, the append lock only while appending).
-     */
-    io.scoria.accelerator.HydrationStep hydrate(long fromCluster, int maxClusters) {
-        if (maxClusters < 1) {
-            throw new IllegalArgumentException("hydrate: maxClusters must be >= 1: " + maxClusters);
-        }
-        structure.readLock().lock();
-        try {
-            checkOpen();
-            checkWritable("hydrate");
-            long clusters = size / clusterSize;
-            if (fromCluster < 0 || fromCluster > clusters) {
-                throw new IllegalArgumentException("hydrate: cluster " + fromCluster + " is outside volume '" + name + "' (0.."
-                        + clusters + ")");
-            }
-            if (log.manifest().parent() == null) {
-                throw new VolumeConflictException("volume '" + name + "' is not a clone (or is flattened): nothing to hydrate");
-            }
-            return hydration.step(fromCluster, maxClusters, clusters, append);
-        } finally {
-            structure.readLock().unlock();
-        }
-    }
-
-    /**
-     * {@link io.scoria.accelerator.VolumeInfo#THIN} or {@link io.scoria.accelerator.VolumeInfo#INDEPENDENT} for a
-     * clone (the first call scans the map), null for a volume without a parent.
-     */
-    String cloneState() {
-        structure.readLock().lock();
-        try {
-            if (closed || log.manifest().parent() == null) {
-                return null;
-            }
-            return hydration.state(size / clusterSize);
-        } finally {
-            structure.readLock().unlock();
-        }
-    }
-
-    /** Cuts the parent link of a hydrated clone (see {@link HistoryRewriter#flatten}); excludes all I/O while it runs. */
-    void flatten() {
-        structure.writeLock().lock();
-        try {
-            checkOpen();
-            checkWritable("flatten");
-            history.flatten(hydration);
-        } finally {
-            structure.writeLock().unlock();
-        }
-    }
-
-    /** Makes the volume a read-only template, taking a snapshot if writes follow the last one. */
-    void makeTemplate() {
-        boolean locked;
-        try {
-            // a background reader (a garbage measurement, a hydration step) holds the lock shared for a moment
-            locked = inFlight.get() == 0 && structure.writeLock().tryLock(TEMPLATE_LOCK_WAIT_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            locked = false;
-        }
-        if (!locked) {
-            throw new VolumeConflictException("volume '" + name + "' has writes in flight; retry makeTemplate when idle");
-        }
-        try {
-            checkOpen();
-            checkMutable("makeTemplate");
-            if (inFlight.get() > 0) {
-                throw new VolumeConflictException("volume '" + name + "' has writes in flight; retry makeTemplate when idle");
-            }
-            history.makeTemplate();
         } finally {
             structure.writeLock().unlock();
         }

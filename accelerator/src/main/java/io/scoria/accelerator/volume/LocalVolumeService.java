@@ -14,7 +14,6 @@ import io.scoria.accelerator.WriteListener;
 import io.scoria.accelerator.dedup.ClusterCache;
 import io.scoria.backend.Names;
 import io.scoria.backend.ObjectStore;
-import io.scoria.backend.transform.TransformPolicy;
 import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.cache.LocalScoCache;
 import io.scoria.sco.cache.ScoFileCipher;
@@ -41,7 +40,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * Thread-safe (admin operations are serialised on the service).
  */
 public final class LocalVolumeService implements VolumeService, VolumeContext {
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LocalVolumeService.class);
     private final ObjectStore store;
     private final VolumeTransforms transforms;
     private final EngineConfig config;
@@ -59,6 +57,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     private final Map<String, LocalVolume> open = new ConcurrentHashMap<>();
     private final VolumeRegistry registry;
     private final VolumeRemoval removal;
+    private final VolumeCreation creation;
     private final java.util.concurrent.atomic.AtomicLong viewIds = new java.util.concurrent.atomic.AtomicLong();
     private final TlogAgeLimit tlogAge;
     private volatile boolean closed;
@@ -97,6 +96,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         this.registry = new VolumeRegistry(store, manifests, config.dataDir().resolve("volumes"), open.keySet(),
                 CATALOGUE_RESCAN);
         this.removal = new VolumeRemoval(this, registry, open, closedUploads, this::isReplica);
+        this.creation = new VolumeCreation(this, transforms, registry, namespaces);
     }
 
     /** True when the volume is a replica a replication job ships into (as last read from the backend). */
@@ -202,7 +202,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         String state = v != null && v.fenced() != null ? "FENCED" : isReplica(c.namespace()) ? "REPLICA" : "OK";
         return new VolumeInfo(m.name(), c.namespace(), transforms.specOf(c), m.template(),
                 m.parent() == null ? null : m.parent().volume(), m.parent() == null ? null : m.parent().snapshot(), state,
-                m.volumeId(), v == null ? null : v.cloneState());
+                m.volumeId(), v == null ? null : v.clones().cloneState());
     }
 
     @Override
@@ -210,31 +210,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         checkOpen();
         checkName(name);
         Objects.requireNonNull(spec, "spec");
-        VolumeManifest m = VolumeManifest.create(name, new VolumeManifest.Config(spec.sizeBytes(), spec.clusterSize(), spec.scoSize(), name));
-        return createNamespace(m, transforms.policyFor(spec.compression(), spec.encryption()));
-    }
-
-    private VolumeInfo createNamespace(VolumeManifest m, TransformPolicy policy) {
-        String ns = m.config().namespace();
-        if (registry.contains(ns)) {
-            throw new VolumeConflictException("volume '" + m.name() + "' already exists");
-        }
-        if (store.namespaceExists(ns)) {
-            // a create cut short between its namespace and its first manifest leaves an empty namespace
-            // behind; anything in it (a manifest, a replica's state, data) means it belongs to someone
-            if (manifests.readLatest(ns).isPresent() || !store.listAll(ns, "").isEmpty()) {
-                throw new VolumeConflictException("volume '" + m.name() + "' already exists");
-            }
-            log.warn("volume {}: its namespace exists but is empty (a create cut short by a crash); it is made again",
-                    m.name());
-            store.deleteNamespace(ns);
-        }
-        namespaces.forget(ns); // a deleted volume of that name may have left ranges of its SCOs, and its cipher
-        transforms.createNamespace(ns, policy);
-        VolumeManifest first = m.withGeneration(1);
-        manifests.publish(ns, first);
-        registry.put(ns, first);
-        return infoOf(first);
+        return infoOf(creation.create(name, spec));
     }
 
     @Override
@@ -325,7 +301,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     @Override
     public synchronized VolumeInfo makeTemplate(String name) {
         LocalVolume v = open(name);
-        v.makeTemplate();
+        v.clones().makeTemplate();
         return infoOf(v.manifest());
     }
 
@@ -334,26 +310,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         checkOpen();
         checkName(parent);
         checkName(cloneName);
-        if (!registry.contains(parent)) {
-            throw new VolumeNotFoundException("no volume '" + parent + "' to clone");
-        }
-        VolumeManifest p = manifestOf(parent);
-        VolumeManifest.Snapshot snap;
-        if (snapshot == null) {
-            if (p.snapshots().isEmpty()) {
-                throw new VolumeNotFoundException("volume '" + parent + "' has no snapshot to clone; take one or name one");
-            }
-            snap = p.snapshots().get(p.snapshots().size() - 1);
-        } else {
-            snap = p.snapshot(snapshot);
-            if (snap == null) {
-                throw new VolumeNotFoundException("volume '" + parent + "' has no snapshot '" + snapshot + "'");
-            }
-        }
-        VolumeManifest.Config pc = p.config();
-        VolumeManifest m = VolumeManifest.create(cloneName, new VolumeManifest.Config(pc.sizeBytes(), pc.clusterSize(), pc.scoSize(), cloneName))
-                .withParent(new VolumeManifest.Parent(pc.namespace(), p.name(), snap.name(), snap.id()));
-        VolumeInfo info = createNamespace(m, transforms.policyOf(pc.namespace()));
+        VolumeInfo info = infoOf(creation.cloneOf(parent, snapshot, cloneName));
         VolumeManifest created = registry.get(cloneName);
         open.computeIfAbsent(cloneName, n -> new LocalVolume(this, LogRecovery.openNew(this, created, listeners.open(n)), config.cacheMode()));
         return info;
@@ -399,7 +356,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     @Override
     public synchronized VolumeInfo resetToParent(String clone) {
         LocalVolume v = open(clone);
-        v.resetToParent();
+        v.clones().resetToParent();
         return infoOf(v.manifest());
     }
 
@@ -407,7 +364,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     public HydrationStep hydrate(String clone, long fromCluster, int maxClusters) {
         checkOpen();
         checkName(clone);
-        return open(clone).hydrate(fromCluster, maxClusters);
+        return open(clone).clones().hydrate(fromCluster, maxClusters);
     }
 
     /**
@@ -423,7 +380,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
             checkOpen();
             checkName(clone);
             v = open(clone);
-            v.flatten();
+            v.clones().flatten();
         }
         if (!uploader.awaitIdle(VolumeRemoval.DELETE_UPLOAD_WAIT)) {
             throw new io.scoria.accelerator.VolumeException("clone '" + clone + "' is flattened on this router, but the backend"

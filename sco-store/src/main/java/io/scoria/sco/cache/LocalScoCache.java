@@ -9,7 +9,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -17,9 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,9 +29,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Thread-safe (one monitor; no I/O other than unlinking files is done while holding it).
  * {@link #prepare} creates files, and eviction deletes them, on one background thread of the
- * cache's own.
+ * cache's own ({@link ScoFileRecycler}).
  *
- * <p>Evicted SCO files are recycled: up to {@value #MAX_SPARES} of them are kept as spares
+ * <p>Evicted SCO files are recycled: up to {@value ScoFileRecycler#MAX_SPARES} of them are kept as spares
  * (renamed into {@code root/.spares}, not counted in the budget) and renamed again to be the
  * file of a SCO being {@link #prepare}d. Appending to a recycled file overwrites page-cache
  * pages and blocks that already exist, where a new file costs a new page and a block
@@ -49,9 +45,8 @@ import java.util.concurrent.TimeUnit;
 public final class LocalScoCache implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LocalScoCache.class);
     private static final String SUFFIX = ".sco";
-    private static final String UPLOADED = ".uploaded";
-    private static final String SPARES = ".spares";
-    static final int MAX_SPARES = 4;
+    /** Suffix of the marker file next to a SCO file that is on the backend. */
+    static final String UPLOADED = ".uploaded";
 
     private static final class Entry {
         long bytes;
@@ -61,20 +56,9 @@ public final class LocalScoCache implements AutoCloseable {
 
     private final Path root;
     private final long budget;
-    /** Creates SCO files ahead of use ({@link #prepare}); its one thread exits when idle. */
-    private final ThreadPoolExecutor files = new ThreadPoolExecutor(1, 1, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-            r -> {
-                Thread t = new Thread(r, "scoria-sco-files");
-                t.setDaemon(true);
-                return t;
-            });
+    /** Creates SCO files ahead of use ({@link #prepare}) and recycles evicted ones, on its own thread. */
+    private final ScoFileRecycler recycler;
     private final Map<String, Entry> entries = new HashMap<>();
-    /** Evicted SCO files kept for reuse; touched only on the file thread. */
-    private final ArrayDeque<Path> spares = new ArrayDeque<>();
-    /** The namespace each spare's SCO belonged to (so a deleted volume's spares go with it); file thread only. */
-    private final Map<Path, String> spareOrigins = new HashMap<>();
-    private final Path spareDir;
-    private long spareSeq;
     private long reserved;
     private long used;
     private long clock;
@@ -86,11 +70,10 @@ public final class LocalScoCache implements AutoCloseable {
             throw new IllegalArgumentException("budgetBytes must be positive: " + budgetBytes);
         }
         this.budget = budgetBytes;
-        this.spareDir = root.resolve(SPARES);
-        files.allowCoreThreadTimeOut(true);
+        this.recycler = new ScoFileRecycler(root);
         try {
             Files.createDirectories(root);
-            deleteSpares(spareDir);
+            recycler.deleteLeftoverSpares();
             try (DirectoryStream<Path> namespaces = Files.newDirectoryStream(root)) {
                 for (Path ns : namespaces) {
                     if (!Files.isDirectory(ns)) {
@@ -128,62 +111,7 @@ public final class LocalScoCache implements AutoCloseable {
      * files no TLog references.
      */
     public CompletableFuture<Path> prepare(String namespace, long scoId) {
-        Path f = file(namespace, scoId);
-        try {
-            return CompletableFuture.supplyAsync(() -> {
-                try {
-                    if (reuseSpare(f)) {
-                        return f;
-                    }
-                    OpenSco.createFile(f).close();
-                    return f;
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot create SCO file " + f, e);
-                }
-            }, files);
-        } catch (RejectedExecutionException e) {
-            return CompletableFuture.failedFuture(new IllegalStateException("SCO cache " + root + " is closed", e));
-        }
-    }
-
-    /** Renames a spare to {@code f} (which must not exist); false if there is no usable spare. File thread only. */
-    private boolean reuseSpare(Path f) {
-        Path spare;
-        while ((spare = spares.poll()) != null) {
-            spareOrigins.remove(spare);
-            try {
-                try {
-                    Files.move(spare, f);
-                } catch (NoSuchFileException e) {
-                    if (!Files.exists(spare)) {
-                        continue; // gone (the directory was cleaned): try the next one
-                    }
-                    Files.createDirectories(f.getParent());
-                    Files.move(spare, f);
-                }
-                return true;
-            } catch (IOException e) {
-                LOG.warn("cannot reuse spare SCO file {} as {}: {}", spare, f, e.toString());
-                try {
-                    Files.deleteIfExists(spare);
-                } catch (IOException ignored) {
-                    // removed at the next start
-                }
-                return false;
-            }
-        }
-        return false;
-    }
-
-    private static void deleteSpares(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return;
-        }
-        try (DirectoryStream<Path> old = Files.newDirectoryStream(dir)) {
-            for (Path f : old) {
-                Files.deleteIfExists(f);
-            }
-        }
+        return recycler.prepare(file(namespace, scoId));
     }
 
     /**
@@ -369,7 +297,7 @@ public final class LocalScoCache implements AutoCloseable {
             }
             notifyAll();
         }
-        dropSpares(namespace);
+        recycler.dropSpares(namespace);
         Path dir = root.resolve(namespace);
         try (var files = Files.list(dir)) {
             for (Path f : (Iterable<Path>) files::iterator) {
@@ -380,34 +308,6 @@ public final class LocalScoCache implements AutoCloseable {
             // nothing there
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + dir, e);
-        }
-    }
-
-    /**
-     * Deletes the spares that were SCO files of {@code namespace} (a deleted volume's bytes must not
-     * become another volume's SCO file), on the file thread after the recycling queued before; waits.
-     */
-    private void dropSpares(String namespace) {
-        try {
-            files.submit(() -> {
-                for (var it = spares.iterator(); it.hasNext(); ) {
-                    Path spare = it.next();
-                    if (namespace.equals(spareOrigins.get(spare))) {
-                        it.remove();
-                        spareOrigins.remove(spare);
-                        Files.deleteIfExists(spare);
-                    }
-                }
-                return null;
-            }).get();
-        } catch (RejectedExecutionException e) {
-            // closed: every spare is deleted at the next start
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while deleting the spare SCO files of " + namespace, e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new UncheckedIOException("cannot delete the spare SCO files of " + namespace,
-                    e.getCause() instanceof IOException io ? io : new IOException(e.getCause()));
         }
     }
 
@@ -453,42 +353,12 @@ public final class LocalScoCache implements AutoCloseable {
         }
         Entry e = entries.remove(victim);
         used -= e.bytes;
-        recycleLater(root.resolve(victim));
+        recycler.recycleLater(root.resolve(victim));
         return true;
     }
 
-    /**
-     * Keeps an evicted SCO's file as a spare (or deletes it when there are enough) on the file
-     * thread: unlinking a 4 MiB file (freeing its cached pages and blocks) is about a tenth of a
-     * writer's CPU in the steady state, and {@link #reserve} runs under the volume's append lock
-     * and this monitor. The file is renamed before its upload marker goes, so a crash in between
-     * leaves an orphan marker (ignored), never an un-uploaded-looking SCO.
-     */
-    private void recycleLater(Path f) {
-        try {
-            files.execute(() -> {
-                try {
-                    if (spares.size() < MAX_SPARES) {
-                        Files.createDirectories(spareDir);
-                        Path spare = spareDir.resolve(++spareSeq + ".spare");
-                        Files.move(f, spare);
-                        spares.add(spare);
-                        spareOrigins.put(spare, f.getParent().getFileName().toString());
-                        Files.deleteIfExists(f.resolveSibling(f.getFileName() + UPLOADED));
-                    } else {
-                        deleteFiles(f);
-                    }
-                } catch (IOException | UncheckedIOException ex) {
-                    // not a data error: an evicted copy of an uploaded SCO stays behind until the next start lists it
-                    LOG.warn("cannot recycle evicted SCO file {}: {}", f, ex.toString());
-                }
-            });
-        } catch (RejectedExecutionException ex) {
-            deleteFiles(f);
-        }
-    }
-
-    private static void deleteFiles(Path f) {
+    /** Deletes the file of a SCO and its upload marker. */
+    static void deleteFiles(Path f) {
         try {
             Files.deleteIfExists(f.resolveSibling(f.getFileName() + UPLOADED));
             Files.deleteIfExists(f);
@@ -500,11 +370,11 @@ public final class LocalScoCache implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
-        files.shutdown();
+        recycler.shutdown();
         notifyAll();
         try {
             // queued deletions of evicted files and file preparations finish before close returns
-            if (!files.awaitTermination(30, TimeUnit.SECONDS)) {
+            if (!recycler.awaitTermination(30, TimeUnit.SECONDS)) {
                 LOG.warn("SCO cache {}: file thread still busy after 30 s at close", root);
             }
         } catch (InterruptedException e) {
