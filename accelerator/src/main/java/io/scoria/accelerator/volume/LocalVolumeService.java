@@ -202,15 +202,16 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         String state = v != null && v.fenced() != null ? "FENCED" : isReplica(c.namespace()) ? "REPLICA" : "OK";
         return new VolumeInfo(m.name(), c.namespace(), transforms.specOf(c), m.template(),
                 m.parent() == null ? null : m.parent().volume(), m.parent() == null ? null : m.parent().snapshot(), state,
-                m.volumeId(), v == null ? null : v.cloneState());
+                m.volumeId(), v == null ? null : v.cloneState(), m.project());
     }
 
     @Override
-    public synchronized VolumeInfo create(String name, VolumeSpec spec) {
+    public synchronized VolumeInfo create(String name, VolumeSpec spec, String project) {
         checkOpen();
         checkName(name);
         Objects.requireNonNull(spec, "spec");
-        VolumeManifest m = VolumeManifest.create(name, new VolumeManifest.Config(spec.sizeBytes(), spec.clusterSize(), spec.scoSize(), name));
+        VolumeManifest m = VolumeManifest.create(name, new VolumeManifest.Config(spec.sizeBytes(), spec.clusterSize(),
+                spec.scoSize(), name), VolumeManifest.checkProject(project));
         return createNamespace(m, transforms.policyFor(spec.compression(), spec.encryption()));
     }
 
@@ -330,7 +331,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     }
 
     @Override
-    public synchronized VolumeInfo clone(String parent, String snapshot, String cloneName) {
+    public synchronized VolumeInfo clone(String parent, String snapshot, String cloneName, String project) {
         checkOpen();
         checkName(parent);
         checkName(cloneName);
@@ -351,7 +352,8 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
             }
         }
         VolumeManifest.Config pc = p.config();
-        VolumeManifest m = VolumeManifest.create(cloneName, new VolumeManifest.Config(pc.sizeBytes(), pc.clusterSize(), pc.scoSize(), cloneName))
+        VolumeManifest m = VolumeManifest.create(cloneName, new VolumeManifest.Config(pc.sizeBytes(), pc.clusterSize(),
+                        pc.scoSize(), cloneName), project == null ? p.project() : VolumeManifest.checkProject(project))
                 .withParent(new VolumeManifest.Parent(pc.namespace(), p.name(), snap.name(), snap.id()));
         VolumeInfo info = createNamespace(m, transforms.policyOf(pc.namespace()));
         VolumeManifest created = registry.get(cloneName);
