@@ -49,10 +49,7 @@ class IscsiLifecycleGateTest {
     @Test
     void aVolumeBeingDeletedFailsTheLoginUntilItIsAvailable() throws Exception {
         BusyVolumes gate = new BusyVolumes();
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        try (InMemoryVolumeService service = new InMemoryVolumeService();
-             IscsiServer server = new IscsiServer(IscsiServerConfig.loopback(0), service, registry,
-                     new VolumeMetrics(registry, VolumeMetrics.DEFAULT_LIMIT, v -> Optional.empty()), QosGates.NONE, gate)) {
+        try (InMemoryVolumeService service = new InMemoryVolumeService(); IscsiServer server = server(service, gate)) {
             service.create("vm1", VolumeSpec.ofSize(64L << 20));
             gate.busy.add("vm1");
             try (IscsiTestClient c = new IscsiTestClient("127.0.0.1", server.port())) {
@@ -69,10 +66,7 @@ class IscsiLifecycleGateTest {
     @Test
     void discoveryOmitsVolumesBeingCreatedOrDeleted() throws Exception {
         BusyVolumes gate = new BusyVolumes();
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        try (InMemoryVolumeService service = new InMemoryVolumeService();
-             IscsiServer server = new IscsiServer(IscsiServerConfig.loopback(0), service, registry,
-                     new VolumeMetrics(registry, VolumeMetrics.DEFAULT_LIMIT, v -> Optional.empty()), QosGates.NONE, gate)) {
+        try (InMemoryVolumeService service = new InMemoryVolumeService(); IscsiServer server = server(service, gate)) {
             service.create("vm1", VolumeSpec.ofSize(1 << 20));
             service.create("vm2", VolumeSpec.ofSize(1 << 20));
             gate.busy.add("vm1");
@@ -84,6 +78,13 @@ class IscsiLifecycleGateTest {
             assertTrue(all.contains("TargetName=iqn.2026-12.io.scoria:vm1"), all);
             assertTrue(all.contains("TargetName=iqn.2026-12.io.scoria:vm2"), all);
         }
+    }
+
+    /** A real target over {@code service}, its volumes gated by {@code gate}. */
+    private static IscsiServer server(InMemoryVolumeService service, BusyVolumes gate) {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        return new IscsiServer(IscsiServerConfig.loopback(0), service, registry,
+                new VolumeMetrics(registry, VolumeMetrics.DEFAULT_LIMIT, v -> Optional.empty()), QosGates.NONE, gate);
     }
 
     private static String discover(IscsiServer server) throws Exception {
