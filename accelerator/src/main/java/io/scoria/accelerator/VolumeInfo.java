@@ -1,5 +1,7 @@
 package io.scoria.accelerator;
 
+import io.scoria.sco.VolumeManifest;
+
 import java.util.Objects;
 
 /**
@@ -15,9 +17,11 @@ import java.util.Objects;
  *                       once every cluster it reads is its own (after {@code clone hydrate}; {@code clone flatten} may
  *                       then cut the parent link); null for a volume that is not a clone, or a clone not open on this
  *                       router (not known without its map)
+ * @param project        the project (tenant) the volume belongs to, as its backend manifest names it
+ *                       ({@link VolumeManifest#DEFAULT_PROJECT} for one made before projects)
  */
 public record VolumeInfo(String name, String namespace, VolumeSpec spec, boolean template, String parent,
-                         String parentSnapshot, String state, String volumeId, String cloneState) {
+                         String parentSnapshot, String state, String volumeId, String cloneState, String project) {
     /** A clone that reads clusters from its parent chain. */
     public static final String THIN = "THIN";
     /** A clone whose clusters are all its own (its parent link may be cut: flatten). */
@@ -31,6 +35,14 @@ public record VolumeInfo(String name, String namespace, VolumeSpec spec, boolean
         if (cloneState != null && !cloneState.equals(THIN) && !cloneState.equals(INDEPENDENT)) {
             throw new IllegalArgumentException("cloneState must be THIN, INDEPENDENT or null: " + cloneState);
         }
+        Objects.requireNonNull(project, "project");
+    }
+
+    /** A volume of project {@link VolumeManifest#DEFAULT_PROJECT}. */
+    public VolumeInfo(String name, String namespace, VolumeSpec spec, boolean template, String parent,
+                      String parentSnapshot, String state, String volumeId, String cloneState) {
+        this(name, namespace, spec, template, parent, parentSnapshot, state, volumeId, cloneState,
+                VolumeManifest.DEFAULT_PROJECT);
     }
 
     /** A volume whose clone state is not known or that is not a clone. */
@@ -47,6 +59,7 @@ public record VolumeInfo(String name, String namespace, VolumeSpec spec, boolean
 
     /** The same volume in another state. */
     public VolumeInfo withState(String newState) {
-        return new VolumeInfo(name, namespace, spec, template, parent, parentSnapshot, newState, volumeId, cloneState);
+        return new VolumeInfo(name, namespace, spec, template, parent, parentSnapshot, newState, volumeId, cloneState,
+                project);
     }
 }

@@ -12,8 +12,16 @@ import java.util.Optional;
  */
 public interface VolumeService extends AutoCloseable {
 
-    /** Creates an empty volume in its own backend namespace. */
-    VolumeInfo create(String name, VolumeSpec spec);
+    /** Creates an empty volume of project {@link io.scoria.sco.VolumeManifest#DEFAULT_PROJECT}. */
+    default VolumeInfo create(String name, VolumeSpec spec) {
+        return create(name, spec, io.scoria.sco.VolumeManifest.DEFAULT_PROJECT);
+    }
+
+    /**
+     * Creates an empty volume in its own backend namespace, belonging to {@code project} (a project name, kept with
+     * the volume on the backend so that every router of it answers the same {@link VolumeInfo#project}).
+     */
+    VolumeInfo create(String name, VolumeSpec spec, String project);
 
     /** The default number of volumes in one page of {@link #list(String, int)}. */
     int DEFAULT_PAGE = 1000;
@@ -62,9 +70,17 @@ public interface VolumeService extends AutoCloseable {
 
     /**
      * Creates a thin clone of {@code parent} at {@code snapshot} (null: the template's or the
-     * volume's latest snapshot) without copying data.
+     * volume's latest snapshot) without copying data, in the parent's project.
      */
-    VolumeInfo clone(String parent, String snapshot, String cloneName);
+    default VolumeInfo clone(String parent, String snapshot, String cloneName) {
+        return clone(parent, snapshot, cloneName, null);
+    }
+
+    /**
+     * As {@link #clone(String, String, String)}, the clone belonging to {@code project} (null: the parent's; a
+     * pool's desktops belong to the pool's project, whoever owns its template).
+     */
+    VolumeInfo clone(String parent, String snapshot, String cloneName, String project);
 
     /**
      * A read-only view of {@code volume} as it was at {@code snapshot}, without cloning it (for

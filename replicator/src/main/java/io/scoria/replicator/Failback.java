@@ -217,7 +217,7 @@ final class Failback {
             VolumeManifest copy = new VolumeManifest(VolumeManifest.SCHEMA_VERSION, 1, keptAs,
                     new VolumeManifest.Config(c.sizeBytes(), c.clusterSize(), c.scoSize(), keptAs), ma.parent(), false,
                     ma.snapshots(), current, ma.nextScoNumber(), nextTlog, ma.nextSnapshotId(),
-                    VolumeManifest.newVolumeId()); // another volume: its own id
+                    VolumeManifest.newVolumeId(), ma.project()); // another volume: its own id, the same project
             manifests.publish(keptAs, copy);
         }
         return keys;

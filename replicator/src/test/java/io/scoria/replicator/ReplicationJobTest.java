@@ -117,6 +117,21 @@ class ReplicationJobTest {
         assertConsistentPrefix(a, b, "vm1");
     }
 
+    /** The replica carries the volume's project (manifest schema 3), so a router on the DR site answers the same. */
+    @Test
+    void theReplicaKeepsTheVolumesProject() {
+        history(a, "vm1", 1, 1, tmp);
+        VolumeManifestStore source = new VolumeManifestStore(a);
+        VolumeManifest m = source.readLatest("vm1").orElseThrow();
+        String json = new String(VolumeManifestStore.toJson(m), StandardCharsets.UTF_8);
+        assertTrue(json.contains("\"project\" : \"default\""), json);
+        VolumeManifest teamA = VolumeManifestStore.fromJson(json.replace("\"project\" : \"default\"", "\"project\" : \"team-a\"")
+                .getBytes(StandardCharsets.UTF_8), "vm1");
+        source.publish("vm1", teamA.withGeneration(m.generation() + 1));
+        assertTrue(runOnce(a, b, options().withVolumes(List.of("vm1")), new ReplicationCounters[1]), log());
+        assertEquals("team-a", new VolumeManifestStore(b).readLatest("vm1").orElseThrow().project());
+    }
+
     @Test
     void theProgressBarCountsTheTlogsOfAPassOnOneRedrawnLine() {
         VolumeHistory v = history(a, "vm1", 3, 4, tmp);

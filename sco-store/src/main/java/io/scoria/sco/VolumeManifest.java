@@ -9,8 +9,8 @@ import java.util.Objects;
  * parent for clones, template flag, ordered snapshots with their TLogs, and the TLogs written
  * since the last snapshot. Immutable; the {@code with*} methods return changed copies.
  *
- * @param schemaVersion   {@link #SCHEMA_VERSION}; version 1 (no {@code volumeId}) is read and upgraded in memory;
- *                        readers refuse any other value
+ * @param schemaVersion   {@link #SCHEMA_VERSION}; versions 1 (no {@code volumeId}, no {@code project}) and 2 (no
+ *                        {@code project}) are read and upgraded in memory; readers refuse any other value
  * @param generation      increases by one with every replacement on the backend
  * @param name            the volume's name
  * @param config          size, cluster size, SCO size and namespace
@@ -24,14 +24,26 @@ import java.util.Objects;
  * @param volumeId        128 random bits (32 hex digits) made when the volume (or clone) was created: two volumes
  *                        that share a name one after the other, or in two deployments, never share it; null for a
  *                        volume created before schema version 2
+ * @param project         the project (tenant) the volume belongs to, {@link #PROJECT_PATTERN}; a clone's is its
+ *                        parent's unless it was made for another project (a pool's desktops); {@link #DEFAULT_PROJECT}
+ *                        for a volume created before schema version 3. It travels with the volume: every router of
+ *                        the backend, a router rebuilt from the backend and a replica see the same project
  */
 public record VolumeManifest(int schemaVersion, long generation, String name, Config config, Parent parent,
                              boolean template, List<Snapshot> snapshots, List<Long> currentTlogs,
-                             long nextScoNumber, long nextTlogNumber, long nextSnapshotId, String volumeId) {
-    public static final int SCHEMA_VERSION = 2;
+                             long nextScoNumber, long nextTlogNumber, long nextSnapshotId, String volumeId,
+                             String project) {
+    public static final int SCHEMA_VERSION = 3;
     /** The first schema version, without {@code volumeId}; read and upgraded. */
     public static final int SCHEMA_VERSION_1 = 1;
+    /** The second schema version, with {@code volumeId} and without {@code project}; read and upgraded. */
+    public static final int SCHEMA_VERSION_2 = 2;
+    /** What project names match: 1-63 of {@code a-z}, {@code 0-9} and {@code -}, starting with a letter or digit. */
+    public static final String PROJECT_PATTERN = "[a-z0-9][a-z0-9-]{0,62}";
+    /** The project of volumes whose manifest names none (made before schema version 3). */
+    public static final String DEFAULT_PROJECT = "default";
     private static final java.util.regex.Pattern VOLUME_ID = java.util.regex.Pattern.compile("[0-9a-f]{32}");
+    private static final java.util.regex.Pattern PROJECT = java.util.regex.Pattern.compile(PROJECT_PATTERN);
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     /** Volume geometry and backend namespace. */
@@ -73,12 +85,18 @@ public record VolumeManifest(int schemaVersion, long generation, String name, Co
     }
 
     public VolumeManifest {
-        if (schemaVersion == SCHEMA_VERSION_1 && volumeId == null) {
-            schemaVersion = SCHEMA_VERSION; // no other field changed: the next write is version 2, still without an id
+        boolean upgraded = schemaVersion == SCHEMA_VERSION_1 && volumeId == null && project == null
+                || schemaVersion == SCHEMA_VERSION_2 && project == null;
+        if (upgraded) {
+            schemaVersion = SCHEMA_VERSION; // the next write is version 3, without an id if it had none
+            project = DEFAULT_PROJECT;
         }
         if (schemaVersion != SCHEMA_VERSION) {
             throw new ScoFormatException("volume manifest schema version " + schemaVersion + " is not supported (this build reads "
-                    + SCHEMA_VERSION_1 + " and " + SCHEMA_VERSION + ")");
+                    + SCHEMA_VERSION_1 + ", " + SCHEMA_VERSION_2 + " and " + SCHEMA_VERSION + ")");
+        }
+        if (project == null || !PROJECT.matcher(project).matches()) {
+            throw new ScoFormatException("volume manifest project must match " + PROJECT_PATTERN + ": '" + project + "'");
         }
         if (volumeId != null && !VOLUME_ID.matcher(volumeId).matches()) {
             throw new ScoFormatException("volume manifest volumeId must be 32 lower-case hex digits: '" + volumeId + "'");
@@ -89,9 +107,23 @@ public record VolumeManifest(int schemaVersion, long generation, String name, Co
         currentTlogs = List.copyOf(currentTlogs == null ? List.of() : currentTlogs);
     }
 
+    /** A new volume of project {@link #DEFAULT_PROJECT}. */
     public static VolumeManifest create(String name, Config config) {
+        return create(name, config, DEFAULT_PROJECT);
+    }
+
+    /** A new volume of {@code project} (generation 0, a new {@link #volumeId}). */
+    public static VolumeManifest create(String name, Config config, String project) {
         return new VolumeManifest(SCHEMA_VERSION, 0, name, config, null, false, List.of(), List.of(), 1, 1, 1,
-                newVolumeId());
+                newVolumeId(), project);
+    }
+
+    /** {@code project} if it is a project name ({@link #PROJECT_PATTERN}); else an {@link IllegalArgumentException} naming it. */
+    public static String checkProject(String project) {
+        if (project == null || !PROJECT.matcher(project).matches()) {
+            throw new IllegalArgumentException("project name '" + project + "' must match " + PROJECT_PATTERN);
+        }
+        return project;
     }
 
     /** 128 random bits as 32 lower-case hex digits. */
@@ -103,34 +135,34 @@ public record VolumeManifest(int schemaVersion, long generation, String name, Co
 
     public VolumeManifest withGeneration(long g) {
         return new VolumeManifest(schemaVersion, g, name, config, parent, template, snapshots, currentTlogs,
-                nextScoNumber, nextTlogNumber, nextSnapshotId, volumeId);
+                nextScoNumber, nextTlogNumber, nextSnapshotId, volumeId, project);
     }
 
     public VolumeManifest withParent(Parent p) {
         return new VolumeManifest(schemaVersion, generation, name, config, p, template, snapshots, currentTlogs,
-                nextScoNumber, nextTlogNumber, nextSnapshotId, volumeId);
+                nextScoNumber, nextTlogNumber, nextSnapshotId, volumeId, project);
     }
 
     /** The same manifest with the volume's size changed (online resize); same schema version. */
     public VolumeManifest withSize(long sizeBytes) {
         return new VolumeManifest(schemaVersion, generation, name, new Config(sizeBytes, config.clusterSize(), config.scoSize(),
                 config.namespace()), parent, template, snapshots, currentTlogs, nextScoNumber, nextTlogNumber, nextSnapshotId,
-                volumeId);
+                volumeId, project);
     }
 
     public VolumeManifest withTemplate(boolean t) {
         return new VolumeManifest(schemaVersion, generation, name, config, parent, t, snapshots, currentTlogs,
-                nextScoNumber, nextTlogNumber, nextSnapshotId, volumeId);
+                nextScoNumber, nextTlogNumber, nextSnapshotId, volumeId, project);
     }
 
     public VolumeManifest withHistory(List<Snapshot> snaps, List<Long> current) {
         return new VolumeManifest(schemaVersion, generation, name, config, parent, template, snaps, current,
-                nextScoNumber, nextTlogNumber, nextSnapshotId, volumeId);
+                nextScoNumber, nextTlogNumber, nextSnapshotId, volumeId, project);
     }
 
     public VolumeManifest withCounters(long nextSco, long nextTlog, long nextSnap) {
         return new VolumeManifest(schemaVersion, generation, name, config, parent, template, snapshots, currentTlogs,
-                nextSco, nextTlog, nextSnap, volumeId);
+                nextSco, nextTlog, nextSnap, volumeId, project);
     }
 
     /** Appends a sealed TLog to {@link #currentTlogs()}. */

@@ -57,7 +57,8 @@ public final class ApiModel {
     }
 
     /** {@code POST /v1/pools}: policy {@code reset-on-detach} (default) or {@code persistent}; snapshot null: the latest. */
-    public record CreatePool(String name, String template, String snapshot, Integer size, String prefix, String policy) {
+    public record CreatePool(String name, String template, String snapshot, Integer size, String prefix, String policy,
+                             String project) {
     }
 
     /** {@code POST /v1/pools/NAME/recompose}: the new template version; force: also for a persistent pool. */

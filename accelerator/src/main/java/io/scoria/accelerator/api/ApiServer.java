@@ -114,7 +114,7 @@ public final class ApiServer implements AutoCloseable {
                 config.tokenFile().resolveSibling("lifecycle"), volumes, services.hosts(), Duration.ZERO) : null;
         VolumeLifecycle lifecycle = services.lifecycle() == null ? ownLifecycle : services.lifecycle();
         this.hostRoutes = new HostRoutes(volumes, services.hosts(), services.wipeCheck(), lifecycle, services.pools());
-        this.poolRoutes = new PoolRoutes(services.pools());
+        this.poolRoutes = new PoolRoutes(services.pools(), lifecycle);
         this.healthRoutes = new HealthRoutes(services.readiness());
         this.clusterRoutes = new ClusterRoutes(services.cluster());
         this.nodeRoutes = new NodeRoutes(services);
@@ -122,7 +122,7 @@ public final class ApiServer implements AutoCloseable {
         this.config = Objects.requireNonNull(config, "config");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.jobRoutes = new JobRoutes(jobs);
-        this.scope = new ProjectScope(lifecycle, services.hosts(), jobRoutes);
+        this.scope = new ProjectScope(lifecycle, services.hosts(), services.pools(), jobRoutes);
         this.distributorRoutes = new DistributorRoutes(distributor, jobRoutes);
         this.volumeRoutes = new VolumeRoutes(volumes, defaults, scrub, jobRoutes, lifecycle);
         this.backendRoutes = new BackendRoutes(volumes, services.keyRing());

@@ -2,6 +2,7 @@ package io.scoria.accelerator.api;
 
 import io.scoria.accelerator.control.HostRegistry;
 import io.scoria.accelerator.control.JobRecord;
+import io.scoria.accelerator.control.Pools;
 import io.scoria.accelerator.control.VolumeLifecycle;
 import io.scoria.accelerator.control.VolumeState;
 
@@ -10,26 +11,28 @@ import java.util.Set;
 
 /**
  * Tenancy of the REST API: what a token of one project may reach. Such a token reaches the volumes
- * ({@code /v1/volumes/...}), hosts ({@code /v1/hosts/...}), jobs on volumes and tokens of its project
- * only: a volume, host, job or token of another project answers 404 exactly as a name that does not
- * exist, so no project learns what another has (a deleted name belongs to no project: any token may ask
- * its wipe check). Cluster-wide calls (nodes, cluster, moving a volume to another node, distributor, pools,
- * schedules of the router, backend requests, metrics) need a token of every project (403). Lists are
+ * ({@code /v1/volumes/...}), hosts ({@code /v1/hosts/...}), pools ({@code /v1/pools/...}), jobs on volumes
+ * and tokens of its project only: a volume, host, pool, job or token of another project answers 404 exactly
+ * as a name that does not exist, so no project learns what another has (a deleted name belongs to no project:
+ * any token may ask its wipe check). Cluster-wide calls (nodes, cluster, moving a volume to another node,
+ * distributor, schedules of the router, backend requests, metrics) need a token of every project (403). Lists are
  * filtered by the routes themselves ({@link #sees}). A token of every project passes unchecked.
  * Stateless apart from its collaborators; thread-safe.
  */
 final class ProjectScope {
     /** Top-level resources a project token may call (each then checked by name). */
-    private static final Set<String> PROJECT_RESOURCES = Set.of("volumes", "hosts", "tokens", "jobs");
+    private static final Set<String> PROJECT_RESOURCES = Set.of("volumes", "hosts", "pools", "tokens", "jobs");
 
     private final VolumeLifecycle lifecycle;
     private final HostRegistry hosts;
+    private final Pools pools;
     private final JobRoutes jobs;
 
-    /** {@code hosts} may be null (no hosts kept). */
-    ProjectScope(VolumeLifecycle lifecycle, HostRegistry hosts, JobRoutes jobs) {
+    /** {@code hosts} and {@code pools} may be null (no hosts kept, no pools run). */
+    ProjectScope(VolumeLifecycle lifecycle, HostRegistry hosts, Pools pools, JobRoutes jobs) {
         this.lifecycle = Objects.requireNonNull(lifecycle, "lifecycle");
         this.hosts = hosts;
+        this.pools = pools;
         this.jobs = Objects.requireNonNull(jobs, "jobs");
     }
 
@@ -61,6 +64,11 @@ final class ProjectScope {
                 }
             }
             case "hosts" -> host(caller, name);
+            case "pools" -> {
+                if (pools != null && pools.project(name).filter(p -> !caller.reaches(p)).isPresent()) {
+                    throw ProblemException.notFound("no pool " + name);
+                }
+            }
             case "jobs" -> {
                 if (jobs.present() && !sees(caller, jobs.service().get(name))) {
                     throw ProblemException.notFound("no job " + name);

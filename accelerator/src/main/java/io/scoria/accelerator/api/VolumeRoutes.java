@@ -167,7 +167,7 @@ final class VolumeRoutes {
         while (out.size() < limit) {
             List<VolumeInfo> next = volumes.list(from, limit);
             for (VolumeInfo v : next) {
-                if (out.size() < limit && caller.reaches(lifecycle.project(v.name()))) {
+                if (out.size() < limit && caller.reaches(lifecycle.project(v))) {
                     out.add(v);
                 }
             }
@@ -256,7 +256,7 @@ final class VolumeRoutes {
     private ApiModel.VolumeDetail detail(String name) {
         VolumeInfo info = volumes.info(name).orElseThrow(() -> new VolumeNotFoundException("no volume " + name));
         var ledger = volumes.backendRequests();
-        return new ApiModel.VolumeDetail(info, lifecycle.state(info).wireName(), lifecycle.project(name),
+        return new ApiModel.VolumeDetail(info, lifecycle.state(info).wireName(), lifecycle.project(info),
                 info.spec().sizeBytes(), volumes.open(name).listSnapshots(),
                 ledger.map(l -> l.byStore(info.namespace())).orElse(null),
                 ledger.map(l -> l.billed(info.namespace())).orElse(null));
@@ -281,7 +281,7 @@ final class VolumeRoutes {
     private ObjectNode view(VolumeInfo info) {
         ObjectNode n = Json.mapper().valueToTree(info);
         n.put("lifecycle", lifecycle.state(info).wireName());
-        n.put("project", lifecycle.project(info.name()));
+        n.put("project", lifecycle.project(info));
         return n;
     }
 

@@ -34,10 +34,15 @@ final class PoolCommands extends CommandGroup {
                 description = "reset-on-detach (default: a desktop's writes are discarded when its host detaches it) or"
                         + " persistent")
         String policy;
+        @Option(names = "--project", paramLabel = "PROJECT",
+                description = "the project the pool and its desktops belong to (default: the token's project; for a token"
+                        + " of every project, default); the template may be of any project the token reaches")
+        String project;
 
         @Override
         public void run() {
-            JsonNode p = client().post("/v1/pools", new ApiModel.CreatePool(name, template, snapshot, size, prefix, policy));
+            JsonNode p = client().post("/v1/pools", new ApiModel.CreatePool(name, template, snapshot, size, prefix, policy,
+                    project));
             print(out(), p);
         }
     }
@@ -108,7 +113,8 @@ final class PoolCommands extends CommandGroup {
         out.println("pool " + d.get("name").asText() + ": " + d.get("size").asInt() + " desktops " + d.get("prefix").asText()
                 + "1.. of " + d.get("template").asText() + "@" + d.get("snapshot").asText() + ", " + d.get("policy").asText()
                 + "; idle " + p.get("idle").asInt() + ", in use " + p.get("inUse").asInt() + ", missing "
-                + p.get("missing").asInt() + ", stale " + p.get("stale").asInt());
+                + p.get("missing").asInt() + ", stale " + p.get("stale").asInt()
+                + (d.hasNonNull("project") ? "; project " + d.get("project").asText() : ""));
     }
 
     private static void print(PrintWriter out, JsonNode p) {

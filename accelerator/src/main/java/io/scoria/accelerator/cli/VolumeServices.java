@@ -252,8 +252,8 @@ final class VolumeServices {
     /** The engine, plus closing its backend store after it and dropping a deleted volume's metric label. */
     private record StoreClosing(VolumeService engine, ObjectStore store, VolumeMetrics metrics) implements VolumeService {
         @Override
-        public VolumeInfo create(String name, VolumeSpec spec) {
-            return engine.create(name, spec);
+        public VolumeInfo create(String name, VolumeSpec spec, String project) {
+            return engine.create(name, spec, project);
         }
 
         @Override
@@ -288,8 +288,8 @@ final class VolumeServices {
         }
 
         @Override
-        public VolumeInfo clone(String parent, String snapshot, String cloneName) {
-            return engine.clone(parent, snapshot, cloneName);
+        public VolumeInfo clone(String parent, String snapshot, String cloneName, String project) {
+            return engine.clone(parent, snapshot, cloneName, project);
         }
 
         @Override

@@ -59,8 +59,8 @@ final class ClusterVolumeService implements VolumeService {
     }
 
     @Override
-    public VolumeInfo create(String name, VolumeSpec spec) {
-        return engine.create(name, spec);
+    public VolumeInfo create(String name, VolumeSpec spec, String project) {
+        return engine.create(name, spec, project);
     }
 
     @Override
@@ -213,7 +213,7 @@ final class ClusterVolumeService implements VolumeService {
     }
 
     @Override
-    public synchronized VolumeInfo clone(String parent, String snapshot, String cloneName) {
+    public synchronized VolumeInfo clone(String parent, String snapshot, String cloneName, String project) {
         if (engine.info(cloneName).isPresent()) {
             throw new io.scoria.accelerator.VolumeConflictException("volume '" + cloneName + "' already exists");
         }
@@ -221,7 +221,7 @@ final class ClusterVolumeService implements VolumeService {
         Lease lease = leases.acquire(cloneName);
         VolumeInfo info;
         try {
-            info = engine.clone(parent, snapshot, cloneName);
+            info = engine.clone(parent, snapshot, cloneName, project);
         } catch (RuntimeException e) {
             leases.forget(lease);
             throw e;

@@ -8,9 +8,12 @@ import java.util.Objects;
 
 /**
  * A pool of desktops: {@code size} clones named {@code prefix1..prefixN} of {@code template} at
- * {@code snapshot}, with a {@link PoolPolicy}. Immutable, validated; names are checked as volume names.
+ * {@code snapshot}, with a {@link PoolPolicy}, belonging to {@code project} (null when read from a file
+ * written before pools had projects: {@link Project#DEFAULT}); its desktops belong to the same project.
+ * Immutable, validated; names are checked as volume names.
  */
-public record PoolDefinition(String name, String template, String snapshot, int size, String prefix, PoolPolicy policy) {
+public record PoolDefinition(String name, String template, String snapshot, int size, String prefix, PoolPolicy policy,
+                             String project) {
     /** The most desktops in one pool. */
     public static final int MAX_SIZE = 10_000;
 
@@ -28,6 +31,7 @@ public record PoolDefinition(String name, String template, String snapshot, int 
         }
         check("desktop name", prefix + size);
         Objects.requireNonNull(policy, "policy");
+        project = Project.orDefault(project);
     }
 
     private static void check(String what, String value) {
@@ -52,6 +56,6 @@ public record PoolDefinition(String name, String template, String snapshot, int 
 
     /** The same pool on another template version. */
     public PoolDefinition withTemplate(String newTemplate, String newSnapshot) {
-        return new PoolDefinition(name, newTemplate, newSnapshot, size, prefix, policy);
+        return new PoolDefinition(name, newTemplate, newSnapshot, size, prefix, policy, project);
     }
 }

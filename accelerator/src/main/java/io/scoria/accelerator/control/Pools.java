@@ -23,7 +23,9 @@ import java.util.function.Predicate;
  *
  * <p>Crash safety: the definition is written ({@link PoolBook}) before desktops change; every operation
  * makes missing desktops, so one interrupted between the delete and the clone of a desktop is completed
- * by the next reset or recompose. Thread-safe: operations are serialised on this object.
+ * by the next reset or recompose. These operations do not go through the lifecycle journal: a create or
+ * recompose cut by a crash leaves some desktops made (or missing), not all or none, until the next reset or
+ * recompose. Thread-safe: operations are serialised on this object.
  */
 public final class Pools {
     private final VolumeService volumes;
@@ -44,20 +46,24 @@ public final class Pools {
     }
 
     /**
-     * Defines the pool and makes its desktops. {@code snapshot} null: the template's latest snapshot.
+     * Defines the pool in {@code project} and makes its desktops, which belong to that project whatever the
+     * template's is. {@code snapshot} null: the template's latest snapshot. Pool names are unique on the router
+     * across projects (a name in use is a conflict that names no project).
      *
      * @throws VolumeConflictException if the pool or one of its desktop names exists, or the template is not a template
      */
     public synchronized PoolStatus create(String name, String template, String snapshot, int size, String prefix,
-                                          PoolPolicy policy) {
+                                          PoolPolicy policy, String project) {
         if (book.get(name).isPresent()) {
             throw new VolumeConflictException("pool " + name + " exists");
         }
-        PoolDefinition def = new PoolDefinition(name, template, snapshotOf(template, snapshot), size, prefix, policy);
+        PoolDefinition def = new PoolDefinition(name, template, snapshotOf(template, snapshot), size, prefix, policy,
+                new Project(project).name());
         for (PoolDefinition other : book.all()) {
             if (other.prefix().startsWith(prefix) || prefix.startsWith(other.prefix())) {
-                throw new VolumeConflictException("pool " + name + ": prefix " + prefix + " overlaps pool " + other.name()
-                        + "'s prefix " + other.prefix());
+                throw new VolumeConflictException("pool " + name + ": prefix " + prefix + " overlaps "
+                        + (other.project().equals(def.project()) ? "pool " + other.name() + "'s prefix " + other.prefix()
+                        : "the prefix of a pool"));
             }
         }
         for (String m : def.members()) {
@@ -67,7 +73,7 @@ public final class Pools {
         }
         book.put(def);
         for (String m : def.members()) {
-            volumes.clone(def.template(), def.snapshot(), m);
+            volumes.clone(def.template(), def.snapshot(), m, def.project());
         }
         return status(name);
     }
@@ -93,6 +99,11 @@ public final class Pools {
 
     public List<PoolStatus> list() {
         return book.all().stream().map(p -> status(p.name())).toList();
+    }
+
+    /** The project of pool {@code name}, or empty if there is no such pool. */
+    public Optional<String> project(String name) {
+        return book.get(name).map(PoolDefinition::project);
     }
 
     public PoolStatus status(String name) {
@@ -189,7 +200,7 @@ public final class Pools {
         if (info.isPresent()) {
             volumes.delete(m);
         }
-        volumes.clone(def.template(), def.snapshot(), m);
+        volumes.clone(def.template(), def.snapshot(), m, def.project());
         c.recreated().add(m);
     }
 

@@ -11,7 +11,8 @@ import java.util.Optional;
 /**
  * What the frontends ask before they serve a volume: the host {@link Attachments} (who may use it) and
  * the volume's lifecycle state: a volume {@code creating} or {@code deleting} is served to nobody (a
- * half-made volume, or one whose data is going away), the client is told why. Reads only in-memory
+ * half-made volume, or one whose data is going away), the client is told why, and neither NBD_OPT_LIST nor
+ * iSCSI discovery names it. Reads only in-memory
  * state (no I/O: it runs on event loops). Thread-safe if its parts are.
  */
 public final class ServingGate implements Attachments {

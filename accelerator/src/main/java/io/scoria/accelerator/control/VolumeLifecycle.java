@@ -162,9 +162,18 @@ public final class VolumeLifecycle implements AutoCloseable {
         return states.recorded(volume.name()).orElseGet(() -> derived(volume.name()));
     }
 
-    /** The project {@code volume} belongs to ({@link Project#DEFAULT} for one made before projects). */
+    /**
+     * The project {@code volume} belongs to: the one its backend manifest names ({@link Project#DEFAULT} for one
+     * made before projects), so every router of the backend answers the same; for a name with no volume (being
+     * created, or rolled back) the one this router recorded when the operation began.
+     */
     public String project(String volume) {
-        return projects.of(volume);
+        return volumes.info(volume).map(VolumeInfo::project).orElseGet(() -> projects.of(volume));
+    }
+
+    /** The project of {@code volume}, which exists (no lookup). */
+    public String project(VolumeInfo volume) {
+        return volume.project();
     }
 
     /**
@@ -202,7 +211,7 @@ public final class VolumeLifecycle implements AutoCloseable {
         }
         VolumeInfo made;
         try {
-            made = volumes.create(name, spec);
+            made = volumes.create(name, spec, owner);
         } catch (RuntimeException e) {
             journal.end(intent, removeMade(List.of(name)) ? IntentJournal.Outcome.ROLLED_BACK : IntentJournal.Outcome.FAILED);
             throw e;
@@ -256,10 +265,11 @@ public final class VolumeLifecycle implements AutoCloseable {
      */
     public List<VolumeInfo> cloneSet(String parent, String snapshot, List<String> names, CloneProgress progress) {
         checkCloneSet(parent, snapshot, names);
+        String owner = project(parent);
         Intent intent = journal.begin(id -> Intent.cloneSet(id, parent, snapshot, names));
         try {
             states.change(names, VolumeState.CREATING, this::state);
-            projects.assign(names, projects.of(parent));
+            projects.assign(names, owner);
         } catch (RuntimeException e) {
             journal.end(intent, IntentJournal.Outcome.ROLLED_BACK);
             throw e;
@@ -273,7 +283,7 @@ public final class VolumeLifecycle implements AutoCloseable {
                 }
                 try {
                     step.before(made.size() + 1, n);
-                    made.add(volumes.clone(parent, snapshot, n));
+                    made.add(volumes.clone(parent, snapshot, n, owner));
                 } catch (RuntimeException e) {
                     throw new CloneSetFailedException("clone " + (made.size() + 1) + " of " + names.size() + " (" + n
                             + ") failed: " + e.getMessage(), e);
@@ -341,7 +351,7 @@ public final class VolumeLifecycle implements AutoCloseable {
             throw new VolumeNotFoundException("no volume " + a.volume());
         }
         refuseUnless(a.volume(), VolumeState.ATTACHED);
-        String volumeProject = projects.of(a.volume());
+        String volumeProject = project(a.volume());
         if (!r.host(a.host()).project().equals(volumeProject)) {
             throw new HostException.Conflict("host " + a.host() + " is not in project " + volumeProject + " of volume "
                     + a.volume() + "; a volume is attached only to hosts of its own project");

@@ -12,12 +12,13 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * The project of every volume, in {@code <dataDir>/lifecycle/projects.json} (format 1:
+ * The project of the volumes this router makes, in {@code <dataDir>/lifecycle/projects.json} (format 1:
  * {@code {"version":1,"projects":{"vol1":"team-a",...}}}), replaced durably (temporary file, force,
- * atomic rename) before a change is visible. A volume without an entry (made before projects, or by
- * a router that kept none) belongs to {@link Project#DEFAULT}. An entry is written before the volume
- * is created and removed when it is deleted; a stale entry of a name with no volume is overwritten by
- * the next create of that name.
+ * atomic rename) before a change is visible. It answers for a name only while no volume of that name
+ * exists (being created, or rolled back): a volume that exists belongs to the project its backend manifest
+ * names ({@link VolumeLifecycle#project}), which every router of the backend reads alike. A name without an
+ * entry belongs to {@link Project#DEFAULT}. An entry is written before the volume is created and removed
+ * when it is deleted; a stale entry of a name with no volume is overwritten by the next create of that name.
  *
  * <p>Thread-safe: changes are serialized by the object's lock; reads see the last published map.
  */

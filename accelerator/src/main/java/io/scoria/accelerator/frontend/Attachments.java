@@ -31,7 +31,8 @@ public interface Attachments {
 
     /**
      * Why {@code volume} may not be served at all now, whoever asks (it is being created or deleted), or
-     * empty. Asked after a client is admitted, before the volume is opened; no I/O. The default: never.
+     * empty. Asked after a client is admitted, before the volume is opened, and for every volume an export
+     * list or a discovery session would name (such a volume is left out); no I/O. The default: never.
      */
     default java.util.Optional<String> unavailable(String volume) {
         return java.util.Optional.empty();

@@ -32,8 +32,8 @@ public final class IdleVolumeService implements VolumeService {
     }
 
     @Override
-    public VolumeInfo create(String name, VolumeSpec spec) {
-        return stack.create(name, spec);
+    public VolumeInfo create(String name, VolumeSpec spec, String project) {
+        return stack.create(name, spec, project);
     }
 
     @Override
@@ -86,8 +86,8 @@ public final class IdleVolumeService implements VolumeService {
     }
 
     @Override
-    public VolumeInfo clone(String parent, String snapshot, String cloneName) {
-        return idle.during(parent, () -> idle.during(cloneName, () -> stack.clone(parent, snapshot, cloneName)));
+    public VolumeInfo clone(String parent, String snapshot, String cloneName, String project) {
+        return idle.during(parent, () -> idle.during(cloneName, () -> stack.clone(parent, snapshot, cloneName, project)));
     }
 
     @Override

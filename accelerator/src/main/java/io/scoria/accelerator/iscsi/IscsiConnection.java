@@ -55,8 +55,10 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
         decoder.negotiated(p.recvDataSegment(), p.headerDigest(), p.dataDigest());
         writer.digests(p.headerDigest(), p.dataDigest());
         Client client = Client.iscsi(((InetSocketAddress) ctx.channel().remoteAddress()).getAddress(), r.initiator());
-        SendTargets targets = new SendTargets(r.discovery() ? () -> context.targets().names( // attached elsewhere: not listed
-                v -> !context.attachments().admit(v, client).refused()) : () -> java.util.List.of(
+        // attached elsewhere, or being created or deleted (a login would be refused): not listed
+        SendTargets targets = new SendTargets(r.discovery() ? () -> context.targets().names(
+                v -> !context.attachments().admit(v, client).refused() && context.attachments().unavailable(v).isEmpty())
+                : () -> java.util.List.of(
                 r.target()), r.discovery(), context.workers(), ctx.channel().eventLoop());
         FullFeaturePhase[] self = new FullFeaturePhase[1];
         CommandPipeline pipeline = r.discovery() ? null : new CommandPipeline(ctx.channel(), writer, r.sequencer(),

@@ -17,7 +17,8 @@ import java.util.function.Supplier;
 
 /**
  * Answers Text Requests (RFC 7143 section 11.10, appendix C): {@code SendTargets=All} in a discovery
- * session lists every volume's target, {@code SendTargets=} or {@code SendTargets=<name>} in a normal
+ * session lists the target of every volume the initiator may log in to (the caller's {@code targets}: not
+ * one attached to other hosts only, nor one being created or deleted), {@code SendTargets=} or {@code SendTargets=<name>} in a normal
  * session its own target, each with {@code TargetAddress=<address the initiator reached>:<port>,1}.
  * Other keys are answered {@code NotUnderstood}. An answer longer than the initiator's
  * MaxRecvDataSegmentLength goes out in parts (C bit), each part asked for with an empty request

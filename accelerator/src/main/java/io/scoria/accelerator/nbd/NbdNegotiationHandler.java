@@ -173,7 +173,8 @@ final class NbdNegotiationHandler extends ByteToMessageDecoder {
                         return;
                     }
                     for (var info : infos) {
-                        if (refusal(ctx, info.name()) == null) { // only exports this client may use
+                        // only exports this client may use now (not one being created or deleted)
+                        if (refusal(ctx, info.name()) == null && unavailable(info.name()).isEmpty()) {
                             byte[] name = info.name().getBytes(StandardCharsets.UTF_8);
                             ByteBuf b = replyHeader(ctx, opt, REP_SERVER, 4 + name.length);
                             b.writeInt(name.length).writeBytes(name);

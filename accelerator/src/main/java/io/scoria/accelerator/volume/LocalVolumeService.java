@@ -202,15 +202,15 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         String state = v != null && v.fenced() != null ? "FENCED" : isReplica(c.namespace()) ? "REPLICA" : "OK";
         return new VolumeInfo(m.name(), c.namespace(), transforms.specOf(c), m.template(),
                 m.parent() == null ? null : m.parent().volume(), m.parent() == null ? null : m.parent().snapshot(), state,
-                m.volumeId(), v == null ? null : v.clones().cloneState());
+                m.volumeId(), v == null ? null : v.clones().cloneState(), m.project());
     }
 
     @Override
-    public synchronized VolumeInfo create(String name, VolumeSpec spec) {
+    public synchronized VolumeInfo create(String name, VolumeSpec spec, String project) {
         checkOpen();
         checkName(name);
         Objects.requireNonNull(spec, "spec");
-        return infoOf(creation.create(name, spec));
+        return infoOf(creation.create(name, spec, project));
     }
 
     @Override
@@ -306,11 +306,11 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     }
 
     @Override
-    public synchronized VolumeInfo clone(String parent, String snapshot, String cloneName) {
+    public synchronized VolumeInfo clone(String parent, String snapshot, String cloneName, String project) {
         checkOpen();
         checkName(parent);
         checkName(cloneName);
-        VolumeInfo info = infoOf(creation.cloneOf(parent, snapshot, cloneName));
+        VolumeInfo info = infoOf(creation.cloneOf(parent, snapshot, cloneName, project));
         VolumeManifest created = registry.get(cloneName);
         open.computeIfAbsent(cloneName, n -> new LocalVolume(this, LogRecovery.openNew(this, created, listeners.open(n)), config.cacheMode()));
         return info;

@@ -38,16 +38,17 @@ final class VolumeCreation {
     }
 
     /** Makes volume {@code name} as {@code spec} says; returns its first manifest. */
-    VolumeManifest create(String name, VolumeSpec spec) {
-        VolumeManifest m = VolumeManifest.create(name, new VolumeManifest.Config(spec.sizeBytes(), spec.clusterSize(), spec.scoSize(), name));
+    VolumeManifest create(String name, VolumeSpec spec, String project) {
+        VolumeManifest m = VolumeManifest.create(name, new VolumeManifest.Config(spec.sizeBytes(), spec.clusterSize(), spec.scoSize(), name),
+                VolumeManifest.checkProject(project));
         return createNamespace(m, transforms.policyFor(spec.compression(), spec.encryption()));
     }
 
     /**
      * Makes clone {@code cloneName} of snapshot {@code snapshot} of volume {@code parent} (null: the
-     * parent's last snapshot); returns its first manifest.
+     * parent's last snapshot), in project {@code project} (null: the parent's); returns its first manifest.
      */
-    VolumeManifest cloneOf(String parent, String snapshot, String cloneName) {
+    VolumeManifest cloneOf(String parent, String snapshot, String cloneName, String project) {
         if (!registry.contains(parent)) {
             throw new VolumeNotFoundException("no volume '" + parent + "' to clone");
         }
@@ -65,7 +66,8 @@ final class VolumeCreation {
             }
         }
         VolumeManifest.Config pc = p.config();
-        VolumeManifest m = VolumeManifest.create(cloneName, new VolumeManifest.Config(pc.sizeBytes(), pc.clusterSize(), pc.scoSize(), cloneName))
+        VolumeManifest m = VolumeManifest.create(cloneName, new VolumeManifest.Config(pc.sizeBytes(), pc.clusterSize(), pc.scoSize(), cloneName),
+                        project == null ? p.project() : VolumeManifest.checkProject(project))
                 .withParent(new VolumeManifest.Parent(pc.namespace(), p.name(), snap.name(), snap.id()));
         return createNamespace(m, transforms.policyOf(pc.namespace()));
     }

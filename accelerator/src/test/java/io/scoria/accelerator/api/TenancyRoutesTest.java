@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.scoria.accelerator.config.ScoriaConfig;
 import io.scoria.accelerator.control.HostRegistry;
+import io.scoria.accelerator.control.PoolBook;
+import io.scoria.accelerator.control.Pools;
 import io.scoria.accelerator.control.VolumeLifecycle;
 import io.scoria.accelerator.metrics.ScoriaMetrics;
 import io.scoria.accelerator.testing.InMemoryVolumeService;
@@ -34,6 +36,7 @@ class TenancyRoutesTest {
     final ApiCalls calls = new ApiCalls();
     final ObjectMapper json = new ObjectMapper();
     ApiServer server;
+    InMemoryVolumeService volumes;
     VolumeLifecycle lifecycle;
     HostRegistry hosts;
     BearerToken admin;
@@ -41,11 +44,12 @@ class TenancyRoutesTest {
     @BeforeEach
     void start() {
         ApiServerConfig config = ApiServerConfig.of("127.0.0.1", 0, dir);
-        InMemoryVolumeService volumes = new InMemoryVolumeService();
+        volumes = new InMemoryVolumeService();
         hosts = HostRegistry.open(dir.resolve("hosts.json"));
         lifecycle = VolumeLifecycle.open(dir.resolve("lifecycle"), volumes, hosts, Duration.ZERO);
         server = new ApiServer(config, volumes, new ScoriaConfig.Volumes(null, null), ScoriaMetrics.newRegistry(), null,
-                ApiServices.none(config).withHosts(hosts, null).withLifecycle(lifecycle));
+                ApiServices.none(config).withHosts(hosts, null).withLifecycle(lifecycle)
+                        .withPools(new Pools(volumes, PoolBook.open(dir.resolve("pools.json")), v -> false)));
         admin = AdminTokenFile.read(dir.resolve("admin.token"));
     }
 
@@ -131,7 +135,7 @@ class TenancyRoutesTest {
         // cluster-wide calls need a token of every project
         detail(403, call("GET", "/metrics", a, null));
         detail(403, call("GET", "/v1/node", a, null));
-        detail(403, call("GET", "/v1/pools", a, null));
+        detail(403, call("GET", "/v1/cluster", a, null));
         assertEquals(200, call("GET", "/metrics", admin, null).statusCode());
 
         // deleting its own volume works; the other project's stays
@@ -172,6 +176,54 @@ class TenancyRoutesTest {
         ok(200, call("DELETE", "/v1/volumes/va/attachments/ha", a, null));
         ok(200, call("DELETE", "/v1/volumes/vb/attachments/hb", b, null));
         ok(204, call("DELETE", "/v1/hosts/ha", a, null));
+    }
+
+    /**
+     * A pool belongs to a project: its desktops are that project's (not the template's), a project token lists and
+     * touches only its project's pools (another's is 404 like a missing one), makes pools only in its project and
+     * only of templates it sees.
+     */
+    @Test
+    void poolsAndTheirDesktopsStayInTheirProject() throws Exception {
+        BearerToken[] tokens = twoProjects();
+        BearerToken a = tokens[0];
+        BearerToken b = tokens[1];
+        ok(201, call("POST", "/v1/volumes", admin, "{\"name\":\"gold\",\"size\":\"1MiB\"}"));
+        volumes.makeTemplate("gold");
+        String pool = "{\"name\":\"pool-a\",\"template\":\"gold\",\"size\":2,\"prefix\":\"pa-\"";
+        assertEquals(detail(404, call("GET", "/v1/volumes/gold", a, null)).replace("volume", "template"),
+                detail(404, call("POST", "/v1/pools", a, pool + "}")), "a template a token does not see is missing");
+        detail(403, call("POST", "/v1/pools", a, pool + ",\"project\":\"team-b\"}"));
+        JsonNode made = ok(201, call("POST", "/v1/pools", admin, pool + ",\"project\":\"team-a\"}"));
+        assertEquals("team-a", made.get("pool").get("project").asText());
+        assertEquals("team-a", lifecycle.project("pa-1"));
+        assertEquals("default", lifecycle.project("gold"));
+
+        // team-a's own template: a pool of team-a by default
+        ok(201, call("POST", "/v1/volumes", a, "{\"name\":\"tmpl-a\",\"size\":\"1MiB\"}"));
+        volumes.makeTemplate("tmpl-a");
+        assertEquals("team-a", ok(201, call("POST", "/v1/pools", a,
+                "{\"name\":\"pool-a2\",\"template\":\"tmpl-a\",\"size\":1,\"prefix\":\"pb-\"}")).get("pool").get("project").asText());
+
+        assertEquals(2, ok(200, call("GET", "/v1/pools", a, null)).size());
+        assertEquals(0, ok(200, call("GET", "/v1/pools", b, null)).size());
+        assertEquals(2, ok(200, call("GET", "/v1/pools", admin, null)).size());
+        assertEquals(List.of("pa-1", "pa-2", "pb-1", "tmpl-a", "va"), names(ok(200, call("GET", "/v1/volumes", a, null))));
+        assertEquals(List.of("vb"), names(ok(200, call("GET", "/v1/volumes", b, null))));
+        String missing = detail(404, call("GET", "/v1/pools/nothing", b, null));
+        assertEquals(missing.replace("nothing", "pool-a"), detail(404, call("GET", "/v1/pools/pool-a", b, null)));
+        detail(404, call("POST", "/v1/pools/pool-a/reset", b, "{}"));
+        detail(404, call("DELETE", "/v1/pools/pool-a", b, null));
+        detail(404, call("GET", "/v1/volumes/pa-1", b, null));
+        assertEquals("[\"pa-1\",\"pa-2\"]", ok(200, call("POST", "/v1/pools/pool-a/reset", a, "{}")).get("reset").toString());
+        ok(201, call("POST", "/v1/volumes", admin, "{\"name\":\"gold2\",\"size\":\"1MiB\"}"));
+        volumes.makeTemplate("gold2");
+        detail(404, call("POST", "/v1/pools/pool-a/recompose", a, "{\"template\":\"gold2\"}"));
+        JsonNode moved = ok(200, call("POST", "/v1/pools/pool-a/recompose", admin, "{\"template\":\"gold2\"}"));
+        assertEquals(2, moved.get("recreated").size(), moved.toString());
+        assertEquals("team-a", lifecycle.project("pa-1"), "desktops recreated by a recompose stay in the pool's project");
+        assertEquals("gold2", volumes.info("pa-1").orElseThrow().parent());
+        ok(204, call("DELETE", "/v1/pools/pool-a", a, null));
     }
 
     @Test

@@ -55,5 +55,12 @@ class ProjectFilesTest {
             assertEquals(Project.DEFAULT, lifecycle.project("va-2"), "a deleted name belongs to no project");
             assertEquals("team-a", VolumeProjects.open(life.resolve("projects.json")).of("va-1"));
         }
+        // a lifecycle without this router's files (its data directory lost, or another router of the backend)
+        // answers the project the volume itself carries
+        try (VolumeLifecycle lost = VolumeLifecycle.open(dir.resolve("lost"), volumes, null, Duration.ZERO)) {
+            assertEquals("team-a", lost.project("va"));
+            assertEquals("team-a", lost.project("va-1"));
+            assertEquals(Project.DEFAULT, lost.project("old"));
+        }
     }
 }

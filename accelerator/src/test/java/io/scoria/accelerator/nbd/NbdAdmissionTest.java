@@ -33,13 +33,13 @@ class NbdAdmissionTest {
         final InMemoryVolumeService inner = new InMemoryVolumeService();
         final AtomicInteger opens = new AtomicInteger();
 
-        @Override public VolumeInfo create(String name, VolumeSpec spec) { return inner.create(name, spec); }
+        @Override public VolumeInfo create(String name, VolumeSpec spec, String project) { return inner.create(name, spec, project); }
         @Override public List<VolumeInfo> list() { return inner.list(); }
         @Override public Optional<VolumeInfo> info(String name) { return inner.info(name); }
         @Override public Volume open(String name) { opens.incrementAndGet(); return inner.open(name); }
         @Override public void delete(String name) { inner.delete(name); }
         @Override public VolumeInfo makeTemplate(String name) { return inner.makeTemplate(name); }
-        @Override public VolumeInfo clone(String p, String s, String c) { return inner.clone(p, s, c); }
+        @Override public VolumeInfo clone(String p, String s, String c, String project) { return inner.clone(p, s, c, project); }
         @Override public VolumeInfo resetToParent(String clone) { return inner.resetToParent(clone); }
         @Override public Volume openSnapshot(String v, String s) { opens.incrementAndGet(); return inner.openSnapshot(v, s); }
         @Override public VolumeInfo resize(String name, long size, boolean force) { return inner.resize(name, size, force); }

@@ -28,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * A real {@link NbdServer} behind the control plane's {@link ServingGate}: a volume whose delete or clone
  * set is under way (the lifecycle's crash-test pauses hold it in the middle) is refused with
- * NBD_REP_ERR_UNKNOWN and a message saying why, and served (or gone) once the operation ends.
+ * NBD_REP_ERR_UNKNOWN and a message saying why and is not listed (NBD_OPT_LIST), and served (or gone) once the
+ * operation ends.
  */
 class NbdLifecycleGateTest {
     private static final long PAUSE_MILLIS = 1500;
@@ -49,6 +50,14 @@ class NbdLifecycleGateTest {
         try (NbdTestClient c = new NbdTestClient("127.0.0.1", server.port())) {
             List<NbdTestClient.OptionReply> r = c.option(OPT_GO, NbdTestClient.infoPayload(export));
             return r.get(r.size() - 1);
+        }
+    }
+
+    /** The export names NBD_OPT_LIST gives, sorted. */
+    private static List<String> listed(NbdServer server) throws Exception {
+        try (NbdTestClient c = new NbdTestClient("127.0.0.1", server.port())) {
+            return c.option(OPT_LIST, new byte[0]).stream().filter(r -> r.type() == REP_SERVER)
+                    .map(r -> new String(r.data(), 4, r.data().length - 4, StandardCharsets.UTF_8)).sorted().toList();
         }
     }
 
@@ -76,6 +85,7 @@ class NbdLifecycleGateTest {
             assertTrue(service.info("vm").isPresent(), "refused while the volume still exists");
             assertEquals(REP_ERR_UNKNOWN, refused.type());
             assertEquals("volume vm is being deleted", message(refused));
+            assertEquals(List.of(), listed(server), "LIST leaves out a volume being deleted");
             deleting.get(10, TimeUnit.SECONDS);
             assertEquals(REP_ERR_UNKNOWN, go(server, "vm").type());
 
@@ -92,8 +102,10 @@ class NbdLifecycleGateTest {
                 c.sendOption(OPT_EXPORT_NAME, "cl1".getBytes(StandardCharsets.UTF_8));
                 assertTrue(c.closedByServer(), "the old-style EXPORT_NAME option is refused too");
             }
+            assertEquals(List.of("gold"), listed(server), "LIST leaves out clones being made");
             assertEquals(2, cloning.get(10, TimeUnit.SECONDS).size());
             assertEquals(REP_ACK, go(server, "cl1").type(), "served once available");
+            assertEquals(List.of("cl1", "cl2", "gold"), listed(server));
         }
     }
 }

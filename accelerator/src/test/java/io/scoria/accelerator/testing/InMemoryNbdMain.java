@@ -32,7 +32,7 @@ public final class InMemoryNbdMain {
         VolumeInfo info = new VolumeInfo("bench", "bench", VolumeSpec.ofSize(size), false, null, null, "OK");
         VolumeService one = new VolumeService() {
             @Override
-            public VolumeInfo create(String name, VolumeSpec spec) {
+            public VolumeInfo create(String name, VolumeSpec spec, String project) {
                 throw new UnsupportedOperationException("benchmark peer serves one fixed volume");
             }
 
@@ -65,7 +65,7 @@ public final class InMemoryNbdMain {
             }
 
             @Override
-            public VolumeInfo clone(String parent, String snapshot, String cloneName) {
+            public VolumeInfo clone(String parent, String snapshot, String cloneName, String project) {
                 throw new UnsupportedOperationException("benchmark peer serves one fixed volume");
             }
 

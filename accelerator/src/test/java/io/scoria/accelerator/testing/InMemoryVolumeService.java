@@ -34,17 +34,18 @@ public final class InMemoryVolumeService implements VolumeService {
     }
 
     @Override
-    public synchronized VolumeInfo create(String name, VolumeSpec spec) {
+    public synchronized VolumeInfo create(String name, VolumeSpec spec, String project) {
         checkOpen();
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(spec, "spec");
+        io.scoria.sco.VolumeManifest.checkProject(project);
         if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
             throw new IllegalArgumentException("name must be 1-63 characters of [A-Za-z0-9._-]: " + name);
         }
         if (volumes.containsKey(name)) {
             throw new VolumeConflictException("volume " + name + " exists");
         }
-        VolumeInfo info = new VolumeInfo(name, "ns-" + name.toLowerCase(), spec, false, null, null, "OK");
+        VolumeInfo info = new VolumeInfo(name, "ns-" + name.toLowerCase(), spec, false, null, null, "OK", null, null, project);
         volumes.put(name, new Entry(new InMemoryVolume(name, spec.sizeBytes(), spec.clusterSize()), info));
         return info;
     }
@@ -109,23 +110,24 @@ public final class InMemoryVolumeService implements VolumeService {
         }
         e.volume.setReadOnly(true);
         VolumeInfo i = e.info;
-        e.info = new VolumeInfo(i.name(), i.namespace(), i.spec(), true, i.parent(), i.parentSnapshot(), i.state());
+        e.info = new VolumeInfo(i.name(), i.namespace(), i.spec(), true, i.parent(), i.parentSnapshot(), i.state(), null, null,
+                i.project());
         return e.info;
     }
 
     @Override
-    public synchronized VolumeInfo clone(String parent, String snapshot, String cloneName) {
+    public synchronized VolumeInfo clone(String parent, String snapshot, String cloneName, String project) {
         Entry p = entry(parent);
         String snap = snapshot != null ? snapshot : p.volume.latestSnapshot();
         if (snap == null) {
             throw new VolumeConflictException("volume " + parent + " has no snapshot to clone");
         }
         var content = p.volume.snapshotClusters(snap);
-        create(cloneName, p.info.spec());
+        create(cloneName, p.info.spec(), project == null ? p.info.project() : project);
         Entry c = volumes.get(cloneName);
         c.volume.replaceClusters(content);
         VolumeInfo i = c.info;
-        c.info = new VolumeInfo(i.name(), i.namespace(), i.spec(), false, parent, snap, i.state());
+        c.info = new VolumeInfo(i.name(), i.namespace(), i.spec(), false, parent, snap, i.state(), null, null, i.project());
         return c.info;
     }
 
@@ -185,7 +187,7 @@ public final class InMemoryVolumeService implements VolumeService {
         e.volume.resize(sizeBytes);
         VolumeInfo i = e.info;
         e.info = new VolumeInfo(i.name(), i.namespace(), new io.scoria.accelerator.VolumeSpec(sizeBytes, i.spec().clusterSize(),
-                i.spec().scoSize()), i.template(), i.parent(), i.parentSnapshot(), i.state());
+                i.spec().scoSize()), i.template(), i.parent(), i.parentSnapshot(), i.state(), null, null, i.project());
         return e.info;
     }
 

@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * projects ({@code scoria token create --project}); each token lists, shows, deletes, attaches and
  * detaches only its own project's volumes and hosts, both ways (the other's answer as if they did not
  * exist, also over raw HTTP), cannot make a volume in the other project nor take a name the other uses
- * (a conflict that names no project), and cannot make cluster-wide calls; the admin token sees both.
+ * (a conflict that names no project), and cannot make cluster-wide calls; the admin token sees both. A second
+ * router with an empty data directory on the same backend answers the project the volume was made in.
  */
 class TenancyIT {
     @TempDir
@@ -39,23 +40,36 @@ class TenancyIT {
 
     /** A new operator token of {@code project}, in a file. */
     private Path token(String project) throws Exception {
-        String out = router.ok("token", "create", "--role", "operator", "--project", project);
+        return token(router, project);
+    }
+
+    /** A new operator token of {@code project} made on router {@code on}, in a file. */
+    private Path token(RouterProcess on, String project) throws Exception {
+        String out = on.ok("token", "create", "--role", "operator", "--project", project);
         assertTrue(out.contains("project " + project), out);
         List<String> lines = out.strip().lines().toList();
-        Path file = dir.resolve(project + ".token");
+        Path file = dir.resolve(on.dataDir().getFileName() + "-" + project + ".token");
         Files.writeString(file, lines.get(lines.size() - 1) + "\n");
         return file;
     }
 
     private String ok(Path token, String... args) {
-        RouterProcess.Result r = router.scoriaAs(token, args);
+        return ok(router, token, args);
+    }
+
+    private static String ok(RouterProcess on, Path token, String... args) {
+        RouterProcess.Result r = on.scoriaAs(token, args);
         assertEquals(0, r.code(), String.join(" ", args) + ": " + r.out() + r.err());
         return r.out();
     }
 
     /** Runs a command that must fail; returns what it printed. */
     private String refused(Path token, String... args) {
-        RouterProcess.Result r = router.scoriaAs(token, args);
+        return refused(router, token, args);
+    }
+
+    private static String refused(RouterProcess on, Path token, String... args) {
+        RouterProcess.Result r = on.scoriaAs(token, args);
         assertNotEquals(0, r.code(), String.join(" ", args) + " should fail: " + r.out());
         return r.out() + r.err();
     }
@@ -129,5 +143,17 @@ class TenancyIT {
         assertFalse(after.contains("vol-a "), after);
         assertTrue(after.contains("vol-b "), after);
         assertTrue(ok(b, "volume", "attachments", "vol-b").contains("hb"));
+
+        // the project travels with the volume on the backend: a second router with an empty data directory on the
+        // same backend (another router, or this one after losing its data directory) answers vol-b as team-b's
+        try (RouterProcess second = RouterProcess.start(dir, "router2", "{type: fs, fs: {root: " + dir.resolve("backend") + "}}")) {
+            String listed = ok(second, second.dataDir().resolve("admin.token"), "volume", "list");
+            assertTrue(listed.lines().anyMatch(l -> l.startsWith("vol-b ") && l.strip().endsWith("team-b")), listed);
+            Path a2 = token(second, "team-a");
+            Path b2 = token(second, "team-b");
+            assertTrue(ok(second, b2, "volume", "show", "vol-b").contains("team-b"));
+            assertFalse(ok(second, a2, "volume", "list").contains("vol-b "));
+            assertTrue(refused(second, a2, "volume", "show", "vol-b").contains("no volume vol-b"));
+        }
     }
 }

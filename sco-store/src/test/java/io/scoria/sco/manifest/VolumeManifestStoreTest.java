@@ -26,8 +26,9 @@ class VolumeManifestStoreTest {
     void jsonRoundTripKeepsEveryField() {
         VolumeManifest m = sample();
         String json = new String(VolumeManifestStore.toJson(m), StandardCharsets.UTF_8);
-        assertTrue(json.contains("\"schemaVersion\" : 2"), json);
+        assertTrue(json.contains("\"schemaVersion\" : 3"), json);
         assertTrue(json.contains("\"volumeId\" : \"" + m.volumeId() + "\""), json);
+        assertTrue(json.contains("\"project\" : \"default\""), json);
         assertEquals(m, VolumeManifestStore.fromJson(json.getBytes(StandardCharsets.UTF_8), "x"));
         assertEquals(List.of(1L, 2L), m.tlogsThrough("s1"));
         assertEquals(List.of(1L, 2L, 3L), m.allTlogs());
@@ -44,12 +45,50 @@ class VolumeManifestStoreTest {
         VolumeManifest m = VolumeManifestStore.fromJson(v1.getBytes(StandardCharsets.UTF_8), "v1");
         assertEquals(VolumeManifest.SCHEMA_VERSION, m.schemaVersion());
         assertEquals(null, m.volumeId());
+        assertEquals(VolumeManifest.DEFAULT_PROJECT, m.project());
         assertEquals(List.of(1L, 2L, 3L), m.allTlogs());
         assertThrows(ScoFormatException.class, () -> VolumeManifestStore.fromJson(v1.replace("\"generation\"",
                 "\"volumeId\": \"00112233445566778899aabbccddeeff\", \"generation\"").getBytes(StandardCharsets.UTF_8), "v1"),
                 "version 1 has no volumeId");
         assertThrows(ScoFormatException.class, () -> VolumeManifestStore.fromJson(v1.replace("\"schemaVersion\": 1",
                 "\"schemaVersion\": 2, \"volumeId\": \"not-hex\"").getBytes(StandardCharsets.UTF_8), "bad"));
+    }
+
+    /**
+     * A manifest of schema version 2 (before projects) reads as project {@code default} and is written as version 3
+     * with it; a version 3 manifest keeps its project through every change and a round trip; a version 2 document
+     * that carries a project, a version 3 one without, or a bad project name is refused.
+     */
+    @Test
+    void schemaVersionTwoReadsAsProjectDefaultAndVersionThreeKeepsTheProject() {
+        String v2 = "{\"schemaVersion\": 2, \"generation\": 7, \"name\": \"vm1\", \"config\": {\"sizeBytes\": 1073741824, "
+                + "\"clusterSize\": 4096, \"scoSize\": 4194304, \"namespace\": \"vm1\"}, \"parent\": null, \"template\": false, "
+                + "\"snapshots\": [], \"currentTlogs\": [3], \"nextScoNumber\": 9, \"nextTlogNumber\": 4, "
+                + "\"nextSnapshotId\": 2, \"volumeId\": \"00112233445566778899aabbccddeeff\"}";
+        VolumeManifest old = VolumeManifestStore.fromJson(v2.getBytes(StandardCharsets.UTF_8), "v2");
+        assertEquals(VolumeManifest.SCHEMA_VERSION, old.schemaVersion());
+        assertEquals("default", old.project());
+        assertEquals("00112233445566778899aabbccddeeff", old.volumeId());
+        String rewritten = new String(VolumeManifestStore.toJson(old.withTlog(4)), StandardCharsets.UTF_8);
+        assertTrue(rewritten.contains("\"schemaVersion\" : 3") && rewritten.contains("\"project\" : \"default\""), rewritten);
+
+        VolumeManifest.Config c = new VolumeManifest.Config(1 << 30, 4096, 4 << 20, "vm2");
+        VolumeManifest m = VolumeManifest.create("vm2", c, "team-a").withGeneration(1).withTlog(1)
+                .withSnapshot("s1", 1, 0).withTemplate(true).withSize(2L << 30).withCounters(2, 2, 2)
+                .withParent(new VolumeManifest.Parent("gold", "gold", "v1", 1));
+        assertEquals("team-a", m.project());
+        VolumeManifest back = VolumeManifestStore.fromJson(VolumeManifestStore.toJson(m), "v3");
+        assertEquals(m, back);
+        assertEquals("team-a", back.project());
+
+        assertThrows(ScoFormatException.class, () -> VolumeManifestStore.fromJson(v2.replace("\"generation\"",
+                "\"project\": \"team-a\", \"generation\"").getBytes(StandardCharsets.UTF_8), "v2"), "version 2 has no project");
+        assertThrows(ScoFormatException.class, () -> VolumeManifestStore.fromJson(v2.replace("\"schemaVersion\": 2",
+                "\"schemaVersion\": 3").getBytes(StandardCharsets.UTF_8), "v3"), "version 3 names its project");
+        ScoFormatException bad = assertThrows(ScoFormatException.class, () -> VolumeManifestStore.fromJson(v2.replace(
+                "\"schemaVersion\": 2", "\"schemaVersion\": 3, \"project\": \"Team_A\"").getBytes(StandardCharsets.UTF_8), "v3"));
+        assertTrue(bad.getMessage().contains("Team_A"), bad.getMessage());
+        assertThrows(ScoFormatException.class, () -> VolumeManifest.create("vm3", c, "-x"));
     }
 
     @Test
@@ -62,7 +101,7 @@ class VolumeManifestStoreTest {
     void unknownSchemaVersionOrFieldIsRefused() {
         String json = new String(VolumeManifestStore.toJson(sample()), StandardCharsets.UTF_8);
         ScoFormatException e = assertThrows(ScoFormatException.class, () ->
-                VolumeManifestStore.fromJson(json.replace("\"schemaVersion\" : 2", "\"schemaVersion\" : 9").getBytes(StandardCharsets.UTF_8), "m9"));
+                VolumeManifestStore.fromJson(json.replace("\"schemaVersion\" : 3", "\"schemaVersion\" : 9").getBytes(StandardCharsets.UTF_8), "m9"));
         assertTrue(e.getMessage().contains("schema version 9"), e.getMessage());
         assertThrows(ScoFormatException.class, () ->
                 VolumeManifestStore.fromJson(json.replace("\"template\"", "\"bogus\" : 1, \"template\"").getBytes(StandardCharsets.UTF_8), "m"));

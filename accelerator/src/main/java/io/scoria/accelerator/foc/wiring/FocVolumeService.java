@@ -123,8 +123,8 @@ public final class FocVolumeService implements VolumeService {
     }
 
     @Override
-    public VolumeInfo create(String name, VolumeSpec spec) {
-        VolumeInfo i = engine.create(name, spec);
+    public VolumeInfo create(String name, VolumeSpec spec, String project) {
+        VolumeInfo i = engine.create(name, spec, project);
         writeMarker(focKey(i));
         return i;
     }
@@ -364,8 +364,8 @@ public final class FocVolumeService implements VolumeService {
     }
 
     @Override
-    public VolumeInfo clone(String parent, String snapshot, String cloneName) {
-        VolumeInfo i = engine.clone(parent, snapshot, cloneName);
+    public VolumeInfo clone(String parent, String snapshot, String cloneName, String project) {
+        VolumeInfo i = engine.clone(parent, snapshot, cloneName, project);
         writeMarker(focKey(i));
         return i;
     }
