@@ -37,11 +37,11 @@ import java.util.stream.Stream;
  * The distributor's cost over a plain store, on the same kind of store in the same run: a
  * plain {@link FsObjectStore} versus a 4+2 {@link Distributor} over six of them, all on tmpfs
  * ({@code /dev/shm}, or {@code -Dscoria.bench.dir}), so the figures are CPU and code-path
- * costs, not disk. Operations: a 4 KiB cluster read at a random aligned offset of a 4 MiB SCO
- * (one ranged GET of one fragment for the distributor), and the put of a whole 4 MiB SCO
- * (encode, six fragment files, three manifest replicas for the distributor), from a heap
- * buffer ({@code put4m}) and from a sealed SCO file as the accelerator's upload does it
- * ({@code putFile4m}). Fixed seed.
+ * costs, not disk. Operations: a 4 KiB cluster read at a random aligned offset of an SCO of
+ * {@code scoMiB} (4 MiB, or the 256 MiB the distributor's volumes use on object stores; one ranged GET
+ * of one fragment for the distributor), and the put of a whole SCO (encode, six fragment files, three
+ * manifest replicas for the distributor), from a heap buffer ({@code put4m}: 4 MiB with the default
+ * size) and from a sealed SCO file as the accelerator's upload does it ({@code putFile4m}). Fixed seed.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -52,8 +52,11 @@ import java.util.stream.Stream;
 @Threads(1)
 public class DistributorBenchmark {
     private static final String NS = "bench";
-    private static final int SCO = 4 << 20;
-    private static final int OBJECTS = 8;
+    /** Object size: 4 MiB (the fs backend's SCOs) or 256 MiB (the distributor's default SCO on object stores). */
+    @Param({"4", "256"})
+    public int scoMiB;
+    private int scoBytes;
+    private int objects;
 
     @Param({"plain", "distributor"})
     public String target;
@@ -80,12 +83,14 @@ public class DistributorBenchmark {
             store = new Distributor(DistributorConfig.of(stores, Policy.of(4, 6)));
         }
         store.createNamespace(NS);
+        scoBytes = scoMiB << 20;
+        objects = scoMiB >= 64 ? 2 : 8;
         random = new Random(42);
-        sco = new byte[SCO];
+        sco = new byte[scoBytes];
         random.nextBytes(sco);
         scoFile = dir.resolve("sealed.sco");
         Files.write(scoFile, sco);
-        for (int i = 0; i < OBJECTS; i++) {
+        for (int i = 0; i < objects; i++) {
             store.put(NS, "sco/" + i, ByteBuffer.wrap(sco));
         }
         cluster = ByteBuffer.allocate(4096);
@@ -102,17 +107,17 @@ public class DistributorBenchmark {
     @Benchmark
     public ByteBuffer read4k() {
         cluster.clear();
-        store.read(NS, "sco/" + random.nextInt(OBJECTS), 4096L * random.nextInt(SCO / 4096), cluster);
+        store.read(NS, "sco/" + random.nextInt(objects), 4096L * random.nextInt(scoBytes / 4096), cluster);
         return cluster;
     }
 
     @Benchmark
     public void put4m() {
-        store.put(NS, "sco/" + (next++ % OBJECTS), ByteBuffer.wrap(sco));
+        store.put(NS, "sco/" + (next++ % objects), ByteBuffer.wrap(sco));
     }
 
     @Benchmark
     public void putFile4m() {
-        store.put(NS, "sco/" + (next++ % OBJECTS), scoFile);
+        store.put(NS, "sco/" + (next++ % objects), scoFile);
     }
 }
