@@ -1,6 +1,7 @@
 package io.scoria.accelerator.foc.server;
 
 import io.scoria.accelerator.foc.FocCorruptDataException;
+import io.scoria.accelerator.foc.FocEntryFormat;
 import io.scoria.accelerator.foc.FocException;
 import io.scoria.accelerator.foc.FocFencedException;
 import io.scoria.accelerator.foc.OwnerEpochs;
@@ -136,28 +137,32 @@ final class VolumeStore implements AutoCloseable {
      * returns the epoch in force for it.
      *
      * @throws FocFencedException if {@code requested} is below the stored epoch
-     * @throws FocException if it is implausible ({@link OwnerEpochs#checkPlausible}) or the cluster size differs;
-     *         nothing is changed then
+     * @throws FocException if it is implausible ({@link OwnerEpochs#checkPlausible}) or the entry payload size
+     *         (and so the entry format) differs from the volume's; nothing is changed then
      */
-    long register(long requested, int clusterSize) throws IOException {
+    long register(long requested, int payloadBytes, FocEntryFormat format) throws IOException {
         load();
         long stored = meta == null ? 0 : meta.epoch();
         long epoch = requested == OwnerEpochs.CLAIM ? OwnerEpochs.next(stored)
                 : OwnerEpochs.checkPlausible(requested, stored);
         if (meta == null) {
             Files.createDirectories(dir);
-            meta = new VolumeMeta(clusterSize, epoch, -1);
+            meta = new VolumeMeta(payloadBytes, epoch, -1);
             writeMeta();
             VolumeMeta.fsyncDir(dir.getParent());
-            LOG.info("FOC volume {}: created, cluster size {}, owner epoch {}", volumeId, clusterSize, epoch);
+            LOG.info("FOC volume {}: created, {} entries of {} payload bytes, owner epoch {}", volumeId, format,
+                    payloadBytes, epoch);
             return epoch;
         }
         if (epoch < meta.epoch()) {
             throw new FocFencedException(volumeId, epoch, meta.epoch());
         }
-        if (clusterSize != meta.clusterSize()) {
-            throw new FocException("FOC volume '" + volumeId + "' has cluster size " + meta.clusterSize()
-                    + ", register asked for " + clusterSize);
+        if (payloadBytes != meta.clusterSize()) {
+            throw new FocException("FOC volume '" + volumeId + "' holds " + formatOf(meta.clusterSize()) + " entries of "
+                    + meta.clusterSize() + " payload bytes, register asked for " + format + " entries of " + payloadBytes
+                    + (format == FocEntryFormat.SEALED && formatOf(meta.clusterSize()) == FocEntryFormat.CLEAR
+                    ? " (clear entries of an encrypted volume, written before its FOC entries were sealed, are not"
+                    + " replayed by this version: see FORMATS.md, \"Fail-over cache entries\")" : ""));
         }
         if (epoch > meta.epoch()) {
             meta = meta.withEpoch(epoch);
@@ -355,6 +360,11 @@ final class VolumeStore implements AutoCloseable {
             n += f.forEach(scratch, sink);
         }
         return n;
+    }
+
+    /** The volume's entry format: clear entries have a power-of-two payload, sealed ones do not. */
+    private static FocEntryFormat formatOf(int payloadBytes) {
+        return Integer.bitCount(payloadBytes) == 1 ? FocEntryFormat.CLEAR : FocEntryFormat.SEALED;
     }
 
     int clusterSize() {
