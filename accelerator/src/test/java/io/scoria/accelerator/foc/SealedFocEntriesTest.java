@@ -206,6 +206,21 @@ class SealedFocEntriesTest extends FocLoopbackFixture {
                 && e.getMessage().contains("SEALED entries of 4144"), e.getMessage());
     }
 
+    @Test
+    void aVolumeWhoseClearEntriesAreAllGoneTakesSealedOnes() throws Exception {
+        FocClient c = client(1);
+        c.append(1, 100, 0, 0, data(1, 0));
+        c.flush();
+        c.unregister();
+        c.close();
+        FlashKey key = newVolumeKey();
+        writeEntries(sealedCache(port, 2, key));
+        Map<Long, byte[]> replayed = replayAll(sealedCache(port, 3, key));
+        assertEquals(ENTRIES, replayed.size());
+        assertArrayEquals(secret(ENTRIES - 1).array(), replayed.get((long) ENTRIES - 1));
+        assertFalse(serverHolds(NEEDLE), "a FOC server file holds a cluster in clear");
+    }
+
     private interface DiskEdit {
         void run() throws IOException;
     }

@@ -137,8 +137,11 @@ final class VolumeStore implements AutoCloseable {
      * returns the epoch in force for it.
      *
      * @throws FocFencedException if {@code requested} is below the stored epoch
+     * A volume that holds no entries takes the payload size (and so the entry format) of the registering owner;
+     * one that holds entries keeps its own.
+     *
      * @throws FocException if it is implausible ({@link OwnerEpochs#checkPlausible}) or the entry payload size
-     *         (and so the entry format) differs from the volume's; nothing is changed then
+     *         differs from that of the entries the volume holds; nothing is changed then
      */
     long register(long requested, int payloadBytes, FocEntryFormat format) throws IOException {
         load();
@@ -156,6 +159,16 @@ final class VolumeStore implements AutoCloseable {
         }
         if (epoch < meta.epoch()) {
             throw new FocFencedException(volumeId, epoch, meta.epoch());
+        }
+        if (payloadBytes != meta.clusterSize() && files.isEmpty() && retiring.isEmpty()) {
+            // no entry left (all removed or unregistered): the volume's entries change format, e.g. a volume
+            // whose owner now seals them; spares of the old record size are not reused
+            spares.deleteAll();
+            meta = new VolumeMeta(payloadBytes, Math.max(epoch, meta.epoch()), meta.removedUpTo());
+            writeMeta();
+            LOG.info("FOC volume {}: holds no entries, now takes {} entries of {} payload bytes", volumeId, format,
+                    payloadBytes);
+            return epoch;
         }
         if (payloadBytes != meta.clusterSize()) {
             throw new FocException("FOC volume '" + volumeId + "' holds " + formatOf(meta.clusterSize()) + " entries of "
