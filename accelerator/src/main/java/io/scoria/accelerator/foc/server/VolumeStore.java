@@ -137,7 +137,7 @@ final class VolumeStore implements AutoCloseable {
      * returns the epoch in force for it.
      *
      * @throws FocFencedException if {@code requested} is below the stored epoch
-     * A volume that holds no entries takes the payload size (and so the entry format) of the registering owner;
+     * A volume that holds no entries takes the entry format of the registering owner (same cluster size);
      * one that holds entries keeps its own.
      *
      * @throws FocException if it is implausible ({@link OwnerEpochs#checkPlausible}) or the entry payload size
@@ -160,22 +160,29 @@ final class VolumeStore implements AutoCloseable {
         if (epoch < meta.epoch()) {
             throw new FocFencedException(volumeId, epoch, meta.epoch());
         }
-        if (payloadBytes != meta.clusterSize() && files.isEmpty() && retiring.isEmpty()) {
-            // no entry left (all removed or unregistered): the volume's entries change format, e.g. a volume
-            // whose owner now seals them; spares of the old record size are not reused
-            spares.deleteAll();
-            meta = new VolumeMeta(payloadBytes, Math.max(epoch, meta.epoch()), meta.removedUpTo());
-            writeMeta();
-            LOG.info("FOC volume {}: holds no entries, now takes {} entries of {} payload bytes", volumeId, format,
-                    payloadBytes);
-            return epoch;
-        }
         if (payloadBytes != meta.clusterSize()) {
-            throw new FocException("FOC volume '" + volumeId + "' holds " + formatOf(meta.clusterSize()) + " entries of "
-                    + meta.clusterSize() + " payload bytes, register asked for " + format + " entries of " + payloadBytes
-                    + (format == FocEntryFormat.SEALED && formatOf(meta.clusterSize()) == FocEntryFormat.CLEAR
+            FocEntryFormat held = formatOf(meta.clusterSize());
+            if (held == format) {
+                throw new FocException("FOC volume '" + volumeId + "' has cluster size "
+                        + held.clusterSizeOf(meta.clusterSize()) + ", register asked for " + format.clusterSizeOf(payloadBytes));
+            }
+            if (files.isEmpty() && retiring.isEmpty()
+                    && held.clusterSizeOf(meta.clusterSize()) == format.clusterSizeOf(payloadBytes)) {
+                // no entry left (all removed or unregistered): the entries change format, e.g. those of a volume
+                // whose owner now seals them; spares of the old record size are not reused
+                spares.deleteAll();
+                meta = new VolumeMeta(payloadBytes, Math.max(epoch, meta.epoch()), meta.removedUpTo());
+                writeMeta();
+                LOG.info("FOC volume {}: holds no entries, now takes {} entries of {} payload bytes", volumeId, format,
+                        payloadBytes);
+                return epoch;
+            }
+            throw new FocException("FOC volume '" + volumeId + "' holds " + held + " entries of " + meta.clusterSize()
+                    + " payload bytes, register asked for " + format + " entries of " + payloadBytes
+                    + (format == FocEntryFormat.SEALED
                     ? " (clear entries of an encrypted volume, written before its FOC entries were sealed, are not"
-                    + " replayed by this version: see FORMATS.md, \"Fail-over cache entries\")" : ""));
+                    + " replayed by this version: see FORMATS.md, \"Fail-over cache entries\")"
+                    : " (an owner without the volume's key cannot replay its sealed entries)"));
         }
         if (epoch > meta.epoch()) {
             meta = meta.withEpoch(epoch);
