@@ -381,8 +381,17 @@ public final class FocVolumeService implements VolumeService {
             String at = config.placement().previous(name);
             // not holding: a deleted volume's entries need not survive; an unreachable FOC keeps them until it is back
             VolumeInfo info = engine.info(name).get();
+            FocEntrySeal seal = null;
+            try {
+                seal = sealOf(info);
+            } catch (io.scoria.backend.transform.WrongKeyException e) {
+                LOG.warn("volume {}: its data key cannot be unwrapped ({}), so its fail-over cache entries at {} are left"
+                        + " there: they are sealed, and keyed by the volume's id, so never replayed into another volume",
+                        name, e.getMessage(), at);
+                at = null;
+            }
             try (FailoverCache c = at == null ? FailoverCaches.none() : connect(key, at, info.spec().clusterSize(),
-                    config.placement().ownerEpoch(name), false, sealOf(info), epoch)) {
+                    config.placement().ownerEpoch(name), false, seal, epoch)) {
                 VolumeBinding b = new VolumeBinding(name, c, engine.info(name).get().spec().clusterSize(), epoch[0]);
                 b.dropAll();
                 c.flush();
