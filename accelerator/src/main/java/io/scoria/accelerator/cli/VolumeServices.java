@@ -172,7 +172,7 @@ final class VolumeServices {
                                     : foc.requestTimeoutDuration(),
                             retained, config.dataDir().resolve("foc"), foc.secret(),
                             foc.address() == null && node != null ? node.focPlacement() : null, cluster, foc.tls()),
-                    metrics);
+                    metrics, service::flashKey);
             if (foc.address() == null && node != null) {
                 node.moveFocsThrough(new FocMoves(focVolumes));
             }

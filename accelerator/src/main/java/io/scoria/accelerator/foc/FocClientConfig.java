@@ -24,11 +24,14 @@ import java.util.regex.Pattern;
  * @param maxRetainedBytes  bound of the copies kept for re-sending (entries not yet removed)
  * @param secret            the cluster's shared FOC secret, or null for none (then only a FOC server on
  *                          loopback accepts the client); its {@code toString} never shows it
+ * @param entryFormat       what entry payloads hold ({@link FocEntryFormat#SEALED} for an encrypted volume, whose
+ *                          cache seals each cluster before {@code FocClient.append}); the client sends
+ *                          {@link #payloadBytes()} per entry
  */
 public record FocClientConfig(String host, int port, String volumeId, int clusterSize, long ownerEpoch,
                               Duration connectTimeout, Duration requestTimeout, Duration reconnectMin,
                               Duration reconnectMax, int maxBatchEntries, int maxInFlightBatches,
-                              long maxRetainedBytes, FocSecret secret) {
+                              long maxRetainedBytes, FocSecret secret, FocEntryFormat entryFormat) {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
@@ -53,6 +56,7 @@ public record FocClientConfig(String host, int port, String volumeId, int cluste
         }
         checkVolumeId(volumeId);
         checkClusterSize(clusterSize);
+        Objects.requireNonNull(entryFormat, "entryFormat");
         if (ownerEpoch < 0 || ownerEpoch > OwnerEpochs.MAX) {
             throw new IllegalArgumentException("ownerEpoch: must be 0 (claim) or 1.." + OwnerEpochs.MAX + ", got "
                     + ownerEpoch);
@@ -68,9 +72,9 @@ public record FocClientConfig(String host, int port, String volumeId, int cluste
         if (maxBatchEntries < 1 || maxBatchEntries > 4096) {
             throw new IllegalArgumentException("maxBatchEntries: must be 1..4096, got " + maxBatchEntries);
         }
-        if ((long) maxBatchEntries * (clusterSize + 24) > MAX_BATCH_BYTES) {
+        if ((long) maxBatchEntries * (entryFormat.payloadBytes(clusterSize) + 24) > MAX_BATCH_BYTES) {
             throw new IllegalArgumentException("maxBatchEntries: " + maxBatchEntries + " entries of " + clusterSize
-                    + "-byte clusters exceed the " + MAX_BATCH_BYTES + "-byte frame budget");
+                    + "-byte clusters (" + entryFormat + ") exceed the " + MAX_BATCH_BYTES + "-byte frame budget");
         }
         if (maxInFlightBatches < 1 || maxInFlightBatches > 64) {
             throw new IllegalArgumentException("maxInFlightBatches: must be 1..64, got " + maxInFlightBatches);
@@ -79,6 +83,20 @@ public record FocClientConfig(String host, int port, String volumeId, int cluste
             throw new IllegalArgumentException("maxRetainedBytes: must hold at least one batch ("
                     + (long) maxBatchEntries * clusterSize + " bytes), got " + maxRetainedBytes);
         }
+    }
+
+    /** A config of {@link FocEntryFormat#CLEAR} entries. */
+    public FocClientConfig(String host, int port, String volumeId, int clusterSize, long ownerEpoch,
+                           Duration connectTimeout, Duration requestTimeout, Duration reconnectMin,
+                           Duration reconnectMax, int maxBatchEntries, int maxInFlightBatches,
+                           long maxRetainedBytes, FocSecret secret) {
+        this(host, port, volumeId, clusterSize, ownerEpoch, connectTimeout, requestTimeout, reconnectMin, reconnectMax,
+                maxBatchEntries, maxInFlightBatches, maxRetainedBytes, secret, FocEntryFormat.CLEAR);
+    }
+
+    /** Bytes of each entry's payload: the cluster size, plus the seal of a {@link FocEntryFormat#SEALED} one. */
+    public int payloadBytes() {
+        return entryFormat.payloadBytes(clusterSize);
     }
 
     /** Defaults for everything but the server address ({@code HOST:PORT}), volume, cluster size and epoch. */
@@ -101,25 +119,31 @@ public record FocClientConfig(String host, int port, String volumeId, int cluste
     /** A copy with other timeouts. */
     public FocClientConfig withTimeouts(Duration connect, Duration request, Duration backoffMin, Duration backoffMax) {
         return new FocClientConfig(host, port, volumeId, clusterSize, ownerEpoch, connect, request, backoffMin,
-                backoffMax, maxBatchEntries, maxInFlightBatches, maxRetainedBytes, secret);
+                backoffMax, maxBatchEntries, maxInFlightBatches, maxRetainedBytes, secret, entryFormat);
     }
 
     /** A copy with another owner epoch. */
     public FocClientConfig withOwnerEpoch(long epoch) {
         return new FocClientConfig(host, port, volumeId, clusterSize, epoch, connectTimeout, requestTimeout,
-                reconnectMin, reconnectMax, maxBatchEntries, maxInFlightBatches, maxRetainedBytes, secret);
+                reconnectMin, reconnectMax, maxBatchEntries, maxInFlightBatches, maxRetainedBytes, secret, entryFormat);
     }
 
     /** A copy with other batching limits. */
     public FocClientConfig withBatching(int batchEntries, int inFlightBatches, long retainedBytes) {
         return new FocClientConfig(host, port, volumeId, clusterSize, ownerEpoch, connectTimeout, requestTimeout,
-                reconnectMin, reconnectMax, batchEntries, inFlightBatches, retainedBytes, secret);
+                reconnectMin, reconnectMax, batchEntries, inFlightBatches, retainedBytes, secret, entryFormat);
     }
 
     /** A copy with the cluster's shared secret ({@code null}: none). */
     public FocClientConfig withSecret(FocSecret s) {
         return new FocClientConfig(host, port, volumeId, clusterSize, ownerEpoch, connectTimeout, requestTimeout,
-                reconnectMin, reconnectMax, maxBatchEntries, maxInFlightBatches, maxRetainedBytes, s);
+                reconnectMin, reconnectMax, maxBatchEntries, maxInFlightBatches, maxRetainedBytes, s, entryFormat);
+    }
+
+    /** A copy whose entries have format {@code f}. */
+    public FocClientConfig withEntryFormat(FocEntryFormat f) {
+        return new FocClientConfig(host, port, volumeId, clusterSize, ownerEpoch, connectTimeout, requestTimeout,
+                reconnectMin, reconnectMax, maxBatchEntries, maxInFlightBatches, maxRetainedBytes, secret, f);
     }
 
     /** Validates a volume id as used on the wire and as a directory name on the server. */

@@ -132,6 +132,16 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         return namespaces.scoCipher(namespace);
     }
 
+    /**
+     * The local flash keys of the volume in {@code namespace} (they seal its fail-over cache entries), or
+     * empty when it is not encrypted.
+     *
+     * @throws io.scoria.backend.transform.WrongKeyException naming the volume when its data key cannot be unwrapped
+     */
+    public java.util.Optional<io.scoria.backend.transform.FlashKey> flashKey(String namespace) {
+        return transforms.flashKey(namespace);
+    }
+
     @Override
     public ClusterCache clusterCache() {
         return clusterCache;

@@ -3,10 +3,13 @@ package io.scoria.accelerator.volume;
 import io.scoria.accelerator.VolumeSpec;
 import io.scoria.backend.BackendException;
 import io.scoria.backend.ObjectStore;
+import io.scoria.backend.transform.FlashKey;
 import io.scoria.backend.transform.TransformPolicy;
 import io.scoria.backend.transform.TransformingObjectStore;
 import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.cache.ScoFileCipher;
+
+import java.util.Optional;
 
 /**
  * The volumes' compression and encryption at rest, where the engine meets the backend's
@@ -54,7 +57,17 @@ final class VolumeTransforms {
      * @throws io.scoria.backend.transform.WrongKeyException naming the volume when its data key cannot be unwrapped
      */
     ScoFileCipher scoCipher(String namespace) {
-        return transforming == null ? null : transforming.flashKey(namespace).map(ScoFileCipher::new).orElse(null);
+        return flashKey(namespace).map(ScoFileCipher::new).orElse(null);
+    }
+
+    /**
+     * The local flash keys of {@code namespace} (its SCO files' and FOC entries'), or empty when the volume is
+     * not encrypted.
+     *
+     * @throws io.scoria.backend.transform.WrongKeyException naming the volume when its data key cannot be unwrapped
+     */
+    Optional<FlashKey> flashKey(String namespace) {
+        return transforming == null ? Optional.empty() : transforming.flashKey(namespace);
     }
 
     /** The policy objects of {@code namespace} are written with. */

@@ -7,13 +7,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -105,7 +100,7 @@ class FocTlsTest {
     @Test
     void nodesOfTheClusterCaMirrorOverTlsAndTheWireDoesNotCarryTheData() throws Exception {
         FocServer server = server(node2);
-        try (Relay relay = new Relay(server.localAddress().getPort())) {
+        try (WireRelay relay = new WireRelay(server.localAddress().getPort())) {
             FocClient c = client(relay.port(), 1, node1);
             assertEquals(FocState.OK, c.state());
             c.ackedAsync(c.append(7, 100, 0, 0, pattern()), DIRECT).get(10, TimeUnit.SECONDS);
@@ -125,7 +120,7 @@ class FocTlsTest {
     @Test
     void withoutTlsTheSameDataIsInClearOnTheWire() throws Exception {
         FocServer server = server(null);
-        try (Relay relay = new Relay(server.localAddress().getPort())) {
+        try (WireRelay relay = new WireRelay(server.localAddress().getPort())) {
             FocClient c = client(relay.port(), 1, null);
             c.ackedAsync(c.append(7, 100, 0, 0, pattern()), DIRECT).get(10, TimeUnit.SECONDS);
             assertTrue(relay.captured().contains("SCORIA-PLAINTEXT"), "control: the relay does see clear text");
@@ -166,74 +161,5 @@ class FocTlsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> FocTls.load(pki.resolve("node1.pem"), pki.resolve("nope.key"), pki.resolve("ca.pem")));
         assertTrue(e.getMessage().contains("key") && e.getMessage().contains("nope.key"), e.getMessage());
-    }
-
-    /** A TCP relay to {@code port} on loopback that keeps what the client sent. */
-    private static final class Relay implements AutoCloseable {
-        private final ServerSocket listen = new ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress());
-        private final ByteArrayOutputStream fromClient = new ByteArrayOutputStream();
-        private final List<Socket> sockets = new ArrayList<>();
-
-        Relay(int port) throws IOException {
-            Thread accept = new Thread(() -> {
-                try {
-                    while (true) {
-                        Socket in = listen.accept();
-                        Socket out = new Socket("127.0.0.1", port);
-                        synchronized (sockets) {
-                            sockets.add(in);
-                            sockets.add(out);
-                        }
-                        pump(in.getInputStream(), out.getOutputStream(), true);
-                        pump(out.getInputStream(), in.getOutputStream(), false);
-                    }
-                } catch (IOException closed) {
-                    // the relay is closed
-                }
-            }, "relay-accept");
-            accept.setDaemon(true);
-            accept.start();
-        }
-
-        int port() {
-            return listen.getLocalPort();
-        }
-
-        private void pump(InputStream from, OutputStream to, boolean record) {
-            Thread t = new Thread(() -> {
-                byte[] buf = new byte[8192];
-                try {
-                    for (int n; (n = from.read(buf)) > 0; ) {
-                        if (record) {
-                            synchronized (fromClient) {
-                                fromClient.write(buf, 0, n);
-                            }
-                        }
-                        to.write(buf, 0, n);
-                        to.flush();
-                    }
-                } catch (IOException closed) {
-                    // one side went
-                }
-            }, "relay-pump");
-            t.setDaemon(true);
-            t.start();
-        }
-
-        String captured() {
-            synchronized (fromClient) {
-                return fromClient.toString(StandardCharsets.ISO_8859_1);
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            listen.close();
-            synchronized (sockets) {
-                for (Socket s : sockets) {
-                    s.close();
-                }
-            }
-        }
     }
 }

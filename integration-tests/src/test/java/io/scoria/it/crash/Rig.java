@@ -88,9 +88,16 @@ final class Rig implements AutoCloseable {
     }
 
     void createVolume(String name, String size) throws Exception {
+        createVolume(name, size, null);
+    }
+
+    /** Creates a volume with {@code encryption} ({@code none}, {@code aes-256-gcm}), or the backend's default when null. */
+    void createVolume(String name, String size, String encryption) throws Exception {
+        String body = "{\"name\":\"" + name + "\",\"size\":\"" + size + "\""
+                + (encryption == null ? "" : ",\"encryption\":\"" + encryption + "\"") + "}";
         HttpResponse<String> r = http.send(api("/v1/volumes")
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + name + "\",\"size\":\"" + size + "\"}")).build(),
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 201) {
             throw new IllegalStateException("create volume " + name + ": HTTP " + r.statusCode() + " " + r.body());

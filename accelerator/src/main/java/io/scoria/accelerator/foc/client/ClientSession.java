@@ -52,8 +52,8 @@ final class ClientSession {
         ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
         this.dialer = new Dialer(this, config, tls);
         Outbox[] box = new Outbox[1];
-        this.kept = new KeptEntries(alloc, config.volumeId(), config.clusterSize(),
-                FocProtocol.entryBytes(config.clusterSize()), config.maxBatchEntries(), config.maxRetainedBytes(),
+        this.kept = new KeptEntries(alloc, config.volumeId(), config.payloadBytes(),
+                FocProtocol.entryBytes(config.payloadBytes()), config.maxBatchEntries(), config.maxRetainedBytes(),
                 b -> box[0].enqueueLocked(b));
         this.outbox = new Outbox(lock, config, kept, alloc, dialer.io());
         box[0] = outbox;

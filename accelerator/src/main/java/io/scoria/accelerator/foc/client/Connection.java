@@ -57,7 +57,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
         this.client = client;
         this.config = config;
         this.server = server;
-        this.entryBytes = FocProtocol.entryBytes(config.clusterSize());
+        this.entryBytes = FocProtocol.entryBytes(config.payloadBytes());
     }
 
     long nextRequestId() {
@@ -74,7 +74,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
         pending.put(p.requestId, p);
         registration = p;
         ByteBuf h = FocProtocol.begin(channel.alloc(), FocProtocol.HELLO, 0, 24);
-        h.writeInt(FocProtocol.MAGIC).writeShort(FocProtocol.VERSION)
+        h.writeInt(FocProtocol.MAGIC).writeShort(config.entryFormat().protocolVersion())
                 .writeByte(config.secret() != null ? FocProtocol.FLAG_SECRET : 0).writeBytes(clientNonce);
         channel.writeAndFlush(FocProtocol.finish(h));
         return p;
@@ -91,7 +91,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
             throw new FocProtocolException("expected WELCOME, got " + FocProtocol.opcodeName(op));
         }
         FocProtocol.need(f, 4 + 2 + 1 + SessionKey.NONCE_BYTES + SessionKey.MAC_BYTES, "WELCOME");
-        if (f.readInt() != FocProtocol.MAGIC || f.readShort() != FocProtocol.VERSION) {
+        if (f.readInt() != FocProtocol.MAGIC || f.readShort() != config.entryFormat().protocolVersion()) {
             throw new FocProtocolException("WELCOME with bad magic or version");
         }
         boolean serverAuth = (f.readByte() & FocProtocol.FLAG_SECRET) != 0;
@@ -118,8 +118,8 @@ final class Connection extends ChannelInboundHandlerAdapter {
         }
         welcomed = true;
         ByteBuf r = FocProtocol.begin(channel.alloc(), FocProtocol.REGISTER, registration.requestId, 64);
-        r.writeInt(FocProtocol.MAGIC).writeShort(FocProtocol.VERSION).writeLong(client.ownerEpoch())
-                .writeInt(config.clusterSize());
+        r.writeInt(FocProtocol.MAGIC).writeShort(config.entryFormat().protocolVersion()).writeLong(client.ownerEpoch())
+                .writeInt(config.payloadBytes());
         FocProtocol.writeString(r, config.volumeId());
         channel.writeAndFlush(FocProtocol.finish(r));
     }
@@ -177,7 +177,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
             case FocProtocol.OK:
                 if (p.opcode == FocProtocol.REGISTER) {
                     FocProtocol.need(f, 14, "REGISTER reply");
-                    if (f.readInt() != FocProtocol.MAGIC || f.readShort() != FocProtocol.VERSION) {
+                    if (f.readInt() != FocProtocol.MAGIC || f.readShort() != config.entryFormat().protocolVersion()) {
                         throw new FocProtocolException("REGISTER reply with bad magic or version");
                     }
                     long epoch = f.readLong();
@@ -225,12 +225,12 @@ final class Connection extends ChannelInboundHandlerAdapter {
             int off = f.readInt();
             int ver = f.readInt();
             try {
-                p.consumer.accept(lba, sco, off, ver, f.nioBuffer(f.readerIndex(), config.clusterSize()));
+                p.consumer.accept(lba, sco, off, ver, f.nioBuffer(f.readerIndex(), config.payloadBytes()));
             } catch (RuntimeException e) {
                 p.future.completeExceptionally(new FocException("replay consumer failed on lba " + lba + ": " + e, e));
                 throw e;
             }
-            f.skipBytes(config.clusterSize());
+            f.skipBytes(config.payloadBytes());
         }
         p.received += n;
     }

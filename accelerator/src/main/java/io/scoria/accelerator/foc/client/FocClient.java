@@ -177,8 +177,8 @@ public final class FocClient implements AutoCloseable {
             throw new IllegalArgumentException("location: SCO tag, offset and version must be >= 0, got "
                     + scoTag + "/" + offsetInSco + "/" + scoVersion);
         }
-        if (cluster == null || cluster.remaining() != config.clusterSize()) {
-            throw new IllegalArgumentException("cluster: remaining() must be the cluster size " + config.clusterSize()
+        if (cluster == null || cluster.remaining() != config.payloadBytes()) {
+            throw new IllegalArgumentException("cluster: remaining() must be the entry payload size " + config.payloadBytes()
                     + ", got " + (cluster == null ? "null" : cluster.remaining()));
         }
         synchronized (lock) {

@@ -20,7 +20,7 @@ final class KeptEntries {
     private final ByteBufAllocator alloc;
     private final String volumeId;
     private final int entryBytes;
-    private final int clusterSize;
+    private final int payloadBytes;
     private final int maxBatchEntries;
     private final long maxBytes;
     private final Consumer<Batch> onSeal;
@@ -30,11 +30,11 @@ final class KeptEntries {
     private long removedUpTo = -1;
     private long lastSeq;
 
-    KeptEntries(ByteBufAllocator alloc, String volumeId, int clusterSize, int entryBytes, int maxBatchEntries,
+    KeptEntries(ByteBufAllocator alloc, String volumeId, int payloadBytes, int entryBytes, int maxBatchEntries,
                 long maxBytes, Consumer<Batch> onSeal) {
         this.alloc = alloc;
         this.volumeId = volumeId;
-        this.clusterSize = clusterSize;
+        this.payloadBytes = payloadBytes;
         this.entryBytes = entryBytes;
         this.maxBatchEntries = maxBatchEntries;
         this.maxBytes = maxBytes;
@@ -158,7 +158,7 @@ final class KeptEntries {
         return bytes;
     }
 
-    int clusterSize() {
-        return clusterSize;
+    int payloadBytes() {
+        return payloadBytes;
     }
 }

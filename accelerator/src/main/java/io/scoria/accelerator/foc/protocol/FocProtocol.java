@@ -10,7 +10,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32C;
 
 /**
- * The FOC wire protocol, version 2. All integers big-endian.
+ * The FOC wire protocol, versions 2 and 3. All integers big-endian. The two differ only in what an
+ * entry's payload is ({@link io.scoria.accelerator.foc.FocEntryFormat}): version 2 carries clear
+ * clusters (payload = cluster size), version 3 clusters sealed by the owner (payload = cluster size
+ * + 48; sco-store/FORMATS.md, "Fail-over cache entries"); the frames are the same. A client speaks
+ * the version of its volume's format in HELLO and REGISTER, the server answers in it; a server of
+ * version 2 only refuses a version 3 HELLO with an ERROR naming both versions.
  *
  * <pre>
  * frame   = u32 length (of the rest) | u8 opcode | u64 requestId | payload | trailer
@@ -21,12 +26,13 @@ import java.util.zip.CRC32C;
  * WELCOME (server reply)       u32 magic | u16 version | u8 flags (1: requires a secret) | 16 bytes serverNonce
  *                              | 32 bytes proof (HMAC-SHA256(sessionKey, "scoria-foc-2 server proof"), zeros without a secret)
  * AUTH_FAILED (server, then it closes)  u16 n | n bytes reason (UTF-8); always with a CRC trailer
- * REGISTER      u32 magic "SFOC" | u16 version | u64 ownerEpoch (0: claim the next one) | u32 clusterSize
+ * REGISTER      u32 magic "SFOC" | u16 version | u64 ownerEpoch (0: claim the next one)
+ *               | u32 payloadBytes (version 2: the cluster size; version 3: cluster size + 48)
  *               | u16 n | n bytes volume id (UTF-8)
  * ADD_ENTRIES   u32 count | count x entry
  * FLUSH, GET_ENTRIES, UNREGISTER   (empty)
  * REMOVE_UP_TO  u64 scoTag (inclusive)
- * entry   = u64 lba | u64 scoTag | u32 offsetInSco | u32 scoVersion | clusterSize bytes
+ * entry   = u64 lba | u64 scoTag | u32 offsetInSco | u32 scoVersion | payloadBytes bytes
  * replies carry the request's id:
  * OK            REGISTER: u32 magic | u16 version | u64 epoch in force; ADD_ENTRIES: u32 count; others empty
  * FENCED        u64 currentEpoch
@@ -65,7 +71,10 @@ import java.util.zip.CRC32C;
  */
 public final class FocProtocol {
     public static final int MAGIC = 0x53464F43; // "SFOC"
+    /** The version of clear entries ({@link io.scoria.accelerator.foc.FocEntryFormat#CLEAR}). */
     public static final short VERSION = 2;
+    /** The versions a server of this build speaks, for messages. */
+    public static final String SPOKEN = "2 and 3";
 
     public static final byte REGISTER = 1;
     public static final byte ADD_ENTRIES = 2;
@@ -97,8 +106,9 @@ public final class FocProtocol {
     private FocProtocol() {
     }
 
-    public static int entryBytes(int clusterSize) {
-        return ENTRY_HEADER_BYTES + clusterSize;
+    /** Bytes of one entry on the wire whose payload is {@code payloadBytes} long. */
+    public static int entryBytes(int payloadBytes) {
+        return ENTRY_HEADER_BYTES + payloadBytes;
     }
 
     /** The decoder that cuts the stream into frames and strips the length field. */

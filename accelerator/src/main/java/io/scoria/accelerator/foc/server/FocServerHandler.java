@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.scoria.accelerator.foc.FocClientConfig;
+import io.scoria.accelerator.foc.FocEntryFormat;
 import io.scoria.accelerator.foc.FocException;
 import io.scoria.accelerator.foc.FocFencedException;
 import io.scoria.accelerator.foc.FocProtocolException;
@@ -94,17 +95,18 @@ final class FocServerHandler extends ChannelInboundHandlerAdapter {
             throw new FocProtocolException("REGISTER with bad magic 0x" + Integer.toHexString(magic));
         }
         long ownerEpoch = f.readLong();
-        int clusterSize = f.readInt();
+        int payloadBytes = f.readInt();
         String volumeId = FocProtocol.readString(f, "REGISTER volume id");
-        if (version != FocProtocol.VERSION) {
+        FocEntryFormat format = FocEntryFormat.ofProtocolVersion(version);
+        if (format == null) {
             Replies.error(ctx, id, "unsupported FOC protocol version " + version + ", this server speaks "
-                    + FocProtocol.VERSION);
+                    + FocProtocol.SPOKEN);
             ctx.close();
             return;
         }
         try {
             FocClientConfig.checkVolumeId(volumeId);
-            FocClientConfig.checkClusterSize(clusterSize);
+            format.clusterSizeOf(payloadBytes);
             if (ownerEpoch < 0) {
                 throw new IllegalArgumentException("ownerEpoch: must be >= 0, got " + ownerEpoch);
             }
@@ -116,9 +118,9 @@ final class FocServerHandler extends ChannelInboundHandlerAdapter {
         store = s;
         queue(ctx, s, () -> {
             try {
-                long inForce = s.register(ownerEpoch, clusterSize);
+                long inForce = s.register(ownerEpoch, payloadBytes, format);
                 epoch = inForce;
-                Replies.registered(ctx, id, inForce);
+                Replies.registered(ctx, id, version, inForce);
                 LOG.debug("FOC {} registered volume {} epoch {}", ctx.channel().remoteAddress(), volumeId, inForce);
             } catch (FocFencedException e) {
                 Replies.fenced(ctx, id, e);

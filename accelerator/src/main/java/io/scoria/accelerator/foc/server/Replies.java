@@ -25,10 +25,10 @@ final class Replies {
         ctx.writeAndFlush(FocProtocol.finish(r));
     }
 
-    /** OK of REGISTER: magic, version and the owner epoch in force. */
-    static void registered(ChannelHandlerContext ctx, long id, long epoch) {
+    /** OK of REGISTER: magic, the REGISTER's version and the owner epoch in force. */
+    static void registered(ChannelHandlerContext ctx, long id, short version, long epoch) {
         ByteBuf r = FocProtocol.begin(ctx.alloc(), FocProtocol.OK, id, 14);
-        r.writeInt(FocProtocol.MAGIC).writeShort(FocProtocol.VERSION).writeLong(epoch);
+        r.writeInt(FocProtocol.MAGIC).writeShort(version).writeLong(epoch);
         ctx.writeAndFlush(FocProtocol.finish(r));
     }
 

@@ -22,6 +22,9 @@ import java.util.zip.CRC32C;
  * record            = u32 magic "FCRE" | u64 lba | u64 scoNumber | u32 offsetInSco | u32 scoVersion
  *                     | clusterSize bytes | u32 crc32c(magic..cluster bytes)
  * </pre>
+ * Here {@code clusterSize} is the volume's entry payload size: the cluster size for clear entries, the
+ * cluster size + 48 for sealed ones ({@link io.scoria.accelerator.foc.FocEntryFormat}); the server never
+ * looks inside a payload.
  *
  * Files of removed SCOs are reused for later SCOs ({@link #retire}, {@link #reuse}): the header is
  * rewritten and new records overwrite the old ones, whose pages are usually still cached (an append

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.scoria.accelerator.foc.FocEntryFormat;
 import io.scoria.accelerator.foc.FocProtocolException;
 import io.scoria.accelerator.foc.FocSecret;
 import io.scoria.accelerator.foc.protocol.FocProtocol;
@@ -16,8 +17,9 @@ import org.slf4j.LoggerFactory;
  * The server's side of the FOC handshake ({@link FocProtocol}): the first frame must be HELLO;
  * the server answers WELCOME with its nonce and, if it has a secret, its proof, keys the
  * connection's {@link FrameGuard} (every later frame must carry a valid HMAC) and steps out of
- * the pipeline. A client without a secret when the server has one gets AUTH_FAILED; a version 1
- * client (REGISTER first) or another version gets an ERROR naming both versions; either way the
+ * the pipeline. Versions 2 (clear entries) and 3 (sealed entries, {@link FocEntryFormat}) are
+ * spoken; WELCOME answers in the client's. A client without a secret when the server has one gets
+ * AUTH_FAILED; a version 1 client (REGISTER first) or another version gets an ERROR naming the versions; either way the
  * connection closes before any request reaches a volume.
  *
  * <p>Threads: the connection's event loop. One per connection. Buffers: releases the frame it reads.
@@ -41,7 +43,7 @@ final class ServerHandshake extends ChannelInboundHandlerAdapter {
             long id = f.readLong();
             if (op == FocProtocol.REGISTER) {
                 refuse(ctx, FocProtocol.ERROR, id, "unsupported FOC protocol version 1 (REGISTER without HELLO), this"
-                        + " server speaks " + FocProtocol.VERSION);
+                        + " server speaks " + FocProtocol.SPOKEN);
                 return;
             }
             if (op != FocProtocol.HELLO) {
@@ -53,9 +55,9 @@ final class ServerHandshake extends ChannelInboundHandlerAdapter {
             if (magic != FocProtocol.MAGIC) {
                 throw new FocProtocolException("HELLO with bad magic 0x" + Integer.toHexString(magic));
             }
-            if (version != FocProtocol.VERSION) {
+            if (FocEntryFormat.ofProtocolVersion(version) == null) {
                 refuse(ctx, FocProtocol.ERROR, id, "unsupported FOC protocol version " + version + ", this server speaks "
-                        + FocProtocol.VERSION);
+                        + FocProtocol.SPOKEN);
                 return;
             }
             boolean clientHasSecret = (f.readByte() & FocProtocol.FLAG_SECRET) != 0;
@@ -66,17 +68,18 @@ final class ServerHandshake extends ChannelInboundHandlerAdapter {
                         + " client has none configured");
                 return;
             }
-            welcome(ctx, id, clientNonce);
+            welcome(ctx, id, version, clientNonce);
         } finally {
             f.release();
         }
     }
 
-    private void welcome(ChannelHandlerContext ctx, long id, byte[] clientNonce) {
+    /** Answers in the client's {@code version} (2: clear entries, 3: sealed ones; the frames are the same). */
+    private void welcome(ChannelHandlerContext ctx, long id, short version, byte[] clientNonce) {
         byte[] serverNonce = SessionKey.newNonce();
         SessionKey key = secret == null ? null : SessionKey.derive(secret, clientNonce, serverNonce);
         ByteBuf w = FocProtocol.begin(ctx.alloc(), FocProtocol.WELCOME, id, 64);
-        w.writeInt(FocProtocol.MAGIC).writeShort(FocProtocol.VERSION)
+        w.writeInt(FocProtocol.MAGIC).writeShort(version)
                 .writeByte(secret != null ? FocProtocol.FLAG_SECRET : 0).writeBytes(serverNonce);
         if (key != null) {
             w.writeBytes(key.serverProof());

@@ -17,6 +17,8 @@ import java.util.zip.CRC32C;
  * the SCO number up to which entries were removed. File {@code volume.meta}, replaced atomically
  * (write temp, fsync, rename, fsync directory):
  * {@code u32 magic "SFCV" | u16 format 1 | u16 0 | u32 clusterSize | u64 epoch | u64 removedUpTo | u32 crc32c}.
+ * {@code clusterSize} is the entry payload size ({@link io.scoria.accelerator.foc.FocEntryFormat}: the cluster
+ * size for clear entries, more for sealed ones).
  */
 record VolumeMeta(int clusterSize, long epoch, long removedUpTo) {
     static final String FILE = "volume.meta";

@@ -1,6 +1,7 @@
 package io.scoria.accelerator.foc.server;
 
 import io.scoria.accelerator.foc.FocCorruptDataException;
+import io.scoria.accelerator.foc.FocEntryFormat;
 import io.scoria.accelerator.foc.FocException;
 import io.scoria.accelerator.foc.FocFencedException;
 import io.scoria.accelerator.foc.OwnerEpochs;
@@ -136,28 +137,52 @@ final class VolumeStore implements AutoCloseable {
      * returns the epoch in force for it.
      *
      * @throws FocFencedException if {@code requested} is below the stored epoch
-     * @throws FocException if it is implausible ({@link OwnerEpochs#checkPlausible}) or the cluster size differs;
-     *         nothing is changed then
+     * A volume that holds no entries takes the entry format of the registering owner (same cluster size);
+     * one that holds entries keeps its own.
+     *
+     * @throws FocException if it is implausible ({@link OwnerEpochs#checkPlausible}) or the entry payload size
+     *         differs from that of the entries the volume holds; nothing is changed then
      */
-    long register(long requested, int clusterSize) throws IOException {
+    long register(long requested, int payloadBytes, FocEntryFormat format) throws IOException {
         load();
         long stored = meta == null ? 0 : meta.epoch();
         long epoch = requested == OwnerEpochs.CLAIM ? OwnerEpochs.next(stored)
                 : OwnerEpochs.checkPlausible(requested, stored);
         if (meta == null) {
             Files.createDirectories(dir);
-            meta = new VolumeMeta(clusterSize, epoch, -1);
+            meta = new VolumeMeta(payloadBytes, epoch, -1);
             writeMeta();
             VolumeMeta.fsyncDir(dir.getParent());
-            LOG.info("FOC volume {}: created, cluster size {}, owner epoch {}", volumeId, clusterSize, epoch);
+            LOG.info("FOC volume {}: created, {} entries of {} payload bytes, owner epoch {}", volumeId, format,
+                    payloadBytes, epoch);
             return epoch;
         }
         if (epoch < meta.epoch()) {
             throw new FocFencedException(volumeId, epoch, meta.epoch());
         }
-        if (clusterSize != meta.clusterSize()) {
-            throw new FocException("FOC volume '" + volumeId + "' has cluster size " + meta.clusterSize()
-                    + ", register asked for " + clusterSize);
+        if (payloadBytes != meta.clusterSize()) {
+            FocEntryFormat held = formatOf(meta.clusterSize());
+            if (held == format) {
+                throw new FocException("FOC volume '" + volumeId + "' has cluster size "
+                        + held.clusterSizeOf(meta.clusterSize()) + ", register asked for " + format.clusterSizeOf(payloadBytes));
+            }
+            if (files.isEmpty() && retiring.isEmpty()
+                    && held.clusterSizeOf(meta.clusterSize()) == format.clusterSizeOf(payloadBytes)) {
+                // no entry left (all removed or unregistered): the entries change format, e.g. those of a volume
+                // whose owner now seals them; spares of the old record size are not reused
+                spares.deleteAll();
+                meta = new VolumeMeta(payloadBytes, Math.max(epoch, meta.epoch()), meta.removedUpTo());
+                writeMeta();
+                LOG.info("FOC volume {}: holds no entries, now takes {} entries of {} payload bytes", volumeId, format,
+                        payloadBytes);
+                return epoch;
+            }
+            throw new FocException("FOC volume '" + volumeId + "' holds " + held + " entries of " + meta.clusterSize()
+                    + " payload bytes, register asked for " + format + " entries of " + payloadBytes
+                    + (format == FocEntryFormat.SEALED
+                    ? " (clear entries of an encrypted volume, written before its FOC entries were sealed, are not"
+                    + " replayed by this version: see FORMATS.md, \"Fail-over cache entries\")"
+                    : " (an owner without the volume's key cannot replay its sealed entries)"));
         }
         if (epoch > meta.epoch()) {
             meta = meta.withEpoch(epoch);
@@ -355,6 +380,11 @@ final class VolumeStore implements AutoCloseable {
             n += f.forEach(scratch, sink);
         }
         return n;
+    }
+
+    /** The volume's entry format: clear entries have a power-of-two payload, sealed ones do not. */
+    private static FocEntryFormat formatOf(int payloadBytes) {
+        return Integer.bitCount(payloadBytes) == 1 ? FocEntryFormat.CLEAR : FocEntryFormat.SEALED;
     }
 
     int clusterSize() {

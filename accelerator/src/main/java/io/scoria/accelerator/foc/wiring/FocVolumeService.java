@@ -7,11 +7,16 @@ import io.scoria.accelerator.VolumeInfo;
 import io.scoria.accelerator.VolumeService;
 import io.scoria.accelerator.VolumeSpec;
 import io.scoria.accelerator.foc.FailoverCache;
+import io.scoria.accelerator.foc.FocClientConfig;
+import io.scoria.accelerator.foc.FocEntryFormat;
 import io.scoria.accelerator.foc.FocFencedException;
+import io.scoria.accelerator.foc.FocMode;
 import io.scoria.accelerator.foc.FocState;
 import io.scoria.accelerator.foc.FocUnavailableException;
 import io.scoria.accelerator.foc.OwnerEpochs;
 import io.scoria.accelerator.foc.client.FailoverCaches;
+import io.scoria.accelerator.foc.sealed.FocEntrySeal;
+import io.scoria.accelerator.foc.sealed.SealedFailoverCache;
 import io.scoria.accelerator.metrics.VolumeMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,14 +67,28 @@ public final class FocVolumeService implements VolumeService {
     private final FocHooks hooks;
     private final FocWiringConfig config;
     private final VolumeMetrics metrics;
+    private final FocEntryKeys keys;
     private final Map<String, FocVolume> open = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /**
-     * @param engine   the engine, built with {@code hooks} as its write listener factory (now owned here)
-     * @param metrics  told of each open volume's FOC state (the per-volume degraded gauge); may be null
+     * As {@link #FocVolumeService(VolumeService, FocHooks, FocWiringConfig, VolumeMetrics, FocEntryKeys)}, with
+     * the keys of {@code engine} when it is a {@link io.scoria.accelerator.volume.LocalVolumeService}, else none.
      */
     public FocVolumeService(VolumeService engine, FocHooks hooks, FocWiringConfig config, VolumeMetrics metrics) {
+        this(engine, hooks, config, metrics, engine instanceof io.scoria.accelerator.volume.LocalVolumeService local
+                ? local::flashKey : FocEntryKeys.NONE);
+    }
+
+    /**
+     * @param engine   the engine, built with {@code hooks} as its write listener factory (now owned here)
+     * @param metrics  told of each open volume's FOC state (the per-volume degraded gauge); may be null
+     * @param keys     the keys of encrypted volumes, whose FOC entries are sealed with them
+     *                 ({@link SealedFailoverCache}); the others' stay clear
+     */
+    public FocVolumeService(VolumeService engine, FocHooks hooks, FocWiringConfig config, VolumeMetrics metrics,
+                            FocEntryKeys keys) {
+        this.keys = Objects.requireNonNull(keys, "keys");
         this.engine = Objects.requireNonNull(engine, "engine");
         this.hooks = Objects.requireNonNull(hooks, "hooks");
         this.config = Objects.requireNonNull(config, "config");
@@ -152,13 +171,28 @@ public final class FocVolumeService implements VolumeService {
         return open.computeIfAbsent(name, this::bindAndOpen);
     }
 
+    /** The seal of an encrypted volume's FOC entries, or null when its entries stay clear. */
+    private FocEntrySeal sealOf(VolumeInfo info) {
+        return keys.of(info.namespace()).map(k -> new FocEntrySeal(info.name(), k, info.spec().clusterSize())).orElse(null);
+    }
+
+    /** A link to the FOC at {@code at}, sealing entries with {@code seal} when it is not null. */
+    private FailoverCache link(String at, String key, int clusterSize, long epoch, boolean hold, FocEntrySeal seal) {
+        FocClientConfig c = config.clientConfig(at, key, clusterSize, epoch);
+        if (seal == null || config.mode() == FocMode.NONE) {
+            return FailoverCaches.create(config.mode(), c, hold, config.ackBound(), config.tls());
+        }
+        return new SealedFailoverCache(FailoverCaches.create(config.mode(), c.withEntryFormat(FocEntryFormat.SEALED), hold,
+                config.ackBound(), config.tls()), seal);
+    }
+
     /** @param hold acknowledgements and flushes wait out DEGRADED (a served volume of a cluster node) */
-    private FailoverCache connect(String key, String at, int clusterSize, long ownerEpoch, boolean hold, long[] epochOut) {
+    private FailoverCache connect(String key, String at, int clusterSize, long ownerEpoch, boolean hold, FocEntrySeal seal,
+                                  long[] epochOut) {
         long epoch = ownerEpoch;
         for (int attempt = 0; ; attempt++) {
             try {
-                FailoverCache c = FailoverCaches.create(config.mode(), config.clientConfig(at, key, clusterSize, epoch),
-                        hold, config.ackBound(), config.tls());
+                FailoverCache c = link(at, key, clusterSize, epoch, hold, seal);
                 epochOut[0] = epoch;
                 return c;
             } catch (FocFencedException e) {
@@ -175,12 +209,15 @@ public final class FocVolumeService implements VolumeService {
 
     private FocVolume bindAndOpen(String name) {
         Volume v = engine.open(name);
-        String key = focKey(name);
+        VolumeInfo info = engine.info(name).orElseThrow(() -> new io.scoria.accelerator.VolumeNotFoundException(
+                "no volume named '" + name + "'"));
+        String key = focKey(info);
+        FocEntrySeal seal = sealOf(info);
         FocPlacement placement = config.placement();
         String at = placement.place(name);
         long[] epoch = new long[1];
         FailoverCache cache = connect(key, at, v.clusterSize(), placement.ownerEpoch(name), config.holdWhileDegraded(),
-                epoch);
+                seal, epoch);
         VolumeBinding b;
         try {
             b = new VolumeBinding(name, cache, v.clusterSize(), epoch[0]);
@@ -192,8 +229,8 @@ public final class FocVolumeService implements VolumeService {
         String from = placement.movable() ? placement.previous(name) : null;
         try {
             if (placement.movable()) {
-                MovableFocOpen.prepare(v, b, from, at, () -> FailoverCaches.create(config.mode(),
-                        config.clientConfig(from, key, v.clusterSize(), placement.ownerEpoch(name)), false, null, config.tls()),
+                MovableFocOpen.prepare(v, b, from, at, () -> link(from, key, v.clusterSize(), placement.ownerEpoch(name),
+                        false, seal),
                         config.stateDir().resolve(key + ".replay"));
             } else if (!Files.exists(marker(key)) && !v.isReadOnly()) {
                 b.replaying(true);
@@ -343,8 +380,18 @@ public final class FocVolumeService implements VolumeService {
             long[] epoch = new long[1];
             String at = config.placement().previous(name);
             // not holding: a deleted volume's entries need not survive; an unreachable FOC keeps them until it is back
-            try (FailoverCache c = at == null ? FailoverCaches.none() : connect(key, at,
-                    engine.info(name).get().spec().clusterSize(), config.placement().ownerEpoch(name), false, epoch)) {
+            VolumeInfo info = engine.info(name).get();
+            FocEntrySeal seal = null;
+            try {
+                seal = sealOf(info);
+            } catch (io.scoria.backend.transform.WrongKeyException e) {
+                LOG.warn("volume {}: its data key cannot be unwrapped ({}), so its fail-over cache entries at {} are left"
+                        + " there: they are sealed, and keyed by the volume's id, so never replayed into another volume",
+                        name, e.getMessage(), at);
+                at = null;
+            }
+            try (FailoverCache c = at == null ? FailoverCaches.none() : connect(key, at, info.spec().clusterSize(),
+                    config.placement().ownerEpoch(name), false, seal, epoch)) {
                 VolumeBinding b = new VolumeBinding(name, c, engine.info(name).get().spec().clusterSize(), epoch[0]);
                 b.dropAll();
                 c.flush();

@@ -3,6 +3,7 @@ package io.scoria.accelerator.foc.wiring;
 import io.scoria.accelerator.Volume;
 import io.scoria.accelerator.VolumeException;
 import io.scoria.accelerator.foc.FailoverCache;
+import io.scoria.accelerator.foc.sealed.SealedFailoverCache;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,7 +17,9 @@ import java.nio.file.StandardOpenOption;
  * Replays a volume's FOC entries into the volume: first streams them (on the FOC client's I/O
  * thread, which must not wait on the engine) into a local spool file, then writes them into the
  * volume in the order the FOC gave them (tag, then add order: write order), one cluster per write.
- * A later entry for the same LBA overwrites an earlier one, as the original writes did.
+ * A later entry for the same LBA overwrites an earlier one, as the original writes did. The spool of
+ * an encrypted volume (its cache a {@link SealedFailoverCache}) holds the clusters encrypted under a
+ * key that lives only for the replay ({@link SpoolCipher}).
  *
  * <p>Not thread-safe: one replay at a time per spool file. The spool file is deleted afterwards.
  */
@@ -33,6 +36,8 @@ final class ReplaySpool {
             try (FileChannel ch = FileChannel.open(spool, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                     StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 ByteBuffer out = ByteBuffer.allocateDirect(8 + cs);
+                SpoolCipher cipher = cache instanceof SealedFailoverCache ? new SpoolCipher() : null;
+                long[] spooled = {0};
                 long n = cache.replay((lba, sco, off, ver, cluster) -> {
                     if (lba < 0 || lba >= clusters) {
                         throw new VolumeException("FOC entry for volume '" + volume.name() + "' names LBA " + lba
@@ -43,7 +48,14 @@ final class ReplaySpool {
                                 + cluster.remaining() + " bytes, cluster size is " + cs);
                     }
                     out.clear();
-                    out.putLong(lba).put(cluster.duplicate()).flip();
+                    out.putLong(lba);
+                    if (cipher != null) {
+                        cipher.apply(spooled[0], cluster.duplicate(), out);
+                    } else {
+                        out.put(cluster.duplicate());
+                    }
+                    spooled[0]++;
+                    out.flip();
                     try {
                         while (out.hasRemaining()) {
                             ch.write(out);
@@ -53,6 +65,7 @@ final class ReplaySpool {
                     }
                 });
                 ByteBuffer in = ByteBuffer.allocateDirect(8 + cs);
+                ByteBuffer clear = cipher == null ? null : ByteBuffer.allocateDirect(cs);
                 long pos = 0;
                 for (long i = 0; i < n; i++) {
                     in.clear();
@@ -63,7 +76,12 @@ final class ReplaySpool {
                     }
                     pos += in.capacity();
                     long lba = in.getLong(0);
-                    volume.write(lba * cs, in.position(8).limit(8 + cs), false);
+                    ByteBuffer data = in.position(8).limit(8 + cs);
+                    if (cipher != null) {
+                        cipher.apply(i, data, clear.clear());
+                        data = clear.flip();
+                    }
+                    volume.write(lba * cs, data, false);
                 }
                 return n;
             } finally {
