@@ -434,6 +434,18 @@ public final class VolumeLifecycle implements AutoCloseable {
         return hosts;
     }
 
+    VolumeProjects projects() {
+        return projects;
+    }
+
+    LifecycleLookups lookups() {
+        return lookups;
+    }
+
+    CloneStep step() {
+        return step;
+    }
+
     VolumeService volumes() {
         return volumes;
     }
