@@ -45,7 +45,8 @@ final class PoolDesktops {
 
     /**
      * Makes desktop {@code k} (from 1) of its operation, {@code name}, as a clone of the pool's template snapshot in the
-     * pool's project: {@code creating} (durable) before the clone, {@code available} after it. A failure deletes
+     * pool's project: {@code creating} (durable) before the clone, {@code available} after it; the lifecycle's
+     * {@link CloneStep} runs between the two (the desktop exists and is still {@code creating}). A failure deletes
      * what was made and is rethrown; a desktop that cannot be deleted is left in {@code error}.
      */
     void make(PoolDefinition def, String name, int k) {
@@ -53,8 +54,8 @@ final class PoolDesktops {
         states.change(List.of(name), VolumeState.CREATING, lifecycle.lookups()::state);
         try {
             lifecycle.projects().assign(List.of(name), def.project());
-            lifecycle.step().before(k, name);
             volumes.clone(def.template(), def.snapshot(), name, def.project());
+            lifecycle.step().before(k, name);
         } catch (RuntimeException e) {
             lifecycle.removeMade(List.of(name));
             throw e;
