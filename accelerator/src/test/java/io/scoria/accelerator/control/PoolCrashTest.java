@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Pool operations cut short, over the real engine (a {@link LocalVolumeService} on an in-memory backend): a
- * {@link Crash} thrown at desktop k of an operation (k-1 made, desktop k cloned and still {@code creating}) runs no
+ * {@link VolumeLifecycleTest.Crash} thrown at desktop k of an operation (k-1 made, desktop k cloned and still {@code creating}) runs no
  * clean-up, as a kill -9; then a new engine, lifecycle and {@link Pools} on the same flash, backend and data
  * directory complete the operation. Checked: the pool has its declared size and template, every desktop once and
  * {@code available}, none other with its prefix, the desktops made before the crash were kept (not made again),
@@ -42,19 +42,12 @@ class PoolCrashTest {
     VolumeLifecycle lifecycle;
     ServingGate gate;
     Pools pools;
-    /** The desktop made (from 1, counted over a start) before which a {@link Crash} or a failure is thrown; 0: none. */
+    /** The desktop step (from 1, counted over a start) at which a crash or a failure is thrown; 0: none. */
     int crashAt;
     int failAt;
     int made;
     /** Run at each desktop step (before the crash check), to act between two desktops. */
     Runnable atStep = () -> { };
-
-    /** A kill -9 at a step: an Error, which no clean-up catches. */
-    static final class Crash extends Error {
-        Crash() {
-            super("killed");
-        }
-    }
 
     @BeforeEach
     void setUp() {
@@ -83,7 +76,7 @@ class PoolCrashTest {
                 throw new IllegalStateException("backend said no");
             }
             if (made == crashAt) {
-                throw new Crash();
+                throw new VolumeLifecycleTest.Crash();
             }
         });
         gate = new ServingGate(hosts, lifecycle);
@@ -130,7 +123,7 @@ class PoolCrashTest {
             }
         };
         crashAt = 4;
-        assertThrows(Crash.class, () -> pools.create("desks", "gold", "s1", 8, "desk-", PoolPolicy.RESET_ON_DETACH,
+        assertThrows(VolumeLifecycleTest.Crash.class, () -> pools.create("desks", "gold", "s1", 8, "desk-", PoolPolicy.RESET_ON_DETACH,
                 Project.DEFAULT));
         // the clone of desk-4 was done when the kill came, its state not yet available
         assertTrue(svc.info("desk-4").isPresent());
@@ -152,7 +145,7 @@ class PoolCrashTest {
         pools.create("desks", "gold", "s1", 6, "desk-", PoolPolicy.RESET_ON_DETACH, Project.DEFAULT);
         busy.add("desk-2");
         crashAt = made + 3; // desk-1 and desk-3 recreated, desk-4 deleted, cloned again and still creating
-        assertThrows(Crash.class, () -> pools.recompose("desks", "gold-v2", null, false));
+        assertThrows(VolumeLifecycleTest.Crash.class, () -> pools.recompose("desks", "gold-v2", null, false));
         assertEquals(VolumeState.CREATING, lifecycle.state("desk-4"));
         assertTrue(gate.unavailable("desk-4").isPresent());
         assertEquals("gold", svc.info("desk-5").orElseThrow().parent());

@@ -41,11 +41,6 @@ class PoolKillIT {
         }
     }
 
-    private void start(long pauseMillis) throws Exception {
-        router = RouterProcess.start(dir, "router", "{type: fs, fs: {root: " + dir.resolve("backend") + "}}",
-                Map.of("SCORIA_JAVA_OPTS", "-Dscoria.lifecycle.stepPauseMillis=" + pauseMillis));
-    }
-
     /** The desktops in {@code scoria volume list}, as name → lifecycle state. */
     private Map<String, String> desktops() {
         Map<String, String> m = new TreeMap<>();
@@ -69,7 +64,7 @@ class PoolKillIT {
 
     @Test
     void aPoolCreateKilledInTheMiddleIsCompletedAtRestart() throws Exception {
-        start(1500);
+        router = RouterProcess.startWithLifecyclePause(dir, "router", 1500);
         router.ok("volume", "create", "gold", "--size", "4MiB");
         qemuIo("gold", "write -P 0x5a 0 4M");
         router.ok("snapshot", "create", "gold", "base");
@@ -105,7 +100,7 @@ class PoolKillIT {
         assertNotEquals(0, running.get(60, TimeUnit.SECONDS).code(), "the CLI saw its router go away");
 
         router.close();
-        start(0);
+        router = RouterProcess.startWithLifecyclePause(dir, "router", 0);
         Map<String, String> whole = desktops();
         assertEquals(SIZE, whole.size(), "exactly the pool's desktops: " + whole);
         for (int i = 1; i <= SIZE; i++) {
