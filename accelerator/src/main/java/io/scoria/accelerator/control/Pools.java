@@ -85,8 +85,9 @@ public final class Pools {
             }
         }
         for (String m : def.members()) {
-            if (volumes.info(m).isPresent()) {
-                throw new VolumeConflictException("volume " + m + " exists; pool " + name + " was not created");
+            if (volumes.info(m).isPresent() || desktops.halfMade(m)) {
+                throw new VolumeConflictException("volume " + m + " exists (or is being created or deleted); pool "
+                        + name + " was not created");
             }
         }
         Intent intent = desktops.begin(Intent.Kind.POOL_CREATE, def, def.members());
