@@ -130,6 +130,9 @@ public final class ScoriaDaemon implements AutoCloseable {
             HostRegistry hosts = HostRegistry.open(config.dataDir().resolve("hosts.json"));
             life = VolumeLifecycle.open(config.dataDir().resolve("lifecycle"), volumes, hosts,
                     Duration.ofMillis(Long.getLong(VolumeLifecycle.STEP_PAUSE_PROPERTY, 0)));
+            // completes the pool operations a stop interrupted before any frontend serves
+            Pools pools = new Pools(life, PoolBook.open(config.dataDir().resolve("pools.json")),
+                    v -> !hosts.attachments(v).isEmpty() || hosts.sessions().count(v) > 0);
             List<JobType> kinds = new ArrayList<>();
             kinds.add(new CloneJobs(life));
             kinds.add(new HydrateJobs(volumes));
@@ -155,8 +158,7 @@ public final class ScoriaDaemon implements AutoCloseable {
                     new ApiServices(j, distributor, qos, readiness, cluster)
                             .withVolumeMeters(router.volumeMetrics()).withHosts(hosts, router.wipeCheck())
                             .withSchedules(sched).withLifecycle(life).withKeyRing(router.keyRing())
-                            .withPools(new Pools(volumes, PoolBook.open(config.dataDir().resolve("pools.json")),
-                                    v -> !hosts.attachments(v).isEmpty() || hosts.sessions().count(v) > 0)));
+                            .withPools(pools));
             if (cluster != null) {
                 ClusterConfig.Advertise a = config.cluster() != null ? config.cluster().advertise()
                         : new ClusterConfig.Advertise(null, null, null, null);

@@ -18,7 +18,9 @@ import java.util.List;
  *   <li>delete: completed if the volume is {@code deleting} (the user asked for it, and the engine may
  *       have removed part of it: it cannot be made whole again); else nothing was touched;</li>
  *   <li>attach: the state follows the host registry, whose one atomic write decided it;</li>
- *   <li>detach: completed if the volume is {@code detaching}; else nothing was touched.</li>
+ *   <li>detach: completed if the volume is {@code detaching}; else nothing was touched;</li>
+ *   <li>pool create, reset, recompose: left open here; {@link Pools} completes them when it is made (it needs
+ *       the pool book and who uses a desktop).</li>
  * </ul>
  * A step that fails here leaves its volume in {@code error} with a logged reason; a rollback that
  * cannot delete a clone keeps its intent open, so the next start tries again. Runs once, on the
@@ -45,6 +47,7 @@ final class LifecycleRecovery {
                 case DELETE -> delete(i);
                 case ATTACH -> attach(i);
                 case DETACH -> detach(i);
+                case POOL_CREATE, POOL_RESET, POOL_RECOMPOSE -> null; // left open for Pools, which finishes them
             };
             if (outcome != null) {
                 journal.end(i, outcome);

@@ -7,8 +7,9 @@ import java.util.List;
  *
  * @param idle    desktops that exist and nobody uses (no attachment, no open session)
  * @param inUse   desktops attached to a host or with an open session
- * @param missing desktops whose volume does not exist (a crash during a reset or recompose; the next
- *                {@code pool reset} or {@code recompose} makes them)
+ * @param missing desktops whose volume does not exist or is still {@code creating} / {@code deleting} (an
+ *                operation in progress, or one that failed: the next {@code pool reset} or {@code recompose} makes
+ *                them; one a stop interrupted is completed at the next start)
  * @param stale   desktops on another template or snapshot than the pool's (in use during a recompose)
  */
 public record PoolStatus(PoolDefinition pool, List<Member> desktops, int idle, int inUse, int missing, int stale) {

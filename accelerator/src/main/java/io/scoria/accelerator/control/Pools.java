@@ -6,6 +6,9 @@ import io.scoria.accelerator.VolumeInfo;
 import io.scoria.accelerator.VolumeNotFoundException;
 import io.scoria.accelerator.VolumeService;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -21,24 +24,39 @@ import java.util.function.Predicate;
  * at the next reset or recompose. With policy {@code reset-on-detach} a desktop is also reset when its
  * last host detaches it ({@link #detached}).
  *
- * <p>Crash safety: the definition is written ({@link PoolBook}) before desktops change; every operation
- * makes missing desktops, so one interrupted between the delete and the clone of a desktop is completed
- * by the next reset or recompose. These operations do not go through the lifecycle journal: a create or
- * recompose cut by a crash leaves some desktops made (or missing), not all or none, until the next reset or
- * recompose. Thread-safe: operations are serialised on this object.
+ * <p>Crash safety: create, reset, recompose and the reset on detach are written to the lifecycle's
+ * {@link IntentJournal} (with the pool definition they bring about) before their first step, then the
+ * definition ({@link PoolBook}), then the desktops one by one, each through {@code creating} →
+ * {@code available} ({@link PoolDesktops}), so a half-made desktop is served and listed by no frontend. An
+ * operation a crash interrupted is rolled <em>forward</em> when this object is made (at start, before the API
+ * serves): the definition is put back, a desktop left {@code creating} or {@code deleting} is deleted, and the
+ * operation runs again over its desktops (making missing ones, recreating stale idle ones, for a reset
+ * resetting idle ones again), so the pool reaches its declared size and template without an operator. Forward,
+ * not back: the definition and the desktops already made are what the caller asked for, and a desktop that is
+ * {@code available} may already be in use. A step that fails (in a call or in that recovery) ends the operation
+ * as failed: the desktops made stay, {@code pool status} shows the rest missing, and the next reset or
+ * recompose makes them. Thread-safe: operations are serialised on this object.
  */
 public final class Pools {
+    private static final Logger log = LoggerFactory.getLogger(Pools.class);
+
     private final VolumeService volumes;
+    private final PoolDesktops desktops;
     private final PoolBook book;
     private final Predicate<String> inUse;
 
     /**
+     * The pools of {@code book}, whose desktops go through {@code lifecycle}, after completing the pool
+     * operations its journal holds unfinished.
+     *
      * @param inUse whether a volume is in use now (attached to a host, or with an open NBD/iSCSI session)
      */
-    public Pools(VolumeService volumes, PoolBook book, Predicate<String> inUse) {
-        this.volumes = Objects.requireNonNull(volumes, "volumes");
+    public Pools(VolumeLifecycle lifecycle, PoolBook book, Predicate<String> inUse) {
+        this.volumes = Objects.requireNonNull(lifecycle, "lifecycle").volumes();
+        this.desktops = new PoolDesktops(lifecycle);
         this.book = Objects.requireNonNull(book, "book");
         this.inUse = Objects.requireNonNull(inUse, "inUse");
+        desktops.unfinished().forEach(this::finish);
     }
 
     /** What a reset or recompose did, and the pool after it. */
@@ -67,15 +85,65 @@ public final class Pools {
             }
         }
         for (String m : def.members()) {
-            if (volumes.info(m).isPresent()) {
-                throw new VolumeConflictException("volume " + m + " exists; pool " + name + " was not created");
+            if (volumes.info(m).isPresent() || desktops.halfMade(m)) {
+                throw new VolumeConflictException("volume " + m + " exists (or is being created or deleted); pool "
+                        + name + " was not created");
             }
         }
-        book.put(def);
-        for (String m : def.members()) {
-            volumes.clone(def.template(), def.snapshot(), m, def.project());
-        }
+        Intent intent = desktops.begin(Intent.Kind.POOL_CREATE, def, def.members());
+        run(intent, () -> {
+            book.put(def);
+            fill(def, def.members());
+        });
         return status(name);
+    }
+
+    /** Makes the desktops among {@code members} that are missing (after deleting what a cut step left). */
+    private void fill(PoolDefinition def, List<String> members) {
+        int k = 0;
+        for (String m : members) {
+            k++;
+            if (desktops.halfMade(m)) {
+                desktops.clearHalfMade(m);
+            }
+            if (volumes.info(m).isEmpty()) {
+                desktops.make(def, m, k);
+            }
+        }
+    }
+
+    /** Runs the steps of the journalled {@code intent} and ends it: completed, or failed (rethrown). */
+    private void run(Intent intent, Runnable steps) {
+        try {
+            steps.run();
+        } catch (RuntimeException e) {
+            desktops.end(intent, IntentJournal.Outcome.FAILED);
+            throw e;
+        }
+        desktops.end(intent, IntentJournal.Outcome.COMPLETED);
+    }
+
+    /** Completes a pool operation a crash interrupted (see the class comment); a failure ends it as failed. */
+    private void finish(Intent i) {
+        PoolDefinition def = i.kind() == Intent.Kind.POOL_RESET ? book.get(i.volume()).orElse(i.pool()) : i.pool();
+        try {
+            run(i, () -> {
+                if (!book.get(def.name()).equals(Optional.of(def))) {
+                    book.put(def);
+                }
+                if (i.kind() == Intent.Kind.POOL_CREATE) {
+                    fill(def, i.names());
+                } else {
+                    renew(def, i.names(), i.kind() == Intent.Kind.POOL_RESET);
+                }
+            });
+            log.warn("pool {}: its {} (interrupted by a stop) was completed: {} of {} desktops exist", def.name(),
+                    i.kind().name().toLowerCase(java.util.Locale.ROOT).replace("pool_", ""),
+                    def.size() - status(def.name()).missing(), def.size());
+        } catch (RuntimeException e) {
+            log.error("pool {}: its {} interrupted by a stop could not be completed ({}); pool status shows the"
+                    + " desktops missing, pool reset or recompose makes them", def.name(), i.kind(), e.toString());
+        }
     }
 
     private String snapshotOf(String template, String snapshot) {
@@ -110,7 +178,7 @@ public final class Pools {
         PoolDefinition def = definition(name);
         List<PoolStatus.Member> out = new ArrayList<>(def.size());
         for (String m : def.members()) {
-            Optional<VolumeInfo> info = volumes.info(m);
+            Optional<VolumeInfo> info = desktops.halfMade(m) ? Optional.empty() : volumes.info(m);
             if (info.isEmpty()) {
                 out.add(new PoolStatus.Member(m, false, null, null, false, false, null));
                 continue;
@@ -133,7 +201,10 @@ public final class Pools {
             throw new VolumeConflictException("pool " + name + " is persistent: its desktops keep their users' writes; "
                     + "reset one with `scoria clone reset DESKTOP` if that is meant");
         }
-        return renew(def, true);
+        Intent intent = desktops.begin(Intent.Kind.POOL_RESET, def, def.members());
+        Change[] done = new Change[1];
+        run(intent, () -> done[0] = renew(def, def.members(), true));
+        return done[0];
     }
 
     /**
@@ -149,8 +220,13 @@ public final class Pools {
                     + " repeat with force if that is meant");
         }
         PoolDefinition next = def.withTemplate(template, snapshotOf(template, snapshot));
-        book.put(next);
-        return renew(next, false);
+        Intent intent = desktops.begin(Intent.Kind.POOL_RECOMPOSE, next, next.members());
+        Change[] done = new Change[1];
+        run(intent, () -> {
+            book.put(next);
+            done[0] = renew(next, next.members(), false);
+        });
+        return done[0];
     }
 
     /** Forgets pool {@code name}; its desktops stay as volumes. */
@@ -167,28 +243,36 @@ public final class Pools {
     public synchronized boolean detached(String volume) {
         for (PoolDefinition def : book.all()) {
             if (def.policy() == PoolPolicy.RESET_ON_DETACH && def.members().contains(volume) && !inUse.test(volume)) {
-                renewOne(def, volume, true, new Change(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), null));
+                Intent intent = desktops.begin(Intent.Kind.POOL_RESET, def, List.of(volume));
+                run(intent, () -> renew(def, List.of(volume), true));
                 return true;
             }
         }
         return false;
     }
 
-    /** Idle desktops: reset ({@code resetCurrent}) or left (not) when current, recreated when stale; missing ones made. */
-    private Change renew(PoolDefinition def, boolean resetCurrent) {
+    /**
+     * Idle desktops among {@code members}: reset ({@code resetCurrent}) or left (not) when current, recreated when
+     * stale; missing ones made.
+     */
+    private Change renew(PoolDefinition def, List<String> members, boolean resetCurrent) {
         Change c = new Change(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), null);
-        for (String m : def.members()) {
-            if (volumes.info(m).isPresent() && inUse.test(m)) {
+        int k = 0;
+        for (String m : members) {
+            k++;
+            if (desktops.halfMade(m)) {
+                desktops.clearHalfMade(m);
+            } else if (volumes.info(m).isPresent() && inUse.test(m)) {
                 c.skippedInUse().add(m);
                 continue;
             }
-            renewOne(def, m, resetCurrent, c);
+            renewOne(def, m, k, resetCurrent, c);
         }
         return new Change(List.copyOf(c.recreated()), List.copyOf(c.reset()), List.copyOf(c.skippedInUse()),
                 status(def.name()));
     }
 
-    private void renewOne(PoolDefinition def, String m, boolean resetCurrent, Change c) {
+    private void renewOne(PoolDefinition def, String m, int k, boolean resetCurrent, Change c) {
         Optional<VolumeInfo> info = volumes.info(m);
         if (info.isPresent() && current(def, info.get())) {
             if (resetCurrent) {
@@ -198,9 +282,9 @@ public final class Pools {
             return;
         }
         if (info.isPresent()) {
-            volumes.delete(m);
+            desktops.remove(m);
         }
-        volumes.clone(def.template(), def.snapshot(), m, def.project());
+        desktops.make(def, m, k);
         c.recreated().add(m);
     }
 

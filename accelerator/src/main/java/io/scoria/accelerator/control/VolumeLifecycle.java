@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -64,34 +65,11 @@ public final class VolumeLifecycle implements AutoCloseable {
         }
     }
 
-    /**
-     * What runs before each clone of a set: a pause in crash tests, faults in unit tests. A pausing step
-     * also runs on each side of the commit point of a delete, attach and detach (clone number 0).
-     */
-    interface CloneStep {
-        /** Called before clone {@code k} (from 1) of a set, named {@code name}; an exception fails that clone. */
-        void before(int k, String name);
-
-        /** Sleeps {@code pause} before each clone (nothing if zero). */
-        static CloneStep pausing(Duration pause) {
-            Objects.requireNonNull(pause, "pause");
-            return (k, name) -> {
-                if (!pause.isZero()) {
-                    try {
-                        Thread.sleep(pause.toMillis());
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new IllegalStateException("interrupted", e);
-                    }
-                }
-            };
-        }
-    }
-
     private final VolumeService volumes;
     private final HostRegistry hosts;
     private final VolumeStates states;
     private final VolumeProjects projects;
+    private final LifecycleLookups lookups;
     private final IntentJournal journal;
     private final CloneStep step;
     private final Duration commitPause;
@@ -102,6 +80,7 @@ public final class VolumeLifecycle implements AutoCloseable {
         this.hosts = hosts;
         this.states = Objects.requireNonNull(states, "states");
         this.projects = Objects.requireNonNull(projects, "projects");
+        this.lookups = new LifecycleLookups(volumes, hosts, states, projects);
         this.journal = Objects.requireNonNull(journal, "journal");
         this.step = Objects.requireNonNull(step, "step");
         this.commitPause = Objects.requireNonNull(commitPause, "commitPause");
@@ -145,21 +124,12 @@ public final class VolumeLifecycle implements AutoCloseable {
      * longer exists (removed by another router of the backend) reads as deleted.
      */
     public VolumeState state(String volume) {
-        VolumeState recorded = states.recorded(volume).orElse(null);
-        boolean inFlight = recorded == VolumeState.CREATING || recorded == VolumeState.DELETING
-                || recorded == VolumeState.ERROR;
-        if (inFlight) {
-            return recorded;
-        }
-        if (volumes.info(volume).isEmpty()) {
-            return VolumeState.DELETED;
-        }
-        return recorded != null ? recorded : derived(volume);
+        return lookups.state(volume);
     }
 
     /** The state of {@code volume}, which exists. */
     public VolumeState state(VolumeInfo volume) {
-        return states.recorded(volume.name()).orElseGet(() -> derived(volume.name()));
+        return lookups.state(volume);
     }
 
     /**
@@ -168,7 +138,7 @@ public final class VolumeLifecycle implements AutoCloseable {
      * created, or rolled back) the one this router recorded when the operation began.
      */
     public String project(String volume) {
-        return volumes.info(volume).map(VolumeInfo::project).orElseGet(() -> projects.of(volume));
+        return lookups.project(volume);
     }
 
     /** The project of {@code volume}, which exists (no lookup). */
@@ -180,7 +150,7 @@ public final class VolumeLifecycle implements AutoCloseable {
      * The state of {@code volume} as recorded, without looking the volume up (no I/O: event loops ask it);
      * empty for a volume without a recorded state.
      */
-    public java.util.Optional<VolumeState> recordedState(String volume) {
+    public Optional<VolumeState> recordedState(String volume) {
         return states.recorded(volume);
     }
 
@@ -449,7 +419,7 @@ public final class VolumeLifecycle implements AutoCloseable {
     }
 
     VolumeState derived(String volume) {
-        return hosts != null && !hosts.attachments(volume).isEmpty() ? VolumeState.ATTACHED : VolumeState.AVAILABLE;
+        return lookups.derived(volume);
     }
 
     VolumeStates states() {
@@ -462,6 +432,18 @@ public final class VolumeLifecycle implements AutoCloseable {
 
     HostRegistry hosts() {
         return hosts;
+    }
+
+    VolumeProjects projects() {
+        return projects;
+    }
+
+    LifecycleLookups lookups() {
+        return lookups;
+    }
+
+    CloneStep step() {
+        return step;
     }
 
     VolumeService volumes() {
@@ -481,10 +463,7 @@ public final class VolumeLifecycle implements AutoCloseable {
     }
 
     private void refuseUnless(String volume, VolumeState to) {
-        VolumeState from = state(volume);
-        if (!from.allows(to)) {
-            throw new LifecycleTransitionException(volume, from, to);
-        }
+        lookups.refuseUnless(volume, to);
     }
 
     private static void checkName(String name) {

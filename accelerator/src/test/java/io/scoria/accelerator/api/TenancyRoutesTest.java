@@ -49,7 +49,7 @@ class TenancyRoutesTest {
         lifecycle = VolumeLifecycle.open(dir.resolve("lifecycle"), volumes, hosts, Duration.ZERO);
         server = new ApiServer(config, volumes, new ScoriaConfig.Volumes(null, null), ScoriaMetrics.newRegistry(), null,
                 ApiServices.none(config).withHosts(hosts, null).withLifecycle(lifecycle)
-                        .withPools(new Pools(volumes, PoolBook.open(dir.resolve("pools.json")), v -> false)));
+                        .withPools(new Pools(lifecycle, PoolBook.open(dir.resolve("pools.json")), v -> false)));
         admin = AdminTokenFile.read(dir.resolve("admin.token"));
     }
 

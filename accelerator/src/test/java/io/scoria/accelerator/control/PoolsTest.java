@@ -35,6 +35,7 @@ class PoolsTest {
     GoldTemplate gold;
     GoldTemplate gold2;
     final Set<String> busy = ConcurrentHashMap.newKeySet();
+    VolumeLifecycle lifecycle;
     Pools pools;
 
     @BeforeEach
@@ -43,11 +44,13 @@ class PoolsTest {
                 .withScoCacheBytes(64L << 20).withClusterCacheBytes(16L << 20).withRetry(Duration.ofMillis(1), Duration.ofMillis(20)));
         gold = GoldTemplate.create(svc, "gold", SIZE, 1);
         gold2 = GoldTemplate.create(svc, "gold-v2", SIZE, 2);
-        pools = new Pools(svc, PoolBook.open(dir.resolve("pools.json")), busy::contains);
+        lifecycle = VolumeLifecycle.open(dir.resolve("lifecycle"), svc, null, Duration.ZERO);
+        pools = new Pools(lifecycle, PoolBook.open(dir.resolve("pools.json")), busy::contains);
     }
 
     @AfterEach
     void tearDown() {
+        lifecycle.close();
         svc.close();
         backend.close();
     }

@@ -48,8 +48,7 @@ class LifecycleKillIT {
     }
 
     private void start(long pauseMillis) throws Exception {
-        router = RouterProcess.start(dir, "router", "{type: fs, fs: {root: " + dir.resolve("backend") + "}}",
-                Map.of("SCORIA_JAVA_OPTS", "-Dscoria.lifecycle.stepPauseMillis=" + pauseMillis));
+        router = RouterProcess.startWithLifecyclePause(dir, "router", pauseMillis);
     }
 
     private Path lifecycleFile(String name) {

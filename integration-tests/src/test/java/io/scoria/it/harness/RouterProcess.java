@@ -58,7 +58,16 @@ public final class RouterProcess implements AutoCloseable {
         return start(dir, name, backendYaml, "", env);
     }
 
-    /** As above, with {@code extraYaml} (further top-level sections, e.g. {@code scrub: {...}}) in the config. */
+    /**
+     * A router named {@code name} on the fs backend {@code dir/backend} that pauses {@code pauseMillis} at each step of
+     * a journalled lifecycle operation ({@code scoria.lifecycle.stepPauseMillis}; 0: none), for kill -9 tests.
+     */
+    public static RouterProcess startWithLifecyclePause(Path dir, String name, long pauseMillis) throws IOException {
+        return start(dir, name, "{type: fs, fs: {root: " + dir.resolve("backend") + "}}",
+                Map.of("SCORIA_JAVA_OPTS", "-Dscoria.lifecycle.stepPauseMillis=" + pauseMillis));
+    }
+
+    /** As {@link #start(Path, String, String, Map)}, with {@code extraYaml} (further top-level sections, e.g. {@code scrub: {...}}) in the config. */
     public static RouterProcess start(Path dir, String name, String backendYaml, String extraYaml, Map<String, String> env)
             throws IOException {
         int apiPort = ManagedProcess.freePort();
