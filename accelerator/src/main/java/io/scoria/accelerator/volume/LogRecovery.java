@@ -179,7 +179,7 @@ final class LogRecovery {
                 m = m.withTlog(n).withCounters(nextSco, n + 1, m.nextSnapshotId());
             }
             // the unsealed TLog found here goes on under its number; new TLogs and SCOs are reserved
-            boolean resumed = r != null && !r.sealed() && r.records() > 0;
+            boolean resumed = r != null && !r.sealed() && r.records() > 1;
             ObjectNumbers numbers = new ObjectNumbers(ctx.ownership(), m.config().namespace());
             m = numbers.claim(m, resumed ? n + 1 : m.nextTlogNumber());
             boolean fresh = !clean || !Files.exists(dir.resolve(LbaMap.FILE_NAME));
@@ -203,7 +203,8 @@ final class LogRecovery {
         if (fresh) {
             History.replay(ctx, v.map(), m, 0, null);
         }
-        if (r != null && !r.sealed() && r.records() == 0) {
+        if (r != null && !r.sealed() && r.records() <= 1) {
+            // nothing but its header (a clean close leaves one): started again under a reserved number
             Files.delete(cur);
             r = null;
         }

@@ -261,10 +261,20 @@ final class VolumeLog implements UploadSource, MapView {
 
     /** Seals the open SCO and TLog (with a snapshot marker when {@code snapshot} is set). */
     VolumeManifest.Snapshot roll(String snapshot) {
+        return roll(snapshot, false);
+    }
+
+    /**
+     * As {@link #roll(String)}; when {@code closing}, the next TLog (which the close leaves holding only its
+     * header, and which the next open deletes before starting a reserved one) takes the next number
+     * without a reservation, so that a volume whose lease is over still closes cleanly.
+     */
+    private VolumeManifest.Snapshot roll(String snapshot, boolean closing) {
         if (snapshot == null && sco == null && tlog.records() <= 1) {
             return null;
         }
-        long next = numbers.tlog(manifest.nextScoNumber(), tlog.number() + 1); // first: may fail, changes nothing
+        long next = closing ? tlog.number() + 1 // never written to nor uploaded
+                : numbers.tlog(manifest.nextScoNumber(), tlog.number() + 1); // first: may fail, changes nothing
         sealSco();
         long snapId = manifest.nextSnapshotId();
         if (snapshot != null) {
@@ -381,7 +391,7 @@ final class VolumeLog implements UploadSource, MapView {
 
     /** Seals SCO and TLog, queues their upload and marks the local state clean. */
     void close() {
-        roll(null);
+        roll(null, true);
         next.discard();
         tlog.close();
         // The clean marker makes the next start trust the map and skip the checks of unflushed data,
