@@ -2,7 +2,10 @@ package io.scoria.accelerator.volume;
 
 import io.scoria.accelerator.NumberReservation;
 import io.scoria.accelerator.OwnershipGuard;
+import io.scoria.accelerator.VolumeException;
 import io.scoria.sco.VolumeManifest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The numbers one volume gives its new SCOs and TLogs, kept inside the ranges its owner epoch reserved
@@ -13,6 +16,7 @@ import io.scoria.sco.VolumeManifest;
  * thread before the volume is shared).
  */
 final class ObjectNumbers {
+    private static final Logger LOG = LoggerFactory.getLogger(ObjectNumbers.class);
     private final OwnershipGuard guard;
     private final String namespace;
     private NumberReservation held;
@@ -53,14 +57,26 @@ final class ObjectNumbers {
     private NumberReservation current(long nextSco, long nextTlog, boolean forTlog) {
         long epoch = guard.epoch(namespace);
         NumberReservation r = held;
-        boolean fits = r != null && r.epoch() == epoch
-                && (forTlog ? nextTlog < r.tlogLimit() : nextSco < r.scoLimit());
+        boolean same = r != null && r.epoch() == epoch;
+        boolean fits = same && (forTlog ? nextTlog < r.tlogLimit() : nextSco < r.scoLimit());
+        long sco = same ? Math.max(nextSco, r.firstSco()) : nextSco;
+        long tlog = same ? Math.max(nextTlog, r.firstTlog()) : nextTlog;
         if (!fits) {
-            long sco = r != null && r.epoch() == epoch ? Math.max(nextSco, r.firstSco()) : nextSco;
-            long tlog = r != null && r.epoch() == epoch ? Math.max(nextTlog, r.firstTlog()) : nextTlog;
             r = guard.reserveNumbers(namespace, epoch, sco, tlog);
             held = r;
+        } else if (forTlog ? low(nextTlog, r.firstTlog(), r.tlogLimit()) : low(nextSco, r.firstSco(), r.scoLimit())) {
+            try { // ahead of need, so that a short coordination outage does not fail a write that needs a number
+                held = guard.reserveNumbers(namespace, epoch, sco, tlog);
+            } catch (VolumeException notNow) {
+                LOG.debug("volume {}: reserving object numbers ahead failed; {} left: {}", namespace,
+                        forTlog ? r.tlogLimit() - nextTlog : r.scoLimit() - nextSco, notNow.getMessage());
+            }
         }
         return r;
+    }
+
+    /** True when less than a quarter of the range {@code [first, limit)} is left at {@code next}. */
+    private static boolean low(long next, long first, long limit) {
+        return limit - next < (limit - first) / 4;
     }
 }
