@@ -32,7 +32,18 @@ public interface OwnershipGuard {
      */
     long reservePublish(String volume, long epoch, long generation);
 
-    /** One router, owner of every volume: epoch 1 always, every check passes, generations unchanged. */
+    /**
+     * Reserves numbers for new SCOs and TLogs of {@code volume} under {@code epoch}: the returned ranges
+     * start at {@code nextSco} and {@code nextTlog} or above (above every number an earlier epoch may have
+     * used) and no other epoch is ever given a number in them. Called when a volume opens and when a range
+     * runs out; a round trip to the coordination service.
+     *
+     * @throws StaleEpochException if another node was granted the volume under a later epoch
+     * @throws VolumeFencedException if the lease is not live now
+     */
+    NumberReservation reserveNumbers(String volume, long epoch, long nextSco, long nextTlog);
+
+    /** One router, owner of every volume: epoch 1 always, every check passes, generations and numbers unchanged. */
     OwnershipGuard SINGLE_NODE = new OwnershipGuard() {
         @Override
         public long epoch(String volume) {
@@ -46,6 +57,11 @@ public interface OwnershipGuard {
         @Override
         public long reservePublish(String volume, long epoch, long generation) {
             return generation;
+        }
+
+        @Override
+        public NumberReservation reserveNumbers(String volume, long epoch, long nextSco, long nextTlog) {
+            return new NumberReservation(epoch, nextSco, Long.MAX_VALUE, nextTlog, Long.MAX_VALUE);
         }
     };
 }

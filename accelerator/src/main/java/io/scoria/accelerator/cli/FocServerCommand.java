@@ -2,6 +2,7 @@ package io.scoria.accelerator.cli;
 
 import io.scoria.accelerator.foc.FocSecret;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.scoria.accelerator.foc.server.FocServer;
 import io.scoria.accelerator.metrics.MetricsHttpEndpoint;
@@ -75,6 +76,15 @@ final class FocServerCommand implements Runnable {
 
     private MetricsHttpEndpoint metrics(FocServer server) {
         PrometheusMeterRegistry registry = ScoriaMetrics.newRegistry();
+        registerGauges(registry, server);
+        MetricsHttpEndpoint endpoint = new MetricsHttpEndpoint(FocServer.parseHostPort(metricsListen), registry);
+        LOG.info("FOC server metrics on http://{}:{}/metrics", FocServer.parseHostPort(metricsListen).getHostString(),
+                endpoint.port());
+        return endpoint;
+    }
+
+    /** The FOC server's gauges (volumes, connections, free disk), also registered by an embedded server. */
+    static void registerGauges(MeterRegistry registry, FocServer server) {
         Gauge.builder("scoria.foc.server.volumes", server, FocServer::volumeCount)
                 .description("volumes whose not-yet-uploaded writes this fail-over cache server keeps").register(registry);
         Gauge.builder("scoria.foc.server.connections", server, FocServer::connectionCount)
@@ -82,9 +92,5 @@ final class FocServerCommand implements Runnable {
         Gauge.builder("scoria.foc.server.disk.free", server, s -> s.directory().toFile().getUsableSpace())
                 .baseUnit("bytes").description("usable bytes on the file system of the server's directory")
                 .register(registry);
-        MetricsHttpEndpoint endpoint = new MetricsHttpEndpoint(FocServer.parseHostPort(metricsListen), registry);
-        LOG.info("FOC server metrics on http://{}:{}/metrics", FocServer.parseHostPort(metricsListen).getHostString(),
-                endpoint.port());
-        return endpoint;
     }
 }

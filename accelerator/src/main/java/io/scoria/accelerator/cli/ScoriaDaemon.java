@@ -8,6 +8,8 @@ import io.scoria.accelerator.api.ApiServer;
 import io.scoria.accelerator.api.ApiServerConfig;
 import io.scoria.accelerator.api.ApiServices;
 import io.scoria.accelerator.cluster.ClusterConfig;
+import io.scoria.accelerator.config.FocServeSection;
+import io.scoria.accelerator.foc.server.FocServer;
 import io.scoria.accelerator.cluster.ClusterNode;
 import io.scoria.accelerator.config.ScoriaConfig;
 import io.scoria.accelerator.control.HostRegistry;
@@ -32,6 +34,7 @@ import io.scoria.accelerator.nbd.NbdServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,6 +65,8 @@ public final class ScoriaDaemon implements AutoCloseable {
     private final Readiness readiness;
     private final VolumeLifecycle lifecycle;
     private final ClusterNode cluster;
+    /** The FOC server of {@code foc.serve}, or null; closed after the volumes. */
+    private final FocServer focServer;
     private boolean closed;
 
     /** Starts serving {@code volumes} (now owned by the daemon) as {@code config} says. */
@@ -126,7 +131,9 @@ public final class ScoriaDaemon implements AutoCloseable {
         IdleSweeper idle = null;
         ApiServer web = null;
         VolumeLifecycle life = null;
+        FocServer foc = null;
         try {
+            foc = startFocServer(config, registry);
             HostRegistry hosts = HostRegistry.open(config.dataDir().resolve("hosts.json"));
             life = VolumeLifecycle.open(config.dataDir().resolve("lifecycle"), volumes, hosts,
                     Duration.ofMillis(Long.getLong(VolumeLifecycle.STEP_PAUSE_PROPERTY, 0)));
@@ -163,7 +170,7 @@ public final class ScoriaDaemon implements AutoCloseable {
                 ClusterConfig.Advertise a = config.cluster() != null ? config.cluster().advertise()
                         : new ClusterConfig.Advertise(null, null, null, null);
                 cluster.start(or(a.nbd(), config.nbd().host(), n.port()),
-                        i == null ? a.iscsi() : or(a.iscsi(), config.iscsi().host(), i.port()), a.foc(),
+                        i == null ? a.iscsi() : or(a.iscsi(), config.iscsi().host(), i.port()), advertisedFoc(a, foc),
                         or(a.api(), apiConfig.host(), web.port()));
             }
         } catch (RuntimeException e) {
@@ -193,8 +200,12 @@ public final class ScoriaDaemon implements AutoCloseable {
             }
             volumes.close();
             readiness.close();
+            if (foc != null) {
+                foc.close();
+            }
             throw e;
         }
+        focServer = foc;
         nbd = n;
         iscsi = i;
         jobs = j;
@@ -208,7 +219,38 @@ public final class ScoriaDaemon implements AutoCloseable {
                 apiConfig.host(), api.port(), config.dataDir().toAbsolutePath());
     }
 
-    private static String or(String advertised, String host, int port) {
+    private static FocServer startFocServer(ScoriaConfig config, PrometheusMeterRegistry registry) {
+        FocServeSection serve = config.foc().serve();
+        if (serve == null) {
+            return null;
+        }
+        var secret = config.foc().secret();
+        var tls = config.foc().tls();
+        InetSocketAddress listen = serve.address();
+        if (secret == null && tls == null && (listen.getAddress() == null || !listen.getAddress().isLoopbackAddress())) {
+            throw new io.scoria.backend.config.ConfigException("foc.serve.listen", listen + " is not a loopback address:"
+                    + " set foc.secretFile or foc.tlsCertificate/tlsKey/tlsCa, or listen on 127.0.0.1 (anyone who reaches"
+                    + " the server could otherwise read, add, drop or fence any volume's writes)");
+        }
+        FocServer server = new FocServer(listen, serve.directory(config.dataDir()), secret, tls);
+        FocServerCommand.registerGauges(registry, server);
+        return server;
+    }
+
+    /** {@code cluster.advertise.foc}, else the embedded FOC server's bound address (never a wildcard one). */
+    private static String advertisedFoc(ClusterConfig.Advertise a, FocServer foc) {
+        if (a.foc() != null || foc == null) {
+            return a.foc();
+        }
+        InetSocketAddress bound = foc.localAddress();
+        if (bound.getAddress().isAnyLocalAddress()) {
+            throw new io.scoria.backend.config.ConfigException("cluster.advertise.foc", "is required when foc.serve.listen is"
+                    + " a wildcard address (" + bound + "): other nodes need an address they can reach");
+        }
+        return bound.getAddress().getHostAddress() + ":" + bound.getPort();
+    }
+
+        private static String or(String advertised, String host, int port) {
         return advertised != null ? advertised : host + ":" + port;
     }
 
@@ -238,6 +280,11 @@ public final class ScoriaDaemon implements AutoCloseable {
 
     public int apiPort() {
         return api.port();
+    }
+
+    /** The address the embedded FOC server ({@code foc.serve}) is bound to, or null without one. */
+    public InetSocketAddress focServerAddress() {
+        return focServer == null ? null : focServer.localAddress();
     }
 
     @Override
@@ -272,7 +319,13 @@ public final class ScoriaDaemon implements AutoCloseable {
                     scrub.close();
                 }
                 readiness.close();
-                volumes.close();
+                try {
+                    volumes.close();
+                } finally {
+                    if (focServer != null) {
+                        focServer.close();
+                    }
+                }
             }
         }
         log.info("Scoria stopped");

@@ -1,5 +1,6 @@
 package io.scoria.accelerator.cluster;
 
+import io.scoria.accelerator.NumberReservation;
 import io.scoria.accelerator.OwnershipGuard;
 import io.scoria.accelerator.StaleEpochException;
 import io.scoria.accelerator.VolumeFencedException;
@@ -53,6 +54,7 @@ final class Leases implements OwnershipGuard {
     /** Volumes whose lease went with a lost session, to take back in the next one. */
     private final Set<String> lostWithSession = ConcurrentHashMap.newKeySet();
     private volatile long session;
+    private final NumberRanges numbers;
 
     Leases(CuratorFramework zk, Znodes paths, String nodeId, String focAddress, Executor events, Consumer<Lease> onLost,
            Consumer<String> onReclaim) {
@@ -63,6 +65,7 @@ final class Leases implements OwnershipGuard {
         this.events = events;
         this.onLost = onLost;
         this.onReclaim = onReclaim;
+        this.numbers = new NumberRanges(zk, paths, this::loseLease);
     }
 
     /**
@@ -279,7 +282,7 @@ final class Leases implements OwnershipGuard {
             ops.add(zk.transactionOp().delete().forPath(paths.owner(v)));
             ops.add(zk.transactionOp().check().withVersion(lease.epochVersion()).forPath(paths.epoch(v)));
             ops.add(zk.transactionOp().delete().forPath(paths.epoch(v)));
-            for (String child : List.of(paths.published(v), paths.handover(v), paths.foc(v))) {
+            for (String child : List.of(paths.published(v), paths.handover(v), paths.foc(v), paths.numbers(v))) {
                 if (zk.checkExists().forPath(child) != null) {
                     ops.add(zk.transactionOp().delete().forPath(child));
                 }
@@ -369,6 +372,16 @@ final class Leases implements OwnershipGuard {
             throw new VolumeFencedException("volume '" + volume + "': cannot reserve manifest generation " + generation
                     + " in ZooKeeper (the publish is retried): " + e, e);
         }
+    }
+
+    @Override
+    public NumberReservation reserveNumbers(String volume, long epoch, long nextSco, long nextTlog) {
+        Lease lease = held.get(volume);
+        if (lease == null) {
+            check(volume, epoch); // throws: no lease
+        }
+        lease.checkLive(epoch);
+        return numbers.reserve(lease, nextSco, nextTlog);
     }
 
     // ---- session events ---------------------------------------------------------------------

@@ -17,6 +17,8 @@ import java.io.IOException;
  *                                            lease for this target); deleted by whoever opens the volume next
  * root/volumes/VOL/foc           persistent  {@link Foc}: where the owner's fail-over cache is (placed per volume);
  *                                            set by the owner in a transaction that checks its epoch
+ * root/volumes/VOL/numbers       persistent  {@link Numbers}: SCO and TLog numbers below the limits may have been
+ *                                            used by the epoch named or an earlier one; a later epoch starts above
  * </pre>
  * A lease is granted by one ZooKeeper transaction that sets {@code epoch} to the next epoch (versioned,
  * so two grants cannot both win) and creates {@code owner}; a publish is a transaction that checks the
@@ -72,6 +74,10 @@ final class Znodes {
         return volume(volume) + "/foc";
     }
 
+    String numbers(String volume) {
+        return volume(volume) + "/numbers";
+    }
+
     /** A live node: its id, addresses (HOST:PORT; foc may be null) and health ({@code ok} or {@code degraded}). */
     record Member(String node, String nbd, String iscsi, String foc, String api, String health) {
         Member withHealth(String h) {
@@ -94,6 +100,10 @@ final class Znodes {
 
     /** Where the volume's fail-over cache is: the FOC server's address, its node, and the owner epoch that placed it. */
     record Foc(long epoch, String address, String node) {
+    }
+
+    /** The SCO and TLog numbers reserved so far: every number below a limit may be in use by {@code epoch} or earlier. */
+    record Numbers(long epoch, long scoLimit, long tlogLimit) {
     }
 
     /** The last manifest generation reserved for a publish, and the epoch that reserved it. */

@@ -45,6 +45,7 @@ import java.util.Map;
  * foc: {address: 10.0.0.2:10900, mode: sync, connectTimeout: 2s, requestTimeout: 5s, secretFile: foc.secret}
  *                        # mode: sync (default with an address) | async | none (default without);
  *                        # secretFile: the cluster's FOC secret, as given to `scoria foc-server --secret-file`
+ *                        # serve: {listen: 10.0.0.1:10900, dir: DIR}: a FOC server inside this process (FocServeSection)
  * scrub: {poll: 30s, grace: 60s, applyDutyCycle: 0.05, applyBatch: 128,
  *         auto: {schedule: "every 1h, keep 24 hourly + 7 daily", enabled: true, garbage: 0.2, ...}}
  *                        # applying scrub results: see io.scoria.accelerator.scrub.RelocationPacing;
@@ -74,7 +75,7 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
         long scoBytes = volumes.spec(1L << 30).scoSize();
         check(cache.scoCacheBytes() >= 2 * scoBytes, "cache.scoCache", "must hold at least two SCOs of "
                 + Sizes.format(scoBytes) + " (volumes.scoSize, by default by backend type): " + cache.scoCache());
-        foc = foc != null ? foc : new Foc(null, null, null, null, null, null, null, null);
+        foc = foc != null ? foc : new Foc(null, null, null, null, null, null, null, null, null);
         scrub = scrub != null ? scrub : new Scrub(null, null, null, null, null);
         iscsi = iscsi != null ? iscsi : IscsiSection.defaults();
         monitoring = monitoring != null ? monitoring : new Monitoring(null, null, null);
@@ -302,10 +303,11 @@ public record ScoriaConfig(Path dataDir, Nbd nbd, Api api, BackendConfig backend
      * {@code none}. On a cluster node {@code address} may be left out with {@code mode: sync}: each
      * volume's FOC is then placed on another node's advertised FOC server. On a cluster node a DEGRADED
      * FOC holds acknowledgements (no write is acknowledged that only the node holds). Timeouts take
-     * {@code ms}, {@code s} or {@code m} units.
+     * {@code ms}, {@code s} or {@code m} units. {@code serve} runs a FOC server for other nodes' volumes
+     * inside this process ({@link FocServeSection}), with this section's secret and TLS settings.
      */
     public record Foc(String address, String mode, String connectTimeout, String requestTimeout, Path secretFile,
-                      Path tlsCertificate, Path tlsKey, Path tlsCa) {
+                      Path tlsCertificate, Path tlsKey, Path tlsCa, FocServeSection serve) {
         static final java.time.Duration DEFAULT_REQUEST_TIMEOUT = java.time.Duration.ofSeconds(5);
 
         public Foc {

@@ -250,10 +250,10 @@ final class HistoryRewriter {
     private void rebuildFrom(VolumeManifest m, List<History.Source> sources) {
         log.map().clear();
         History.apply(log.map(), sources);
-        long n = m.nextTlogNumber();
-        m = m.withCounters(m.nextScoNumber(), n + 1, m.nextSnapshotId());
+        long next = log.numbers().tlog(m.nextScoNumber(), m.nextTlogNumber() + 1);
+        m = m.withCounters(m.nextScoNumber(), next, m.nextSnapshotId());
         log.writeManifest(m);
-        log.startTlog(n + 1);
+        log.startTlog(next);
         log.uploads().enqueuePending();
     }
 }

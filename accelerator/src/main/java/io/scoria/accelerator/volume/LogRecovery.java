@@ -95,7 +95,9 @@ final class LogRecovery {
             }
             nextSco = Math.max(nextSco, localMaxSco(ctx, namespace) + 1);
             m = m.withCounters(nextSco, nextTlog, m.nextSnapshotId());
-            VolumeLog v = new VolumeLog(ctx, m, openMap(dir, m, true), listener, fence);
+            ObjectNumbers numbers = new ObjectNumbers(ctx.ownership(), namespace);
+            m = numbers.claim(m, m.nextTlogNumber());
+            VolumeLog v = new VolumeLog(ctx, m, openMap(dir, m, true), listener, fence, numbers);
             try {
                 v.uploads().restore(m.lastRouterTlog(), m.generation());
                 v.chain(History.chain(ctx, m));
@@ -176,8 +178,12 @@ final class LogRecovery {
             if (r != null && r.sealed()) {
                 m = m.withTlog(n).withCounters(nextSco, n + 1, m.nextSnapshotId());
             }
+            // the unsealed TLog found here goes on under its number; new TLogs and SCOs are reserved
+            boolean resumed = r != null && !r.sealed() && r.records() > 1;
+            ObjectNumbers numbers = new ObjectNumbers(ctx.ownership(), m.config().namespace());
+            m = numbers.claim(m, resumed ? n + 1 : m.nextTlogNumber());
             boolean fresh = !clean || !Files.exists(dir.resolve(LbaMap.FILE_NAME));
-            VolumeLog v = new VolumeLog(ctx, m, openMap(dir, m, fresh), listener, fence);
+            VolumeLog v = new VolumeLog(ctx, m, openMap(dir, m, fresh), listener, fence, numbers);
             try {
                 return finishRestart(ctx, v, m, fresh, r, cur, n, unsealed, state);
             } catch (RuntimeException e) {
@@ -197,7 +203,8 @@ final class LogRecovery {
         if (fresh) {
             History.replay(ctx, v.map(), m, 0, null);
         }
-        if (r != null && !r.sealed() && r.records() == 0) {
+        if (r != null && !r.sealed() && r.records() <= 1) {
+            // nothing but its header (a clean close leaves one): started again under a reserved number
             Files.delete(cur);
             r = null;
         }

@@ -55,6 +55,8 @@ final class VolumeLog implements UploadSource, MapView {
     private final NextScoFile next;
     private int scosInTlog;
     private volatile long epoch;
+    /** Numbers of new SCOs and TLogs, within the owner epoch's reservation; under the append lock. */
+    private final ObjectNumbers numbers;
     private volatile boolean deleted;
     private final VolumeUploads uploads;
     /** This volume's write hook (the FOC's), called directly on the append path. */
@@ -64,8 +66,10 @@ final class VolumeLog implements UploadSource, MapView {
     private final ScoFileCipher cipher;
 
     /** A log over {@code map} with manifest {@code m}; {@link LogRecovery} then attaches its TLog. */
-    VolumeLog(VolumeContext ctx, VolumeManifest m, LbaMap map, WriteListener listener, ReplicationFence fence) {
+    VolumeLog(VolumeContext ctx, VolumeManifest m, LbaMap map, WriteListener listener, ReplicationFence fence,
+              ObjectNumbers numbers) {
         this.ctx = ctx;
+        this.numbers = numbers;
         this.ns = m.config().namespace();
         this.dir = ctx.volumeDir(ns);
         this.clusterSize = m.config().clusterSize();
@@ -200,7 +204,7 @@ final class VolumeLog implements UploadSource, MapView {
     }
 
     private void openSco() {
-        long number = manifest.nextScoNumber();
+        long number = numbers.sco(manifest.nextScoNumber(), tlog.number() + 1); // first: may fail, changes nothing
         long id = ClusterLocation.of(number, 0, 0, 0);
         try {
             ctx.scoCache().reserve((long) scoClusters * clusterSize);
@@ -257,9 +261,20 @@ final class VolumeLog implements UploadSource, MapView {
 
     /** Seals the open SCO and TLog (with a snapshot marker when {@code snapshot} is set). */
     VolumeManifest.Snapshot roll(String snapshot) {
+        return roll(snapshot, false);
+    }
+
+    /**
+     * As {@link #roll(String)}; when {@code closing}, the next TLog (which the close leaves holding only its
+     * header, and which the next open deletes before starting a reserved one) takes the next number
+     * without a reservation, so that a volume whose lease is over still closes cleanly.
+     */
+    private VolumeManifest.Snapshot roll(String snapshot, boolean closing) {
         if (snapshot == null && sco == null && tlog.records() <= 1) {
             return null;
         }
+        long next = closing ? tlog.number() + 1 // never written to nor uploaded
+                : numbers.tlog(manifest.nextScoNumber(), tlog.number() + 1); // first: may fail, changes nothing
         sealSco();
         long snapId = manifest.nextSnapshotId();
         if (snapshot != null) {
@@ -268,7 +283,7 @@ final class VolumeLog implements UploadSource, MapView {
         tlog.seal();
         tlog.close();
         long n = tlog.number();
-        VolumeManifest m = manifest.withTlog(n).withCounters(manifest.nextScoNumber(), n + 1,
+        VolumeManifest m = manifest.withTlog(n).withCounters(manifest.nextScoNumber(), next,
                 snapshot == null ? snapId : snapId + 1);
         long now = System.currentTimeMillis();
         if (snapshot != null) {
@@ -276,7 +291,7 @@ final class VolumeLog implements UploadSource, MapView {
         }
         writeManifest(m);
         uploads.enqueueTlog(n);
-        tlog = TLogWriter.create(History.tlogFile(dir, n + 1), n + 1, tlogCapacity, clusterSize);
+        tlog = TLogWriter.create(History.tlogFile(dir, next), next, tlogCapacity, clusterSize);
         scosInTlog = 0;
         unrolledSince = 0;
         return snapshot == null ? null : m.snapshot(snapshot);
@@ -284,6 +299,10 @@ final class VolumeLog implements UploadSource, MapView {
 
     VolumeUploads uploads() {
         return uploads;
+    }
+
+    ObjectNumbers numbers() {
+        return numbers;
     }
 
     int tlogCapacity() {
@@ -372,7 +391,7 @@ final class VolumeLog implements UploadSource, MapView {
 
     /** Seals SCO and TLog, queues their upload and marks the local state clean. */
     void close() {
-        roll(null);
+        roll(null, true);
         next.discard();
         tlog.close();
         // The clean marker makes the next start trust the map and skip the checks of unflushed data,

@@ -1,5 +1,6 @@
 package io.scoria.accelerator.cluster;
 
+import io.scoria.accelerator.NumberReservation;
 import io.scoria.accelerator.StaleEpochException;
 import io.scoria.accelerator.VolumeFencedException;
 import io.scoria.accelerator.VolumeOwnedElsewhereException;
@@ -94,6 +95,37 @@ class LeasesTest {
         assertEquals(0, a.epoch("vol"), "its queued uploads are dropped");
         assertThrows(VolumeFencedException.class, () -> a.reservePublish("vol", 1, 100), "refused again, whatever the generation");
         assertThrows(StaleEpochException.class, () -> b.reservePublish("vol", 1, 8), "an epoch that is not the lease's");
+    }
+
+    @Test
+    void aNewEpochNamesNoObjectAnEarlierEpochMayHaveNamed() throws Exception {
+        Leases a = leases("node-a");
+        Leases b = leases("node-b");
+        a.acquire("vol");
+        NumberReservation r1 = a.reserveNumbers("vol", 1, 7, 3);
+        assertEquals(new NumberReservation(1, 7, 7 + NumberRanges.SCO_BLOCK, 3, 3 + NumberRanges.TLOG_BLOCK), r1);
+        NumberReservation again = a.reserveNumbers("vol", 1, 7 + NumberRanges.SCO_BLOCK, 4);
+        assertEquals(7 + NumberRanges.SCO_BLOCK, again.firstSco(), "the same epoch goes on from where it is");
+        assertEquals(7 + 2 * NumberRanges.SCO_BLOCK, again.scoLimit());
+        assertEquals(4, again.firstTlog());
+        assertTrue(again.tlogLimit() >= r1.tlogLimit(), "a limit never goes down");
+
+        // node-a turns zombie (its owner znode goes without it noticing) while it may still be putting SCO 1,000
+        CuratorFramework admin = zk.client();
+        clients.add(admin);
+        admin.delete().forPath("/scoria/volumes/vol/owner");
+        b.acquire("vol");
+        NumberReservation r2 = b.reserveNumbers("vol", 2, 12, 5); // what node-b found on the backend
+        assertEquals(again.scoLimit(), r2.firstSco(), "epoch 2 starts above every SCO number epoch 1 reserved");
+        assertEquals(again.tlogLimit(), r2.firstTlog(), "and above every TLog number");
+        assertFalse(r2.holdsSco(again.scoLimit() - 1));
+
+        assertThrows(VolumeFencedException.class, () -> a.reserveNumbers("vol", 1, 7 + 2 * NumberRanges.SCO_BLOCK, 4),
+                "the zombie reserves nothing more");
+        assertTrue(ZooKeeperFixture.await(Duration.ofSeconds(5), () -> a.epoch("vol") == 0), "and learns its lease is over");
+        assertThrows(StaleEpochException.class, () -> b.reserveNumbers("vol", 1, 1, 1), "an epoch that is not the lease's");
+        Znodes.Numbers stored = Znodes.decode(admin.getData().forPath("/scoria/volumes/vol/numbers"), Znodes.Numbers.class, "n");
+        assertEquals(new Znodes.Numbers(2, r2.scoLimit(), r2.tlogLimit()), stored);
     }
 
     @Test

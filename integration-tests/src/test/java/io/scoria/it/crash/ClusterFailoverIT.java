@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * a random number (200-1,000) of acknowledged writes. Another node must take the volume over (new epoch; the FOC node first) and serve
  * it within {@link #SERVING_BOUND_MS}, and every acknowledged write must read back there. The killed
  * node restarts and rejoins as a follower; the next round kills the new owner.
- * {@code -Dscoria.cluster.rounds} rounds (5 by default, as the issue asks of CI; 20 in the soak). A non-owner answers NBD with the owner's
+ * {@code -Dscoria.cluster.rounds} rounds (5 by default, as the issue asks of CI; 20 in the soak), the nodes'
+ * ZooKeeper sessions {@code -Dscoria.cluster.session} long (4 s by default; 10 s is the product's default). A non-owner answers NBD with the owner's
  * address (checked with {@code nbdinfo}). Prints the measured fail-over times.
  */
 class ClusterFailoverIT {
@@ -48,7 +49,7 @@ class ClusterFailoverIT {
 
     @Test
     void killNineOfTheOwnerMovesTheVolumeAndLosesNoAcknowledgedWrite() throws Exception {
-        rig = ClusterRig.start(dir, "cluster");
+        rig = ClusterRig.start(dir, "cluster", System.getProperty("scoria.cluster.session", "4s"));
         cluster = rig.cluster;
         ClusterNodes.Node a = rig.a;
         ClusterNodes.Node c = rig.c;

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * random writes with 16 in flight from the test's NBD client, every acknowledged write logged
  * ({@link AckLog}) and read back on the node that serves the volume afterwards.
  * <ul>
- * <li>{@code volume move} under load, three moves round the nodes: the old owner's connection is closed
+ * <li>{@code volume move} under load, three moves round the nodes ({@code -Dscoria.handover.moves=20} in the soak): the old owner's connection is closed
  *     (its writes in flight are refused, not acknowledged), the client reconnects to the new owner; the
  *     pauses (the move's answer, and the client's: last acknowledgement on the old owner to the first on
  *     the new one) are printed. Then a move to an unknown node (400 naming it) and a move whose target
@@ -91,8 +91,9 @@ class ClusterHandoverIT {
         List<Long> serverPauses = new ArrayList<>();
         List<Long> clientPauses = new ArrayList<>();
         ClusterNodes.Node[] targets = {rig.c, rig.b, rig.a};
-        for (int round = 1; round <= targets.length; round++) {
-            ClusterNodes.Node to = targets[round - 1];
+        int moves = Integer.getInteger("scoria.handover.moves", targets.length);
+        for (int round = 1; round <= moves; round++) {
+            ClusterNodes.Node to = targets[(round - 1) % targets.length];
             log.awaitAcked(log.ackedWrites + 300, "round " + round);
             HttpResponse<String> moved = cluster.move(owner, VOLUME, to.id);
             assertEquals(200, moved.statusCode(), moved.body() + "\n" + owner.process.logTail(30));
@@ -117,6 +118,8 @@ class ClusterHandoverIT {
             assertTrue(r.get("pauseMs").asLong() <= PAUSE_BOUND_MS, moved.body());
             owner = to;
         }
+        System.out.printf("ClusterHandoverIT: %d moves, pause (server) ms sorted %s, (client) ms sorted %s%n", moves,
+                serverPauses.stream().sorted().toList(), clientPauses.stream().sorted().toList());
         log.awaitAcked(log.ackedWrites + 300, "after the moves");
         ClusterNodes.Node target = rig.b;
         HttpResponse<String> self = cluster.move(owner, VOLUME, owner.id);
