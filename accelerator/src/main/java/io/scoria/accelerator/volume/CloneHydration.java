@@ -132,7 +132,7 @@ final class CloneHydration {
     }
 
     private boolean anyInherited(long clusters) {
-        if (log.map().entries() == 0) {
+        if (log.map().entries() == 0 && !log.map().layered()) {
             return false;
         }
         LbaEntry e = new LbaEntry();

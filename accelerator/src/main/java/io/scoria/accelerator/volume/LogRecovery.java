@@ -6,6 +6,7 @@ import io.scoria.accelerator.WriteListener;
 import io.scoria.accelerator.metadata.LbaMap;
 import io.scoria.backend.ObjectInfo;
 import io.scoria.sco.ClusterLocation;
+import io.scoria.sco.Durable;
 import io.scoria.sco.NamespaceLayout;
 import io.scoria.sco.TLogVisitor;
 import io.scoria.sco.VolumeManifest;
@@ -37,6 +38,8 @@ import java.util.Set;
  */
 final class LogRecovery {
     private static final Logger LOG = LoggerFactory.getLogger(LogRecovery.class);
+    /** Marker file of a clone's map that lies over its parent snapshot's. */
+    static final String LAYERED = "lba-layered";
 
     private LogRecovery() {
     }
@@ -64,15 +67,37 @@ final class LogRecovery {
         return v;
     }
 
-    private static LbaMap openMap(Path dir, VolumeManifest m, boolean fresh) throws IOException {
+    /**
+     * Opens the volume's map ({@code fresh}: a new, empty one). A clone's new map lies over its parent
+     * snapshot's ({@link ParentMaps}) and says so by the {@value #LAYERED} marker, written before the
+     * map holds anything; a clone's map without the marker (made before maps were layered) holds the
+     * parent's entries itself and is used as it is.
+     */
+    private static LbaMap openMap(VolumeContext ctx, Path dir, VolumeManifest m, boolean fresh) throws IOException {
         // a map of an older format is never read: it is deleted and the map rebuilt from the TLogs
         Files.deleteIfExists(dir.resolve("lba.map"));
         Files.deleteIfExists(dir.resolve("lba-v2.map"));
         Path f = dir.resolve(LbaMap.FILE_NAME);
+        Path layered = dir.resolve(LAYERED);
         if (fresh) {
             Files.deleteIfExists(f);
+            Files.deleteIfExists(layered);
+            if (m.parent() != null) {
+                Files.write(layered, new byte[0]);
+                Durable.force(layered);
+                Durable.force(dir);
+            }
         }
-        return LbaMap.open(f, m.config().clusters());
+        LbaMap map = LbaMap.open(f, m.config().clusters());
+        if (m.parent() != null && Files.exists(layered)) {
+            try {
+                map.layOver(ctx.parentMaps().layerOf(m));
+            } catch (RuntimeException e) {
+                map.close();
+                throw e;
+            }
+        }
+        return map;
     }
 
     private static VolumeLog rebuild(VolumeContext ctx, String namespace, VolumeManifest fresh, WriteListener listener,
@@ -95,7 +120,7 @@ final class LogRecovery {
             }
             nextSco = Math.max(nextSco, localMaxSco(ctx, namespace) + 1);
             m = m.withCounters(nextSco, nextTlog, m.nextSnapshotId());
-            VolumeLog v = new VolumeLog(ctx, m, openMap(dir, m, true), listener, fence);
+            VolumeLog v = new VolumeLog(ctx, m, openMap(ctx, dir, m, true), listener, fence);
             try {
                 v.uploads().restore(m.lastRouterTlog(), m.generation());
                 v.chain(History.chain(ctx, m));
@@ -177,7 +202,7 @@ final class LogRecovery {
                 m = m.withTlog(n).withCounters(nextSco, n + 1, m.nextSnapshotId());
             }
             boolean fresh = !clean || !Files.exists(dir.resolve(LbaMap.FILE_NAME));
-            VolumeLog v = new VolumeLog(ctx, m, openMap(dir, m, fresh), listener, fence);
+            VolumeLog v = new VolumeLog(ctx, m, openMap(ctx, dir, m, fresh), listener, fence);
             try {
                 return finishRestart(ctx, v, m, fresh, r, cur, n, unsealed, state);
             } catch (RuntimeException e) {
