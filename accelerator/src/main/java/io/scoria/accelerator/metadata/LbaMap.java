@@ -172,10 +172,11 @@ public final class LbaMap implements AutoCloseable {
 
     /**
      * Lays this map over {@code layer}: an LBA without a record reads what {@code layer} gives, and a
-     * removal is kept as a {@link ParentLayer#TOMBSTONE} record. Once, before the map is shared.
+     * removal is kept as a {@link ParentLayer#TOMBSTONE} record. Before the map is shared; null (the clone
+     * was flattened: nothing shows through) with no reader or writer running.
      */
     public void layOver(ParentLayer layer) {
-        this.parent = java.util.Objects.requireNonNull(layer, "layer");
+        this.parent = layer;
     }
 
     public boolean layered() {

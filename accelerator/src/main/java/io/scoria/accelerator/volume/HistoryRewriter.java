@@ -142,6 +142,7 @@ final class HistoryRewriter {
                     + " hydrated and still read from '" + m.parent().volume() + "': delete them, then flatten again");
         }
         log.writeManifest(log.manifest().withParent(null));
+        log.map().layOver(null); // every inherited LBA is the clone's own now; the parent's map may go away
         log.chain(List.of(ns));
         log.uploads().enqueuePublish();
     }

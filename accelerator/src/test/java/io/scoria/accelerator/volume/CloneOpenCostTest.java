@@ -129,6 +129,24 @@ class CloneOpenCostTest {
         assertEquals(afterCreate, templateTlogGets.get(), "restarts read nothing of the template");
     }
 
+    /** A flattened clone lies over nothing: deleting its sparse template (and the parent map) leaves its holes readable. */
+    @Test
+    void aFlattenedCloneReadsItsHolesAfterTheTemplateIsDeleted() {
+        try (LocalVolumeService svc = new LocalVolumeService(store, EngineConfig.defaults(dir.resolve("node")))) {
+            svc.create("thin", new VolumeSpec(1 << 20, C, 1 << 20));
+            svc.open("thin").write(0, ByteBuffer.allocate(C).putInt(0, 42), false);
+            svc.open("thin").snapshot("s1");
+            svc.makeTemplate("thin");
+            svc.clone("thin", null, "desk");
+            CloneHydrationTest.hydrateAll(svc, "desk", 256);
+            svc.flatten("desk");
+            svc.delete("thin");
+            Volume desk = svc.open("desk");
+            assertEquals(42, firstInt(desk, 0), "hydrated cluster");
+            assertEquals(0, firstInt(desk, 100), "a hole of the deleted template");
+        }
+    }
+
     private static void assertOwnAndInherited(Volume desk) {
         assertEquals(-5, firstInt(desk, 5), "the clone's write");
         assertEquals(0, firstInt(desk, 9), "trimmed inherited cluster");
