@@ -6,7 +6,6 @@ import io.scoria.accelerator.WriteListener;
 import io.scoria.accelerator.metadata.LbaMap;
 import io.scoria.backend.ObjectInfo;
 import io.scoria.sco.ClusterLocation;
-import io.scoria.sco.Durable;
 import io.scoria.sco.NamespaceLayout;
 import io.scoria.sco.TLogVisitor;
 import io.scoria.sco.VolumeManifest;
@@ -83,9 +82,7 @@ final class LogRecovery {
             Files.deleteIfExists(f);
             Files.deleteIfExists(layered);
             if (m.parent() != null) {
-                Files.write(layered, new byte[0]);
-                Durable.force(layered);
-                Durable.force(dir);
+                VolumeLog.writeMarker(dir, LAYERED);
             }
         }
         LbaMap map = LbaMap.open(f, m.config().clusters());

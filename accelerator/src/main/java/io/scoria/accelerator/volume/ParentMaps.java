@@ -72,10 +72,7 @@ final class ParentMaps implements AutoCloseable {
                 History.apply(built, sources);
             }
             Durable.force(file);
-            Path marker = dir.resolve(COMPLETE);
-            Files.write(marker, new byte[0]);
-            Durable.force(marker);
-            Durable.force(dir);
+            VolumeLog.writeMarker(dir, COMPLETE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot build the map of snapshot '" + p.snapshot() + "' of '" + p.volume()
                     + "' in " + dir, e);

@@ -401,13 +401,18 @@ final class VolumeLog implements UploadSource, MapView {
         map.close();
         try {
             Durable.force(mapFile);
-            Path marker = dir.resolve(CLEAN);
-            Files.write(marker, new byte[0]);
-            Durable.force(marker);
-            Durable.force(dir);
+            writeMarker(dir, CLEAN);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot mark " + dir + " clean", e);
         }
+    }
+
+    /** Writes the empty marker file {@code name} in {@code dir} and forces it and the directory. */
+    static void writeMarker(Path dir, String name) throws IOException {
+        Path marker = dir.resolve(name);
+        Files.write(marker, new byte[0]);
+        Durable.force(marker);
+        Durable.force(dir);
     }
 
     /** Releases files as a crash would: nothing sealed, no clean marker. */
