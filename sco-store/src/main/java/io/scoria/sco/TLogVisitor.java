@@ -8,6 +8,15 @@ public interface TLogVisitor {
     /** A cluster write; {@code location == ClusterLocation.ZERO} for zero/trimmed clusters. */
     void cluster(long lba, long location, long fpHi, long fpLo, int dataCrc);
 
+    /**
+     * A cluster a clone copied unchanged from its parent chain (a HYDRATED record): it sets the LBA
+     * like {@link #cluster}, which is what this default does; a reader that asks what the guest
+     * changed (changed ranges between snapshots) overrides it to skip the record.
+     */
+    default void hydrated(long lba, long location, long fpHi, long fpLo, int dataCrc) {
+        cluster(lba, location, fpHi, fpLo, dataCrc);
+    }
+
     /** SCO {@code scoId} (a location with depth and offset 0) was sealed. */
     default void scoSealed(long scoId, int crc32c, int clusters) {
     }

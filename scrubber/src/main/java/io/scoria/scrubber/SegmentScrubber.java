@@ -140,7 +140,7 @@ final class SegmentScrubber {
                     ScoStat s = scos.computeIfAbsent(b.getLong(base + 8), k -> new ScoStat());
                     s.crc = (int) b.getLong(base + 16);
                     s.clusters = (int) b.getLong(base + 24);
-                } else if (type == TLogRecord.CLUSTER) {
+                } else if (TLogRecord.setsCluster(type)) {
                     long lba = b.getLong(base + 8);
                     long location = b.getLong(base + 16);
                     boolean isLive = !lbas.testAndSet(lba);
@@ -219,20 +219,23 @@ final class SegmentScrubber {
                 openTlog(capacity);
             }
             switch (type) {
-                case TLogRecord.CLUSTER -> {
+                case TLogRecord.CLUSTER, TLogRecord.HYDRATED -> {
                     if (!isLive) {
                         return;
                     }
                     long scoId = ClusterLocation.scoId(bb);
-                    if (bb == ClusterLocation.ZERO || !rewrite.contains(scoId)) {
-                        tlog.cluster(a, bb, c, d, (int) e);
-                        return;
+                    long at = bb;
+                    if (bb != ClusterLocation.ZERO && rewrite.contains(scoId)) {
+                        at = copyCluster(bb, (int) e, scos.get(scoId));
+                        relocations.add(a);
+                        relocations.add(bb);
+                        relocations.add(at);
                     }
-                    long moved = copyCluster(bb, (int) e, scos.get(scoId));
-                    relocations.add(a);
-                    relocations.add(bb);
-                    relocations.add(moved);
-                    tlog.cluster(a, moved, c, d, (int) e);
+                    if (type == TLogRecord.HYDRATED) {
+                        tlog.hydrated(a, at, c, d, (int) e); // stays a copy: changed ranges skip it
+                    } else {
+                        tlog.cluster(a, at, c, d, (int) e);
+                    }
                 }
                 case TLogRecord.SCO_SEALED -> {
                     if (!rewrite.contains(a)) {

@@ -159,6 +159,38 @@ class ScrubberTest {
         assertTrue(scoBytes(store, "vol2") <= 512L * CS * 1.15);
     }
 
+    /**
+     * Clusters a clone hydrated stay HYDRATED records through a scrub, also when they move to a new SCO,
+     * so changed ranges still skip them; and their data stays live (a scrub that dropped them would lose it).
+     */
+    @Test
+    void hydratedClustersKeepTheirRecordTypeWhenRelocated() throws Exception {
+        InMemoryObjectStore store = new InMemoryObjectStore();
+        VolumeHistory v = new VolumeHistory(store, "vol7", CLUSTERS, CS, 64 * 1024, VolumeHistory.tempDir());
+        Random r = new Random(7);
+        for (long lba = 0; lba < 512; lba++) {
+            v.hydrate(lba, cluster(r));
+        }
+        v.snapshot("a");
+        Set<Long> stillCopied = new TreeSet<>();
+        for (long lba = 0; lba < 512; lba += 4) {
+            stillCopied.add(lba);
+            for (int k = 1; k < 4; k++) {
+                v.write(lba + k, cluster(r));
+            }
+        }
+        v.snapshot("b");
+        v.deleteSnapshot("a");
+        assertEquals(512, v.hydratedThrough("b").size(), "before the scrub the overwritten copies are still logged");
+
+        ScrubReport report = new Scrubber(store, ScrubConfig.of("vol7", tmp), out).run();
+        ScrubResult res = result(store, "vol7", report.resultKey());
+        assertTrue(res.relocationCount() >= 128, "the hydrated quarter moved: " + res.relocationCount());
+        applyAndCollect(v, res);
+        assertState(v.snapshots.get("b"), v.readBack("b"));
+        assertEquals(stillCopied, v.hydratedThrough("b"));
+    }
+
     @Test
     void applyingTwiceOrAfterRollbackIsRefused() throws Exception {
         InMemoryObjectStore store = new InMemoryObjectStore();

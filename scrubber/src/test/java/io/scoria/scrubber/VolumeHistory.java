@@ -55,6 +55,15 @@ public final class VolumeHistory {
     }
 
     public void write(long lba, byte[] data) {
+        append(lba, data, false);
+    }
+
+    /** Appends {@code data} at {@code lba} as a HYDRATED record (a clone's copy of its parent's cluster). */
+    public void hydrate(long lba, byte[] data) {
+        append(lba, data, true);
+    }
+
+    private void append(long lba, byte[] data, boolean hydrated) {
         if (tlog == null) {
             tlog = TLogWriter.create(tmp.resolve("t" + nextTlog), nextTlog++, 100_000, config.clusterSize());
         }
@@ -67,7 +76,11 @@ public final class VolumeHistory {
         sco.put(data);
         CRC32C crc = new CRC32C();
         crc.update(data);
-        tlog.cluster(lba, location, lba * 31, Arrays.hashCode(data), (int) crc.getValue());
+        if (hydrated) {
+            tlog.hydrated(lba, location, lba * 31, Arrays.hashCode(data), (int) crc.getValue());
+        } else {
+            tlog.cluster(lba, location, lba * 31, Arrays.hashCode(data), (int) crc.getValue());
+        }
         current.put(lba, data.clone());
         if (scoClusters == clustersPerSco) {
             sealSco();
@@ -140,6 +153,26 @@ public final class VolumeHistory {
     public void publish(VolumeManifest m) {
         manifest = m.withGeneration(manifest.generation() + 1);
         new VolumeManifestStore(store).publish(ns, manifest);
+    }
+
+    /** The LBAs that HYDRATED records of the TLogs through {@code snapshot} (on the backend) name. */
+    public java.util.Set<Long> hydratedThrough(String snapshot) {
+        VolumeManifest m = new VolumeManifestStore(store).readLatest(ns).orElseThrow();
+        java.util.Set<Long> lbas = new java.util.TreeSet<>();
+        for (long t : m.tlogsThrough(snapshot)) {
+            String key = NamespaceLayout.tlogKey(t);
+            TLogReader.replaySealed(store.get(ns, key), key, new TLogVisitor() {
+                @Override
+                public void cluster(long lba, long location, long fpHi, long fpLo, int dataCrc) {
+                }
+
+                @Override
+                public void hydrated(long lba, long location, long fpHi, long fpLo, int dataCrc) {
+                    lbas.add(lba);
+                }
+            });
+        }
+        return lbas;
     }
 
     /** The state at a snapshot, read from the backend: LBA → bytes (zero clusters absent). */

@@ -20,7 +20,7 @@ final class DenseGroups implements AutoCloseable {
     private final ChronicleMap<Long, byte[]> map;
     // writer scratch: touched only under the caller's serialisation
     private final LongKey writeKey = new LongKey();
-    private final BytesStore<?, Void> newGroup = LbaMap.store(LbaMap.VALUE_SIZE);
+    private final BytesStore<?, Void> newGroup = OffHeap.store(LbaMap.VALUE_SIZE);
 
     DenseGroups(ChronicleMap<Long, byte[]> map) {
         this.map = map;

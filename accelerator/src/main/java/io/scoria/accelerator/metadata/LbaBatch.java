@@ -40,12 +40,13 @@ public final class LbaBatch implements AutoCloseable {
         this.capacity = (int) Math.min(capacity, 1L << seqBits);
         this.keys = new long[this.capacity];
         this.sorted = new long[this.capacity];
-        this.records = LbaMap.store((long) this.capacity * LbaMap.RECORD);
+        this.records = OffHeap.store((long) this.capacity * LbaMap.RECORD);
         this.recordsAddr = records.addressForWrite(0);
     }
 
     /** Buffers one put (same meaning as {@link LbaMap#put}); may apply the buffer first if full. */
     public void put(long lba, long location, long fpHi, long fpLo, int crc) {
+        location = map.stored(location);
         map.checkLba(lba);
         if (closed) {
             throw new IllegalStateException("LBA batch is closed");

@@ -1,13 +1,13 @@
 package io.scoria.accelerator.metadata;
 
-import net.openhft.chronicle.bytes.BytesStore;
-import net.openhft.chronicle.core.io.SingleThreadedChecked;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.Consumer;
+
+import static io.scoria.accelerator.metadata.ParentLayer.TOMBSTONE;
 
 /**
  * A volume's LBA map: LBA → (ClusterLocation, fingerprint, data CRC), persisted off-heap in a
@@ -99,6 +99,8 @@ public final class LbaMap implements AutoCloseable {
     private Consumer<MapFile.Step> growthSteps = MapFile.NO_STEPS;
     /** Set under the write lock of {@link #swap}: readers check it under the read lock. */
     private boolean closed;
+    /** What a clone inherits where this map has no record (null: nothing); see {@link #layOver}. */
+    private volatile ParentLayer parent;
 
     private LbaMap(MapFile file, long clusters) {
         this.clusters = clusters;
@@ -144,9 +146,17 @@ public final class LbaMap implements AutoCloseable {
             for (;;) {
                 long before = moves;
                 if (dense.find(lba, out, key) || pages.find(lba, out, key)) {
+                    if (out.location == TOMBSTONE) {
+                        break; // no data here, whatever the parent holds
+                    }
                     return;
                 }
                 if ((before & 1) == 0 && moves == before) {
+                    ParentLayer p = parent;
+                    if (p != null) {
+                        p.get(lba, out);
+                        return;
+                    }
                     break;
                 }
                 Thread.onSpinWait(); // the writer moved records meanwhile: look again
@@ -160,8 +170,26 @@ public final class LbaMap implements AutoCloseable {
         out.crc = 0;
     }
 
+    /**
+     * Lays this map over {@code layer}: an LBA without a record reads what {@code layer} gives, and a
+     * removal is kept as a {@link ParentLayer#TOMBSTONE} record. Before the map is shared; null (the clone
+     * was flattened: nothing shows through) with no reader or writer running.
+     */
+    public void layOver(ParentLayer layer) {
+        this.parent = layer;
+    }
+
+    public boolean layered() {
+        return parent != null;
+    }
+
+    long stored(long location) {
+        return location == 0 && parent != null ? TOMBSTONE : location;
+    }
+
     /** Sets one LBA; {@code location == 0} removes its data. Caller serialises puts. */
     public void put(long lba, long location, long fpHi, long fpLo, int crc) {
+        location = stored(location);
         checkLba(lba);
         checkFill();
         single.reset();
@@ -414,8 +442,13 @@ public final class LbaMap implements AutoCloseable {
 
     /** Visits every LBA with data (order unspecified). Not concurrently with puts. */
     public void forEach(Visitor visitor) {
-        dense.forEach(visitor);
-        pages.forEach(visitor);
+        Visitor withData = (lba, location, fpHi, fpLo, crc) -> {
+            if (location != TOMBSTONE) {
+                visitor.entry(lba, location, fpHi, fpLo, crc);
+            }
+        };
+        dense.forEach(withData);
+        pages.forEach(withData);
     }
 
     /** Receives map entries. */
@@ -472,17 +505,5 @@ public final class LbaMap implements AutoCloseable {
         final RecordList fine = new RecordList(1 << PageMap.FINE_SHIFT);
         final RecordList coarseUpdates = new RecordList(REGION);
         final RecordList merged = new RecordList(REGION);
-    }
-
-    /** An off-heap store usable from whichever thread holds the caller's lock; the owner releases it. */
-    static BytesStore<?, Void> store(long size) {
-        return anyThread(BytesStore.nativeStoreWithFixedCapacity(size));
-    }
-
-    static <S extends BytesStore<?, ?>> S anyThread(S s) {
-        if (s instanceof SingleThreadedChecked c) {
-            c.singleThreadedCheckDisabled(true);
-        }
-        return s;
     }
 }

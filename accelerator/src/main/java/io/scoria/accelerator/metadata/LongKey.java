@@ -10,7 +10,7 @@ import net.openhft.chronicle.hash.Data;
  * {@link Long} nor go through chronicle's key marshalling. Not thread-safe: one per thread.
  */
 final class LongKey implements Data<Long> {
-    private final BytesStore<?, byte[]> bytes = LbaMap.anyThread(BytesStore.wrap(new byte[8]));
+    private final BytesStore<?, byte[]> bytes = OffHeap.anyThread(BytesStore.wrap(new byte[8]));
     private long key;
 
     LongKey set(long k) {

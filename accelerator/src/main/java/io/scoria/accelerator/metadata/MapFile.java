@@ -217,7 +217,7 @@ final class MapFile implements AutoCloseable {
         long half = entries() / 2;
         long[] copied = {0};
         LongKey key = new LongKey();
-        BytesStore<?, Void> value = LbaMap.store(PageMap.HEADER + (long) PageMap.SLOT * (1 << PageMap.COARSE_SHIFT));
+        BytesStore<?, Void> value = OffHeap.store(PageMap.HEADER + (long) PageMap.SLOT * (1 << PageMap.COARSE_SHIFT));
         try {
             map.forEachEntry(e -> {
                 long k = e.key().bytes().readLong(e.key().offset());

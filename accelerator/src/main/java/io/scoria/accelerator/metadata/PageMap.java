@@ -216,7 +216,7 @@ final class PageMap implements AutoCloseable {
      */
     private BytesStore<?, Void> scratch() {
         if (scratch == null) {
-            scratch = LbaMap.store(HEADER + (long) SLOT * (1 << COARSE_SHIFT));
+            scratch = OffHeap.store(HEADER + (long) SLOT * (1 << COARSE_SHIFT));
         }
         return scratch;
     }

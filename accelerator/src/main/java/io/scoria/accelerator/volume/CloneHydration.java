@@ -11,7 +11,8 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Hydration of one clone: copies the clusters the clone still reads from its parent chain (map
  * entries of depth &gt; 0) into its own history, as appends of the same bytes with the same
- * fingerprint and CRC, so readers see no change. A step first notes the inherited clusters of a
+ * fingerprint and CRC, so readers see no change (logged as HYDRATED records, which changed ranges between
+ * snapshots skip: an incremental backup does not copy them again). A step first notes the inherited clusters of a
  * window and their locations, reads them (through the read path: cluster cache, read-ahead, backend),
  * then, under the volume's append lock, appends each one whose map entry still holds the location
  * noted: a write of the clone in between replaced it with a location of depth 0, which never turns
@@ -77,7 +78,7 @@ final class CloneHydration {
                     continue; // the clone wrote (or trimmed) it meanwhile: its write wins
                 }
                 ByteBuffer c = data.duplicate().limit((i + 1) * clusterSize).position(i * clusterSize);
-                log.append(lbas[i], c, false, probe.fpHi, probe.fpLo, probe.crc);
+                log.appendHydrated(lbas[i], c, probe.fpHi, probe.fpLo, probe.crc);
                 copied++;
             }
         } finally {
@@ -131,7 +132,7 @@ final class CloneHydration {
     }
 
     private boolean anyInherited(long clusters) {
-        if (log.map().entries() == 0) {
+        if (log.map().entries() == 0 && !log.map().layered()) {
             return false;
         }
         LbaEntry e = new LbaEntry();

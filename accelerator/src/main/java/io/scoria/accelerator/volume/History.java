@@ -24,7 +24,8 @@ import java.util.Locale;
 
 /**
  * Rebuilds LBA maps by replaying TLogs: a clone first replays its ancestors up to the
- * snapshots it was cloned from (locations get the ancestor's depth), then its own TLogs.
+ * snapshots it was cloned from (locations get the ancestor's depth), then its own TLogs; a clone
+ * whose map lies over its parent snapshot's ({@link ParentMaps}) replays only its own.
  * Stateless.
  */
 final class History {
@@ -58,15 +59,24 @@ final class History {
      * (backend down) leaves the volume as it was.
      */
     static List<Source> collect(VolumeContext ctx, VolumeManifest m, int depth, String throughSnapshot) {
+        return collect(ctx, m, depth, throughSnapshot, false);
+    }
+
+    /**
+     * As {@link #collect(VolumeContext, VolumeManifest, int, String)}; with {@code ownOnly}, only
+     * {@code m}'s own TLogs: what a map laid over its parent's ({@link LbaMap#layered}) replays.
+     */
+    static List<Source> collect(VolumeContext ctx, VolumeManifest m, int depth, String throughSnapshot, boolean ownOnly) {
         List<Source> out = new ArrayList<>();
-        collect(ctx, m, depth, throughSnapshot, out);
+        collect(ctx, m, depth, throughSnapshot, ownOnly, out);
         return out;
     }
 
-    private static void collect(VolumeContext ctx, VolumeManifest m, int depth, String throughSnapshot, List<Source> out) {
-        if (m.parent() != null) {
+    private static void collect(VolumeContext ctx, VolumeManifest m, int depth, String throughSnapshot, boolean ownOnly,
+                                List<Source> out) {
+        if (m.parent() != null && !ownOnly) {
             VolumeManifest p = ctx.manifestOf(m.parent().namespace());
-            collect(ctx, p, depth + 1, m.parent().snapshot(), out);
+            collect(ctx, p, depth + 1, m.parent().snapshot(), false, out);
         }
         List<Long> tlogs = throughSnapshot == null ? m.allTlogs() : m.tlogsThrough(throughSnapshot);
         for (long t : tlogs) {
@@ -97,8 +107,9 @@ final class History {
         }
     }
 
+    /** Rebuilds {@code map}: the whole history, or only {@code m}'s own TLogs if the map lies over its parent's. */
     static void replay(VolumeContext ctx, LbaMap map, VolumeManifest m, int depth, String throughSnapshot) {
-        apply(map, collect(ctx, m, depth, throughSnapshot));
+        apply(map, collect(ctx, m, depth, throughSnapshot, map.layered()));
     }
 
     /**

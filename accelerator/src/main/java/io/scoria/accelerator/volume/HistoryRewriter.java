@@ -96,7 +96,7 @@ final class HistoryRewriter {
             }
         }
         VolumeManifest next = manifest.withHistory(snaps, List.of());
-        List<History.Source> sources = History.collect(ctx, next, 0, null);
+        List<History.Source> sources = History.collect(ctx, next, 0, null, log.map().layered());
         discard(keep);
         rebuildFrom(next, sources);
     }
@@ -111,7 +111,7 @@ final class HistoryRewriter {
             throw new VolumeConflictException("cannot reset clone '" + log.manifest().name() + "': it has clones: " + deps);
         }
         VolumeManifest next = log.manifest().withHistory(List.of(), List.of());
-        List<History.Source> sources = History.collect(ctx, next, 0, null);
+        List<History.Source> sources = History.collect(ctx, next, 0, null, log.map().layered());
         discard(List.of());
         rebuildFrom(next, sources);
     }
@@ -142,6 +142,7 @@ final class HistoryRewriter {
                     + " hydrated and still read from '" + m.parent().volume() + "': delete them, then flatten again");
         }
         log.writeManifest(log.manifest().withParent(null));
+        log.map().layOver(null); // every inherited LBA is the clone's own now; the parent's map may go away
         log.chain(List.of(ns));
         log.uploads().enqueuePublish();
     }

@@ -58,6 +58,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     private final VolumeRegistry registry;
     private final VolumeRemoval removal;
     private final VolumeCreation creation;
+    private final ParentMaps parentMaps;
     private final java.util.concurrent.atomic.AtomicLong viewIds = new java.util.concurrent.atomic.AtomicLong();
     private final TlogAgeLimit tlogAge;
     private volatile boolean closed;
@@ -97,6 +98,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
                 CATALOGUE_RESCAN);
         this.removal = new VolumeRemoval(this, registry, open, closedUploads, this::isReplica);
         this.creation = new VolumeCreation(this, transforms, registry, namespaces);
+        this.parentMaps = new ParentMaps(this, config.dataDir().resolve(ParentMaps.DIR));
     }
 
     /** True when the volume is a replica a replication job ships into (as last read from the backend). */
@@ -150,6 +152,11 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
     @Override
     public FetchedRanges fetchedRanges() {
         return namespaces.fetchedRanges();
+    }
+
+    @Override
+    public ParentMaps parentMaps() {
+        return parentMaps;
     }
 
     @Override
@@ -462,6 +469,7 @@ public final class LocalVolumeService implements VolumeService, VolumeContext {
         uploader.awaitIdle(Duration.ofSeconds(5));
         closed = true;
         uploader.close();
+        parentMaps.close();
         scoCache.close();
         clusterCache.close();
     }

@@ -37,6 +37,8 @@ import java.util.Set;
  */
 final class LogRecovery {
     private static final Logger LOG = LoggerFactory.getLogger(LogRecovery.class);
+    /** Marker file of a clone's map that lies over its parent snapshot's. */
+    static final String LAYERED = "lba-layered";
 
     private LogRecovery() {
     }
@@ -64,15 +66,35 @@ final class LogRecovery {
         return v;
     }
 
-    private static LbaMap openMap(Path dir, VolumeManifest m, boolean fresh) throws IOException {
+    /**
+     * Opens the volume's map ({@code fresh}: a new, empty one). A clone's new map lies over its parent
+     * snapshot's ({@link ParentMaps}) and says so by the {@value #LAYERED} marker, written before the
+     * map holds anything; a clone's map without the marker (made before maps were layered) holds the
+     * parent's entries itself and is used as it is.
+     */
+    private static LbaMap openMap(VolumeContext ctx, Path dir, VolumeManifest m, boolean fresh) throws IOException {
         // a map of an older format is never read: it is deleted and the map rebuilt from the TLogs
         Files.deleteIfExists(dir.resolve("lba.map"));
         Files.deleteIfExists(dir.resolve("lba-v2.map"));
         Path f = dir.resolve(LbaMap.FILE_NAME);
+        Path layered = dir.resolve(LAYERED);
         if (fresh) {
             Files.deleteIfExists(f);
+            Files.deleteIfExists(layered);
+            if (m.parent() != null) {
+                VolumeLog.writeMarker(dir, LAYERED);
+            }
         }
-        return LbaMap.open(f, m.config().clusters());
+        LbaMap map = LbaMap.open(f, m.config().clusters());
+        if (m.parent() != null && Files.exists(layered)) {
+            try {
+                map.layOver(ctx.parentMaps().layerOf(m));
+            } catch (RuntimeException e) {
+                map.close();
+                throw e;
+            }
+        }
+        return map;
     }
 
     private static VolumeLog rebuild(VolumeContext ctx, String namespace, VolumeManifest fresh, WriteListener listener,
@@ -97,7 +119,7 @@ final class LogRecovery {
             m = m.withCounters(nextSco, nextTlog, m.nextSnapshotId());
             ObjectNumbers numbers = new ObjectNumbers(ctx.ownership(), namespace);
             m = numbers.claim(m, m.nextTlogNumber());
-            VolumeLog v = new VolumeLog(ctx, m, openMap(dir, m, true), listener, fence, numbers);
+            VolumeLog v = new VolumeLog(ctx, m, openMap(ctx, dir, m, true), listener, fence, numbers);
             try {
                 v.uploads().restore(m.lastRouterTlog(), m.generation());
                 v.chain(History.chain(ctx, m));
@@ -183,7 +205,7 @@ final class LogRecovery {
             ObjectNumbers numbers = new ObjectNumbers(ctx.ownership(), m.config().namespace());
             m = numbers.claim(m, resumed ? n + 1 : m.nextTlogNumber());
             boolean fresh = !clean || !Files.exists(dir.resolve(LbaMap.FILE_NAME));
-            VolumeLog v = new VolumeLog(ctx, m, openMap(dir, m, fresh), listener, fence, numbers);
+            VolumeLog v = new VolumeLog(ctx, m, openMap(ctx, dir, m, fresh), listener, fence, numbers);
             try {
                 return finishRestart(ctx, v, m, fresh, r, cur, n, unsealed, state);
             } catch (RuntimeException e) {

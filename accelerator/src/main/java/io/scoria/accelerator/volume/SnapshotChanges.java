@@ -3,6 +3,7 @@ package io.scoria.accelerator.volume;
 import io.scoria.accelerator.ChangedRanges;
 import io.scoria.accelerator.VolumeNotFoundException;
 import io.scoria.sco.NamespaceLayout;
+import io.scoria.sco.TLogVisitor;
 import io.scoria.sco.VolumeManifest;
 import io.scoria.sco.tlog.TLogReader;
 
@@ -14,7 +15,9 @@ import java.util.TreeMap;
 /**
  * Which clusters changed between two snapshots of one volume: every LBA that a TLog of the
  * snapshots after {@code from} up to {@code to} names: writes, and zeroes and trims of clusters
- * that held data (the engine logs no entry for a trim of a hole, which changes nothing). A scrub
+ * that held data (the engine logs no entry for a trim of a hole, which changes nothing). Clusters that
+ * hydration copied from a clone's parent chain (HYDRATED records) are no change: the clone reads the
+ * same bytes before and after, and a write of the guest after the copy is a record of its own. A scrub
  * keeps each snapshot's entries within it, and deleting a snapshot joins its TLogs to the next,
  * so the answer stays the same. The LBAs are
  * marked in a sparse bitmap of 1 GiB regions (32 KiB per region touched at 4 KiB clusters), and
@@ -59,14 +62,21 @@ final class SnapshotChanges {
         TreeMap<Long, long[]> regions = new TreeMap<>();
         String ns = m.config().namespace();
         for (long t : tlogs) {
-            TLogReader.replaySealed(History.load(ctx, ns, t), ns + "/" + NamespaceLayout.tlogKey(t),
-                    (lba, loc, hi, lo, crc) -> {
-                        if (lba >= first && lba < last) {
-                            long[] bits = regions.computeIfAbsent(lba / REGION_CLUSTERS, r -> new long[REGION_CLUSTERS / 64]);
-                            int i = (int) (lba % REGION_CLUSTERS);
-                            bits[i >>> 6] |= 1L << (i & 63);
-                        }
-                    });
+            TLogReader.replaySealed(History.load(ctx, ns, t), ns + "/" + NamespaceLayout.tlogKey(t), new TLogVisitor() {
+                @Override
+                public void cluster(long lba, long location, long fpHi, long fpLo, int dataCrc) {
+                    if (lba >= first && lba < last) {
+                        long[] bits = regions.computeIfAbsent(lba / REGION_CLUSTERS, r -> new long[REGION_CLUSTERS / 64]);
+                        int i = (int) (lba % REGION_CLUSTERS);
+                        bits[i >>> 6] |= 1L << (i & 63);
+                    }
+                }
+
+                @Override
+                public void hydrated(long lba, long location, long fpHi, long fpLo, int dataCrc) {
+                    // a copy of what the clone read from its parent: the clone reads the same bytes
+                }
+            });
         }
         return runs(m.name(), from, to, clusterSize, regions, limit);
     }

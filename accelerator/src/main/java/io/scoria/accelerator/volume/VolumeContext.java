@@ -37,6 +37,9 @@ interface VolumeContext {
     /** The SCO ranges this node fetched for coalesced cold reads, shared by all volumes. */
     FetchedRanges fetchedRanges();
 
+    /** The parent snapshot maps that clones on this node lie over, built once per node and snapshot. */
+    ParentMaps parentMaps();
+
     Uploader uploader();
 
     /** Whether this node may change a volume's backend objects (uploads, manifest publishes). */

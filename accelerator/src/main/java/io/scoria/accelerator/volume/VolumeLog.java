@@ -129,6 +129,18 @@ final class VolumeLog implements UploadSource, MapView {
 
     /** Appends one cluster (or a zero cluster) to SCO, TLog and map. */
     void append(long lba, ByteBuffer cluster, boolean zero, long fpHi, long fpLo, int crc) {
+        append(lba, cluster, zero, fpHi, fpLo, crc, false);
+    }
+
+    /**
+     * Appends one cluster a clone copies unchanged from its parent chain (hydration) like {@link #append},
+     * logged as a HYDRATED record so that changed ranges between snapshots do not count it.
+     */
+    void appendHydrated(long lba, ByteBuffer cluster, long fpHi, long fpLo, int crc) {
+        append(lba, cluster, false, fpHi, fpLo, crc, true);
+    }
+
+    private void append(long lba, ByteBuffer cluster, boolean zero, long fpHi, long fpLo, int crc, boolean hydrated) {
         if (unrolledSince == 0) {
             unrolledSince = System.nanoTime();
         }
@@ -146,7 +158,11 @@ final class VolumeLog implements UploadSource, MapView {
         }
         int off = sco.append(cluster);
         long loc = ClusterLocation.of(ClusterLocation.scoNumber(sco.scoId()), 0, 0, off);
-        tlog.cluster(lba, loc, fpHi, fpLo, crc);
+        if (hydrated) {
+            tlog.hydrated(lba, loc, fpHi, fpLo, crc);
+        } else {
+            tlog.cluster(lba, loc, fpHi, fpLo, crc);
+        }
         map.put(lba, loc, fpHi, fpLo, crc);
         listener.onWrite(lba, loc, cluster);
         if (sco.isFull()) {
@@ -404,13 +420,18 @@ final class VolumeLog implements UploadSource, MapView {
         map.close();
         try {
             Durable.force(mapFile);
-            Path marker = dir.resolve(CLEAN);
-            Files.write(marker, new byte[0]);
-            Durable.force(marker);
-            Durable.force(dir);
+            writeMarker(dir, CLEAN);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot mark " + dir + " clean", e);
         }
+    }
+
+    /** Writes the empty marker file {@code name} in {@code dir} and forces it and the directory. */
+    static void writeMarker(Path dir, String name) throws IOException {
+        Path marker = dir.resolve(name);
+        Files.write(marker, new byte[0]);
+        Durable.force(marker);
+        Durable.force(dir);
     }
 
     /** Releases files as a crash would: nothing sealed, no clean marker. */

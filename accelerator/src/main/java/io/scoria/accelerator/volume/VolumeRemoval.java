@@ -78,6 +78,7 @@ final class VolumeRemoval {
         context.store().deleteNamespace(name);
         context.scoCache().dropNamespace(name);
         deleteTree(context.volumeDir(name));
+        context.parentMaps().forget(name);
         registry.remove(name);
     }
 

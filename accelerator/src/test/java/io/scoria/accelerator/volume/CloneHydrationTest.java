@@ -51,7 +51,7 @@ class CloneHydrationTest {
         svc.close();
     }
 
-    private static HydrationStep hydrateAll(LocalVolumeService s, String clone, int perStep) {
+    static HydrationStep hydrateAll(LocalVolumeService s, String clone, int perStep) {
         HydrationStep step = s.hydrate(clone, 0, perStep);
         while (!step.atEnd()) {
             step = s.hydrate(clone, step.nextCluster(), perStep);

@@ -2,9 +2,12 @@ package io.scoria.accelerator.volume;
 
 import io.scoria.accelerator.ChangedRanges;
 import io.scoria.accelerator.ChangedRanges.Range;
+import io.scoria.accelerator.HydrationStep;
 import io.scoria.accelerator.Volume;
+import io.scoria.accelerator.VolumeInfo;
 import io.scoria.accelerator.VolumeNotFoundException;
 import io.scoria.accelerator.VolumeSpec;
+import io.scoria.accelerator.testing.GoldTemplate;
 import io.scoria.backend.testing.InMemoryObjectStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -116,6 +119,39 @@ class SnapshotChangesTest {
         try (LocalVolumeService other = new LocalVolumeService(store, EngineConfig.defaults(tmp.resolve("b")))) {
             assertEquals(List.of(r(2, 1), r(5, 1), r(8, 2), r(20, 4)),
                     other.changes("vol", "s1", "s2", 0, ALL, 1000).ranges());
+        }
+    }
+
+    /**
+     * Hydration copies what a clone reads from its template into the clone's own history, byte for byte:
+     * no change the guest could see, so an incremental backup must not copy those clusters again. Only
+     * the guest's writes and trims around it are changes, here and on a router that reads the clone's
+     * TLogs from the backend.
+     */
+    @Test
+    void clustersHydrationCopiedAreNoChange(@TempDir Path tmp) {
+        InMemoryObjectStore store = new InMemoryObjectStore();
+        List<Range> guestChanges = List.of(r(3, 1), r(7, 1), r(100, 1), r(200, 1));
+        try (LocalVolumeService svc = new LocalVolumeService(store, EngineConfig.defaults(tmp.resolve("a")))) {
+            GoldTemplate.create(svc, "gold", 256 * C, 5);
+            svc.clone("gold", null, "desk");
+            Volume desk = svc.open("desk");
+            desk.snapshot("s1");
+            desk.write(3 * C, data(C, 6), false);
+            desk.trim(7 * C, C);
+            desk.write(100 * C, data(C, 7), false);
+            HydrationStep step = svc.hydrate("desk", 0, 64);
+            while (!step.atEnd()) {
+                step = svc.hydrate("desk", step.nextCluster(), 64);
+            }
+            assertEquals(VolumeInfo.INDEPENDENT, svc.info("desk").orElseThrow().cloneState(), "hydrated");
+            desk.write(200 * C, data(C, 8), false); // overwrites a hydrated cluster: a change
+            desk.snapshot("s2");
+            assertEquals(guestChanges, svc.changes("desk", "s1", "s2", 0, ALL, 1000).ranges());
+            assertTrue(svc.awaitUploads(Duration.ofSeconds(30)));
+        }
+        try (LocalVolumeService other = new LocalVolumeService(store, EngineConfig.defaults(tmp.resolve("b")))) {
+            assertEquals(guestChanges, other.changes("desk", "s1", "s2", 0, ALL, 1000).ranges());
         }
     }
 }

@@ -110,6 +110,11 @@ public final class TLogReader {
                         visitor.cluster(a, b, c, d, (int) e);
                     }
                 }
+                case TLogRecord.HYDRATED -> {
+                    if (visitor != null) {
+                        visitor.hydrated(a, b, c, d, (int) e);
+                    }
+                }
                 case TLogRecord.SCO_SEALED -> {
                     if (visitor != null) {
                         visitor.scoSealed(a, (int) b, (int) c);

@@ -18,6 +18,16 @@ public final class TLogRecord {
     public static final int SYNC = 4;
     public static final int SNAPSHOT = 5;
     public static final int CHECKSUM = 6;
+    /**
+     * A CLUSTER record whose bytes a clone copied from its parent chain (hydration): it changes what the
+     * clone's history holds, not what the clone reads. Same fields as {@link #CLUSTER}.
+     */
+    public static final int HYDRATED = 7;
+
+    /** True for the records that set an LBA: {@link #CLUSTER} and {@link #HYDRATED}. */
+    public static boolean setsCluster(int type) {
+        return type == CLUSTER || type == HYDRATED;
+    }
 
     private TLogRecord() {
     }

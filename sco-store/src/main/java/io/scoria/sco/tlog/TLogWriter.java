@@ -141,6 +141,14 @@ public final class TLogWriter implements AutoCloseable {
         append(TLogRecord.CLUSTER, lba, location, fpHi, fpLo, dataCrc & 0xFFFF_FFFFL);
     }
 
+    /**
+     * A cluster a clone copied unchanged from its parent chain (hydration): the same fields as
+     * {@link #cluster}, a {@link TLogRecord#HYDRATED} record.
+     */
+    public void hydrated(long lba, long location, long fpHi, long fpLo, int dataCrc) {
+        append(TLogRecord.HYDRATED, lba, location, fpHi, fpLo, dataCrc & 0xFFFF_FFFFL);
+    }
+
     public void scoSealed(long scoId, int crc32c, int clusters) {
         append(TLogRecord.SCO_SEALED, scoId, crc32c & 0xFFFF_FFFFL, clusters, 0, 0);
     }

@@ -66,6 +66,34 @@ class TLogTest {
     }
 
     @Test
+    void hydratedRecordsReadAsClustersUnlessTheVisitorTellsThemApart() {
+        try (TLogWriter w = TLogWriter.create(dir.resolve("t8"), 8, 100, 4096)) {
+            w.cluster(1, ClusterLocation.of(2, 0, 0, 0), 10, 11, 12);
+            w.hydrated(2, ClusterLocation.of(2, 0, 0, 1), 20, 21, 22);
+            w.seal();
+            Collect asClusters = new Collect();
+            TLogReader.replaySealed(w.contents(), "t8", asClusters);
+            assertEquals(2, asClusters.clusters.size(), "a map rebuild sees the copy as a write");
+            assertArrayEquals(new long[]{2, ClusterLocation.of(2, 0, 0, 1), 20, 21, 22}, asClusters.clusters.get(1));
+            List<Long> written = new ArrayList<>();
+            List<Long> copied = new ArrayList<>();
+            TLogReader.replaySealed(w.contents(), "t8", new TLogVisitor() {
+                @Override
+                public void cluster(long lba, long location, long fpHi, long fpLo, int dataCrc) {
+                    written.add(lba);
+                }
+
+                @Override
+                public void hydrated(long lba, long location, long fpHi, long fpLo, int dataCrc) {
+                    copied.add(lba);
+                }
+            });
+            assertEquals(List.of(1L), written);
+            assertEquals(List.of(2L), copied);
+        }
+    }
+
+    @Test
     void sealedScosSeesOnlySealRecordsInOrder() {
         try (TLogWriter w = TLogWriter.create(dir.resolve("t9"), 9, 100, 4096)) {
             w.cluster(0, ClusterLocation.of(4, 0, 0, 0), 1, 2, 3);
