@@ -16,9 +16,9 @@ import java.util.Optional;
 /**
  * {@link AutoScrub.GarbageGauge} over the engine: SCO bytes from a listing of the volume's
  * namespace on the backend, live bytes from the count of mapped clusters that the volume's LBA map
- * keeps ({@link LocalVolume#mappedBytes}: no scan, no data I/O), unscrubbed snapshots from the manifest published on the backend, and whether every snapshot the
- * volume has is on the backend yet. Volumes owned by another node of a cluster are not measured.
- * Thread-safe.
+ * keeps ({@link LocalVolume#mappedBytes}: no scan, no data I/O), unscrubbed snapshots from the
+ * manifest published on the backend, and whether every snapshot the volume has is on the backend
+ * yet. Volumes owned by another node of a cluster are not measured. Thread-safe.
  */
 final class EngineGarbageGauge implements AutoScrub.GarbageGauge {
     private final LocalVolumeService engine;
