@@ -18,12 +18,15 @@ import net.openhft.chronicle.map.MapEntry;
 final class DenseGroups implements AutoCloseable {
     private static final Memory M = OS.memory();
     private final ChronicleMap<Long, byte[]> map;
+    private final MappedClusters mapped;
     // writer scratch: touched only under the caller's serialisation
     private final LongKey writeKey = new LongKey();
     private final BytesStore<?, Void> newGroup = OffHeap.store(LbaMap.VALUE_SIZE);
 
-    DenseGroups(ChronicleMap<Long, byte[]> map) {
+    /** @param mapped told of every record the writer adds or removes */
+    DenseGroups(ChronicleMap<Long, byte[]> map, MappedClusters mapped) {
         this.map = map;
+        this.mapped = mapped;
     }
 
     /** Fills {@code out} and returns true if {@code lba} has data here. */
@@ -60,12 +63,15 @@ final class DenseGroups implements AutoCloseable {
             }
             Data<byte[]> v = e.value();
             long a = v.bytes().addressForRead(v.offset());
+            int present = presentAmong(a, u.set | u.remove);
             if (u.set == 0 && isEmptyAfter(a, u.remove)) {
                 q.remove(e);
+                mapped.add(-present);
                 return true;
             }
             q.writeLock().lock();
             write(a, u);
+            mapped.add(Integer.bitCount(u.set) - present);
             return true;
         }
     }
@@ -81,6 +87,7 @@ final class DenseGroups implements AutoCloseable {
             M.setMemory(a, LbaMap.VALUE_SIZE, (byte) 0);
             write(a, u);
             q.insert(q.absentEntry(), q.wrapValueBytesAsData(newGroup, 0, LbaMap.VALUE_SIZE));
+            mapped.add(Integer.bitCount(u.set));
         }
     }
 
@@ -97,6 +104,17 @@ final class DenseGroups implements AutoCloseable {
                 M.setMemory(r, LbaMap.RECORD, (byte) 0);
             }
         }
+    }
+
+    /** How many of the LBAs in {@code bits} have data in the group at {@code group}. */
+    private static int presentAmong(long group, int bits) {
+        int n = 0;
+        for (int i = 0; i < LbaMap.GROUP; i++) {
+            if ((bits & (1 << i)) != 0 && M.readLong(group + (long) i * LbaMap.RECORD) != 0) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** True if the group at {@code group} has no data once the LBAs in {@code remove} are removed. */

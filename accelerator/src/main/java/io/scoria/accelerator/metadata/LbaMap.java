@@ -84,6 +84,7 @@ public final class LbaMap implements AutoCloseable {
     private MapFile file;
     private DenseGroups dense;
     private PageMap pages;
+    private final MappedClusters mapped = new MappedClusters();
     /** Odd while the writer may be moving records between entries; see the class comment. */
     private volatile long moves;
     // writer state: touched only under the caller's serialisation
@@ -105,12 +106,13 @@ public final class LbaMap implements AutoCloseable {
     private LbaMap(MapFile file, long clusters) {
         this.clusters = clusters;
         use(file);
+        mapped.set(MappedClusters.count(file.map));
     }
 
     private void use(MapFile f) {
         this.file = f;
-        this.dense = new DenseGroups(f.map);
-        this.pages = new PageMap(f.map);
+        this.dense = new DenseGroups(f.map, mapped);
+        this.pages = new PageMap(f.map, mapped);
     }
 
     /** Opens or creates the map file for a volume of {@code clusters} clusters; a new file starts small and grows with what is written. */
@@ -438,6 +440,15 @@ public final class LbaMap implements AutoCloseable {
     /** Removes every entry. Caller serialises. */
     public void clear() {
         file.clearEntries();
+        mapped.set(0);
+    }
+
+    /**
+     * LBAs with data (each mapped cluster counted once), kept by the writer: O(1), from any thread; counted
+     * from the file when the map was opened (see {@link MappedClusters}).
+     */
+    public long mappedClusters() {
+        return mapped.get();
     }
 
     /** Visits every LBA with data (order unspecified). Not concurrently with puts. */

@@ -28,13 +28,21 @@ final class PageMap implements AutoCloseable {
     static final int SLOT = 2 + LbaMap.RECORD;
     private static final Memory M = OS.memory();
     private final ChronicleMap<Long, byte[]> map;
+    private final MappedClusters mapped;
     // writer scratch: touched only under the caller's serialisation
     private final LongKey writeKey = new LongKey();
     /** Allocated on the first write: a map that is only read never needs it. */
     private BytesStore<?, Void> scratch;
 
-    PageMap(ChronicleMap<Long, byte[]> map) {
+    /** @param mapped told of every record the writer adds or removes */
+    PageMap(ChronicleMap<Long, byte[]> map, MappedClusters mapped) {
         this.map = map;
+        this.mapped = mapped;
+    }
+
+    /** Records in a page value of {@code size} bytes. */
+    static int records(long size) {
+        return (int) ((size - HEADER) / SLOT);
     }
 
     static long coarseKey(long lba) {
@@ -99,7 +107,7 @@ final class PageMap implements AutoCloseable {
     }
 
     private static boolean read(long a, long size, int offset, LbaEntry out) {
-        int n = (int) ((size - HEADER) / SLOT);
+        int n = records(size);
         int i = search(a, n, offset);
         if (i < 0) {
             return false;
@@ -137,6 +145,7 @@ final class PageMap implements AutoCloseable {
                         M.writeShort(a + HEADER, (short) offset);
                         writeRecord(a + HEADER + 2, location, fpHi, fpLo, crc);
                         q.insert(q.absentEntry(), q.wrapValueBytesAsData(scratch, 0, HEADER + SLOT));
+                        mapped.add(1);
                     }
                     return true;
                 }
@@ -147,7 +156,7 @@ final class PageMap implements AutoCloseable {
                     offset = (int) (lba & ((1 << FINE_SHIFT) - 1));
                     continue;
                 }
-                int n = (int) ((v.size() - HEADER) / SLOT);
+                int n = records(v.size());
                 int i = search(a, n, offset);
                 if (i >= 0) {
                     if (location != 0) {
@@ -242,6 +251,7 @@ final class PageMap implements AutoCloseable {
             M.copyMemory(srcRecs + (long) LbaMap.RECORD * (i + 1), dstRecs + (long) LbaMap.RECORD * i, (long) LbaMap.RECORD * (n - i - 1));
         }
         q.replaceValue(e, q.wrapValueBytesAsData(scratch, 0, HEADER + (long) SLOT * m));
+        mapped.add(delta);
     }
 
     /** Appends the records of page {@code key} (first LBA {@code base}) to {@code out}; returns its split mask (0..2^32-1), -1 if absent. */
@@ -259,7 +269,7 @@ final class PageMap implements AutoCloseable {
     }
 
     private static void decode(long a, long size, long base, RecordList out) {
-        int n = (int) ((size - HEADER) / SLOT);
+        int n = records(size);
         long offs = a + HEADER;
         long r = offs + 2L * n;
         for (int i = 0; i < n; i++, r += LbaMap.RECORD) {
@@ -277,9 +287,11 @@ final class PageMap implements AutoCloseable {
         try (ExternalMapQueryContext<Long, byte[], ?> q = map.queryContext(writeKey.set(key))) {
             q.updateLock().lock();
             MapEntry<Long, byte[]> e = q.entry();
+            int before = e == null ? 0 : records(e.value().size());
             if (n == 0 && mask == 0) {
                 if (e != null) {
                     q.remove(e);
+                    mapped.add(-before);
                 }
                 return;
             }
@@ -301,6 +313,7 @@ final class PageMap implements AutoCloseable {
             } else {
                 q.replaceValue(e, d);
             }
+            mapped.add(n - before);
         }
     }
 

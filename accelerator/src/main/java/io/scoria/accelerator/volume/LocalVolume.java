@@ -125,6 +125,21 @@ public final class LocalVolume implements Volume {
         reader.cacheMode(mode);
     }
 
+    /**
+     * Bytes of the volume that hold data (its own or inherited from a template): what {@link #extents} reports
+     * as data over the whole volume, from the LBA map's count of mapped clusters instead of a look-up per
+     * cluster (issue 25). O(1); waits only for a change of structure (rollback, resize) in progress.
+     */
+    public long mappedBytes() {
+        structure.readLock().lock();
+        try {
+            checkOpen();
+            return log.map().mappedClusters() * clusterSize;
+        } finally {
+            structure.readLock().unlock();
+        }
+    }
+
     @Override
     public void extents(long offset, long length, io.scoria.accelerator.ExtentSink sink) {
         if (length <= 0) {

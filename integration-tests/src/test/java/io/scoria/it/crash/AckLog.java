@@ -13,12 +13,24 @@ final class AckLog {
     static final int BS = 4096;
     final long[] acked;
     final long[] inFlight;
-    private long nextVersion = 1;
+    private long nextVersion;
     volatile long ackedWrites;
 
     AckLog(int blocks) {
+        this(blocks, 1);
+    }
+
+    /**
+     * A log whose writes take versions from {@code firstVersion} on: logs of different volumes given
+     * disjoint version ranges write different contents, so a volume that read another's data fails the check.
+     */
+    AckLog(int blocks, long firstVersion) {
+        if (firstVersion < 1) {
+            throw new IllegalArgumentException("versions start at 1 or above: " + firstVersion);
+        }
         acked = new long[blocks];
         inFlight = new long[blocks];
+        nextVersion = firstVersion;
     }
 
     int blocks() {

@@ -187,6 +187,35 @@ final class NbdLoad implements AutoCloseable {
                 + socket.isInputShutdown() + ", error replies " + errorReplies + ", reply failure " + replyFailure;
     }
 
+    /**
+     * Writes every block of the log once with a new version, {@code blocksPerWrite} blocks per NBD
+     * write, one write at a time, and records each acknowledged one. Only when no load is running.
+     */
+    void fill(AckLog log, int blocksPerWrite) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(blocksPerWrite * AckLog.BS);
+        long[] versions = new long[blocksPerWrite];
+        for (int first = 0; first < log.blocks(); first += blocksPerWrite) {
+            int n = Math.min(blocksPerWrite, log.blocks() - first);
+            for (int i = 0; i < n; i++) {
+                versions[i] = log.nextVersion();
+                b.position(i * AckLog.BS);
+                AckLog.fill(b, first + i, versions[i]);
+            }
+            b.position(0);
+            send(CMD_WRITE, 0, (long) first * AckLog.BS, n * AckLog.BS, b);
+            int error = simpleReply(0);
+            if (error != 0) {
+                throw new IOException("WRITE at block " + first + " failed with NBD error " + error);
+            }
+            synchronized (log) {
+                for (int i = 0; i < n; i++) {
+                    log.acked[first + i] = versions[i];
+                }
+            }
+            log.ackedWrites += n;
+        }
+    }
+
     /** FLUSH; returns when the reply arrived (with its error code). Only when no load is running. */
     int flush() throws IOException {
         send(CMD_FLUSH, 0, 0, 0, null);

@@ -31,6 +31,8 @@ final class Rig implements AutoCloseable {
     private final HttpClient http = HttpClient.newHttpClient();
     ManagedProcess foc;
     ManagedProcess router;
+    /** The {@code cache:} section of the routers started from now on (a YAML flow mapping). */
+    String cache = "{clusterCache: 16MiB, scoCache: 64MiB}";
     private int starts;
     private Path dataDir;
 
@@ -64,7 +66,7 @@ final class Rig implements AutoCloseable {
                 + "nbd: {port: " + nbdPort + "}\n" + "iscsi: {port: " + iscsiPort + "}\n"
                 + "api: {port: " + apiPort + "}\n"
                 + "backend: " + backendYaml + "\n"
-                + "cache: {clusterCache: 16MiB, scoCache: 64MiB}\n"
+                + "cache: " + cache + "\n"
                 + "volumes: {scoSize: 1MiB}\n"
                 + "foc: {address: 127.0.0.1:" + focPort + ", mode: " + focMode + ", connectTimeout: 500ms, requestTimeout: 2s, "
                 + "secretFile: " + focSecret() + "}\n");
@@ -74,6 +76,11 @@ final class Rig implements AutoCloseable {
         router.awaitReady(Duration.ofSeconds(120), () -> Files.exists(this.dataDir.resolve("admin.token"))
                 && ManagedProcess.listening(apiPort) && ManagedProcess.listening(nbdPort)
                 && ManagedProcess.listening(iscsiPort));
+    }
+
+    /** The router's admin token file ({@code <dataDir>/admin.token}). */
+    Path adminToken() {
+        return dataDir.resolve("admin.token");
     }
 
     String fsBackend() {
