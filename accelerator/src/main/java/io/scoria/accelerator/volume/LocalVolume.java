@@ -128,16 +128,22 @@ public final class LocalVolume implements Volume {
     /**
      * Bytes of the volume that hold data (its own or inherited from a template): what {@link #extents} reports
      * as data over the whole volume, from the LBA map's count of mapped clusters instead of a look-up per
-     * cluster (issue 25). O(1); waits only for a change of structure (rollback, resize) in progress.
+     * cluster (issue 25). O(1), except for a clone laid over its parent snapshot's shared map (a scan);
+     * waits only for a change of structure (rollback, resize) in progress.
      */
     public long mappedBytes() {
         structure.readLock().lock();
         try {
             checkOpen();
-            return log.map().mappedClusters() * clusterSize;
+            if (!log.map().layered()) {
+                return log.map().mappedClusters() * clusterSize;
+            }
         } finally {
             structure.readLock().unlock();
         }
+        long[] data = {0}; // a clone over a shared parent map: which inherited clusters it hides needs a scan
+        extents(0, size(), (length, zero) -> (data[0] += zero ? 0 : length) >= 0);
+        return data[0];
     }
 
     @Override
