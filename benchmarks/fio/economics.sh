@@ -11,6 +11,7 @@
 #   PROFILE=before: volumes {scoSize: 4MiB, scosPerTlog: 16, readAhead: 0, maxTlogAge: 0} (the defaults before issue 26)
 #   PROFILE=after (default): the defaults by backend type (BackendDefaults), 1 MiB read-ahead
 # Usage: PROFILE=after benchmarks/fio/economics.sh [GiB, default 1] [cold random read seconds, default 20] [s3|dist|both]
+# SCOSIZE=256MiB sets the volumes' SCO size (overrides the profile's volumes section).
 # KEEP=1 keeps the logs and data. COLD=0 skips the cold reads (writes and their counts only).
 # SEQSECS=N stops the cold sequential read after N seconds (its counts are then per GiB actually read):
 # without read-ahead it is one ranged GET per 4 KiB, and 4 GiB through the distributor take most of an hour.
@@ -62,6 +63,7 @@ serve() { # dir backend-yaml -> sets api nbd pid
   nbd=$(free_port); api=$(free_port)
   local vols=""
   [[ "$profile" == before ]] && vols="volumes: {scoSize: 4MiB, scosPerTlog: 16, readAhead: 0, maxTlogAge: 0}"
+  [[ -n "${SCOSIZE:-}" ]] && vols="volumes: {scoSize: $SCOSIZE}"
   printf 'dataDir: %s\nnbd: {port: %s}\niscsi: {port: 0}\napi: {port: %s}\nbackend: %s\ncache: {clusterCache: 256MiB, scoCache: 2GiB}\nscrub: {poll: 30m}\n%s\n' \
     "$1/data" "$nbd" "$api" "$2" "$vols" > "$1/scoria.yaml"
   "$repo/scoria" serve --config "$1/scoria.yaml" >> "$1/serve.log" 2>&1 & pid=$!; pids+=($pid)
