@@ -53,7 +53,7 @@ import static io.scoria.accelerator.metadata.ParentLayer.TOMBSTONE;
  * most a side file that the next {@link #open} deletes; the volume discards the map after an
  * unclean stop anyway and replays its TLogs. A rebuild that fails (no space for the side file)
  * leaves the file in place and is tried again later: the write that triggered it does not fail.
- * The writer's scratch is allocated on its first region update.
+ * The writer's scratch is allocated on its first region update ({@link PageRegionWriter}).
  */
 public final class LbaMap implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LbaMap.class);
@@ -89,10 +89,9 @@ public final class LbaMap implements AutoCloseable {
     private volatile long moves;
     // writer state: touched only under the caller's serialisation
     private final GroupUpdate single = new GroupUpdate();
-    private final GroupUpdate promoted = new GroupUpdate();
     private final RecordList one = new RecordList(1);
-    /** Scratch lists of {@link #applyRegion}, allocated on its first use (an idle volume never needs them). */
-    private RegionLists lists;
+    /** Writer of {@link #applyRegion}, allocated on its first use (an idle volume never needs its scratch). */
+    private PageRegionWriter regions;
     private int sinceCheck;
     /** Entries below which no rebuild is tried again after one failed. */
     private long retryAt;
@@ -318,123 +317,19 @@ public final class LbaMap implements AutoCloseable {
 
     /**
      * Applies {@code updates} (sorted by LBA, unique, all inside coarse page {@code region}, none
-     * in a dense group; location 0 removes) to the pages of that region, then promotes groups
-     * that reached {@link #PROMOTE} records and splits the coarse page if it holds more than
-     * {@link #COARSE_MAX}. Destinations are written before sources; {@link #moves} is odd meanwhile.
+     * in a dense group; location 0 removes) to the pages of that region ({@link PageRegionWriter#apply}).
+     * Destinations are written before sources; {@link #moves} is odd meanwhile.
      */
     void applyRegion(long region, RecordList updates) {
-        if (lists == null) {
-            lists = new RegionLists();
+        if (regions == null) {
+            regions = new PageRegionWriter();
         }
-        RecordList coarse = lists.coarse;
-        RecordList fine = lists.fine;
-        RecordList coarseUpdates = lists.coarseUpdates;
-        RecordList merged = lists.merged;
         moves++;
         try {
-            long base = region << PageMap.COARSE_SHIFT;
-            coarse.clear();
-            long coarseKey = PageMap.COARSE_TAG | region;
-            long loaded = pages.load(coarseKey, base, coarse);
-            boolean existed = loaded >= 0;
-            int oldMask = existed ? (int) loaded : 0;
-            int mask = oldMask;
-            coarseUpdates.clear();
-            int i = 0;
-            while (i < updates.size) {
-                long fineKey = PageMap.fineKey(updates.lba[i]);
-                int j = i + 1;
-                while (j < updates.size && PageMap.fineKey(updates.lba[j]) == fineKey) {
-                    j++;
-                }
-                int bit = PageMap.rangeBit(updates.lba[i]);
-                if ((mask & bit) != 0) {
-                    long fineBase = (updates.lba[i] >>> PageMap.FINE_SHIFT) << PageMap.FINE_SHIFT;
-                    fine.clear();
-                    pages.load(fineKey, fineBase, fine);
-                    fine.mergeInto(updates, i, j, merged);
-                    promote(merged);
-                    pages.store(fineKey, fineBase, 0, merged, 0, merged.size);
-                    if (merged.size == 0) {
-                        mask &= ~bit;
-                    }
-                } else {
-                    for (int k = i; k < j; k++) {
-                        coarseUpdates.addFrom(updates, k);
-                    }
-                }
-                i = j;
-            }
-            if (coarseUpdates.size == 0 && mask == oldMask && existed) {
-                return;
-            }
-            coarse.mergeInto(coarseUpdates, 0, coarseUpdates.size, merged);
-            promote(merged);
-            while (merged.size > COARSE_MAX) {
-                mask |= splitLargestRange(merged);
-            }
-            if (existed || merged.size > 0 || mask != 0) {
-                pages.store(coarseKey, base, mask, merged, 0, merged.size);
-            }
+            regions.apply(region, updates, dense, pages);
         } finally {
             moves++;
         }
-    }
-
-    /** Moves the groups of {@code l} that hold at least {@link #PROMOTE} records into new dense groups. */
-    private void promote(RecordList l) {
-        int w = 0;
-        int i = 0;
-        while (i < l.size) {
-            long group = l.lba[i] >>> SHIFT;
-            int j = i + 1;
-            while (j < l.size && l.lba[j] >>> SHIFT == group) {
-                j++;
-            }
-            if (j - i >= PROMOTE) {
-                promoted.reset();
-                for (int k = i; k < j; k++) {
-                    promoted.put((int) (l.lba[k] & (GROUP - 1)), l.location[k], l.fpHi[k], l.fpLo[k], l.crc[k]);
-                }
-                dense.insert(group, promoted);
-            } else {
-                for (int k = i; k < j; k++, w++) {
-                    if (w != k) {
-                        l.move(k, w);
-                    }
-                }
-            }
-            i = j;
-        }
-        l.size = w;
-    }
-
-    /** Writes the fine range of coarse-page list {@code l} with most records to its fine page, drops it from {@code l}; returns its bit. */
-    private int splitLargestRange(RecordList l) {
-        int best = 0;
-        int bestCount = 0;
-        int i = 0;
-        int bestFrom = 0;
-        while (i < l.size) {
-            long range = l.lba[i] >>> PageMap.FINE_SHIFT;
-            int j = i + 1;
-            while (j < l.size && l.lba[j] >>> PageMap.FINE_SHIFT == range) {
-                j++;
-            }
-            if (j - i > bestCount) {
-                bestCount = j - i;
-                bestFrom = i;
-                best = PageMap.rangeBit(l.lba[i]);
-            }
-            i = j;
-        }
-        long lba = l.lba[bestFrom];
-        pages.store(PageMap.fineKey(lba), (lba >>> PageMap.FINE_SHIFT) << PageMap.FINE_SHIFT, 0, l, bestFrom, bestFrom + bestCount);
-        for (int k = bestFrom + bestCount; k < l.size; k++) {
-            l.move(k, k - bestCount);
-        }
-        l.size -= bestCount;
-        return best;
     }
 
     /** Removes every entry. Caller serialises. */
@@ -508,13 +403,5 @@ public final class LbaMap implements AutoCloseable {
         } finally {
             swap.unlockWrite(stamp);
         }
-    }
-
-    /** The writer's scratch lists of one page region (about 0.6 MB of heap). */
-    private static final class RegionLists {
-        final RecordList coarse = new RecordList(REGION);
-        final RecordList fine = new RecordList(1 << PageMap.FINE_SHIFT);
-        final RecordList coarseUpdates = new RecordList(REGION);
-        final RecordList merged = new RecordList(REGION);
     }
 }

@@ -26,7 +26,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * only recorded in the map and the TLog.
  *
  * <p>This class is the volume's lifecycle and its locks; the work is done by collaborators with
- * one job each: {@link RangeReader} (read path), {@link ClusterWriter} (write path),
+ * one job each: {@link VolumeIo} (the I/O calls under this volume's locks), {@link RangeReader} (read
+ * path), {@link ClusterWriter} (write path),
  * {@link VolumeLog} (append, seal, flush capture, roll, close), {@link HistoryRewriter} (snapshot
  * deletion, rollback, reset, template), {@link ScrubApply} (scrub results) and {@link CloneOperations}
  * (hydration, clone state, flatten, reset to parent, make template: under this volume's locks).
@@ -49,7 +50,7 @@ public final class LocalVolume implements Volume {
     /** Changes only under the structure lock held exclusively ({@link #resize}). */
     private volatile long size;
     private final RangeReader reader;
-    private final ClusterWriter writer;
+    private final VolumeIo io;
     private final ReentrantReadWriteLock structure = new ReentrantReadWriteLock();
     private final ReentrantLock append = new ReentrantLock();
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -66,10 +67,11 @@ public final class LocalVolume implements Volume {
         this.size = log.manifest().config().sizeBytes();
         this.reader = new RangeReader(ctx, log, log.manifest().config().namespace(), clusterSize,
                 log.manifest().config().scoSize(), mode);
-        this.writer = new ClusterWriter(ctx, log, reader, clusterSize);
+        ClusterWriter writer = new ClusterWriter(ctx, log, reader, clusterSize);
         this.hydration = new CloneHydration(log, reader, clusterSize);
         this.counters = new OpenVolumeCounters(reader.clusterReader(), ctx.scoCache(), log.manifest().config().namespace());
         this.clones = new CloneOperations(this, log, history, hydration, structure, append, inFlight);
+        this.io = new VolumeIo(this, log, reader, writer, structure, append, inFlight);
     }
 
     /** The clone and template operations of this volume (hydrate, clone state, flatten, reset, make template). */
@@ -202,7 +204,8 @@ public final class LocalVolume implements Volume {
         return log.map();
     }
 
-    private void checkRange(long offset, long length, String op) {
+    /** Refuses a range that is negative or passes the end of the volume. */
+    void checkRange(long offset, long length, String op) {
         if (offset < 0) {
             throw new IllegalArgumentException(op + ": offset must be >= 0: " + offset);
         }
@@ -244,84 +247,27 @@ public final class LocalVolume implements Volume {
 
     @Override
     public void read(long offset, ByteBuffer dst) {
-        int length = dst.remaining();
-        if (length > MAX_IO_BYTES) {
-            throw new IllegalArgumentException("read: length " + length + " exceeds " + MAX_IO_BYTES);
-        }
-        checkRange(offset, length, "read");
-        structure.readLock().lock();
-        try {
-            checkOpen();
-            reader.read(offset, dst);
-        } finally {
-            structure.readLock().unlock();
-        }
+        io.read(offset, dst);
     }
 
     @Override
     public void write(long offset, ByteBuffer src, boolean fua) {
-        int length = src.remaining();
-        if (length > MAX_IO_BYTES) {
-            throw new IllegalArgumentException("write: length " + length + " exceeds " + MAX_IO_BYTES);
-        }
-        checkRange(offset, length, "write");
-        mutate(offset, length, src, fua, "write");
+        io.write(offset, src, fua);
     }
 
     @Override
     public void trim(long offset, long length) {
-        checkRange(offset, length, "trim");
-        mutate(offset, length, null, false, "trim");
+        io.trim(offset, length);
     }
 
     @Override
     public void writeZeroes(long offset, long length, boolean fua) {
-        checkRange(offset, length, "writeZeroes");
-        mutate(offset, length, null, fua, "writeZeroes");
-    }
-
-    /** Writes {@code src} (null: zeros) over the range. */
-    private void mutate(long offset, long length, ByteBuffer src, boolean fua, String op) {
-        inFlight.incrementAndGet();
-        structure.readLock().lock();
-        try {
-            checkOpen();
-            checkWritable(op);
-            PendingFlush durable = null;
-            append.lock();
-            try {
-                writer.write(offset, length, src);
-                if (fua) {
-                    durable = log.beginFlush();
-                }
-            } finally {
-                append.unlock();
-            }
-            if (durable != null) {
-                durable.force();
-            }
-        } finally {
-            structure.readLock().unlock();
-            inFlight.decrementAndGet();
-        }
+        io.writeZeroes(offset, length, fua);
     }
 
     @Override
     public void flush() {
-        structure.readLock().lock();
-        try {
-            checkOpen();
-            PendingFlush durable;
-            append.lock();
-            try {
-                durable = log.beginFlush();
-            } finally {
-                append.unlock();
-            }
-            durable.force();
-        } finally {
-            structure.readLock().unlock();
-        }
+        io.flush();
     }
 
     /** Rolls the TLog (as {@link #sync}) if its oldest write is {@code maxAgeNanos} old; false if it was younger or empty. */
