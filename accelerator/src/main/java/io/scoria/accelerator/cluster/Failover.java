@@ -42,7 +42,8 @@ final class Failover implements AutoCloseable {
     private final ClusterVolumeService volumes;
     private final Duration grace;
     private final ScheduledExecutorService events;
-    private final Map<String, Long> orphanSince = new ConcurrentHashMap<>();
+    /** Per volume: since when it has had no owner, for which last epoch (a new epoch is a new orphan). */
+    private final Map<String, Orphan> orphanSince = new ConcurrentHashMap<>();
     private CuratorCache cache;
     private volatile boolean closed;
 
@@ -121,7 +122,10 @@ final class Failover implements AutoCloseable {
                     : foc == null ? null : live.values().stream().filter(m -> foc.address().equals(m.foc()))
                     .findFirst().orElse(null);
             long now = System.nanoTime();
-            long since = orphanSince.computeIfAbsent(volume, v -> now);
+            // keyed by the epoch given up: a check scheduled in an earlier orphan episode must not count that
+            // episode's wait against this one (quick successive handovers would let a third node take it)
+            long since = orphanSince.compute(volume, (v, o) -> o != null && o.epoch() == last.epoch() ? o
+                    : new Orphan(last.epoch(), now)).since();
             boolean myTurn = preferred == null || preferred.node().equals(nodeId) || now - since >= grace.toNanos();
             if (!myTurn) {
                 events.schedule(() -> consider(volume), grace.toMillis() + 50, TimeUnit.MILLISECONDS);
@@ -137,6 +141,9 @@ final class Failover implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("volume {}: take-over by node {} failed, retrying at the next scan: {}", volume, nodeId, e.toString());
         }
+    }
+
+    private record Orphan(long epoch, long since) {
     }
 
     boolean isClosed() {
