@@ -121,10 +121,11 @@ class ClusterHandoverIT {
         System.out.printf("ClusterHandoverIT: %d moves, pause (server) ms sorted %s, (client) ms sorted %s%n", moves,
                 serverPauses.stream().sorted().toList(), clientPauses.stream().sorted().toList());
         log.awaitAcked(log.ackedWrites + 300, "after the moves");
-        ClusterNodes.Node target = rig.b;
+        ClusterNodes.Node target = owner == rig.b ? rig.c : rig.b; // a node that does not own it
+        ClusterNodes.Node third = owner != rig.a && target != rig.a ? rig.a : owner != rig.c && target != rig.c ? rig.c : rig.b;
         HttpResponse<String> self = cluster.move(owner, VOLUME, owner.id);
         assertEquals(409, self.statusCode(), self.body());
-        HttpResponse<String> notOwner = cluster.move(target, VOLUME, rig.c.id);
+        HttpResponse<String> notOwner = cluster.move(target, VOLUME, third.id);
         assertEquals(409, notOwner.statusCode(), notOwner.body());
         assertTrue(notOwner.body().contains("owned by node " + owner.id), notOwner.body());
 
